@@ -1,0 +1,58 @@
+/**
+ * Shared data types of every layer: timestamps, row values, updates and frontiers, as TypeBox
+ * schemas with their static types. See ARCHITECTURE.md section 1 for the vocabulary.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Milliseconds since the epoch; totally ordered within a timeline. */
+export const Timestamp = Type.Integer({ minimum: 0, description: 'milliseconds since the epoch' });
+export type Timestamp = Static<typeof Timestamp>;
+
+/** One column value: SQL NULL is msgpack nil; numbers, strings and booleans as themselves. */
+export const Value = Type.Union([Type.Null(), Type.Boolean(), Type.Number(), Type.String()]);
+export type Value = Static<typeof Value>;
+
+/** A row: an array of column values in the collection's column order. */
+export const Row = Type.Array(Value);
+export type Row = Static<typeof Row>;
+
+/** `[row, time, diff]`: `diff` is a non-zero integer (positive inserts, negative retracts). */
+export const Update = Type.Tuple([Row, Timestamp, Type.Integer()]);
+export type Update = Static<typeof Update>;
+
+/**
+ * A frontier over totally ordered time: `[t]` means "every time before t is complete",
+ * `[]` (the empty frontier) means "complete forever": the collection will never change again.
+ */
+export const Frontier = Type.Array(Timestamp, { maxItems: 1 });
+export type Frontier = Static<typeof Frontier>;
+
+/** The empty frontier. */
+export const EMPTY_FRONTIER: Frontier = [];
+
+/** True when `t` is not yet complete at `frontier` (i.e. t >= frontier[0]). */
+export function frontierContains(frontier: Frontier, t: Timestamp): boolean {
+  return frontier.length === 1 && t >= frontier[0]!;
+}
+
+/** Column types of definite rows. */
+export const ColumnType = Type.Union([
+  Type.Literal('bool'),
+  Type.Literal('int'),
+  Type.Literal('float'),
+  Type.Literal('numeric'),
+  Type.Literal('text'),
+  Type.Literal('timestamp'),
+]);
+export type ColumnType = Static<typeof ColumnType>;
+
+/** A named, typed column. */
+export const Column = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 128 }), type: ColumnType, nullable: Type.Boolean() },
+  { additionalProperties: false },
+);
+export type Column = Static<typeof Column>;
+
+/** A relation's schema: its columns in order. */
+export const Schema = Type.Array(Column, { maxItems: 1024 });
+export type Schema = Static<typeof Schema>;
