@@ -1,0 +1,59 @@
+/**
+ * `definite env`: the environment process. It runs the process orchestrator (which starts the
+ * storage host and cluster processes as detached children and re-adopts them after a restart) and
+ * an in-process host `env` for the controllers. On a Shutdown request it stops everything and exits.
+ */
+import { join } from 'node:path';
+import { Orchestrator } from '../runtime/orchestrator.js';
+import { Host } from '../runtime/host.js';
+import { loadConfig, configEnv, type PlatformConfig } from '../runtime/config.js';
+import { PROJECT_ROOT } from '../runtime/nats-server.js';
+import { ACTOR_KINDS, ENV_ACTORS, DEFAULT_HOSTS } from '../actors/registry.js';
+import type { ParsedArgs } from './args.js';
+
+/** How the orchestrator launches a host process. */
+export function hostLaunch(config: PlatformConfig) {
+  return (hostId: string) => ({
+    command: process.execPath,
+    args: [join(PROJECT_ROOT, 'bin', 'definite.js'), 'host', '--host-id', hostId],
+    env: { ...configEnv(config), DFN_HOST_ID: hostId },
+    logDir: join(config.dataDir, 'logs'),
+  });
+}
+
+export async function envCommand(_args: ParsedArgs): Promise<void> {
+  const config = loadConfig();
+  const orchestrator = await Orchestrator.start({
+    region: config.region,
+    servers: config.natsUrl,
+    user: config.natsUser,
+    pass: config.natsPass,
+    dataDir: config.dataDir,
+    launchHost: hostLaunch(config),
+  });
+  const envHost = await Host.start({
+    hostId: 'env',
+    region: config.region,
+    servers: config.natsUrl,
+    user: config.natsUser,
+    pass: config.natsPass,
+    dataDir: config.dataDir,
+    sync: config.sync,
+    kinds: ACTOR_KINDS,
+    onEscalate: (reason) => {
+      console.error(`[env] controllers' supervisor gave up: ${reason}`);
+      process.exit(1);
+    },
+  });
+  for (const actor of ENV_ACTORS) await envHost.startActor(actor);
+  for (const h of DEFAULT_HOSTS) await orchestrator.startHost(h.hostId, h.actors);
+  const adopted = orchestrator.adoptedAtStart;
+  console.log(`[env] pid ${process.pid} orchestrating ${orchestrator.hosts().length} host(s)${adopted.length ? `, adopted: ${adopted.join(', ')}` : ''}`);
+  const stop = async () => {
+    await envHost.shutdown();
+    process.exit(0);
+  };
+  orchestrator.onShutdown = () => void stop();
+  process.once('SIGTERM', () => void orchestrator.shutdown().then(stop));
+  process.once('SIGINT', () => void orchestrator.shutdown().then(stop));
+}

@@ -1,0 +1,36 @@
+/**
+ * `definite host --host-id ID`: a host process, as the orchestrator runs it. Runs every actor kind
+ * of actors/registry.ts, recovers the actors recorded in its LevelDB, and exits non-zero when its
+ * root supervisor escalates (so the orchestrator restarts the whole process).
+ */
+import { Host } from '../runtime/host.js';
+import { loadConfig } from '../runtime/config.js';
+import { ACTOR_KINDS } from '../actors/registry.js';
+import { flag, type ParsedArgs } from './args.js';
+
+export async function hostCommand(args: ParsedArgs): Promise<void> {
+  const config = loadConfig();
+  const hostId = flag(args, 'host-id') ?? process.env['DFN_HOST_ID'];
+  if (!hostId) throw new Error('definite host needs --host-id ID');
+  const host = await Host.start({
+    hostId,
+    region: config.region,
+    servers: config.natsUrl,
+    user: config.natsUser,
+    pass: config.natsPass,
+    dataDir: config.dataDir,
+    sync: config.sync,
+    kinds: ACTOR_KINDS,
+    heartbeatMs: Number(process.env['DFN_HEARTBEAT_MS'] ?? 500),
+    onEscalate: (reason) => {
+      console.error(`[host ${hostId}] root supervisor gave up: ${reason}`);
+      process.exit(1);
+    },
+  });
+  console.log(`[host ${hostId}] pid ${process.pid} running, incarnation ${host.incarnation}`);
+  const stop = () => {
+    void host.shutdown().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

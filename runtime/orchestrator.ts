@@ -1,0 +1,276 @@
+/**
+ * The process orchestrator: starts host processes as detached children, records them durably,
+ * restarts a host that dies (through a one_for_one supervisor, with backoff and intensity), and
+ * after its own restart adopts the hosts still running (found by their heartbeats) instead of
+ * restarting them, so their actors never notice. It answers `dfn.<region>.sys.orchestrator` and
+ * the region-wide tree request `dfn.<region>.inspect.tree`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { decode } from '../protocol/codec.js';
+import { Header } from '../protocol/envelope.js';
+import { DefiniteError, InvalidRequestError, NotFoundError } from '../protocol/errors.js';
+import { decodeMessage, MessageSet } from '../protocol/message.js';
+import { hostSubject, orchestratorSubject } from '../protocol/subjects.js';
+import { allHeartbeatsSubject, treeSubject } from '../protocol/inspect/subjects.js';
+import { Heartbeat, type TreeNode } from '../protocol/inspect/messages.js';
+import { HostTree, ORCHESTRATOR_COMMANDS, type ActorSpec, type HostRecord, type OrchestratorCommand } from '../protocol/sys/messages.js';
+import { systemClock, type Clock } from './clock.js';
+import { defaultRandom, type Random } from './random.js';
+import { DurableStore, type ActorStore } from './store.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
+import { Transport } from './transport.js';
+import { HostProcess, type HostLaunch } from './host-process.js';
+import { isAlive } from './process-util.js';
+
+export interface OrchestratorOptions {
+  region: string;
+  servers: string | string[];
+  user?: string | undefined;
+  pass?: string | undefined;
+  dataDir: string;
+  /** How to launch host `hostId` (command, args, env, log dir). */
+  launchHost: (hostId: string) => HostLaunch;
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
+  /** How long to listen for heartbeats of recorded hosts before starting the missing ones. */
+  adoptWindowMs?: number;
+  clock?: Clock;
+  random?: Random;
+  supervisor?: Partial<SupervisorOptions>;
+}
+
+interface StoredHost {
+  hostId: string;
+  actors: ActorSpec[];
+  pid: number;
+}
+
+const heartbeats = new MessageSet<Heartbeat>([Heartbeat]);
+const hostTreeReply = new MessageSet<HostTree>([HostTree]);
+
+export class Orchestrator {
+  readonly transport: Transport;
+  readonly supervisor: Supervisor;
+  readonly startedAt: number;
+  private readonly records: ActorStore;
+  private readonly procs = new Map<string, HostProcess>();
+  private readonly seen = new Map<string, Heartbeat>();
+  private readonly commands = new MessageSet<OrchestratorCommand>(ORCHESTRATOR_COMMANDS);
+  private subs: Subscription[] = [];
+  private readonly clock: Clock;
+  /** Hosts adopted at the last start (not restarted). */
+  readonly adoptedAtStart: string[] = [];
+  /** Called after a Shutdown command has stopped everything. */
+  onShutdown: (() => void) | undefined;
+
+  private constructor(
+    private readonly options: OrchestratorOptions,
+    private readonly store: DurableStore,
+    transport: Transport,
+  ) {
+    this.transport = transport;
+    this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.records = store.actor('orchestrator/hosts');
+    this.supervisor = new Supervisor(
+      'orchestrator',
+      { strategy: 'one_for_one', intensity: 20, periodMs: 60_000, ...options.supervisor },
+      this.clock,
+      options.random ?? defaultRandom(),
+      'orchestrator',
+    );
+  }
+
+  static async start(options: OrchestratorOptions): Promise<Orchestrator> {
+    const dir = join(options.dataDir, 'orchestrator');
+    mkdirSync(dir, { recursive: true });
+    const store = await DurableStore.open(dir);
+    const transport = await Transport.connect({ servers: options.servers, name: 'orchestrator', user: options.user, pass: options.pass });
+    const o = new Orchestrator(options, store, transport);
+    await o.boot();
+    return o;
+  }
+
+  private async boot(): Promise<void> {
+    this.subs.push(this.transport.subscribe(allHeartbeatsSubject(this.options.region), (msg) => this.onHeartbeat(msg)));
+    const stored: StoredHost[] = [];
+    for await (const [, rec] of this.records.entries<StoredHost>()) stored.push(rec);
+    if (stored.length > 0) {
+      const hb = this.options.heartbeatMs ?? 500;
+      const window = this.options.adoptWindowMs ?? Math.max(1500, 3 * hb);
+      const end = this.clock.now() + window;
+      while (this.clock.now() < end && !stored.every((s) => this.seen.has(s.hostId))) await new Promise((r) => setTimeout(r, 20));
+    }
+    await this.supervisor.start();
+    for (const rec of stored) {
+      const proc = this.makeProcess(rec.hostId);
+      const hb = this.seen.get(rec.hostId);
+      if (hb && isAlive(hb.pid)) {
+        proc.adopt(hb);
+        this.adoptedAtStart.push(rec.hostId);
+      }
+      await this.supervisor.add({ child: proc, restart: 'permanent', shutdownMs: 15_000 });
+    }
+    this.subs.push(this.transport.subscribe(orchestratorSubject(this.options.region), (msg) => void this.onCommand(msg)));
+    this.subs.push(this.transport.subscribe(treeSubject(this.options.region), (msg) => void this.onTree(msg)));
+  }
+
+  /** Starts (or finds) host `hostId` and starts `actors` on it. */
+  async startHost(hostId: string, actors: ActorSpec[]): Promise<void> {
+    const existing = (await this.records.get<StoredHost>(hostId)) ?? { hostId, actors: [], pid: 0 };
+    const byId = new Map(existing.actors.map((a) => [a.id, a]));
+    for (const a of actors) byId.set(a.id, a);
+    existing.actors = [...byId.values()];
+    await this.records.batch([{ type: 'put', key: hostId, value: existing }]);
+    if (!this.procs.has(hostId)) {
+      await this.supervisor.add({ child: this.makeProcess(hostId), restart: 'permanent', shutdownMs: 15_000 });
+    }
+    for (const actor of actors) {
+      await this.transport.request(hostSubject(this.options.region, hostId), { type: 'StartActor', actor }, { timeoutMs: 30_000 });
+    }
+  }
+
+  async stopHost(hostId: string): Promise<void> {
+    if (!this.procs.has(hostId)) throw new NotFoundError(`no host "${hostId}"`);
+    await this.records.batch([{ type: 'del', key: hostId }]);
+    this.procs.delete(hostId);
+    await this.supervisor.remove(hostId);
+  }
+
+  killHost(hostId: string): void {
+    const proc = this.procs.get(hostId);
+    if (!proc) throw new NotFoundError(`no host "${hostId}"`);
+    proc.kill('killed by request');
+  }
+
+  hosts(): HostRecord[] {
+    return [...this.procs.values()].map((p) => ({
+      hostId: p.id,
+      pid: p.pid,
+      incarnation: p.incarnation,
+      startedAt: p.startedAt,
+      restarts: p.restarts(),
+      state: p.state(),
+      ...(p.lastHeartbeat !== undefined ? { lastHeartbeat: p.lastHeartbeat } : {}),
+      adopted: p.adopted,
+    }));
+  }
+
+  /** The whole region's tree: the orchestrator, its hosts, and each host's own subtree. */
+  async tree(): Promise<TreeNode> {
+    const hosts = await Promise.all(
+      [...this.procs.values()].map(async (p) => {
+        const node = p.tree();
+        if (p.state() !== 'running') return node;
+        try {
+          const reply = await this.transport.request(hostSubject(this.options.region, p.id), { type: 'GetHostTree' }, { timeoutMs: 2000, replies: hostTreeReply });
+          return { ...reply.root, ...node, info: { ...(reply.root.info ?? {}), ...(node.info ?? {}) }, children: reply.root.children ?? [] } as TreeNode;
+        } catch {
+          return node;
+        }
+      }),
+    );
+    const sup = this.supervisor.tree();
+    return {
+      id: this.options.region,
+      role: 'region',
+      kind: 'region',
+      state: 'running',
+      restarts: 0,
+      children: [{ ...sup, role: 'orchestrator', pid: process.pid, startedAt: this.startedAt, children: hosts }],
+    };
+  }
+
+  /** Stops every host cleanly, then closes. */
+  async shutdown(): Promise<void> {
+    await this.supervisor.stop();
+    await this.close();
+  }
+
+  /** Closes NATS and LevelDB without touching the hosts (they keep running). */
+  async close(): Promise<void> {
+    for (const p of this.procs.values()) p.detach();
+    for (const s of this.subs) s.unsubscribe();
+    await this.transport.close();
+    await this.store.close();
+  }
+
+  private makeProcess(hostId: string): HostProcess {
+    const proc = new HostProcess({
+      hostId,
+      launch: this.options.launchHost(hostId),
+      clock: this.clock,
+      heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 10_000,
+      checkMs: Math.max(50, Math.floor((this.options.heartbeatMs ?? 500) / 2)),
+      requestShutdown: async () => {
+        await this.transport.request(hostSubject(this.options.region, hostId), { type: 'ShutdownHost' }, { timeoutMs: 2000 });
+      },
+      onLaunched: (pid) => {
+        void this.records.get<StoredHost>(hostId).then((rec) => {
+          if (rec) return this.records.batch([{ type: 'put', key: hostId, value: { ...rec, pid } }]);
+          return undefined;
+        });
+      },
+    });
+    this.procs.set(hostId, proc);
+    return proc;
+  }
+
+  private onHeartbeat(msg: Msg): void {
+    try {
+      const hb = heartbeats.validate(decode(msg.data), msg.headers?.get(Header.Type) || undefined) as Heartbeat;
+      this.seen.set(hb.hostId, hb);
+      this.procs.get(hb.hostId)?.heartbeat(hb);
+    } catch {
+      // A malformed heartbeat is ignored: it cannot change what the orchestrator does.
+    }
+  }
+
+  private async onTree(msg: Msg): Promise<void> {
+    this.transport.respond(msg, { type: 'Tree', at: this.clock.now(), root: await this.tree() });
+  }
+
+  private async onCommand(msg: Msg): Promise<void> {
+    try {
+      const cmd = decodeMessage(this.commands, msg.data, {
+        maxPayload: this.transport.maxPayload,
+        headerType: msg.headers?.get(Header.Type),
+        headerVersion: msg.headers?.get(Header.Version),
+      });
+      switch (cmd.type) {
+        case 'StartHost':
+          await this.startHost(cmd.hostId, cmd.actors);
+          return this.transport.respond(msg, { type: 'Ok' });
+        case 'StopHost':
+          await this.stopHost(cmd.hostId);
+          return this.transport.respond(msg, { type: 'Ok' });
+        case 'KillHost':
+          this.killHost(cmd.hostId);
+          return this.transport.respond(msg, { type: 'Ok' });
+        case 'ListHosts':
+          return this.transport.respond(msg, { type: 'HostList', hosts: this.hosts() });
+        case 'Shutdown':
+          await this.shutdownFromRequest(msg);
+          return;
+        default:
+          return assertNever(cmd);
+      }
+    } catch (err) {
+      this.transport.respondError(msg, err instanceof DefiniteError ? err : new InvalidRequestError((err as Error).message));
+    }
+  }
+
+  private async shutdownFromRequest(msg: Msg): Promise<void> {
+    await this.supervisor.stop();
+    this.transport.respond(msg, { type: 'Ok', detail: 'stopped' });
+    await this.transport.nc.flush().catch(() => undefined);
+    await this.close();
+    this.onShutdown?.();
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled command ${JSON.stringify(x)}`);
+}
