@@ -12,8 +12,15 @@ export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-/** Decodes msgpack bytes; throws the decoder's own error on malformed input (callers wrap it). */
+/**
+ * Decodes msgpack bytes; throws on malformed input (trailing bytes, the never-used 0xc1 byte, a
+ * truncated value). Callers wrap the error in MalformedMessage.
+ */
 export function decode(bytes: Uint8Array): unknown {
   if (bytes.length === 0) return undefined;
-  return packr.unpack(bytes);
+  const value = packr.unpack(bytes);
+  if (value !== null && typeof value === 'object' && (value as { constructor?: { name?: string } }).constructor?.name === 'C1Type') {
+    throw new Error('0xc1 is not a valid msgpack type');
+  }
+  return value;
 }

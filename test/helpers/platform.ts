@@ -1,0 +1,81 @@
+/**
+ * Test helper: runs the environment process (`definite env`: orchestrator + controllers) as a real
+ * child process against a test nats-server and a temp data dir, so tests can SIGKILL it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../runtime/nats-server.js';
+import { isAlive, signal } from '../../runtime/process-util.js';
+import { Transport } from '../../runtime/transport.js';
+import { orchestratorSubject } from '../../protocol/subjects.js';
+import type { HostList } from '../../protocol/sys/messages.js';
+import { eventually, PLATFORM_USER, type TestNats } from './nats.js';
+
+export interface TestPlatform {
+  region: string;
+  dataDir: string;
+  env: Record<string, string>;
+  envProcess: ChildProcess;
+  transport: Transport;
+  startEnv(): Promise<void>;
+  hosts(): Promise<HostList['hosts']>;
+  cleanup(): Promise<void>;
+}
+
+export async function startPlatform(nats: TestNats, region: string, extraEnv: Record<string, string> = {}): Promise<TestPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), `dfn-${region}-`));
+  const env: Record<string, string> = {
+    DFN_REGION: region,
+    DFN_DATA_DIR: dataDir,
+    DFN_NATS_URL: nats.url,
+    DFN_NATS_USER: PLATFORM_USER.user,
+    DFN_NATS_PASS: PLATFORM_USER.pass,
+    ...extraEnv,
+  };
+  const transport = await Transport.connect({ servers: nats.url, name: `test:${region}`, ...PLATFORM_USER, timeoutMs: 10_000 });
+  const p: TestPlatform = {
+    region,
+    dataDir,
+    env,
+    envProcess: undefined as unknown as ChildProcess,
+    transport,
+    async startEnv() {
+      const log = openSync(join(dataDir, 'env-test.log'), 'a');
+      p.envProcess = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', log, log],
+      });
+      closeSync(log);
+      await eventually(() => p.hosts(), `orchestrator of ${region} answering`);
+    },
+    async hosts() {
+      return (await transport.request<HostList>(orchestratorSubject(region), { type: 'ListHosts' })).hosts;
+    },
+    async cleanup() {
+      const pids: number[] = [];
+      try {
+        for (const h of await p.hosts()) pids.push(h.pid);
+        await transport.request(orchestratorSubject(region), { type: 'Shutdown' }, { timeoutMs: 30_000 });
+      } catch {
+        // fall through to killing whatever is left
+      }
+      if (p.envProcess && isAlive(p.envProcess.pid ?? 0)) signal(p.envProcess.pid!, 'SIGKILL');
+      for (const pid of pids) if (isAlive(pid)) signal(pid, 'SIGKILL');
+      await transport.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  await p.startEnv();
+  return p;
+}
+
+/** The tail of a log file in the platform's data dir, for failure messages. */
+export function logTail(p: TestPlatform, name: string, lines = 20): string {
+  try {
+    return readFileSync(join(p.dataDir, name), 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
