@@ -5,8 +5,9 @@
 import type { ActorKind } from '../runtime/host.js';
 import type { ActorSpec } from '../protocol/sys/messages.js';
 import { counterKind } from './demo/counter.js';
+import { timelineKind } from './control/timeline.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind];
 
 /** Actors the environment process runs in its own in-process host (the controllers). */
 export const ENV_ACTORS: ActorSpec[] = [];
