@@ -1,0 +1,23 @@
+/**
+ * CONTROL subjects: the client API. These are the only subjects the `client` user of nats.conf
+ * may publish to; replies come back to the client's `_INBOX.>`.
+ *
+ * ```
+ * dfn.<region>.control.connect            OpenSession (answered by the coordinator)
+ * dfn.<region>.control.session.<id>       everything else a client says within its session
+ * dfn.<region>.control.coordinator        internal: sessions to the coordinator (DDL, writes)
+ * ```
+ */
+import { actorSubject, regionPrefix } from '../subjects.js';
+
+export function connectSubject(region: string): string {
+  return `${regionPrefix(region)}.control.connect`;
+}
+
+export function sessionSubject(region: string, sessionId: string): string {
+  return actorSubject(region, 'control', 'session', sessionId);
+}
+
+export function coordinatorSubject(region: string): string {
+  return `${regionPrefix(region)}.control.coordinator`;
+}
