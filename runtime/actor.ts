@@ -35,6 +35,16 @@ export interface ActorContext {
   exit(): void;
   /** True while this incarnation is the live one; background loops stop when it turns false. */
   alive(): boolean;
+  /** Starts another actor on this host (durable: recorded and restarted with the host). */
+  spawn(spec: { kind: string; id: string; config?: unknown }, options?: { durable?: boolean }): Promise<void>;
+  /** Stops an actor of this host cleanly and forgets it. */
+  stopActor(id: string): Promise<void>;
+}
+
+/** What a host lets its actors do to other actors of the same host. */
+export interface Spawner {
+  spawn(spec: { kind: string; id: string; config?: unknown }, options?: { durable?: boolean }): Promise<void>;
+  stopActor(id: string): Promise<void>;
 }
 
 /** A reply the cell sends later, without holding up the mailbox (e.g. a peek waiting for a frontier). */
@@ -81,6 +91,7 @@ export interface CellEnv {
   observer?: CellObserver;
   /** Maximum messages stashed while not running. */
   stashLimit?: number;
+  spawner?: Spawner;
 }
 
 export interface CellObserver {
@@ -269,6 +280,14 @@ export class ActorCell implements Child {
         void this.stop(1000).then(() => this.exitListener?.({ reason: 'normal' }));
       },
       alive: () => epoch === this.epoch && (this.state() === 'running' || this.state() === 'recovering'),
+      spawn: (spec, options) => {
+        if (!this.env.spawner) throw new Error('this actor cannot spawn actors');
+        return this.env.spawner.spawn(spec, options);
+      },
+      stopActor: (id) => {
+        if (!this.env.spawner) throw new Error('this actor cannot stop actors');
+        return this.env.spawner.stopActor(id);
+      },
     };
   }
 

@@ -73,6 +73,12 @@ export class Host {
   private readonly inspector: HostInspector;
   private readonly commands = new MessageSet<HostCommand>(HOST_COMMANDS);
   private subs: Subscription[] = [];
+  private readonly spawner = {
+    spawn: async (spec: ActorSpec, options?: { durable?: boolean }) => {
+      await this.startActor(spec, options);
+    },
+    stopActor: (id: string) => this.stopActor(id),
+  };
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -114,15 +120,18 @@ export class Host {
     return host;
   }
 
-  /** Starts an actor and records it durably (idempotent for the same kind and id). */
-  async startActor(spec: ActorSpec): Promise<ActorCell> {
+  /**
+   * Starts an actor (idempotent for the same kind and id). A durable actor (the default) is recorded
+   * and started again after a host restart; an ephemeral one (e.g. a client session) is not.
+   */
+  async startActor(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
     const existing = this.cells.get(spec.id);
     if (existing) {
       if (existing.kind !== spec.kind) throw new InvalidRequestError(`actor ${spec.id} already runs here as a ${existing.kind}`);
       return existing;
     }
     if (!this.kinds.has(spec.kind)) throw new NotFoundError(`unknown actor kind "${spec.kind}"; this host runs: ${[...this.kinds.keys()].join(', ')}`);
-    await this.records.batch([{ type: 'put', key: HOST_KEY_PREFIX + spec.id, value: spec }]);
+    if (options.durable ?? true) await this.records.batch([{ type: 'put', key: HOST_KEY_PREFIX + spec.id, value: spec }]);
     return this.launch(spec);
   }
 
@@ -198,7 +207,15 @@ export class Host {
     const subject = kind.subject ? kind.subject(this.region, spec.id) : actorSubject(this.region, kind.layer, kind.kind, spec.id);
     const cell = new ActorCell(
       { kind: spec.kind, id: spec.id, subject, config: spec.config, store: this.actorStore(spec.kind, spec.id), factory: kind.create },
-      { region: this.region, hostId: this.hostId, transport: this.transport, clock: this.clock, random: this.random, observer: this.inspector },
+      {
+        region: this.region,
+        hostId: this.hostId,
+        transport: this.transport,
+        clock: this.clock,
+        random: this.random,
+        observer: this.inspector,
+        spawner: this.spawner,
+      },
     );
     this.cells.set(spec.id, cell);
     const sup = await this.layerSupervisor(kind.layer);

@@ -1,0 +1,263 @@
+/**
+ * The pre-parser for definite's SQL extensions (Materialize's syntax), tried before libpg-query:
+ *
+ *   CREATE SOURCE [IF NOT EXISTS] name [IN CLUSTER c] FROM [LOAD] GENERATOR COUNTER|AUCTION [(TICK INTERVAL '100ms')]
+ *   CREATE SOURCE [IF NOT EXISTS] name FROM JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] FORMAT JSON|MSGPACK (col type [NOT NULL], ...)
+ *   CREATE CLUSTER [IF NOT EXISTS] name [(SIZE 'x')]
+ *   DROP SOURCE|CLUSTER|TABLE|VIEW|MATERIALIZED VIEW|INDEX [IF EXISTS] name [CASCADE]
+ *   SUBSCRIBE [TO] name | (query) [WITH (PROGRESS)] [AS OF n]
+ *   SHOW SOURCES|TABLES|VIEWS|MATERIALIZED VIEWS|INDEXES|CLUSTERS|TIMELINES|OBJECTS
+ *   SELECT ... AS OF n                         (the AS OF is removed, the rest goes to libpg-query)
+ *   CREATE MATERIALIZED VIEW name IN CLUSTER c AS ...   (IN CLUSTER removed likewise)
+ *   CREATE INDEX name ON obj (cols) IN CLUSTER c         (likewise)
+ * Anything else returns `undefined` and is parsed by libpg-query.
+ */
+import { SqlError, SqlState } from '../../../protocol/control/errors.js';
+import type { ColumnType } from '../../../protocol/types.js';
+import { Cursor, tokenize } from './cursor.js';
+
+export type ObjectKind = 'source' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline';
+
+export type Extension =
+  | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction'; tickMs: number; cluster?: string }
+  | {
+      kind: 'create_jetstream_source';
+      name: string;
+      ifNotExists: boolean;
+      stream: string;
+      subject?: string;
+      format: 'json' | 'msgpack';
+      columns: { name: string; type: ColumnType; nullable: boolean }[];
+    }
+  | { kind: 'create_cluster'; name: string; ifNotExists: boolean }
+  | { kind: 'drop'; objectKind: ObjectKind; name: string; ifExists: boolean; cascade: boolean }
+  | { kind: 'subscribe'; target: { name: string } | { query: string; offset: number }; progress: boolean; asOf?: number }
+  | { kind: 'show_objects'; objectKind: ObjectKind | 'object' }
+  /** A statement for libpg-query, with extension clauses removed. */
+  | { kind: 'rewritten'; text: string; asOf?: number; inCluster?: string };
+
+const TYPE_NAMES: Record<string, ColumnType> = {
+  INT: 'int', INTEGER: 'int', INT4: 'int', INT8: 'int', BIGINT: 'int', SMALLINT: 'int',
+  FLOAT: 'float', FLOAT8: 'float', DOUBLE: 'float', REAL: 'float', NUMERIC: 'numeric', DECIMAL: 'numeric',
+  TEXT: 'text', VARCHAR: 'text', STRING: 'text', BOOL: 'bool', BOOLEAN: 'bool', TIMESTAMP: 'timestamp',
+};
+
+const SHOW_KINDS: Record<string, ObjectKind | 'object'> = {
+  SOURCES: 'source', TABLES: 'table', VIEWS: 'view', INDEXES: 'index', CLUSTERS: 'cluster', TIMELINES: 'timeline', OBJECTS: 'object',
+};
+
+/** Parses `text` if it is one of the extension statements, else returns undefined. */
+export function preparse(text: string, offset = 0): Extension | undefined {
+  const tokens = tokenize(text, offset);
+  const c = new Cursor(tokens, offset + text.length);
+  const first = tokens[0];
+  if (!first || first.t !== 'word') return undefined;
+  switch (first.upper) {
+    case 'CREATE':
+      return createStatement(text, c, offset);
+    case 'DROP':
+      return dropStatement(c);
+    case 'SUBSCRIBE':
+      return subscribeStatement(text, c, offset);
+    case 'SHOW':
+      return showStatement(c);
+    case 'SELECT':
+    case 'WITH':
+      return asOfRewrite(text, tokens, offset);
+    default:
+      return undefined;
+  }
+}
+
+function createStatement(text: string, c: Cursor, offset: number): Extension | undefined {
+  c.expectKeywords('CREATE');
+  if (c.keywords('SOURCE')) return createSource(c);
+  if (c.keywords('CLUSTER')) {
+    const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
+    const name = c.ident('a cluster name');
+    if (c.punct('(')) {
+      while (!c.punct(')')) {
+        if (c.atEnd()) c.fail('expected ")"');
+        c.ident('an option name');
+        if (c.peek()?.t === 'string') c.string();
+        else if (c.peek()?.t === 'number') c.number();
+        c.punct(',');
+      }
+    }
+    c.expectEnd();
+    return { kind: 'create_cluster', name, ifNotExists };
+  }
+  return inClusterRewrite(text, offset);
+}
+
+function createSource(c: Cursor): Extension {
+  const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
+  const name = c.ident('a source name');
+  let cluster: string | undefined;
+  if (c.keywords('IN', 'CLUSTER')) cluster = c.ident('a cluster name');
+  c.expectKeywords('FROM');
+  if (c.keywords('JETSTREAM')) {
+    c.keywords('STREAM');
+    const stream = c.peek()?.t === 'string' ? c.string() : c.ident('a stream name');
+    const subject = c.keywords('SUBJECT') ? c.string('a subject') : undefined;
+    c.expectKeywords('FORMAT');
+    const format = c.keywords('JSON') ? 'json' : c.keywords('MSGPACK') ? 'msgpack' : c.fail('expected JSON or MSGPACK');
+    c.expectPunct('(');
+    const columns: { name: string; type: ColumnType; nullable: boolean }[] = [];
+    do {
+      const col = c.ident('a column name');
+      const typeTok = c.peek();
+      const typeName = typeTok && typeTok.t === 'word' ? typeTok.upper : '';
+      const type = TYPE_NAMES[typeName];
+      if (!type) c.fail('expected a column type (int, float, numeric, text, bool, timestamp)');
+      c.ident();
+      if (typeName === 'DOUBLE') c.keywords('PRECISION');
+      const notNull = c.keywords('NOT', 'NULL');
+      columns.push({ name: col, type, nullable: !notNull });
+    } while (c.punct(','));
+    c.expectPunct(')');
+    c.expectEnd();
+    return { kind: 'create_jetstream_source', name, ifNotExists, stream, ...(subject !== undefined ? { subject } : {}), format, columns };
+  }
+  c.keywords('LOAD');
+  c.expectKeywords('GENERATOR');
+  const generator = c.keywords('COUNTER') ? 'counter' : c.keywords('AUCTION') ? 'auction' : c.fail('expected COUNTER or AUCTION');
+  let tickMs = 1000;
+  if (c.punct('(')) {
+    do {
+      c.expectKeywords('TICK');
+      c.keywords('INTERVAL');
+      tickMs = parseInterval(c.string('an interval such as \'100ms\''), c);
+    } while (c.punct(','));
+    c.expectPunct(')');
+  }
+  c.keywords('FOR', 'ALL', 'TABLES');
+  c.expectEnd();
+  return { kind: 'create_generator_source', name, ifNotExists, generator, tickMs, ...(cluster !== undefined ? { cluster } : {}) };
+}
+
+/** '100ms', '1s', '2 seconds', '500 milliseconds' -> milliseconds. */
+export function parseInterval(s: string, c?: Cursor): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|millisecond|milliseconds|s|sec|second|seconds|m|min|minute|minutes)?\s*$/i.exec(s);
+  if (!m) {
+    if (c) c.fail(`invalid interval '${s}'`);
+    throw new SqlError(SqlState.InvalidParameterValue, `invalid interval '${s}'`);
+  }
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const ms = unit.startsWith('ms') || unit.startsWith('milli') ? n : unit.startsWith('m') && unit !== 'ms' ? n * 60_000 : n * 1000;
+  if (ms < 1 || ms > 3_600_000) throw new SqlError(SqlState.InvalidParameterValue, `interval '${s}' must be between 1ms and 1 hour`);
+  return Math.round(ms);
+}
+
+function dropStatement(c: Cursor): Extension {
+  c.expectKeywords('DROP');
+  const objectKind: ObjectKind = c.keywords('MATERIALIZED', 'VIEW')
+    ? 'materialized_view'
+    : c.keywords('SOURCE')
+      ? 'source'
+      : c.keywords('CLUSTER')
+        ? 'cluster'
+        : c.keywords('TABLE')
+          ? 'table'
+          : c.keywords('VIEW')
+            ? 'view'
+            : c.keywords('INDEX')
+              ? 'index'
+              : c.fail('expected SOURCE, CLUSTER, TABLE, VIEW, MATERIALIZED VIEW or INDEX');
+  const ifExists = c.keywords('IF', 'EXISTS');
+  const name = c.ident();
+  const cascade = c.keywords('CASCADE');
+  if (!cascade) c.keywords('RESTRICT');
+  c.expectEnd();
+  return { kind: 'drop', objectKind, name, ifExists, cascade };
+}
+
+function subscribeStatement(text: string, c: Cursor, offset: number): Extension {
+  c.expectKeywords('SUBSCRIBE');
+  c.keywords('TO');
+  let target: { name: string } | { query: string; offset: number };
+  if (c.punct('(')) {
+    const start = c.position();
+    let depth = 1;
+    while (depth > 0) {
+      const t = c.peek();
+      if (!t) c.fail('expected ")"');
+      if (t.t === 'punct' && t.v === '(') depth++;
+      if (t.t === 'punct' && t.v === ')') depth--;
+      if (depth > 0) skip(c);
+    }
+    const end = c.position();
+    c.expectPunct(')');
+    target = { query: text.slice(start - offset, end - offset), offset: start };
+  } else {
+    target = { name: c.ident('an object name or a (query)') };
+  }
+  let progress = false;
+  let asOf: number | undefined;
+  while (!c.atEnd()) {
+    if (c.keywords('WITH')) {
+      c.expectPunct('(');
+      do {
+        c.expectKeywords('PROGRESS');
+        progress = true;
+        if (c.punct('=')) progress = c.keywords('TRUE') ? true : c.keywords('FALSE') ? false : c.fail('expected TRUE or FALSE');
+      } while (c.punct(','));
+      c.expectPunct(')');
+    } else if (c.keywords('AS', 'OF')) {
+      asOf = c.number('a timestamp (milliseconds since the epoch)');
+    } else c.fail('expected WITH (PROGRESS) or AS OF');
+  }
+  return { kind: 'subscribe', target, progress, ...(asOf !== undefined ? { asOf } : {}) };
+}
+
+function skip(c: Cursor): void {
+  const t = c.peek();
+  if (!t) return;
+  if (t.t === 'punct') c.punct(t.v);
+  else if (t.t === 'string') c.string();
+  else if (t.t === 'number') c.number();
+  else c.ident();
+}
+
+function showStatement(c: Cursor): Extension | undefined {
+  c.expectKeywords('SHOW');
+  if (c.keywords('MATERIALIZED', 'VIEWS')) {
+    c.expectEnd();
+    return { kind: 'show_objects', objectKind: 'materialized_view' };
+  }
+  const t = c.peek();
+  if (t && t.t === 'word' && SHOW_KINDS[t.upper] && !c.peek(1)) {
+    c.ident();
+    return { kind: 'show_objects', objectKind: SHOW_KINDS[t.upper]! };
+  }
+  return undefined;
+}
+
+/** `SELECT ... AS OF n`: removes the trailing AS OF clause. */
+function asOfRewrite(text: string, tokens: ReturnType<typeof tokenize>, offset: number): Extension | undefined {
+  const n = tokens.length;
+  const last = tokens[n - 1];
+  const as = tokens[n - 3];
+  const of = tokens[n - 2];
+  if (n >= 4 && last?.t === 'number' && as?.t === 'word' && as.upper === 'AS' && of?.t === 'word' && of.upper === 'OF') {
+    return { kind: 'rewritten', text: text.slice(0, as.pos - 1 - offset).trimEnd(), asOf: last.v };
+  }
+  return undefined;
+}
+
+/** `CREATE MATERIALIZED VIEW v IN CLUSTER c AS ...` / `CREATE INDEX ... IN CLUSTER c`: removes IN CLUSTER. */
+function inClusterRewrite(text: string, offset: number): Extension | undefined {
+  const tokens = tokenize(text, offset);
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const a = tokens[i]!;
+    const b = tokens[i + 1]!;
+    const name = tokens[i + 2]!;
+    if (a.t === 'word' && a.upper === 'IN' && b.t === 'word' && b.upper === 'CLUSTER' && (name.t === 'word' || name.t === 'quoted')) {
+      const start = a.pos - 1 - offset;
+      const end = i + 3 < tokens.length ? tokens[i + 3]!.pos - 1 - offset : text.length;
+      return { kind: 'rewritten', text: (text.slice(0, start).trimEnd() + ' ' + text.slice(end).trimStart()).trim(), inCluster: name.v };
+    }
+  }
+  return undefined;
+}

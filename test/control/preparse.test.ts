@@ -1,0 +1,64 @@
+/**
+ * The pre-parser of definite's SQL extensions and the statement splitter.
+ */
+import { preparse, parseInterval } from '../../actors/control/sql/preparse.js';
+import { splitStatements } from '../../actors/control/sql/split.js';
+import { SqlError } from '../../protocol/control/errors.js';
+
+test('splits statements at top-level semicolons only', () => {
+  const s = splitStatements(`SELECT 'a;b'; -- c;\nSELECT "x;y" /* ; */ ; ;SELECT $$;$$`);
+  expect(s.map((x) => x.text)).toEqual([`SELECT 'a;b'`, `-- c;\nSELECT "x;y" /* ; */`, 'SELECT $$;$$']);
+  expect(s[2]!.offset).toBe(`SELECT 'a;b'; -- c;\nSELECT "x;y" /* ; */ ; ;`.length);
+});
+
+test('CREATE SOURCE from generators and JetStream', () => {
+  expect(preparse(`CREATE SOURCE c FROM LOAD GENERATOR COUNTER (TICK INTERVAL '100ms')`)).toEqual({
+    kind: 'create_generator_source', name: 'c', ifNotExists: false, generator: 'counter', tickMs: 100,
+  });
+  expect(preparse(`create source if not exists "Auc" from generator auction for all tables`)).toMatchObject({ name: 'Auc', generator: 'auction', ifNotExists: true, tickMs: 1000 });
+  expect(preparse(`CREATE SOURCE ev FROM JETSTREAM STREAM 'events' SUBJECT 'ev.>' FORMAT JSON (id int NOT NULL, name text, score double precision)`)).toEqual({
+    kind: 'create_jetstream_source', name: 'ev', ifNotExists: false, stream: 'events', subject: 'ev.>', format: 'json',
+    columns: [
+      { name: 'id', type: 'int', nullable: false },
+      { name: 'name', type: 'text', nullable: true },
+      { name: 'score', type: 'float', nullable: true },
+    ],
+  });
+});
+
+test('clusters, drops, show', () => {
+  expect(preparse('CREATE CLUSTER c2 (SIZE \'small\')')).toEqual({ kind: 'create_cluster', name: 'c2', ifNotExists: false });
+  expect(preparse('DROP MATERIALIZED VIEW IF EXISTS mv CASCADE')).toEqual({ kind: 'drop', objectKind: 'materialized_view', name: 'mv', ifExists: true, cascade: true });
+  expect(preparse('DROP SOURCE s')).toMatchObject({ objectKind: 'source', name: 's' });
+  expect(preparse('SHOW MATERIALIZED VIEWS')).toEqual({ kind: 'show_objects', objectKind: 'materialized_view' });
+  expect(preparse('SHOW SOURCES')).toEqual({ kind: 'show_objects', objectKind: 'source' });
+  expect(preparse('SHOW cluster')).toBeUndefined();
+});
+
+test('SUBSCRIBE with progress, AS OF, and a query', () => {
+  expect(preparse('SUBSCRIBE TO v WITH (PROGRESS) AS OF 123')).toEqual({ kind: 'subscribe', target: { name: 'v' }, progress: true, asOf: 123 });
+  const q = preparse('SUBSCRIBE (SELECT a, (b + 1) FROM t WHERE c = \')\')');
+  expect(q).toMatchObject({ kind: 'subscribe', progress: false, target: { query: "SELECT a, (b + 1) FROM t WHERE c = ')'" } });
+});
+
+test('SELECT AS OF and IN CLUSTER are rewritten for libpg-query', () => {
+  expect(preparse('SELECT * FROM t AS OF 42')).toEqual({ kind: 'rewritten', text: 'SELECT * FROM t', asOf: 42 });
+  expect(preparse('SELECT * FROM t')).toBeUndefined();
+  expect(preparse('CREATE MATERIALIZED VIEW mv IN CLUSTER c1 AS SELECT 1')).toEqual({ kind: 'rewritten', text: 'CREATE MATERIALIZED VIEW mv AS SELECT 1', inCluster: 'c1' });
+  expect(preparse('CREATE TABLE t (a int)')).toBeUndefined();
+});
+
+test('syntax errors carry SQLSTATE 42601 and a position', () => {
+  const err = (() => {
+    try {
+      preparse('CREATE SOURCE s FROM GENERATOR BANANA');
+    } catch (e) {
+      return e as SqlError;
+    }
+    return undefined;
+  })();
+  expect(err).toBeInstanceOf(SqlError);
+  expect(err!.sqlstate).toBe('42601');
+  expect(err!.details['position']).toBe(32);
+  expect(() => parseInterval('soon')).toThrow(SqlError);
+});
