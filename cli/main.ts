@@ -5,12 +5,14 @@
  *   definite status [--format F]     every process and actor with its state (table|json)
  *   definite env                     the environment process (orchestrator + controllers)
  *   definite host --host-id ID       one host process (what the orchestrator runs)
+ *   definite sql ["SQL"] [--format F]   the SQL client (one-shot or interactive)
  */
 import { parseArgs } from './args.js';
 import { upCommand } from './up.js';
 import { envCommand } from './env.js';
 import { hostCommand } from './host.js';
 import { statusCommand } from './status.js';
+import { sqlCommand } from './sql.js';
 
 const USAGE = `usage: definite <command> [flags]
 
@@ -20,6 +22,8 @@ commands:
                            every process and actor with its state
   env                      the environment process (orchestrator + controllers), started by up
   host --host-id ID        one host process, started by the orchestrator
+  sql ["SQL; ..."] [--format table|csv|json]
+                           run SQL (one-shot), or an interactive prompt without a statement
 
 environment: DFN_REGION, DFN_DATA_DIR, DFN_NATS_URL, DFN_NATS_PORT (see runtime/config.ts)`;
 
@@ -28,6 +32,7 @@ const commands: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<v
   status: statusCommand,
   env: envCommand,
   host: hostCommand,
+  sql: sqlCommand,
 };
 
 const [name, ...rest] = process.argv.slice(2);
