@@ -1,0 +1,286 @@
+/**
+ * The cluster actor: hosts dataflows (COMPUTE's atom). It is stateless: everything it holds is
+ * rebuilt from STORAGE plus the commands its controller replays. It fences off controllers of
+ * older epochs (Hello), installs dataflows idempotently (so a controller restart that replays the
+ * same history causes no rehydration), drops what the replay did not mention
+ * (InitializationComplete), answers each Peek exactly once (rows, error or canceled) once the
+ * output frontier passes its timestamp, streams index subscriptions, and publishes Frontiers and
+ * Status on its responses subject.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { MessageSet } from '../../protocol/message.js';
+import { InvalidRequestError, NotFoundError, DefiniteError } from '../../protocol/errors.js';
+import { COMPUTE_COMMANDS, type ComputeCommand, type DataflowDescription } from '../../protocol/compute/command.js';
+import type { PeekResponse, Status, SubscribeResponse } from '../../protocol/compute/response.js';
+import { clusterResponsesSubject } from '../../protocol/compute/subjects.js';
+import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
+import { later } from '../../runtime/actor.js';
+import { InstalledDataflow, type OutputListener } from './installed-dataflow.js';
+import type { EngineFactory, StoragePort } from './ports.js';
+import type { Frontier, Update } from '../../protocol/types.js';
+
+const commands = new MessageSet<ComputeCommand>(COMPUTE_COMMANDS);
+const STATUS_INTERVAL_MS = 1000;
+
+interface PendingPeek {
+  dataflow: string;
+  timestamp: number;
+  settle: (r: PeekResponse) => void;
+}
+
+export class Cluster implements ActorBehavior<ComputeCommand> {
+  readonly commands = commands;
+  private readonly incarnation = randomUUID();
+  private epoch = 0;
+  private initialized = false;
+  private replayed = new Set<string>();
+  private readonly dataflows = new Map<string, InstalledDataflow>();
+  private readonly peeks = new Map<string, PendingPeek>();
+  private readonly subscriptions = new Map<string, { dataflow: string; listener: OutputListener }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly engines: EngineFactory,
+    private readonly storage: StoragePort,
+  ) {}
+
+  async recover(): Promise<void> {
+    this.timer = setInterval(() => this.publishStatus(), STATUS_INTERVAL_MS);
+    this.timer.unref();
+    this.publishStatus();
+  }
+
+  async stop(): Promise<void> {
+    this.shutdown();
+  }
+
+  handle(cmd: ComputeCommand): Reply | Promise<Reply> {
+    switch (cmd.type) {
+      case 'Hello':
+        return this.hello(cmd.epoch);
+      case 'CreateDataflow':
+        return this.createDataflow(cmd.epoch, cmd.dataflow);
+      case 'AllowCompaction':
+        return this.allowCompaction(cmd.epoch, cmd.id, cmd.frontier);
+      case 'Peek':
+        return later(this.peek(cmd.peekId, cmd.dataflow, cmd.timestamp, cmd.limit));
+      case 'CancelPeek':
+        this.settlePeek(cmd.peekId, { outcome: 'canceled' });
+        return { type: 'Ack' };
+      case 'InitializationComplete':
+        return this.initializationComplete(cmd.epoch);
+      case 'SubscribeIndex':
+        return this.subscribeIndex(cmd.subscribeId, cmd.dataflow, cmd.inbox, cmd.asOf);
+      case 'CancelSubscribe':
+        this.endSubscription(cmd.subscribeId, 'canceled');
+        return { type: 'Ack' };
+      case 'GetStatus':
+        return this.status();
+      default:
+        return assertNever(cmd);
+    }
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      incarnation: this.incarnation,
+      epoch: this.epoch,
+      initialized: this.initialized,
+      dataflows: [...this.dataflows.values()].map((d) => d.status()),
+      pendingPeeks: this.peeks.size,
+      subscriptions: this.subscriptions.size,
+    };
+  }
+
+  private fence(epoch: number): void {
+    if (epoch < this.epoch) throw new InvalidRequestError(`epoch ${epoch} is older than this cluster's epoch ${this.epoch}: a newer controller has taken over`);
+  }
+
+  private hello(epoch: number): Reply {
+    this.fence(epoch);
+    if (epoch > this.epoch) {
+      this.epoch = epoch;
+      this.initialized = false;
+      this.replayed = new Set();
+    }
+    return { type: 'Ack', detail: `incarnation ${this.incarnation}` };
+  }
+
+  private async createDataflow(epoch: number, description: DataflowDescription): Promise<Reply> {
+    this.fence(epoch);
+    this.replayed.add(description.id);
+    const existing = this.dataflows.get(description.id);
+    if (existing) {
+      const { asOf: _a, ...want } = description;
+      const { asOf: _b, ...have } = existing.description;
+      if (!isDeepStrictEqual(want, have)) throw new InvalidRequestError(`dataflow ${description.id} already exists with a different description`);
+      return { type: 'Ack', detail: 'already installed' };
+    }
+    const df = new InstalledDataflow(description, this.engines, this.storage, `${this.ctx.id}-${description.id}-${this.incarnation.slice(0, 8)}`, (err) =>
+      this.dataflowFailed(description.id, err),
+    );
+    df.onFrontier = (upper) => this.publishFrontiers(df, upper);
+    this.dataflows.set(description.id, df);
+    try {
+      await df.start();
+    } catch (err) {
+      this.dataflows.delete(description.id);
+      df.drop();
+      throw err instanceof DefiniteError ? err : new InvalidRequestError(`dataflow ${description.id} could not start: ${(err as Error).message}`);
+    }
+    return { type: 'Ack', detail: 'installed' };
+  }
+
+  private allowCompaction(epoch: number, id: string, frontier: Frontier): Reply {
+    this.fence(epoch);
+    const df = this.dataflows.get(id);
+    if (!df) return { type: 'Ack', detail: 'no such dataflow' };
+    if (frontier.length === 0) this.dropDataflow(id, 'dropped');
+    else df.allowCompaction(frontier[0]!);
+    return { type: 'Ack' };
+  }
+
+  private initializationComplete(epoch: number): Reply {
+    this.fence(epoch);
+    for (const id of [...this.dataflows.keys()]) if (!this.replayed.has(id)) this.dropDataflow(id, 'not in the controller\'s history');
+    this.initialized = true;
+    this.publishStatus();
+    return { type: 'Ack' };
+  }
+
+  private async peek(peekId: string, dataflow: string, timestamp: number, limit: number | undefined): Promise<PeekResponse> {
+    const base = { type: 'PeekResponse' as const, peekId, timestamp, rows: [] };
+    const df = this.dataflows.get(dataflow);
+    if (!df) return { ...base, outcome: 'error', error: { code: 'NotFound', message: `no dataflow ${dataflow} on cluster ${this.ctx.id}` } };
+    if (timestamp < df.since()) {
+      return { ...base, outcome: 'error', error: { code: 'SinceViolation', message: `timestamp ${timestamp} is before the dataflow's since ${df.since()}` } };
+    }
+    if (this.peeks.has(peekId)) return { ...base, outcome: 'error', error: { code: 'InvalidRequest', message: `peek ${peekId} is already pending` } };
+    const settled = new Promise<PeekResponse>((resolve) => this.peeks.set(peekId, { dataflow, timestamp, settle: resolve }));
+    void df.waitFor(timestamp).then(() => {
+      if (!this.peeks.has(peekId)) return;
+      if (df.dropped) return this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${dataflow} was dropped` } });
+      try {
+        let rows = df.peek(timestamp);
+        if (limit !== undefined) rows = rows.slice(0, limit);
+        this.settlePeek(peekId, { outcome: 'rows', rows });
+      } catch (err) {
+        const e = err as DefiniteError;
+        this.settlePeek(peekId, { outcome: 'error', error: { code: e.code ?? 'Internal', message: e.message } });
+      }
+    });
+    return settled;
+  }
+
+  private settlePeek(peekId: string, r: Partial<PeekResponse> & { outcome: PeekResponse['outcome'] }): void {
+    const p = this.peeks.get(peekId);
+    if (!p) return;
+    this.peeks.delete(peekId);
+    p.settle({ type: 'PeekResponse', peekId, timestamp: p.timestamp, rows: [], ...r });
+  }
+
+  private subscribeIndex(subscribeId: string, dataflow: string, inbox: string, asOf: number | undefined): Reply {
+    const df = this.dataflows.get(dataflow);
+    if (!df) throw new NotFoundError(`no dataflow ${dataflow} on cluster ${this.ctx.id}`);
+    if (this.subscriptions.has(subscribeId)) throw new InvalidRequestError(`subscription ${subscribeId} exists`);
+    const start = Math.max(asOf ?? df.since(), df.since());
+    let snapshotSent = false;
+    const send = (updates: Update[], progress: Frontier, ended?: string) => {
+      const msg: SubscribeResponse = { type: 'SubscribeResponse', subscribeId, updates, progress };
+      if (ended !== undefined) msg.ended = ended;
+      this.ctx.transport.publish(inbox, msg);
+    };
+    const listener: OutputListener = {
+      output: (updates, upper) => {
+        if (upper.length === 0) return send([], [], 'dataflow dropped');
+        if (!snapshotSent) {
+          if (upper[0]! <= start) return;
+          snapshotSent = true;
+          const snap: Update[] = df.peek(start).map(([row, diff]) => [row, start, diff]);
+          const later = updates.filter((u) => u[1] > start);
+          return send([...snap, ...later], upper);
+        }
+        send(updates, upper);
+      },
+    };
+    this.subscriptions.set(subscribeId, { dataflow, listener });
+    df.addListener(listener);
+    if (df.upper() > start) {
+      snapshotSent = true;
+      send(df.peek(start).map(([row, diff]) => [row, start, diff]), [df.upper()]);
+    }
+    return { type: 'Ack' };
+  }
+
+  private endSubscription(subscribeId: string, why: string): void {
+    const s = this.subscriptions.get(subscribeId);
+    if (!s) return;
+    this.subscriptions.delete(subscribeId);
+    this.dataflows.get(s.dataflow)?.removeListener(s.listener);
+    void why;
+  }
+
+  private dropDataflow(id: string, why: string): void {
+    const df = this.dataflows.get(id);
+    if (!df) return;
+    this.dataflows.delete(id);
+    df.drop();
+    for (const [peekId, p] of this.peeks) {
+      if (p.dataflow === id) this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${id} was dropped (${why})` } });
+    }
+    for (const [sid, s] of this.subscriptions) if (s.dataflow === id) this.subscriptions.delete(sid);
+  }
+
+  private dataflowFailed(id: string, err: unknown): void {
+    // A dataflow that cannot continue (its input vanished, a bug) takes the cluster down: the
+    // supervisor restarts it and the controller replays, as Materialize's clusterd would.
+    if (!this.dataflows.has(id)) return;
+    this.ctx.fail(new Error(`dataflow ${id} failed: ${(err as Error)?.message ?? String(err)}`));
+  }
+
+  private status(): Status {
+    return {
+      type: 'Status',
+      cluster: this.ctx.id,
+      incarnation: this.incarnation,
+      epoch: this.epoch,
+      initialized: this.initialized,
+      dataflows: [...this.dataflows.values()].map((d) => d.status()),
+    };
+  }
+
+  private publishStatus(): void {
+    if (!this.ctx.alive()) return this.shutdown();
+    try {
+      this.ctx.transport.publish(clusterResponsesSubject(this.ctx.region, this.ctx.id), this.status());
+    } catch {
+      // best effort
+    }
+  }
+
+  private publishFrontiers(df: InstalledDataflow, upper: number): void {
+    try {
+      this.ctx.transport.publish(clusterResponsesSubject(this.ctx.region, this.ctx.id), {
+        type: 'Frontiers',
+        cluster: this.ctx.id,
+        dataflow: df.id,
+        since: [df.since()],
+        upper: [upper],
+      });
+    } catch {
+      // best effort
+    }
+  }
+
+  private shutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const id of [...this.dataflows.keys()]) this.dropDataflow(id, 'cluster stopping');
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,215 @@
+/**
+ * The compute controller (one per region, in the environment process). It durably records
+ * clusters and the dataflows on each (as each cluster's reduced command history), starts each
+ * cluster in its own host process through the orchestrator, and replays the history whenever a
+ * cluster incarnation it has not initialized appears (a restarted cluster rehydrates; a cluster
+ * that merely sees a restarted controller keeps its dataflows, because CreateDataflow is
+ * idempotent). Its epoch grows at every start and fences off older controllers.
+ */
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { MessageSet } from '../../protocol/message.js';
+import { decode } from '../../protocol/codec.js';
+import { Header } from '../../protocol/envelope.js';
+import { NotFoundError } from '../../protocol/errors.js';
+import { orchestratorSubject } from '../../protocol/subjects.js';
+import { CommandHistory } from '../../protocol/compute/history.js';
+import type { ComputeCommand, DataflowDescription } from '../../protocol/compute/command.js';
+import { Status } from '../../protocol/compute/response.js';
+import { CONTROLLER_COMMANDS, type ClusterList, type ControllerCommand } from '../../protocol/compute/controller.js';
+import { clusterResponsesSubject, clusterSubject, computeControllerSubject } from '../../protocol/compute/subjects.js';
+import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
+import type { ActorKind } from '../../runtime/host.js';
+
+const commands = new MessageSet<ControllerCommand>(CONTROLLER_COMMANDS);
+const statuses = new MessageSet<Status>([Status]);
+
+interface ClusterState {
+  id: string;
+  hostId: string;
+  history: CommandHistory;
+  /** The cluster incarnation the current epoch's history was replayed to. */
+  initializedIncarnation: string | undefined;
+  replaying: boolean;
+  rehydrations: number;
+  status: Status | undefined;
+  sub: Subscription | undefined;
+}
+
+interface StoredCluster {
+  id: string;
+  hostId: string;
+  dataflows: DataflowDescription[];
+  rehydrations: number;
+}
+
+class ComputeController implements ActorBehavior<ControllerCommand> {
+  readonly commands = commands;
+  private epoch = 0;
+  private readonly clusters = new Map<string, ClusterState>();
+
+  constructor(private readonly ctx: ActorContext) {}
+
+  async recover(): Promise<void> {
+    this.epoch = ((await this.ctx.store.get<number>('epoch')) ?? 0) + 1;
+    await this.ctx.store.batch([{ type: 'put', key: 'epoch', value: this.epoch }]);
+    for await (const [, c] of this.ctx.store.entries<StoredCluster>({ gte: 'cluster/', lt: 'cluster/\xff' })) {
+      const history = new CommandHistory();
+      for (const dataflow of c.dataflows) history.push({ type: 'CreateDataflow', epoch: this.epoch, dataflow });
+      this.track({ id: c.id, hostId: c.hostId, history, initializedIncarnation: undefined, replaying: false, rehydrations: c.rehydrations, status: undefined, sub: undefined });
+    }
+    // Ask every cluster for its status now; replays happen as statuses arrive.
+    for (const c of this.clusters.values()) void this.poll(c);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.clusters.values()) c.sub?.unsubscribe();
+  }
+
+  handle(cmd: ControllerCommand): Reply | Promise<Reply> {
+    switch (cmd.type) {
+      case 'CreateCluster':
+        return this.createCluster(cmd.cluster);
+      case 'DropCluster':
+        return this.dropCluster(cmd.cluster);
+      case 'InstallDataflow':
+        return this.send(cmd.cluster, { type: 'CreateDataflow', epoch: this.epoch, dataflow: cmd.dataflow });
+      case 'CompactDataflow':
+        return this.send(cmd.cluster, { type: 'AllowCompaction', epoch: this.epoch, id: cmd.id, frontier: cmd.frontier });
+      case 'ListClusters':
+        return this.list();
+      default:
+        return assertNever(cmd);
+    }
+  }
+
+  info(): Record<string, unknown> {
+    return { epoch: this.epoch, clusters: [...this.clusters.values()].map((c) => ({ id: c.id, dataflows: c.history.length, rehydrations: c.rehydrations })) };
+  }
+
+  private async createCluster(id: string): Promise<Reply> {
+    if (!this.clusters.has(id)) {
+      const c: ClusterState = {
+        id,
+        hostId: `cluster-${id}`,
+        history: new CommandHistory(),
+        initializedIncarnation: undefined,
+        replaying: false,
+        rehydrations: 0,
+        status: undefined,
+        sub: undefined,
+      };
+      this.track(c);
+      await this.persist(c);
+    }
+    const c = this.clusters.get(id)!;
+    await this.ctx.transport.request(orchestratorSubject(this.ctx.region), { type: 'StartHost', hostId: c.hostId, actors: [{ kind: 'cluster', id }] }, { timeoutMs: 60_000 });
+    await this.poll(c);
+    return { type: 'Ack', detail: `cluster ${id} on host ${c.hostId}` };
+  }
+
+  private async dropCluster(id: string): Promise<Reply> {
+    const c = this.require(id);
+    c.sub?.unsubscribe();
+    this.clusters.delete(id);
+    await this.ctx.store.batch([{ type: 'del', key: `cluster/${id}` }]);
+    await this.ctx.transport.request(orchestratorSubject(this.ctx.region), { type: 'StopHost', hostId: c.hostId }, { timeoutMs: 60_000 }).catch(() => undefined);
+    return { type: 'Ack' };
+  }
+
+  /** Records a state-changing command, persists the reduced history, and sends it to the cluster. */
+  private async send(id: string, cmd: ComputeCommand): Promise<Reply> {
+    const c = this.require(id);
+    c.history.push(cmd);
+    await this.persist(c);
+    if (c.initializedIncarnation === undefined) {
+      // Not initialized yet: the replay will carry this command.
+      await this.poll(c);
+      return { type: 'Ack', detail: 'queued for replay' };
+    }
+    return this.ctx.transport.request(clusterSubject(this.ctx.region, id), cmd, { timeoutMs: 30_000 });
+  }
+
+  private list(): ClusterList {
+    return {
+      type: 'ClusterList',
+      epoch: this.epoch,
+      clusters: [...this.clusters.values()].map((c) => ({
+        cluster: c.id,
+        hostId: c.hostId,
+        dataflows: c.history.reduce().map((d) => d.id),
+        rehydrations: c.rehydrations,
+        ...(c.status ? { status: c.status } : {}),
+      })),
+    };
+  }
+
+  private track(c: ClusterState): void {
+    this.clusters.set(c.id, c);
+    c.sub = this.ctx.transport.subscribe(clusterResponsesSubject(this.ctx.region, c.id), (msg) => this.onResponse(c, msg));
+  }
+
+  private onResponse(c: ClusterState, msg: Msg): void {
+    if (!this.ctx.alive()) return;
+    if (msg.headers?.get(Header.Type) !== 'Status') return;
+    let status: Status;
+    try {
+      status = statuses.validate(decode(msg.data));
+    } catch {
+      return;
+    }
+    c.status = status;
+    if (status.incarnation !== c.initializedIncarnation || status.epoch < this.epoch) void this.replay(c, status);
+  }
+
+  private async poll(c: ClusterState): Promise<void> {
+    try {
+      const status = await this.ctx.transport.request<Status>(clusterSubject(this.ctx.region, c.id), { type: 'GetStatus' }, { timeoutMs: 5000, replies: statuses });
+      c.status = status;
+      if (status.incarnation !== c.initializedIncarnation || status.epoch < this.epoch) await this.replay(c, status);
+    } catch {
+      // The cluster is not up yet; its first Status will trigger the replay.
+    }
+  }
+
+  /** Replays the reduced history to a cluster incarnation. */
+  private async replay(c: ClusterState, status: Status): Promise<void> {
+    if (c.replaying || !this.ctx.alive()) return;
+    c.replaying = true;
+    try {
+      const commandsToSend = c.history.replay(this.epoch, this.ctx.id);
+      const fresh = status.dataflows.length === 0 && commandsToSend.length > 2 && !status.initialized;
+      for (const cmd of commandsToSend) await this.ctx.transport.request(clusterSubject(this.ctx.region, c.id), cmd, { timeoutMs: 30_000 });
+      if (fresh) {
+        c.rehydrations++;
+        await this.persist(c);
+      }
+      c.initializedIncarnation = status.incarnation;
+    } catch {
+      c.initializedIncarnation = undefined;
+    } finally {
+      c.replaying = false;
+    }
+  }
+
+  private async persist(c: ClusterState): Promise<void> {
+    const stored: StoredCluster = { id: c.id, hostId: c.hostId, dataflows: c.history.reduce(), rehydrations: c.rehydrations };
+    await this.ctx.store.batch([{ type: 'put', key: `cluster/${c.id}`, value: stored }]);
+  }
+
+  private require(id: string): ClusterState {
+    const c = this.clusters.get(id);
+    if (!c) throw new NotFoundError(`unknown cluster "${id}"`);
+    return c;
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled ${JSON.stringify(x)}`);
+}
+
+export const computeControllerKind: ActorKind = {
+  kind: 'compute-controller',
+  layer: 'compute',
+  create: (ctx) => new ComputeController(ctx),
+  subject: (region) => computeControllerSubject(region),
+};

@@ -1,0 +1,170 @@
+/**
+ * One dataflow installed on a cluster: its engine, its subscriptions to the input collections in
+ * STORAGE (from `asOf`), its index (peeks and index subscriptions wait for the output frontier),
+ * its optional materialized-view sink, and its hydration progress. Everything here is rebuilt
+ * from STORAGE after a cluster restart; nothing is durable.
+ */
+import type { DataflowDescription } from '../../protocol/compute/command.js';
+import type { DataflowStatus } from '../../protocol/compute/response.js';
+import type { Frontier, Row, Update } from '../../protocol/types.js';
+import type { CollectionSubscription, Engine, EngineFactory, StoragePort } from './ports.js';
+import { Sink } from './sink.js';
+
+/** Someone waiting for the output frontier to pass a time. */
+interface Waiter {
+  time: number;
+  resolve: () => void;
+}
+
+/** A consumer of the output stream (an index subscription). */
+export interface OutputListener {
+  output(updates: Update[], upper: Frontier): void;
+}
+
+export class InstalledDataflow {
+  readonly id: string;
+  readonly description: DataflowDescription;
+  private readonly engine: Engine;
+  private readonly subs: CollectionSubscription[] = [];
+  private readonly inputUppers = new Map<string, number>();
+  private readonly inputRows: Record<string, number> = {};
+  private upperTs: number;
+  private sinceTs: number;
+  private hydratedAt: number | undefined;
+  private readonly installedAt = Date.now();
+  private waiters: Waiter[] = [];
+  private readonly listeners = new Set<OutputListener>();
+  private stepScheduled = false;
+  readonly sink: Sink | undefined;
+  dropped = false;
+  /** Called when the output frontier advances. */
+  onFrontier: ((upper: number) => void) | undefined;
+
+  constructor(
+    description: DataflowDescription,
+    engineFactory: EngineFactory,
+    private readonly storage: StoragePort,
+    writerId: string,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.id = description.id;
+    this.description = description;
+    this.upperTs = description.asOf;
+    this.sinceTs = description.asOf;
+    this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf);
+    if (description.exports.sink) {
+      this.sink = new Sink(description.exports.sink.collection, writerId, description.asOf, this.engine, storage, onError);
+    }
+  }
+
+  /** Subscribes to every input at asOf. */
+  async start(): Promise<void> {
+    for (const input of this.description.inputs) {
+      this.inputUppers.set(input.name, this.description.asOf);
+      this.inputRows[input.name] = 0;
+      const sub = await this.storage.subscribe(input.collection, this.description.asOf, {
+        updates: (updates) => {
+          if (this.dropped) return;
+          this.inputRows[input.name]! += updates.length;
+          this.engine.pushInput(input.name, updates);
+        },
+        progress: (upper) => {
+          if (this.dropped) return;
+          if (upper.length === 1) this.inputUppers.set(input.name, upper[0]!);
+          this.engine.advanceInput(input.name, upper);
+          this.scheduleStep();
+        },
+        failed: (err) => this.onError(err),
+      });
+      this.subs.push(sub);
+    }
+  }
+
+  since(): number {
+    return this.sinceTs;
+  }
+  upper(): number {
+    return this.upperTs;
+  }
+
+  /** Resolves once every output before `time + 1` is final (the frontier passed `time`). */
+  waitFor(time: number): Promise<void> {
+    if (this.upperTs > time) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ time, resolve }));
+  }
+
+  peek(time: number): Array<[Row, number]> {
+    return this.engine.peek(time);
+  }
+
+  addListener(l: OutputListener): void {
+    this.listeners.add(l);
+  }
+  removeListener(l: OutputListener): void {
+    this.listeners.delete(l);
+  }
+
+  allowCompaction(since: number): void {
+    if (since <= this.sinceTs) return;
+    this.sinceTs = Math.min(since, this.upperTs);
+    this.engine.allowCompaction(this.sinceTs);
+  }
+
+  drop(): void {
+    this.dropped = true;
+    if (this.sink) this.sink.closed = true;
+    for (const s of this.subs) s.cancel();
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+    for (const l of this.listeners) l.output([], []);
+    this.listeners.clear();
+  }
+
+  status(): DataflowStatus {
+    const s: DataflowStatus = {
+      id: this.id,
+      asOf: this.description.asOf,
+      since: [this.sinceTs],
+      upper: [this.upperTs],
+      hydrated: this.hydratedAt !== undefined,
+      inputRows: { ...this.inputRows },
+      arrangedRecords: this.engine.arrangedRecords(),
+    };
+    if (this.hydratedAt !== undefined) s.hydrationMs = this.hydratedAt - this.installedAt;
+    if (this.sink) {
+      const st = this.sink.stats();
+      s.sink = { collection: st.collection, upper: [Math.max(0, st.upper)], appends: st.appends, conflicts: st.conflicts };
+    }
+    return s;
+  }
+
+  private scheduleStep(): void {
+    if (this.stepScheduled) return;
+    this.stepScheduled = true;
+    setImmediate(() => {
+      this.stepScheduled = false;
+      if (!this.dropped) this.step();
+    });
+  }
+
+  private step(): void {
+    let out: { updates: Update[]; frontier: Frontier };
+    try {
+      out = this.engine.step();
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
+    const upper = out.frontier.length === 1 ? out.frontier[0]! : undefined;
+    for (const l of this.listeners) l.output(out.updates, out.frontier);
+    this.sink?.push(out.updates, upper);
+    if (upper !== undefined && upper > this.upperTs) {
+      this.upperTs = upper;
+      if (this.hydratedAt === undefined && upper > this.description.asOf) this.hydratedAt = Date.now();
+      const due = this.waiters.filter((w) => w.time < upper);
+      this.waiters = this.waiters.filter((w) => w.time >= upper);
+      for (const w of due) w.resolve();
+      this.onFrontier?.(upper);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * What a cluster needs from the outside, as small interfaces: the incremental engine (built from a
+ * plan) and STORAGE (subscribe to a collection, read its upper and contents, compare-and-append).
+ * The cluster is written against these; engine-binding.ts and storage-client.ts implement them.
+ */
+import type { Frontier, Row, Update } from '../../protocol/types.js';
+
+/** An installed dataflow's incremental engine. */
+export interface Engine {
+  pushInput(name: string, updates: Update[]): void;
+  advanceInput(name: string, frontier: Frontier): void;
+  /** Processes every newly complete time; returns consolidated output updates and the output frontier. */
+  step(): { updates: Update[]; frontier: Frontier };
+  /** Output contents at `asOf` (since <= asOf < frontier). */
+  peek(asOf: number): Array<[Row, number]>;
+  allowCompaction(since: number): void;
+  arrangedRecords(): number;
+}
+
+export type EngineFactory = (plan: unknown, inputs: string[], asOf: number) => Engine;
+
+/** A live subscription to a STORAGE collection. */
+export interface CollectionSubscription {
+  cancel(): void;
+}
+
+/** Receives a collection's updates (consolidated, time order) and progress. */
+export interface CollectionListener {
+  /** Updates at times >= the previous progress (the first call carries the snapshot at asOf). */
+  updates(updates: Update[]): void;
+  /** Every update before `upper` has been delivered; `[]` = the collection will never change. */
+  progress(upper: Frontier): void;
+  /** The subscription failed for good (e.g. the collection was dropped). */
+  failed(error: Error): void;
+}
+
+export type AppendOutcome = { ok: true } | { ok: false; currentUpper: number };
+
+/** STORAGE as COMPUTE uses it. */
+export interface StoragePort {
+  subscribe(collection: string, asOf: number, listener: CollectionListener): Promise<CollectionSubscription>;
+  /** The collection's current [since, upper]. */
+  frontiers(collection: string): Promise<{ since: number; upper: number }>;
+  snapshot(collection: string, asOf: number): Promise<Array<[Row, number]>>;
+  compareAndAppend(args: {
+    collection: string;
+    writer: string;
+    token: string;
+    expectedUpper: number;
+    newUpper: number;
+    updates: Update[];
+  }): Promise<AppendOutcome>;
+}

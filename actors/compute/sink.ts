@@ -1,0 +1,115 @@
+/**
+ * The materialized-view sink: appends a dataflow's output to a STORAGE collection with
+ * compare-and-append, so a restarted or duplicated cluster never writes a time twice.
+ *
+ * It keeps the output updates not yet written. Whenever it does not know that the collection
+ * holds exactly its output up to the collection's `upper` (at start, after an UpperMismatch), it
+ * reconciles: once its output is complete through the collection's upper C, it writes at time C
+ * the difference between its output at C and the collection's contents just before C, then keeps
+ * appending its output for later times batch by batch. Another rendition's writes are thus never
+ * duplicated and never contradicted.
+ */
+import type { Row, Update } from '../../protocol/types.js';
+import type { Engine, StoragePort } from './ports.js';
+
+export interface SinkStats {
+  collection: string;
+  upper: number;
+  appends: number;
+  conflicts: number;
+}
+
+export class Sink {
+  private pending: Update[] = [];
+  private upper = -1;
+  private reconciled = false;
+  private busy = false;
+  appends = 0;
+  conflicts = 0;
+  /** Set by the owner when the dataflow is dropped. */
+  closed = false;
+
+  constructor(
+    readonly collection: string,
+    private readonly writer: string,
+    private readonly asOf: number,
+    private readonly engine: Engine,
+    private readonly storage: StoragePort,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  stats(): SinkStats {
+    return { collection: this.collection, upper: this.upper, appends: this.appends, conflicts: this.conflicts };
+  }
+
+  /** Takes the output of one engine step; writes when it can. */
+  push(updates: Update[], frontier: number | undefined): void {
+    for (const u of updates) this.pending.push(u);
+    if (frontier !== undefined) void this.flush(frontier);
+  }
+
+  private async flush(frontier: number): Promise<void> {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    try {
+      if (!this.reconciled) await this.reconcile(frontier);
+      if (this.reconciled && frontier > this.upper) await this.append(frontier);
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async reconcile(frontier: number): Promise<void> {
+    let { upper } = await this.storage.frontiers(this.collection);
+    if (upper < this.asOf) {
+      // Nothing existed before the view did: seal the collection up to asOf, empty.
+      const r = await this.storage.compareAndAppend(this.args(upper, this.asOf, []));
+      upper = r.ok ? this.asOf : r.currentUpper;
+      if (r.ok) this.appends++;
+      else this.conflicts++;
+    }
+    if (frontier <= upper) return; // our output is not complete through the collection's upper yet
+    const desired = this.engine.peek(upper);
+    const persisted = upper > 0 ? await this.storage.snapshot(this.collection, upper - 1).catch(() => [] as Array<[Row, number]>) : [];
+    const correction: Update[] = [];
+    for (const [row, diff] of desired) correction.push([row, upper, diff]);
+    for (const [row, diff] of persisted) correction.push([row, upper, -diff]);
+    this.pending = [...correction, ...this.pending.filter((u) => u[1] > upper)];
+    this.upper = upper;
+    this.reconciled = true;
+  }
+
+  private async append(frontier: number): Promise<void> {
+    const batch: Update[] = [];
+    const rest: Update[] = [];
+    for (const u of this.pending) (u[1] < frontier ? batch : rest).push(u);
+    const r = await this.storage.compareAndAppend(this.args(this.upper, frontier, consolidate(batch)));
+    if (r.ok) {
+      this.appends++;
+      this.upper = frontier;
+      this.pending = rest;
+    } else {
+      // Another rendition moved the collection: reconcile against what it wrote.
+      this.conflicts++;
+      this.reconciled = false;
+    }
+  }
+
+  private args(expectedUpper: number, newUpper: number, updates: Update[]) {
+    return { collection: this.collection, writer: this.writer, token: `${expectedUpper}-${newUpper}`, expectedUpper, newUpper, updates };
+  }
+}
+
+/** Sums diffs of equal (row, time) pairs and drops zeros. */
+export function consolidate(updates: Update[]): Update[] {
+  const acc = new Map<string, Update>();
+  for (const [row, time, diff] of updates) {
+    const key = `${time}\u0000${JSON.stringify(row)}`;
+    const cur = acc.get(key);
+    if (cur) cur[2] += diff;
+    else acc.set(key, [row, time, diff]);
+  }
+  return [...acc.values()].filter((u) => u[2] !== 0).sort((a, b) => a[1] - b[1]);
+}
