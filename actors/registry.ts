@@ -6,11 +6,16 @@ import type { ActorKind } from '../runtime/host.js';
 import type { ActorSpec } from '../protocol/sys/messages.js';
 import { counterKind } from './demo/counter.js';
 import { timelineKind } from './control/timeline.js';
+import { collectionKind } from './storage/collection.js';
+import { storageControllerKind } from './storage/controller.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, storageControllerKind];
+
+/** The storage host processes collections are placed on. */
+export const STORAGE_HOSTS = ['storage-0'];
 
 /** Actors the environment process runs in its own in-process host (the controllers). */
-export const ENV_ACTORS: ActorSpec[] = [];
+export const ENV_ACTORS: ActorSpec[] = [{ kind: 'storage-controller', id: 'main', config: { hosts: STORAGE_HOSTS } }];
 
 /** Host processes the environment ensures exist, with the actors each starts with. */
-export const DEFAULT_HOSTS: { hostId: string; actors: ActorSpec[] }[] = [{ hostId: 'storage-0', actors: [] }];
+export const DEFAULT_HOSTS: { hostId: string; actors: ActorSpec[] }[] = STORAGE_HOSTS.map((hostId) => ({ hostId, actors: [] }));

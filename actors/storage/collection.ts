@@ -1,0 +1,266 @@
+/**
+ * The collection actor: one per definite collection. It owns the collection's shard, runs its
+ * source driver (generator, JetStream; tables are written only through Append), and serves
+ * compare-and-append, snapshots and subscriptions. It publishes FrontierUpdate on every change of
+ * since or upper (and once a second) and StatusUpdate on every status change, so nobody polls.
+ *
+ * Read policy: since follows `upper - COMPACTION_WINDOW_MS` unless read holds (AllowCompaction,
+ * one per holder, durable) or open subscriptions keep it lower.
+ */
+import { MessageSet } from '../../protocol/message.js';
+import { COLLECTION_COMMANDS, type CollectionCommand } from '../../protocol/storage/command.js';
+import type { CollectionStatus, CollectionSummary } from '../../protocol/storage/response.js';
+import { collectionFrontiersSubject, collectionStatusSubject } from '../../protocol/storage/subjects.js';
+import { InvalidRequestError } from '../../protocol/errors.js';
+import { UnknownCollectionError } from '../../protocol/storage/errors.js';
+import type { SourceSpec } from '../../protocol/storage/source.js';
+import type { ActorBehavior, ActorContext, Incoming, Reply } from '../../runtime/actor.js';
+import { later } from '../../runtime/actor.js';
+import type { ActorKind } from '../../runtime/host.js';
+import type { Typed } from '../../runtime/transport.js';
+import { Shard, newIncarnation } from './shard.js';
+import { Subscriptions } from './subscriptions.js';
+import { validateBatch } from './validate.js';
+import type { SourceDriver } from './sources/driver.js';
+import { GeneratorDriver } from './sources/generator.js';
+import { JetStreamDriver } from './sources/jetstream.js';
+
+export const COMPACTION_WINDOW_MS = 1000;
+const FRONTIER_REPEAT_MS = 1000;
+
+export interface CollectionConfig {
+  spec: SourceSpec;
+}
+
+const commands = new MessageSet<CollectionCommand>(COLLECTION_COMMANDS);
+
+export class Collection implements ActorBehavior<CollectionCommand> {
+  readonly commands = commands;
+  private shard!: Shard;
+  private subs!: Subscriptions;
+  private driver: SourceDriver | undefined;
+  private status: CollectionStatus = 'starting';
+  private statusMessage: string | undefined;
+  private readonly incarnation = newIncarnation();
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: Array<{ asOf: number; resolve: () => void }> = [];
+  private changeScheduled = false;
+
+  constructor(private readonly ctx: ActorContext) {}
+
+  private get spec(): SourceSpec {
+    return (this.ctx.config as CollectionConfig).spec;
+  }
+
+  async recover(): Promise<void> {
+    const config = this.ctx.config as CollectionConfig | undefined;
+    if (!config?.spec) throw new InvalidRequestError(`collection ${this.ctx.id} started without a source spec`);
+    this.publishStatus('starting');
+    this.shard = await Shard.open(this.ctx.store, { schema: this.spec.schema, upper: this.ctx.clock.now() }, () => this.ctx.alive());
+    if (this.shard.dropped) {
+      this.publishStatus('dropped');
+      this.ctx.exit();
+      return;
+    }
+    this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, () => this.ctx.clock.now(), (err) => this.ctx.fail(err));
+    this.shard.onChange = () => this.changed();
+    this.driver = this.createDriver();
+    this.driver?.start();
+    this.timer = setInterval(() => this.periodic(), FRONTIER_REPEAT_MS);
+    this.timer.unref();
+    this.publishStatus('running');
+    this.publishFrontiers();
+  }
+
+  async stop(): Promise<void> {
+    this.shutdown();
+  }
+
+  handle(cmd: CollectionCommand, incoming: Incoming): Reply | Promise<Reply> {
+    switch (cmd.type) {
+      case 'Append':
+        return this.append(cmd);
+      case 'Snapshot':
+        return later(this.snapshot(cmd.asOf, cmd.wait ?? false));
+      case 'Subscribe':
+        return this.subscribe(cmd);
+      case 'Credit':
+        this.subs.credit(cmd.subscribeId, cmd.credit);
+        return { type: 'Ok' };
+      case 'CancelSubscribe':
+        this.subs.end(cmd.subscribeId, 'canceled');
+        return { type: 'Ok' };
+      case 'Describe':
+        return { type: 'CollectionInfo', collection: this.summary() };
+      case 'AllowCompaction':
+        return this.allowCompaction(cmd.holder, cmd.since);
+      case 'Drop':
+        return this.drop();
+      default:
+        void incoming;
+        return assertNever(cmd);
+    }
+  }
+
+  info(): Record<string, unknown> {
+    if (!this.shard) return { status: this.status };
+    const s = this.shard.state;
+    return {
+      status: this.status,
+      statusMessage: this.statusMessage,
+      source: this.spec.kind,
+      since: s.since,
+      upper: s.upper,
+      lagMs: this.ctx.clock.now() - s.upper,
+      updates: s.updates,
+      batches: s.batches.length,
+      upstreamPosition: s.position,
+      badMessages: s.badMessages,
+      upstreamRereads: s.upstreamRereads,
+      subscriptions: this.subs?.size ?? 0,
+      ...(this.driver ? { driver: this.driver.info() } : {}),
+    };
+  }
+
+  summary(): CollectionSummary {
+    const s = this.shard.state;
+    return {
+      id: this.ctx.id,
+      kind: this.spec.kind,
+      schema: s.schema,
+      since: s.since,
+      upper: s.upper,
+      status: this.status,
+      position: s.position,
+      updates: s.updates,
+      batches: s.batches.length,
+      badMessages: s.badMessages,
+      upstreamRereads: s.upstreamRereads,
+      holds: { ...s.holds },
+    };
+  }
+
+  private createDriver(): SourceDriver | undefined {
+    const spec = this.spec;
+    const ctx = {
+      collection: this.ctx.id,
+      shard: this.shard,
+      transport: this.ctx.transport,
+      clock: this.ctx.clock,
+      alive: () => this.ctx.alive(),
+      fail: (err: unknown) => this.ctx.fail(err),
+      stalled: (reason: string | null) => this.publishStatus(reason ? 'stalled' : 'running', reason ?? undefined),
+    };
+    if (spec.kind === 'generator') return new GeneratorDriver(spec, ctx);
+    if (spec.kind === 'jetstream') return new JetStreamDriver(spec, ctx);
+    return undefined;
+  }
+
+  private async append(cmd: Extract<CollectionCommand, { type: 'Append' }>): Promise<Reply> {
+    if (this.shard.dropped) throw new UnknownCollectionError(`collection ${this.ctx.id} was dropped`);
+    if (this.spec.kind !== 'table') {
+      throw new InvalidRequestError(`collection ${this.ctx.id} is fed by a ${this.spec.kind} source; only table collections take Append`);
+    }
+    validateBatch(this.ctx.id, this.shard.schema, cmd.updates, cmd.expectedUpper, cmd.newUpper);
+    const result = await this.shard.compareAndAppend(cmd, this.ctx.id);
+    return { type: 'Appended', upper: result.upper, duplicate: result.duplicate };
+  }
+
+  private async snapshot(asOf: number, wait: boolean): Promise<Typed> {
+    if (wait && asOf >= this.shard.upper && asOf >= this.shard.since) {
+      await new Promise<void>((resolve) => this.waiters.push({ asOf, resolve }));
+    }
+    const rows = await this.shard.snapshot(asOf, this.ctx.id);
+    return { type: 'SnapshotRows', asOf, rows };
+  }
+
+  private subscribe(cmd: Extract<CollectionCommand, { type: 'Subscribe' }>): Reply {
+    if (cmd.asOf < this.shard.since) this.shard.checkReadable(cmd.asOf, this.ctx.id); // throws SinceViolation
+    this.subs.add(cmd);
+    return { type: 'SubscribeStarted', subscribeId: cmd.subscribeId, since: this.shard.since, upper: this.shard.upper, incarnation: this.incarnation };
+  }
+
+  private async allowCompaction(holder: string, since: number[]): Promise<Reply> {
+    await this.shard.setHold(holder, since.length === 0 ? undefined : since[0], this.defaultSince());
+    return { type: 'Ok' };
+  }
+
+  private async drop(): Promise<Reply> {
+    this.driver?.stop();
+    this.driver = undefined;
+    this.subs.endAll('dropped');
+    await this.shard.markDropped();
+    this.publishStatus('dropped');
+    this.ctx.transport.publish(collectionFrontiersSubject(this.ctx.region, this.ctx.id), { type: 'FrontierUpdate', collection: this.ctx.id, since: [], upper: [] });
+    return { type: 'Ok', detail: `collection ${this.ctx.id} dropped` };
+  }
+
+  /** The since the read policy allows: upper minus the window, below every open subscription. */
+  private defaultSince(): number {
+    return Math.min(this.shard.upper - COMPACTION_WINDOW_MS, this.subs.lowestNeeded());
+  }
+
+  /** since or upper moved: wake subscribers and snapshot waiters, publish frontiers (coalesced). */
+  private changed(): void {
+    if (this.changeScheduled) return;
+    this.changeScheduled = true;
+    setImmediate(() => {
+      this.changeScheduled = false;
+      if (!this.ctx.alive()) return;
+      const upper = this.shard.upper;
+      const ready = this.waiters.filter((w) => w.asOf < upper);
+      this.waiters = this.waiters.filter((w) => w.asOf >= upper);
+      for (const w of ready) w.resolve();
+      this.subs.wake();
+      this.publishFrontiers();
+    });
+  }
+
+  private periodic(): void {
+    if (!this.ctx.alive()) return this.shutdown();
+    if (this.shard.dropped) return;
+    this.publishFrontiers();
+    this.subs.wake();
+    void this.shard.advanceSinceTo(this.defaultSince()).catch((err) => this.ctx.fail(err));
+  }
+
+  private publishFrontiers(): void {
+    if (this.shard.dropped) return;
+    this.ctx.transport.publish(collectionFrontiersSubject(this.ctx.region, this.ctx.id), {
+      type: 'FrontierUpdate',
+      collection: this.ctx.id,
+      since: [this.shard.since],
+      upper: [this.shard.upper],
+    });
+  }
+
+  private publishStatus(status: CollectionStatus, message?: string): void {
+    if (status === this.status && message === this.statusMessage && status !== 'starting') return;
+    this.status = status;
+    this.statusMessage = message;
+    this.ctx.transport.publish(collectionStatusSubject(this.ctx.region, this.ctx.id), {
+      type: 'StatusUpdate',
+      collection: this.ctx.id,
+      status,
+      incarnation: this.incarnation,
+      at: this.ctx.clock.now(),
+      ...(message ? { message } : {}),
+    });
+  }
+
+  private shutdown(): void {
+    this.driver?.stop();
+    if (this.timer) clearInterval(this.timer);
+    this.shard?.close();
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled ${JSON.stringify(x)}`);
+}
+
+export const collectionKind: ActorKind = {
+  kind: 'collection',
+  layer: 'storage',
+  create: (ctx: ActorContext) => new Collection(ctx),
+};

@@ -1,0 +1,389 @@
+/**
+ * The shard: a definite collection on disk, in its actor's LevelDB key space.
+ *
+ * - `meta`: since, upper, schema, upstream position, writer records, read holds, counters and the
+ *   list of batch references (lower, upper, count, key). Small: the batch list is logarithmic.
+ * - `b/<n>`: one batch of updates (msgpack), times in `[lower, upper)`, sorted by time. Ranges
+ *   with no updates have no batch (an empty append only moves `upper` in the meta).
+ *
+ * Every commit (an append, an ingestion step, a merge) is ONE atomic store batch that writes the
+ * batch value(s) and the new meta together, so data, upper and upstream position can never
+ * disagree after a crash. Recovery reads `meta` only (and sweeps batch keys a crash orphaned), so
+ * restart time does not grow with the data.
+ *
+ * Merging happens off the hot path: after a commit, when `FANOUT` batches of the same size level
+ * sit at the tail, they are merged into one (times below `since` advanced to `since`, then
+ * consolidated). Batch counts stay logarithmic in history; contents at every time >= since are
+ * unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ActorStore, StoreOp } from '../../runtime/store.js';
+import type { Column, Row, Update } from '../../protocol/types.js';
+import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
+import { Accumulator, consolidate } from './consolidate.js';
+
+/** A batch on disk, as the meta lists it. */
+export interface BatchRef {
+  key: string;
+  lower: number;
+  upper: number;
+  count: number;
+}
+
+export interface ShardMeta {
+  since: number;
+  upper: number;
+  schema: Column[];
+  position: number;
+  writers: Record<string, { token: string; upper: number; at: number }>;
+  holds: Record<string, number>;
+  updates: number;
+  badMessages: number;
+  upstreamRereads: number;
+  nextBatch: number;
+  batches: BatchRef[];
+  dropped: boolean;
+}
+
+/** What an ingestion step or append commits besides the updates. */
+export interface CommitExtras {
+  position?: number;
+  badMessages?: number;
+  upstreamRereads?: number;
+  writer?: { id: string; token: string };
+}
+
+const FANOUT = 4;
+const MAX_WRITERS = 64;
+const META = 'meta';
+
+function level(count: number): number {
+  return count <= 1 ? 0 : Math.floor(Math.log(count) / Math.log(FANOUT));
+}
+
+export class Shard {
+  private meta: ShardMeta;
+  private activeReads = 0;
+  private garbage: string[] = [];
+  private merging = false;
+  private closed = false;
+  /** Serializes commits: appends, ingestion and merges never interleave their meta writes. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Called after every commit that moved upper or since. */
+  onChange: () => void = () => undefined;
+
+  private constructor(
+    private readonly store: ActorStore,
+    meta: ShardMeta,
+    private readonly isLive: () => boolean,
+  ) {
+    this.meta = meta;
+  }
+
+  private alive(): boolean {
+    return !this.closed && this.isLive();
+  }
+
+  /** Opens the shard, creating it with `schema` and `upper` when it does not exist yet. */
+  static async open(store: ActorStore, init: { schema: Column[]; upper: number }, alive: () => boolean = () => true): Promise<Shard> {
+    // Let writes a previous incarnation of this process queued land before the meta is read.
+    await store.batch([]);
+    let meta = await store.get<ShardMeta>(META);
+    if (!meta) {
+      meta = {
+        since: init.upper,
+        upper: init.upper,
+        schema: init.schema,
+        position: 0,
+        writers: {},
+        holds: {},
+        updates: 0,
+        badMessages: 0,
+        upstreamRereads: 0,
+        nextBatch: 1,
+        batches: [],
+        dropped: false,
+      };
+      await store.batch([{ type: 'put', key: META, value: meta }]);
+    }
+    const shard = new Shard(store, meta, alive);
+    await shard.sweepOrphans();
+    return shard;
+  }
+
+  get since(): number {
+    return this.meta.since;
+  }
+  get upper(): number {
+    return this.meta.upper;
+  }
+  get schema(): Column[] {
+    return this.meta.schema;
+  }
+  get position(): number {
+    return this.meta.position;
+  }
+  get dropped(): boolean {
+    return this.meta.dropped;
+  }
+  /** A read-only view of the meta, for inspection. */
+  get state(): Readonly<ShardMeta> {
+    return this.meta;
+  }
+
+  /**
+   * Compare-and-append. Returns `{ duplicate: true }` for a retry of a committed append (same
+   * writer and token), throws UpperMismatch when `expectedUpper` is not the upper.
+   */
+  compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: Update[] }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
+    return this.serial(async () => {
+      const record = this.meta.writers[args.writer];
+      if (record && record.token === args.token) return { upper: record.upper, duplicate: true };
+      if (args.expectedUpper !== this.meta.upper) throw upperMismatch(collection, args.expectedUpper, this.meta.upper);
+      await this.commit(args.updates, args.newUpper, { writer: { id: args.writer, token: args.token } });
+      return { upper: this.meta.upper, duplicate: false };
+    });
+  }
+
+  /**
+   * Ingestion: one atomic commit of the updates `build` makes for timestamp `ts` = max(now, upper)
+   * (so time never goes below the stored upper), the new upper `ts + 1` and the upstream position.
+   */
+  ingest(now: number, build: (ts: number) => { updates: Update[]; extras: CommitExtras }): Promise<number> {
+    return this.serial(async () => {
+      const ts = Math.max(now, this.meta.upper);
+      const { updates, extras } = build(ts);
+      await this.commit(updates, ts + 1, extras);
+      return ts;
+    });
+  }
+
+  /** Sets a holder's read hold (undefined releases it); since advances to the minimum hold. */
+  setHold(holder: string, since: number | undefined, defaultSince: number): Promise<void> {
+    return this.serial(async () => {
+      if (since === undefined) delete this.meta.holds[holder];
+      else this.meta.holds[holder] = Math.max(since, this.meta.since);
+      await this.advanceSince(defaultSince, true);
+    });
+  }
+
+  /** Moves since to min(holds, defaultSince), never backwards and never past upper. */
+  advanceSinceTo(defaultSince: number): Promise<void> {
+    return this.serial(() => this.advanceSince(defaultSince));
+  }
+
+  private async advanceSince(defaultSince: number, holdsChanged = false): Promise<void> {
+    const holds = Object.values(this.meta.holds);
+    const target = Math.min(defaultSince, ...holds, this.meta.upper);
+    if (target <= this.meta.since) {
+      if (holdsChanged) await this.write([{ type: 'put', key: META, value: this.meta }]);
+      return;
+    }
+    this.meta.since = target;
+    await this.write([{ type: 'put', key: META, value: this.meta }]);
+    this.onChange();
+    this.scheduleMerge();
+  }
+
+  /** Marks the shard dropped (durably) and deletes its batches. */
+  markDropped(): Promise<void> {
+    return this.serial(async () => {
+      const ops: StoreOp[] = this.meta.batches.map((b) => ({ type: 'del' as const, key: b.key }));
+      this.meta.dropped = true;
+      this.meta.batches = [];
+      this.meta.updates = 0;
+      ops.push({ type: 'put', key: META, value: this.meta });
+      await this.write(ops);
+    });
+  }
+
+  /** Contents consolidated at `asOf`. */
+  async snapshot(asOf: number, collection: string): Promise<Array<[Row, number]>> {
+    this.checkReadable(asOf, collection);
+    const acc = new Accumulator();
+    for await (const [row, time, diff] of this.scan(-1, asOf + 1)) {
+      if (time <= asOf) acc.add(row, diff);
+    }
+    return acc.contents();
+  }
+
+  /** Throws unless since <= asOf < upper. */
+  checkReadable(asOf: number, collection: string): void {
+    if (asOf < this.meta.since) {
+      throw new SinceViolationError(`collection ${collection}: cannot read at ${asOf}, its since is ${this.meta.since}`, { details: { since: this.meta.since } });
+    }
+    if (asOf >= this.meta.upper) {
+      throw new NotReadyError(`collection ${collection}: time ${asOf} is not sealed yet (upper ${this.meta.upper})`, { details: { upper: this.meta.upper } });
+    }
+  }
+
+  /**
+   * Updates with `lowerExclusive < time < upperExclusive`, consolidated, in time order. Reads the
+   * batches overlapping the range as they are now; safe against concurrent merges.
+   */
+  async readRange(lowerExclusive: number, upperExclusive: number): Promise<Update[]> {
+    const out: Update[] = [];
+    for await (const u of this.scan(lowerExclusive, upperExclusive)) {
+      if (u[1] > lowerExclusive && u[1] < upperExclusive) out.push(u);
+    }
+    return consolidate(out);
+  }
+
+  /** Yields the updates of every batch overlapping (lowerExclusive, upperExclusive). */
+  private async *scan(lowerExclusive: number, upperExclusive: number): AsyncGenerator<Update> {
+    const refs = this.meta.batches.filter((b) => b.upper > lowerExclusive + 1 && b.lower < upperExclusive);
+    this.activeReads++;
+    try {
+      for (const ref of refs) {
+        const batch = await this.store.get<Update[]>(ref.key);
+        if (!batch) throw new Error(`batch ${ref.key} missing while reading`);
+        yield* batch;
+      }
+    } finally {
+      this.activeReads--;
+    }
+  }
+
+  /** Stops background merges. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Every write of the shard: refused once this incarnation is dead, so a crashed actor's
+   *  leftover background work can never write over its successor's state. */
+  private async write(ops: StoreOp[]): Promise<void> {
+    if (!this.alive()) throw new Error('shard closed: its actor incarnation is no longer live');
+    await this.store.batch(ops);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commit(updates: Update[], newUpper: number, extras: CommitExtras): Promise<void> {
+    const ops: StoreOp[] = [];
+    const meta = this.meta;
+    const previous = { upper: meta.upper, batches: meta.batches, nextBatch: meta.nextBatch, updates: meta.updates };
+    if (updates.length > 0) {
+      const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;
+      const key = `b/${String(meta.nextBatch).padStart(12, '0')}`;
+      ops.push({ type: 'put', key, value: sorted });
+      meta.batches = [...meta.batches, { key, lower: meta.upper, upper: newUpper, count: sorted.length }];
+      meta.nextBatch++;
+      meta.updates += sorted.length;
+    }
+    meta.upper = newUpper;
+    if (extras.position !== undefined) meta.position = extras.position;
+    if (extras.badMessages) meta.badMessages += extras.badMessages;
+    if (extras.upstreamRereads) meta.upstreamRereads += extras.upstreamRereads;
+    if (extras.writer) this.recordWriter(extras.writer.id, extras.writer.token, newUpper);
+    ops.push({ type: 'put', key: META, value: meta });
+    try {
+      await this.write(ops);
+    } catch (err) {
+      Object.assign(meta, previous);
+      throw err;
+    }
+    if (newUpper !== previous.upper) this.onChange();
+    this.scheduleMerge();
+  }
+
+  private recordWriter(id: string, token: string, upper: number): void {
+    this.meta.writers[id] = { token, upper, at: Date.now() };
+    const ids = Object.keys(this.meta.writers);
+    if (ids.length > MAX_WRITERS) {
+      const oldest = ids.sort((a, b) => this.meta.writers[a]!.at - this.meta.writers[b]!.at)[0]!;
+      delete this.meta.writers[oldest];
+    }
+  }
+
+  private scheduleMerge(): void {
+    if (this.merging || !this.alive()) return;
+    this.merging = true;
+    setImmediate(() => {
+      this.mergeTail()
+        .catch(() => undefined)
+        .finally(() => {
+          this.merging = false;
+        });
+    });
+  }
+
+  /** Merges runs of FANOUT same-level batches (and sweeps garbage) until none is left. */
+  private async mergeTail(): Promise<void> {
+    for (;;) {
+      if (!this.alive()) return;
+      await this.collectGarbage();
+      const run = this.findRun();
+      if (!run) return;
+      const refs = this.meta.batches.slice(run.start, run.end);
+      const parts: Update[] = [];
+      for (const ref of refs) parts.push(...((await this.store.get<Update[]>(ref.key)) ?? []));
+      await this.serial(async () => {
+        // The batches may have changed (a drop); only merge if the run is still in place.
+        const now = this.meta.batches.slice(run.start, run.end);
+        if (now.length !== refs.length || now.some((r, i) => r.key !== refs[i]!.key || r.upper !== refs[i]!.upper)) return;
+        const since = this.meta.since;
+        const merged = consolidate(parts.map(([row, time, diff]) => [row, time < since ? since : time, diff] as Update));
+        const key = `b/${String(this.meta.nextBatch).padStart(12, '0')}`;
+        const ref: BatchRef = { key, lower: refs[0]!.lower, upper: refs[refs.length - 1]!.upper, count: merged.length };
+        const removed = refs.reduce((n, r) => n + r.count, 0);
+        const batches = [...this.meta.batches];
+        batches.splice(run.start, refs.length, ...(merged.length > 0 ? [ref] : []));
+        this.meta.batches = batches;
+        this.meta.nextBatch++;
+        this.meta.updates += merged.length - removed;
+        const ops: StoreOp[] = [];
+        if (merged.length > 0) ops.push({ type: 'put', key, value: merged });
+        ops.push({ type: 'put', key: META, value: this.meta });
+        if (this.activeReads === 0) for (const r of refs) ops.push({ type: 'del', key: r.key });
+        else this.garbage.push(...refs.map((r) => r.key));
+        await this.write(ops);
+      });
+    }
+  }
+
+  /**
+   * The next merge, keeping levels (log4 of the count) non-increasing from head to tail: first a
+   * smaller batch sitting before a larger one (merged into it), else the first FANOUT adjacent
+   * batches of one level (merged into one batch of the next level).
+   */
+  private findRun(): { start: number; end: number } | undefined {
+    const b = this.meta.batches;
+    for (let i = 0; i + 1 < b.length; i++) if (level(b[i]!.count) < level(b[i + 1]!.count)) return { start: i, end: i + 2 };
+    let start = 0;
+    for (let i = 1; i <= b.length; i++) {
+      if (i < b.length && level(b[i]!.count) === level(b[start]!.count)) continue;
+      if (i - start >= FANOUT) return { start, end: start + FANOUT };
+      start = i;
+    }
+    return undefined;
+  }
+
+  private async collectGarbage(): Promise<void> {
+    if (this.garbage.length === 0 || this.activeReads > 0) return;
+    const keys = this.garbage;
+    this.garbage = [];
+    await this.write(keys.map((key) => ({ type: 'del' as const, key })));
+  }
+
+  /** Deletes batch keys the meta does not list (left by a crash between a merge and its sweep). */
+  private async sweepOrphans(): Promise<void> {
+    const live = new Set(this.meta.batches.map((b) => b.key));
+    const orphans: StoreOp[] = [];
+    for await (const key of this.store.keys({ gte: 'b/', lt: 'b/\xff' })) if (!live.has(key)) orphans.push({ type: 'del', key });
+    if (orphans.length > 0) await this.store.batch(orphans);
+  }
+}
+
+function isSortedByTime(updates: Update[]): boolean {
+  for (let i = 1; i < updates.length; i++) if (updates[i]![1] < updates[i - 1]![1]) return false;
+  return true;
+}
+
+/** A fresh incarnation id, for status messages. */
+export function newIncarnation(): string {
+  return randomUUID();
+}

@@ -1,0 +1,46 @@
+/**
+ * Validation of a batch against a collection's schema and time bounds. Every failure is an
+ * `InvalidBatch` error naming the first offending update, and nothing is written.
+ */
+import { InvalidBatchError } from '../../protocol/storage/errors.js';
+import type { Column, Update, Value } from '../../protocol/types.js';
+
+export function fits(value: Value, column: Column): boolean {
+  if (value === null) return column.nullable;
+  switch (column.type) {
+    case 'int':
+    case 'timestamp':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'float':
+    case 'numeric':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'text':
+      return typeof value === 'string';
+    case 'bool':
+      return typeof value === 'boolean';
+  }
+}
+
+/** Throws InvalidBatch unless every update fits `schema` and has a time in `[lower, upper)`. */
+export function validateBatch(collection: string, schema: Column[], updates: Update[], lower: number, upper: number): void {
+  if (upper < lower) throw new InvalidBatchError(`collection ${collection}: newUpper ${upper} is below expectedUpper ${lower}`);
+  for (let i = 0; i < updates.length; i++) {
+    const [row, time, diff] = updates[i]!;
+    if (time < lower || time >= upper) {
+      throw new InvalidBatchError(`collection ${collection}: update ${i} has time ${time} outside [${lower}, ${upper})`, { details: { index: i } });
+    }
+    if (diff === 0) throw new InvalidBatchError(`collection ${collection}: update ${i} has diff 0`, { details: { index: i } });
+    if (row.length !== schema.length) {
+      throw new InvalidBatchError(`collection ${collection}: update ${i} has ${row.length} columns, the schema has ${schema.length}`, { details: { index: i } });
+    }
+    for (let c = 0; c < row.length; c++) {
+      if (!fits(row[c]!, schema[c]!)) {
+        const col = schema[c]!;
+        throw new InvalidBatchError(
+          `collection ${collection}: update ${i}, column "${col.name}" (${col.type}${col.nullable ? '' : ' not null'}) cannot hold ${JSON.stringify(row[c])}`,
+          { details: { index: i, column: col.name } },
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The plan IR: what a dataflow computes, as a tree of relational operators over named inputs with
+ * scalar expressions inside. CONTROL's planner produces it from SQL; COMPUTE's engine maintains it
+ * incrementally. It travels inside `CreateDataflow.dataflow.plan` as plain msgpack maps.
+ *
+ * Relations are multisets of rows (arrays of values); every operator is defined on multisets with
+ * signed multiplicities, so that it can be maintained under insertions and retractions.
+ *
+ * Values and types (protocol/types.ts): SQL NULL is `null`; `int`, `float` and `numeric` are JS
+ * numbers (ints are integral); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
+ * since the epoch (a number).
+ *
+ * Null semantics (SQL's): every function of a NULL argument is NULL, except `and` / `or` (three-
+ * valued logic: false AND NULL = false, true OR NULL = true), `is_null`, `is_not_null`, `coalesce`,
+ * `case` and `concat_ws`-like functions documented below. `filter` keeps a row only when every
+ * predicate is exactly `true` (NULL rejects). The planner type-checks, so operands have the types a
+ * function expects. Evaluation errors (division by zero, a failed cast) put the dataflow in an
+ * error state reported on its status and to its peeks, as a Materialize view errors.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ColumnType, Value } from '../types.js';
+
+/** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
+export const SCALAR_FUNCTIONS = [
+  // arithmetic [2]: `+ - * /` on numbers (`/` is exact division; a zero divisor is an error),
+  // `div_int` truncating integer division, `%` remainder (sign of the dividend); `neg` [1]
+  '+', '-', '*', '/', 'div_int', '%', 'neg',
+  // comparisons [2]: numbers, strings (code-unit order), booleans (false < true)
+  '=', '<>', '<', '<=', '>', '>=',
+  // boolean logic: `and` / `or` [n >= 2] three-valued; `not` [1]
+  'and', 'or', 'not',
+  // null tests [1]: never NULL
+  'is_null', 'is_not_null',
+  // `coalesce` [n >= 1]: the first non-NULL argument, NULL if none
+  'coalesce',
+  // `nullif` [2]: NULL when a = b, else a
+  'nullif',
+  // strings: lower, upper, length [1] (code points), trim, ltrim, rtrim [1], concat [n] (NULLs are
+  // skipped, as Postgres' concat does; never NULL), `||` [2] (NULL-propagating), substr [2 or 3]
+  // (1-based, Postgres semantics), replace [3], position [2] (1-based, 0 if absent),
+  // like / ilike [2] (SQL patterns with % and _ and backslash escape), starts_with [2]
+  'lower', 'upper', 'length', 'trim', 'ltrim', 'rtrim', 'concat', '||', 'substr', 'replace', 'position',
+  'like', 'ilike', 'starts_with',
+  // numeric [1]: abs, floor, ceil, sqrt, exp, ln; round [1 or 2] (half away from zero); `power` [2];
+  // greatest / least [n >= 1] (ignore NULLs, NULL only if all are)
+  'abs', 'floor', 'ceil', 'round', 'sqrt', 'exp', 'ln', 'power', 'greatest', 'least',
+  // casts [1]: to_int (truncates floats toward zero; parses text), to_float, to_text, to_bool
+  'to_int', 'to_float', 'to_text', 'to_bool',
+] as const;
+export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
+
+/** Aggregate functions of `reduce`. */
+export const AGGREGATE_FUNCTIONS = ['count', 'count_star', 'sum', 'min', 'max', 'avg', 'count_distinct'] as const;
+export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
+
+export type Expr =
+  | { op: 'col'; index: number }
+  | { op: 'lit'; value: Value; type: ColumnType }
+  | { op: 'call'; fn: ScalarFunction; args: Expr[] }
+  | { op: 'case'; whens: Array<{ when: Expr; then: Expr }>; else: Expr };
+
+/** One aggregate: `count(expr)` counts non-NULL values; `count_star` counts rows (expr ignored);
+ *  `sum` / `min` / `max` / `avg` ignore NULLs and are NULL on a group with no non-NULL value;
+ *  `avg` is a float; `count_distinct` counts distinct non-NULL values. */
+export interface Aggregate {
+  fn: AggregateFunction;
+  expr: Expr;
+}
+
+export interface OrderKey {
+  column: number;
+  desc: boolean;
+  /** Postgres' default: NULLs sort as larger than every value (last ascending, first descending). */
+  nullsFirst: boolean;
+}
+
+export type Plan =
+  /** A dataflow input (its `inputs[].name`), with its arity. */
+  | { op: 'get'; name: string; arity: number }
+  /** A constant multiset. */
+  | { op: 'constant'; rows: Array<[Value[], number]>; arity: number }
+  /** Appends one column per expression (evaluated over the input row, and earlier appended columns). */
+  | { op: 'map'; input: Plan; exprs: Expr[] }
+  /** Keeps rows for which every predicate is `true`. */
+  | { op: 'filter'; input: Plan; predicates: Expr[] }
+  /** Picks (and may repeat or reorder) columns. */
+  | { op: 'project'; input: Plan; columns: number[] }
+  /**
+   * Inner equi-join of several inputs: the output row is the concatenation of the inputs' rows;
+   * each equivalence class lists columns of that concatenation that must be equal (NULL never
+   * equals anything). An empty `equivalences` is a cross product.
+   */
+  | { op: 'join'; inputs: Plan[]; equivalences: number[][] }
+  /** Groups by `groupKey` columns; output = key columns, then one column per aggregate. A group
+   *  exists while it has rows: an empty input yields no rows, even with an empty key. */
+  | { op: 'reduce'; input: Plan; groupKey: number[]; aggregates: Aggregate[] }
+  /** Every row with positive multiplicity, once. */
+  | { op: 'distinct'; input: Plan }
+  /** Multiset sum (inputs of equal arity). */
+  | { op: 'union'; inputs: Plan[] }
+  /** Negates every multiplicity. */
+  | { op: 'negate'; input: Plan }
+  /** Keeps rows whose multiplicity is positive, with that multiplicity. */
+  | { op: 'threshold'; input: Plan }
+  /** Per group of `groupKey`, the rows ranked `offset` to `offset + limit` (all when no limit) by
+   *  `order`, ties broken by the whole row so the result is deterministic. */
+  | { op: 'topk'; input: Plan; groupKey: number[]; order: OrderKey[]; limit?: number; offset: number };
+
+const ExprSchema = Type.Recursive(
+  (This) =>
+    Type.Union([
+      Type.Object({ op: Type.Literal('col'), index: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+      Type.Object({ op: Type.Literal('lit'), value: Value, type: ColumnType }, { additionalProperties: false }),
+      Type.Object(
+        {
+          op: Type.Literal('call'),
+          fn: Type.Union(SCALAR_FUNCTIONS.map((f) => Type.Literal(f))),
+          args: Type.Array(This, { maxItems: 256 }),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          op: Type.Literal('case'),
+          whens: Type.Array(Type.Object({ when: This, then: This }, { additionalProperties: false }), { minItems: 1 }),
+          else: This,
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+  { $id: 'Expr' },
+);
+
+const Columns = Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 1024 });
+const Arity = Type.Integer({ minimum: 0, maximum: 1024 });
+
+function node(op: string, props: Record<string, TSchema>) {
+  return Type.Object({ op: Type.Literal(op), ...props }, { additionalProperties: false });
+}
+
+const PlanSchema = Type.Recursive(
+  (This) =>
+    Type.Union([
+      node('get', { name: Type.String({ minLength: 1, maxLength: 64 }), arity: Arity }),
+      node('constant', { rows: Type.Array(Type.Tuple([Type.Array(Value), Type.Integer()])), arity: Arity }),
+      node('map', { input: This, exprs: Type.Array(ExprSchema) }),
+      node('filter', { input: This, predicates: Type.Array(ExprSchema) }),
+      node('project', { input: This, columns: Columns }),
+      node('join', { inputs: Type.Array(This, { minItems: 1, maxItems: 64 }), equivalences: Type.Array(Columns) }),
+      node('reduce', {
+        input: This,
+        groupKey: Columns,
+        aggregates: Type.Array(
+          Type.Object(
+            { fn: Type.Union(AGGREGATE_FUNCTIONS.map((f) => Type.Literal(f))), expr: ExprSchema },
+            { additionalProperties: false },
+          ),
+        ),
+      }),
+      node('distinct', { input: This }),
+      node('union', { inputs: Type.Array(This, { minItems: 1, maxItems: 256 }) }),
+      node('negate', { input: This }),
+      node('threshold', { input: This }),
+      node('topk', {
+        input: This,
+        groupKey: Columns,
+        order: Type.Array(
+          Type.Object(
+            { column: Type.Integer({ minimum: 0 }), desc: Type.Boolean(), nullsFirst: Type.Boolean() },
+            { additionalProperties: false },
+          ),
+        ),
+        limit: Type.Optional(Type.Integer({ minimum: 0 })),
+        offset: Type.Integer({ minimum: 0 }),
+      }),
+    ]),
+  { $id: 'Plan' },
+);
+
+/** The schemas, for documentation and round-trip tests. */
+export const PLAN_SCHEMA = PlanSchema;
+export const EXPR_SCHEMA = ExprSchema;
+export type PlanStatic = Static<typeof PlanSchema>;
+
+const planCheck = TypeCompiler.Compile(PlanSchema);
+
+/** Checks the shape of a plan (not its arities; see `planArity`). */
+export function isPlan(value: unknown): value is Plan {
+  return planCheck.Check(value);
+}
+
+/** The first shape error of a non-plan, for error messages. */
+export function planShapeError(value: unknown): string | undefined {
+  const first = planCheck.Errors(value).First();
+  return first ? `${first.path || '/'}: ${first.message}` : undefined;
+}
+
+/** The output arity of a plan, checking every column reference; throws an Error describing the first fault. */
+export function planArity(plan: Plan): number {
+  const checkExpr = (e: Expr, arity: number): void => {
+    switch (e.op) {
+      case 'col':
+        if (e.index >= arity) throw new Error(`column ${e.index} out of range (arity ${arity})`);
+        return;
+      case 'lit':
+        return;
+      case 'call':
+        return e.args.forEach((a) => checkExpr(a, arity));
+      case 'case':
+        e.whens.forEach((w) => (checkExpr(w.when, arity), checkExpr(w.then, arity)));
+        return checkExpr(e.else, arity);
+    }
+  };
+  const checkCols = (cols: number[], arity: number, what: string) => {
+    for (const c of cols) if (c >= arity) throw new Error(`${what}: column ${c} out of range (arity ${arity})`);
+  };
+  switch (plan.op) {
+    case 'get':
+      return plan.arity;
+    case 'constant':
+      for (const [row] of plan.rows) if (row.length !== plan.arity) throw new Error(`constant row of arity ${row.length}, expected ${plan.arity}`);
+      return plan.arity;
+    case 'map': {
+      let arity = planArity(plan.input);
+      for (const e of plan.exprs) checkExpr(e, arity++);
+      return arity;
+    }
+    case 'filter': {
+      const arity = planArity(plan.input);
+      plan.predicates.forEach((p) => checkExpr(p, arity));
+      return arity;
+    }
+    case 'project':
+      checkCols(plan.columns, planArity(plan.input), 'project');
+      return plan.columns.length;
+    case 'join': {
+      const arity = plan.inputs.reduce((n, p) => n + planArity(p), 0);
+      plan.equivalences.forEach((cls) => checkCols(cls, arity, 'join'));
+      return arity;
+    }
+    case 'reduce': {
+      const arity = planArity(plan.input);
+      checkCols(plan.groupKey, arity, 'reduce');
+      plan.aggregates.forEach((a) => checkExpr(a.expr, arity));
+      return plan.groupKey.length + plan.aggregates.length;
+    }
+    case 'distinct':
+    case 'negate':
+    case 'threshold':
+      return planArity(plan.input);
+    case 'union': {
+      const arities = plan.inputs.map(planArity);
+      if (arities.some((a) => a !== arities[0])) throw new Error(`union of arities ${arities.join(', ')}`);
+      return arities[0]!;
+    }
+    case 'topk': {
+      const arity = planArity(plan.input);
+      checkCols(plan.groupKey, arity, 'topk');
+      checkCols(plan.order.map((o) => o.column), arity, 'topk');
+      return arity;
+    }
+  }
+}
+
+/** The names of the inputs a plan reads. */
+export function planInputs(plan: Plan, into = new Set<string>()): Set<string> {
+  if (plan.op === 'get') into.add(plan.name);
+  else if ('input' in plan) planInputs(plan.input, into);
+  else if ('inputs' in plan) plan.inputs.forEach((p) => planInputs(p, into));
+  return into;
+}

@@ -1,0 +1,268 @@
+/**
+ * A client of the STORAGE protocol, written against a minimal `Wire` (request/reply, publish,
+ * subscribe) that runtime's Transport satisfies, so it depends on nothing outside protocol/. It is
+ * the reference for clients in other languages: what it does with each message is what the
+ * protocol expects of a subscriber.
+ *
+ * `subscribe` returns a resumable subscription: it grants credit as it consumes, renews its lease,
+ * and when the collection restarts (a StatusUpdate with a new incarnation, a Credit answered
+ * NotFound, a gap in `seq`) it subscribes again from its last progress with `snapshot: false`,
+ * so the listener sees every update exactly once across restarts of either side.
+ */
+import { randomUUID } from 'node:crypto';
+import { decode } from '../codec.js';
+import { Header } from '../envelope.js';
+import { DefiniteError, isErrorCode } from '../errors.js';
+import type { Frontier, Row, Update } from '../types.js';
+import type { SourceSpec } from './source.js';
+import type { CollectionSummary, CollectionList, StatusUpdate, SubscribeBatch } from './response.js';
+import { collectionStatusSubject, collectionSubject, storageControllerSubject } from './subjects.js';
+import { StorageErrorCode } from './errors.js';
+
+type Typed = { type: string; [key: string]: unknown };
+
+/** What the client needs from a NATS connection (runtime/transport.ts's Transport fits). */
+export interface Wire {
+  request<R extends Typed = Typed>(subject: string, message: Typed, options?: { timeoutMs?: number }): Promise<R>;
+  publish(subject: string, message: Typed): void;
+  subscribe(subject: string, callback: (msg: { data: Uint8Array; headers?: { get(key: string): string } | undefined }) => void): { unsubscribe(): void };
+}
+
+/** Receives a collection's updates (consolidated, in time order) and progress. */
+export interface CollectionListener {
+  /** Updates at times not yet covered by an earlier progress (the first call holds the snapshot). */
+  updates(updates: Update[]): void;
+  /** Every update at a time before `upper` has been delivered. */
+  progress(upper: Frontier): void;
+  /** The subscription ended for good (the collection was dropped). */
+  failed(error: Error): void;
+}
+
+export interface StorageSubscription {
+  cancel(): void;
+  /** Resubscriptions so far (after restarts of the collection). */
+  readonly resumes: number;
+}
+
+export type AppendOutcome = { ok: true; upper: number; duplicate: boolean } | { ok: false; currentUpper: number };
+
+const INITIAL_CREDIT = 64;
+const LIVENESS_MS = 2000;
+
+export class StorageClient {
+  constructor(
+    private readonly wire: Wire,
+    private readonly region: string,
+    private readonly options: { inboxPrefix?: string; timeoutMs?: number } = {},
+  ) {}
+
+  // ---- controller ----
+  createSource(id: string, spec: SourceSpec): Promise<Typed> {
+    return this.wire.request(storageControllerSubject(this.region), { type: 'CreateSource', id, spec }, { timeoutMs: 30_000 });
+  }
+  dropSource(id: string): Promise<Typed> {
+    return this.wire.request(storageControllerSubject(this.region), { type: 'DropSource', id }, { timeoutMs: 30_000 });
+  }
+  async list(): Promise<CollectionList['collections']> {
+    const r = await this.wire.request<Typed>(storageControllerSubject(this.region), { type: 'ListCollections' }, { timeoutMs: 30_000 });
+    return r['collections'] as CollectionList['collections'];
+  }
+  /** Sets (or with `[]` releases) `holder`'s read hold, directly at the collection. */
+  allowCompaction(collection: string, holder: string, since: Frontier): Promise<Typed> {
+    return this.wire.request(collectionSubject(this.region, collection), { type: 'AllowCompaction', collection, holder, since });
+  }
+
+  // ---- one collection ----
+  async describe(collection: string): Promise<CollectionSummary> {
+    const r = await this.wire.request<Typed>(collectionSubject(this.region, collection), { type: 'Describe' });
+    return r['collection'] as CollectionSummary;
+  }
+
+  async snapshot(collection: string, asOf: number, wait = false): Promise<Array<[Row, number]>> {
+    const r = await this.wire.request<Typed>(collectionSubject(this.region, collection), { type: 'Snapshot', asOf, wait }, { timeoutMs: this.options.timeoutMs ?? 30_000 });
+    return r['rows'] as Array<[Row, number]>;
+  }
+
+  /**
+   * Compare-and-append. A timeout (outcome unknown) is retried with the same token, which the
+   * collection answers as a duplicate if the first attempt had committed.
+   */
+  async compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
+    const token = args.token ?? randomUUID();
+    const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, updates: args.updates };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.wire.request<Typed>(collectionSubject(this.region, args.collection), msg, { timeoutMs: this.options.timeoutMs ?? 10_000 });
+        return { ok: true, upper: r['upper'] as number, duplicate: r['duplicate'] as boolean };
+      } catch (err) {
+        if (isErrorCode(err, StorageErrorCode.UpperMismatch)) return { ok: false, currentUpper: (err as DefiniteError).details['currentUpper'] as number };
+        const retriable = isErrorCode(err, 'Timeout') || isErrorCode(err, 'NoResponders') || isErrorCode(err, 'Unavailable');
+        if (!retriable || attempt >= 50) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  /** Subscribes at `asOf` (snapshot then updates), resuming by itself across restarts. */
+  async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean } = {}): Promise<StorageSubscription> {
+    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
+    await sub.start();
+    return sub;
+  }
+}
+
+/** One logical subscription; each (re)subscription has its own id and inbox. */
+class ResumableSubscription implements StorageSubscription {
+  resumes = 0;
+  private id = '';
+  private inboxSub: { unsubscribe(): void } | undefined;
+  private readonly statusSub: { unsubscribe(): void };
+  private incarnation = '';
+  /** Every update at a time <= through has been delivered; undefined until the snapshot is in. */
+  private through: number | undefined;
+  private pendingSnapshot: Update[] = [];
+  private expectedSeq = 1;
+  private received = 0;
+  private granted = 0;
+  private closed = false;
+  private resubscribing = false;
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly wire: Wire,
+    private readonly region: string,
+    private readonly collection: string,
+    private readonly asOf: number,
+    private readonly withSnapshot: boolean,
+    private readonly listener: CollectionListener,
+    private readonly inboxPrefix: string,
+  ) {
+    if (!withSnapshot) this.through = asOf;
+    this.statusSub = wire.subscribe(collectionStatusSubject(region, collection), (msg) => this.onStatus(msg));
+    this.timer = setInterval(() => void this.checkLiveness(), LIVENESS_MS);
+    this.timer.unref();
+  }
+
+  async start(): Promise<void> {
+    await this.open();
+  }
+
+  cancel(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.statusSub.unsubscribe();
+    this.inboxSub?.unsubscribe();
+    this.wire.request(collectionSubject(this.region, this.collection), { type: 'CancelSubscribe', subscribeId: this.id }).catch(() => undefined);
+  }
+
+  private async open(): Promise<void> {
+    this.inboxSub?.unsubscribe();
+    this.id = randomUUID().replace(/-/g, '');
+    const inbox = `${this.inboxPrefix}.${this.id}`;
+    this.expectedSeq = 1;
+    this.received = 0;
+    this.granted = INITIAL_CREDIT;
+    const id = this.id;
+    this.inboxSub = this.wire.subscribe(inbox, (msg) => this.onMessage(id, msg));
+    const snapshot = this.through === undefined;
+    this.pendingSnapshot = [];
+    const r = await this.wire.request<Typed>(collectionSubject(this.region, this.collection), {
+      type: 'Subscribe',
+      subscribeId: id,
+      inbox,
+      asOf: snapshot ? this.asOf : this.through!,
+      snapshot,
+      credit: INITIAL_CREDIT,
+    });
+    this.incarnation = r['incarnation'] as string;
+  }
+
+  private async resubscribe(): Promise<void> {
+    if (this.closed || this.resubscribing) return;
+    this.resubscribing = true;
+    try {
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          await this.open();
+          this.resumes++;
+          return;
+        } catch (err) {
+          if (isErrorCode(err, StorageErrorCode.UnknownCollection) || isErrorCode(err, StorageErrorCode.SinceViolation)) {
+            this.fail(err as Error);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** Math.min(attempt, 6))));
+        }
+      }
+    } finally {
+      this.resubscribing = false;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.closed) return;
+    this.cancel();
+    this.listener.failed(err);
+  }
+
+  private onMessage(id: string, msg: { data: Uint8Array; headers?: { get(key: string): string } | undefined }): void {
+    if (this.closed || id !== this.id) return;
+    const type = msg.headers?.get(Header.Type);
+    const body = decode(msg.data) as Typed;
+    if (type === 'SubscribeEnd' || body.type === 'SubscribeEnd') {
+      const reason = body['reason'];
+      if (reason === 'dropped') this.fail(new DefiniteError(StorageErrorCode.UnknownCollection, `collection ${this.collection} was dropped`));
+      else if (reason !== 'canceled') void this.resubscribe();
+      return;
+    }
+    const batch = body as unknown as SubscribeBatch;
+    if (batch.seq !== this.expectedSeq) {
+      void this.resubscribe(); // a lost message: resume from the last progress
+      return;
+    }
+    this.expectedSeq++;
+    const upper = batch.upper[0]!;
+    if (this.through === undefined) {
+      // The snapshot may come in several messages: deliver it whole, once it is complete.
+      for (const u of batch.updates) this.pendingSnapshot.push(u);
+      if (upper > this.asOf) {
+        const snapshot = this.pendingSnapshot;
+        this.pendingSnapshot = [];
+        this.through = upper - 1;
+        if (snapshot.length > 0) this.listener.updates(snapshot);
+        this.listener.progress([upper]);
+      }
+    } else {
+      const through = this.through;
+      const fresh = batch.updates.filter((u) => u[1] > through);
+      if (fresh.length > 0) this.listener.updates(fresh);
+      if (upper - 1 > through) {
+        this.through = upper - 1;
+        this.listener.progress([upper]);
+      }
+    }
+    this.received++;
+    if (this.granted - this.received < INITIAL_CREDIT / 2) {
+      this.granted += INITIAL_CREDIT;
+      this.wire.publish(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: INITIAL_CREDIT });
+    }
+  }
+
+  private onStatus(msg: { data: Uint8Array }): void {
+    if (this.closed) return;
+    const s = decode(msg.data) as StatusUpdate;
+    if (s.status === 'dropped') this.fail(new DefiniteError(StorageErrorCode.UnknownCollection, `collection ${this.collection} was dropped`));
+    else if (s.status === 'running' && this.incarnation && s.incarnation !== this.incarnation) void this.resubscribe();
+  }
+
+  /** A Credit request doubles as a lease renewal and a liveness probe. */
+  private async checkLiveness(): Promise<void> {
+    if (this.closed || this.resubscribing) return;
+    try {
+      await this.wire.request(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: 0 }, { timeoutMs: 2000 });
+    } catch (err) {
+      if (isErrorCode(err, 'NotFound') || isErrorCode(err, 'NoResponders')) void this.resubscribe();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * STORAGE commands, each a NATS request answered with a response of response.ts or a typed error
+ * (errors.ts). Controller commands go to `storageControllerSubject`; collection commands to
+ * `collectionSubject(id)`. See README.md for what the receiver must and must not do.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { defineMessage, type MessageOf } from '../message.js';
+import { Frontier, Timestamp, Update } from '../types.js';
+import { SourceSpec } from './source.js';
+
+export const CollectionId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const Holder = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
+const SubscribeId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const Inbox = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,256}$' });
+
+// ---- storage controller ----
+/** Create a collection fed by a source. Idempotent for the same id and spec. */
+export const CreateSource = defineMessage('CreateSource', { id: CollectionId, spec: SourceSpec });
+/** Drop a collection: its frontier becomes empty, subscriptions end, its data is deleted. */
+export const DropSource = defineMessage('DropSource', { id: CollectionId });
+/**
+ * Set `holder`'s read hold on a collection: `since` may advance to the minimum of all holds.
+ * The empty frontier releases the hold. Accepted by the controller and by the collection itself.
+ */
+export const AllowCompaction = defineMessage('AllowCompaction', { collection: CollectionId, holder: Holder, since: Frontier });
+/** Every collection with its kind, frontiers and status. */
+export const ListCollections = defineMessage('ListCollections', {});
+
+// ---- one collection ----
+/**
+ * Compare-and-append: applies only when the collection's upper equals `expectedUpper`; every
+ * update's time must lie in `[expectedUpper, newUpper)`. `writer` + `token` make a retry of an
+ * append whose outcome was unknown a no-op if it had committed. An empty append advances upper.
+ */
+export const Append = defineMessage('Append', {
+  writer: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
+  token: Type.String({ minLength: 1, maxLength: 128 }),
+  expectedUpper: Timestamp,
+  newUpper: Timestamp,
+  updates: Type.Array(Update),
+});
+/** Contents consolidated at `asOf` (since <= asOf < upper). With `wait`, waits for upper to pass asOf. */
+export const Snapshot = defineMessage('Snapshot', { asOf: Timestamp, wait: Type.Optional(Type.Boolean()) });
+/**
+ * Stream the collection to `inbox`: with `snapshot`, the contents at `asOf` (as updates at time
+ * `asOf`) and then every update at times > asOf; without it only the updates at times > asOf
+ * (resumption: a subscriber whose last progress was `u` resumes with asOf = u - 1). asOf >= since.
+ * `credit` is how many SubscribeBatch messages may be sent before the subscriber grants more.
+ */
+export const Subscribe = defineMessage('Subscribe', {
+  subscribeId: SubscribeId,
+  inbox: Inbox,
+  asOf: Timestamp,
+  snapshot: Type.Boolean(),
+  credit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+});
+/** Grant `credit` more batches; also renews the subscription's lease (expires after 60 s without). */
+export const Credit = defineMessage('Credit', { subscribeId: SubscribeId, credit: Type.Integer({ minimum: 0, maximum: 1_000_000 }) });
+export const CancelSubscribe = defineMessage('CancelSubscribe', { subscribeId: SubscribeId });
+/** The collection's definition, frontiers, upstream position and counters. */
+export const Describe = defineMessage('Describe', {});
+/** From the storage controller: drop this collection (empty frontier, delete the data, exit). */
+export const Drop = defineMessage('Drop', {});
+
+export const CONTROLLER_COMMANDS = [CreateSource, DropSource, AllowCompaction, ListCollections] as const;
+export type ControllerCommand = MessageOf<typeof CONTROLLER_COMMANDS>;
+
+export const COLLECTION_COMMANDS = [Append, Snapshot, Subscribe, Credit, CancelSubscribe, Describe, AllowCompaction, Drop] as const;
+export type CollectionCommand = MessageOf<typeof COLLECTION_COMMANDS>;
+
+export type CreateSource = Static<typeof CreateSource>;
+export type Append = Static<typeof Append>;
+export type Subscribe = Static<typeof Subscribe>;

@@ -1,0 +1,89 @@
+/**
+ * STORAGE responses: replies to commands (command.ts), the messages of a subscription stream (sent
+ * to the subscriber's inbox) and the publications of a collection (frontiers, status).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { defineMessage, type MessageOf } from '../message.js';
+import { Frontier, Row, Schema, Timestamp, Update } from '../types.js';
+import { CollectionId } from './command.js';
+
+export const CollectionStatus = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('running'),
+  Type.Literal('stalled'),
+  Type.Literal('ceased'),
+  Type.Literal('dropped'),
+]);
+export type CollectionStatus = Static<typeof CollectionStatus>;
+
+/** A command was applied (or was already in effect). */
+export const Ok = defineMessage('Ok', { detail: Type.Optional(Type.String()) });
+/** An append committed: the collection's upper is now `upper`. `duplicate` when it was a retry of a committed append. */
+export const Appended = defineMessage('Appended', { upper: Timestamp, duplicate: Type.Boolean() });
+/** Consolidated contents at `asOf`: rows with their (non-zero) multiplicities. */
+export const SnapshotRows = defineMessage('SnapshotRows', { asOf: Timestamp, rows: Type.Array(Type.Tuple([Row, Type.Integer()])) });
+/** A subscription was registered; batches follow on the inbox. */
+export const SubscribeStarted = defineMessage('SubscribeStarted', { subscribeId: Type.String(), since: Timestamp, upper: Timestamp, incarnation: Type.String() });
+/**
+ * One message of a subscription stream: `updates` (consolidated, in time order) followed by the
+ * progress statement `upper`: every update at a time before it has now been delivered. `seq`
+ * numbers the stream's messages from 1 so a receiver can see a gap.
+ */
+export const SubscribeBatch = defineMessage('SubscribeBatch', { subscribeId: Type.String(), seq: Type.Integer({ minimum: 1 }), updates: Type.Array(Update), upper: Frontier });
+/** The stream ended (`dropped`: the collection is gone; `expired`: no Credit for the lease time). */
+export const SubscribeEnd = defineMessage('SubscribeEnd', {
+  subscribeId: Type.String(),
+  reason: Type.Union([Type.Literal('canceled'), Type.Literal('dropped'), Type.Literal('expired'), Type.Literal('error')]),
+  message: Type.Optional(Type.String()),
+});
+/** Published on `<collection>.frontiers` whenever since or upper moves (and once a second). */
+export const FrontierUpdate = defineMessage('FrontierUpdate', { collection: CollectionId, since: Frontier, upper: Frontier });
+/** Published on `<collection>.status` at every status change; `incarnation` changes at every restart. */
+export const StatusUpdate = defineMessage('StatusUpdate', {
+  collection: CollectionId,
+  status: CollectionStatus,
+  incarnation: Type.String(),
+  at: Timestamp,
+  message: Type.Optional(Type.String()),
+});
+
+const CollectionSummary = Type.Object(
+  {
+    id: CollectionId,
+    kind: Type.String(),
+    schema: Schema,
+    since: Timestamp,
+    upper: Timestamp,
+    status: CollectionStatus,
+    /** Upstream position: generator offset or JetStream stream sequence (0 for tables). */
+    position: Type.Integer({ minimum: 0 }),
+    /** Updates stored (after consolidation by compaction), batches on disk, bad upstream messages. */
+    updates: Type.Integer({ minimum: 0 }),
+    batches: Type.Integer({ minimum: 0 }),
+    badMessages: Type.Integer({ minimum: 0 }),
+    /** Upstream messages fetched again after a restart (must stay 0). */
+    upstreamRereads: Type.Integer({ minimum: 0 }),
+    holds: Type.Record(Type.String(), Timestamp),
+  },
+  { additionalProperties: false },
+);
+export type CollectionSummary = Static<typeof CollectionSummary>;
+
+export const CollectionInfo = defineMessage('CollectionInfo', { collection: CollectionSummary });
+export const CollectionList = defineMessage('CollectionList', {
+  collections: Type.Array(Type.Object({ id: CollectionId, kind: Type.String(), host: Type.String(), summary: Type.Optional(CollectionSummary) }, { additionalProperties: false })),
+});
+
+export const STORAGE_REPLIES = [Ok, Appended, SnapshotRows, SubscribeStarted, CollectionInfo, CollectionList] as const;
+export type StorageReply = MessageOf<typeof STORAGE_REPLIES>;
+export const STREAM_MESSAGES = [SubscribeBatch, SubscribeEnd] as const;
+export type StreamMessage = MessageOf<typeof STREAM_MESSAGES>;
+export const PUBLICATIONS = [FrontierUpdate, StatusUpdate] as const;
+export type Publication = MessageOf<typeof PUBLICATIONS>;
+
+export type SubscribeBatch = Static<typeof SubscribeBatch>;
+export type FrontierUpdate = Static<typeof FrontierUpdate>;
+export type StatusUpdate = Static<typeof StatusUpdate>;
+export type { Update };
+export type CollectionList = Static<typeof CollectionList>;
+export type CollectionInfo = Static<typeof CollectionInfo>;

@@ -1,0 +1,73 @@
+/**
+ * Source definitions: what feeds a definite collection. One schema per kind, behind one
+ * `SourceSpec` union, recorded durably by the storage controller and handed to the collection.
+ *
+ * - `table`: written only through `Append` (CONTROL is the writer).
+ * - `generator`: deterministic load generators keyed by offset. `counter`: one row `[offset]` per
+ *   tick (offsets 1, 2, 3, ...). `auction`: Materialize's auction generator; `output` picks the
+ *   relation: `auctions` (id, seller, item, end_time) or `bids` (id, buyer, auction_id, amount,
+ *   bid_time); both are pure functions of the offset, so two sources with the same settings agree.
+ * - `jetstream`: ingests a NATS JetStream stream; each message's payload (JSON object or msgpack
+ *   map, per `format`) is mapped to the declared columns by name; messages that do not fit are
+ *   counted (`badMessages`) and reported, never silently dropped from the count.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Schema } from '../types.js';
+
+const Tick = Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'milliseconds between ticks' });
+
+export const TableSource = Type.Object({ kind: Type.Literal('table'), schema: Schema }, { additionalProperties: false });
+
+export const GeneratorSource = Type.Object(
+  {
+    kind: Type.Literal('generator'),
+    generator: Type.Union([Type.Literal('counter'), Type.Literal('auction')]),
+    /** For `auction`: which relation this collection holds. */
+    output: Type.Optional(Type.Union([Type.Literal('auctions'), Type.Literal('bids')])),
+    tickMs: Tick,
+    /** Offsets produced per tick (default 1). */
+    perTick: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /** Stop after this many offsets (the collection's upper then stays where it is). */
+    maxOffsets: Type.Optional(Type.Integer({ minimum: 1 })),
+    schema: Schema,
+  },
+  { additionalProperties: false },
+);
+
+export const JetStreamSource = Type.Object(
+  {
+    kind: Type.Literal('jetstream'),
+    stream: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    /** Only messages on subjects matching this filter (default: the whole stream). */
+    filterSubject: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    format: Type.Union([Type.Literal('json'), Type.Literal('msgpack')]),
+    schema: Schema,
+    /** Most messages fetched per pull (default 1000). */
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SourceSpec = Type.Union([TableSource, GeneratorSource, JetStreamSource]);
+export type SourceSpec = Static<typeof SourceSpec>;
+export type TableSource = Static<typeof TableSource>;
+export type GeneratorSource = Static<typeof GeneratorSource>;
+export type JetStreamSource = Static<typeof JetStreamSource>;
+
+/** Column layouts of the generators, so callers need not repeat them. */
+export const GENERATOR_SCHEMAS = {
+  counter: [{ name: 'counter', type: 'int', nullable: false }],
+  auctions: [
+    { name: 'id', type: 'int', nullable: false },
+    { name: 'seller', type: 'int', nullable: false },
+    { name: 'item', type: 'text', nullable: false },
+    { name: 'end_time', type: 'timestamp', nullable: false },
+  ],
+  bids: [
+    { name: 'id', type: 'int', nullable: false },
+    { name: 'buyer', type: 'int', nullable: false },
+    { name: 'auction_id', type: 'int', nullable: false },
+    { name: 'amount', type: 'int', nullable: false },
+    { name: 'bid_time', type: 'timestamp', nullable: false },
+  ],
+} as const satisfies Record<string, Schema>;

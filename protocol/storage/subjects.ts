@@ -1,0 +1,35 @@
+/**
+ * STORAGE subjects.
+ *
+ * ```
+ * dfn.<region>.storage.controller                  the storage controller's commands (request/reply)
+ * dfn.<region>.storage.collection.<id>             a collection's commands (request/reply)
+ * dfn.<region>.storage.collection.<id>.frontiers   FrontierUpdate publications (since, upper)
+ * dfn.<region>.storage.collection.<id>.status      StatusUpdate publications
+ * ```
+ * Subscription streams (SubscribeBatch, SubscribeEnd) go to the inbox subject the subscriber
+ * names in `Subscribe`. `*.frontiers` and `*.status` may be subscribed with a wildcard
+ * (`dfn.<region>.storage.collection.*.frontiers`) to watch every collection.
+ */
+import { actorSubject, regionPrefix, token } from '../subjects.js';
+
+export function storageControllerSubject(region: string): string {
+  return `${regionPrefix(region)}.storage.controller`;
+}
+
+export function collectionSubject(region: string, collection: string): string {
+  return actorSubject(region, 'storage', 'collection', collection);
+}
+
+export function collectionFrontiersSubject(region: string, collection: string): string {
+  return `${collectionSubject(region, token(collection, 'collection id'))}.frontiers`;
+}
+
+export function collectionStatusSubject(region: string, collection: string): string {
+  return `${collectionSubject(region, token(collection, 'collection id'))}.status`;
+}
+
+/** Every collection's frontier publications. */
+export function allFrontiersSubject(region: string): string {
+  return `${regionPrefix(region)}.storage.collection.*.frontiers`;
+}

@@ -1,0 +1,150 @@
+/**
+ * The shard on a real LevelDB: compare-and-append with idempotent retries, snapshots against a
+ * naive accumulation at every time, compaction that leaves contents at times >= since unchanged,
+ * a batch count that stays logarithmic, durability across reopen, and validation of bad batches.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DurableStore } from '../../runtime/store.js';
+import { SeededRandom } from '../../runtime/random.js';
+import { Shard } from '../../actors/storage/shard.js';
+import { validateBatch } from '../../actors/storage/validate.js';
+import { StorageErrorCode } from '../../protocol/storage/errors.js';
+import { isErrorCode } from '../../protocol/errors.js';
+import type { Column, Row, Update } from '../../protocol/types.js';
+
+const schema: Column[] = [
+  { name: 'k', type: 'int', nullable: false },
+  { name: 'v', type: 'text', nullable: true },
+];
+
+let dir: string;
+let store: DurableStore;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dfn-shard-'));
+  store = await DurableStore.open(join(dir, 'db'), { sync: false });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function naive(updates: Update[], asOf: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const [row, t, d] of updates) {
+    if (t > asOf) continue;
+    const k = JSON.stringify(row);
+    const n = (m.get(k) ?? 0) + d;
+    if (n === 0) m.delete(k);
+    else m.set(k, n);
+  }
+  return m;
+}
+
+function asMap(rows: Array<[Row, number]>): Map<string, number> {
+  return new Map(rows.map(([r, d]) => [JSON.stringify(r), d]));
+}
+
+test('compare-and-append: applies only at the expected upper; a retried token is a no-op', async () => {
+  const shard = await Shard.open(store.actor('c1'), { schema, upper: 100 });
+  const r1 = await shard.compareAndAppend({ writer: 'w', token: 't1', expectedUpper: 100, newUpper: 110, updates: [[[1, 'a'], 105, 1]] }, 'c1');
+  expect(r1).toEqual({ upper: 110, duplicate: false });
+  // the same append again (outcome unknown to the writer): a duplicate, nothing written
+  const r2 = await shard.compareAndAppend({ writer: 'w', token: 't1', expectedUpper: 100, newUpper: 110, updates: [[[1, 'a'], 105, 1]] }, 'c1');
+  expect(r2).toEqual({ upper: 110, duplicate: true });
+  // a stale writer loses with the current upper
+  await expect(shard.compareAndAppend({ writer: 'w2', token: 'x', expectedUpper: 100, newUpper: 120, updates: [] }, 'c1')).rejects.toMatchObject({
+    code: StorageErrorCode.UpperMismatch,
+    details: { currentUpper: 110 },
+  });
+  expect(asMap(await shard.snapshot(109, 'c1'))).toEqual(new Map([[JSON.stringify([1, 'a']), 1]]));
+  // an empty append advances upper
+  await shard.compareAndAppend({ writer: 'w', token: 't2', expectedUpper: 110, newUpper: 130, updates: [] }, 'c1');
+  expect(shard.upper).toBe(130);
+});
+
+test('snapshots equal a naive accumulation at every time, across merges and compaction', async () => {
+  const rnd = new SeededRandom(7);
+  const shard = await Shard.open(store.actor('c2'), { schema, upper: 0 });
+  const all: Update[] = [];
+  const live: Row[] = [];
+  let upper = 0;
+  for (let b = 0; b < 120; b++) {
+    const newUpper = upper + 1 + rnd.int(3);
+    const updates: Update[] = [];
+    for (let i = rnd.int(6); i > 0; i--) {
+      const t = upper + rnd.int(newUpper - upper);
+      if (live.length > 0 && rnd.next() < 0.4) {
+        const row = live.splice(rnd.int(live.length), 1)[0]!;
+        updates.push([row, t, -1]);
+      } else {
+        const row: Row = [rnd.int(20), rnd.next() < 0.2 ? null : `v${rnd.int(5)}`];
+        live.push(row);
+        updates.push([row, t, 1]);
+      }
+    }
+    validateBatch('c2', schema, updates, upper, newUpper);
+    await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper, updates }, 'c2');
+    all.push(...updates);
+    upper = newUpper;
+  }
+  await new Promise((r) => setTimeout(r, 50)); // let background merges run
+  for (let t = 0; t < upper; t++) expect(asMap(await shard.snapshot(t, 'c2'))).toEqual(naive(all, t));
+
+  // compaction: contents at every time >= since unchanged; reads below since refused
+  const since = Math.floor(upper / 2);
+  await shard.setHold('test', since, upper);
+  for (let i = 0; i < 40; i++) await shard.compareAndAppend({ writer: 'w', token: `e${i}`, expectedUpper: upper + i, newUpper: upper + i + 1, updates: [[[999, 'x'], upper + i, i % 2 === 0 ? 1 : -1]] }, 'c2');
+  await new Promise((r) => setTimeout(r, 50));
+  expect(shard.since).toBe(since);
+  for (let t = since; t < upper; t++) expect(asMap(await shard.snapshot(t, 'c2'))).toEqual(naive(all, t));
+  await expect(shard.snapshot(since - 1, 'c2')).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
+  await expect(shard.snapshot(shard.upper, 'c2')).rejects.toMatchObject({ code: StorageErrorCode.NotReady });
+});
+
+test('the batch count stays logarithmic in the number of appends', async () => {
+  const shard = await Shard.open(store.actor('c3'), { schema, upper: 0 });
+  for (let i = 0; i < 1000; i++) {
+    await shard.compareAndAppend({ writer: 'w', token: `t${i}`, expectedUpper: i, newUpper: i + 1, updates: [[[i, null], i, 1]] }, 'c3');
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  expect(shard.state.updates).toBe(1000);
+  // 4-way merging: at most 3 batches per size level, log4(1000) < 5 levels
+  expect(shard.state.batches.length).toBeLessThanOrEqual(20);
+  expect((await shard.snapshot(999, 'c3')).length).toBe(1000);
+});
+
+test('everything committed survives reopening; upper never goes backwards', async () => {
+  const a = await Shard.open(store.actor('c4'), { schema, upper: 50 });
+  await a.ingest(40, (ts) => ({ updates: [[[1, 'x'], ts, 1]], extras: { position: 7 } }));
+  expect(a.upper).toBe(51); // the clock said 40, but time never goes below the stored upper
+  a.close();
+  const b = await Shard.open(store.actor('c4'), { schema, upper: 0 });
+  expect(b.upper).toBe(51);
+  expect(b.position).toBe(7);
+  expect(asMap(await b.snapshot(50, 'c4'))).toEqual(new Map([[JSON.stringify([1, 'x']), 1]]));
+});
+
+test('bad batches are refused with InvalidBatch', () => {
+  const bad: Array<[Update[], number, number]> = [
+    [[[[1, 'a'], 99, 1]], 100, 110], // time before the lower bound
+    [[[[1, 'a'], 110, 1]], 100, 110], // time at the new upper
+    [[[['one', 'a'], 100, 1]], 100, 110], // text in an int column
+    [[[[null, 'a'], 100, 1]], 100, 110], // null in a not-null column
+    [[[[1], 100, 1]], 100, 110], // wrong arity
+    [[[[1, 'a'], 100, 0]], 100, 110], // zero diff
+    [[], 100, 90], // newUpper below expectedUpper
+  ];
+  for (const [updates, lo, hi] of bad) {
+    let caught: unknown;
+    try {
+      validateBatch('c', schema, updates, lo, hi);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isErrorCode(caught, StorageErrorCode.InvalidBatch)).toBe(true);
+  }
+  expect(() => validateBatch('c', schema, [[[1, null], 100, 2]], 100, 110)).not.toThrow();
+});
