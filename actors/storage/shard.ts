@@ -91,7 +91,8 @@ export class Shard {
     let meta = await store.get<ShardMeta>(META);
     if (!meta) {
       meta = {
-        since: init.upper,
+        // A new collection is empty at every earlier time, so all of it is readable.
+        since: 0,
         upper: init.upper,
         schema: init.schema,
         position: 0,
@@ -161,9 +162,10 @@ export class Shard {
   /** Sets a holder's read hold (undefined releases it); since advances to the minimum hold. */
   setHold(holder: string, since: number | undefined, defaultSince: number): Promise<void> {
     return this.serial(async () => {
-      if (since === undefined) delete this.meta.holds[holder];
-      else this.meta.holds[holder] = Math.max(since, this.meta.since);
-      await this.advanceSince(defaultSince, true);
+      const holds = { ...this.meta.holds };
+      if (since === undefined) delete holds[holder];
+      else holds[holder] = Math.max(since, this.meta.since);
+      await this.advanceSince(defaultSince, holds);
     });
   }
 
@@ -172,15 +174,16 @@ export class Shard {
     return this.serial(() => this.advanceSince(defaultSince));
   }
 
-  private async advanceSince(defaultSince: number, holdsChanged = false): Promise<void> {
-    const holds = Object.values(this.meta.holds);
-    const target = Math.min(defaultSince, ...holds, this.meta.upper);
-    if (target <= this.meta.since) {
-      if (holdsChanged) await this.write([{ type: 'put', key: META, value: this.meta }]);
-      return;
-    }
-    this.meta.since = target;
-    await this.write([{ type: 'put', key: META, value: this.meta }]);
+  private async advanceSince(defaultSince: number, newHolds?: Record<string, number>): Promise<void> {
+    const holds = newHolds ?? this.meta.holds;
+    const target = Math.min(defaultSince, ...Object.values(holds), this.meta.upper);
+    const moves = target > this.meta.since;
+    if (!moves && !newHolds) return;
+    await this.apply((next) => {
+      next.holds = holds;
+      next.since = Math.max(next.since, target);
+    });
+    if (!moves) return;
     this.onChange();
     this.scheduleMerge();
   }
@@ -189,11 +192,11 @@ export class Shard {
   markDropped(): Promise<void> {
     return this.serial(async () => {
       const ops: StoreOp[] = this.meta.batches.map((b) => ({ type: 'del' as const, key: b.key }));
-      this.meta.dropped = true;
-      this.meta.batches = [];
-      this.meta.updates = 0;
-      ops.push({ type: 'put', key: META, value: this.meta });
-      await this.write(ops);
+      await this.apply((next) => {
+        next.dropped = true;
+        next.batches = [];
+        next.updates = 0;
+      }, ops);
     });
   }
 
@@ -262,41 +265,38 @@ export class Shard {
     return run;
   }
 
-  private async commit(updates: Update[], newUpper: number, extras: CommitExtras): Promise<void> {
-    const ops: StoreOp[] = [];
-    const meta = this.meta;
-    const previous = { upper: meta.upper, batches: meta.batches, nextBatch: meta.nextBatch, updates: meta.updates };
-    if (updates.length > 0) {
-      const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;
-      const key = `b/${String(meta.nextBatch).padStart(12, '0')}`;
-      ops.push({ type: 'put', key, value: sorted });
-      meta.batches = [...meta.batches, { key, lower: meta.upper, upper: newUpper, count: sorted.length }];
-      meta.nextBatch++;
-      meta.updates += sorted.length;
-    }
-    meta.upper = newUpper;
-    if (extras.position !== undefined) meta.position = extras.position;
-    if (extras.badMessages) meta.badMessages += extras.badMessages;
-    if (extras.upstreamRereads) meta.upstreamRereads += extras.upstreamRereads;
-    if (extras.writer) this.recordWriter(extras.writer.id, extras.writer.token, newUpper);
-    ops.push({ type: 'put', key: META, value: meta });
-    try {
-      await this.write(ops);
-    } catch (err) {
-      Object.assign(meta, previous);
-      throw err;
-    }
-    if (newUpper !== previous.upper) this.onChange();
-    this.scheduleMerge();
+  /**
+   * Writes a changed copy of the meta (with `ops`) and only then makes it the shard's meta, so a
+   * reader never sees a batch, an upper or a since that is not durable yet.
+   */
+  private async apply(change: (next: ShardMeta) => void, ops: StoreOp[] = []): Promise<void> {
+    const m = this.meta;
+    const next: ShardMeta = { ...m, writers: { ...m.writers }, holds: { ...m.holds }, batches: [...m.batches] };
+    change(next);
+    await this.write([...ops, { type: 'put', key: META, value: next }]);
+    this.meta = next;
   }
 
-  private recordWriter(id: string, token: string, upper: number): void {
-    this.meta.writers[id] = { token, upper, at: Date.now() };
-    const ids = Object.keys(this.meta.writers);
-    if (ids.length > MAX_WRITERS) {
-      const oldest = ids.sort((a, b) => this.meta.writers[a]!.at - this.meta.writers[b]!.at)[0]!;
-      delete this.meta.writers[oldest];
-    }
+  private async commit(updates: Update[], newUpper: number, extras: CommitExtras): Promise<void> {
+    const ops: StoreOp[] = [];
+    const previousUpper = this.meta.upper;
+    await this.apply((next) => {
+      if (updates.length > 0) {
+        const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;
+        const key = `b/${String(next.nextBatch).padStart(12, '0')}`;
+        ops.push({ type: 'put', key, value: sorted });
+        next.batches.push({ key, lower: next.upper, upper: newUpper, count: sorted.length });
+        next.nextBatch++;
+        next.updates += sorted.length;
+      }
+      next.upper = newUpper;
+      if (extras.position !== undefined) next.position = extras.position;
+      if (extras.badMessages) next.badMessages += extras.badMessages;
+      if (extras.upstreamRereads) next.upstreamRereads += extras.upstreamRereads;
+      if (extras.writer) recordWriter(next, extras.writer.id, extras.writer.token, newUpper);
+    }, ops);
+    if (newUpper !== previousUpper) this.onChange();
+    this.scheduleMerge();
   }
 
   private scheduleMerge(): void {
@@ -330,17 +330,16 @@ export class Shard {
         const key = `b/${String(this.meta.nextBatch).padStart(12, '0')}`;
         const ref: BatchRef = { key, lower: refs[0]!.lower, upper: refs[refs.length - 1]!.upper, count: merged.length };
         const removed = refs.reduce((n, r) => n + r.count, 0);
-        const batches = [...this.meta.batches];
-        batches.splice(run.start, refs.length, ...(merged.length > 0 ? [ref] : []));
-        this.meta.batches = batches;
-        this.meta.nextBatch++;
-        this.meta.updates += merged.length - removed;
-        const ops: StoreOp[] = [];
-        if (merged.length > 0) ops.push({ type: 'put', key, value: merged });
-        ops.push({ type: 'put', key: META, value: this.meta });
-        if (this.activeReads === 0) for (const r of refs) ops.push({ type: 'del', key: r.key });
-        else this.garbage.push(...refs.map((r) => r.key));
-        await this.write(ops);
+        await this.apply(
+          (next) => {
+            next.batches.splice(run.start, refs.length, ...(merged.length > 0 ? [ref] : []));
+            next.nextBatch++;
+            next.updates += merged.length - removed;
+          },
+          merged.length > 0 ? [{ type: 'put', key, value: merged }] : [],
+        );
+        // Readers that started before may still read the old batches: delete them once none runs.
+        this.garbage.push(...refs.map((r) => r.key));
       });
     }
   }
@@ -375,6 +374,15 @@ export class Shard {
     const orphans: StoreOp[] = [];
     for await (const key of this.store.keys({ gte: 'b/', lt: 'b/\xff' })) if (!live.has(key)) orphans.push({ type: 'del', key });
     if (orphans.length > 0) await this.store.batch(orphans);
+  }
+}
+
+function recordWriter(meta: ShardMeta, id: string, token: string, upper: number): void {
+  meta.writers[id] = { token, upper, at: Date.now() };
+  const ids = Object.keys(meta.writers);
+  if (ids.length > MAX_WRITERS) {
+    const oldest = ids.sort((a, b) => meta.writers[a]!.at - meta.writers[b]!.at)[0]!;
+    delete meta.writers[oldest];
   }
 }
 

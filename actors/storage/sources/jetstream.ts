@@ -5,7 +5,8 @@
  * last stream sequence (one atomic commit). A message that does not fit is counted in
  * `badMessages` (committed with the same batch) and its reason kept; it is never silently dropped
  * from the count. A message at or below the committed sequence would be a re-read: it is counted
- * in `upstreamRereads` (and skipped), so the guarantee is measured, not assumed. When the stream
+ * in `upstreamRereads` (and skipped), so the guarantee is measured, not assumed. Payloads are
+ * decoded as they arrive: a JsMsg's bytes may be a view into a buffer the client reuses later. When the stream
  * is idle, upper still advances on a 1 s tick so views keep making progress.
  */
 import { jetstream, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
@@ -22,7 +23,7 @@ export class JetStreamDriver implements SourceDriver {
   private running = false;
   private messages: ConsumerMessages | undefined;
   private idle: NodeJS.Timeout | undefined;
-  private buffer: JsMsg[] = [];
+  private buffer: Array<{ seq: number; row: Row | undefined }> = [];
   private lastCommitAt = 0;
   private fetched = 0;
   private lastBad: string | undefined;
@@ -69,7 +70,7 @@ export class JetStreamDriver implements SourceDriver {
         for await (const m of this.messages) {
           if (!this.running || !this.ctx.alive()) break;
           this.fetched++;
-          this.buffer.push(m);
+          this.buffer.push({ seq: m.seq, row: this.toRow(m) });
           if (this.buffer.length >= (this.spec.batchSize ?? 1000) || m.info.pending === 0) await this.flush();
         }
       } catch (err) {
@@ -96,8 +97,7 @@ export class JetStreamDriver implements SourceDriver {
           continue;
         }
         position = m.seq;
-        const row = this.toRow(m);
-        if (row) updates.push([row, ts, 1]);
+        if (m.row) updates.push([m.row, ts, 1]);
         else bad++;
       }
       return { updates, extras: { position, badMessages: bad, upstreamRereads: rereads } };

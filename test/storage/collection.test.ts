@@ -1,0 +1,198 @@
+/**
+ * Collection actors over a real nats-server and LevelDB, in one host: racing writers with
+ * compare-and-append, snapshots, subscriptions (snapshot, updates, progress, credit), a generator
+ * and a JetStream source, read holds, bad input, and drop.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager, jetstream } from '@nats-io/jetstream';
+import { Host } from '../../runtime/host.js';
+import { Transport } from '../../runtime/transport.js';
+import { collectionKind } from '../../actors/storage/collection.js';
+import { storageControllerKind } from '../../actors/storage/controller.js';
+import { StorageClient, type CollectionListener } from '../../protocol/storage/client.js';
+import { StorageErrorCode } from '../../protocol/storage/errors.js';
+import { collectionSubject } from '../../protocol/storage/subjects.js';
+import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
+import type { Column, Frontier, Update } from '../../protocol/types.js';
+import { setupNats, eventually, PLATFORM_USER, type TestNats } from '../helpers/nats.js';
+
+const REGION = 'coll';
+const schema: Column[] = [
+  { name: 'k', type: 'int', nullable: false },
+  { name: 'v', type: 'text', nullable: true },
+];
+
+let nats: TestNats;
+let host: Host;
+let t: Transport;
+let client: StorageClient;
+let dir: string;
+
+beforeAll(async () => {
+  nats = await setupNats();
+  dir = mkdtempSync(join(tmpdir(), 'dfn-coll-'));
+  host = await Host.start({ hostId: 'storage-0', region: REGION, servers: nats.url, ...PLATFORM_USER, dataDir: dir, kinds: [collectionKind, storageControllerKind] });
+  await host.startActor({ kind: 'storage-controller', id: 'main', config: { hosts: ['storage-0'] } });
+  t = await Transport.connect({ servers: nats.url, name: 'test:coll', ...PLATFORM_USER });
+  client = new StorageClient(t, REGION);
+});
+afterAll(async () => {
+  await t.close();
+  await host.shutdown();
+  await nats.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Collects a subscription's updates and progress. */
+function recorder() {
+  const updates: Update[] = [];
+  const progress: number[] = [];
+  const errors: Error[] = [];
+  const listener: CollectionListener = {
+    updates: (u) => updates.push(...u),
+    progress: (f: Frontier) => progress.push(f[0] ?? Infinity),
+    failed: (e) => errors.push(e),
+  };
+  return { updates, progress, errors, listener };
+}
+
+test('two writers racing with compare-and-append: exactly one wins each round', async () => {
+  await client.createSource('race', { kind: 'table', schema });
+  const { upper: start } = await client.describe('race');
+  let upper = start;
+  const winners: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    const next = upper + 10;
+    // two renditions of the same output race for the same time range
+    const attempt = (w: string) => client.compareAndAppend({ collection: 'race', writer: w, expectedUpper: upper, newUpper: next, updates: [[[round, w], upper, 1]] });
+    const [a, b] = await Promise.all([attempt('A'), attempt('B')]);
+    expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+    const loser = a.ok ? b : a;
+    expect(loser).toEqual({ ok: false, currentUpper: next });
+    winners.push(a.ok ? 'A' : 'B');
+    upper = next;
+  }
+  const rows = await client.snapshot('race', upper - 1);
+  expect(rows).toHaveLength(20);
+  expect(rows.map(([r]) => r[1]).sort()).toEqual([...winners].sort());
+});
+
+test('subscribe: snapshot, then updates in time order with progress; credit is honoured', async () => {
+  await client.createSource('sub', { kind: 'table', schema });
+  let { upper } = await client.describe('sub');
+  const append = async (updates: Update[], width = 5) => {
+    const r = await client.compareAndAppend({ collection: 'sub', writer: 'w', expectedUpper: upper, newUpper: upper + width, updates });
+    if (!r.ok) throw new Error('lost');
+    upper += width;
+  };
+  await append([[[1, 'a'], upper, 1], [[2, 'b'], upper + 1, 1]]);
+  const asOf = upper - 1;
+  const rec = recorder();
+  const sub = await client.subscribe('sub', asOf, rec.listener);
+  await eventually(() => rec.progress.includes(asOf + 1), 'snapshot progress');
+  expect(rec.updates.map(([r, time, d]) => [r, time, d])).toEqual([
+    [[1, 'a'], asOf, 1],
+    [[2, 'b'], asOf, 1],
+  ]);
+  for (let i = 0; i < 200; i++) {
+    const batch: Update[] = [[[100 + i, null], upper + 2, 1]];
+    if (i === 0) batch.push([[1, 'a'], upper + 1, -1]);
+    await append(batch);
+  }
+  await eventually(() => rec.progress[rec.progress.length - 1] === upper, 'progress to the upper');
+  const times = rec.updates.map((u) => u[1]);
+  expect([...times].sort((a, b) => a - b)).toEqual(times);
+  const contents = new Map<string, number>();
+  for (const [r, , d] of rec.updates) contents.set(JSON.stringify(r), (contents.get(JSON.stringify(r)) ?? 0) + d);
+  const snap = await client.snapshot('sub', upper - 1);
+  expect(new Map([...contents].filter(([, d]) => d !== 0))).toEqual(new Map(snap.map(([r, d]) => [JSON.stringify(r), d])));
+  // progress never goes backwards
+  expect([...rec.progress].sort((a, b) => a - b)).toEqual(rec.progress);
+  sub.cancel();
+});
+
+test('a generator source ingests deterministic rows keyed by offset', async () => {
+  await client.createSource('gen', { kind: 'generator', generator: 'counter', tickMs: 10, perTick: 3, schema: [...GENERATOR_SCHEMAS.counter] });
+  const info = await eventually(async () => {
+    const d = await client.describe('gen');
+    return d.position >= 30 ? d : undefined;
+  }, 'generator offset 30');
+  const rows = await client.snapshot('gen', info.upper - 1);
+  const values = rows.map(([r]) => r[0] as number).sort((a, b) => a - b);
+  expect(values).toEqual(Array.from({ length: values.length }, (_, i) => i + 1));
+  expect(values.length).toBeGreaterThanOrEqual(info.position - 3);
+});
+
+test('a JetStream source maps JSON to columns and counts bad messages', async () => {
+  const jsm = await jetstreamManager(t.nc);
+  await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'] });
+  const js = jetstream(t.nc);
+  await client.createSource('orders', { kind: 'jetstream', stream: 'ORDERS', format: 'json', schema });
+  for (let i = 1; i <= 50; i++) await js.publish('orders.new', JSON.stringify({ k: i, v: `o${i}` }));
+  await js.publish('orders.new', 'not json');
+  await js.publish('orders.new', JSON.stringify({ k: 'wrong', v: 'x' }));
+  const d = await eventually(async () => {
+    const x = await client.describe('orders');
+    return x.position >= 52 ? x : undefined;
+  }, 'ingested 52 messages');
+  expect(d.badMessages).toBe(2);
+  expect(d.upstreamRereads).toBe(0);
+  const rows = await client.snapshot('orders', d.upper - 1, true);
+  expect(rows.every(([, d]) => d === 1)).toBe(true);
+  const keys = rows.map(([r]) => r[0] as number).sort((a, b) => a - b);
+  expect(keys).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+});
+
+test('bad input: typed errors and nothing written', async () => {
+  await client.createSource('bad', { kind: 'table', schema });
+  const before = await client.describe('bad');
+  const subj = collectionSubject(REGION, 'bad');
+  const expectCode = async (msg: Record<string, unknown>, code: string) => {
+    await expect(t.request(subj, msg as { type: string })).rejects.toMatchObject({ code });
+  };
+  await expectCode({ type: 'Append', writer: 'w', token: 't', expectedUpper: before.upper, newUpper: before.upper + 5, updates: [[['x', 'y'], before.upper, 1]] }, StorageErrorCode.InvalidBatch);
+  await expectCode({ type: 'Append', writer: 'w', token: 't', expectedUpper: before.upper, newUpper: before.upper + 5, updates: [[[1, 'y'], before.upper - 1, 1]] }, StorageErrorCode.InvalidBatch);
+  await expectCode({ type: 'Append', writer: 'w', token: 't', expectedUpper: before.upper, updates: [] }, 'SchemaViolation');
+  await expectCode({ type: 'Snapshot', asOf: before.upper + 1000 }, StorageErrorCode.NotReady);
+  await expect(client.describe('no-such-collection')).rejects.toMatchObject({ code: 'NoResponders' });
+  await expect(client.dropSource('no-such-collection')).rejects.toMatchObject({ code: StorageErrorCode.UnknownCollection });
+  await expect(client.createSource('bad', { kind: 'table', schema: [schema[0]!] })).rejects.toMatchObject({ code: 'InvalidRequest' });
+  const after = await client.describe('bad');
+  expect(after.updates).toBe(0);
+  expect(after.upper).toBe(before.upper);
+});
+
+test('read holds keep since back; releasing them lets since follow upper', async () => {
+  await client.createSource('held', { kind: 'table', schema });
+  const { upper } = await client.describe('held');
+  await client.allowCompaction('held', 'test-holder', [upper]);
+  let u = upper;
+  for (let i = 0; i < 3; i++) {
+    const r = await client.compareAndAppend({ collection: 'held', writer: 'w', expectedUpper: u, newUpper: u + 2000, updates: [] });
+    expect(r.ok).toBe(true);
+    u += 2000;
+  }
+  await new Promise((r) => setTimeout(r, 1200));
+  expect((await client.describe('held')).since).toBeLessThanOrEqual(upper);
+  await client.allowCompaction('held', 'test-holder', []);
+  const { since } = await eventually(async () => {
+    const d = await client.describe('held');
+    return d.since > upper ? d : undefined;
+  }, 'since advancing after release');
+  // reads below since are refused
+  await expect(client.snapshot('held', since - 1)).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
+  await expect(client.subscribe('held', since - 1, recorder().listener)).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
+});
+
+test('drop ends subscriptions and forgets the collection', async () => {
+  await client.createSource('gone', { kind: 'table', schema });
+  const { upper } = await client.describe('gone');
+  await client.compareAndAppend({ collection: 'gone', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates: [[[1, null], upper, 1]] });
+  const rec = recorder();
+  await client.subscribe('gone', upper, rec.listener);
+  await client.dropSource('gone');
+  await eventually(() => rec.errors.length > 0, 'the subscriber told of the drop');
+  expect((await client.list()).map((c) => c.id)).not.toContain('gone');
+});
