@@ -73,8 +73,8 @@ export class StorageClient {
   }
 
   // ---- one collection ----
-  async describe(collection: string): Promise<CollectionSummary> {
-    const r = await this.wire.request<Typed>(collectionSubject(this.region, collection), { type: 'Describe' });
+  async describe(collection: string, timeoutMs?: number): Promise<CollectionSummary> {
+    const r = await this.wire.request<Typed>(collectionSubject(this.region, collection), { type: 'Describe' }, timeoutMs === undefined ? {} : { timeoutMs });
     return r['collection'] as CollectionSummary;
   }
 
