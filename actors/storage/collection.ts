@@ -161,8 +161,9 @@ export class Collection implements ActorBehavior<CollectionCommand> {
     if (this.spec.kind !== 'table') {
       throw new InvalidRequestError(`collection ${this.ctx.id} is fed by a ${this.spec.kind} source; only table collections take Append`);
     }
-    validateBatch(this.ctx.id, this.shard.schema, cmd.updates, cmd.expectedUpper, cmd.newUpper);
-    const result = await this.shard.compareAndAppend(cmd, this.ctx.id);
+    const updates = cmd.updates;
+    validateBatch(this.ctx.id, this.shard.schema, updates, cmd.expectedUpper, cmd.newUpper);
+    const result = await this.shard.compareAndAppend({ ...cmd, updates }, this.ctx.id);
     return { type: 'Appended', upper: result.upper, duplicate: result.duplicate };
   }
 

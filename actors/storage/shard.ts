@@ -53,7 +53,7 @@ export interface CommitExtras {
   writer?: { id: string; token: string };
 }
 
-const FANOUT = 4;
+const FANOUT = 8;
 const MAX_WRITERS = 64;
 const META = 'meta';
 
@@ -320,13 +320,15 @@ export class Shard {
       if (!run) return;
       const refs = this.meta.batches.slice(run.start, run.end);
       const parts: Update[] = [];
-      for (const ref of refs) parts.push(...((await this.store.get<Update[]>(ref.key)) ?? []));
+      for (const ref of refs) for (const u of (await this.store.get<Update[]>(ref.key)) ?? []) parts.push(u);
       await this.serial(async () => {
         // The batches may have changed (a drop); only merge if the run is still in place.
         const now = this.meta.batches.slice(run.start, run.end);
         if (now.length !== refs.length || now.some((r, i) => r.key !== refs[i]!.key || r.upper !== refs[i]!.upper)) return;
         const since = this.meta.since;
-        const merged = consolidate(parts.map(([row, time, diff]) => [row, time < since ? since : time, diff] as Update));
+        // Batches cover disjoint time ranges, so (row, time) pairs can only collide where times
+        // below since are advanced to since: only then is consolidation needed.
+        const merged = parts.length > 0 && parts[0]![1] < since ? consolidate(parts.map(([row, time, diff]) => [row, time < since ? since : time, diff] as Update)) : parts;
         const key = `b/${String(this.meta.nextBatch).padStart(12, '0')}`;
         const ref: BatchRef = { key, lower: refs[0]!.lower, upper: refs[refs.length - 1]!.upper, count: merged.length };
         const removed = refs.reduce((n, r) => n + r.count, 0);
@@ -345,7 +347,7 @@ export class Shard {
   }
 
   /**
-   * The next merge, keeping levels (log4 of the count) non-increasing from head to tail: first a
+   * The next merge, keeping levels (log8 of the count) non-increasing from head to tail: first a
    * smaller batch sitting before a larger one (merged into it), else the first FANOUT adjacent
    * batches of one level (merged into one batch of the next level).
    */

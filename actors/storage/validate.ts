@@ -22,10 +22,14 @@ export function fits(value: Value, column: Column): boolean {
 }
 
 /** Throws InvalidBatch unless every update fits `schema` and has a time in `[lower, upper)`. */
-export function validateBatch(collection: string, schema: Column[], updates: Update[], lower: number, upper: number): void {
+export function validateBatch(collection: string, schema: Column[], updates: unknown[], lower: number, upper: number): asserts updates is Update[] {
   if (upper < lower) throw new InvalidBatchError(`collection ${collection}: newUpper ${upper} is below expectedUpper ${lower}`);
   for (let i = 0; i < updates.length; i++) {
-    const [row, time, diff] = updates[i]!;
+    const u = updates[i];
+    if (!Array.isArray(u) || u.length !== 3 || !Array.isArray(u[0]) || !Number.isInteger(u[1]) || !Number.isInteger(u[2])) {
+      throw new InvalidBatchError(`collection ${collection}: update ${i} is not a [row, time, diff] triple`, { details: { index: i } });
+    }
+    const [row, time, diff] = u as Update;
     if (time < lower || time >= upper) {
       throw new InvalidBatchError(`collection ${collection}: update ${i} has time ${time} outside [${lower}, ${upper})`, { details: { index: i } });
     }

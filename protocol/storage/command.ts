@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage, type MessageOf } from '../message.js';
-import { Frontier, Timestamp, Update } from '../types.js';
+import { Frontier, Timestamp } from '../types.js';
 import { SourceSpec } from './source.js';
 
 export const CollectionId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
@@ -31,13 +31,16 @@ export const ListCollections = defineMessage('ListCollections', {});
  * Compare-and-append: applies only when the collection's upper equals `expectedUpper`; every
  * update's time must lie in `[expectedUpper, newUpper)`. `writer` + `token` make a retry of an
  * append whose outcome was unknown a no-op if it had committed. An empty append advances upper.
+ * `updates` are `[row, time, diff]` triples (protocol/types.ts Update); the collection checks each
+ * against its schema and bounds in one pass (InvalidBatch), so the envelope schema only requires
+ * an array here (checking 10,000 tuples twice costs more than the append itself).
  */
 export const Append = defineMessage('Append', {
   writer: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
   token: Type.String({ minLength: 1, maxLength: 128 }),
   expectedUpper: Timestamp,
   newUpper: Timestamp,
-  updates: Type.Array(Update),
+  updates: Type.Array(Type.Unknown(), { description: 'Update triples [row, time, diff]' }),
 });
 /** Contents consolidated at `asOf` (since <= asOf < upper). With `wait`, waits for upper to pass asOf. */
 export const Snapshot = defineMessage('Snapshot', { asOf: Timestamp, wait: Type.Optional(Type.Boolean()) });

@@ -111,8 +111,8 @@ test('the batch count stays logarithmic in the number of appends', async () => {
   }
   await new Promise((r) => setTimeout(r, 200));
   expect(shard.state.updates).toBe(1000);
-  // 4-way merging: at most 3 batches per size level, log4(1000) < 5 levels
-  expect(shard.state.batches.length).toBeLessThanOrEqual(20);
+  // 8-way merging: at most 7 batches per size level, log8(1000) < 4 levels
+  expect(shard.state.batches.length).toBeLessThanOrEqual(28);
   expect((await shard.snapshot(999, 'c3')).length).toBe(1000);
 });
 
