@@ -74,3 +74,18 @@ export type CollectionCommand = MessageOf<typeof COLLECTION_COMMANDS>;
 export type CreateSource = Static<typeof CreateSource>;
 export type Append = Static<typeof Append>;
 export type Subscribe = Static<typeof Subscribe>;
+
+/** Valid examples of the commands (documentation, and the round-trip test). */
+export const MESSAGE_EXAMPLES: Record<string, unknown> = {
+  CreateSource: { type: 'CreateSource', id: 'u7', spec: { kind: 'table', schema: [{ name: 'k', type: 'int', nullable: false }] } },
+  DropSource: { type: 'DropSource', id: 'u7' },
+  AllowCompaction: { type: 'AllowCompaction', collection: 'u7', holder: 'compute:idx1', since: [1_700_000_000_000] },
+  ListCollections: { type: 'ListCollections' },
+  Append: { type: 'Append', writer: 'control', token: 'w-17', expectedUpper: 1_700_000_000_000, newUpper: 1_700_000_000_005, updates: [[[1, 'a'], 1_700_000_000_001, 1]] },
+  Snapshot: { type: 'Snapshot', asOf: 1_700_000_000_004, wait: true },
+  Subscribe: { type: 'Subscribe', subscribeId: 's1', inbox: '_INBOX.abc', asOf: 1_700_000_000_004, snapshot: true, credit: 64 },
+  Credit: { type: 'Credit', subscribeId: 's1', credit: 32 },
+  CancelSubscribe: { type: 'CancelSubscribe', subscribeId: 's1' },
+  Describe: { type: 'Describe' },
+  Drop: { type: 'Drop' },
+};

@@ -87,3 +87,32 @@ export type StatusUpdate = Static<typeof StatusUpdate>;
 export type { Update };
 export type CollectionList = Static<typeof CollectionList>;
 export type CollectionInfo = Static<typeof CollectionInfo>;
+
+const exampleSummary: CollectionSummary = {
+  id: 'u7',
+  kind: 'table',
+  schema: [{ name: 'k', type: 'int', nullable: false }],
+  since: 1_700_000_000_000,
+  upper: 1_700_000_000_005,
+  status: 'running',
+  position: 0,
+  updates: 1,
+  batches: 1,
+  badMessages: 0,
+  upstreamRereads: 0,
+  holds: { 'compute:idx1': 1_700_000_000_000 },
+};
+
+/** Valid examples of the responses (documentation, and the round-trip test). */
+export const MESSAGE_EXAMPLES: Record<string, unknown> = {
+  Ok: { type: 'Ok', detail: 'collection u7 created' },
+  Appended: { type: 'Appended', upper: 1_700_000_000_005, duplicate: false },
+  SnapshotRows: { type: 'SnapshotRows', asOf: 1_700_000_000_004, rows: [[[1, 'a'], 1]] },
+  SubscribeStarted: { type: 'SubscribeStarted', subscribeId: 's1', since: 1_700_000_000_000, upper: 1_700_000_000_005, incarnation: '3f1c' },
+  SubscribeBatch: { type: 'SubscribeBatch', subscribeId: 's1', seq: 1, updates: [[[1, 'a'], 1_700_000_000_004, 1]], upper: [1_700_000_000_005] },
+  SubscribeEnd: { type: 'SubscribeEnd', subscribeId: 's1', reason: 'dropped' },
+  FrontierUpdate: { type: 'FrontierUpdate', collection: 'u7', since: [1_700_000_000_000], upper: [1_700_000_000_005] },
+  StatusUpdate: { type: 'StatusUpdate', collection: 'u7', status: 'running', incarnation: '3f1c', at: 1_700_000_000_003 },
+  CollectionInfo: { type: 'CollectionInfo', collection: exampleSummary },
+  CollectionList: { type: 'CollectionList', collections: [{ id: 'u7', kind: 'table', host: 'storage-0', summary: exampleSummary }] },
+};
