@@ -106,7 +106,7 @@ async function subscribeBench(url: string, dir: string): Promise<Figure> {
   // baseline: read the same batches straight from the host's LevelDB after shutdown
   await t.close();
   await host.shutdown();
-  const db = new Level<string, Uint8Array>(join(dir, 'sub', 'store'), { keyEncoding: 'utf8', valueEncoding: 'view' });
+  const db = new Level<string, Uint8Array>(join(dir, 'sub', 'hosts', 'storage-0'), { keyEncoding: 'utf8', valueEncoding: 'view' });
   let rawRate = Number.NaN;
   try {
     await db.open();
