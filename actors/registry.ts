@@ -8,14 +8,22 @@ import { counterKind } from './demo/counter.js';
 import { timelineKind } from './control/timeline.js';
 import { collectionKind } from './storage/collection.js';
 import { storageControllerKind } from './storage/controller.js';
+import { clusterKind } from './compute/cluster-kind.js';
+import { computeControllerKind } from './compute/controller.js';
+import { coordinatorKind } from './control/coordinator.js';
+import { sessionKind } from './control/session.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, storageControllerKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind];
 
 /** The storage host processes collections are placed on. */
 export const STORAGE_HOSTS = ['storage-0'];
 
 /** Actors the environment process runs in its own in-process host (the controllers). */
-export const ENV_ACTORS: ActorSpec[] = [{ kind: 'storage-controller', id: 'main', config: { hosts: STORAGE_HOSTS } }];
+export const ENV_ACTORS: ActorSpec[] = [
+  { kind: 'storage-controller', id: 'main', config: { hosts: STORAGE_HOSTS } },
+  { kind: 'compute-controller', id: 'compute' },
+  { kind: 'coordinator', id: 'control' },
+];
 
 /** Host processes the environment ensures exist, with the actors each starts with. */
 export const DEFAULT_HOSTS: { hostId: string; actors: ActorSpec[] }[] = STORAGE_HOSTS.map((hostId) => ({ hostId, actors: [] }));

@@ -8,6 +8,7 @@ import { Orchestrator } from '../runtime/orchestrator.js';
 import { Host } from '../runtime/host.js';
 import { loadConfig, configEnv, type PlatformConfig } from '../runtime/config.js';
 import { PROJECT_ROOT } from '../runtime/nats-server.js';
+import { DEFAULT_BACKOFF } from '../runtime/backoff.js';
 import { ACTOR_KINDS, ENV_ACTORS, DEFAULT_HOSTS } from '../actors/registry.js';
 import type { ParsedArgs } from './args.js';
 
@@ -30,6 +31,9 @@ export async function envCommand(_args: ParsedArgs): Promise<void> {
     pass: config.natsPass,
     dataDir: config.dataDir,
     launchHost: hostLaunch(config),
+    // DFN_HOST_BACKOFF_MIN_MS lengthens the first restart delay of a host process (drills, tests
+    // that watch a host back off); the default is the supervisor's (100 ms).
+    ...(process.env['DFN_HOST_BACKOFF_MIN_MS'] ? { supervisor: { backoff: { ...DEFAULT_BACKOFF, minMs: Number(process.env['DFN_HOST_BACKOFF_MIN_MS']) } } } : {}),
   });
   const envHost = await Host.start({
     hostId: 'env',

@@ -6,6 +6,7 @@
  *   definite env                     the environment process (orchestrator + controllers)
  *   definite host --host-id ID       one host process (what the orchestrator runs)
  *   definite sql ["SQL"] [--format F]   the SQL client (one-shot or interactive)
+ *   definite inspect [--port P]      the actor inspector web page, against a running platform
  */
 import { parseArgs } from './args.js';
 import { upCommand } from './up.js';
@@ -13,6 +14,7 @@ import { envCommand } from './env.js';
 import { hostCommand } from './host.js';
 import { statusCommand } from './status.js';
 import { sqlCommand } from './sql.js';
+import { inspectCommand } from './inspect.js';
 
 const USAGE = `usage: definite <command> [flags]
 
@@ -24,8 +26,9 @@ commands:
   host --host-id ID        one host process, started by the orchestrator
   sql ["SQL; ..."] [--format table|csv|json]
                            run SQL (one-shot), or an interactive prompt without a statement
+  inspect [--port P]       the actor inspector web page (127.0.0.1, DFN_INSPECTOR_PORT, default 8291)
 
-environment: DFN_REGION, DFN_DATA_DIR, DFN_NATS_URL, DFN_NATS_PORT (see runtime/config.ts)`;
+environment: DFN_REGION, DFN_DATA_DIR, DFN_NATS_URL, DFN_NATS_PORT, DFN_INSPECTOR_PORT (see runtime/config.ts)`;
 
 const commands: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<void>> = {
   up: upCommand,
@@ -33,6 +36,7 @@ const commands: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<v
   env: envCommand,
   host: hostCommand,
   sql: sqlCommand,
+  inspect: inspectCommand,
 };
 
 const [name, ...rest] = process.argv.slice(2);

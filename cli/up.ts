@@ -1,22 +1,25 @@
 /**
  * `definite up`: the top supervisor. Starts nats-server with nats.conf when nothing listens at the
- * configured port, then the environment process, and restarts the environment process with
- * backoff if it dies. Ctrl-C (or SIGTERM) stops everything cleanly: the platform first, through
- * the orchestrator's Shutdown command, then the nats-server it started.
+ * configured port, then the environment process and the inspector (`definite inspect`), and
+ * restarts either with backoff if it dies. Ctrl-C (or SIGTERM) stops everything cleanly: the
+ * platform first, through the orchestrator's Shutdown command, then the inspector, then the
+ * nats-server it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { loadConfig, configEnv } from '../runtime/config.js';
-import { isListening, PROJECT_ROOT, startNatsServer, stopProcess, type RunningNatsServer } from '../runtime/nats-server.js';
+import { isListening, startNatsServer, type RunningNatsServer } from '../runtime/nats-server.js';
 import { Transport } from '../runtime/transport.js';
 import { orchestratorSubject } from '../protocol/subjects.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../runtime/backoff.js';
 import { defaultRandom } from '../runtime/random.js';
+import { superviseProcess } from './supervise.js';
 import type { ParsedArgs } from './args.js';
+import { DEMO_CATALOG_HINT } from '../actors/control/demo-catalog.js';
 
-export async function upCommand(_args: ParsedArgs): Promise<void> {
+export async function upCommand(args: ParsedArgs): Promise<void> {
   const config = loadConfig();
+  // The demo catalog is created on an empty data dir unless `--no-demo` or DFN_DEMO=0.
+  const demo = !args.flags.has('no-demo') && process.env['DFN_DEMO'] !== '0';
   mkdirSync(config.dataDir, { recursive: true });
   let nats: RunningNatsServer | undefined;
   if (!(await isListening(config.natsPort))) {
@@ -35,35 +38,31 @@ export async function upCommand(_args: ParsedArgs): Promise<void> {
   const t = await Transport.connect({ servers: config.natsUrl, name: 'up', user: config.natsUser, pass: config.natsPass });
 
   const random = defaultRandom();
-  let env: ChildProcess | undefined;
-  let stopping = false;
-  let attempt = 0;
   const logDir = join(config.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const startEnv = () => {
-    const log = openSync(join(logDir, 'env.log'), 'a');
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
-      env: { ...process.env, ...configEnv(config) },
-      stdio: ['ignore', 'inherit', log],
-      detached: true,
-    });
-    closeSync(log);
-    const started = Date.now();
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      if (Date.now() - started > DEFAULT_BACKOFF.resetAfterMs) attempt = 0;
-      const delay = backoffDelay(DEFAULT_BACKOFF, attempt++, random);
-      console.error(`[up] environment process exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-      setTimeout(() => {
-        if (!stopping) env = startEnv();
-      }, delay);
-    });
-    return child;
-  };
-  env = startEnv();
+  const env = superviseProcess({
+    name: 'environment process',
+    args: ['env'],
+    env: { ...process.env, ...configEnv(config), DFN_DEMO_CATALOG: demo ? '1' : '0' },
+    logFile: join(logDir, 'env.log'),
+    inheritStdout: true,
+    random,
+  });
+  const inspector = superviseProcess({
+    name: 'inspector',
+    args: ['inspect'],
+    env: { ...process.env, ...configEnv(config), DFN_INSPECTOR_PORT: String(config.inspectorPort), DFN_NATS_MONITOR_URL: config.natsMonitorUrl },
+    logFile: join(logDir, 'inspector.log'),
+    inheritStdout: false,
+    random,
+  });
   console.log(`[up] definite is starting in region "${config.region}", data in ${config.dataDir}`);
+  console.log(`[up] inspector: http://127.0.0.1:${config.inspectorPort}/`);
   console.log(`[up] status: node bin/definite.js status    stop: Ctrl-C`);
+  console.log(`[up] query: node bin/definite.js sql   (finds this platform from the project directory, no flags)`);
+  if (demo) console.log(`[up] ${DEMO_CATALOG_HINT.replace(/\n/g, '\n[up] ')}\n[up] (the demo catalog is created on an empty data dir; skip it with --no-demo or DFN_DEMO=0)`);
 
+  let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
@@ -73,7 +72,8 @@ export async function upCommand(_args: ParsedArgs): Promise<void> {
     } catch (err) {
       console.error(`[up] orchestrator did not confirm shutdown: ${(err as Error).message}`);
     }
-    if (env) await stopProcess(env, 10_000);
+    await env.stop(10_000);
+    await inspector.stop(5_000);
     await t.close();
     if (nats) await nats.stop();
     console.log('[up] stopped');

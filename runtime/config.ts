@@ -13,6 +13,10 @@
  * | DFN_NATS_HTTP_PORT| 8290                        |
  * | DFN_NATS_WS_PORT  | 4291                        |
  * | DFN_SYNC          | true (fsync every group commit) |
+ * | DFN_NATS_MONITOR_URL | http://127.0.0.1:<DFN_NATS_HTTP_PORT> (NATS monitoring, read by the inspector) |
+ * | DFN_INSPECTOR_PORT | 8291 (the inspector web page, on 127.0.0.1) |
+ * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |
+ * | DFN_OPERATOR_USER / DFN_OPERATOR_PASS | operator / operator-secret (NATS user for the inspector's actions) |
  */
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './nats-server.js';
@@ -27,10 +31,17 @@ export interface PlatformConfig {
   natsHttpPort: number;
   natsWsPort: number;
   sync: boolean;
+  natsMonitorUrl: string;
+  inspectorPort: number;
+  inspectorUser: string;
+  inspectorPass: string;
+  operatorUser: string;
+  operatorPass: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const natsPort = Number(env['DFN_NATS_PORT'] ?? 4290);
+  const natsHttpPort = Number(env['DFN_NATS_HTTP_PORT'] ?? 8290);
   return {
     region: env['DFN_REGION'] ?? 'local',
     dataDir: env['DFN_DATA_DIR'] ?? join(PROJECT_ROOT, 'data'),
@@ -38,9 +49,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     natsUser: env['DFN_NATS_USER'] ?? 'platform',
     natsPass: env['DFN_NATS_PASS'] ?? 'platform-secret',
     natsPort,
-    natsHttpPort: Number(env['DFN_NATS_HTTP_PORT'] ?? 8290),
+    natsHttpPort,
     natsWsPort: Number(env['DFN_NATS_WS_PORT'] ?? 4291),
     sync: (env['DFN_SYNC'] ?? 'true') !== 'false',
+    natsMonitorUrl: env['DFN_NATS_MONITOR_URL'] ?? `http://127.0.0.1:${natsHttpPort}`,
+    inspectorPort: Number(env['DFN_INSPECTOR_PORT'] ?? 8291),
+    inspectorUser: env['DFN_INSPECTOR_USER'] ?? 'inspector',
+    inspectorPass: env['DFN_INSPECTOR_PASS'] ?? 'inspector-secret',
+    operatorUser: env['DFN_OPERATOR_USER'] ?? 'operator',
+    operatorPass: env['DFN_OPERATOR_PASS'] ?? 'operator-secret',
   };
 }
 

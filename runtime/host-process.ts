@@ -3,7 +3,9 @@
  * outlives the orchestrator) and resolves at its first heartbeat; `adopt` attaches to one that is
  * already running. Death is noticed through the child's exit event when we spawned it, and through
  * liveness polling and heartbeat staleness otherwise; a host that stops heartbeating (e.g. paused)
- * is killed with SIGKILL and reported as failed so the supervisor restarts it.
+ * is killed with SIGKILL and reported as failed so the supervisor restarts it. Every state change
+ * is reported to `onTransition` (the orchestrator publishes it as an inspection event). A start
+ * uses a warm spare process when the orchestrator has one waiting (`takeSpare`), else spawns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
@@ -34,7 +36,14 @@ export interface HostProcessOptions {
   requestShutdown: () => Promise<void>;
   /** Called when the pid or incarnation changes, so the orchestrator can record it. */
   onLaunched: (pid: number) => void;
+  /** A warm spare process already running as this host (runtime/spare-host.ts), if one waits. */
+  takeSpare?: (hostId: string) => ChildProcess | undefined;
+  /** Called after every state change (the node reflects the new state). Must not throw. */
+  onTransition?: (proc: HostProcess, from: HostProcessState, to: HostProcessState) => void;
 }
+
+/** The states of a host process as its supervisor sees them. */
+export type HostProcessState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'backoff';
 
 export class HostProcess implements Child {
   readonly id: string;
@@ -44,7 +53,7 @@ export class HostProcess implements Child {
   lastHeartbeat: number | undefined;
   adopted = false;
   private child: ChildProcess | undefined;
-  private status: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'backoff' = 'idle';
+  private status: HostProcessState = 'idle';
   private exitListener: ((exit: ChildExit) => void) | undefined;
   private restartCount = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -65,7 +74,7 @@ export class HostProcess implements Child {
     this.startedAt = hb.startedAt;
     this.lastHeartbeat = this.options.clock.now();
     this.adopted = true;
-    this.status = 'running';
+    this.setStatus('running');
     this.watch();
   }
 
@@ -82,18 +91,9 @@ export class HostProcess implements Child {
   async start(): Promise<void> {
     if (this.status === 'running' || this.status === 'starting') return;
     if (this.status !== 'idle') this.restartCount++;
-    this.status = 'starting';
     this.backoffDeadline = undefined;
-    const { launch } = this.options;
-    mkdirSync(launch.logDir, { recursive: true });
-    const log = openSync(join(launch.logDir, `${this.id}.log`), 'a');
-    const child = spawn(launch.command, launch.args, {
-      env: { ...process.env, ...launch.env },
-      stdio: ['ignore', log, log],
-      detached: true,
-    });
-    closeSync(log);
-    child.unref();
+    this.setStatus('starting');
+    const child = this.options.takeSpare?.(this.id) ?? this.spawn();
     this.child = child;
     this.pid = child.pid ?? 0;
     this.adopted = false;
@@ -105,12 +105,26 @@ export class HostProcess implements Child {
     this.watch();
     await Promise.race([beat, new Promise<void>((r) => child.once('exit', () => r()))]);
     this.firstBeat = undefined;
-    if (this.status === 'starting') this.status = 'running';
+    if (this.state() === 'starting') this.setStatus('running');
+  }
+
+  private spawn(): ChildProcess {
+    const { launch } = this.options;
+    mkdirSync(launch.logDir, { recursive: true });
+    const log = openSync(join(launch.logDir, `${this.id}.log`), 'a');
+    const child = spawn(launch.command, launch.args, {
+      env: { ...process.env, ...launch.env },
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    closeSync(log);
+    child.unref();
+    return child;
   }
 
   async stop(timeoutMs: number): Promise<void> {
     if (this.status === 'stopped' || this.status === 'idle') return;
-    this.status = 'stopping';
+    this.setStatus('stopping');
     this.unwatch();
     if (isAlive(this.pid)) {
       await this.options.requestShutdown().catch(() => undefined);
@@ -119,7 +133,7 @@ export class HostProcess implements Child {
       if (isAlive(this.pid)) signal(this.pid, 'SIGKILL');
       while (isAlive(this.pid)) await new Promise((r) => setTimeout(r, 10));
     }
-    this.status = 'stopped';
+    this.setStatus('stopped');
   }
 
   kill(_reason: string): void {
@@ -128,8 +142,8 @@ export class HostProcess implements Child {
 
   markBackoff(deadline: number): void {
     if (this.status === 'failed') {
-      this.status = 'backoff';
       this.backoffDeadline = deadline;
+      this.setStatus('backoff');
     }
   }
 
@@ -169,6 +183,17 @@ export class HostProcess implements Child {
     this.unwatch();
   }
 
+  private setStatus(to: HostProcessState): void {
+    const from = this.status;
+    this.status = to;
+    if (from === to) return;
+    try {
+      this.options.onTransition?.(this, from, to);
+    } catch {
+      // Observers never affect supervision.
+    }
+  }
+
   private watch(): void {
     this.unwatch();
     this.timer = setInterval(() => this.check(), this.options.checkMs);
@@ -194,8 +219,8 @@ export class HostProcess implements Child {
     if (child && child !== this.child) return;
     if (this.status !== 'running' && this.status !== 'starting') return;
     this.unwatch();
-    this.status = 'failed';
     this.lastError = reason;
+    this.setStatus('failed');
     this.firstBeat?.();
     this.exitListener?.({ reason: 'failure', error: `host ${this.id} (pid ${this.pid}) ${reason}` });
   }

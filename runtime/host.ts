@@ -113,9 +113,11 @@ export class Host {
     });
     const host = new Host(options, store, transport);
     await host.root.start();
-    for await (const [, spec] of host.records.entries<ActorSpec>({ gte: HOST_KEY_PREFIX, lt: HOST_KEY_PREFIX + '\xff' })) {
-      await host.launch(spec);
-    }
+    // Read every record first: an actor recovering may spawn another recorded actor (a coordinator
+    // its timeline), which must then not be launched a second time.
+    const recorded: ActorSpec[] = [];
+    for await (const [, spec] of host.records.entries<ActorSpec>({ gte: HOST_KEY_PREFIX, lt: HOST_KEY_PREFIX + '\xff' })) recorded.push(spec);
+    for (const spec of recorded) if (!host.cells.has(spec.id)) await host.launch(spec);
     host.serve(options.heartbeatMs ?? 500);
     return host;
   }

@@ -1,10 +1,11 @@
 /**
  * Publishes a host's inspection events: lifecycle transitions of every actor, announcements,
- * per-actor counters (only those that changed, once a second) and the host heartbeat. Publishing
- * never throws into the actor that caused it: inspection must not affect the platform.
+ * per-actor counters (only those that changed, once a second) and the host heartbeat; and the
+ * orchestrator's: state changes of the host processes it supervises (kind `host-process`).
+ * Publishing never throws into the actor that caused it: inspection must not affect the platform.
  */
 import { announceSubject, countersSubject, eventSubject, heartbeatSubject } from '../protocol/inspect/subjects.js';
-import type { CountersReport, Heartbeat, LifecycleEvent } from '../protocol/inspect/messages.js';
+import type { CountersReport, Heartbeat, LifecycleEvent, TreeNode } from '../protocol/inspect/messages.js';
 import type { ActorCell, CellObserver } from './actor.js';
 import type { Clock } from './clock.js';
 import type { LifecycleState } from './lifecycle.js';
@@ -71,6 +72,43 @@ export class HostInspector implements CellObserver {
       if (!this.transport.nc.isClosed()) this.transport.publish(subject, message);
     } catch {
       // Inspection is best effort; a failed publish never reaches the actor.
+    }
+  }
+}
+
+/** The kind under which host processes appear in lifecycle events and trees. */
+export const HOST_PROCESS_KIND = 'host-process';
+
+/**
+ * Publishes the state changes of the host processes an orchestrator supervises, as LifecycleEvents
+ * on `inspect.event.<hostId>.host-process.<hostId>`, so a host going down, backing off and coming
+ * back is seen as it happens, not only at the next tree snapshot.
+ */
+export class ProcessInspector {
+  constructor(
+    private readonly transport: Transport,
+    private readonly region: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `node` is the host process's tree node after the change. */
+  hostTransition(node: TreeNode, from: string, to: string): void {
+    const event: LifecycleEvent = {
+      type: 'LifecycleEvent',
+      hostId: node.id,
+      kind: HOST_PROCESS_KIND,
+      id: node.id,
+      from,
+      to,
+      at: this.clock.now(),
+      restarts: node.restarts,
+    };
+    if (to === 'failed' && node.lastError !== undefined) event.error = node.lastError;
+    if (to === 'backoff' && node.backoffDeadline !== undefined) event.backoffDeadline = node.backoffDeadline;
+    try {
+      if (!this.transport.nc.isClosed()) this.transport.publish(eventSubject(this.region, node.id, HOST_PROCESS_KIND, node.id), event);
+    } catch {
+      // Inspection is best effort; a failed publish never reaches the supervisor.
     }
   }
 }

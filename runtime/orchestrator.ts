@@ -3,7 +3,9 @@
  * restarts a host that dies (through a one_for_one supervisor, with backoff and intensity), and
  * after its own restart adopts the hosts still running (found by their heartbeats) instead of
  * restarting them, so their actors never notice. It answers `dfn.<region>.sys.orchestrator` and
- * the region-wide tree request `dfn.<region>.inspect.tree`.
+ * the region-wide tree request `dfn.<region>.inspect.tree` (its hosts, plus the hosts it does not
+ * manage but hears heartbeating, such as the environment process's in-process host), and publishes
+ * every host process state change as an inspection event.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +20,14 @@ import { Heartbeat, type TreeNode } from '../protocol/inspect/messages.js';
 import { HostTree, ORCHESTRATOR_COMMANDS, type ActorSpec, type HostRecord, type OrchestratorCommand } from '../protocol/sys/messages.js';
 import { systemClock, type Clock } from './clock.js';
 import { defaultRandom, type Random } from './random.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
 import { DurableStore, type ActorStore } from './store.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { Transport } from './transport.js';
 import { HostProcess, type HostLaunch } from './host-process.js';
+import { SpareHost } from './spare-host.js';
 import { isAlive } from './process-util.js';
+import { ProcessInspector } from './inspector.js';
 
 export interface OrchestratorOptions {
   region: string;
@@ -56,10 +61,13 @@ export class Orchestrator {
   readonly startedAt: number;
   private readonly records: ActorStore;
   private readonly procs = new Map<string, HostProcess>();
+  /** A warm spare host process, so a crashed host comes back without a cold Node.js start. */
+  private spare: SpareHost | undefined;
   private readonly seen = new Map<string, Heartbeat>();
   private readonly commands = new MessageSet<OrchestratorCommand>(ORCHESTRATOR_COMMANDS);
   private subs: Subscription[] = [];
   private readonly clock: Clock;
+  private readonly inspector: ProcessInspector;
   /** Hosts adopted at the last start (not restarted). */
   readonly adoptedAtStart: string[] = [];
   /** Called after a Shutdown command has stopped everything. */
@@ -74,9 +82,11 @@ export class Orchestrator {
     this.clock = options.clock ?? systemClock;
     this.startedAt = this.clock.now();
     this.records = store.actor('orchestrator/hosts');
+    this.inspector = new ProcessInspector(transport, options.region, this.clock);
     this.supervisor = new Supervisor(
       'orchestrator',
-      { strategy: 'one_for_one', intensity: 20, periodMs: 60_000, ...options.supervisor },
+      // A host's first crash after 5 s of quiet is restarted at once; backoff from the second.
+      { strategy: 'one_for_one', intensity: 20, periodMs: 60_000, backoff: { ...DEFAULT_BACKOFF, immediateFirst: true, resetAfterMs: 5_000 }, ...options.supervisor },
       this.clock,
       options.random ?? defaultRandom(),
       'orchestrator',
@@ -179,8 +189,25 @@ export class Orchestrator {
       kind: 'region',
       state: 'running',
       restarts: 0,
-      children: [{ ...sup, role: 'orchestrator', pid: process.pid, startedAt: this.startedAt, children: hosts }],
+      children: [{ ...sup, role: 'orchestrator', pid: process.pid, startedAt: this.startedAt, children: hosts }, ...(await this.unmanagedHosts())],
     };
+  }
+
+  /** Subtrees of hosts heartbeating in this region that no process of ours supervises (e.g. `env`). */
+  private async unmanagedHosts(): Promise<TreeNode[]> {
+    const fresh = this.clock.now() - (this.options.heartbeatTimeoutMs ?? 10_000);
+    const others = [...this.seen.values()].filter((hb) => !this.procs.has(hb.hostId) && hb.at >= fresh);
+    const nodes = await Promise.all(
+      others.map(async (hb) => {
+        try {
+          const reply = await this.transport.request(hostSubject(this.options.region, hb.hostId), { type: 'GetHostTree' }, { timeoutMs: 2000, replies: hostTreeReply });
+          return reply.root;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return nodes.filter((n): n is TreeNode => n !== undefined);
   }
 
   /** Stops every host cleanly, then closes. */
@@ -192,20 +219,36 @@ export class Orchestrator {
   /** Closes NATS and LevelDB without touching the hosts (they keep running). */
   async close(): Promise<void> {
     for (const p of this.procs.values()) p.detach();
+    this.spare?.close();
     for (const s of this.subs) s.unsubscribe();
     await this.transport.close();
     await this.store.close();
   }
 
+  /** Keeps a spare when hosts are `definite host` processes (the spare protocol) and DFN_SPARE_HOST != 0. */
+  private prepareSpare(launch: HostLaunch): void {
+    const definiteHost = /definite\.js$/.test(launch.args[0] ?? '') && launch.args[1] === 'host';
+    if (!definiteHost || process.env['DFN_SPARE_HOST'] === '0') return;
+    this.spare ??= new SpareHost(launch);
+    this.spare.prepare();
+  }
+
   private makeProcess(hostId: string): HostProcess {
+    const launch = this.options.launchHost(hostId);
     const proc = new HostProcess({
       hostId,
-      launch: this.options.launchHost(hostId),
+      launch,
+      takeSpare: (id) => this.spare?.take(id),
       clock: this.clock,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 10_000,
       checkMs: Math.max(50, Math.floor((this.options.heartbeatMs ?? 500) / 2)),
       requestShutdown: async () => {
         await this.transport.request(hostSubject(this.options.region, hostId), { type: 'ShutdownHost' }, { timeoutMs: 2000 });
+      },
+      onTransition: (p, from, to) => {
+        this.inspector.hostTransition(p.tree(), from, to);
+        // Once a host runs, have a spare ready for its next crash (started after, not beside, it).
+        if (to === 'running') this.prepareSpare(launch);
       },
       onLaunched: (pid) => {
         void this.records.get<StoredHost>(hostId).then((rec) => {

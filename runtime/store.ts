@@ -82,6 +82,11 @@ export class DurableStore {
     return this.db.iterator(range);
   }
 
+  /** Iterates the keys in a range without reading their values. */
+  rawKeys(range: KeyRange): AsyncIterable<string> {
+    return this.db.keys(range);
+  }
+
   /** Commits ops atomically within the next group commit. */
   commit(ops: PendingOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
@@ -147,8 +152,10 @@ class PrefixedStore implements ActorStore {
     for await (const [k, v] of this.owner.rawIterator(this.range(range))) yield [k.slice(n), decode(v) as T];
   }
 
+  /** Keys only: values are neither read nor decoded (a shard's open lists its batch keys). */
   async *keys(range: KeyRange = {}): AsyncIterable<string> {
-    for await (const [k] of this.entries(range)) yield k;
+    const n = this.prefix.length;
+    for await (const k of this.owner.rawKeys(this.range(range))) yield k.slice(n);
   }
 
   async clear(): Promise<void> {

@@ -199,8 +199,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
           if (upper[0]! <= start) return;
           snapshotSent = true;
           const snap: Update[] = df.peek(start).map(([row, diff]) => [row, start, diff]);
-          const later = updates.filter((u) => u[1] > start);
-          return send([...snap, ...later], upper);
+          return send([...snap, ...df.changesBetween(start, upper[0]!)], upper);
         }
         send(updates, upper);
       },
@@ -209,7 +208,8 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     df.addListener(listener);
     if (df.upper() > start) {
       snapshotSent = true;
-      send(df.peek(start).map(([row, diff]) => [row, start, diff]), [df.upper()]);
+      const snap: Update[] = df.peek(start).map(([row, diff]) => [row, start, diff]);
+      send([...snap, ...df.changesBetween(start, df.upper())], [df.upper()]);
     }
     return { type: 'Ack' };
   }

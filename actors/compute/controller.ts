@@ -4,13 +4,17 @@
  * cluster in its own host process through the orchestrator, and replays the history whenever a
  * cluster incarnation it has not initialized appears (a restarted cluster rehydrates; a cluster
  * that merely sees a restarted controller keeps its dataflows, because CreateDataflow is
- * idempotent). Its epoch grows at every start and fences off older controllers.
+ * idempotent). Its epoch grows at every start and fences off older controllers. It holds a read
+ * hold (storage AllowCompaction, holder `compute.<cluster>.<dataflow>`) on every input of every
+ * dataflow at the dataflow's `asOf`, moves it with CompactDataflow and releases it on drop, so a
+ * cluster that rehydrates can always read its inputs at `asOf`.
  */
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { MessageSet } from '../../protocol/message.js';
 import { decode } from '../../protocol/codec.js';
 import { Header } from '../../protocol/envelope.js';
-import { NotFoundError } from '../../protocol/errors.js';
+import { InvalidRequestError, NotFoundError } from '../../protocol/errors.js';
+import { StorageClient } from '../../protocol/storage/client.js';
 import { orchestratorSubject } from '../../protocol/subjects.js';
 import { CommandHistory } from '../../protocol/compute/history.js';
 import type { ComputeCommand, DataflowDescription } from '../../protocol/compute/command.js';
@@ -19,6 +23,8 @@ import { CONTROLLER_COMMANDS, type ClusterList, type ControllerCommand } from '.
 import { clusterResponsesSubject, clusterSubject, computeControllerSubject } from '../../protocol/compute/subjects.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
+import { isDeepStrictEqual } from 'node:util';
+import { validatePlan } from './engine-binding.js';
 
 const commands = new MessageSet<ControllerCommand>(CONTROLLER_COMMANDS);
 const statuses = new MessageSet<Status>([Status]);
@@ -46,8 +52,11 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
   readonly commands = commands;
   private epoch = 0;
   private readonly clusters = new Map<string, ClusterState>();
+  private readonly storage: StorageClient;
 
-  constructor(private readonly ctx: ActorContext) {}
+  constructor(private readonly ctx: ActorContext) {
+    this.storage = new StorageClient(ctx.transport, ctx.region);
+  }
 
   async recover(): Promise<void> {
     this.epoch = ((await this.ctx.store.get<number>('epoch')) ?? 0) + 1;
@@ -57,8 +66,12 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
       for (const dataflow of c.dataflows) history.push({ type: 'CreateDataflow', epoch: this.epoch, dataflow });
       this.track({ id: c.id, hostId: c.hostId, history, initializedIncarnation: undefined, replaying: false, rehydrations: c.rehydrations, status: undefined, sub: undefined });
     }
-    // Ask every cluster for its status now; replays happen as statuses arrive.
-    for (const c of this.clusters.values()) void this.poll(c);
+    // Ask every cluster for its status now; replays happen as statuses arrive. Holds are durable
+    // in STORAGE; re-asserting them is idempotent and repairs a hold a crash left unset.
+    for (const c of this.clusters.values()) {
+      for (const d of c.history.reduce()) void this.hold(c.id, d, [d.asOf]).catch(() => undefined);
+      void this.poll(c);
+    }
   }
 
   async stop(): Promise<void> {
@@ -72,9 +85,9 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
       case 'DropCluster':
         return this.dropCluster(cmd.cluster);
       case 'InstallDataflow':
-        return this.send(cmd.cluster, { type: 'CreateDataflow', epoch: this.epoch, dataflow: cmd.dataflow });
+        return this.install(cmd.cluster, cmd.dataflow);
       case 'CompactDataflow':
-        return this.send(cmd.cluster, { type: 'AllowCompaction', epoch: this.epoch, id: cmd.id, frontier: cmd.frontier });
+        return this.compact(cmd.cluster, cmd.id, cmd.frontier);
       case 'ListClusters':
         return this.list();
       default:
@@ -107,8 +120,56 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
     return { type: 'Ack', detail: `cluster ${id} on host ${c.hostId}` };
   }
 
+  /**
+   * Validates the dataflow (plan, inputs, conflicting id), takes read holds on its inputs at
+   * `asOf` (refusing an `asOf` below an input's `since`), records it and sends it. A dataflow the
+   * cluster refuses is taken out of the history again, and its holds released.
+   */
+  private async install(cluster: string, dataflow: DataflowDescription): Promise<Reply> {
+    const c = this.require(cluster);
+    validatePlan(dataflow.plan, dataflow.inputs.map((i) => i.name), dataflow.asOf);
+    const existing = c.history.reduce().find((d) => d.id === dataflow.id);
+    if (existing) {
+      const { asOf: _a, ...want } = dataflow;
+      const { asOf: _b, ...have } = existing;
+      if (!isDeepStrictEqual(want, have)) throw new InvalidRequestError(`dataflow ${dataflow.id} already exists on cluster ${cluster} with a different description`);
+      return { type: 'Ack', detail: 'already installed' };
+    }
+    await this.hold(cluster, dataflow, [dataflow.asOf]);
+    try {
+      for (const input of dataflow.inputs) {
+        const { since } = await this.storage.describe(input.collection);
+        if (since > dataflow.asOf) throw new InvalidRequestError(`asOf ${dataflow.asOf} is before input ${input.collection}'s since ${since}`);
+      }
+      return await this.send(cluster, { type: 'CreateDataflow', epoch: this.epoch, dataflow });
+    } catch (err) {
+      if (c.history.reduce().some((d) => d.id === dataflow.id)) {
+        c.history.push({ type: 'AllowCompaction', epoch: this.epoch, id: dataflow.id, frontier: [] });
+        await this.persist(c);
+      }
+      await this.hold(cluster, dataflow, []).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Lets a dataflow compact (moving its read holds) or, with `[]`, drops it (releasing them). */
+  private async compact(cluster: string, id: string, frontier: number[]): Promise<Reply> {
+    const c = this.require(cluster);
+    const dataflow = c.history.reduce().find((d) => d.id === id);
+    if (!dataflow) throw new NotFoundError(`no dataflow ${id} on cluster ${cluster}`);
+    const reply = await this.send(cluster, { type: 'AllowCompaction', epoch: this.epoch, id, frontier });
+    await this.hold(cluster, dataflow, frontier.length === 0 ? [] : [Math.max(dataflow.asOf, frontier[0]!)]);
+    return reply;
+  }
+
+  /** Sets (or with `[]` releases) the dataflow's read hold on each of its inputs. */
+  private async hold(cluster: string, dataflow: DataflowDescription, since: number[]): Promise<void> {
+    for (const input of dataflow.inputs) await this.storage.allowCompaction(input.collection, `compute.${cluster}.${dataflow.id}`, since);
+  }
+
   private async dropCluster(id: string): Promise<Reply> {
     const c = this.require(id);
+    for (const d of c.history.reduce()) await this.hold(id, d, []).catch(() => undefined);
     c.sub?.unsubscribe();
     this.clusters.delete(id);
     await this.ctx.store.batch([{ type: 'del', key: `cluster/${id}` }]);

@@ -34,6 +34,8 @@ export class InstalledDataflow {
   private readonly installedAt = Date.now();
   private waiters: Waiter[] = [];
   private readonly listeners = new Set<OutputListener>();
+  /** Output updates at times after `since`, so a subscription can start at any time in [since, upper). */
+  private history: Update[] = [];
   private stepScheduled = false;
   readonly sink: Sink | undefined;
   dropped = false;
@@ -97,6 +99,11 @@ export class InstalledDataflow {
     return this.engine.peek(time);
   }
 
+  /** The output changes at times in (after, before). */
+  changesBetween(after: number, before: number): Update[] {
+    return this.history.filter((u) => u[1] > after && u[1] < before);
+  }
+
   addListener(l: OutputListener): void {
     this.listeners.add(l);
   }
@@ -108,6 +115,7 @@ export class InstalledDataflow {
     if (since <= this.sinceTs) return;
     this.sinceTs = Math.min(since, this.upperTs);
     this.engine.allowCompaction(this.sinceTs);
+    this.history = this.history.filter((u) => u[1] > this.sinceTs);
   }
 
   drop(): void {
@@ -156,6 +164,7 @@ export class InstalledDataflow {
       return;
     }
     const upper = out.frontier.length === 1 ? out.frontier[0]! : undefined;
+    for (const u of out.updates) if (u[1] > this.sinceTs) this.history.push(u);
     for (const l of this.listeners) l.output(out.updates, out.frontier);
     this.sink?.push(out.updates, upper);
     if (upper !== undefined && upper > this.upperTs) {

@@ -24,6 +24,8 @@ export class Sink {
   private upper = -1;
   private reconciled = false;
   private busy = false;
+  /** The latest output frontier seen; a flush that was busy catches up to it afterwards. */
+  private target = -1;
   appends = 0;
   conflicts = 0;
   /** Set by the owner when the dataflow is dropped. */
@@ -49,11 +51,16 @@ export class Sink {
   }
 
   private async flush(frontier: number): Promise<void> {
+    this.target = Math.max(this.target, frontier);
     if (this.busy || this.closed) return;
     this.busy = true;
     try {
-      if (!this.reconciled) await this.reconcile(frontier);
-      if (this.reconciled && frontier > this.upper) await this.append(frontier);
+      for (;;) {
+        const goal = this.target;
+        if (!this.reconciled) await this.reconcile(goal);
+        if (this.closed || !this.reconciled || goal <= this.upper) break;
+        await this.append(goal);
+      }
     } catch (err) {
       this.onError(err);
     } finally {
@@ -82,14 +89,13 @@ export class Sink {
   }
 
   private async append(frontier: number): Promise<void> {
-    const batch: Update[] = [];
-    const rest: Update[] = [];
-    for (const u of this.pending) (u[1] < frontier ? batch : rest).push(u);
+    const batch = this.pending.filter((u) => u[1] < frontier);
     const r = await this.storage.compareAndAppend(this.args(this.upper, frontier, consolidate(batch)));
     if (r.ok) {
       this.appends++;
       this.upper = frontier;
-      this.pending = rest;
+      // Output pushed while the append was in flight stays pending.
+      this.pending = this.pending.filter((u) => u[1] >= frontier);
     } else {
       // Another rendition moved the collection: reconcile against what it wrote.
       this.conflicts++;

@@ -12,13 +12,14 @@ import { COLLECTION_COMMANDS, type CollectionCommand } from '../../protocol/stor
 import type { CollectionStatus, CollectionSummary } from '../../protocol/storage/response.js';
 import { collectionFrontiersSubject, collectionStatusSubject } from '../../protocol/storage/subjects.js';
 import { InvalidRequestError } from '../../protocol/errors.js';
-import { UnknownCollectionError } from '../../protocol/storage/errors.js';
+import { InvalidBatchError, UnknownCollectionError } from '../../protocol/storage/errors.js';
 import type { SourceSpec } from '../../protocol/storage/source.js';
 import type { ActorBehavior, ActorContext, Incoming, Reply } from '../../runtime/actor.js';
 import { later } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import type { Typed } from '../../runtime/transport.js';
-import { Shard, newIncarnation } from './shard.js';
+import { Shard, newIncarnation, type AppendBatch } from './shard.js';
+import { checkEncodedBatch } from './encoded-batch.js';
 import { Subscriptions } from './subscriptions.js';
 import { validateBatch } from './validate.js';
 import type { SourceDriver } from './sources/driver.js';
@@ -156,15 +157,33 @@ export class Collection implements ActorBehavior<CollectionCommand> {
     return undefined;
   }
 
-  private async append(cmd: Extract<CollectionCommand, { type: 'Append' }>): Promise<Reply> {
+  /**
+   * Validates at once, then replies when the commit is durable (`later`): the mailbox goes on
+   * meanwhile, so a writer may pipeline appends (each expecting the upper the previous one sets)
+   * and the next batch is received and checked while this one is written. Commits still run one
+   * at a time, in arrival order, in the shard's commit chain.
+   */
+  private append(cmd: Extract<CollectionCommand, { type: 'Append' }>): Reply {
     if (this.shard.dropped) throw new UnknownCollectionError(`collection ${this.ctx.id} was dropped`);
     if (this.spec.kind !== 'table') {
       throw new InvalidRequestError(`collection ${this.ctx.id} is fed by a ${this.spec.kind} source; only table collections take Append`);
     }
-    const updates = cmd.updates;
-    validateBatch(this.ctx.id, this.shard.schema, updates, cmd.expectedUpper, cmd.newUpper);
-    const result = await this.shard.compareAndAppend({ ...cmd, updates }, this.ctx.id);
-    return { type: 'Appended', upper: result.upper, duplicate: result.duplicate };
+    const { updates, encodedUpdates } = cmd;
+    if ((updates === undefined) === (encodedUpdates === undefined)) {
+      throw new InvalidBatchError(`collection ${this.ctx.id}: an Append carries exactly one of updates and encodedUpdates`);
+    }
+    let batch: AppendBatch;
+    if (encodedUpdates !== undefined) {
+      // A copy: the decoded binary is a view into the message's bytes, which NATS may reuse.
+      const encoded = new Uint8Array(encodedUpdates);
+      const info = checkEncodedBatch(this.ctx.id, this.shard.schema, encoded, cmd.expectedUpper, cmd.newUpper);
+      batch = { encoded, ...info };
+    } else {
+      validateBatch(this.ctx.id, this.shard.schema, updates!, cmd.expectedUpper, cmd.newUpper);
+      batch = updates!;
+    }
+    const { writer, token, expectedUpper, newUpper } = cmd;
+    return later(this.shard.compareAndAppend({ writer, token, expectedUpper, newUpper, updates: batch }, this.ctx.id).then((r) => ({ type: 'Appended', upper: r.upper, duplicate: r.duplicate })));
   }
 
   private async snapshot(asOf: number, wait: boolean): Promise<Typed> {

@@ -3,8 +3,10 @@
  *
  * - `meta`: since, upper, schema, upstream position, writer records, read holds, counters and the
  *   list of batch references (lower, upper, count, key). Small: the batch list is logarithmic.
- * - `b/<n>`: one batch of updates (msgpack), times in `[lower, upper)`, sorted by time. Ranges
- *   with no updates have no batch (an empty append only moves `upper` in the meta).
+ * - `b/<n>`: one batch of updates, times in `[lower, upper)`, sorted by time: the msgpack bytes of
+ *   its `[row, time, diff][]` array, stored as a binary value (an append stores the bytes its
+ *   writer sent; older shards may hold plain arrays, which are read the same). Ranges with no
+ *   updates have no batch (an empty append only moves `upper` in the meta).
  *
  * Every commit (an append, an ingestion step, a merge) is ONE atomic store batch that writes the
  * batch value(s) and the new meta together, so data, upper and upstream position can never
@@ -12,19 +14,29 @@
  * restart time does not grow with the data.
  *
  * Merging happens off the hot path: after a commit, when `FANOUT` batches of the same size level
- * sit at the tail, they are merged into one (times below `since` advanced to `since`, then
- * consolidated). Batch counts stay logarithmic in history; contents at every time >= since are
+ * sit at the tail, they are merged into one. Append batches are numbered one after another, so
+ * a run of them whose times need no change is merged by listing it as one key range (a meta-only
+ * commit: LevelDB already keeps adjacent keys together, and nothing is written twice); when times
+ * below `since` must be advanced to `since`, or the parts are not adjacent keys, the parts are
+ * read, consolidated (or concatenated) and written as one new batch. Batch counts stay logarithmic in history; contents at every time >= since are
  * unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
  */
 import { randomUUID } from 'node:crypto';
 import type { ActorStore, StoreOp } from '../../runtime/store.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
+import { decode, encode } from '../../protocol/codec.js';
 import { Accumulator, consolidate } from './consolidate.js';
+import { concatBatches } from './encoded-batch.js';
 
 /** A batch on disk, as the meta lists it. */
 export interface BatchRef {
   key: string;
+  /**
+   * A run of adjacent append batches listed as one (a merge that needed no consolidation): every
+   * key from `key` to `last` (`b/<n>` numbered one after another), read in key order.
+   */
+  last?: string;
   lower: number;
   upper: number;
   count: number;
@@ -44,6 +56,9 @@ export interface ShardMeta {
   batches: BatchRef[];
   dropped: boolean;
 }
+
+/** An append's updates: decoded, or the validated msgpack bytes of the array (encoded-batch.ts). */
+export type AppendBatch = Update[] | { encoded: Uint8Array; count: number; sorted: boolean };
 
 /** What an ingestion step or append commits besides the updates. */
 export interface CommitExtras {
@@ -66,6 +81,9 @@ export class Shard {
   private activeReads = 0;
   private garbage: string[] = [];
   private merging = false;
+  /** Names this incarnation's merged batches (`b/m<incarnation>-<n>`), unique across restarts. */
+  private readonly incarnation = randomUUID().slice(0, 8);
+  private merges = 0;
   private closed = false;
   /** Serializes commits: appends, ingestion and merges never interleave their meta writes. */
   private chain: Promise<unknown> = Promise.resolve();
@@ -136,7 +154,7 @@ export class Shard {
    * Compare-and-append. Returns `{ duplicate: true }` for a retry of a committed append (same
    * writer and token), throws UpperMismatch when `expectedUpper` is not the upper.
    */
-  compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: Update[] }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
+  compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
     return this.serial(async () => {
       const record = this.meta.writers[args.writer];
       if (record && record.token === args.token) return { upper: record.upper, duplicate: true };
@@ -191,7 +209,7 @@ export class Shard {
   /** Marks the shard dropped (durably) and deletes its batches. */
   markDropped(): Promise<void> {
     return this.serial(async () => {
-      const ops: StoreOp[] = this.meta.batches.map((b) => ({ type: 'del' as const, key: b.key }));
+      const ops: StoreOp[] = this.meta.batches.flatMap((b) => keysOf(b).map((key) => ({ type: 'del' as const, key })));
       await this.apply((next) => {
         next.dropped = true;
         next.batches = [];
@@ -237,14 +255,26 @@ export class Shard {
     const refs = this.meta.batches.filter((b) => b.upper > lowerExclusive + 1 && b.lower < upperExclusive);
     this.activeReads++;
     try {
-      for (const ref of refs) {
-        const batch = await this.store.get<Update[]>(ref.key);
-        if (!batch) throw new Error(`batch ${ref.key} missing while reading`);
-        yield* batch;
-      }
+      for (const ref of refs) for (const part of await this.readParts(ref, 'reading')) yield* decode(part) as Update[];
     } finally {
       this.activeReads--;
     }
+  }
+
+  /** A listed batch's stored values in time order, each the msgpack bytes of an update array. */
+  private async readParts(ref: BatchRef, doing: string): Promise<Uint8Array[]> {
+    const parts: Uint8Array[] = [];
+    const asBytes = (v: Update[] | Uint8Array) => (v instanceof Uint8Array ? v : encode(v));
+    if (ref.last === undefined) {
+      const value = await this.store.get<Update[] | Uint8Array>(ref.key);
+      if (!value) throw new Error(`batch ${ref.key} missing while ${doing}`);
+      parts.push(asBytes(value));
+    } else {
+      for await (const [, value] of this.store.entries<Update[] | Uint8Array>({ gte: ref.key, lte: ref.last })) parts.push(asBytes(value));
+      const expected = keyNumber(ref.last) - keyNumber(ref.key) + 1;
+      if (parts.length !== expected) throw new Error(`batch run ${ref.key}..${ref.last} has ${parts.length} of ${expected} parts while ${doing}`);
+    }
+    return parts;
   }
 
   /** Stops background merges. */
@@ -277,17 +307,17 @@ export class Shard {
     this.meta = next;
   }
 
-  private async commit(updates: Update[], newUpper: number, extras: CommitExtras): Promise<void> {
+  private async commit(updates: AppendBatch, newUpper: number, extras: CommitExtras): Promise<void> {
     const ops: StoreOp[] = [];
     const previousUpper = this.meta.upper;
+    const { bytes, count } = encodedSorted(updates);
     await this.apply((next) => {
-      if (updates.length > 0) {
-        const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;
-        const key = `b/${String(next.nextBatch).padStart(12, '0')}`;
-        ops.push({ type: 'put', key, value: sorted });
-        next.batches.push({ key, lower: next.upper, upper: newUpper, count: sorted.length });
+      if (count > 0) {
+        const key = batchKey(next.nextBatch);
+        ops.push({ type: 'put', key, value: bytes });
+        next.batches.push({ key, lower: next.upper, upper: newUpper, count });
         next.nextBatch++;
-        next.updates += sorted.length;
+        next.updates += count;
       }
       next.upper = newUpper;
       if (extras.position !== undefined) next.position = extras.position;
@@ -319,29 +349,46 @@ export class Shard {
       const run = this.findRun();
       if (!run) return;
       const refs = this.meta.batches.slice(run.start, run.end);
-      const parts: Update[] = [];
-      for (const ref of refs) for (const u of (await this.store.get<Update[]>(ref.key)) ?? []) parts.push(u);
+      const since = this.meta.since;
+      const count = refs.reduce((n, r) => n + r.count, 0);
+      const merged: BatchRef = { key: refs[0]!.key, lower: refs[0]!.lower, upper: refs[refs.length - 1]!.upper, count };
+      let bytes: Uint8Array | undefined;
+      // Batches cover disjoint time ranges, so (row, time) pairs can only collide where times
+      // below since are advanced to since: only then is consolidation needed. (Since may move on
+      // meanwhile: times left below it are still read correctly, they are only not compacted.)
+      if (refs[0]!.lower >= since && adjacent(refs)) {
+        merged.last = refs[refs.length - 1]!.last ?? refs[refs.length - 1]!.key;
+      } else {
+        const parts: Uint8Array[] = [];
+        for (const ref of refs) parts.push(...(await this.readParts(ref, 'merging')));
+        if (refs[0]!.lower < since) {
+          const updates: Update[] = [];
+          for (const part of parts) for (const [row, time, diff] of decode(part) as Update[]) updates.push([row, time < since ? since : time, diff]);
+          const consolidated = consolidate(updates);
+          bytes = encode(consolidated);
+          merged.count = consolidated.length;
+        } else {
+          bytes = concatBatches(parts);
+        }
+        // The new batch is written before the meta lists it and outside the commit chain, so
+        // appends never wait for this large write: until the meta commit below it is an
+        // unlisted key (deleted by the garbage sweep, or by the orphan sweep at open after a crash).
+        merged.key = `b/m${this.incarnation}-${this.merges++}`;
+        if (merged.count > 0) await this.write([{ type: 'put', key: merged.key, value: bytes }]);
+      }
       await this.serial(async () => {
         // The batches may have changed (a drop); only merge if the run is still in place.
         const now = this.meta.batches.slice(run.start, run.end);
-        if (now.length !== refs.length || now.some((r, i) => r.key !== refs[i]!.key || r.upper !== refs[i]!.upper)) return;
-        const since = this.meta.since;
-        // Batches cover disjoint time ranges, so (row, time) pairs can only collide where times
-        // below since are advanced to since: only then is consolidation needed.
-        const merged = parts.length > 0 && parts[0]![1] < since ? consolidate(parts.map(([row, time, diff]) => [row, time < since ? since : time, diff] as Update)) : parts;
-        const key = `b/${String(this.meta.nextBatch).padStart(12, '0')}`;
-        const ref: BatchRef = { key, lower: refs[0]!.lower, upper: refs[refs.length - 1]!.upper, count: merged.length };
-        const removed = refs.reduce((n, r) => n + r.count, 0);
-        await this.apply(
-          (next) => {
-            next.batches.splice(run.start, refs.length, ...(merged.length > 0 ? [ref] : []));
-            next.nextBatch++;
-            next.updates += merged.length - removed;
-          },
-          merged.length > 0 ? [{ type: 'put', key, value: merged }] : [],
-        );
+        if (now.length !== refs.length || now.some((r, i) => r.key !== refs[i]!.key || r.upper !== refs[i]!.upper)) {
+          if (bytes && merged.count > 0) this.garbage.push(merged.key);
+          return;
+        }
+        await this.apply((next) => {
+          next.batches.splice(run.start, refs.length, ...(merged.count > 0 ? [merged] : []));
+          next.updates += merged.count - count;
+        });
         // Readers that started before may still read the old batches: delete them once none runs.
-        this.garbage.push(...refs.map((r) => r.key));
+        if (bytes) this.garbage.push(...refs.flatMap(keysOf));
       });
     }
   }
@@ -372,9 +419,14 @@ export class Shard {
 
   /** Deletes batch keys the meta does not list (left by a crash between a merge and its sweep). */
   private async sweepOrphans(): Promise<void> {
-    const live = new Set(this.meta.batches.map((b) => b.key));
+    // Only the gaps between listed keys are read, so opening costs the same however much is stored.
+    const live = this.meta.batches.map((b) => [b.key, b.last ?? b.key] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
     const orphans: StoreOp[] = [];
-    for await (const key of this.store.keys({ gte: 'b/', lt: 'b/\xff' })) if (!live.has(key)) orphans.push({ type: 'del', key });
+    let from: { gte: string } | { gt: string } = { gte: 'b/' };
+    for (const [first, last] of [...live, ['b/\xff', 'b/\xff'] as const]) {
+      for await (const key of this.store.keys({ ...from, lt: first })) orphans.push({ type: 'del', key });
+      from = { gt: last };
+    }
     if (orphans.length > 0) await this.store.batch(orphans);
   }
 }
@@ -386,6 +438,42 @@ function recordWriter(meta: ShardMeta, id: string, token: string, upper: number)
     const oldest = ids.sort((a, b) => meta.writers[a]!.at - meta.writers[b]!.at)[0]!;
     delete meta.writers[oldest];
   }
+}
+
+/** The number of an append batch's key `b/<n>` (NaN for merged batches' keys). */
+function keyNumber(key: string): number {
+  return /^b\/\d{12}$/.test(key) ? Number(key.slice(2)) : NaN;
+}
+
+function batchKey(n: number): string {
+  return `b/${String(n).padStart(12, '0')}`;
+}
+
+/** Every stored key of a listed batch. */
+function keysOf(ref: BatchRef): string[] {
+  if (ref.last === undefined) return [ref.key];
+  const keys: string[] = [];
+  for (let n = keyNumber(ref.key); n <= keyNumber(ref.last); n++) keys.push(batchKey(n));
+  return keys;
+}
+
+/** Whether the batches are append batches numbered one after another (so one key range). */
+function adjacent(refs: BatchRef[]): boolean {
+  for (let i = 0; i < refs.length; i++) {
+    if (Number.isNaN(keyNumber(refs[i]!.key))) return false;
+    if (i > 0 && keyNumber(refs[i]!.key) !== keyNumber(refs[i - 1]!.last ?? refs[i - 1]!.key) + 1) return false;
+  }
+  return true;
+}
+
+/** An append's updates as the msgpack bytes of a time-sorted array, and how many there are. */
+function encodedSorted(updates: AppendBatch): { bytes: Uint8Array; count: number } {
+  if (!Array.isArray(updates)) {
+    if (updates.sorted || updates.count < 2) return { bytes: updates.encoded, count: updates.count };
+    updates = decode(updates.encoded) as Update[];
+  }
+  const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;
+  return { bytes: encode(sorted), count: sorted.length };
 }
 
 function isSortedByTime(updates: Update[]): boolean {

@@ -14,8 +14,21 @@
  * valued logic: false AND NULL = false, true OR NULL = true), `is_null`, `is_not_null`, `coalesce`,
  * `case` and `concat_ws`-like functions documented below. `filter` keeps a row only when every
  * predicate is exactly `true` (NULL rejects). The planner type-checks, so operands have the types a
- * function expects. Evaluation errors (division by zero, a failed cast) put the dataflow in an
- * error state reported on its status and to its peeks, as a Materialize view errors.
+ * function expects (a mismatch is an evaluation error, never a coercion). Evaluation errors
+ * (division by zero, a failed cast) put the dataflow in an error state reported on its status and
+ * to its peeks, as a Materialize view errors.
+ *
+ * Evaluation order (it decides which rows error): strict functions evaluate every argument, left
+ * to right; `and` / `or` stop at the first false / true argument, `coalesce` at the first non-NULL
+ * one, `case` evaluates only the branch it takes, and `filter` stops at the first predicate that
+ * is not true. Numeric results must be finite (an overflow is an error) and are never -0.
+ *
+ * Errors form a multiset beside the data, keyed by message: a row whose expressions fail (in map,
+ * filter or a reduce aggregate) leaves the data and adds its multiplicity to its error message;
+ * errors pass through every later operator unchanged. The output is in error at a time when that
+ * multiset is not empty there (retracting the offending rows heals it). protocol/compute/scalar.ts
+ * implements expressions and protocol/compute/reference.ts is the executable definition of every
+ * operator.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -36,9 +49,12 @@ export const SCALAR_FUNCTIONS = [
   'coalesce',
   // `nullif` [2]: NULL when a = b, else a
   'nullif',
-  // strings: lower, upper, length [1] (code points), trim, ltrim, rtrim [1], concat [n] (NULLs are
-  // skipped, as Postgres' concat does; never NULL), `||` [2] (NULL-propagating), substr [2 or 3]
-  // (1-based, Postgres semantics), replace [3], position [2] (1-based, 0 if absent),
+  // strings: lower, upper, length [1] (code points), trim, ltrim, rtrim [1] (spaces only, as
+  // Postgres' btrim without characters), concat [n] (NULLs are skipped, as Postgres' concat does;
+  // never NULL), `||` [2] (NULL-propagating; non-text operands as to_text), substr [2 or 3]
+  // (string, start, count: 1-based, in code points, Postgres semantics; a negative count is an
+  // error), replace [3] (string, from, to), position [2] (substring, string: SQL's
+  // `position(substring IN string)`; 1-based in code points, 0 if absent),
   // like / ilike [2] (SQL patterns with % and _ and backslash escape), starts_with [2]
   'lower', 'upper', 'length', 'trim', 'ltrim', 'rtrim', 'concat', '||', 'substr', 'replace', 'position',
   'like', 'ilike', 'starts_with',
@@ -62,7 +78,11 @@ export type Expr =
 
 /** One aggregate: `count(expr)` counts non-NULL values; `count_star` counts rows (expr ignored);
  *  `sum` / `min` / `max` / `avg` ignore NULLs and are NULL on a group with no non-NULL value;
- *  `avg` is a float; `count_distinct` counts distinct non-NULL values. */
+ *  `avg` is a float; `count_distinct` counts distinct non-NULL values. With signed
+ *  multiplicities: counts and sums weigh each row by its multiplicity; `sum` and `avg` are exact
+ *  (the exact sum rounded once, so the result never depends on the order of updates) and NULL when
+ *  the non-NULL multiplicities sum to zero; `min`, `max` and `count_distinct` consider the values
+ *  whose multiplicity in the group is positive. `sum` / `avg` of a non-number is an error. */
 export interface Aggregate {
   fn: AggregateFunction;
   expr: Expr;
@@ -89,11 +109,14 @@ export type Plan =
   /**
    * Inner equi-join of several inputs: the output row is the concatenation of the inputs' rows;
    * each equivalence class lists columns of that concatenation that must be equal (NULL never
-   * equals anything). An empty `equivalences` is a cross product.
+   * equals anything; values of different types are different). Classes sharing a column merge; a
+   * class of one column constrains nothing. An empty `equivalences` is a cross product.
    */
   | { op: 'join'; inputs: Plan[]; equivalences: number[][] }
-  /** Groups by `groupKey` columns; output = key columns, then one column per aggregate. A group
-   *  exists while it has rows: an empty input yields no rows, even with an empty key. */
+  /** Groups by `groupKey` columns (NULLs group together); output = key columns, then one column
+   *  per aggregate. A group exists while the multiplicities of its rows sum to non-zero (with
+   *  non-negative multiplicities: while it has rows): an empty input yields no rows, even with an
+   *  empty key. A group's output row has multiplicity 1. */
   | { op: 'reduce'; input: Plan; groupKey: number[]; aggregates: Aggregate[] }
   /** Every row with positive multiplicity, once. */
   | { op: 'distinct'; input: Plan }
@@ -104,7 +127,9 @@ export type Plan =
   /** Keeps rows whose multiplicity is positive, with that multiplicity. */
   | { op: 'threshold'; input: Plan }
   /** Per group of `groupKey`, the rows ranked `offset` to `offset + limit` (all when no limit) by
-   *  `order`, ties broken by the whole row so the result is deterministic. */
+   *  `order`, ties broken by the whole row (NULL < false < true < numbers < strings) so the result
+   *  is deterministic. A row of multiplicity m takes m ranks; rows of non-positive multiplicity
+   *  are not ranked. */
   | { op: 'topk'; input: Plan; groupKey: number[]; order: OrderKey[]; limit?: number; offset: number };
 
 const ExprSchema = Type.Recursive(

@@ -66,7 +66,12 @@ export type SessionCommand = Static<(typeof SESSION_COMMANDS)[number]>;
 export const CONNECT_COMMANDS = [OpenSession] as const;
 export type ConnectCommand = Static<(typeof CONNECT_COMMANDS)[number]>;
 
+/** One realistic example per message (test/protocol/roundtrip.test.ts; README.md shows the same). */
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
+  OpenSession: { type: 'OpenSession', settings: { transaction_isolation: 'serializable', idle_timeout: '300' }, client: 'psql-like' },
+  Execute: { type: 'Execute', sql: "CREATE TABLE t (a int, b text); INSERT INTO t VALUES (1, NULL); SELECT * FROM t" },
+  KeepAlive: { type: 'KeepAlive' },
+  CloseSession: { type: 'CloseSession' },
   Credit: { type: 'Credit', subscription: 's1', batches: 10 },
   Cancel: { type: 'Cancel', subscription: 's1' },
   Subscribe: { type: 'Subscribe', sql: 'SUBSCRIBE v WITH (PROGRESS)', inbox: '_INBOX.x', asOf: 5, progress: true, credit: 100 },

@@ -65,3 +65,25 @@ export const SessionAck = defineMessage('SessionAck', { settings: Type.Optional(
 
 export const CONTROL_REPLIES = [SessionOpened, Results, SubscribeStarted, SubscribeBatch, SessionAck] as const;
 export type ControlReply = Static<(typeof CONTROL_REPLIES)[number]>;
+
+/** One realistic example per message (test/protocol/roundtrip.test.ts; README.md shows the same). */
+export const MESSAGE_EXAMPLES: Record<string, unknown> = {
+  SessionOpened: {
+    type: 'SessionOpened',
+    session: 'ab12',
+    subject: 'dfn.local.control.session.ab12',
+    settings: { cluster: 'default', timeline: 'main', transaction_isolation: 'strict serializable', idle_timeout: '60' },
+  },
+  Results: {
+    type: 'Results',
+    results: [
+      { tag: 'CREATE TABLE' },
+      { tag: 'INSERT 0 1', timestamp: 1764000000123 },
+      { tag: 'SELECT 1', columns: [{ name: 'a', type: 'int' }, { name: 'b', type: 'text' }], rows: [[1, null]], timestamp: 1764000000123 },
+      { tag: 'DROP TABLE', notices: ['table "x" does not exist, skipping'] },
+    ],
+  },
+  SubscribeStarted: { type: 'SubscribeStarted', subscription: '9f1c', columns: [{ name: 'a', type: 'int' }], asOf: 1764000000123 },
+  SubscribeBatch: { type: 'SubscribeBatch', subscription: '9f1c', seq: 3, updates: [[[1, 'x'], 1764000000200, 1], [[1, null], 1764000000200, -1]], progress: 1764000000201 },
+  SessionAck: { type: 'SessionAck', settings: { cluster: 'default' } },
+};

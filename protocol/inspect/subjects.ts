@@ -4,7 +4,8 @@
  * actions on `dfn.<region>.sys.*`, which are separate subjects.
  *
  * ```
- * dfn.<region>.inspect.event.<hostId>.<kind>.<id>   lifecycle transitions, restarts, errors (publish)
+ * dfn.<region>.inspect.event.<hostId>.<kind>.<id>   lifecycle transitions, restarts, errors (publish);
+ *                                                   kind `host-process`: a host process's state, published by the orchestrator
  * dfn.<region>.inspect.counters.<hostId>            per-actor counters of one host, every second (publish)
  * dfn.<region>.inspect.heartbeat.<hostId>           host heartbeat (publish)
  * dfn.<region>.inspect.announce.<hostId>            an actor announcing itself when it starts (publish)
@@ -20,6 +21,10 @@ export function eventSubject(region: string, hostId: string, kind: string, id: s
 /** Wildcard for every lifecycle event in a region. */
 export function allEventsSubject(region: string): string {
   return `${regionPrefix(region)}.inspect.event.>`;
+}
+/** Wildcard for everything on the inspection subjects of a region (what the inspector reads). */
+export function allInspectSubject(region: string): string {
+  return `${regionPrefix(region)}.inspect.>`;
 }
 export function countersSubject(region: string, hostId: string): string {
   return `${regionPrefix(region)}.inspect.counters.${token(hostId, 'host id')}`;

@@ -10,7 +10,7 @@
  * so the listener sees every update exactly once across restarts of either side.
  */
 import { randomUUID } from 'node:crypto';
-import { decode } from '../codec.js';
+import { decode, encode } from '../codec.js';
 import { Header } from '../envelope.js';
 import { DefiniteError, isErrorCode } from '../errors.js';
 import type { Frontier, Row, Update } from '../types.js';
@@ -89,7 +89,9 @@ export class StorageClient {
    */
   async compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
     const token = args.token ?? randomUUID();
-    const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, updates: args.updates };
+    // The updates travel as their msgpack bytes: the collection validates and stores those bytes
+    // without decoding them into objects (protocol/storage/README.md, Append).
+    const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, encodedUpdates: encode(args.updates) };
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await this.wire.request<Typed>(collectionSubject(this.region, args.collection), msg, { timeoutMs: this.options.timeoutMs ?? 10_000 });

@@ -34,13 +34,17 @@ export const ListCollections = defineMessage('ListCollections', {});
  * `updates` are `[row, time, diff]` triples (protocol/types.ts Update); the collection checks each
  * against its schema and bounds in one pass (InvalidBatch), so the envelope schema only requires
  * an array here (checking 10,000 tuples twice costs more than the append itself).
+ * Exactly one of `updates` and `encodedUpdates` is given: `encodedUpdates` is the msgpack encoding
+ * of the same array, as a binary value, which the collection validates and stores as received
+ * (no decoding into objects, no re-encoding: the fast path the client uses).
  */
 export const Append = defineMessage('Append', {
   writer: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
   token: Type.String({ minLength: 1, maxLength: 128 }),
   expectedUpper: Timestamp,
   newUpper: Timestamp,
-  updates: Type.Array(Type.Unknown(), { description: 'Update triples [row, time, diff]' }),
+  updates: Type.Optional(Type.Array(Type.Unknown(), { description: 'Update triples [row, time, diff]' })),
+  encodedUpdates: Type.Optional(Type.Uint8Array({ description: 'The msgpack encoding of the update triples' })),
 });
 /** Contents consolidated at `asOf` (since <= asOf < upper). With `wait`, waits for upper to pass asOf. */
 export const Snapshot = defineMessage('Snapshot', { asOf: Timestamp, wait: Type.Optional(Type.Boolean()) });

@@ -1,8 +1,9 @@
 /**
  * Runtime commands: to a host process (`dfn.<region>.sys.host.<hostId>`) and to the process
- * orchestrator (`dfn.<region>.sys.orchestrator`). Internal: only the platform user may publish
- * them. Stop is clean (the actor's stop hook runs, within its shutdown timeout); kill is abrupt
- * (no hook, exactly like a crash) and goes through the same supervisor restart path as a failure.
+ * orchestrator (`dfn.<region>.sys.orchestrator`). Internal: only the platform user and the
+ * inspector's `operator` user may publish them. Stop is clean (the actor's stop hook runs, within
+ * its shutdown timeout); kill is abrupt (no hook, exactly like a crash) and goes through the same
+ * supervisor restart path as a failure.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from '../message.js';

@@ -1,7 +1,7 @@
 /**
  * `definite up` end to end, as a user runs it: it starts its own nats-server with nats.conf on
- * the configured ports, the environment process and the default storage host; `definite status`
- * shows them; SIGINT (Ctrl-C) stops every process it started.
+ * the configured ports, the environment process, the default storage host and the inspector;
+ * `definite status` and the inspector show them; SIGINT (Ctrl-C) stops every process it started.
  */
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,13 +18,14 @@ const run = promisify(execFile);
 test('up starts NATS and the platform, status shows it, Ctrl-C stops everything', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dfn-up-'));
   const port = await freePort();
+  const inspectorPort = await freePort();
   const env = {
     ...process.env,
     DFN_DATA_DIR: dir,
     DFN_NATS_PORT: String(port),
     DFN_NATS_HTTP_PORT: String(await freePort()),
     DFN_NATS_WS_PORT: String(await freePort()),
-    DFN_INSPECTOR_PORT: String(await freePort()),
+    DFN_INSPECTOR_PORT: String(inspectorPort),
     DFN_NO_DEMO: '1',
   };
   const bin = join(PROJECT_ROOT, 'bin', 'definite.js');
@@ -44,12 +45,19 @@ test('up starts NATS and the platform, status shows it, Ctrl-C stops everything'
     expect(table).toMatch(/orchestrator\s+orchestrator/);
     expect(table).toMatch(/storage-0\s+host/);
     expect(output).toContain('started nats-server');
+    // The inspector runs beside the platform, at the URL up printed, and sees the same tree.
+    expect(output).toContain(`inspector: http://127.0.0.1:${inspectorPort}/`);
+    await eventually(async () => {
+      const state = (await (await fetch(`http://127.0.0.1:${inspectorPort}/api/state`)).json()) as { hosts: Array<{ hostId: string; state: string }> };
+      return state.hosts.some((h) => h.hostId === 'storage-0' && h.state === 'running');
+    }, 'the inspector showing storage-0 running');
     const pids = [tree.children![0]!.pid!, ...(tree.children![0]!.children ?? []).map((h) => h.pid!)];
     up.kill('SIGINT');
     await new Promise((r) => up.once('exit', r));
     expect(output).toContain('[up] stopped');
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(await isListening(port)).toBe(false);
+    expect(await isListening(inspectorPort)).toBe(false);
   } finally {
     if (up.exitCode === null) up.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

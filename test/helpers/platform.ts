@@ -64,7 +64,7 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
       if (p.envProcess && isAlive(p.envProcess.pid ?? 0)) signal(p.envProcess.pid!, 'SIGKILL');
       for (const pid of pids) if (isAlive(pid)) signal(pid, 'SIGKILL');
       await transport.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!process.env["DFN_TEST_KEEP"]) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await p.startEnv();

@@ -1,0 +1,134 @@
+/**
+ * Incremental accumulators of the reduce aggregates, one per (group, aggregate). Each takes a
+ * value with a signed multiplicity and reports the aggregate of the group's current multiset, with
+ * the semantics of plan.ts and the reference evaluator: count and count(*) are sums of
+ * multiplicities; sum and avg are exact (ExactSum), NULL when the non-NULL multiplicity is zero;
+ * min, max and count(distinct) keep the group's multiset of distinct values, so deletions are
+ * exact: a value counts while its multiplicity is positive.
+ */
+import type { AggregateFunction } from '../../../protocol/compute/plan.js';
+import { ExactSum } from '../../../protocol/compute/exact-sum.js';
+import { compareValues } from '../../../protocol/compute/row.js';
+import type { Value } from '../../../protocol/types.js';
+
+export interface Accumulator {
+  add(v: Value, diff: number): void;
+  value(): Value;
+  /** True when the accumulator holds nothing (the group may then be forgotten). */
+  isEmpty(): boolean;
+  /** Records held (distinct values kept). */
+  records(): number;
+}
+
+class CountStar implements Accumulator {
+  private n = 0;
+  add(_v: Value, diff: number): void {
+    this.n += diff;
+  }
+  value(): Value {
+    return this.n;
+  }
+  isEmpty(): boolean {
+    return this.n === 0;
+  }
+  records(): number {
+    return 0;
+  }
+}
+
+/** count(expr): CountStar over the non-NULL values. */
+class Count extends CountStar {
+  override add(v: Value, diff: number): void {
+    if (v !== null) super.add(v, diff);
+  }
+}
+
+class Sum implements Accumulator {
+  private n = 0;
+  private readonly sum = new ExactSum();
+  constructor(private readonly average: boolean) {}
+  add(v: Value, diff: number): void {
+    if (v === null) return;
+    this.n += diff;
+    this.sum.add(v as number, diff);
+  }
+  value(): Value {
+    if (this.n === 0) return null;
+    return this.average ? this.sum.value() / this.n : this.sum.value();
+  }
+  isEmpty(): boolean {
+    return this.n === 0 && this.sum.isZero();
+  }
+  records(): number {
+    return 0;
+  }
+}
+
+/**
+ * The distinct non-NULL values of a group with their multiplicities. min / max cache the extreme
+ * and rescan the distinct values only when the cached one loses its last copy.
+ */
+class Distinct implements Accumulator {
+  private readonly values = new Map<Value, number>();
+  private positive = 0;
+  private best: Value = null;
+  private bestValid = true;
+
+  /** sign: 1 = min, -1 = max, 0 = count(distinct). */
+  constructor(private readonly sign: number) {}
+
+  add(v: Value, diff: number): void {
+    if (v === null) return;
+    const before = this.values.get(v) ?? 0;
+    const after = before + diff;
+    if (after === 0) this.values.delete(v);
+    else this.values.set(v, after);
+    if (before <= 0 && after > 0) this.positive++;
+    else if (before > 0 && after <= 0) this.positive--;
+    if (this.sign === 0) return;
+    if (after > 0) {
+      if (this.bestValid && (this.best === null || this.sign * compareValues(v, this.best) < 0)) this.best = v;
+    } else if (this.best === v) {
+      this.bestValid = false;
+    }
+  }
+
+  value(): Value {
+    if (this.sign === 0) return this.positive;
+    if (!this.bestValid) {
+      let best: Value = null;
+      for (const [v, n] of this.values) if (n > 0 && (best === null || this.sign * compareValues(v, best) < 0)) best = v;
+      this.best = best;
+      this.bestValid = true;
+    }
+    return this.best;
+  }
+
+  isEmpty(): boolean {
+    return this.values.size === 0;
+  }
+
+  records(): number {
+    return this.values.size;
+  }
+}
+
+/** A fresh accumulator for `fn`. */
+export function newAccumulator(fn: AggregateFunction): Accumulator {
+  switch (fn) {
+    case 'count_star':
+      return new CountStar();
+    case 'count':
+      return new Count();
+    case 'sum':
+      return new Sum(false);
+    case 'avg':
+      return new Sum(true);
+    case 'min':
+      return new Distinct(1);
+    case 'max':
+      return new Distinct(-1);
+    case 'count_distinct':
+      return new Distinct(0);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Builds a dataflow graph from a plan: one node per distinct sub-plan (equal sub-plans, e.g. the
+ * same input read twice, become one node), chains of map / filter / project fused into one node,
+ * and one arrangement per (node, key columns) shared by every operator that reads the node so
+ * arranged. Node ids follow a topological order (inputs before their consumers), which is the
+ * order the engine runs them in at each time. The plan must already be validated (planArity).
+ */
+import type { Plan } from '../../../protocol/compute/plan.js';
+import { planArity } from '../../../protocol/compute/plan.js';
+import { normalizeEquivalences } from '../../../protocol/compute/reference.js';
+import type { Row } from '../../../protocol/types.js';
+import { Arrangement } from './arrangement.js';
+import { JoinNode } from './join.js';
+import { compileMfp, MfpNode, NegateNode, UnionNode, type MfpStage } from './linear.js';
+import type { Node } from './node.js';
+import { ReduceNode } from './reduce.js';
+import { ConstantNode, InputNode } from './sources.js';
+import { ThresholdNode } from './threshold.js';
+import { TopKNode } from './topk.js';
+
+export interface Graph {
+  /** Every node, in topological order (`nodes[i].id === i`). */
+  nodes: Node[];
+  root: Node;
+  inputs: Map<string, InputNode>;
+  arrangements: Arrangement[];
+}
+
+export function buildGraph(plan: Plan): Graph {
+  const b = new Builder();
+  const root = b.build(plan);
+  return { nodes: b.nodes, root, inputs: b.inputs, arrangements: b.allArrangements };
+}
+
+class Builder {
+  readonly nodes: Node[] = [];
+  readonly inputs = new Map<string, InputNode>();
+  readonly allArrangements: Arrangement[] = [];
+  private readonly memo = new Map<string, Node>();
+  private readonly arrangements = new Map<string, Arrangement>();
+
+  build(plan: Plan): Node {
+    const key = JSON.stringify(plan);
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    const node = this.make(plan);
+    this.memo.set(key, node);
+    return node;
+  }
+
+  /** The shared arrangement of `node` by `cols`. */
+  arrange(node: Node, cols: number[], skipNullKeys: boolean): Arrangement {
+    const key = `${node.id}|${cols.join(',')}|${skipNullKeys}`;
+    let arr = this.arrangements.get(key);
+    if (!arr) {
+      arr = new Arrangement(cols, node.arity, skipNullKeys);
+      this.arrangements.set(key, arr);
+      this.allArrangements.push(arr);
+      node.arrangements.push(arr);
+    }
+    return arr;
+  }
+
+  private add<N extends Node>(make: (id: number) => N): N {
+    const node = make(this.nodes.length);
+    this.nodes.push(node);
+    return node;
+  }
+
+  private make(plan: Plan): Node {
+    switch (plan.op) {
+      case 'get': {
+        const existing = this.inputs.get(plan.name);
+        if (existing) {
+          if (existing.arity !== plan.arity) throw new Error(`input ${plan.name} is read with arities ${existing.arity} and ${plan.arity}`);
+          return existing;
+        }
+        const node = this.add((id) => new InputNode(id, plan.arity, plan.name));
+        this.inputs.set(plan.name, node);
+        return node;
+      }
+      case 'constant':
+        return this.add((id) => new ConstantNode(id, plan.arity, plan.rows));
+      case 'map':
+      case 'filter':
+      case 'project': {
+        const stages: MfpStage[] = [];
+        let p: Plan = plan;
+        while (p.op === 'map' || p.op === 'filter' || p.op === 'project') {
+          if (p.op === 'map') stages.unshift({ kind: 'map', exprs: p.exprs });
+          else if (p.op === 'filter') stages.unshift({ kind: 'filter', predicates: p.predicates });
+          else stages.unshift({ kind: 'project', columns: p.columns });
+          p = p.input;
+        }
+        const input = this.build(p);
+        return this.add((id) => new MfpNode(id, planArity(plan), input, compileMfp(stages)));
+      }
+      case 'join':
+        return this.join(plan.inputs, plan.equivalences);
+      case 'reduce': {
+        const input = this.build(plan.input);
+        return this.add((id) => new ReduceNode(id, input, plan.groupKey, plan.aggregates));
+      }
+      case 'distinct':
+      case 'threshold': {
+        const input = this.build(plan.input);
+        const arr = this.arrange(input, allColumns(input.arity), false);
+        return this.add((id) => new ThresholdNode(id, input.arity, input.id, arr, plan.op === 'distinct'));
+      }
+      case 'union': {
+        const inputs = plan.inputs.map((p) => this.build(p));
+        if (inputs.length === 1) return inputs[0]!;
+        return this.add((id) => new UnionNode(id, inputs[0]!.arity, inputs));
+      }
+      case 'negate': {
+        const input = this.build(plan.input);
+        return this.add((id) => new NegateNode(id, input.arity, input));
+      }
+      case 'topk': {
+        const input = this.build(plan.input);
+        const arr = this.arrange(input, plan.groupKey, false);
+        return this.add((id) => new TopKNode(id, input.arity, input.id, arr, plan.order, plan.offset, plan.limit));
+      }
+    }
+  }
+
+  private join(plans: Plan[], equivalences: number[][]): Node {
+    const classes = normalizeEquivalences(equivalences);
+    let offset = 0;
+    const inputs = plans.map((p) => {
+      let node = this.build(p);
+      const from = offset;
+      offset += node.arity;
+      // Equalities among this input's own columns become a filter before the join.
+      const local = classes.map((cls) => cls.filter((c) => c >= from && c < offset).map((c) => c - from)).filter((cols) => cols.length >= 2);
+      if (local.length > 0) {
+        const input = node;
+        const test = (row: Row): boolean => {
+          for (const cols of local) {
+            const v = row[cols[0]!];
+            if (v === null) return false;
+            for (let i = 1; i < cols.length; i++) if (row[cols[i]!] !== v) return false;
+          }
+          return true;
+        };
+        node = this.add((id) => new MfpNode(id, input.arity, input, compileMfp([{ kind: 'predicate', test }])));
+      }
+      return node;
+    });
+    return this.add((id) => new JoinNode(id, offset, inputs, classes, (node, cols) => this.arrange(node, cols, true)));
+  }
+}
+
+function allColumns(arity: number): number[] {
+  return Array.from({ length: arity }, (_, i) => i);
+}

@@ -1,0 +1,139 @@
+/**
+ * Reduce: group by key columns and aggregate. State is one entry per live group (its key, the
+ * sum of its rows' multiplicities, one accumulator per aggregate, and the output row last
+ * emitted), in a hash table keyed by the group key. At each time only the groups whose rows
+ * changed are recomputed, and each emits the retraction of its old output row and its new one
+ * (nothing when they are equal). A group exists while its multiplicity sum is non-zero; its state is
+ * forgotten once every accumulator is empty. A row whose aggregate expressions fail to evaluate
+ * contributes only an error.
+ */
+import type { Aggregate } from '../../../protocol/compute/plan.js';
+import { compileAggregateInput } from '../../../protocol/compute/reference.js';
+import { rowsEqual } from '../../../protocol/compute/row.js';
+import { EvaluationError } from '../../../protocol/compute/scalar.js';
+import type { Row, Value } from '../../../protocol/types.js';
+import { newAccumulator, type Accumulator } from './aggregates.js';
+import { hashColumns, keyMatches } from './hash.js';
+import { BaseNode, Delta, type Node, type StepContext } from './node.js';
+
+class Group {
+  next: Group | null = null;
+  count = 0;
+  emitted: Row | null = null;
+  dirty = false;
+  constructor(
+    readonly key: Row,
+    readonly hash: number,
+    readonly accs: Accumulator[],
+  ) {}
+}
+
+export class ReduceNode extends BaseNode {
+  private readonly groups = new Map<number, Group>();
+  private readonly inputs: Array<(row: Row) => Value>;
+  private readonly values: Value[];
+  private groupCount = 0;
+
+  constructor(
+    id: number,
+    private readonly input: Node,
+    private readonly groupKey: number[],
+    private readonly aggregates: Aggregate[],
+  ) {
+    super(id, groupKey.length + aggregates.length);
+    this.inputs = aggregates.map(compileAggregateInput);
+    this.values = new Array<Value>(aggregates.length);
+  }
+
+  step(ctx: StepContext): Delta | undefined {
+    const d = ctx.deltas[this.input.id];
+    if (d === undefined) return undefined;
+    const { rows, diffs } = d;
+    const cols = this.groupKey;
+    const inputs = this.inputs;
+    const values = this.values;
+    const dirty: Group[] = [];
+    let last: Group | null = null;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const diff = diffs[i]!;
+      try {
+        for (let a = 0; a < inputs.length; a++) values[a] = inputs[a]!(row);
+      } catch (err) {
+        if (!(err instanceof EvaluationError)) throw err;
+        ctx.error(err.message, diff);
+        continue;
+      }
+      // Consecutive rows often share a group (a join emits a key's matches together).
+      let g: Group | null | undefined = last !== null && keyMatches(last.key, row, cols) ? last : undefined;
+      if (g === undefined) {
+        const h = hashColumns(row, cols);
+        g = this.groups.get(h);
+        const head = g;
+        while (g && !keyMatches(g.key, row, cols)) g = g.next;
+        if (!g) {
+          g = new Group(
+            cols.map((c) => row[c]!),
+            h,
+            this.aggregates.map((a) => newAccumulator(a.fn)),
+          );
+          g.next = head ?? null;
+          this.groups.set(h, g);
+          this.groupCount++;
+        }
+        last = g;
+      }
+      g.count += diff;
+      const accs = g.accs;
+      for (let a = 0; a < accs.length; a++) accs[a]!.add(values[a]!, diff);
+      if (!g.dirty) {
+        g.dirty = true;
+        dirty.push(g);
+      }
+    }
+    const out = new Delta();
+    for (const g of dirty) {
+      g.dirty = false;
+      const next = g.count !== 0 ? this.outputRow(g) : null;
+      const prev = g.emitted;
+      if (prev !== null && next !== null && rowsEqual(prev, next)) continue;
+      if (prev !== null) out.push(prev, -1);
+      if (next !== null) out.push(next, 1);
+      g.emitted = next;
+      if (next === null && g.accs.every((a) => a.isEmpty())) this.forget(g);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  override records(): number {
+    let n = this.groupCount;
+    if (this.aggregates.some((a) => a.fn === 'min' || a.fn === 'max' || a.fn === 'count_distinct')) {
+      for (const head of this.groups.values()) for (let g: Group | null = head; g; g = g.next) for (const a of g.accs) n += a.records();
+    }
+    return n;
+  }
+
+  private outputRow(g: Group): Row {
+    const k = g.key.length;
+    const row = new Array<Value>(k + g.accs.length);
+    for (let i = 0; i < k; i++) row[i] = g.key[i]!;
+    for (let a = 0; a < g.accs.length; a++) row[k + a] = g.accs[a]!.value();
+    return row;
+  }
+
+  private forget(g: Group): void {
+    this.groupCount--;
+    const head = this.groups.get(g.hash);
+    if (head === g) {
+      if (g.next) this.groups.set(g.hash, g.next);
+      else this.groups.delete(g.hash);
+      return;
+    }
+    for (let prev: Group | null | undefined = head; prev; prev = prev.next) {
+      if (prev.next === g) {
+        prev.next = g.next;
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The coordinator: CONTROL's actor in the environment process, beside the storage and compute
+ * controllers. It owns the catalog (the only writer), the group commit of table writes and the
+ * tick that advances table uppers, starts the `main` timeline, creates the `default` cluster on
+ * first start, and answers `OpenSession` on the connect subject by starting a session actor on
+ * its own host. Sessions run statements through the coordinator's handlers (executor.ts) in this
+ * process; clients only ever talk to sessions over NATS. After a crash it reloads the catalog
+ * (objects keep running in STORAGE and COMPUTE: they are adopted, not recreated).
+ */
+import { randomBytes } from 'node:crypto';
+import { MessageSet } from '../../protocol/message.js';
+import { CONNECT_COMMANDS, type ConnectCommand } from '../../protocol/control/command.js';
+import type { SessionOpened } from '../../protocol/control/response.js';
+import { connectSubject, sessionSubject } from '../../protocol/control/subjects.js';
+import { StorageClient } from '../../protocol/storage/client.js';
+import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
+import type { ActorKind } from '../../runtime/host.js';
+import { Catalog } from './catalog.js';
+import { ComputeClient } from './compute-client.js';
+import { createCluster } from './ddl.js';
+import { DEMO_CATALOG_SQL, demoCatalogWanted } from './demo-catalog.js';
+import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
+import { executeSql, validateSetting } from './executor.js';
+import { GroupCommit } from './group-commit.js';
+import { Reader } from './reads.js';
+import { loadSqlParser } from './sql/index.js';
+import { TimelineClient, timelineActorId } from './timestamps.js';
+
+const commands = new MessageSet<ConnectCommand>(CONNECT_COMMANDS);
+
+export interface CoordinatorConfig {
+  /** Milliseconds between ticks that advance table uppers (default 1000). */
+  tickMs?: number;
+  /** SQL run once, on the first start with an empty catalog (the demo catalog). */
+  bootstrapSql?: string;
+}
+
+/** The live coordinator of each region in this process, for the sessions it started. */
+const live = new Map<string, Coordinator>();
+
+/** The coordinator sessions of `region` in this process use, if it is running. */
+export function coordinatorOf(region: string): Coordinator | undefined {
+  return live.get(region);
+}
+
+export class Coordinator implements ActorBehavior<ConnectCommand> {
+  readonly commands = commands;
+  deps!: ControlDeps;
+  sessionsOpened = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: ActorContext) {}
+
+  async recover(): Promise<void> {
+    try {
+      await this.start();
+    } catch (err) {
+      console.error(`[coordinator] recovery failed: ${(err as Error)?.stack ?? String(err)}`);
+      throw err;
+    }
+  }
+
+  private async start(): Promise<void> {
+    const config = (this.ctx.config ?? {}) as CoordinatorConfig;
+    await loadSqlParser();
+    const catalog = await Catalog.load(this.ctx.store);
+    const storage = new StorageClient(this.ctx.transport, this.ctx.region);
+    const timeline = new TimelineClient(this.ctx.transport, this.ctx.region, 'main');
+    await this.ctx.spawn({ kind: 'timeline', id: timelineActorId('main') });
+    const tables = () => catalog.all().flatMap((i) => (i.kind === 'table' && i.collection ? [i.collection] : []));
+    this.deps = {
+      region: this.ctx.region,
+      transport: this.ctx.transport,
+      catalog,
+      storage,
+      timeline,
+      commits: new GroupCommit(storage, timeline, tables, `control.${this.ctx.id}`),
+      reader: new Reader(this.ctx.transport, this.ctx.region, storage, timeline),
+      compute: new ComputeClient(this.ctx.transport, this.ctx.region),
+      serialize: (fn) => this.serialize(fn),
+    };
+    const fresh = catalog.all().length === 0;
+    if (!catalog.exists('cluster', 'default')) await createCluster(this.deps, 'default', true, 'CREATE CLUSTER default');
+    live.set(this.ctx.region, this);
+    this.timer = setInterval(() => {
+      if (!this.ctx.alive()) return;
+      this.deps.commits.tick().catch(() => undefined);
+    }, config.tickMs ?? 1000);
+    const bootstrapSql = config.bootstrapSql ?? (demoCatalogWanted() ? DEMO_CATALOG_SQL : undefined);
+    if (fresh && bootstrapSql) {
+      // Off the recovery path: the demo catalog waits for STORAGE hosts that may still be starting.
+      void executeSql(this.deps, bootstrapSql, { ...DEFAULT_SETTINGS }).catch((err) => console.error(`demo catalog: ${(err as Error).message}`));
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    if (live.get(this.ctx.region) === this) live.delete(this.ctx.region);
+  }
+
+  handle(cmd: ConnectCommand): Reply | Promise<Reply> {
+    switch (cmd.type) {
+      case 'OpenSession':
+        return this.openSession(cmd.settings ?? {}, cmd.client);
+      default:
+        return assertNever(cmd.type);
+    }
+  }
+
+  info(): Record<string, unknown> {
+    return { objects: this.deps?.catalog.all().length ?? 0, commits: this.deps?.commits.commits ?? 0, sessionsOpened: this.sessionsOpened };
+  }
+
+  /** Runs `fn` after every earlier serialized change (catalog changes, UPDATE, DELETE). */
+  serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async openSession(requested: Settings, client: string | undefined): Promise<SessionOpened> {
+    const settings: Settings = { ...DEFAULT_SETTINGS };
+    for (const [k, v] of Object.entries(requested)) settings[k.toLowerCase()] = validateSetting(this.deps, k.toLowerCase(), v);
+    const id = randomBytes(12).toString('hex');
+    await this.ctx.spawn({ kind: 'session', id, config: { settings, ...(client !== undefined ? { client } : {}) } }, { durable: false });
+    this.sessionsOpened++;
+    return { type: 'SessionOpened', session: id, subject: sessionSubject(this.ctx.region, id), settings };
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled ${JSON.stringify(x)}`);
+}
+
+export const coordinatorKind: ActorKind = {
+  kind: 'coordinator',
+  layer: 'control',
+  create: (ctx) => new Coordinator(ctx),
+  subject: (region) => connectSubject(region),
+};

@@ -1,0 +1,40 @@
+/**
+ * What the statement handlers of CONTROL share (one set per coordinator incarnation): the
+ * catalog, the STORAGE and COMPUTE clients, the timeline, group commit and the reader. Only the
+ * coordinator builds it; sessions reach it through the coordinator.
+ */
+import type { Catalog, CatalogItem } from './catalog.js';
+import type { StorageClient } from '../../protocol/storage/client.js';
+import type { Transport } from '../../runtime/transport.js';
+import type { GroupCommit } from './group-commit.js';
+import type { Reader } from './reads.js';
+import type { TimelineClient } from './timestamps.js';
+import type { ComputeClient } from './compute-client.js';
+
+export interface ControlDeps {
+  region: string;
+  transport: Transport;
+  catalog: Catalog;
+  storage: StorageClient;
+  timeline: TimelineClient;
+  commits: GroupCommit;
+  reader: Reader;
+  compute: ComputeClient;
+  /** Runs catalog changes one at a time. */
+  serialize<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Session settings (SET / SHOW): lower-case names. */
+export type Settings = Record<string, string>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  cluster: 'default',
+  timeline: 'main',
+  transaction_isolation: 'strict serializable',
+  idle_timeout: '60',
+};
+
+/** The index (if any) maintaining `item`'s contents, for the fast peek path. */
+export function indexOf(catalog: Catalog, item: CatalogItem): CatalogItem | undefined {
+  return catalog.all().find((i) => i.kind === 'index' && i.on === item.id && i.dataflow !== undefined && i.cluster !== undefined);
+}

@@ -1,0 +1,232 @@
+/**
+ * Executes SQL for a session: splits the text into statements, runs the pre-parser and
+ * libpg-query, and dispatches each statement to its handler (DDL in ddl.ts, writes through group
+ * commit, SELECT through reads.ts and the reference evaluator, SHOW, SET). Statements run in
+ * order; the first error stops the rest (earlier statements stay done, as in Postgres' simple
+ * query protocol without a transaction). Catalog changes and UPDATE/DELETE run one at a time.
+ */
+import type { Node, SelectStmt, VariableSetStmt } from 'libpg-query';
+import { SqlError, SqlState } from '../../protocol/control/errors.js';
+import type { StatementResult } from '../../protocol/control/response.js';
+import { evaluatePlanWithErrors } from '../../protocol/compute/reference.js';
+import type { Row } from '../../protocol/types.js';
+import { kindLabel, type ObjectKind } from './catalog.js';
+import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
+import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
+import type { Isolation, ReadSource } from './reads.js';
+import { readSourceOf, resolverFor } from './resolve.js';
+import {
+  applyFinishing,
+  checkNotNull,
+  parseStatements,
+  planDelete,
+  planInsert,
+  planQuery,
+  planUpdate,
+  preparse,
+  splitStatements,
+  SqlSource,
+  type Extension,
+  type PlannedWrite,
+} from './sql/index.js';
+
+const DROP_TAGS: Record<string, string> = {
+  table: 'DROP TABLE', source: 'DROP SOURCE', view: 'DROP VIEW', materialized_view: 'DROP MATERIALIZED VIEW',
+  index: 'DROP INDEX', cluster: 'DROP CLUSTER', timeline: 'DROP TIMELINE',
+};
+
+/** Runs every statement of `sql`; `settings` is the session's, changed in place by SET. */
+export async function executeSql(deps: ControlDeps, sql: string, settings: Settings): Promise<StatementResult[]> {
+  const results: StatementResult[] = [];
+  for (const stmt of splitStatements(sql)) results.push(await executeStatement(deps, stmt.text, stmt.offset, settings));
+  return results;
+}
+
+async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings): Promise<StatementResult> {
+  const ext = preparse(text, offset);
+  if (ext && ext.kind !== 'rewritten') return executeExtension(deps, ext, text, settings);
+  const body = ext?.kind === 'rewritten' ? ext.text : text;
+  const source = new SqlSource(body, offset);
+  const nodes = parseStatements(body, offset);
+  if (nodes.length !== 1) throw new SqlError(SqlState.SyntaxError, 'expected one statement', { position: offset + 1 });
+  const node = nodes[0]!;
+  const asOf = ext?.kind === 'rewritten' ? ext.asOf : undefined;
+  const cluster = (ext?.kind === 'rewritten' ? ext.inCluster : undefined) ?? settings['cluster'] ?? 'default';
+  if ('SelectStmt' in node) return select(deps, node.SelectStmt, source, settings, asOf);
+  if (asOf !== undefined) throw new SqlError(SqlState.FeatureNotSupported, 'AS OF is supported only on SELECT and SUBSCRIBE');
+  if ('InsertStmt' in node) return write(deps, planInsert(node.InsertStmt, resolverFor(deps.catalog, { useIndexes: false }), { text: body, offset }), settings);
+  if ('UpdateStmt' in node) return deps.serialize(async () => write(deps, planUpdate(node.UpdateStmt, resolverFor(deps.catalog, { useIndexes: false }), { text: body, offset }), settings));
+  if ('DeleteStmt' in node) return deps.serialize(async () => write(deps, planDelete(node.DeleteStmt, resolverFor(deps.catalog, { useIndexes: false }), { text: body, offset }), settings));
+  if ('CreateStmt' in node) return ddl(deps, 'CREATE TABLE', () => createTable(deps, node.CreateStmt, text, source));
+  if ('ViewStmt' in node) {
+    const v = node.ViewStmt;
+    if (v.replace) throw new SqlError(SqlState.FeatureNotSupported, 'CREATE OR REPLACE VIEW is not supported');
+    const name = v.view?.relname ?? '';
+    return ddl(deps, 'CREATE VIEW', () => createView(deps, { name, query: queryText(body), aliases: aliasesOf(v.aliases), materialized: false, ifNotExists: false, cluster }, text));
+  }
+  if ('CreateTableAsStmt' in node && node.CreateTableAsStmt.objtype === 'OBJECT_MATVIEW') {
+    const c = node.CreateTableAsStmt;
+    const name = c.into?.rel?.relname ?? '';
+    const args = { name, query: queryText(body), aliases: aliasesOf(c.into?.colNames), materialized: true, ifNotExists: c.if_not_exists ?? false, cluster };
+    return ddl(deps, 'CREATE MATERIALIZED VIEW', () => createView(deps, args, text));
+  }
+  if ('IndexStmt' in node) return ddl(deps, 'CREATE INDEX', () => createIndex(deps, node.IndexStmt, text, cluster));
+  if ('VariableSetStmt' in node) return set(deps, node.VariableSetStmt, settings);
+  if ('VariableShowStmt' in node) return show(node.VariableShowStmt.name ?? '', settings);
+  throw new SqlError(SqlState.FeatureNotSupported, `${Object.keys(node)[0] ?? 'this statement'} is not supported`, { position: offset + 1 });
+}
+
+async function executeExtension(deps: ControlDeps, ext: Exclude<Extension, { kind: 'rewritten' }>, text: string, settings: Settings): Promise<StatementResult> {
+  switch (ext.kind) {
+    case 'create_generator_source':
+    case 'create_jetstream_source':
+      return ddl(deps, 'CREATE SOURCE', () => createSource(deps, ext, text));
+    case 'create_cluster':
+      return ddl(deps, 'CREATE CLUSTER', () => createCluster(deps, ext.name, ext.ifNotExists, text));
+    case 'drop':
+      return ddl(deps, DROP_TAGS[ext.objectKind] ?? 'DROP', () => dropObject(deps, ext));
+    case 'show_objects':
+      return showObjects(deps, ext.objectKind);
+    case 'subscribe':
+      throw new SqlError(SqlState.FeatureNotSupported, 'SUBSCRIBE streams rows: send it in a Subscribe request, not in Execute', {
+        hint: 'see protocol/control/README.md (Subscribe); `definite sql` does this for you',
+      });
+    default:
+      return assertNever(ext);
+  }
+}
+
+async function ddl(deps: ControlDeps, tag: string, run: () => Promise<string>): Promise<StatementResult> {
+  const notice = await deps.serialize(run);
+  return notice ? { tag, notices: [notice] } : { tag };
+}
+
+/** The query of `CREATE [MATERIALIZED] VIEW ... AS query`, as the user wrote it. */
+function queryText(statement: string): string {
+  const m = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|[^\s(]+)\s*(?:\([^)]*\))?\s*AS\s+/i.exec(statement);
+  if (!m) throw new SqlError(SqlState.SyntaxError, 'expected CREATE [MATERIALIZED] VIEW name [(columns)] AS query');
+  return statement.slice(m[0].length);
+}
+
+function isolationOf(settings: Settings): Isolation {
+  return settings['transaction_isolation'] === 'serializable' ? 'serializable' : 'strict serializable';
+}
+
+/** Reads a plan's inputs at the chosen timestamp and evaluates the plan over them. */
+async function evaluate(
+  deps: ControlDeps,
+  plan: Parameters<typeof evaluatePlanWithErrors>[0],
+  inputs: Array<{ name: string; id: string }>,
+  settings: Settings,
+  asOf?: number,
+): Promise<{ ts: number; rows: Array<[Row, number]> }> {
+  const sources = new Map<string, ReadSource>(inputs.map((i) => [i.name, readSourceOf(deps.catalog, i.id)]));
+  const { ts, data } = await deps.reader.read({ inputs: sources, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) });
+  const { rows, errors } = evaluatePlanWithErrors(plan, data);
+  if (errors.length > 0) {
+    const message = errors[0]![0];
+    throw new SqlError(/division by zero/i.test(message) ? SqlState.DivisionByZero : '22000', message);
+  }
+  return { ts, rows };
+}
+
+async function select(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, settings: Settings, asOf?: number): Promise<StatementResult> {
+  const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
+  const { ts, rows } = await evaluate(deps, planned.plan, planned.inputs, settings, asOf);
+  const out = applyFinishing(rows, planned.finishing);
+  return { tag: `SELECT ${out.length}`, columns: planned.columns.map((c) => ({ name: c.name, type: c.type })), rows: out, timestamp: ts };
+}
+
+async function write(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<StatementResult> {
+  const { rows } = await evaluate(deps, planned.plan, planned.inputs, { ...settings, transaction_isolation: 'strict serializable' });
+  checkNotNull(planned.table.columns, rows.filter(([, d]) => d > 0).map(([r]) => r));
+  const collection = deps.catalog.get(planned.table.id)?.collection;
+  if (!collection) throw new SqlError(SqlState.UndefinedTable, `table "${planned.table.name}" was dropped`);
+  const inserted = rows.reduce((n, [, d]) => n + Math.max(d, 0), 0);
+  const deleted = rows.reduce((n, [, d]) => n + Math.max(-d, 0), 0);
+  const ts = rows.length > 0 ? await deps.commits.write(new Map([[collection, rows]])) : undefined;
+  const tag = planned.kind === 'insert' ? `INSERT 0 ${inserted}` : planned.kind === 'delete' ? `DELETE ${deleted}` : `UPDATE ${inserted}`;
+  return ts === undefined ? { tag } : { tag, timestamp: ts };
+}
+
+const SHOW_KINDS: Array<ObjectKind> = ['table', 'source', 'view', 'materialized_view', 'index', 'cluster'];
+
+function showObjects(deps: ControlDeps, kind: ObjectKind | 'object'): StatementResult {
+  const items = deps.catalog.all().filter((i) => (kind === 'object' ? SHOW_KINDS.includes(i.kind) && i.kind !== 'cluster' : i.kind === kind));
+  if (kind === 'timeline') {
+    return { tag: 'SELECT 1', columns: [{ name: 'name', type: 'text' }], rows: [['main']] };
+  }
+  const rows = items
+    .map((i) => [i.name, kindLabel(i.kind), i.cluster ? (deps.catalog.get(i.cluster)?.name ?? null) : null])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return { tag: `SELECT ${rows.length}`, columns: [{ name: 'name', type: 'text' }, { name: 'type', type: 'text' }, { name: 'cluster', type: 'text' }], rows };
+}
+
+/** Validates and applies `SET name = value` / `RESET name`. */
+function set(deps: ControlDeps, stmt: VariableSetStmt, settings: Settings): StatementResult {
+  const name = (stmt.name ?? '').toLowerCase();
+  if (stmt.kind === 'VAR_RESET' || stmt.kind === 'VAR_SET_DEFAULT') {
+    checkSettingName(name);
+    settings[name] = DEFAULT_SETTINGS[name]!;
+    return { tag: stmt.kind === 'VAR_RESET' ? 'RESET' : 'SET' };
+  }
+  if (stmt.kind !== 'VAR_SET_VALUE') throw new SqlError(SqlState.FeatureNotSupported, `this form of SET is not supported`);
+  const values = (stmt.args ?? []).map(constantText);
+  if (values.length !== 1) throw new SqlError(SqlState.InvalidParameterValue, `SET ${name} takes one value`);
+  settings[name] = validateSetting(deps, name, values[0]!);
+  return { tag: 'SET' };
+}
+
+function constantText(node: Node): string {
+  if ('A_Const' in node) {
+    const c = node.A_Const;
+    if (c.sval) return c.sval.sval ?? '';
+    if (c.ival) return String(c.ival.ival ?? 0);
+    if (c.fval) return String(c.fval.fval ?? '');
+    if (c.boolval) return String(c.boolval.boolval ?? false);
+  }
+  throw new SqlError(SqlState.InvalidParameterValue, 'SET takes a constant value');
+}
+
+function checkSettingName(name: string): void {
+  if (!(name in DEFAULT_SETTINGS)) throw new SqlError(SqlState.UndefinedObject, `unrecognized configuration parameter "${name}"`, { hint: `known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}` });
+}
+
+/** A setting's value after validation (InvalidParameterValue / UndefinedObject otherwise). */
+export function validateSetting(deps: ControlDeps, name: string, value: string): string {
+  checkSettingName(name);
+  switch (name) {
+    case 'cluster':
+      deps.catalog.resolve(value, 'cluster');
+      return value;
+    case 'timeline':
+      if (value !== 'main') throw new SqlError(SqlState.InvalidParameterValue, `unknown timeline "${value}"`, { hint: 'the only timeline is "main"' });
+      return value;
+    case 'transaction_isolation': {
+      const v = value.toLowerCase();
+      if (v !== 'strict serializable' && v !== 'serializable') throw new SqlError(SqlState.InvalidParameterValue, `invalid transaction_isolation "${value}"`, { hint: "use 'strict serializable' or 'serializable'" });
+      return v;
+    }
+    case 'idle_timeout': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new SqlError(SqlState.InvalidParameterValue, `invalid idle_timeout "${value}": seconds between 0 and 86400`);
+      return String(n);
+    }
+    default:
+      return value;
+  }
+}
+
+function show(name: string, settings: Settings): StatementResult {
+  const n = name.toLowerCase();
+  if (n === 'all') {
+    const rows = Object.keys(DEFAULT_SETTINGS).map((k) => [k, settings[k] ?? DEFAULT_SETTINGS[k]!]);
+    return { tag: `SELECT ${rows.length}`, columns: [{ name: 'name', type: 'text' }, { name: 'setting', type: 'text' }], rows };
+  }
+  checkSettingName(n);
+  return { tag: 'SELECT 1', columns: [{ name: n, type: 'text' }], rows: [[settings[n] ?? DEFAULT_SETTINGS[n]!]] };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,113 @@
+/**
+ * Group commit of table writes. Every write waiting when a commit starts shares one timestamp
+ * `ts = writeTs()`; each table is appended with compare-and-append `[upper, ts + 1)` (tables
+ * without changes get an empty append, so every table's upper passes `ts` and a read at the new
+ * `readTs` never waits on an idle table), and only then `applyWrite(ts)` makes the writes visible
+ * and the writers are acknowledged. A tick is a commit with no writes: it keeps table uppers (and
+ * so every view over them) moving forward. It never acknowledges a write that is not durable in
+ * STORAGE, and never appends a time twice (compare-and-append with a token per batch).
+ */
+import { randomUUID } from 'node:crypto';
+import { SqlError, SqlState } from '../../protocol/control/errors.js';
+import type { StorageClient } from '../../protocol/storage/client.js';
+import type { Row, Update } from '../../protocol/types.js';
+import type { TimelineClient } from './timestamps.js';
+
+/** Changes to one table: rows with their diffs (+1 insert, -1 delete). */
+export type TableChanges = Map<string, Array<[Row, number]>>;
+
+interface Pending {
+  changes: TableChanges;
+  resolve(ts: number): void;
+  reject(err: unknown): void;
+}
+
+export class GroupCommit {
+  private pending: Pending[] = [];
+  private running: Promise<void> | undefined;
+  private readonly uppers = new Map<string, number>();
+  commits = 0;
+
+  constructor(
+    private readonly storage: StorageClient,
+    private readonly timeline: TimelineClient,
+    /** The collections of every live table. */
+    private readonly tables: () => string[],
+    private readonly writer: string,
+  ) {}
+
+  /** Commits `changes`; resolves with the commit timestamp once the write is durable and visible. */
+  write(changes: TableChanges): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ changes, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Advances every table's upper (a commit without writes). */
+  tick(): Promise<number> {
+    return this.write(new Map());
+  }
+
+  /** Forgets a dropped table. */
+  forget(collection: string): void {
+    this.uppers.delete(collection);
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.pending.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        const ts = await this.commit(batch);
+        for (const p of batch) p.resolve(ts);
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<number> {
+    const ts = await this.timeline.writeTs();
+    const byTable = new Map<string, Update[]>();
+    for (const p of batch) {
+      for (const [table, rows] of p.changes) {
+        const list = byTable.get(table) ?? [];
+        for (const [row, diff] of rows) list.push([row, ts, diff]);
+        byTable.set(table, list);
+      }
+    }
+    const live = new Set(this.tables());
+    for (const t of byTable.keys()) if (!live.has(t)) throw new SqlError(SqlState.UndefinedTable, `table ${t} was dropped`);
+    await Promise.all([...live].map((t) => this.append(t, ts, byTable.get(t) ?? [])));
+    await this.timeline.applyWrite(ts);
+    this.commits++;
+    return ts;
+  }
+
+  private async append(collection: string, ts: number, updates: Update[]): Promise<void> {
+    const token = randomUUID();
+    let expected = this.uppers.get(collection) ?? (await this.storage.describe(collection, 30_000)).upper;
+    for (;;) {
+      if (expected > ts) {
+        if (updates.length === 0) return;
+        throw new SqlError(SqlState.InternalError, `table ${collection} is already sealed up to ${expected}, beyond the write timestamp ${ts}`, { determinacy: 'definite' });
+      }
+      const r = await this.storage.compareAndAppend({ collection, writer: this.writer, token, expectedUpper: expected, newUpper: ts + 1, updates });
+      if (r.ok) {
+        this.uppers.set(collection, r.upper);
+        return;
+      }
+      expected = r.currentUpper;
+      this.uppers.set(collection, expected);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Reads for SELECT: chooses the timestamp (ARCHITECTURE.md section 6) and fetches every input
+ * at it. An input with an index is peeked from its cluster (the fast path: the arrangement is
+ * already there); any other input is a STORAGE snapshot (`wait`: the collection's upper must pass
+ * the timestamp first). The caller evaluates the rest of the plan over the fetched inputs.
+ *
+ * Timestamp: strict serializable = max(AS OF, oracle readTs, every input's since); serializable =
+ * the largest time already complete in every input (no wait); AS OF below an input's since is
+ * refused with 72000 (snapshot too old). It never reads below `since`.
+ */
+import { randomUUID } from 'node:crypto';
+import { SqlError, SqlState } from '../../protocol/control/errors.js';
+import type { PeekResponse } from '../../protocol/compute/response.js';
+import { clusterSubject } from '../../protocol/compute/subjects.js';
+import type { StorageClient } from '../../protocol/storage/client.js';
+import type { Row } from '../../protocol/types.js';
+import type { Transport } from '../../runtime/transport.js';
+import type { TimelineClient } from './timestamps.js';
+
+/** Where one input of a read comes from. */
+export type ReadSource = { collection: string } | { index: { cluster: string; dataflow: string } };
+
+export type Isolation = 'strict serializable' | 'serializable';
+
+export interface ReadRequest {
+  inputs: Map<string, ReadSource>;
+  isolation: Isolation;
+  asOf?: number;
+}
+
+export class Reader {
+  constructor(
+    private readonly transport: Transport,
+    private readonly region: string,
+    private readonly storage: StorageClient,
+    private readonly timeline: TimelineClient,
+  ) {}
+
+  /** Chooses the read timestamp and fetches every input at it. */
+  async read(req: ReadRequest): Promise<{ ts: number; data: Map<string, Array<[Row, number]>> }> {
+    const collections = [...req.inputs.values()].flatMap((s) => ('collection' in s ? [s.collection] : []));
+    const frontiers = await Promise.all(collections.map((c) => this.storage.describe(c, 30_000)));
+    const since = Math.max(0, ...frontiers.map((f) => f.since));
+    let ts: number;
+    if (req.asOf !== undefined) {
+      if (req.asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${req.asOf} is before the inputs' since ${since}: that history has been compacted`);
+      ts = req.asOf;
+    } else if (req.isolation === 'serializable' && frontiers.length > 0 && frontiers.length === req.inputs.size) {
+      ts = Math.max(since, Math.min(...frontiers.map((f) => f.upper)) - 1);
+    } else {
+      ts = Math.max(since, await this.timeline.readTs());
+    }
+    const data = new Map<string, Array<[Row, number]>>();
+    await Promise.all(
+      [...req.inputs].map(async ([name, source]) => {
+        data.set(name, 'collection' in source ? await this.storage.snapshot(source.collection, ts, true) : await this.peek(source.index, ts));
+      }),
+    );
+    return { ts, data };
+  }
+
+  private async peek(index: { cluster: string; dataflow: string }, ts: number): Promise<Array<[Row, number]>> {
+    const r = await this.transport.request<PeekResponse>(
+      clusterSubject(this.region, index.cluster),
+      { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts },
+      { timeoutMs: 60_000 },
+    );
+    if (r.outcome === 'rows') return r.rows as Array<[Row, number]>;
+    throw new SqlError(SqlState.InternalError, `peek of index ${index.dataflow} failed: ${r.error?.message ?? r.outcome}`, { determinacy: 'definite' });
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A session's SUBSCRIBEs: each streams a table, source or materialized view from STORAGE to the
+ * client's inbox as SubscribeBatch messages (protocol/control/response.ts): the snapshot at the
+ * chosen `AS OF` as updates at that time, then every later update in time order, and (with
+ * PROGRESS) `progress: t` once every update before `t` was sent. A client resumes after a
+ * disconnect with `asOf` = the last progress it received: the stream continues with the updates
+ * at times >= that progress and no snapshot, so nothing is missed or repeated. Credit is counted
+ * and reported; the STORAGE subscription below applies its own flow control.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Subscribe } from '../../protocol/control/command.js';
+import { SqlError, SqlState } from '../../protocol/control/errors.js';
+import type { SubscribeStarted } from '../../protocol/control/response.js';
+import type { StorageSubscription } from '../../protocol/storage/client.js';
+import type { Update } from '../../protocol/types.js';
+import type { Static } from '@sinclair/typebox';
+import type { ActorContext } from '../../runtime/actor.js';
+import type { ControlDeps, Settings } from './deps.js';
+import { preparse } from './sql/index.js';
+
+interface Live {
+  id: string;
+  inbox: string;
+  seq: number;
+  credit: number;
+  storage: StorageSubscription | undefined;
+  ended: boolean;
+}
+
+export class SessionSubscriptions {
+  private readonly live = new Map<string, Live>();
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly deps: () => ControlDeps,
+  ) {}
+
+  count(): number {
+    return this.live.size;
+  }
+
+  async start(cmd: Static<typeof Subscribe>, settings: Settings): Promise<SubscribeStarted> {
+    void settings;
+    const deps = this.deps();
+    const text = /^\s*SUBSCRIBE\b/i.test(cmd.sql) ? cmd.sql : `SUBSCRIBE ${cmd.sql}`;
+    const ext = preparse(text);
+    if (!ext || ext.kind !== 'subscribe') throw new SqlError(SqlState.SyntaxError, 'expected SUBSCRIBE [TO] name [WITH (PROGRESS)] [AS OF t]');
+    if (!('name' in ext.target)) {
+      throw new SqlError(SqlState.FeatureNotSupported, 'SUBSCRIBE to a query is not supported', { hint: 'create a materialized view of the query and subscribe to it' });
+    }
+    const item = deps.catalog.resolve(ext.target.name);
+    if (!item.collection) {
+      throw new SqlError(SqlState.FeatureNotSupported, `SUBSCRIBE to ${item.kind.replace('_', ' ')} "${item.name}" is not supported`, {
+        hint: 'subscribe to a table, a source or a materialized view',
+      });
+    }
+    const progress = cmd.progress ?? ext.progress;
+    const resume = cmd.asOf !== undefined;
+    const since = (await deps.storage.describe(item.collection, 30_000)).since;
+    let asOf: number;
+    if (resume) asOf = cmd.asOf! - 1;
+    else if (ext.asOf !== undefined) asOf = ext.asOf;
+    else asOf = Math.max(since, await deps.timeline.readTs());
+    if (asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${asOf} is before "${item.name}"'s since ${since}: that history has been compacted`);
+    const id = randomBytes(8).toString('hex');
+    const sub: Live = { id, inbox: cmd.inbox, seq: 0, credit: cmd.credit ?? 0, storage: undefined, ended: false };
+    this.live.set(id, sub);
+    const send = (updates: Update[], p?: number, ended?: string) => {
+      if (sub.ended) return;
+      if (ended) sub.ended = true;
+      this.ctx.transport.publish(sub.inbox, {
+        type: 'SubscribeBatch',
+        subscription: id,
+        seq: sub.seq++,
+        updates,
+        ...(p !== undefined ? { progress: p } : {}),
+        ...(ended ? { ended } : {}),
+      });
+    };
+    sub.storage = await deps.storage.subscribe(
+      item.collection,
+      asOf,
+      {
+        updates: (u) => {
+          if (u.length > 0) send(u);
+        },
+        progress: (upper) => {
+          if (upper.length === 0) {
+            send([], undefined, 'dropped');
+            this.cancel(id);
+          } else if (progress) send([], upper[0]);
+        },
+        failed: (err) => {
+          send([], undefined, `failed: ${err.message}`);
+          this.cancel(id);
+        },
+      },
+      { snapshot: !resume },
+    );
+    return { type: 'SubscribeStarted', subscription: id, columns: item.columns.map((c) => ({ name: c.name, type: c.type })), asOf };
+  }
+
+  credit(id: string, batches: number): void {
+    this.require(id).credit += batches;
+  }
+
+  cancel(id: string, reason = 'canceled'): void {
+    const sub = this.live.get(id);
+    if (!sub) return;
+    sub.storage?.cancel();
+    if (!sub.ended) {
+      sub.ended = true;
+      this.ctx.transport.publish(sub.inbox, { type: 'SubscribeBatch', subscription: id, seq: sub.seq++, updates: [], ended: reason });
+    }
+    this.live.delete(id);
+  }
+
+  closeAll(reason: string): void {
+    for (const id of [...this.live.keys()]) this.cancel(id, reason);
+  }
+
+  private require(id: string): Live {
+    const sub = this.live.get(id);
+    if (!sub) throw new SqlError(SqlState.UndefinedObject, `no subscription "${id}" in this session`);
+    return sub;
+  }
+}

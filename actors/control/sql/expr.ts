@@ -1,0 +1,363 @@
+/**
+ * Scalar expressions: from libpg-query's expression nodes to typed plan IR (typed.ts' PExpr),
+ * resolving column names in a Scope, type-checking operators (typed.ts' rules), expanding
+ * syntax sugar (BETWEEN, IN lists, simple CASE, IS DISTINCT FROM, IS TRUE ...) into the IR's
+ * functions, and collecting aggregate calls where they are allowed. Subqueries in expressions,
+ * window functions and parameters are refused with 0A000. It plans no relational operator.
+ */
+import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
+import type { AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
+import { SqlState } from '../../../protocol/control/errors.js';
+import type { ColumnType } from '../../../protocol/types.js';
+import type { AggregateCollector } from './aggregate.js';
+import { castTo, columnTypeOf } from './casts.js';
+import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
+import { toExpr } from './exprs.js';
+import { planFunction, typedCall } from './functions.js';
+import { numericConstant } from './literals.js';
+import type { Scope } from './scope.js';
+import { call, coerce, isNumeric, lit, settle, unify, type PExpr, type Typed } from './typed.js';
+
+export interface ExprEnv {
+  ctx: PlanContext;
+  scope: Scope;
+  /** Where aggregates are allowed, where they go; absent where they are not. */
+  aggregates?: AggregateCollector;
+  /** The clause being planned, for messages ("WHERE", "JOIN conditions", ...). */
+  clause: string;
+  /** Inside an aggregate's argument (aggregates cannot nest). */
+  inAggregate?: boolean;
+}
+
+const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg']);
+
+/** Plans an expression. */
+export function planExpr(node: Node, env: ExprEnv): Typed {
+  const { ctx } = env;
+  const location = locationOf(node);
+  if ('ColumnRef' in node) {
+    const fields = (node.ColumnRef.fields ?? []).map((f) => ('A_Star' in f ? '*' : (stringOf(f) ?? '')));
+    if (fields.includes('*')) throw ctx.error(SqlState.FeatureNotSupported, `"${fields.join('.')}" is not allowed in ${env.clause}`, location);
+    const col = env.scope.resolve(fields, ctx, location);
+    return { expr: { op: 'col', index: col.index }, type: col.type, nullable: col.nullable, name: col.name };
+  }
+  if ('A_Const' in node) return constant(node.A_Const);
+  if ('TypeCast' in node) {
+    const inner = planExpr(node.TypeCast.arg!, env);
+    return castTo(inner, columnTypeOf(node.TypeCast.typeName, ctx), ctx, location);
+  }
+  if ('A_Expr' in node) return aExpr(node.A_Expr, env, location);
+  if ('BoolExpr' in node) {
+    const b = node.BoolExpr;
+    const op = b.boolop === 'AND_EXPR' ? 'AND' : b.boolop === 'OR_EXPR' ? 'OR' : 'NOT';
+    const args = (b.args ?? []).map((a) => planBool(a, env, `argument of ${op}`));
+    if (op === 'NOT') return typedCall('not', args, 'bool', '?column?');
+    return typedCall(op === 'AND' ? 'and' : 'or', args, 'bool', '?column?');
+  }
+  if ('NullTest' in node) {
+    const arg = settle(planExpr(node.NullTest.arg!, env), ctx, location);
+    return typedCall(node.NullTest.nulltesttype === 'IS_NOT_NULL' ? 'is_not_null' : 'is_null', [arg], 'bool', '?column?', false);
+  }
+  if ('BooleanTest' in node) return booleanTest(planBool(node.BooleanTest.arg!, env, 'argument of IS TRUE'), node.BooleanTest.booltesttype ?? 'IS_TRUE');
+  if ('CaseExpr' in node) return caseExpr(node.CaseExpr, env, location);
+  if ('CoalesceExpr' in node) {
+    const { type, items } = unify((node.CoalesceExpr.args ?? []).map((a) => planExpr(a, env)), 'COALESCE', ctx, location);
+    return typedCall('coalesce', items, type, 'coalesce', items.every((i) => i.nullable));
+  }
+  if ('MinMaxExpr' in node) {
+    const name = node.MinMaxExpr.op === 'IS_LEAST' ? 'least' : 'greatest';
+    return planFunction(name, (node.MinMaxExpr.args ?? []).map((a) => planExpr(a, env)), ctx, location);
+  }
+  if ('FuncCall' in node) return funcCall(node.FuncCall, env, location);
+  if ('SubLink' in node) throw ctx.unsupported('a subquery in an expression', location, 'rewrite it as a join, or a subquery in FROM');
+  if ('ParamRef' in node) throw ctx.unsupported('a parameter ($n)', location);
+  if ('SQLValueFunction' in node) throw ctx.unsupported('CURRENT_TIMESTAMP and other SQL value functions', location);
+  if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);
+  if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);
+  if ('CollateClause' in node) throw ctx.unsupported('COLLATE', location);
+  throw ctx.unsupported(`the expression ${nodeKind(node)}`, location);
+}
+
+/** Plans a condition: it must be boolean (42804 names `what`). */
+export function planBool(node: Node, env: ExprEnv, what: string): Typed {
+  const t = planExpr(node, env);
+  if (t.type !== null && t.type !== 'bool') {
+    throw env.ctx.error(SqlState.DatatypeMismatch, `${what} must be type boolean, not type ${t.type}`, locationOf(node));
+  }
+  return coerce(t, 'bool', env.ctx, locationOf(node));
+}
+
+function constant(c: A_Const): Typed {
+  if (c.isnull) return { expr: lit(null, 'text'), type: null, nullable: true, name: '?column?' };
+  if (c.ival !== undefined) return { expr: lit(c.ival.ival ?? 0, 'int'), type: 'int', nullable: false, name: '?column?' };
+  if (c.fval !== undefined) {
+    const { value, type } = numericConstant(c.fval.fval ?? '0');
+    return { expr: lit(value, type), type, nullable: false, name: '?column?' };
+  }
+  if (c.boolval !== undefined) return { expr: lit(c.boolval.boolval ?? false, 'bool'), type: 'bool', nullable: false, name: 'bool' };
+  if (c.sval !== undefined) {
+    const text = c.sval.sval ?? '';
+    return { expr: lit(text, 'text'), type: null, nullable: false, unknownText: text, name: '?column?' };
+  }
+  return { expr: lit(null, 'text'), type: null, nullable: true, name: '?column?' };
+}
+
+function operatorName(e: A_Expr): string {
+  const names = (e.name ?? []).map((n) => stringOf(n) ?? '');
+  return names[names.length - 1] ?? '';
+}
+
+const ARITHMETIC: Record<string, ScalarFunction> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
+const COMPARISON: Record<string, ScalarFunction> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
+  const { ctx } = env;
+  const op = operatorName(e);
+  switch (e.kind) {
+    case 'AEXPR_OP': {
+      if (!e.lexpr) {
+        const arg = planExpr(e.rexpr!, env);
+        if (op === '+' || op === '-') {
+          const n = numberOperand(arg, op, env, location);
+          if (op === '+') return n;
+          if (n.expr.op === 'lit' && typeof n.expr.value === 'number') return { ...n, expr: lit(-n.expr.value, n.type!) };
+          return typedCall('neg', [n], n.type!, '?column?');
+        }
+        throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ${op} ${arg.type ?? 'unknown'}`, location);
+      }
+      return binary(op, planExpr(e.lexpr, env), planExpr(e.rexpr!, env), env, location);
+    }
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE': {
+      const fn = e.kind === 'AEXPR_LIKE' ? 'like' : 'ilike';
+      const negated = op.startsWith('!');
+      const pattern = likePattern(e.rexpr!, env);
+      const subject = textOperand(planExpr(e.lexpr!, env), fn.toUpperCase(), env, location);
+      const t = typedCall(fn, [subject, pattern], 'bool', '?column?');
+      return negated ? typedCall('not', [t], 'bool', '?column?') : t;
+    }
+    case 'AEXPR_IN': {
+      const items = 'List' in e.rexpr! ? (e.rexpr.List.items ?? []) : [];
+      const { items: typed } = unify([planExpr(e.lexpr!, env), ...items.map((i) => planExpr(i, env))], 'IN', ctx, location);
+      const [left, ...rest] = typed;
+      const eqs = rest.map((r) => planComparison('=', left!, r, env, location));
+      const any = eqs.length === 1 ? eqs[0]! : typedCall('or', eqs, 'bool', '?column?');
+      return op === '<>' ? typedCall('not', [any], 'bool', '?column?') : any;
+    }
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN': {
+      const bounds = 'List' in e.rexpr! ? (e.rexpr.List.items ?? []) : [];
+      const { items } = unify([planExpr(e.lexpr!, env), ...bounds.map((b) => planExpr(b, env))], 'BETWEEN', ctx, location);
+      const [x, lo, hi] = items as [Typed, Typed, Typed];
+      if (e.kind === 'AEXPR_BETWEEN') return typedCall('and', [planComparison('>=', x, lo, env, location), planComparison('<=', x, hi, env, location)], 'bool', '?column?');
+      return typedCall('or', [planComparison('<', x, lo, env, location), planComparison('>', x, hi, env, location)], 'bool', '?column?');
+    }
+    case 'AEXPR_NULLIF': {
+      const { type, items } = unify([planExpr(e.lexpr!, env), planExpr(e.rexpr!, env)], 'NULLIF', ctx, location);
+      planComparison('=', items[0]!, items[1]!, env, location); // type-checks the comparison
+      return typedCall('nullif', items, type, 'nullif', true);
+    }
+    case 'AEXPR_DISTINCT':
+    case 'AEXPR_NOT_DISTINCT': {
+      const { items } = unify([planExpr(e.lexpr!, env), planExpr(e.rexpr!, env)], 'IS DISTINCT FROM', ctx, location);
+      const [a, b] = items as [Typed, Typed];
+      const distinct = e.kind === 'AEXPR_DISTINCT';
+      const differ = planComparison(distinct ? '<>' : '=', a, b, env, location);
+      const expr: PExpr = {
+        op: 'case',
+        whens: [
+          { when: call('is_null', a.expr), then: call(distinct ? 'is_not_null' : 'is_null', b.expr) },
+          { when: call('is_null', b.expr), then: lit(distinct, 'bool') },
+        ],
+        else: differ.expr,
+      };
+      return { expr, type: 'bool', nullable: false, name: '?column?' };
+    }
+    case 'AEXPR_BETWEEN_SYM':
+    case 'AEXPR_NOT_BETWEEN_SYM':
+      throw ctx.unsupported('BETWEEN SYMMETRIC', location);
+    case 'AEXPR_SIMILAR':
+      throw ctx.unsupported('SIMILAR TO', location, 'use LIKE');
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL':
+      throw ctx.unsupported('ANY / ALL', location, 'use IN (...)');
+    default:
+      throw ctx.unsupported(`the operator ${op}`, location);
+  }
+}
+
+/** `x LIKE pattern [ESCAPE e]`: only the default escape (backslash) is supported. */
+function likePattern(node: Node, env: ExprEnv): Typed {
+  if ('FuncCall' in node) {
+    const name = (node.FuncCall.funcname ?? []).map((n) => stringOf(n)).pop();
+    if (name === 'like_escape') {
+      const [pattern, escape] = node.FuncCall.args ?? [];
+      const esc = planExpr(escape!, env);
+      if (esc.unknownText !== '\\') throw env.ctx.unsupported('an ESCAPE character other than backslash', locationOf(escape));
+      return textOperand(planExpr(pattern!, env), 'LIKE', env, locationOf(pattern));
+    }
+  }
+  return textOperand(planExpr(node, env), 'LIKE', env, locationOf(node));
+}
+
+function textOperand(t: Typed, op: string, env: ExprEnv, location: number | undefined): Typed {
+  if (t.type !== null && t.type !== 'text') {
+    throw env.ctx.error(SqlState.DatatypeMismatch, `operator ${op} takes text, not ${t.type}`, location, `cast it, e.g. CAST(... AS text)`);
+  }
+  return coerce(t, 'text', env.ctx, location);
+}
+
+function numberOperand(t: Typed, op: string, env: ExprEnv, location: number | undefined): Typed {
+  if (t.type === null) {
+    const numeric = t.unknownText !== undefined && !/^\s*[+-]?[0-9]+\s*$/.test(t.unknownText);
+    return coerce(t, numeric ? 'numeric' : 'int', env.ctx, location);
+  }
+  if (!isNumeric(t.type)) {
+    throw env.ctx.error(SqlState.DatatypeMismatch, `operator ${op} takes numbers, not ${t.type}`, location);
+  }
+  return t;
+}
+
+function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: number | undefined): Typed {
+  const { ctx } = env;
+  if (COMPARISON[op]) return planComparison(op, left, right, env, location);
+  if (ARITHMETIC[op]) {
+    // An unknown literal takes the other side's type.
+    if (left.type === null && isNumeric(right.type)) left = coerce(left, right.type, ctx, location);
+    if (right.type === null && isNumeric(left.type)) right = coerce(right, left.type, ctx, location);
+    if ((left.type !== null && !isNumeric(left.type)) || (right.type !== null && !isNumeric(right.type))) {
+      throw ctx.error(
+        SqlState.DatatypeMismatch,
+        `operator ${op} cannot be applied to ${left.type ?? 'unknown'} and ${right.type ?? 'unknown'}`,
+        location,
+        left.type === 'text' || right.type === 'text' ? 'cast the text to a number, e.g. CAST(x AS int), or use || to concatenate' : 'cast the operands to a common numeric type',
+      );
+    }
+    const l = numberOperand(left, op, env, location);
+    const r = numberOperand(right, op, env, location);
+    const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
+    const fn = op === '/' && type === 'int' ? 'div_int' : ARITHMETIC[op]!;
+    return typedCall(fn, items, type, '?column?');
+  }
+  if (op === '||') {
+    const asText = (t: Typed) => (t.type === null ? coerce(t, 'text', ctx, location) : t.type === 'text' ? t : castTo(t, 'text', ctx, location));
+    if (left.type !== null && left.type !== 'text' && right.type !== null && right.type !== 'text') {
+      throw ctx.error(SqlState.DatatypeMismatch, `operator || cannot be applied to ${left.type} and ${right.type}`, location, 'cast one side to text');
+    }
+    const l = asText(left);
+    const r = asText(right);
+    return { ...typedCall('||', [{ ...l, name: '?column?' }, r], 'text', '?column?'), name: '?column?' };
+  }
+  throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ${left.type ?? 'unknown'} ${op} ${right.type ?? 'unknown'}`, location);
+}
+
+/** `left op right` for a comparison operator: both sides must have a common type (42804 if not). */
+export function planComparison(op: string, left: Typed, right: Typed, env: ExprEnv, location: number | undefined): Typed {
+  const fn = COMPARISON[op]!;
+  let items: Typed[];
+  try {
+    items = unify([left, right], 'comparison', env.ctx, location).items;
+  } catch (e) {
+    if (left.type !== null && right.type !== null) {
+      throw env.ctx.error(
+        SqlState.DatatypeMismatch,
+        `cannot compare ${left.type} with ${right.type} (operator ${op})`,
+        location,
+        'cast one side so both have the same type, e.g. CAST(x AS text)',
+      );
+    }
+    throw e;
+  }
+  return typedCall(fn, items, 'bool', '?column?');
+}
+
+function booleanTest(arg: Typed, test: string): Typed {
+  const t = (expr: PExpr): Typed => ({ expr, type: 'bool', nullable: false, name: '?column?' });
+  const coalesce = (value: boolean) => call('coalesce', arg.expr, lit(value, 'bool'));
+  switch (test) {
+    case 'IS_TRUE':
+      return t(coalesce(false));
+    case 'IS_NOT_TRUE':
+      return t(call('not', coalesce(false)));
+    case 'IS_FALSE':
+      return t(call('not', coalesce(true)));
+    case 'IS_NOT_FALSE':
+      return t(coalesce(true));
+    case 'IS_UNKNOWN':
+      return t(call('is_null', arg.expr));
+    default:
+      return t(call('is_not_null', arg.expr));
+  }
+}
+
+function caseExpr(c: NonNullable<Extract<Node, { CaseExpr: unknown }>['CaseExpr']>, env: ExprEnv, location: number | undefined): Typed {
+  const { ctx } = env;
+  const subject = c.arg ? planExpr(c.arg, env) : undefined;
+  const whens = (c.args ?? []).map((w) => {
+    const cw = 'CaseWhen' in w ? w.CaseWhen : {};
+    const when = subject ? planComparison('=', subject, planExpr(cw.expr!, env), env, locationOf(cw.expr)) : planBool(cw.expr!, env, 'argument of CASE/WHEN');
+    return { when, then: planExpr(cw.result!, env) };
+  });
+  const otherwise = c.defresult ? planExpr(c.defresult, env) : undefined;
+  const results = [...whens.map((w) => w.then), ...(otherwise ? [otherwise] : [])];
+  const { type, items } = unify(results, 'CASE', ctx, location);
+  const elseExpr = otherwise ? items[items.length - 1]! : { expr: lit(null, type), type, nullable: true, name: 'case' };
+  const expr: PExpr = { op: 'case', whens: whens.map((w, i) => ({ when: w.when.expr, then: items[i]!.expr })), else: elseExpr.expr };
+  return { expr, type, nullable: items.some((i) => i.nullable) || !otherwise, name: 'case' };
+}
+
+function funcCall(f: FuncCall, env: ExprEnv, location: number | undefined): Typed {
+  const { ctx } = env;
+  const names = (f.funcname ?? []).map((n) => stringOf(n) ?? '');
+  const name = names[names.length - 1]!;
+  if (names.length > 1 && names[0] !== 'pg_catalog') throw ctx.error(SqlState.UndefinedFunction, `function ${names.join('.')} does not exist`, location);
+  if (f.over) throw ctx.unsupported('window functions (OVER)', location);
+  if (AGGREGATES.has(name)) return aggregate(name, f, env, location);
+  if (f.agg_star || f.agg_distinct || f.agg_filter) {
+    throw ctx.error(SqlState.WrongObjectType, `${f.agg_star ? '*' : f.agg_distinct ? 'DISTINCT' : 'FILTER'} specified, but ${name} is not an aggregate function`, location);
+  }
+  const args = (f.args ?? []).map((a) => planExpr(a, env));
+  return planFunction(name, args, ctx, location);
+}
+
+function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | undefined): Typed {
+  const { ctx } = env;
+  if (!env.aggregates) {
+    const message = env.inAggregate ? 'aggregate function calls cannot be nested' : `aggregate functions are not allowed in ${env.clause}`;
+    throw ctx.error(SqlState.GroupingError, message, location);
+  }
+  const collector = env.aggregates;
+  if (f.agg_filter) throw ctx.unsupported('FILTER (WHERE ...) in aggregates', location, 'use CASE inside the aggregate, e.g. sum(CASE WHEN c THEN x END)');
+  if (f.agg_within_group) throw ctx.unsupported('WITHIN GROUP', location);
+  const argEnv: ExprEnv = { ctx, scope: env.scope, clause: 'aggregate function calls', inAggregate: true };
+  const result = (fn: AggregateFunction, arg: Typed | undefined, type: ColumnType): Typed => {
+    const expr: Expr = arg ? toExpr(arg.expr) : { op: 'lit', value: true, type: 'bool' };
+    const argNullable = arg?.nullable ?? false;
+    const index = collector.add(fn, expr, type, argNullable);
+    return { expr: { op: 'agg', index }, type, nullable: collector.nullable(fn, argNullable), name };
+  };
+  if (f.agg_star) {
+    if (name !== 'count') throw ctx.error(SqlState.UndefinedFunction, `function ${name}(*) does not exist`, location);
+    return result('count_star', undefined, 'int');
+  }
+  const args = (f.args ?? []).map((a) => planExpr(a, argEnv));
+  if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
+  let arg = args[0]!;
+  switch (name) {
+    case 'count':
+      return result(f.agg_distinct ? 'count_distinct' : 'count', settle(arg, ctx, location), 'int');
+    case 'min':
+    case 'max':
+      arg = settle(arg, ctx, location);
+      return result(name, arg, arg.type!);
+    case 'sum':
+    case 'avg': {
+      if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location, `aggregate over a SELECT DISTINCT subquery instead`);
+      if (arg.type === null) arg = coerce(arg, arg.unknownText !== undefined ? 'numeric' : 'int', ctx, location);
+      if (!isNumeric(arg.type)) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${arg.type}) does not exist`, location, `${name} takes a number`);
+      return result(name, arg, name === 'avg' ? 'float' : arg.type);
+    }
+    default:
+      throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Constant folding of scalar expressions: a call whose arguments are all literals is evaluated
+ * at plan time (by protocol/compute/scalar.ts, the run time's own evaluator); NULL propagates
+ * through functions that are NULL on a NULL argument; AND / OR / NOT / IS NULL / COALESCE / CASE
+ * simplify around literals. An evaluation that fails (a division by zero) is left in the plan to
+ * fail at run time, on the rows that reach it, as it would have; no result ever changes.
+ */
+import type { Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
+import { evaluate, EvaluationError } from '../../../protocol/compute/scalar.js';
+import type { ColumnType } from '../../../protocol/types.js';
+
+/** Functions that are not NULL whenever an argument is NULL (plan.ts' null semantics). */
+const NON_STRICT = new Set<ScalarFunction>(['and', 'or', 'is_null', 'is_not_null', 'coalesce', 'nullif', 'concat', 'greatest', 'least']);
+
+/** Result types of functions whose result type does not depend on their arguments. */
+const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
+  '=': 'bool', '<>': 'bool', '<': 'bool', '<=': 'bool', '>': 'bool', '>=': 'bool', not: 'bool', like: 'bool', ilike: 'bool', starts_with: 'bool',
+  lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text',
+  length: 'int', position: 'int', to_int: 'int', div_int: 'int', to_float: 'float', to_bool: 'bool', sqrt: 'float', exp: 'float', ln: 'float',
+};
+
+const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { int: 0, numeric: 1, float: 2 };
+
+/** The result type of `fn` over literals of `types` (the planner's typing rules, functions.ts). */
+function resultTypeOf(fn: ScalarFunction, types: ColumnType[]): ColumnType {
+  const fixed = FIXED_RESULT[fn];
+  const widest = types.reduce<ColumnType>((w, t) => ((NUMERIC_RANK[t] ?? -1) > (NUMERIC_RANK[w] ?? -1) ? t : w), types[0] ?? 'text');
+  if (fn === 'concat') return 'text';
+  if ((fn === 'sqrt' || fn === 'exp' || fn === 'ln' || fn === 'power') && types.includes('numeric')) return 'numeric';
+  if (fn === 'power') return 'float';
+  return fixed ?? widest;
+}
+
+const TRUE: Expr = { op: 'lit', value: true, type: 'bool' };
+const FALSE: Expr = { op: 'lit', value: false, type: 'bool' };
+const NULL_BOOL: Expr = { op: 'lit', value: null, type: 'bool' };
+
+export function isNullLit(e: Expr): boolean {
+  return e.op === 'lit' && e.value === null;
+}
+
+/**
+ * Folds `e` bottom-up. `resultType`, when known, types a NULL that replaces the whole expression;
+ * inner NULLs take their function's fixed result type or the type of a literal argument.
+ */
+export function foldExpr(e: Expr, resultType?: ColumnType): Expr {
+  if (e.op === 'col' || e.op === 'lit') return e;
+  if (e.op === 'case') {
+    const whens: Array<{ when: Expr; then: Expr }> = [];
+    for (const w of e.whens) {
+      const when = foldExpr(w.when, 'bool');
+      const then = foldExpr(w.then);
+      if (when.op === 'lit') {
+        if (when.value === true) {
+          if (whens.length === 0) return then;
+          return { op: 'case', whens, else: then };
+        }
+        continue; // false or NULL: this branch is never taken
+      }
+      whens.push({ when, then });
+    }
+    const otherwise = foldExpr(e.else);
+    return whens.length === 0 ? otherwise : { op: 'case', whens, else: otherwise };
+  }
+  const args = e.args.map((a) => foldExpr(a));
+  const fn = e.fn;
+  switch (fn) {
+    case 'and':
+    case 'or': {
+      const absorbing = fn === 'and' ? false : true;
+      const kept: Expr[] = [];
+      let sawNull = false;
+      for (const a of args.flatMap((a) => (a.op === 'call' && a.fn === fn ? a.args : [a]))) {
+        if (a.op === 'lit') {
+          if (a.value === absorbing) return absorbing ? TRUE : FALSE;
+          if (a.value === null) sawNull = true;
+          continue; // the identity element
+        }
+        kept.push(a);
+      }
+      if (sawNull) kept.push(NULL_BOOL);
+      if (kept.length === 0) return absorbing ? FALSE : TRUE;
+      if (kept.length === 1) return kept[0]!;
+      return { op: 'call', fn, args: kept };
+    }
+    case 'not': {
+      const a = args[0]!;
+      if (a.op === 'lit') return a.value === null ? NULL_BOOL : a.value ? FALSE : TRUE;
+      if (a.op === 'call' && a.fn === 'not') return a.args[0]!;
+      return { op: 'call', fn, args };
+    }
+    case 'is_null':
+    case 'is_not_null': {
+      const a = args[0]!;
+      if (a.op === 'lit') return (a.value === null) === (fn === 'is_null') ? TRUE : FALSE;
+      return { op: 'call', fn, args };
+    }
+    case 'coalesce': {
+      const kept = args.filter((a) => !isNullLit(a));
+      const firstLit = kept.findIndex((a) => a.op === 'lit');
+      const cut = firstLit >= 0 ? kept.slice(0, firstLit + 1) : kept;
+      if (cut.length === 0) return args[0]!;
+      if (cut.length === 1) return cut[0]!;
+      return { op: 'call', fn, args: cut };
+    }
+    default: {
+      const lits = args.filter((a): a is Extract<Expr, { op: 'lit' }> => a.op === 'lit');
+      if (lits.length === args.length) {
+        const folded: Expr = { op: 'call', fn, args };
+        try {
+          return { op: 'lit', value: evaluate(folded, []), type: resultType ?? resultTypeOf(fn, lits.map((l) => l.type)) };
+        } catch (err) {
+          if (err instanceof EvaluationError) return folded;
+          throw err;
+        }
+      }
+      if (!NON_STRICT.has(fn) && args.some(isNullLit)) {
+        const type = resultType ?? FIXED_RESULT[fn] ?? args.find((a): a is Extract<Expr, { op: 'lit' }> => a.op === 'lit')!.type;
+        return { op: 'lit', value: null, type };
+      }
+      return { op: 'call', fn, args };
+    }
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * One SELECT block, in SQL's logical order: FROM, WHERE (filter), GROUP BY and aggregates
+ * (map of computed keys, reduce; a global aggregate also yields its one row over an empty input),
+ * HAVING (filter), the select list (map + project), DISTINCT / DISTINCT ON (distinct / topk) and
+ * the ORDER BY keys (columns of the output, plus hidden ones for expressions not selected).
+ * LIMIT / OFFSET and the finishing are query.ts'.
+ */
+import type { Node, ResTarget, SelectStmt } from 'libpg-query';
+import type { Expr, OrderKey, Plan } from '../../../protocol/compute/plan.js';
+import { SqlError, SqlState } from '../../../protocol/control/errors.js';
+import type { Column, Value } from '../../../protocol/types.js';
+import { AggregateCollector, rewriteGrouped, type CollectedAggregate } from './aggregate.js';
+import { locationOf, MoreSqlState, stringOf, type Ctes, type PlanContext } from './context.js';
+import { planBool, planExpr, type ExprEnv } from './expr.js';
+import { conjuncts, exprKey, toExpr } from './exprs.js';
+import { foldExpr } from './fold.js';
+import { planFrom } from './from.js';
+import { outputColumn, sortKey, type QueryBody } from './query.js';
+import { filter, projectExprs, type Rel } from './rel.js';
+import { isPlainExpr, settle, type PExpr, type Typed } from './typed.js';
+
+interface Target {
+  typed: Typed;
+  name: string;
+  /** The select-list expression node (undefined for columns of a `*`). */
+  node?: Node;
+}
+
+/** An ORDER BY / DISTINCT ON item: an output column, or an expression to compute. */
+type OrderItem = { target: number } | { expr: Typed; location?: number };
+
+export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): QueryBody {
+  const from: Rel = planFrom(stmt.fromClause ?? [], ctx, ctes);
+  const scope = from.scope;
+  let plan = from.plan;
+  const inputArity = from.cols.length;
+
+  if (stmt.whereClause) {
+    const pred = planBool(stmt.whereClause, { ctx, scope, clause: 'WHERE' }, 'argument of WHERE');
+    plan = filter(plan, conjuncts(toExpr(pred.expr)));
+  }
+
+  const groupItems = stmt.groupClause ?? [];
+  const collector = new AggregateCollector(groupItems.length > 0);
+  const aggEnv = (clause: string): ExprEnv => ({ ctx, scope, clause, aggregates: collector });
+
+  // The select list (planned over the input, aggregates collected).
+  const targets: Target[] = [];
+  for (const node of stmt.targetList ?? []) {
+    const rt: ResTarget = 'ResTarget' in node ? node.ResTarget : {};
+    if (rt.indirection?.length) throw ctx.unsupported('subscripts and field selection', rt.location);
+    const val = rt.val!;
+    const star = 'ColumnRef' in val ? val.ColumnRef.fields ?? [] : [];
+    if (star.length > 0 && 'A_Star' in star[star.length - 1]!) {
+      const table = star.length > 1 ? stringOf(star[star.length - 2]) : undefined;
+      if (table === undefined && !stmt.fromClause?.length) throw ctx.error(SqlState.SyntaxError, 'SELECT * with no tables specified is not valid', locationOf(val));
+      for (const c of scope.expandStar(table, ctx, locationOf(val))) {
+        targets.push({ typed: { expr: { op: 'col', index: c.index }, type: c.type, nullable: c.nullable, name: c.name }, name: c.name });
+      }
+      continue;
+    }
+    const typed = planExpr(val, aggEnv('SELECT'));
+    targets.push({ typed, name: rt.name ?? typed.name, node: val });
+  }
+  const outputColumns = (): Column[] => targets.map((t) => ({ name: t.name, type: t.typed.type ?? 'text', nullable: t.typed.nullable }));
+
+  // GROUP BY keys, over the input.
+  const keys: Typed[] = [];
+  for (const item of groupItems) {
+    const key = groupKey(item, targets, ctx, { ctx, scope, clause: 'GROUP BY' });
+    if (!isPlainExpr(key.expr)) throw ctx.error(SqlState.GroupingError, 'aggregate functions are not allowed in GROUP BY', locationOf(item));
+    if (!keys.some((k) => exprKey(k.expr) === exprKey(key.expr))) keys.push(settle(key, ctx));
+  }
+
+  const having = stmt.havingClause ? planBool(stmt.havingClause, aggEnv('HAVING'), 'argument of HAVING') : undefined;
+
+  // ORDER BY and DISTINCT ON items: output columns by name or position, else expressions.
+  const orderItem = (node: Node): OrderItem => {
+    const target = outputColumn(node, outputColumns(), ctx);
+    if (target !== undefined) return { target };
+    return { expr: settle(planExpr(node, aggEnv('ORDER BY')), ctx), location: locationOf(node) };
+  };
+  const sorts = (stmt.sortClause ?? []).map((n) => ('SortBy' in n ? n.SortBy : {}));
+  const orderItems = sorts.map((sb) => orderItem(sb.node!));
+  const distinctOn = stmt.distinctClause ?? [];
+  const isDistinctOn = distinctOn.length > 0 && !(distinctOn.length === 1 && Object.keys(distinctOn[0]!).length === 0);
+  const isDistinct = distinctOn.length > 0 && !isDistinctOn;
+  const distinctOnItems = isDistinctOn ? distinctOn.map(orderItem) : [];
+
+  // Aggregation.
+  const grouped = groupItems.length > 0 || having !== undefined || collector.list.length > 0;
+  let finalize: (e: PExpr, clause: string, location?: number) => Expr = (e) => toExpr(e);
+  let arity = inputArity;
+  if (grouped) {
+    const keyExprs = keys.map((k) => toExpr(k.expr));
+    const mapped = keyExprs.filter((k) => k.op !== 'col');
+    let m = 0;
+    const groupKey = keyExprs.map((k) => (k.op === 'col' ? k.index : inputArity + m++));
+    const input: Plan = mapped.length > 0 ? { op: 'map', input: plan, exprs: mapped } : plan;
+    plan = { op: 'reduce', input, groupKey, aggregates: collector.list.map((a) => a.aggregate) };
+    if (groupItems.length === 0) plan = withDefaultRow(plan, collector.list);
+    arity = keys.length + collector.list.length;
+    const columnName = (index: number) => scope.columns.find((c) => c.index === index)?.name ?? `column ${index + 1}`;
+    finalize = (e, clause, location) => rewriteGrouped(e, keyExprs, columnName, ctx, clause, location);
+    if (having) plan = filter(plan, conjuncts(finalize(having.expr, 'HAVING', locationOf(stmt.havingClause))));
+  }
+
+  // The select list, then hidden ORDER BY / DISTINCT ON columns.
+  const visible = targets.map((t) => {
+    const typed = settle(t.typed, ctx);
+    return foldExpr(finalize(typed.expr, 'select list', locationOf(t.node)), typed.type);
+  });
+  const hidden: Expr[] = [];
+  const columnOf = (item: OrderItem, clause: string): number => {
+    if ('target' in item) return item.target;
+    const e = foldExpr(finalize(item.expr.expr, clause, item.location), item.expr.type ?? undefined);
+    const k = exprKey(e);
+    const same = visible.findIndex((v) => exprKey(v) === k);
+    if (same >= 0) return same;
+    if (isDistinct) {
+      throw ctx.error(MoreSqlState.InvalidColumnReference, 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', item.location);
+    }
+    const h = hidden.findIndex((v) => exprKey(v) === k);
+    if (h >= 0) return visible.length + h;
+    hidden.push(e);
+    return visible.length + hidden.length - 1;
+  };
+  const order: OrderKey[] = orderItems.map((item, i) => sortKey(sorts[i]!, columnOf(item, 'ORDER BY'), ctx));
+  const distinctKeys = distinctOnItems.map((item) => columnOf(item, 'DISTINCT ON'));
+
+  const outputs = [...visible, ...hidden];
+  plan = projectExprs(plan, arity, outputs);
+  if (isDistinct) plan = { op: 'distinct', input: plan };
+  if (isDistinctOn) plan = { op: 'topk', input: plan, groupKey: distinctKeys, order, limit: 1, offset: 0 };
+
+  const nullColumns = new Set(targets.flatMap((t, i) => (t.typed.type === null && t.typed.unknownText === undefined ? [i] : [])));
+  return { plan, columns: outputColumns(), arity: outputs.length, order, nullColumns };
+}
+
+/**
+ * A GROUP BY item: a 1-based select-list position, an input column name, a select-list alias
+ * (Postgres looks at input columns first), or an expression over the input.
+ */
+function groupKey(item: Node, targets: Target[], ctx: PlanContext, env: ExprEnv): Typed {
+  const location = locationOf(item);
+  if ('A_Const' in item && item.A_Const.ival !== undefined) {
+    const pos = item.A_Const.ival.ival ?? 0;
+    if (pos < 1 || pos > targets.length) throw ctx.error(MoreSqlState.InvalidColumnReference, `GROUP BY position ${pos} is not in select list`, location);
+    return targets[pos - 1]!.typed;
+  }
+  if ('GroupingSet' in item) throw ctx.unsupported('GROUPING SETS, ROLLUP and CUBE', location);
+  if ('ColumnRef' in item && item.ColumnRef.fields?.length === 1 && !('A_Star' in item.ColumnRef.fields[0]!)) {
+    try {
+      return planExpr(item, env);
+    } catch (e) {
+      const name = stringOf(item.ColumnRef.fields[0]);
+      const alias = targets.filter((t) => t.node !== undefined && t.name === name);
+      if (e instanceof SqlError && e.sqlstate === SqlState.UndefinedColumn && alias.length === 1) return alias[0]!.typed;
+      throw e;
+    }
+  }
+  return planExpr(item, env);
+}
+
+/**
+ * A global aggregate (no GROUP BY) has exactly one row, even over an empty input, where count is
+ * 0 and the other aggregates are NULL. `reduce` yields no row then, so add the default row and
+ * take it away again whenever the reduce has its row:
+ *   reduce ∪ {default} − (π_∅(reduce) × {default}).
+ */
+function withDefaultRow(reduce: Plan, aggregates: CollectedAggregate[]): Plan {
+  const defaults: Value[] = aggregates.map((a) => (a.aggregate.fn.startsWith('count') ? 0 : null));
+  const arity = defaults.length;
+  const defaultRow: Plan = { op: 'constant', rows: [[defaults, 1]], arity };
+  const present: Plan = {
+    op: 'map',
+    input: { op: 'project', input: reduce, columns: [] },
+    exprs: aggregates.map((a, i) => ({ op: 'lit', value: defaults[i]!, type: a.type })),
+  };
+  return { op: 'union', inputs: [reduce, defaultRow, { op: 'negate', input: present }] };
+}

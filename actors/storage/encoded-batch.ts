@@ -1,0 +1,263 @@
+/**
+ * Encoded batches: a batch of updates kept as the msgpack bytes of its `[row, time, diff][]`
+ * array, as the writer sent it. `checkEncodedBatch` validates those bytes against a schema and the
+ * time bounds in one pass, without decoding them into objects (the same rules as
+ * `validateBatch`: every failure is an InvalidBatch naming the first offending update), so an
+ * append can store exactly the bytes it received. `concatBatches` joins encoded batches into one
+ * by concatenating their elements, so a merge that needs no consolidation never decodes.
+ */
+import type { DefiniteError } from '../../protocol/errors.js';
+import { InvalidBatchError } from '../../protocol/storage/errors.js';
+import type { Column } from '../../protocol/types.js';
+
+/** What a valid encoded batch holds. */
+export interface EncodedBatchInfo {
+  count: number;
+  /** Whether the update times never decrease (else the shard sorts the batch before storing it). */
+  sorted: boolean;
+}
+
+/** A msgpack value's kind, as far as the column types care. */
+const enum Kind {
+  Nil,
+  Bool,
+  Int,
+  Float,
+  Str,
+  Other,
+}
+
+class Reader {
+  pos = 0;
+  private readonly view: DataView;
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.bytes.length) throw new Truncated();
+  }
+
+  /** Reads an array header; returns its length, or -1 (consuming nothing) if the value is not an array. */
+  arrayHeader(): number {
+    this.need(1);
+    const b = this.bytes[this.pos]!;
+    if (b >= 0x90 && b <= 0x9f) {
+      this.pos++;
+      return b & 0x0f;
+    }
+    if (b === 0xdc) {
+      this.need(3);
+      const n = this.view.getUint16(this.pos + 1);
+      this.pos += 3;
+      return n;
+    }
+    if (b === 0xdd) {
+      this.need(5);
+      const n = this.view.getUint32(this.pos + 1);
+      this.pos += 5;
+      return n;
+    }
+    return -1;
+  }
+
+  /** The numeric value of the last scalar read (NaN when it was not a number). */
+  num = NaN;
+
+  /** Reads one scalar value and returns its kind (its number in `num`); consumes nothing for `Other`. */
+  scalar(): Kind {
+    this.need(1);
+    const v = this.view;
+    const p = this.pos;
+    const b = this.bytes[p]!;
+    if (b <= 0x7f) return this.done(1, Kind.Int, b);
+    if (b >= 0xe0) return this.done(1, Kind.Int, b - 0x100);
+    if (b >= 0xa0 && b <= 0xbf) return this.done(1 + (b & 0x1f), Kind.Str, NaN);
+    switch (b) {
+      case 0xc0:
+        return this.done(1, Kind.Nil, NaN);
+      case 0xc2:
+      case 0xc3:
+        return this.done(1, Kind.Bool, NaN);
+      case 0xcc:
+        this.need(2);
+        return this.done(2, Kind.Int, v.getUint8(p + 1));
+      case 0xcd:
+        this.need(3);
+        return this.done(3, Kind.Int, v.getUint16(p + 1));
+      case 0xce:
+        this.need(5);
+        return this.done(5, Kind.Int, v.getUint32(p + 1));
+      case 0xcf:
+        this.need(9);
+        return this.done(9, Kind.Int, Number(v.getBigUint64(p + 1)));
+      case 0xd0:
+        this.need(2);
+        return this.done(2, Kind.Int, v.getInt8(p + 1));
+      case 0xd1:
+        this.need(3);
+        return this.done(3, Kind.Int, v.getInt16(p + 1));
+      case 0xd2:
+        this.need(5);
+        return this.done(5, Kind.Int, v.getInt32(p + 1));
+      case 0xd3:
+        this.need(9);
+        return this.done(9, Kind.Int, Number(v.getBigInt64(p + 1)));
+      case 0xca:
+        this.need(5);
+        return this.done(5, Kind.Float, v.getFloat32(p + 1));
+      case 0xcb:
+        this.need(9);
+        return this.done(9, Kind.Float, v.getFloat64(p + 1));
+      case 0xd9:
+        this.need(2);
+        return this.done(2 + v.getUint8(p + 1), Kind.Str, NaN);
+      case 0xda:
+        this.need(3);
+        return this.done(3 + v.getUint16(p + 1), Kind.Str, NaN);
+      case 0xdb:
+        this.need(5);
+        return this.done(5 + v.getUint32(p + 1), Kind.Str, NaN);
+      default:
+        this.num = NaN;
+        return Kind.Other;
+    }
+  }
+
+  private done(size: number, kind: Kind, num: number): Kind {
+    this.need(size);
+    this.pos += size;
+    this.num = num;
+    return kind;
+  }
+}
+
+class Truncated extends Error {}
+
+/** Whether a scalar of `kind` with numeric value `num` fits `column` (the rules of `fits`). */
+function fitsScalar(kind: Kind, num: number, column: Column): boolean {
+  switch (kind) {
+    case Kind.Nil:
+      return column.nullable;
+    case Kind.Bool:
+      return column.type === 'bool';
+    case Kind.Str:
+      return column.type === 'text';
+    case Kind.Int:
+    case Kind.Float:
+      if (column.type === 'int' || column.type === 'timestamp') return Number.isInteger(num);
+      if (column.type === 'float' || column.type === 'numeric') return Number.isFinite(num);
+      return false;
+    default:
+      return false;
+  }
+}
+
+const KIND_NAMES = ['null', 'a boolean', 'a number', 'a number', 'a string', 'a non-scalar value'];
+
+/**
+ * Throws InvalidBatch unless `bytes` is one msgpack array of `[row, time, diff]` updates whose
+ * rows fit `schema` and whose times are in `[lower, upper)`.
+ */
+export function checkEncodedBatch(collection: string, schema: Column[], bytes: Uint8Array, lower: number, upper: number): EncodedBatchInfo {
+  if (upper < lower) throw new InvalidBatchError(`collection ${collection}: newUpper ${upper} is below expectedUpper ${lower}`);
+  const r = new Reader(bytes);
+  let i = 0;
+  try {
+    const count = r.arrayHeader();
+    if (count < 0) throw new InvalidBatchError(`collection ${collection}: the encoded updates are not a msgpack array`);
+    let sorted = true;
+    let last = -Infinity;
+    for (; i < count; i++) {
+      if (r.arrayHeader() !== 3) throw notTriple(collection, i);
+      const width = r.arrayHeader();
+      if (width < 0) throw notTriple(collection, i);
+      // The first column whose value does not fit (checked after the triple's own shape).
+      let bad = -1;
+      let badKind = Kind.Other;
+      for (let c = 0; c < width; c++) {
+        const kind = r.scalar();
+        if (kind === Kind.Other) {
+          // A map, array or binary value fits no column type (and is not read any further).
+          if (c >= schema.length) throw widthError(collection, i, width, schema.length);
+          throw columnError(collection, i, schema[c]!, 'a non-scalar value');
+        }
+        if (bad < 0 && (c >= schema.length || !fitsScalar(kind, r.num, schema[c]!))) {
+          bad = c;
+          badKind = kind;
+        }
+      }
+      const timeKind = r.scalar();
+      const time = r.num;
+      const diffKind = r.scalar();
+      const diff = r.num;
+      if (!isInteger(timeKind, time) || !isInteger(diffKind, diff)) throw notTriple(collection, i);
+      if (time < lower || time >= upper) {
+        throw new InvalidBatchError(`collection ${collection}: update ${i} has time ${time} outside [${lower}, ${upper})`, { details: { index: i } });
+      }
+      if (diff === 0) throw new InvalidBatchError(`collection ${collection}: update ${i} has diff 0`, { details: { index: i } });
+      if (width !== schema.length) throw widthError(collection, i, width, schema.length);
+      if (bad >= 0) throw columnError(collection, i, schema[bad]!, KIND_NAMES[badKind]!);
+      if (time < last) sorted = false;
+      last = time;
+    }
+    if (r.pos !== bytes.length) throw new InvalidBatchError(`collection ${collection}: ${bytes.length - r.pos} bytes follow the encoded updates`);
+    return { count, sorted };
+  } catch (err) {
+    if (err instanceof Truncated) throw new InvalidBatchError(`collection ${collection}: the encoded updates end inside update ${i}`, { details: { index: i } });
+    throw err;
+  }
+}
+
+function isInteger(kind: Kind, num: number): boolean {
+  return (kind === Kind.Int || kind === Kind.Float) && Number.isInteger(num);
+}
+
+function notTriple(collection: string, i: number): DefiniteError {
+  return new InvalidBatchError(`collection ${collection}: update ${i} is not a [row, time, diff] triple`, { details: { index: i } });
+}
+
+function widthError(collection: string, i: number, width: number, columns: number): DefiniteError {
+  return new InvalidBatchError(`collection ${collection}: update ${i} has ${width} columns, the schema has ${columns}`, { details: { index: i } });
+}
+
+function columnError(collection: string, i: number, col: Column, what: string): DefiniteError {
+  return new InvalidBatchError(`collection ${collection}: update ${i}, column "${col.name}" (${col.type}${col.nullable ? '' : ' not null'}) cannot hold ${what}`, {
+    details: { index: i, column: col.name },
+  });
+}
+
+/** The element count of an encoded array and where its first element starts. */
+function arrayBody(bytes: Uint8Array): { count: number; start: number } {
+  const r = new Reader(bytes);
+  const count = r.arrayHeader();
+  if (count < 0) throw new Error('not an encoded batch');
+  return { count, start: r.pos };
+}
+
+/** One encoded array holding the elements of every encoded array in `parts`, in order. */
+export function concatBatches(parts: Uint8Array[]): Uint8Array {
+  const bodies = parts.map((p) => {
+    const { count, start } = arrayBody(p);
+    return { count, body: p.subarray(start) };
+  });
+  const count = bodies.reduce((n, b) => n + b.count, 0);
+  const size = bodies.reduce((n, b) => n + b.body.length, 0);
+  const header = count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
+  const out = new Uint8Array(header + size);
+  const view = new DataView(out.buffer);
+  if (header === 1) out[0] = 0x90 | count;
+  else if (header === 3) {
+    out[0] = 0xdc;
+    view.setUint16(1, count);
+  } else {
+    out[0] = 0xdd;
+    view.setUint32(1, count);
+  }
+  let at = header;
+  for (const b of bodies) {
+    out.set(b.body, at);
+    at += b.body.length;
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+/**
+ * What every drill action and validation works with: the seeded rng, the NATS servers, the
+ * platform's processes, the storage client, the model of expected state, and the run's record
+ * (steps taken, faults by kind, violations).
+ */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { StorageClient } from '../protocol/storage/client.js';
+import type { Rng } from './rng.js';
+import type { NatsCluster } from './nats-cluster.js';
+import type { DrillPlatform } from './platform.js';
+import type { DrillModel } from './model.js';
+
+/** What the running platform can do; an action needs all of its capabilities. */
+export type Capability = 'storage' | 'nats-cluster' | 'compute' | 'control';
+
+export interface Violation {
+  step: number;
+  kind: string;
+  detail: string;
+}
+
+export interface DrillContext {
+  rng: Rng;
+  nats: NatsCluster;
+  platform: DrillPlatform;
+  client: StorageClient;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  model: DrillModel;
+  capabilities: Set<Capability>;
+  /** The orchestrator's hosts, refreshed after every step (for preconditions). */
+  hostIds: string[];
+  /** Fault injection of the deliberately broken drill (DFN_DRILL_INJECT), or ''. */
+  inject: string;
+  /** Subscribers hold read holds at their frontier (default); off reproduces the resume finding. */
+  readHolds: boolean;
+  step: number;
+  /** One line per step taken, for the report of a violation. */
+  steps: string[];
+  faults: Record<string, number>;
+  violations: Violation[];
+  violate(kind: string, detail: string): void;
+}

@@ -1,0 +1,46 @@
+/**
+ * The drill's result: one JSON object, printed as the last line of output. On a violation the
+ * steps that led to it are printed before it.
+ */
+import type { DrillContext } from './context.js';
+import type { Totals } from './validations.js';
+
+export interface DrillReport {
+  seed: number;
+  steps: number;
+  scenario: string;
+  natsServers: number;
+  faults: Record<string, number>;
+  violations: Array<{ step: number; kind: string; detail: string }>;
+  writesAcknowledged: number;
+  writesFound: number;
+  upstreamRereads: number;
+  sources: number;
+  elapsedMs: number;
+}
+
+export function buildReport(ctx: DrillContext, seed: number, scenario: string, totals: Totals, startedAt: number): DrillReport {
+  return {
+    seed,
+    steps: ctx.step,
+    scenario,
+    natsServers: ctx.nats.size,
+    faults: ctx.faults,
+    violations: ctx.violations,
+    writesAcknowledged: ctx.model.writesAcknowledged(),
+    writesFound: totals.writesFound,
+    upstreamRereads: totals.upstreamRereads,
+    sources: ctx.model.sources.size,
+    elapsedMs: Math.round(performance.now() - startedAt),
+  };
+}
+
+export function printReport(ctx: DrillContext, report: DrillReport): void {
+  if (report.violations.length > 0) {
+    const first = Math.min(...report.violations.map((v) => v.step));
+    console.log(`VIOLATIONS (first at step ${first}); replay with --seed ${report.seed} --steps ${report.steps} --scenario ${report.scenario}. Steps up to it:`);
+    for (const line of ctx.steps.slice(0, first + 1)) console.log(`  ${line}`);
+    for (const v of report.violations) console.log(`  violation at step ${v.step}: ${v.kind}: ${v.detail}`);
+  }
+  console.log(JSON.stringify(report));
+}

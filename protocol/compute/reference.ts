@@ -1,0 +1,266 @@
+/**
+ * The reference evaluator: computes a plan's output from the full contents of its inputs, by the
+ * definitions in plan.ts, with no incrementality and no cleverness. It is the oracle the engine is
+ * tested against (at every timestamp) and that the SQL planner's tests use. Simple on purpose:
+ * joins are nested loops (each inner input looked up by its equated columns in a hash map).
+ *
+ * Errors: rows whose expressions fail to evaluate are dropped from the data and counted, with
+ * their multiplicity, in an error multiset keyed by message (as Materialize keeps an error
+ * collection beside the data). `evaluatePlan` throws the first error (by message) when that
+ * multiset is not empty; `evaluatePlanWithErrors` returns both.
+ */
+import type { Row, Value } from '../types.js';
+import { ExactSum } from './exact-sum.js';
+import type { Aggregate, Plan } from './plan.js';
+import { compareValues, compileOrder, consolidateRows, rowKey } from './row.js';
+import { compileExpr, EvaluationError } from './scalar.js';
+
+type Collection = Array<[Row, number]>;
+
+/** A plan's output and its evaluation errors (message, multiplicity), both consolidated and sorted. */
+export interface Evaluation {
+  rows: Collection;
+  errors: Array<[string, number]>;
+}
+
+/** The plan's output over `inputs` (name -> rows with multiplicities), consolidated and sorted. */
+export function evaluatePlan(plan: Plan, inputs: Map<string, Array<[Row, number]>>): Array<[Row, number]> {
+  const { rows, errors } = evaluatePlanWithErrors(plan, inputs);
+  if (errors.length > 0) throw new EvaluationError(errors[0]![0]);
+  return rows;
+}
+
+/** Like `evaluatePlan`, but returns the error multiset instead of throwing. */
+export function evaluatePlanWithErrors(plan: Plan, inputs: Map<string, Array<[Row, number]>>): Evaluation {
+  const errors = new Map<string, number>();
+  const rows = evaluate(plan, inputs, errors);
+  const errs = [...errors].filter(([, n]) => n !== 0).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { rows, errors: errs };
+}
+
+/** Runs `f` on a row; on an evaluation error, counts it with the row's multiplicity. */
+function guarded<T>(errors: Map<string, number>, diff: number, f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof EvaluationError)) throw err;
+    errors.set(err.message, (errors.get(err.message) ?? 0) + diff);
+    return undefined;
+  }
+}
+
+function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<string, number>): Collection {
+  const ev = (p: Plan) => evaluate(p, inputs, errors);
+  switch (plan.op) {
+    case 'get': {
+      const rows = inputs.get(plan.name);
+      if (!rows) throw new Error(`no input named ${plan.name}`);
+      for (const [row] of rows) if (row.length !== plan.arity) throw new Error(`input ${plan.name}: row of arity ${row.length}, expected ${plan.arity}`);
+      return consolidateRows(rows);
+    }
+    case 'constant':
+      return consolidateRows(plan.rows);
+    case 'map': {
+      const fs = plan.exprs.map(compileExpr);
+      const out: Collection = [];
+      for (const [row, diff] of ev(plan.input)) {
+        const r = guarded(errors, diff, () => {
+          const ext = row.slice();
+          for (const f of fs) ext.push(f(ext));
+          return ext;
+        });
+        if (r) out.push([r, diff]);
+      }
+      return consolidateRows(out);
+    }
+    case 'filter': {
+      const ps = plan.predicates.map(compileExpr);
+      return ev(plan.input).filter(([row, diff]) => guarded(errors, diff, () => ps.every((p) => p(row) === true)) === true);
+    }
+    case 'project':
+      return consolidateRows(ev(plan.input).map(([row, diff]) => [plan.columns.map((c) => row[c]!), diff]));
+    case 'join':
+      return join(plan.inputs.map(ev), plan.equivalences);
+    case 'reduce':
+      return reduce(ev(plan.input), plan.groupKey, plan.aggregates, errors);
+    case 'distinct':
+      return ev(plan.input).filter(([, d]) => d > 0).map(([row]) => [row, 1]);
+    case 'union':
+      return consolidateRows(plan.inputs.flatMap(ev));
+    case 'negate':
+      return ev(plan.input).map(([row, d]) => [row, -d]);
+    case 'threshold':
+      return ev(plan.input).filter(([, d]) => d > 0);
+    case 'topk':
+      return topk(ev(plan.input), plan.groupKey, compileOrder(plan.order), plan.offset, plan.limit);
+  }
+}
+
+/** Merges equivalence classes that share a column and drops classes of fewer than two columns. */
+export function normalizeEquivalences(equivalences: number[][]): number[][] {
+  const classes: Array<Set<number>> = [];
+  for (const cls of equivalences) {
+    const merged = new Set(cls);
+    for (let i = classes.length - 1; i >= 0; i--) {
+      if ([...classes[i]!].some((c) => merged.has(c))) {
+        for (const c of classes[i]!) merged.add(c);
+        classes.splice(i, 1);
+      }
+    }
+    classes.push(merged);
+  }
+  return classes
+    .map((s) => [...s].sort((a, b) => a - b))
+    .filter((c) => c.length >= 2)
+    .sort((a, b) => a[0]! - b[0]!);
+}
+
+function join(inputs: Collection[], equivalences: number[][]): Collection {
+  const classes = normalizeEquivalences(equivalences);
+  // A column's class leader: the smallest column of its class.
+  const leader = new Map<number, number>();
+  for (const cls of classes) for (const c of cls) leader.set(c, cls[0]!);
+  const out: Collection = [];
+  // Input i's rows grouped by their values at the columns equated with earlier inputs' columns (a
+  // hash lookup instead of a scan; rows with a null there can match nothing). Built on first use,
+  // when the offset of input i (the length of the rows accumulated before it) is known.
+  const lookups: Array<{ probe: number[]; rows: Map<string, Collection> }> = [];
+  const lookupFor = (i: number, offset: number) => {
+    let l = lookups[i];
+    if (l) return l;
+    const own: number[] = [];
+    const probe: number[] = [];
+    const arity = inputs[i]![0]?.[0].length ?? 0;
+    for (let c = offset; c < offset + arity; c++) {
+      const ld = leader.get(c);
+      if (ld !== undefined && ld < offset) {
+        own.push(c - offset);
+        probe.push(ld);
+      }
+    }
+    const rows = new Map<string, Collection>();
+    for (const entry of inputs[i]!) {
+      const key = own.map((c) => entry[0][c]!);
+      if (key.some((v) => v === null)) continue;
+      const k = rowKey(key);
+      const list = rows.get(k);
+      if (list) list.push(entry);
+      else rows.set(k, [entry]);
+    }
+    lookups[i] = l = { probe, rows };
+    return l;
+  };
+  const extend = (i: number, acc: Value[], diff: number): void => {
+    if (i === inputs.length) {
+      out.push([acc, diff]);
+      return;
+    }
+    const { probe, rows } = lookupFor(i, acc.length);
+    const key = probe.map((c) => acc[c]!);
+    if (key.some((v) => v === null)) return;
+    for (const [row, d] of rows.get(rowKey(key)) ?? []) {
+      const next = acc.concat(row);
+      let ok = true;
+      for (let c = acc.length; c < next.length && ok; c++) {
+        const l = leader.get(c);
+        if (l === undefined) continue;
+        ok = next[c] !== null && next[c] === next[l];
+      }
+      if (ok) extend(i + 1, next, diff * d);
+    }
+  };
+  extend(0, [], 1);
+  return consolidateRows(out);
+}
+
+function reduce(input: Collection, groupKey: number[], aggregates: Aggregate[], errors: Map<string, number>): Collection {
+  const fs = aggregates.map((a) => compileAggregateInput(a));
+  const groups = new Map<string, { key: Row; rows: Array<[Value[], number]>; count: number }>();
+  for (const [row, diff] of input) {
+    const values = guarded(errors, diff, () => fs.map((f) => f(row)));
+    if (!values) continue;
+    const key = groupKey.map((c) => row[c]!);
+    const k = rowKey(key);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key, rows: [], count: 0 }));
+    g.rows.push([values, diff]);
+    g.count += diff;
+  }
+  const out: Collection = [];
+  for (const g of groups.values()) {
+    if (g.count === 0) continue;
+    const aggs = aggregates.map((a, i) => finishAggregate(a, g.rows.map(([vals, d]) => [vals[i]!, d] as [Value, number]), g.count));
+    out.push([[...g.key, ...aggs], 1]);
+  }
+  return consolidateRows(out);
+}
+
+/** The per-row value an aggregate consumes; `sum` and `avg` reject non-numbers (an evaluation error). */
+export function compileAggregateInput(a: Aggregate): (row: Row) => Value {
+  if (a.fn === 'count_star') return () => null;
+  const f = compileExpr(a.expr);
+  if (a.fn !== 'sum' && a.fn !== 'avg') return f;
+  const fn = a.fn;
+  return (row) => {
+    const v = f(row);
+    if (v !== null && typeof v !== 'number') throw new EvaluationError(`${fn} expects numbers, got ${typeof v === 'string' ? 'text' : 'bool'}`);
+    return v;
+  };
+}
+
+function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: number): Value {
+  switch (a.fn) {
+    case 'count_star':
+      return count;
+    case 'count':
+      return values.reduce((n, [v, d]) => (v === null ? n : n + d), 0);
+    case 'sum':
+    case 'avg': {
+      const sum = new ExactSum();
+      let n = 0;
+      for (const [v, d] of values) {
+        if (v === null) continue;
+        sum.add(v as number, d);
+        n += d;
+      }
+      if (n === 0) return null;
+      return a.fn === 'sum' ? sum.value() : sum.value() / n;
+    }
+    case 'min':
+    case 'max':
+    case 'count_distinct': {
+      const distinct = new Map<Value, number>();
+      for (const [v, d] of values) if (v !== null) distinct.set(v, (distinct.get(v) ?? 0) + d);
+      const present = [...distinct].filter(([, d]) => d > 0).map(([v]) => v);
+      if (a.fn === 'count_distinct') return present.length;
+      if (present.length === 0) return null;
+      const sign = a.fn === 'min' ? 1 : -1;
+      return present.reduce((best, v) => (sign * compareValues(v, best) < 0 ? v : best));
+    }
+  }
+}
+
+function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => number, offset: number, limit: number | undefined): Collection {
+  const groups = new Map<string, Collection>();
+  for (const [row, d] of input) {
+    if (d <= 0) continue;
+    const k = rowKey(groupKey.map((c) => row[c]!));
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push([row, d]);
+  }
+  const end = limit === undefined ? Infinity : offset + limit;
+  const out: Collection = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => order(a[0], b[0]));
+    let pos = 0;
+    for (const [row, d] of g) {
+      const from = Math.max(pos, offset);
+      const to = Math.min(pos + d, end);
+      if (to > from) out.push([row, to - from]);
+      pos += d;
+      if (pos >= end) break;
+    }
+  }
+  return consolidateRows(out);
+}

@@ -1,0 +1,97 @@
+/**
+ * Row values as COMPUTE orders and compares them: one total order over all values (NULL < false <
+ * true < numbers < strings), lexicographic row order, ORDER BY comparators with the plan's NULL
+ * placement, and consolidation of `(row, diff)` lists. Used by the reference evaluator and by the
+ * engine, so both sort and break ties identically. Pure functions; no state.
+ */
+import type { Row, Value } from '../types.js';
+import type { OrderKey } from './plan.js';
+
+function rank(v: Value): number {
+  if (v === null) return 0;
+  switch (typeof v) {
+    case 'boolean':
+      return 1;
+    case 'number':
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+/** The total order of values: NULL < false < true < numbers (numeric) < strings (code units). */
+export function compareValues(a: Value, b: Value): number {
+  if (a === b) return 0;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  return (a as number | string | boolean) < (b as number | string | boolean) ? -1 : 1;
+}
+
+/** Lexicographic order of rows by `compareValues`; a proper prefix sorts first. */
+export function compareRows(a: Row, b: Row): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareValues(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/** True when two rows hold the same values (1, "1", true and NULL are all different). */
+export function rowsEqual(a: Row, b: Row): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * A string that identifies a row: equal rows, and only they, have equal keys. Each value is tagged
+ * with its type, strings are length-prefixed, so no two different rows collide.
+ */
+export function rowKey(row: Row): string {
+  let key = '';
+  for (const v of row) {
+    if (v === null) key += 'n';
+    else if (v === true) key += 't';
+    else if (v === false) key += 'f';
+    else if (typeof v === 'number') key += `d${v};`;
+    else key += `s${v.length}:${v}`;
+  }
+  return key;
+}
+
+/**
+ * ORDER BY over columns, then the whole row (ascending `compareRows`) to break ties, as topk
+ * ranks rows. A NULL sorts before every value when `nullsFirst`, after every value otherwise,
+ * whatever the direction.
+ */
+export function compileOrder(order: OrderKey[]): (a: Row, b: Row) => number {
+  const keys = order.map((o) => ({ col: o.column, desc: o.desc, nullsFirst: o.nullsFirst }));
+  return (a, b) => {
+    for (const k of keys) {
+      const x = a[k.col]!;
+      const y = b[k.col]!;
+      if (x === y) continue;
+      if (x === null) return k.nullsFirst ? -1 : 1;
+      if (y === null) return k.nullsFirst ? 1 : -1;
+      const c = compareValues(x, y);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return compareRows(a, b);
+  };
+}
+
+/** Sums the multiplicities of equal rows, drops zeros, and sorts by `compareRows`. */
+export function consolidateRows(rows: Iterable<readonly [Row, number]>): Array<[Row, number]> {
+  const acc = new Map<string, [Row, number]>();
+  for (const [row, diff] of rows) {
+    const key = rowKey(row);
+    const cur = acc.get(key);
+    if (cur) cur[1] += diff;
+    else acc.set(key, [row, diff]);
+  }
+  const out: Array<[Row, number]> = [];
+  for (const e of acc.values()) if (e[1] !== 0) out.push(e);
+  return out.sort((a, b) => compareRows(a[0], b[0]));
+}

@@ -1,0 +1,428 @@
+/**
+ * Evaluation of scalar expressions (`Expr`, plan.ts) over a row, with the SQL NULL semantics
+ * documented there. `compileExpr` turns an expression into a closure once, so the per-row cost is
+ * a few nested calls. Evaluation failures (a zero divisor, a failed cast, a type mismatch the
+ * planner should have caught) throw `EvaluationError` (code `EvalError`); nothing else is thrown
+ * for bad data. Compilation failures (a wrong number of arguments) throw `InvalidRequestError`.
+ *
+ * Evaluation order: strict functions evaluate all their arguments, left to right, then return
+ * NULL if one is NULL; `and` / `or` stop at the first false / true argument, `coalesce` at the
+ * first non-NULL one, `case` evaluates only the branch it takes.
+ */
+import { DefiniteError, InvalidRequestError, registerError, type Determinacy } from '../errors.js';
+import type { Row, Value } from '../types.js';
+import type { Expr, ScalarFunction } from './plan.js';
+
+/** The code of an expression evaluation failure. */
+export const EVAL_ERROR = 'EvalError';
+
+/** A scalar expression could not be evaluated on some row (e.g. division by zero). */
+export class EvaluationError extends DefiniteError {
+  override readonly name: string = 'EvaluationError';
+  constructor(message: string, options: { determinacy?: Determinacy; details?: Record<string, unknown> } = {}) {
+    super(EVAL_ERROR, message, options);
+  }
+}
+registerError(EVAL_ERROR, (message, options) => new EvaluationError(message, options));
+
+/** A compiled expression. */
+export type CompiledExpr = (row: Row) => Value;
+
+/** Evaluates `expr` over `row` (compiles it each time: prefer `compileExpr` in loops). */
+export function evaluate(expr: Expr, row: Row): Value {
+  return compileExpr(expr)(row);
+}
+
+const fail = (message: string): never => {
+  throw new EvaluationError(message);
+};
+
+function typeName(v: Value): string {
+  return v === null ? 'null' : typeof v === 'string' ? 'text' : typeof v === 'number' ? 'number' : 'bool';
+}
+
+/** A finite number, with -0 normalised to 0; out-of-range results are errors, as in Postgres. */
+function finite(r: number): number {
+  if (r !== r || r === Infinity || r === -Infinity) fail('numeric value out of range');
+  return r + 0;
+}
+
+function numArg(fn: string, v: Value): number {
+  if (typeof v !== 'number') fail(`${fn} expects a number, got ${typeName(v)}`);
+  return v as number;
+}
+function textArg(fn: string, v: Value): string {
+  if (typeof v !== 'string') fail(`${fn} expects text, got ${typeName(v)}`);
+  return v as string;
+}
+function intArg(fn: string, v: Value): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`${fn} expects an integer, got ${String(v)}`);
+  return v as number;
+}
+
+/** Compares two non-NULL values of one type (numbers, strings by code unit, false < true). */
+function compare(fn: string, a: Value, b: Value): number {
+  if (typeof a !== typeof b) fail(`cannot compare ${typeName(a)} with ${typeName(b)} (${fn})`);
+  return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+}
+
+function hasSurrogates(s: string): boolean {
+  return /[\uD800-\uDFFF]/.test(s);
+}
+function codePointLength(s: string): number {
+  return hasSurrogates(s) ? [...s].length : s.length;
+}
+
+function toText(v: Value): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return v ? 'true' : 'false';
+}
+
+/** Postgres' substr: 1-based start, optional count, in characters (code points). */
+function substr(s: string, start: number, count: number | undefined): string {
+  if (count !== undefined && count < 0) fail('negative substring length not allowed');
+  const end = count === undefined ? Infinity : start + count; // exclusive, 1-based
+  const from = Math.max(start, 1);
+  if (!hasSurrogates(s)) {
+    const to = Math.min(end, s.length + 1);
+    return to <= from ? '' : s.slice(from - 1, to - 1);
+  }
+  const chars = [...s];
+  const to = Math.min(end, chars.length + 1);
+  return to <= from ? '' : chars.slice(from - 1, to - 1).join('');
+}
+
+function position(sub: string, s: string): number {
+  const at = s.indexOf(sub);
+  if (at < 0) return 0;
+  return codePointLength(s.slice(0, at)) + 1;
+}
+
+function trimSpaces(s: string, left: boolean, right: boolean): string {
+  let i = 0;
+  let j = s.length;
+  if (left) while (i < j && s.charCodeAt(i) === 32) i++;
+  if (right) while (j > i && s.charCodeAt(j - 1) === 32) j--;
+  return s.slice(i, j);
+}
+
+const likeCache = new Map<string, RegExp>();
+/** A SQL LIKE pattern (`%`, `_`, backslash escape) as an anchored regular expression. */
+export function likeRegExp(pattern: string, caseInsensitive: boolean): RegExp {
+  const cacheKey = (caseInsensitive ? 'i' : 'c') + pattern;
+  const hit = likeCache.get(cacheKey);
+  if (hit) return hit;
+  let src = '^';
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '\\') {
+      if (i + 1 >= chars.length) fail('LIKE pattern must not end with escape character');
+      src += escapeRegExp(chars[++i]!);
+    } else if (c === '%') src += '[^]*';
+    else if (c === '_') src += '[^]';
+    else src += escapeRegExp(c);
+  }
+  const re = new RegExp(src + '$', caseInsensitive ? 'iu' : 'u');
+  if (likeCache.size >= 1024) likeCache.clear();
+  likeCache.set(cacheKey, re);
+  return re;
+}
+function escapeRegExp(c: string): string {
+  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
+}
+
+/** Rounds half away from zero to `digits` decimal places, on the shortest decimal form of x. */
+function round(x: number, digits: number): number {
+  if (digits === 0) return finite(Math.sign(x) * Math.round(Math.abs(x)));
+  const shift = (v: number, d: number): number => {
+    const [m, e] = String(v).split('e');
+    return Number(`${m}e${Number(e ?? 0) + d}`);
+  };
+  const r = Math.round(shift(Math.abs(x), digits));
+  return finite(Math.sign(x) * shift(r, -digits));
+}
+
+function toInt(v: Value): number {
+  let n: number;
+  if (typeof v === 'number') n = Math.trunc(v);
+  else if (typeof v === 'boolean') n = v ? 1 : 0;
+  else {
+    const s = trimSpaces(v as string, true, true);
+    if (!/^[+-]?\d+$/.test(s)) fail(`invalid input syntax for type integer: "${v}"`);
+    n = Number(s);
+  }
+  if (!Number.isSafeInteger(n)) fail(`integer out of range: ${String(v)}`);
+  return n + 0;
+}
+
+function toFloat(v: Value): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const s = trimSpaces(v as string, true, true);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) fail(`invalid input syntax for type float: "${v}"`);
+  return finite(Number(s));
+}
+
+const TRUE_TEXT = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
+const FALSE_TEXT = new Set(['f', 'false', 'n', 'no', 'off', '0']);
+function toBool(v: Value): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  const s = trimSpaces(v as string, true, true).toLowerCase();
+  if (TRUE_TEXT.has(s)) return true;
+  if (FALSE_TEXT.has(s)) return false;
+  return fail(`invalid input syntax for type boolean: "${v}"`);
+}
+
+/** The arities each function accepts: [min, max]. */
+const ARITY: Record<ScalarFunction, [number, number]> = {
+  '+': [2, 2], '-': [2, 2], '*': [2, 2], '/': [2, 2], div_int: [2, 2], '%': [2, 2], neg: [1, 1],
+  '=': [2, 2], '<>': [2, 2], '<': [2, 2], '<=': [2, 2], '>': [2, 2], '>=': [2, 2],
+  and: [2, Infinity], or: [2, Infinity], not: [1, 1],
+  is_null: [1, 1], is_not_null: [1, 1], coalesce: [1, Infinity], nullif: [2, 2],
+  lower: [1, 1], upper: [1, 1], length: [1, 1], trim: [1, 1], ltrim: [1, 1], rtrim: [1, 1],
+  concat: [0, Infinity], '||': [2, 2], substr: [2, 3], replace: [3, 3], position: [2, 2],
+  like: [2, 2], ilike: [2, 2], starts_with: [2, 2],
+  abs: [1, 1], floor: [1, 1], ceil: [1, 1], round: [1, 2], sqrt: [1, 1], exp: [1, 1], ln: [1, 1],
+  power: [2, 2], greatest: [1, Infinity], least: [1, Infinity],
+  to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
+};
+
+/** Strict functions of one argument: NULL in, NULL out. */
+const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
+  neg: (a) => finite(-numArg('neg', a)),
+  not: (a) => {
+    if (typeof a !== 'boolean') fail(`not expects a bool, got ${typeName(a)}`);
+    return !a;
+  },
+  lower: (a) => textArg('lower', a).toLowerCase(),
+  upper: (a) => textArg('upper', a).toUpperCase(),
+  length: (a) => codePointLength(textArg('length', a)),
+  trim: (a) => trimSpaces(textArg('trim', a), true, true),
+  ltrim: (a) => trimSpaces(textArg('ltrim', a), true, false),
+  rtrim: (a) => trimSpaces(textArg('rtrim', a), false, true),
+  abs: (a) => Math.abs(numArg('abs', a)),
+  floor: (a) => finite(Math.floor(numArg('floor', a))),
+  ceil: (a) => finite(Math.ceil(numArg('ceil', a))),
+  round: (a) => round(numArg('round', a), 0),
+  sqrt: (a) => {
+    const x = numArg('sqrt', a);
+    if (x < 0) fail('cannot take square root of a negative number');
+    return Math.sqrt(x);
+  },
+  exp: (a) => finite(Math.exp(numArg('exp', a))),
+  ln: (a) => {
+    const x = numArg('ln', a);
+    if (x === 0) fail('cannot take logarithm of zero');
+    if (x < 0) fail('cannot take logarithm of a negative number');
+    return finite(Math.log(x));
+  },
+  to_int: toInt,
+  to_float: toFloat,
+  to_text: toText,
+  to_bool: toBool,
+};
+
+/** Strict functions of two arguments: NULL if either is NULL. */
+const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
+  '+': (a, b) => finite(numArg('+', a) + numArg('+', b)),
+  '-': (a, b) => finite(numArg('-', a) - numArg('-', b)),
+  '*': (a, b) => finite(numArg('*', a) * numArg('*', b)),
+  '/': (a, b) => {
+    const x = numArg('/', a);
+    const y = numArg('/', b);
+    if (y === 0) fail('division by zero');
+    return finite(x / y);
+  },
+  div_int: (a, b) => {
+    const x = numArg('div_int', a);
+    const y = numArg('div_int', b);
+    if (y === 0) fail('division by zero');
+    return finite(Math.trunc(x / y));
+  },
+  '%': (a, b) => {
+    const x = numArg('%', a);
+    const y = numArg('%', b);
+    if (y === 0) fail('division by zero');
+    return finite(x % y);
+  },
+  '=': (a, b) => compare('=', a, b) === 0,
+  '<>': (a, b) => compare('<>', a, b) !== 0,
+  '<': (a, b) => compare('<', a, b) < 0,
+  '<=': (a, b) => compare('<=', a, b) <= 0,
+  '>': (a, b) => compare('>', a, b) > 0,
+  '>=': (a, b) => compare('>=', a, b) >= 0,
+  '||': (a, b) => toText(a) + toText(b),
+  position: (a, b) => position(textArg('position', a), textArg('position', b)),
+  like: (a, b) => likeRegExp(textArg('like', b), false).test(textArg('like', a)),
+  ilike: (a, b) => likeRegExp(textArg('ilike', b), true).test(textArg('ilike', a)),
+  starts_with: (a, b) => textArg('starts_with', a).startsWith(textArg('starts_with', b)),
+  power: (a, b) => {
+    const x = numArg('power', a);
+    const y = numArg('power', b);
+    if (x === 0 && y < 0) fail('zero raised to a negative power is undefined');
+    if (x < 0 && !Number.isInteger(y)) fail('a negative number raised to a non-integer power yields a complex result');
+    return finite(Math.pow(x, y));
+  },
+  round: (a, b) => round(numArg('round', a), intArg('round', b)),
+  substr: (a, b) => substr(textArg('substr', a), intArg('substr', b), undefined),
+};
+
+/** Compiles `expr` to a closure over rows. Throws InvalidRequestError for a malformed call. */
+export function compileExpr(expr: Expr): CompiledExpr {
+  switch (expr.op) {
+    case 'col': {
+      const i = expr.index;
+      return (row) => {
+        const v = row[i];
+        if (v === undefined) fail(`column ${i} out of range (row of ${row.length} columns)`);
+        return v as Value;
+      };
+    }
+    case 'lit': {
+      const v = expr.value;
+      return () => v;
+    }
+    case 'case': {
+      const whens = expr.whens.map((w) => ({ when: compileExpr(w.when), then: compileExpr(w.then) }));
+      const otherwise = compileExpr(expr.else);
+      return (row) => {
+        for (const w of whens) if (w.when(row) === true) return w.then(row);
+        return otherwise(row);
+      };
+    }
+    case 'call':
+      return compileCall(expr.fn, expr.args);
+  }
+}
+
+function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
+  const arity = ARITY[fn];
+  if (!arity) throw new InvalidRequestError(`unknown scalar function ${String(fn)}`);
+  if (argExprs.length < arity[0] || argExprs.length > arity[1]) {
+    const want = arity[0] === arity[1] ? `${arity[0]}` : arity[1] === Infinity ? `at least ${arity[0]}` : `${arity[0]} to ${arity[1]}`;
+    throw new InvalidRequestError(`function ${fn} takes ${want} arguments, got ${argExprs.length}`);
+  }
+  const args = argExprs.map(compileExpr);
+  const n = args.length;
+  switch (fn) {
+    case 'and':
+      return (row) => {
+        let sawNull = false;
+        for (let i = 0; i < n; i++) {
+          const v = args[i]!(row);
+          if (v === false) return false;
+          if (v === null) sawNull = true;
+          else if (v !== true) fail(`and expects bools, got ${typeName(v)}`);
+        }
+        return sawNull ? null : true;
+      };
+    case 'or':
+      return (row) => {
+        let sawNull = false;
+        for (let i = 0; i < n; i++) {
+          const v = args[i]!(row);
+          if (v === true) return true;
+          if (v === null) sawNull = true;
+          else if (v !== false) fail(`or expects bools, got ${typeName(v)}`);
+        }
+        return sawNull ? null : false;
+      };
+    case 'is_null': {
+      const a = args[0]!;
+      return (row) => a(row) === null;
+    }
+    case 'is_not_null': {
+      const a = args[0]!;
+      return (row) => a(row) !== null;
+    }
+    case 'coalesce':
+      return (row) => {
+        for (let i = 0; i < n; i++) {
+          const v = args[i]!(row);
+          if (v !== null) return v;
+        }
+        return null;
+      };
+    case 'nullif': {
+      const [a, b] = args as [CompiledExpr, CompiledExpr];
+      return (row) => {
+        const x = a(row);
+        const y = b(row);
+        if (x === null || y === null) return x;
+        return compare('nullif', x, y) === 0 ? null : x;
+      };
+    }
+    case 'concat':
+      return (row) => {
+        let s = '';
+        for (let i = 0; i < n; i++) {
+          const v = args[i]!(row);
+          if (v !== null) s += toText(v);
+        }
+        return s;
+      };
+    case 'greatest':
+    case 'least': {
+      const sign = fn === 'greatest' ? 1 : -1;
+      return (row) => {
+        let best: Value = null;
+        for (let i = 0; i < n; i++) {
+          const v = args[i]!(row);
+          if (v !== null && (best === null || sign * compare(fn, v, best) > 0)) best = v;
+        }
+        return best;
+      };
+    }
+    case 'substr':
+      if (n === 3) {
+        const [a, b, c] = args as [CompiledExpr, CompiledExpr, CompiledExpr];
+        return (row) => {
+          const s = a(row);
+          const start = b(row);
+          const count = c(row);
+          if (s === null || start === null || count === null) return null;
+          return substr(textArg('substr', s), intArg('substr', start), intArg('substr', count));
+        };
+      }
+      break;
+    case 'replace': {
+      const [a, b, c] = args as [CompiledExpr, CompiledExpr, CompiledExpr];
+      return (row) => {
+        const s = a(row);
+        const from = b(row);
+        const to = c(row);
+        if (s === null || from === null || to === null) return null;
+        const text = textArg('replace', s);
+        const f = textArg('replace', from);
+        return f === '' ? text : text.split(f).join(textArg('replace', to));
+      };
+    }
+    default:
+      break;
+  }
+  if (n === 1) {
+    const f = UNARY[fn];
+    if (f) {
+      const a = args[0]!;
+      return (row) => {
+        const x = a(row);
+        return x === null ? null : f(x);
+      };
+    }
+  }
+  if (n === 2) {
+    const f = BINARY[fn];
+    if (f) {
+      const [a, b] = args as [CompiledExpr, CompiledExpr];
+      return (row) => {
+        const x = a(row);
+        const y = b(row);
+        return x === null || y === null ? null : f(x, y);
+      };
+    }
+  }
+  throw new InvalidRequestError(`function ${fn} cannot take ${n} arguments`);
+}

@@ -1,0 +1,68 @@
+/**
+ * Test helper: a CONTROL client over plain NATS request/reply as the `client` user of nats.conf
+ * (the same permissions any client has), with `sql()` returning the statement results and
+ * `sqlError()` the SqlError a statement fails with.
+ */
+import { Transport } from '../../runtime/transport.js';
+import { connectSubject } from '../../protocol/control/subjects.js';
+import type { Results, SessionOpened, StatementResult } from '../../protocol/control/response.js';
+import { SqlError } from '../../protocol/control/errors.js';
+import type { Row } from '../../protocol/types.js';
+import type { TestNats } from '../helpers/nats.js';
+
+export const CLIENT_USER = { user: 'client', pass: 'client-secret' };
+
+export interface SqlClient {
+  transport: Transport;
+  session: SessionOpened;
+  sql(text: string): Promise<StatementResult[]>;
+  /** The rows of the last statement of `text`. */
+  rows(text: string): Promise<Row[]>;
+  sqlError(text: string): Promise<SqlError>;
+  close(): Promise<void>;
+}
+
+export async function connectClient(nats: TestNats, region: string, settings: Record<string, string> = {}): Promise<SqlClient> {
+  const transport = await Transport.connect({ servers: nats.url, name: 'test-client', ...CLIENT_USER, timeoutMs: 120_000 });
+  const session = await openSession(transport, region, settings);
+  const c: SqlClient = {
+    transport,
+    session,
+    async sql(text) {
+      return (await transport.request<Results>(c.session.subject, { type: 'Execute', sql: text }, { timeoutMs: 120_000 })).results;
+    },
+    async rows(text) {
+      const r = await c.sql(text);
+      return r[r.length - 1]?.rows ?? [];
+    },
+    async sqlError(text) {
+      try {
+        await c.sql(text);
+      } catch (err) {
+        if (err instanceof SqlError) return err;
+        throw err;
+      }
+      throw new Error(`expected ${text} to fail`);
+    },
+    async close() {
+      await transport.request(c.session.subject, { type: 'CloseSession' }).catch(() => undefined);
+      await transport.close();
+    },
+  };
+  return c;
+}
+
+/** Opens a session, waiting for the coordinator (it starts with the environment process). */
+export async function openSession(transport: Transport, region: string, settings: Record<string, string> = {}): Promise<SessionOpened> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await transport.request<SessionOpened>(connectSubject(region), { type: 'OpenSession', settings, client: 'test' }, { timeoutMs: 120_000 });
+    } catch (err) {
+      if (attempt > 600 || (err as { code?: string }).code !== 'NoResponders') throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Rows sorted for comparison regardless of order. */
+export const sorted = (rows: Row[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

@@ -1,0 +1,101 @@
+/**
+ * CONTROL end to end on a real platform (environment process with the coordinator, a storage
+ * host, the default cluster's process): every statement kind through a client session over NATS,
+ * with expected rows (NULLs, outer joins, aggregates over empty groups), errors with SQLSTATE,
+ * settings, SHOW, and consistency across sessions.
+ */
+import { setupNats, type TestNats } from '../helpers/nats.js';
+import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { connectClient, sorted, type SqlClient } from './sql-client.js';
+
+const region = 'ctle2e';
+let nats: TestNats;
+let p: TestPlatform;
+let a: SqlClient;
+let b: SqlClient;
+
+beforeAll(async () => {
+  nats = await setupNats();
+  p = await startPlatform(nats, region);
+  a = await connectClient(nats, region);
+  b = await connectClient(nats, region);
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await p?.cleanup();
+  await nats?.cleanup();
+});
+
+test('01-tables: CREATE TABLE, INSERT, SELECT with NULLs', async () => {
+  const r = await a.sql('CREATE TABLE emp (id int NOT NULL, name text, dept int); CREATE TABLE dept (id int NOT NULL, dname text)');
+  expect(r.map((x) => x.tag)).toEqual(['CREATE TABLE', 'CREATE TABLE']);
+  const ins = await a.sql("INSERT INTO emp VALUES (1, 'ann', 10), (2, 'bob', NULL), (3, NULL, 20); INSERT INTO dept VALUES (10, 'eng'), (30, 'ops')");
+  expect(ins.map((x) => x.tag)).toEqual(['INSERT 0 3', 'INSERT 0 2']);
+  expect(ins[0]!.timestamp).toBeGreaterThan(0);
+  const sel = await b.sql('SELECT id, name, dept FROM emp ORDER BY id');
+  expect(sel[0]!.tag).toBe('SELECT 3');
+  expect(sel[0]!.columns).toEqual([{ name: 'id', type: 'int' }, { name: 'name', type: 'text' }, { name: 'dept', type: 'int' }]);
+  expect(sel[0]!.rows).toEqual([[1, 'ann', 10], [2, 'bob', null], [3, null, 20]]);
+});
+
+test('02-queries: outer joins, aggregates over empty groups', async () => {
+  expect(await a.rows('SELECT e.id, d.dname FROM emp e LEFT JOIN dept d ON e.dept = d.id ORDER BY e.id')).toEqual([[1, 'eng'], [2, null], [3, null]]);
+  expect(sorted(await a.rows('SELECT e.id, d.dname FROM emp e FULL JOIN dept d ON e.dept = d.id'))).toEqual(sorted([[1, 'eng'], [2, null], [3, null], [null, 'ops']]));
+  expect(await a.rows('SELECT count(*), sum(dept), min(name) FROM emp WHERE id > 100')).toEqual([[0, null, null]]);
+  expect(await a.rows('SELECT dept, count(*) FROM emp WHERE id > 100 GROUP BY dept')).toEqual([]);
+  expect(await a.rows('SELECT dept, count(*) AS n FROM emp GROUP BY dept ORDER BY dept')).toEqual([[10, 1], [20, 1], [null, 1]]);
+});
+
+test('03-writes: UPDATE and DELETE', async () => {
+  expect((await a.sql("UPDATE emp SET name = 'bo' WHERE id = 2"))[0]!.tag).toBe('UPDATE 1');
+  expect((await a.sql('DELETE FROM emp WHERE name IS NULL'))[0]!.tag).toBe('DELETE 1');
+  expect(await b.rows('SELECT * FROM emp ORDER BY id')).toEqual([[1, 'ann', 10], [2, 'bo', null]]);
+});
+
+test('04-errors carry SQLSTATE and change nothing', async () => {
+  expect((await a.sqlError('SELECT * FROM nope')).sqlstate).toBe('42P01');
+  expect((await a.sqlError('SELEC 1')).sqlstate).toBe('42601');
+  expect((await a.sqlError("SELECT name + 1 FROM emp")).sqlstate).toBe('42804');
+  expect((await a.sqlError('INSERT INTO emp VALUES (NULL, 1, 1)')).sqlstate).toMatch(/^(23502|42804)$/);
+  expect((await a.sqlError('INSERT INTO emp VALUES (NULL, \'x\', 1)')).sqlstate).toBe('23502');
+  expect((await a.sqlError('CREATE TABLE emp (x int)')).sqlstate).toBe('42P07');
+  expect((await a.sqlError('SELECT 1/0')).sqlstate).toBe('22012');
+  expect(await a.rows('SELECT count(*) FROM emp')).toEqual([[2]]);
+});
+
+test('05-views, materialized views, indexes; consistency across sessions', async () => {
+  await a.sql('CREATE VIEW named AS SELECT id, name FROM emp WHERE name IS NOT NULL');
+  expect(await b.rows('SELECT * FROM named ORDER BY id')).toEqual([[1, 'ann'], [2, 'bo']]);
+  await a.sql('CREATE MATERIALIZED VIEW per_dept AS SELECT dept, count(*) AS n FROM emp GROUP BY dept');
+  expect(sorted(await b.rows('SELECT * FROM per_dept'))).toEqual(sorted([[10, 1], [null, 1]]));
+  // An INSERT acknowledged in session A is visible in session B's read of the materialized view.
+  await a.sql("INSERT INTO emp VALUES (4, 'dan', 10)");
+  expect(sorted(await b.rows('SELECT * FROM per_dept'))).toEqual(sorted([[10, 2], [null, 1]]));
+  await a.sql('CREATE INDEX named_idx ON named (id)');
+  await a.sql("INSERT INTO emp VALUES (5, 'eve', 30)");
+  expect(await b.rows('SELECT name FROM named WHERE id >= 4 ORDER BY id')).toEqual([['dan'], ['eve']]);
+  const show = await b.rows('SHOW OBJECTS');
+  expect(show.map((r) => [r[0], r[1]])).toEqual([['dept', 'table'], ['emp', 'table'], ['named', 'view'], ['named_idx', 'index'], ['per_dept', 'materialized view']]);
+});
+
+test('06-drop: RESTRICT refuses with dependents, CASCADE drops them', async () => {
+  expect((await a.sqlError('DROP TABLE emp')).sqlstate).toBe('2BP01');
+  expect((await a.sql('DROP TABLE emp CASCADE'))[0]!.tag).toBe('DROP TABLE');
+  expect((await a.rows('SHOW OBJECTS')).map((r) => r[0])).toEqual(['dept']);
+  expect((await a.sqlError('SELECT * FROM per_dept')).sqlstate).toBe('42P01');
+  expect((await a.sql('DROP TABLE IF EXISTS emp'))[0]!.notices).toHaveLength(1);
+});
+
+test('07-settings: SET / SHOW, serializable reads, AS OF', async () => {
+  expect(await a.rows('SHOW transaction_isolation')).toEqual([['strict serializable']]);
+  await a.sql("SET transaction_isolation = 'serializable'");
+  expect(await a.rows('SHOW transaction_isolation')).toEqual([['serializable']]);
+  expect(await a.rows('SELECT dname FROM dept ORDER BY 1')).toEqual([['eng'], ['ops']]);
+  expect((await a.sqlError("SET transaction_isolation = 'chaos'")).sqlstate).toBe('22023');
+  expect((await a.sqlError("SET nope = 1")).sqlstate).toBe('42704');
+  expect((await a.sqlError("SET cluster = 'missing'")).sqlstate).toBe('42704');
+  const [ins] = await a.sql("INSERT INTO dept VALUES (40, 'hr')");
+  expect(await a.rows(`SELECT dname FROM dept ORDER BY 1 AS OF ${ins!.timestamp! - 1}`)).toEqual([['eng'], ['ops']]);
+  expect(await a.rows(`SELECT dname FROM dept ORDER BY 1 AS OF ${ins!.timestamp!}`)).toEqual([['eng'], ['hr'], ['ops']]);
+});
