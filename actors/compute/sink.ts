@@ -58,7 +58,13 @@ export class Sink {
       for (;;) {
         const goal = this.target;
         if (!this.reconciled) await this.reconcile(goal);
-        if (this.closed || !this.reconciled || goal <= this.upper) break;
+        if (this.closed) break;
+        // Not reconciled yet (output not complete through the collection's upper) or nothing new:
+        // go round again only if the output frontier moved while we were busy.
+        if (!this.reconciled || goal <= this.upper) {
+          if (this.target > goal) continue;
+          break;
+        }
         await this.append(goal);
       }
     } catch (err) {

@@ -118,7 +118,12 @@ async function checkView(at: number[], clusters: string[]): Promise<void> {
       expect(r.outcome).toBe('rows');
       expect(sorted(r.rows as Array<[Row, number]>)).toEqual(want);
     }
-    expect(sorted(await storage.snapshot('view_out', t, true))).toEqual(want);
+    const out = await storage.snapshot('view_out', t, true).catch(async (err: Error) => {
+      // Say where the sink stands, so a stuck sink is diagnosable from the failure alone.
+      const sinks = await Promise.all(clusters.map(async (c) => ({ c, sink: (await status(c)).dataflows.find((d) => d.id === 'v1')?.sink })));
+      throw new Error(`${err.message} at ${t}; view_out: ${JSON.stringify(await storage.describe('view_out'))}; sinks: ${JSON.stringify(sinks)}`);
+    });
+    expect(sorted(out)).toEqual(want);
   }
 }
 

@@ -68,6 +68,12 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
     },
   };
   await p.startEnv();
+  // The controllers start the storage host and the default cluster's process in the background:
+  // tests begin once both run, so what they observe of the platform does not change under them.
+  await eventually(async () => {
+    const hs = await p.hosts();
+    return ['storage-0', 'cluster-u1'].every((id) => hs.some((h) => h.hostId === id && h.state === 'running'));
+  }, `the platform hosts of ${region} running`);
   return p;
 }
 
