@@ -2,15 +2,15 @@
  * The drill's actions, zippy-style: each has the capabilities it needs, a precondition on the
  * model, a weight, and an effect that returns only once the platform has recovered from it (or
  * throws, which the runner records as an `unavailable` violation). Faults carry a `fault` kind,
- * counted in the report. Adding an action for a new layer (kill a compute cluster, kill CONTROL,
- * create a view, SQL writes) means adding an entry here with `needs: ['compute']` or
- * `['control']`; the runner skips actions whose capabilities the platform lacks.
+ * counted in the report. The SQL workload (tables, views, clusters, INSERTs through CONTROL) is
+ * in sql-actions.ts; the runner skips actions whose capabilities the platform lacks.
  */
 import { signal } from '../runtime/process-util.js';
 import type { Capability, DrillContext } from './context.js';
 import { createSource, dropSource, publishBurst, writeBurst } from './sources.js';
 import type { HostIdentity } from './model.js';
 import { until } from './until.js';
+import { SQL_ACTIONS } from './sql-actions.js';
 
 export interface Action {
   name: string;
@@ -19,6 +19,8 @@ export interface Action {
   needs: Capability[];
   weight: number;
   when(ctx: DrillContext): boolean;
+  /** True while the drill still needs one of what this action creates (taken first, so faults meet data). */
+  firstOf?(ctx: DrillContext): boolean;
   /** Performs the action; returns a short description for the step log. */
   run(ctx: DrillContext): Promise<string>;
 }
@@ -45,6 +47,7 @@ export const ACTIONS: Action[] = [
       needs: ['storage'],
       weight: 2,
       when: (ctx) => ctx.model.sources.size < MAX_SOURCES,
+      firstOf: (ctx) => ctx.model.ofKind(kind).length === 0,
       run: async (ctx) => `created ${(await createSource(ctx, kind)).id}`,
     }),
   ),
@@ -198,6 +201,7 @@ export const ACTIONS: Action[] = [
       return `settled ${ms} ms`;
     },
   },
+  ...SQL_ACTIONS,
 ];
 
 /** Every fault kind the drill can inject with the given capabilities. */

@@ -1,6 +1,6 @@
 /**
  * What every drill action and validation works with: the seeded rng, the NATS servers, the
- * platform's processes, the storage client, the model of expected state, and the run's record
+ * platform's processes, the storage client, the SQL sessions, the model of expected state, and the run's record
  * (steps taken, faults by kind, violations).
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
@@ -9,6 +9,9 @@ import type { Rng } from './rng.js';
 import type { NatsCluster } from './nats-cluster.js';
 import type { DrillPlatform } from './platform.js';
 import type { DrillModel } from './model.js';
+import type { SqlModel } from './sql-model.js';
+import type { DrillSql } from './sql-client.js';
+import type { SqlSubscriber } from './sql-subscribe.js';
 
 /** What the running platform can do; an action needs all of its capabilities. */
 export type Capability = 'storage' | 'nats-cluster' | 'compute' | 'control';
@@ -27,6 +30,12 @@ export interface DrillContext {
   js: JetStreamClient;
   jsm: JetStreamManager;
   model: DrillModel;
+  /** What the drill made through CONTROL (SQL), and its two sessions: A writes, B reads. */
+  sql: SqlModel;
+  sqlA: DrillSql;
+  sqlB: DrillSql;
+  /** SQL subscribers by the object they subscribe to. */
+  sqlSubs: Map<string, SqlSubscriber>;
   capabilities: Set<Capability>;
   /** The orchestrator's hosts, refreshed after every step (for preconditions). */
   hostIds: string[];

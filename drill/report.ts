@@ -16,6 +16,9 @@ export interface DrillReport {
   writesFound: number;
   upstreamRereads: number;
   sources: number;
+  /** SQL tables alive at the end, and how often their SUBSCRIBE streams were resumed. */
+  sqlTables: number;
+  sqlResumes: number;
   elapsedMs: number;
 }
 
@@ -27,10 +30,12 @@ export function buildReport(ctx: DrillContext, seed: number, scenario: string, t
     natsServers: ctx.nats.size,
     faults: ctx.faults,
     violations: ctx.violations,
-    writesAcknowledged: ctx.model.writesAcknowledged(),
+    writesAcknowledged: ctx.model.writesAcknowledged() + ctx.sql.writesAcknowledged(),
     writesFound: totals.writesFound,
     upstreamRereads: totals.upstreamRereads,
     sources: ctx.model.sources.size,
+    sqlTables: ctx.sql.tables.size,
+    sqlResumes: [...ctx.sqlSubs.values()].reduce((n, s) => n + s.model.resumes, 0),
     elapsedMs: Math.round(performance.now() - startedAt),
   };
 }

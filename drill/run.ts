@@ -12,6 +12,8 @@ import { ACTOR_KINDS } from '../actors/registry.js';
 import { ACTIONS } from './actions.js';
 import type { Capability, DrillContext } from './context.js';
 import { DrillModel } from './model.js';
+import { SqlModel } from './sql-model.js';
+import { DrillSql } from './sql-client.js';
 import { NatsCluster } from './nats-cluster.js';
 import { DrillPlatform } from './platform.js';
 import { buildReport, type DrillReport } from './report.js';
@@ -39,8 +41,6 @@ function capabilities(natsServers: number): Set<Capability> {
   const caps = new Set<Capability>(['storage']);
   if (natsServers > 1) caps.add('nats-cluster');
   const kinds = new Set(ACTOR_KINDS.map((k) => k.kind));
-  // compute/control actions (cluster kill, views, SQL writes) need their hosts and protocols to be
-  // wired into the environment; none are defined yet (see docs/drills.md)
   if (kinds.has('cluster') && kinds.has('compute-controller')) caps.add('compute');
   if (kinds.has('coordinator')) caps.add('control');
   return caps;
@@ -70,6 +70,10 @@ export async function runDrill(o: DrillOptions): Promise<{ report: DrillReport; 
       throw err;
     }),
     model: new DrillModel(),
+    sql: new SqlModel(),
+    sqlA: new DrillSql(transport, region, 'drill-writer'),
+    sqlB: new DrillSql(transport, region, 'drill-reader'),
+    sqlSubs: new Map(),
     capabilities: capabilities(o.natsServers),
     hostIds: [],
     inject: o.inject ?? process.env['DFN_DRILL_INJECT'] ?? '',
@@ -124,6 +128,7 @@ export async function runDrill(o: DrillOptions): Promise<{ report: DrillReport; 
   } finally {
     abortWaits(undefined);
     for (const m of ctx.model.sources.values()) m.subscriber?.sub?.cancel();
+    for (const s of ctx.sqlSubs.values()) s.cancel();
     await platform.teardown().catch(() => undefined);
     await pubTransport.close().catch(() => undefined);
     await nats.stopAll();

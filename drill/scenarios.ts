@@ -35,7 +35,7 @@ export function nextAction(ctx: DrillContext, actions: Action[], scenario: Scena
   let pool = eligible(ctx, actions);
   if (scenario === 'all-faults' || scenario === 'storage-only') pool = pool.filter((a) => !a.fault);
   // start with one source of each kind so every fault meets data
-  const missing = pool.filter((a) => a.name.startsWith('create-') && ctx.model.ofKind(a.name.slice(7) as 'table').length === 0);
+  const missing = pool.filter((a) => a.firstOf?.(ctx));
   if (missing.length > 0) return missing[0]!;
   return ctx.rng.weighted(pool.map((a) => ({ item: a, weight: a.weight })));
 }

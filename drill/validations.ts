@@ -10,6 +10,7 @@ import type { DrillContext } from './context.js';
 import type { SourceModel } from './model.js';
 import { until } from './until.js';
 import { advanceHold } from './sources.js';
+import { checkSql } from './sql-validations.js';
 
 export interface Totals {
   writesFound: number;
@@ -104,6 +105,7 @@ export async function checkStep(ctx: DrillContext): Promise<Totals> {
     await checkSubscriber(ctx, m);
     await until(() => advanceHold(ctx, m).then(() => true), `read hold of ${m.id} advanced`);
   }
+  if (ctx.capabilities.has('control') && ctx.capabilities.has('compute')) totals.writesFound += await checkSql(ctx);
   return totals;
 }
 

@@ -21,6 +21,7 @@ import { createCluster } from './ddl.js';
 import { DEMO_CATALOG_SQL, demoCatalogWanted } from './demo-catalog.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { executeSql, validateSetting } from './executor.js';
+import { SubscribeHolds } from './subscribe-holds.js';
 import { GroupCommit } from './group-commit.js';
 import { Reader } from './reads.js';
 import { loadSqlParser } from './sql/index.js';
@@ -69,6 +70,8 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
     const timeline = new TimelineClient(this.ctx.transport, this.ctx.region, 'main');
     await this.ctx.spawn({ kind: 'timeline', id: timelineActorId('main') });
     const tables = () => catalog.all().flatMap((i) => (i.kind === 'table' && i.collection ? [i.collection] : []));
+    const holds = new SubscribeHolds(this.ctx.store, storage, () => this.ctx.clock.now());
+    await holds.recover();
     this.deps = {
       region: this.ctx.region,
       transport: this.ctx.transport,
@@ -78,6 +81,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
       commits: new GroupCommit(storage, timeline, tables, `control.${this.ctx.id}`),
       reader: new Reader(this.ctx.transport, this.ctx.region, storage, timeline),
       compute: new ComputeClient(this.ctx.transport, this.ctx.region),
+      holds,
       serialize: (fn) => this.serialize(fn),
     };
     const fresh = catalog.all().length === 0;
@@ -96,6 +100,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.deps?.holds.stop();
     if (live.get(this.ctx.region) === this) live.delete(this.ctx.region);
   }
 

@@ -1,6 +1,7 @@
 /**
  * What the statement handlers of CONTROL share (one set per coordinator incarnation): the
- * catalog, the STORAGE and COMPUTE clients, the timeline, group commit and the reader. Only the
+ * catalog, the STORAGE and COMPUTE clients, the timeline, group commit, the reader and the
+ * SUBSCRIBE read holds. Only the
  * coordinator builds it; sessions reach it through the coordinator.
  */
 import type { Catalog, CatalogItem } from './catalog.js';
@@ -10,6 +11,7 @@ import type { GroupCommit } from './group-commit.js';
 import type { Reader } from './reads.js';
 import type { TimelineClient } from './timestamps.js';
 import type { ComputeClient } from './compute-client.js';
+import type { SubscribeHolds } from './subscribe-holds.js';
 
 export interface ControlDeps {
   region: string;
@@ -20,6 +22,8 @@ export interface ControlDeps {
   commits: GroupCommit;
   reader: Reader;
   compute: ComputeClient;
+  /** Read holds of SUBSCRIBEs, kept for a resume window after their session is gone. */
+  holds: SubscribeHolds;
   /** Runs catalog changes one at a time. */
   serialize<T>(fn: () => Promise<T>): Promise<T>;
 }

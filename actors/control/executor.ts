@@ -1,7 +1,7 @@
 /**
  * Executes SQL for a session: splits the text into statements, runs the pre-parser and
  * libpg-query, and dispatches each statement to its handler (DDL in ddl.ts, writes through group
- * commit, SELECT through reads.ts and the reference evaluator, SHOW, SET). Statements run in
+ * commit, SELECT through an index peek (reads.ts) or a transient dataflow (transient.ts), SHOW, SET). Statements run in
  * order; the first error stops the rest (earlier statements stay done, as in Postgres' simple
  * query protocol without a transaction). Catalog changes and UPDATE/DELETE run one at a time.
  */
@@ -15,6 +15,8 @@ import { aliasesOf, createCluster, createIndex, createSource, createTable, creat
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import type { Isolation, ReadSource } from './reads.js';
 import { readSourceOf, resolverFor } from './resolve.js';
+import { computeTransient } from './transient.js';
+import type { Plan } from '../../protocol/compute/plan.js';
 import {
   applyFinishing,
   checkNotNull,
@@ -130,11 +132,40 @@ async function evaluate(
   return { ts, rows };
 }
 
+/**
+ * SELECT: over indexes only (or no inputs at all) the fast path peeks the indexes and evaluates
+ * the rest here; otherwise a transient dataflow on the session's cluster computes the answer.
+ */
 async function select(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, settings: Settings, asOf?: number): Promise<StatementResult> {
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
-  const { ts, rows } = await evaluate(deps, planned.plan, planned.inputs, settings, asOf);
+  const sources = planned.inputs.map((i) => ({ name: i.name, source: readSourceOf(deps.catalog, i.id) }));
+  const fast = sources.every((s) => 'index' in s.source);
+  const { ts, rows } = fast
+    ? await evaluate(deps, planned.plan, planned.inputs, settings, asOf)
+    : await transientSelect(deps, planned.plan, planned.inputs, settings, asOf);
   const out = applyFinishing(rows, planned.finishing);
   return { tag: `SELECT ${out.length}`, columns: planned.columns.map((c) => ({ name: c.name, type: c.type })), rows: out, timestamp: ts };
+}
+
+async function transientSelect(
+  deps: ControlDeps,
+  plan: Plan,
+  inputs: Array<{ name: string; id: string }>,
+  settings: Settings,
+  asOf?: number,
+): Promise<{ ts: number; rows: Array<[Row, number]> }> {
+  const collections = inputs.map((i) => {
+    const collection = deps.catalog.get(i.id)?.collection;
+    if (!collection) throw new SqlError(SqlState.UndefinedTable, `relation ${i.name} was dropped`);
+    return { name: i.name, collection };
+  });
+  const ts = await deps.reader.timestamp({
+    inputs: new Map(collections.map((c) => [c.name, { collection: c.collection }])),
+    isolation: isolationOf(settings),
+    ...(asOf !== undefined ? { asOf } : {}),
+  });
+  const cluster = deps.catalog.resolve(settings['cluster'] ?? 'default', 'cluster');
+  return { ts, rows: await computeTransient(deps, cluster.id, plan, collections, ts) };
 }
 
 async function write(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<StatementResult> {

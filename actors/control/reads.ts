@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { PeekResponse } from '../../protocol/compute/response.js';
+import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
 import type { Row } from '../../protocol/types.js';
@@ -38,18 +39,7 @@ export class Reader {
 
   /** Chooses the read timestamp and fetches every input at it. */
   async read(req: ReadRequest): Promise<{ ts: number; data: Map<string, Array<[Row, number]>> }> {
-    const collections = [...req.inputs.values()].flatMap((s) => ('collection' in s ? [s.collection] : []));
-    const frontiers = await Promise.all(collections.map((c) => this.storage.describe(c, 30_000)));
-    const since = Math.max(0, ...frontiers.map((f) => f.since));
-    let ts: number;
-    if (req.asOf !== undefined) {
-      if (req.asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${req.asOf} is before the inputs' since ${since}: that history has been compacted`);
-      ts = req.asOf;
-    } else if (req.isolation === 'serializable' && frontiers.length > 0 && frontiers.length === req.inputs.size) {
-      ts = Math.max(since, Math.min(...frontiers.map((f) => f.upper)) - 1);
-    } else {
-      ts = Math.max(since, await this.timeline.readTs());
-    }
+    const ts = await this.timestamp(req);
     const data = new Map<string, Array<[Row, number]>>();
     await Promise.all(
       [...req.inputs].map(async ([name, source]) => {
@@ -59,13 +49,35 @@ export class Reader {
     return { ts, data };
   }
 
-  private async peek(index: { cluster: string; dataflow: string }, ts: number): Promise<Array<[Row, number]>> {
+  /** The read timestamp for `req` (see the header): never below a collection input's since. */
+  async timestamp(req: ReadRequest): Promise<number> {
+    const collections = [...req.inputs.values()].flatMap((s) => ('collection' in s ? [s.collection] : []));
+    const frontiers = await Promise.all(collections.map((c) => this.storage.describe(c, 30_000)));
+    const since = Math.max(0, ...frontiers.map((f) => f.since));
+    if (req.asOf !== undefined) {
+      if (req.asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${req.asOf} is before the inputs' since ${since}: that history has been compacted`);
+      return req.asOf;
+    }
+    if (req.isolation === 'serializable' && frontiers.length > 0 && frontiers.length === req.inputs.size) {
+      return Math.max(since, Math.min(...frontiers.map((f) => f.upper)) - 1);
+    }
+    return Math.max(since, await this.timeline.readTs());
+  }
+
+  /** Peeks a dataflow's index at `ts`; the cluster answers once its frontier passed `ts`. */
+  async peek(index: { cluster: string; dataflow: string }, ts: number): Promise<Array<[Row, number]>> {
     const r = await this.transport.request<PeekResponse>(
       clusterSubject(this.region, index.cluster),
       { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts },
       { timeoutMs: 60_000 },
     );
     if (r.outcome === 'rows') return r.rows as Array<[Row, number]>;
+    if (r.error?.code === EVAL_ERROR) throw evaluationError(r.error.message);
     throw new SqlError(SqlState.InternalError, `peek of index ${index.dataflow} failed: ${r.error?.message ?? r.outcome}`, { determinacy: 'definite' });
   }
+}
+
+/** A scalar evaluation error of a query (division by zero, a bad cast, ...) as its SQLSTATE. */
+export function evaluationError(message: string): SqlError {
+  return new SqlError(/division by zero/i.test(message) ? SqlState.DivisionByZero : '22000', message);
 }

@@ -4,8 +4,9 @@
  * chosen `AS OF` as updates at that time, then every later update in time order, and (with
  * PROGRESS) `progress: t` once every update before `t` was sent. A client resumes after a
  * disconnect with `asOf` = the last progress it received: the stream continues with the updates
- * at times >= that progress and no snapshot, so nothing is missed or repeated. Credit is counted
- * and reported; the STORAGE subscription below applies its own flow control.
+ * at times >= that progress and no snapshot, so nothing is missed or repeated; a read hold
+ * (subscribe-holds.ts) keeps that history for the resume window, also across CONTROL restarts.
+ * Credit is counted and reported; the STORAGE subscription below applies its own flow control.
  */
 import { randomBytes } from 'node:crypto';
 import type { Subscribe } from '../../protocol/control/command.js';
@@ -63,6 +64,8 @@ export class SessionSubscriptions {
     else asOf = Math.max(since, await deps.timeline.readTs());
     if (asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${asOf} is before "${item.name}"'s since ${since}: that history has been compacted`);
     const id = randomBytes(8).toString('hex');
+    // Held from asOf on, so this stream can be resumed even after its session is gone.
+    await deps.holds.acquire(id, item.collection, asOf);
     const sub: Live = { id, inbox: cmd.inbox, seq: 0, credit: cmd.credit ?? 0, storage: undefined, ended: false };
     this.live.set(id, sub);
     const send = (updates: Update[], p?: number, ended?: string) => {
@@ -77,8 +80,28 @@ export class SessionSubscriptions {
         ...(ended ? { ended } : {}),
       });
     };
-    sub.storage = await deps.storage.subscribe(
-      item.collection,
+    try {
+      sub.storage = await this.openStorage(deps, item.collection, asOf, resume, progress, id, send);
+    } catch (err) {
+      this.live.delete(id);
+      await deps.holds.release(id);
+      throw err;
+    }
+    return { type: 'SubscribeStarted', subscription: id, columns: item.columns.map((c) => ({ name: c.name, type: c.type })), asOf };
+  }
+
+  /** The STORAGE subscription behind a SUBSCRIBE: batches to the inbox, progress moves the read hold. */
+  private openStorage(
+    deps: ControlDeps,
+    collection: string,
+    asOf: number,
+    resume: boolean,
+    progress: boolean | undefined,
+    id: string,
+    send: (updates: Update[], p?: number, ended?: string) => void,
+  ): Promise<StorageSubscription> {
+    return deps.storage.subscribe(
+      collection,
       asOf,
       {
         updates: (u) => {
@@ -88,7 +111,10 @@ export class SessionSubscriptions {
           if (upper.length === 0) {
             send([], undefined, 'dropped');
             this.cancel(id);
-          } else if (progress) send([], upper[0]);
+          } else {
+            if (progress) send([], upper[0]);
+            deps.holds.progressed(id, upper[0]!);
+          }
         },
         failed: (err) => {
           send([], undefined, `failed: ${err.message}`);
@@ -97,17 +123,21 @@ export class SessionSubscriptions {
       },
       { snapshot: !resume },
     );
-    return { type: 'SubscribeStarted', subscription: id, columns: item.columns.map((c) => ({ name: c.name, type: c.type })), asOf };
   }
 
   credit(id: string, batches: number): void {
     this.require(id).credit += batches;
   }
 
-  cancel(id: string, reason = 'canceled'): void {
+  /**
+   * Ends a subscription. Its read hold is released unless `keepHold` (the process is stopping:
+   * the client may resume on a new session after the restart, within the resume window).
+   */
+  cancel(id: string, reason = 'canceled', keepHold = false): void {
     const sub = this.live.get(id);
     if (!sub) return;
     sub.storage?.cancel();
+    if (!keepHold) void this.deps().holds.release(id);
     if (!sub.ended) {
       sub.ended = true;
       this.ctx.transport.publish(sub.inbox, { type: 'SubscribeBatch', subscription: id, seq: sub.seq++, updates: [], ended: reason });
@@ -115,8 +145,8 @@ export class SessionSubscriptions {
     this.live.delete(id);
   }
 
-  closeAll(reason: string): void {
-    for (const id of [...this.live.keys()]) this.cancel(id, reason);
+  closeAll(reason: string, keepHolds = false): void {
+    for (const id of [...this.live.keys()]) this.cancel(id, reason, keepHolds);
   }
 
   private require(id: string): Live {

@@ -43,7 +43,9 @@ class Session implements ActorBehavior<SessionCommand> {
 
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    this.subscriptions?.closeAll('session closed');
+    // Stopped with its process (not closed by the client or by idling): its subscriptions' read
+    // holds stay, so their clients can resume on a new session after the restart.
+    this.subscriptions?.closeAll('session closed', !this.closed);
   }
 
   info(): Record<string, unknown> {

@@ -17,9 +17,10 @@ interface Report {
   writesAcknowledged: number;
   writesFound: number;
   upstreamRereads: number;
+  sqlTables: number;
 }
 
-const FAULT_KINDS = ['kill-storage-host', 'kill-env', 'clean-restart', 'restart-nats', 'pause-storage-host'];
+const FAULT_KINDS = ['kill-storage-host', 'kill-cluster-host', 'kill-env', 'clean-restart', 'restart-nats', 'pause-storage-host'];
 
 /** Runs `drill/main.ts` as a child process and parses the last line of its output. */
 function drill(args: string[], env: Record<string, string> = {}): Promise<{ report: Report; output: string }> {
@@ -56,13 +57,19 @@ describe('restart chaos drill', () => {
     expect(report.writesAcknowledged).toBeGreaterThan(0);
     expect(report.writesFound).toBe(report.writesAcknowledged);
     expect(report.upstreamRereads).toBe(0);
+    // the SQL workload ran through CONTROL: a table with its materialized view and SUBSCRIBE
+    expect(report.sqlTables).toBeGreaterThanOrEqual(1);
   });
 
   test('a broken drill reports the violations it was given', async () => {
-    const { report } = await drill(['--seed', '1', '--steps', '6', '--scenario', 'storage-only'], { DFN_DRILL_INJECT: 'drop-subscriber-update,phantom-ack' });
+    const { report } = await drill(['--seed', '2', '--steps', '12', '--scenario', 'storage-only'], { DFN_DRILL_INJECT: 'drop-subscriber-update,phantom-ack' });
     const kinds = new Set(report.violations.map((v) => v.kind));
-    expect(kinds.has('subscription-gap')).toBe(true);
+    expect(kinds.has('subscription-gap') || kinds.has('subscription-duplicate')).toBe(true);
     expect(kinds.has('write-lost')).toBe(true);
+    // both layers' checks fired: the STORAGE subscriber and table, and the SQL ones (tables t<n>)
+    const details = report.violations.map((v) => v.detail);
+    expect(details.some((d) => /^t\d+_agg:/.test(d))).toBe(true);
+    expect(details.some((d) => /^t\d+:/.test(d))).toBe(true);
     expect(report.writesFound).toBeLessThan(report.writesAcknowledged);
   });
 });
