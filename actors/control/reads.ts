@@ -61,7 +61,12 @@ export class Reader {
     if (req.isolation === 'serializable' && frontiers.length > 0 && frontiers.length === req.inputs.size) {
       return Math.max(since, Math.min(...frontiers.map((f) => f.upper)) - 1);
     }
-    return Math.max(since, await this.timeline.readTs());
+    const readTs = await this.timeline.readTs();
+    if (since <= readTs) return readTs;
+    // An input's since is ahead of the oracle (a source's frontier follows the wall clock): read
+    // there, and make the oracle's readTs follow, so no later read in any session goes back.
+    await this.timeline.applyWrite(since).catch(() => undefined);
+    return since;
   }
 
   /** Peeks a dataflow's index at `ts`; the cluster answers once its frontier passed `ts`. */

@@ -14,6 +14,21 @@ const commands = new MessageSet<TimelineCommand>(TIMELINE_COMMANDS);
 /** How far ahead of the last handed-out timestamp the persisted bound is moved. */
 const WINDOW_MS = 1000;
 
+/** The live oracle incarnation of each timeline subject in this process. */
+const live = new Map<string, Timeline>();
+
+/**
+ * The read timestamp of the oracle at `subject` if it runs in this process (what a `ReadTs`
+ * request would answer), else undefined: ask it over NATS. Reading it directly is equivalent to a
+ * ReadTs handled now: a write is acknowledged only after its ApplyWrite was handled, so every
+ * acknowledged write is at or below the value returned; an ApplyWrite still in the mailbox
+ * belongs to a write not yet acknowledged.
+ */
+export function localReadTs(subject: string): number | undefined {
+  const t = live.get(subject);
+  return t && t.running() ? t.currentReadTs() : undefined;
+}
+
 class Timeline implements ActorBehavior<TimelineCommand> {
   readonly commands = commands;
   /** Last timestamp handed out by WriteTs (or recovered bound). */
@@ -32,6 +47,20 @@ class Timeline implements ActorBehavior<TimelineCommand> {
     this.writeTs = bound;
     this.readTs = bound;
     this.bound = bound;
+    live.set(this.ctx.subject, this);
+  }
+
+  async stop(): Promise<void> {
+    if (live.get(this.ctx.subject) === this) live.delete(this.ctx.subject);
+  }
+
+  /** True while this incarnation is the live one (false once it stopped or crashed). */
+  running(): boolean {
+    return this.ctx.alive();
+  }
+
+  currentReadTs(): number {
+    return this.readTs;
   }
 
   handle(cmd: TimelineCommand): Reply | Promise<Reply> {
@@ -41,9 +70,7 @@ class Timeline implements ActorBehavior<TimelineCommand> {
       case 'ReadTs':
         return this.reply(this.readTs);
       case 'ApplyWrite':
-        if (cmd.ts > this.writeTs) throw new InvalidRequestError(`ApplyWrite at ${cmd.ts}, which this timeline never handed out (last write timestamp ${this.writeTs})`);
-        this.readTs = Math.max(this.readTs, cmd.ts);
-        return this.reply(this.readTs);
+        return this.applyWrite(cmd.ts);
       default:
         return assertNever(cmd);
     }
@@ -51,6 +78,22 @@ class Timeline implements ActorBehavior<TimelineCommand> {
 
   info(): Record<string, unknown> {
     return { readTs: this.readTs, writeTs: this.writeTs, bound: this.bound };
+  }
+
+  /**
+   * Makes `ts` visible to reads. A `ts` beyond the last write timestamp is accepted up to this
+   * oracle's clock (a read served at a source's since, ahead of readTs, is linearized this way,
+   * as Materialize's oracle does): write timestamps then continue beyond it. Later than the clock
+   * is refused: nothing can have been written there.
+   */
+  private async applyWrite(ts: number): Promise<Reply> {
+    if (ts > this.writeTs) {
+      if (ts > this.ctx.clock.now()) throw new InvalidRequestError(`ApplyWrite at ${ts}, beyond every write timestamp handed out (${this.writeTs}) and the clock`);
+      if (ts >= this.bound) await this.persistBound(ts + WINDOW_MS);
+      this.writeTs = Math.max(this.writeTs, ts);
+    }
+    this.readTs = Math.max(this.readTs, ts);
+    return this.reply(this.readTs);
   }
 
   private async allocate(): Promise<Reply> {

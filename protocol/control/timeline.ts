@@ -4,7 +4,10 @@
  * What the oracle must do (and keep doing across restarts):
  * - `WriteTs` returns a timestamp greater than every timestamp it returned before (read or write).
  * - `ReadTs` returns a timestamp at least every write timestamp applied with `ApplyWrite`.
- * - `ApplyWrite{ts}` records that the write at `ts` is durable in STORAGE, so reads see it.
+ * - `ApplyWrite{ts}` records that the write at `ts` is durable in STORAGE, so reads see it. A
+ *   `ts` beyond the last `WriteTs` is accepted up to the oracle's clock (CONTROL linearizes a read
+ *   served ahead of `ReadTs` this way) and later `WriteTs` answers are beyond it; a `ts` ahead of
+ *   the clock is refused with `InvalidRequest`.
  * It never hands out the same write timestamp twice and never goes backwards, even after a crash:
  * it persists a bound ahead of what it hands out and restarts from that bound.
  * Timestamps are milliseconds since the epoch, never behind the wall clock when handed out fresh.
