@@ -26,7 +26,7 @@ test('up starts NATS and the platform, status shows it, Ctrl-C stops everything'
     DFN_NATS_HTTP_PORT: String(await freePort()),
     DFN_NATS_WS_PORT: String(await freePort()),
     DFN_INSPECTOR_PORT: String(inspectorPort),
-    DFN_NO_DEMO: '1',
+    DFN_DEMO: '0',
   };
   const bin = join(PROJECT_ROOT, 'bin', 'definite.js');
   const up = spawn(process.execPath, [bin, 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

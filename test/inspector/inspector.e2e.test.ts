@@ -3,17 +3,17 @@
  * running platform (real nats-server, `definite env` with its orchestrator and host processes) and
  * `definite inspect` started as a user starts it. By phase:
  *   01-tree: the tree shows the region, the orchestrator, the host processes and their actors.
- *   02-lag-plot: the lag plot draws points. No collection actors exist yet, so the test starts a
- *     timeline actor and keeps applying writes to it: its read timestamp is a frontier the plot
- *     draws (any actor reporting `upper` in its info would be drawn the same way).
- *   03-kill-host: the kill button (with its confirmation) SIGKILLs the target host process through
- *     the orchestrator; the page shows it go down, back off and come back with a new pid.
+ *   02-lag-plot: the lag plot draws points: a timeline actor the test keeps applying writes to
+ *     (its read timestamp) and a counter source's collection in STORAGE (its upper).
+ *   03-kill-cluster: the kill button (with its confirmation) SIGKILLs the default cluster's
+ *     process through the orchestrator; the page shows it go down, back off and come back with a
+ *     new pid, its cluster actor running again.
  *   04-nats-restart: NATS restarted under everything: the page says NATS is down, then recovers.
  *   05-inspector-restart: the inspector server itself restarted: the page reconnects by itself.
  * A screenshot is written to test-artifacts/inspector.png.
  *
- * TARGET is the host process the test kills. Cluster processes do not exist yet; when they do,
- * point TARGET at a cluster host (its host id and its actors) and the phases stay the same.
+ * TARGET is a host process the test starts with a counter and a timeline actor (tree, table,
+ * statechart, lag); CLUSTER is the default cluster's process, the one the page kills.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -22,6 +22,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort, PROJECT_ROOT, stopProcess } from '../../runtime/nats-server.js';
 import { orchestratorSubject } from '../../protocol/subjects.js';
 import { timelineSubject } from '../../protocol/control/timeline.js';
+import { StorageClient } from '../../protocol/storage/client.js';
+import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { startPlatform, logTail, type TestPlatform } from '../helpers/platform.js';
 
@@ -41,6 +43,8 @@ const TARGET = {
     { kind: 'timeline', id: 'tl1' },
   ],
 };
+/** The default cluster's process, which the platform starts by itself: the page kills it. */
+const CLUSTER = { hostId: 'cluster-u1', actors: [{ kind: 'cluster', id: 'u1' }] };
 const SCREENSHOT = join(PROJECT_ROOT, 'test-artifacts', 'inspector.png');
 
 let nats: TestNats;
@@ -73,6 +77,7 @@ beforeAll(async () => {
       .then((r) => p.transport.request(timelineSubject(region, 'tl1'), { type: 'ApplyWrite', ts: r.ts }))
       .catch(() => undefined);
   }, 200);
+  await new StorageClient(p.transport, region).createSource('ticks', { kind: 'generator', generator: 'counter', tickMs: 100, schema: [...GENERATOR_SCHEMAS.counter] });
   port = await freePort();
   await startInspectorProcess();
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], headless: true });
@@ -126,33 +131,39 @@ test('02-lag-plot: the lag plot draws points', async () => {
     return n >= 3 && drawn === n ? { n, key: g!.getAttribute('data-series') } : undefined;
   });
   expect(points.key).toBe(key);
+  // A collection (a counter source in STORAGE) is plotted too: its upper's lag behind the clock.
+  const collection = await inPage('a collection series with 3 points', () => {
+    const g = [...document.querySelectorAll('#lag-plot g.series[data-series^="collection:"]')].find((s) => (s.getAttribute('data-series') ?? '').endsWith('/ticks'));
+    return g && Number(g.getAttribute('data-points') ?? 0) >= 3 ? g.getAttribute('data-series') : undefined;
+  });
+  expect(collection).toBe('collection:storage-0/ticks');
 });
 
-test('03-kill-host: killing a host process from the page shows it go down, back off and come back', async () => {
-  const before = (await p.hosts()).find((h) => h.hostId === TARGET.hostId)!;
+test('03-kill-cluster: killing a cluster process from the page shows it go down, back off and come back', async () => {
+  const before = (await p.hosts()).find((h) => h.hostId === CLUSTER.hostId)!;
   await page.goto(`http://127.0.0.1:${port}/#/tree`);
-  await page.waitForSelector(`[data-node="host:${TARGET.hostId}"][data-state="running"]`);
-  await page.click(`[data-node="host:${TARGET.hostId}"] > .line [data-action="kill-host"]`);
+  await page.waitForSelector(`[data-node="host:${CLUSTER.hostId}"][data-state="running"]`);
+  await page.click(`[data-node="host:${CLUSTER.hostId}"] > .line [data-action="kill-host"]`);
   await page.waitForSelector('#confirm[open]');
-  expect(await page.textContent('#confirm .title')).toContain(TARGET.hostId);
+  expect(await page.textContent('#confirm .title')).toContain(CLUSTER.hostId);
   await page.click('#confirm [data-confirm="yes"]');
 
   // Down and backing off, with a countdown, and listed in the banner of what is down.
-  await eventually(async () => (await hostState(TARGET.hostId)) === 'backoff', 'the host shown in backoff');
-  const line = (await page.textContent(`[data-node="host:${TARGET.hostId}"] > .line`)) ?? '';
+  await eventually(async () => (await hostState(CLUSTER.hostId)) === 'backoff', 'the host shown in backoff');
+  const line = (await page.textContent(`[data-node="host:${CLUSTER.hostId}"] > .line`)) ?? '';
   expect(line).toMatch(/restart in/);
   expect(line).toMatch(/last error: /); // 'exited with SIGKILL' or 'process is gone': whichever the orchestrator noticed first
-  expect(await page.textContent(`#down [data-down="host:${TARGET.hostId}"]`)).toContain('backoff');
+  expect(await page.textContent(`#down [data-down="host:${CLUSTER.hostId}"]`)).toContain('backoff');
 
   // Back: running again with a new pid; its actors running again.
-  await eventually(async () => (await hostState(TARGET.hostId)) === 'running', 'the host shown running again');
-  for (const a of TARGET.actors) await page.waitForSelector(`[data-node="actor:${TARGET.hostId}/${a.id}"][data-state="running"]`);
-  const after = (await p.hosts()).find((h) => h.hostId === TARGET.hostId)!;
+  await eventually(async () => (await hostState(CLUSTER.hostId)) === 'running', 'the host shown running again');
+  for (const a of CLUSTER.actors) await page.waitForSelector(`[data-node="actor:${CLUSTER.hostId}/${a.id}"][data-state="running"]`);
+  const after = (await p.hosts()).find((h) => h.hostId === CLUSTER.hostId)!;
   expect(after.pid).not.toBe(before.pid);
   expect(after.restarts).toBe(before.restarts + 1);
 
   // The host's detail lists the transitions, newest first.
-  await page.goto(`http://127.0.0.1:${port}/#/host/${TARGET.hostId}`);
+  await page.goto(`http://127.0.0.1:${port}/#/host/${CLUSTER.hostId}`);
   const transitions = await inPage('the host transitions listed', () => {
     const t = [...document.querySelectorAll('#host-events tr[data-to]')].map((tr) => `${tr.dataset['from']}>${tr.dataset['to']}`).filter((x) => x !== '>');
     return t.includes('starting>running') ? t.reverse() : undefined;
@@ -164,7 +175,7 @@ test('03-kill-host: killing a host process from the page shows it go down, back 
 
   await page.goto(`http://127.0.0.1:${port}/#/tree`);
   // Settled: the host's actors back under its supervisors in the tree.
-  await page.waitForSelector(`[data-node="host:${TARGET.hostId}"] [data-node="supervisor:host-${TARGET.hostId}"] [data-node="actor:${TARGET.hostId}/c1"]`);
+  await page.waitForSelector(`[data-node="host:${CLUSTER.hostId}"] [data-node="supervisor:host-${CLUSTER.hostId}"] [data-node="actor:${CLUSTER.hostId}/u1"]`);
   mkdirSync(join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 });
