@@ -133,18 +133,35 @@ async function evaluate(
 }
 
 /**
- * SELECT: over indexes only (or no inputs at all) the fast path peeks the indexes and evaluates
- * the rest here; otherwise a transient dataflow on the session's cluster computes the answer.
+ * SELECT, by where its answer already is (as Materialize's fast paths): over indexes only (or no
+ * inputs at all) it peeks the indexes and evaluates the rest here; a filter, map or projection
+ * of one collection (a table, source or materialized view) reads that collection's snapshot from
+ * STORAGE and evaluates here (the "persist fast path"); anything else (joins, aggregates, ...)
+ * runs as a transient dataflow on the session's cluster.
  */
 async function select(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, settings: Settings, asOf?: number): Promise<StatementResult> {
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
   const sources = planned.inputs.map((i) => ({ name: i.name, source: readSourceOf(deps.catalog, i.id) }));
-  const fast = sources.every((s) => 'index' in s.source);
+  const fast = sources.every((s) => 'index' in s.source) || (sources.length === 1 && isLinear(planned.plan));
   const { ts, rows } = fast
     ? await evaluate(deps, planned.plan, planned.inputs, settings, asOf)
     : await transientSelect(deps, planned.plan, planned.inputs, settings, asOf);
   const out = applyFinishing(rows, planned.finishing);
   return { tag: `SELECT ${out.length}`, columns: planned.columns.map((c) => ({ name: c.name, type: c.type })), rows: out, timestamp: ts };
+}
+
+/** A plan that only filters, maps and projects its one input: no state, no work worth a dataflow. */
+function isLinear(plan: Plan): boolean {
+  switch (plan.op) {
+    case 'get':
+      return true;
+    case 'filter':
+    case 'map':
+    case 'project':
+      return isLinear(plan.input);
+    default:
+      return false;
+  }
 }
 
 async function transientSelect(

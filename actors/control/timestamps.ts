@@ -1,9 +1,11 @@
 /**
  * CONTROL's view of a timeline oracle (protocol/control/timeline.ts): a thin NATS client for
  * `WriteTs`, `ReadTs` and `ApplyWrite`. It keeps no state: the oracle is the only authority.
+ * `readTs` reads the oracle in-process when it runs here (the coordinator's host; see timeline.ts).
  */
 import { timelineSubject, type TimestampReply } from '../../protocol/control/timeline.js';
 import type { Transport } from '../../runtime/transport.js';
+import { localReadTs } from './timeline.js';
 
 /**
  * The actor id of timeline `name`'s oracle. Actor ids are unique per host, and the environment
@@ -28,6 +30,8 @@ export class TimelineClient {
   }
 
   async readTs(): Promise<number> {
+    const local = localReadTs(this.subject);
+    if (local !== undefined) return local;
     return (await this.transport.request<TimestampReply>(this.subject, { type: 'ReadTs' }, { timeoutMs: 30_000 })).ts;
   }
 
