@@ -35,7 +35,8 @@ interface ClusterState {
   history: CommandHistory;
   /** The cluster incarnation the current epoch's history was replayed to. */
   initializedIncarnation: string | undefined;
-  replaying: boolean;
+  /** The replay in progress, if any (a command recorded meanwhile waits for it). */
+  replaying: Promise<void> | undefined;
   rehydrations: number;
   status: Status | undefined;
   sub: Subscription | undefined;
@@ -64,7 +65,7 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
     for await (const [, c] of this.ctx.store.entries<StoredCluster>({ gte: 'cluster/', lt: 'cluster/\xff' })) {
       const history = new CommandHistory();
       for (const dataflow of c.dataflows) history.push({ type: 'CreateDataflow', epoch: this.epoch, dataflow });
-      this.track({ id: c.id, hostId: c.hostId, history, initializedIncarnation: undefined, replaying: false, rehydrations: c.rehydrations, status: undefined, sub: undefined });
+      this.track({ id: c.id, hostId: c.hostId, history, initializedIncarnation: undefined, replaying: undefined, rehydrations: c.rehydrations, status: undefined, sub: undefined });
     }
     // Ask every cluster for its status now; replays happen as statuses arrive. Holds are durable
     // in STORAGE; re-asserting them is idempotent and repairs a hold a crash left unset.
@@ -106,7 +107,7 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
         hostId: `cluster-${id}`,
         history: new CommandHistory(),
         initializedIncarnation: undefined,
-        replaying: false,
+        replaying: undefined,
         rehydrations: 0,
         status: undefined,
         sub: undefined,
@@ -183,9 +184,12 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
     c.history.push(cmd);
     await this.persist(c);
     if (c.initializedIncarnation === undefined) {
-      // Not initialized yet: the replay will carry this command.
+      // Not initialized: replay (or wait for the replay in progress). A replay that began before
+      // this command was recorded did not carry it, so once initialized it is sent as well
+      // (the cluster's commands are idempotent); still not initialized (the cluster is down),
+      // the next replay carries it.
       await this.poll(c);
-      return { type: 'Ack', detail: 'queued for replay' };
+      if (c.initializedIncarnation === undefined) return { type: 'Ack', detail: 'queued for replay' };
     }
     return this.ctx.transport.request(clusterSubject(this.ctx.region, id), cmd, { timeoutMs: 30_000 });
   }
@@ -234,8 +238,15 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
 
   /** Replays the reduced history to a cluster incarnation. */
   private async replay(c: ClusterState, status: Status): Promise<void> {
-    if (c.replaying || !this.ctx.alive()) return;
-    c.replaying = true;
+    if (c.replaying) return c.replaying;
+    if (!this.ctx.alive()) return;
+    c.replaying = this.replayOnce(c, status).finally(() => {
+      c.replaying = undefined;
+    });
+    return c.replaying;
+  }
+
+  private async replayOnce(c: ClusterState, status: Status): Promise<void> {
     try {
       const commandsToSend = c.history.replay(this.epoch, this.ctx.id);
       const fresh = status.dataflows.length === 0 && commandsToSend.length > 2 && !status.initialized;
@@ -247,8 +258,6 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
       c.initializedIncarnation = status.incarnation;
     } catch {
       c.initializedIncarnation = undefined;
-    } finally {
-      c.replaying = false;
     }
   }
 

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { PeekResponse } from '../../protocol/compute/response.js';
 import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
+import { isErrorCode } from '../../protocol/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
 import type { Row } from '../../protocol/types.js';
@@ -69,13 +70,28 @@ export class Reader {
     return since;
   }
 
-  /** Peeks a dataflow's index at `ts`; the cluster answers once its frontier passed `ts`. */
-  async peek(index: { cluster: string; dataflow: string }, ts: number): Promise<Array<[Row, number]>> {
-    const r = await this.transport.request<PeekResponse>(
-      clusterSubject(this.region, index.cluster),
-      { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts },
-      { timeoutMs: 60_000 },
-    );
+  /**
+   * Peeks a dataflow's index at `ts`; the cluster answers once its frontier passed `ts`. With
+   * `awaitInstallMs`, a dataflow the cluster does not have yet (its install, acknowledged by the
+   * compute controller, is still on its way to the cluster, or the cluster is restarting) is
+   * asked for again until then.
+   */
+  async peek(index: { cluster: string; dataflow: string }, ts: number, awaitInstallMs = 0): Promise<Array<[Row, number]>> {
+    const until = Date.now() + awaitInstallMs;
+    let r: PeekResponse;
+    for (;;) {
+      const subject = clusterSubject(this.region, index.cluster);
+      const msg = { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts };
+      const answer = await this.transport.request<PeekResponse>(subject, msg, { timeoutMs: 60_000 }).catch((err: unknown) => err as Error);
+      const missing = answer instanceof Error ? isErrorCode(answer, 'NoResponders') : answer.outcome === 'error' && answer.error?.code === 'NotFound';
+      if (missing && Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 50));
+        continue;
+      }
+      if (answer instanceof Error) throw answer;
+      r = answer;
+      break;
+    }
     if (r.outcome === 'rows') return r.rows as Array<[Row, number]>;
     if (r.error?.code === EVAL_ERROR) throw evaluationError(r.error.message);
     throw new SqlError(SqlState.InternalError, `peek of index ${index.dataflow} failed: ${r.error?.message ?? r.outcome}`, { determinacy: 'definite' });

@@ -9,6 +9,9 @@ import type { Plan } from '../../protocol/compute/plan.js';
 import type { Row } from '../../protocol/types.js';
 import type { ControlDeps } from './deps.js';
 
+/** How long a peek waits for the cluster to have the installed dataflow (a cluster restarting). */
+const AWAIT_INSTALL_MS = 120_000;
+
 /** Computes `plan` over `inputs` (plan input name -> STORAGE collection) at `ts` on `cluster`. */
 export async function computeTransient(
   deps: ControlDeps,
@@ -20,7 +23,7 @@ export async function computeTransient(
   const id = `t${randomBytes(8).toString('hex')}`;
   await deps.compute.install(cluster, { id, plan, inputs, asOf: ts, exports: { index: true } });
   try {
-    return await deps.reader.peek({ cluster, dataflow: id }, ts);
+    return await deps.reader.peek({ cluster, dataflow: id }, ts, AWAIT_INSTALL_MS);
   } finally {
     // Dropped in the background: the answer does not wait for the controller to forget it.
     deps.compute.drop(cluster, id).catch(() => undefined);
