@@ -39,6 +39,13 @@ export interface ActorContext {
   spawn(spec: { kind: string; id: string; config?: unknown }, options?: { durable?: boolean }): Promise<void>;
   /** Stops an actor of this host cleanly and forgets it. */
   stopActor(id: string): Promise<void>;
+  /**
+   * Stops listening on this actor's subject at once (before it stops): a request sent after this
+   * call, e.g. after the reply to the message being handled, gets NATS "no responders" instead of
+   * reaching an actor that is on its way out. Resolves once every message NATS routed here before
+   * that has arrived; those are still handled, like the ones already received.
+   */
+  closeSubject(): Promise<void>;
 }
 
 /** What a host lets its actors do to other actors of the same host. */
@@ -287,6 +294,14 @@ export class ActorCell implements Child {
       stopActor: (id) => {
         if (!this.env.spawner) throw new Error('this actor cannot stop actors');
         return this.env.spawner.stopActor(id);
+      },
+      closeSubject: () => {
+        const sub = this.subscription;
+        if (epoch !== this.epoch || !sub) return Promise.resolve();
+        this.subscription = undefined;
+        // drain() sends the UNSUB now (NATS keeps one connection's order: it reaches the server
+        // before any later reply) and still delivers what was routed here before it, until a flush.
+        return sub.drain().catch(() => undefined);
       },
     };
   }

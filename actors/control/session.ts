@@ -7,7 +7,7 @@
  */
 import { MessageSet } from '../../protocol/message.js';
 import { DefiniteError, UnavailableError } from '../../protocol/errors.js';
-import { SESSION_COMMANDS, type SessionCommand, type TypedCommand } from '../../protocol/control/command.js';
+import { SESSION_COMMANDS, sqlTooLarge, type SessionCommand, type TypedCommand } from '../../protocol/control/command.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { Results, StatementResult } from '../../protocol/control/response.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
@@ -53,6 +53,9 @@ class Session implements ActorBehavior<SessionCommand> {
   }
 
   async handle(cmd: SessionCommand): Promise<Reply> {
+    // Only a request that was already on its way when the session closed gets here; later ones
+    // get no responders (close() stopped listening before its SessionAck went out).
+    if (this.closed) throw new SqlError(SqlState.InvalidSessionId, 'this session is closed; open a new session');
     this.touch();
     try {
       return await this.dispatch(cmd);
@@ -63,6 +66,10 @@ class Session implements ActorBehavior<SessionCommand> {
   }
 
   private async dispatch(cmd: SessionCommand): Promise<Reply> {
+    if (cmd.type === 'Execute' || cmd.type === 'Subscribe') {
+      const tooLarge = sqlTooLarge(cmd.sql);
+      if (tooLarge) throw new SqlError(SqlState.ProgramLimitExceeded, tooLarge, { hint: 'send fewer or smaller statements per request' });
+    }
     switch (cmd.type) {
       case 'Execute':
         return this.results(await executeSql(this.coordinator().deps, cmd.sql, this.settings));
@@ -140,12 +147,18 @@ class Session implements ActorBehavior<SessionCommand> {
     this.timer.unref?.();
   }
 
+  /**
+   * Ends the session: it stops listening at once (so nothing sent after the CloseSession reply,
+   * or after the idle timeout, is executed), ends its subscriptions, and then stops its actor.
+   */
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    const unsubscribed = this.ctx.closeSubject();
     clearTimeout(this.timer);
     this.subscriptions?.closeAll('session closed');
-    setImmediate(() => void this.ctx.stopActor(this.ctx.id).catch(() => undefined));
+    // Stop once the requests that were already on their way have arrived (they get 08003).
+    void unsubscribed.then(() => this.ctx.stopActor(this.ctx.id)).catch(() => undefined);
   }
 }
 

@@ -10,8 +10,19 @@ import { Timestamp, Value } from '../types.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 
-/** Statement text limit: longer statements are refused with ProgramLimitExceeded (54000). */
+/**
+ * Statement text limit, in UTF-8 bytes (as the text travels): the session refuses a longer `sql`
+ * of Execute or Subscribe with SqlError ProgramLimitExceeded (54000). It is not a schema bound
+ * (a schema's maxLength counts UTF-16 code units, not bytes); the body as a whole is bounded by
+ * the payload limit (PayloadTooLarge).
+ */
 export const MAX_SQL_BYTES = 256 * 1024;
+
+/** The SQLSTATE 54000 message for `sql` when it is over MAX_SQL_BYTES, else undefined. */
+export function sqlTooLarge(sql: string): string | undefined {
+  const bytes = new TextEncoder().encode(sql).length;
+  return bytes > MAX_SQL_BYTES ? `statement of ${bytes} bytes exceeds the limit of ${MAX_SQL_BYTES} bytes (256 KiB)` : undefined;
+}
 
 /** Opens a session. Settings: cluster, timeline, transaction_isolation, idle_timeout (seconds). */
 export const OpenSession = defineMessage('OpenSession', {
@@ -21,7 +32,7 @@ export const OpenSession = defineMessage('OpenSession', {
 });
 
 /** Executes one or more `;`-separated SQL statements, in order; stops at the first error. */
-export const Execute = defineMessage('Execute', { sql: Type.String({ maxLength: MAX_SQL_BYTES }) });
+export const Execute = defineMessage('Execute', { sql: Type.String() });
 
 /** Typed commands: the same operations as SQL, for programs that do not want SQL. */
 export const TypedCommand = Type.Union([
@@ -46,7 +57,7 @@ export const Command = defineMessage('Command', { command: TypedCommand });
  * progress timestamp received: the stream continues with no gap and no duplicate.
  */
 export const Subscribe = defineMessage('Subscribe', {
-  sql: Type.String({ maxLength: MAX_SQL_BYTES }),
+  sql: Type.String(),
   inbox: Type.String({ minLength: 1, maxLength: 256 }),
   asOf: Type.Optional(Timestamp),
   progress: Type.Optional(Type.Boolean()),

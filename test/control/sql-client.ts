@@ -1,6 +1,6 @@
 /**
  * Test helper: a CONTROL client over plain NATS request/reply as the `client` user of nats.conf
- * (the same permissions any client has), with `sql()` returning the statement results and
+ * (the same permissions any client has; another account's client user when given), with `sql()` returning the statement results and
  * `sqlError()` the SqlError a statement fails with.
  */
 import { Transport } from '../../runtime/transport.js';
@@ -22,8 +22,13 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(nats: TestNats, region: string, settings: Record<string, string> = {}): Promise<SqlClient> {
-  const transport = await Transport.connect({ servers: nats.url, name: 'test-client', ...CLIENT_USER, timeoutMs: 120_000 });
+export async function connectClient(
+  nats: TestNats,
+  region: string,
+  settings: Record<string, string> = {},
+  user: { user: string; pass: string } = CLIENT_USER,
+): Promise<SqlClient> {
+  const transport = await Transport.connect({ servers: nats.url, name: 'test-client', ...user, timeoutMs: 120_000 });
   const session = await openSession(transport, region, settings);
   const c: SqlClient = {
     transport,

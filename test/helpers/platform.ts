@@ -34,7 +34,9 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
     DFN_NATS_PASS: PLATFORM_USER.pass,
     ...extraEnv,
   };
-  const transport = await Transport.connect({ servers: nats.url, name: `test:${region}`, ...PLATFORM_USER, timeoutMs: 10_000 });
+  // The test's own connection is the platform's user, so it talks to this platform's account.
+  const user = { user: env['DFN_NATS_USER']!, pass: env['DFN_NATS_PASS']! };
+  const transport = await Transport.connect({ servers: nats.url, name: `test:${region}`, ...user, timeoutMs: 10_000 });
   const p: TestPlatform = {
     region,
     dataDir,
