@@ -98,6 +98,9 @@ export class Shard {
     this.meta = meta;
   }
 
+  /** Settles once the orphan sweep begun at open has finished (tests wait for it). */
+  swept: Promise<void> = Promise.resolve();
+
   private alive(): boolean {
     return !this.closed && this.isLive();
   }
@@ -126,7 +129,7 @@ export class Shard {
       await store.batch([{ type: 'put', key: META, value: meta }]);
     }
     const shard = new Shard(store, meta, alive);
-    await shard.sweepOrphans();
+    shard.swept = shard.sweepOrphans().catch(() => undefined);
     return shard;
   }
 
@@ -417,17 +420,29 @@ export class Shard {
     await this.write(keys.map((key) => ({ type: 'del' as const, key })));
   }
 
-  /** Deletes batch keys the meta does not list (left by a crash between a merge and its sweep). */
-  private async sweepOrphans(): Promise<void> {
-    // Only the gaps between listed keys are read, so opening costs the same however much is stored.
+  /**
+   * Deletes batch keys the meta does not list (left by a crash between a merge's write and its
+   * meta commit, or before merged-away keys were deleted). It runs in the background, off the
+   * recovery path: listing keys still makes LevelDB read the blocks they sit in, and a merged
+   * batch can be a block of many megabytes (measured: 0.2-1.8 s at 10M stored updates when this
+   * ran before the shard opened). Deleting later is safe: the iterator reads a snapshot taken
+   * now, and a key unlisted now can never be listed later (new batches get new keys).
+   */
+  private sweepOrphans(): Promise<void> {
     const live = this.meta.batches.map((b) => [b.key, b.last ?? b.key] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const orphans: StoreOp[] = [];
-    let from: { gte: string } | { gt: string } = { gte: 'b/' };
-    for (const [first, last] of [...live, ['b/\xff', 'b/\xff'] as const]) {
-      for await (const key of this.store.keys({ ...from, lt: first })) orphans.push({ type: 'del', key });
-      from = { gt: last };
-    }
-    if (orphans.length > 0) await this.store.batch(orphans);
+    const keys = this.store.keys({ gte: 'b/', lt: 'b/\xff' })[Symbol.asyncIterator]();
+    const first = keys.next(); // starts the iterator, and with it the snapshot, before any write
+    return (async () => {
+      const orphans: StoreOp[] = [];
+      let i = 0;
+      for (let r = await first; !r.done; r = await keys.next()) {
+        const key = r.value;
+        while (i < live.length && live[i]![1] < key) i++;
+        if (i < live.length && live[i]![0] <= key) continue; // inside a listed batch or key range
+        orphans.push({ type: 'del', key });
+      }
+      if (orphans.length > 0 && !this.closed) await this.store.batch(orphans);
+    })();
   }
 }
 
