@@ -103,14 +103,17 @@ export class Host {
   static async start(options: HostOptions): Promise<Host> {
     const dir = join(options.dataDir, 'hosts', options.hostId);
     mkdirSync(dir, { recursive: true });
-    const store = await DurableStore.open(dir, { sync: options.sync ?? true });
-    const transport = await Transport.connect({
-      servers: options.servers,
-      name: `host:${options.hostId}`,
-      user: options.user,
-      pass: options.pass,
-      ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
-    });
+    // LevelDB and NATS are opened at once: a restarting host waits for the slower, not the sum.
+    const [store, transport] = await Promise.all([
+      DurableStore.open(dir, { sync: options.sync ?? true }),
+      Transport.connect({
+        servers: options.servers,
+        name: `host:${options.hostId}`,
+        user: options.user,
+        pass: options.pass,
+        ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
+      }),
+    ]);
     const host = new Host(options, store, transport);
     await host.root.start();
     // Read every record first: an actor recovering may spawn another recorded actor (a coordinator
