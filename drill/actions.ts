@@ -119,6 +119,30 @@ export const ACTIONS: Action[] = [
     },
   },
   {
+    name: 'clean-restart-storage-host',
+    fault: 'clean-restart-storage-host',
+    needs: ['storage'],
+    weight: 1,
+    when: (ctx) => ctx.model.sources.size > 0,
+    run: async (ctx) => {
+      const { before, after } = await ctx.platform.cleanRestartHost(STORAGE_HOST);
+      await collectionsAnswer(ctx);
+      return `clean stop of the storage host pid ${before} and start again as pid ${after}`;
+    },
+  },
+  {
+    name: 'clean-restart-cluster-host',
+    fault: 'clean-restart-cluster-host',
+    needs: ['compute'],
+    weight: 1,
+    when: (ctx) => ctx.hostIds.some((h) => h.startsWith('cluster-')),
+    run: async (ctx) => {
+      const hostId = ctx.rng.pick(ctx.hostIds.filter((h) => h.startsWith('cluster-')));
+      const { before, after } = await ctx.platform.cleanRestartHost(hostId);
+      return `clean stop of compute host ${hostId} pid ${before} and start again as pid ${after}`;
+    },
+  },
+  {
     name: 'kill-env',
     fault: 'kill-env',
     needs: ['storage'],

@@ -74,6 +74,22 @@ export class DrillPlatform {
     return this.env?.pid !== undefined && isAlive(this.env.pid) ? this.env.pid : undefined;
   }
 
+  /**
+   * Stops one host process cleanly (its actors' stop hooks run) and starts it again; it recovers
+   * the actors recorded in its own LevelDB. Returns the pids before and after.
+   */
+  async cleanRestartHost(hostId: string): Promise<{ before: number; after: number }> {
+    const before = (await this.runningHost(hostId)).pid;
+    await this.transport.request(orchestratorSubject(this.region), { type: 'StopHost', hostId }, { timeoutMs: 60_000 });
+    await until(() => !isAlive(before), `${hostId} (pid ${before}) stopped`);
+    await until(() => this.transport.request(orchestratorSubject(this.region), { type: 'StartHost', hostId, actors: [] }, { timeoutMs: 60_000 }), `${hostId} started again`);
+    const after = await until(async () => {
+      const h = await this.runningHost(hostId);
+      return h.pid !== before ? h : undefined;
+    }, `${hostId} running again`);
+    return { before, after: after.pid };
+  }
+
   async hosts(timeoutMs = 5000): Promise<HostRecord[]> {
     return (await this.transport.request<HostList>(orchestratorSubject(this.region), { type: 'ListHosts' }, { timeoutMs })).hosts;
   }

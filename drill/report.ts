@@ -13,6 +13,8 @@ export interface DrillReport {
   faults: Record<string, number>;
   violations: Array<{ step: number; kind: string; detail: string }>;
   writesAcknowledged: number;
+  /** Of those, rows of SQL INSERTs through CONTROL. */
+  sqlWritesAcknowledged: number;
   writesFound: number;
   upstreamRereads: number;
   sources: number;
@@ -31,6 +33,7 @@ export function buildReport(ctx: DrillContext, seed: number, scenario: string, t
     faults: ctx.faults,
     violations: ctx.violations,
     writesAcknowledged: ctx.model.writesAcknowledged() + ctx.sql.writesAcknowledged(),
+    sqlWritesAcknowledged: ctx.sql.writesAcknowledged(),
     writesFound: totals.writesFound,
     upstreamRereads: totals.upstreamRereads,
     sources: ctx.model.sources.size,

@@ -25,26 +25,10 @@ import type { Row, Update } from '../../protocol/types.js';
 import type { Typed } from '../../runtime/transport.js';
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { int, JOIN_GROUP_PLAN } from './join-plan.js';
 
 const region = 'cmrs';
-const int = (name: string) => ({ name, type: 'int' as const, nullable: true });
-/** SELECT k, count(*), sum(v*w) FROM a JOIN b USING (k) GROUP BY k */
-const plan: Plan = {
-  op: 'reduce',
-  input: {
-    op: 'join',
-    inputs: [
-      { op: 'get', name: 'a', arity: 2 },
-      { op: 'get', name: 'b', arity: 2 },
-    ],
-    equivalences: [[0, 2]],
-  },
-  groupKey: [0],
-  aggregates: [
-    { fn: 'count_star', expr: { op: 'lit', value: null, type: 'int' } },
-    { fn: 'sum', expr: { op: 'call', fn: '*', args: [{ op: 'col', index: 1 }, { op: 'col', index: 3 }] } },
-  ],
-};
+const plan: Plan = JOIN_GROUP_PLAN;
 /** Rows loaded into each input before the view is installed: enough that hydration takes a while. */
 const INITIAL_ROWS = 60_000;
 const KEYS = 5_000;

@@ -18,9 +18,19 @@ interface Report {
   writesFound: number;
   upstreamRereads: number;
   sqlTables: number;
+  sqlWritesAcknowledged: number;
 }
 
-const FAULT_KINDS = ['kill-storage-host', 'kill-cluster-host', 'kill-env', 'clean-restart', 'restart-nats', 'pause-storage-host'];
+const FAULT_KINDS = [
+  'kill-storage-host',
+  'kill-cluster-host',
+  'kill-env',
+  'clean-restart',
+  'clean-restart-storage-host',
+  'clean-restart-cluster-host',
+  'restart-nats',
+  'pause-storage-host',
+];
 
 /** Runs `drill/main.ts` as a child process and parses the last line of its output. */
 function drill(args: string[], env: Record<string, string> = {}): Promise<{ report: Report; output: string }> {
@@ -50,7 +60,7 @@ describe('restart chaos drill', () => {
     ['one nats-server', ['--seed', '7']],
     ['a cluster of three nats-servers', ['--seed', '11', '--nats-cluster', '3']],
   ])('a short drill with every fault kind finds no violation (%s)', async (_name, args) => {
-    const { report, output } = await drill([...args, '--steps', '16', '--scenario', 'all-faults']);
+    const { report, output } = await drill([...args, '--steps', '20', '--scenario', 'all-faults']);
     if (report.violations.length > 0) console.log(output);
     expect(report.violations).toEqual([]);
     for (const kind of FAULT_KINDS) expect(report.faults[kind]).toBeGreaterThanOrEqual(1);
@@ -59,6 +69,7 @@ describe('restart chaos drill', () => {
     expect(report.upstreamRereads).toBe(0);
     // the SQL workload ran through CONTROL: a table with its materialized view and SUBSCRIBE
     expect(report.sqlTables).toBeGreaterThanOrEqual(1);
+    expect(report.sqlWritesAcknowledged).toBeGreaterThan(0);
   });
 
   test('a broken drill reports the violations it was given', async () => {
