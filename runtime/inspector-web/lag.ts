@@ -32,7 +32,8 @@ export function lagPoints(row: { key: string; hostId: string; id: string; kind: 
       const d = df as Record<string, unknown>;
       const id = typeof d['id'] === 'string' || typeof d['id'] === 'number' ? String(d['id']) : undefined;
       if (id === undefined) continue;
-      const frontier = frontierValue(d['frontier']);
+      // A cluster's dataflow status reports its output frontier as `upper`.
+      const frontier = frontierValue(d['frontier'] ?? d['upper']);
       const lag = typeof d['lagMs'] === 'number' && Number.isFinite(d['lagMs']) ? d['lagMs'] : frontier !== undefined ? now - frontier : undefined;
       if (lag === undefined) continue;
       out.push({ series: { key: `dataflow:${row.key}/${id}`, category: 'dataflow', label: `${row.id}/${id}`, ...base }, lagMs: lag });

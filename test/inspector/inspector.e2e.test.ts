@@ -5,6 +5,8 @@
  *   01-tree: the tree shows the region, the orchestrator, the host processes and their actors.
  *   02-lag-plot: the lag plot draws points: a timeline actor the test keeps applying writes to
  *     (its read timestamp) and a counter source's collection in STORAGE (its upper).
+ *   02b-clusters-and-sessions: a dataflow on the default cluster (hydration, frontier, lag) and
+ *     an open session in the timelines & sessions view.
  *   03-kill-cluster: the kill button (with its confirmation) SIGKILLs the default cluster's
  *     process through the orchestrator; the page shows it go down, back off and come back with a
  *     new pid, its cluster actor running again.
@@ -23,6 +25,8 @@ import { freePort, PROJECT_ROOT, stopProcess } from '../../runtime/nats-server.j
 import { orchestratorSubject } from '../../protocol/subjects.js';
 import { timelineSubject } from '../../protocol/control/timeline.js';
 import { StorageClient } from '../../protocol/storage/client.js';
+import { computeControllerSubject } from '../../protocol/compute/subjects.js';
+import { connectSubject } from '../../protocol/control/subjects.js';
 import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { startPlatform, logTail, type TestPlatform } from '../helpers/platform.js';
@@ -137,6 +141,22 @@ test('02-lag-plot: the lag plot draws points', async () => {
     return g && Number(g.getAttribute('data-points') ?? 0) >= 3 ? g.getAttribute('data-series') : undefined;
   });
   expect(collection).toBe('collection:storage-0/ticks');
+});
+
+test('02b-clusters-and-sessions: a dataflow with its hydration and frontier, and the open sessions', async () => {
+  // An index of the counter collection on the default cluster, and a client session.
+  const dataflow = { id: 'ticks_idx', plan: { op: 'get' as const, name: 'ticks', arity: 1 }, inputs: [{ name: 'ticks', collection: 'ticks' }], asOf: (await new StorageClient(p.transport, region).describe('ticks')).since, exports: { index: true } };
+  await p.transport.request(computeControllerSubject(region), { type: 'InstallDataflow', cluster: 'u1', dataflow }, { timeoutMs: 60_000 });
+  const session = await p.transport.request<{ type: 'SessionOpened'; session: string }>(connectSubject(region), { type: 'OpenSession', client: 'e2e' }, { timeoutMs: 60_000 });
+  await page.goto(`http://127.0.0.1:${port}/#/clusters`);
+  const row = `[data-cluster="${CLUSTER.hostId}/u1"] tr[data-dataflow="ticks_idx"]`;
+  await eventually(async () => ((await page.textContent(row).catch(() => '')) ?? '').includes('hydrated'), 'the dataflow shown hydrated');
+  // Its frontier is shown and its lag is plotted.
+  expect(await page.textContent(`${row} td:nth-child(3)`)).not.toBe('');
+  await inPage('a dataflow series in the lag plot', () => document.querySelector('#lag-plot g.series[data-series$="/ticks_idx"]') !== null);
+  await page.goto(`http://127.0.0.1:${port}/#/timelines`);
+  await eventually(async () => (await page.locator(`tr[data-session$="/${session.session}"]`).count()) === 1, 'the session listed');
+  expect(await page.textContent('body')).toMatch(/Sessions \(\d+\)/);
 });
 
 test('03-kill-cluster: killing a cluster process from the page shows it go down, back off and come back', async () => {

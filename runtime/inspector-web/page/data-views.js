@@ -28,14 +28,18 @@ export function clustersView() {
     if (clusters.length === 0) return replace(body, h('p', { class: 'empty' }, 'No cluster actors are running.'));
     replace(body, clusters.map((c) => {
       const dfs = Array.isArray(c.info && c.info.dataflows) ? c.info.dataflows : [];
-      const extra = [...new Set(dfs.flatMap((d) => Object.keys(d || {})))].filter((k) => !['id', 'hydrated', 'frontier', 'lagMs'].includes(k));
+      const extra = [...new Set(dfs.flatMap((d) => Object.keys(d || {})))].filter((k) => !['id', 'hydrated', 'frontier', 'upper', 'lagMs'].includes(k));
       return h('section', { class: 'panel', dataset: { cluster: c.key } },
         h('h3', {}, link(c, 'span'), ' on ', c.hostId, ' ', badge(c.state, c.stale), ` ${dfs.length} dataflow(s)`),
-        dfs.length === 0 ? h('p', { class: 'empty' }, 'No dataflows.') : table(['dataflow', 'hydrated', 'frontier', 'lag', ...extra], dfs.map((d) => h('tr', {},
-          td(d.id), h('td', { class: d.hydrated ? 'ok' : 'warn' }, hydration(d.hydrated)), td(fmtTimestamp(d.frontier)),
-          td(typeof d.lagMs === 'number' ? fmtDuration(d.lagMs) : typeof d.frontier === 'number' ? fmtDuration(t - d.frontier) : '', 'num'),
-          extra.map((k) => td(short(d[k]))),
-        ))),
+        dfs.length === 0 ? h('p', { class: 'empty' }, 'No dataflows.') : table(['dataflow', 'hydrated', 'frontier', 'lag', ...extra], dfs.map((d) => {
+          // A cluster reports a dataflow's output frontier as `upper` ([t]); `frontier` is accepted too.
+          const f = d.frontier ?? (Array.isArray(d.upper) ? d.upper[0] : d.upper);
+          return h('tr', { dataset: { dataflow: String(d.id) } },
+            td(d.id), h('td', { class: d.hydrated ? 'ok' : 'warn' }, hydration(d.hydrated)), td(fmtTimestamp(f)),
+            td(typeof d.lagMs === 'number' ? fmtDuration(d.lagMs) : typeof f === 'number' ? fmtDuration(t - f) : '', 'num'),
+            extra.map((k) => td(short(d[k]))),
+          );
+        })),
       );
     }));
   });
