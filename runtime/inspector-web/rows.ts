@@ -89,6 +89,11 @@ export class RowStore {
     }
     for (const [key, e] of this.actors) {
       if (seenActors.has(key)) continue;
+      // Stopped cleanly on a live host (a closed session, a StopActor): gone, not down.
+      if (liveHosts.has(e.row.hostId) && (e.row.state === 'stopped' || e.row.state === 'stopping') && e.eventAt <= requestedAt) {
+        this.actors.delete(key);
+        continue;
+      }
       const host = this.hosts.get(e.row.hostId)?.row;
       const reason = liveHosts.has(e.row.hostId) ? 'no longer in the tree' : `host ${e.row.hostId} is ${host?.state ?? 'unknown'}`;
       if (e.eventAt <= requestedAt) e.row = { ...e.row, stale: true, staleReason: reason };
