@@ -145,8 +145,13 @@ test('02-lag-plot: the lag plot draws points', async () => {
 
 test('02b-clusters-and-sessions: a dataflow with its hydration and frontier, and the open sessions', async () => {
   // An index of the counter collection on the default cluster, and a client session.
-  const dataflow = { id: 'ticks_idx', plan: { op: 'get' as const, name: 'ticks', arity: 1 }, inputs: [{ name: 'ticks', collection: 'ticks' }], asOf: (await new StorageClient(p.transport, region).describe('ticks')).since, exports: { index: true } };
-  await p.transport.request(computeControllerSubject(region), { type: 'InstallDataflow', cluster: 'u1', dataflow }, { timeoutMs: 60_000 });
+  // As of just below the counter's upper: its since trails the upper by the 1 s read window.
+  const install = async () => {
+    const asOf = (await new StorageClient(p.transport, region).describe('ticks')).upper - 1;
+    const dataflow = { id: 'ticks_idx', plan: { op: 'get' as const, name: 'ticks', arity: 1 }, inputs: [{ name: 'ticks', collection: 'ticks' }], asOf, exports: { index: true } };
+    return p.transport.request(computeControllerSubject(region), { type: 'InstallDataflow', cluster: 'u1', dataflow }, { timeoutMs: 60_000 });
+  };
+  await eventually(install, 'the index installed');
   const session = await p.transport.request<{ type: 'SessionOpened'; session: string }>(connectSubject(region), { type: 'OpenSession', client: 'e2e' }, { timeoutMs: 60_000 });
   await page.goto(`http://127.0.0.1:${port}/#/clusters`);
   const row = `[data-cluster="${CLUSTER.hostId}/u1"] tr[data-dataflow="ticks_idx"]`;
