@@ -11,7 +11,7 @@
  * parallel arrays, with a row-hash index once it grows past INDEX_AT rows.
  */
 import type { Row } from '../../../protocol/types.js';
-import { hashColumns, hashRow, hasNull, keyMatches } from './hash.js';
+import { hashColumns, hashRow, hasNull, keyMatches } from '../../../protocol/row-hash.js';
 import type { Delta } from './node.js';
 import { rowsEqual } from '../../../protocol/compute/row.js';
 

@@ -3,4 +3,4 @@ export { DataflowEngine } from './engine.js';
 export { buildGraph, type Graph } from './build.js';
 export { Arrangement, KeyGroup } from './arrangement.js';
 export { Trace } from './trace.js';
-export { hashRow, hashValue } from './hash.js';
+export { hashRow, hashValue } from '../../../protocol/row-hash.js';

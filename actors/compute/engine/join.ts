@@ -13,7 +13,7 @@
  */
 import type { Row } from '../../../protocol/types.js';
 import type { Arrangement } from './arrangement.js';
-import { hashParts } from './hash.js';
+import { hashParts } from '../../../protocol/row-hash.js';
 import { BaseNode, Delta, type Node, type StepContext } from './node.js';
 
 /** One lookup of a delta path: input `input` found in `arr` by the key read from bound inputs. */

@@ -13,7 +13,7 @@ import { rowsEqual } from '../../../protocol/compute/row.js';
 import { EvaluationError } from '../../../protocol/compute/scalar.js';
 import type { Row, Value } from '../../../protocol/types.js';
 import { newAccumulator, type Accumulator } from './aggregates.js';
-import { hashColumns, keyMatches } from './hash.js';
+import { hashColumns, keyMatches } from '../../../protocol/row-hash.js';
 import { BaseNode, Delta, type Node, type StepContext } from './node.js';
 
 class Group {

@@ -10,7 +10,7 @@
  */
 import type { Row } from '../../../protocol/types.js';
 import { rowsEqual } from '../../../protocol/compute/row.js';
-import { hashRow } from './hash.js';
+import { hashRow } from '../../../protocol/row-hash.js';
 
 class Entry {
   next: Entry | null = null;

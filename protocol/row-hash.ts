@@ -1,10 +1,10 @@
 /**
- * Row hashing for the engine's hash tables: a 32-bit hash of values, rows and column subsets,
+ * Row hashing for hash tables (the COMPUTE engine's arrangements, STORAGE's consolidation): a 32-bit hash of values, rows and column subsets,
  * computed without allocating. Equal values hash equally (0 and -0 alike); values of different
  * types (1, "1", true, NULL) hash differently with high probability, and tables always confirm a
  * hit with `===` on every value, so a collision costs a comparison, never a wrong answer.
  */
-import type { Row, Value } from '../../../protocol/types.js';
+import type { Row, Value } from './types.js';
 
 const f64 = new Float64Array(1);
 const i32 = new Int32Array(f64.buffer);
