@@ -35,6 +35,11 @@ async function collectionsAnswer(ctx: DrillContext): Promise<void> {
   for (const id of ctx.model.sources.keys()) await until(() => ctx.client.describe(id, 1000), `collection ${id} answering`);
 }
 
+/** The cluster processes the orchestrator runs (`cluster-<id>`). */
+function clusterHosts(ctx: DrillContext): string[] {
+  return ctx.hostIds.filter((h) => h.startsWith('cluster-'));
+}
+
 async function identities(ctx: DrillContext): Promise<Map<string, HostIdentity>> {
   const hosts = await until(() => ctx.platform.hosts(), 'host list');
   return new Map(hosts.map((h) => [h.hostId, { pid: h.pid, incarnation: h.incarnation, restarts: h.restarts }]));
@@ -93,10 +98,7 @@ export const ACTIONS: Action[] = [
     run: async (ctx) => {
       const before = await ctx.platform.runningHost(STORAGE_HOST);
       signal(before.pid, 'SIGKILL');
-      const after = await until(async () => {
-        const h = await ctx.platform.runningHost(STORAGE_HOST);
-        return h.pid !== before.pid ? h : undefined;
-      }, 'storage host restarted');
+      const after = await ctx.platform.replaced(STORAGE_HOST, before.pid, 'storage host restarted');
       await collectionsAnswer(ctx);
       return `SIGKILL storage host pid ${before.pid}, back as pid ${after.pid}`;
     },
@@ -106,15 +108,12 @@ export const ACTIONS: Action[] = [
     fault: 'kill-cluster-host',
     needs: ['compute'],
     weight: 2,
-    when: (ctx) => ctx.hostIds.some((h) => h.startsWith('cluster-')),
+    when: (ctx) => clusterHosts(ctx).length > 0,
     run: async (ctx) => {
-      const hostId = ctx.rng.pick(ctx.hostIds.filter((h) => h.startsWith('cluster-')));
+      const hostId = ctx.rng.pick(clusterHosts(ctx));
       const before = await ctx.platform.runningHost(hostId);
       signal(before.pid, 'SIGKILL');
-      const after = await until(async () => {
-        const h = await ctx.platform.runningHost(hostId);
-        return h.pid !== before.pid ? h : undefined;
-      }, `${hostId} restarted`);
+      const after = await ctx.platform.replaced(hostId, before.pid);
       return `SIGKILL compute host ${hostId} pid ${before.pid}, back as pid ${after.pid}`;
     },
   },
@@ -135,9 +134,9 @@ export const ACTIONS: Action[] = [
     fault: 'clean-restart-cluster-host',
     needs: ['compute'],
     weight: 1,
-    when: (ctx) => ctx.hostIds.some((h) => h.startsWith('cluster-')),
+    when: (ctx) => clusterHosts(ctx).length > 0,
     run: async (ctx) => {
-      const hostId = ctx.rng.pick(ctx.hostIds.filter((h) => h.startsWith('cluster-')));
+      const hostId = ctx.rng.pick(clusterHosts(ctx));
       const { before, after } = await ctx.platform.cleanRestartHost(hostId);
       return `clean stop of compute host ${hostId} pid ${before} and start again as pid ${after}`;
     },
@@ -206,10 +205,7 @@ export const ACTIONS: Action[] = [
       signal(before.pid, 'SIGSTOP');
       await new Promise((r) => setTimeout(r, PAST_HEARTBEAT_TIMEOUT_MS));
       signal(before.pid, 'SIGCONT');
-      const after = await until(async () => {
-        const h = await ctx.platform.runningHost(STORAGE_HOST);
-        return h.pid !== before.pid ? h : undefined;
-      }, 'paused storage host replaced');
+      const after = await ctx.platform.replaced(STORAGE_HOST, before.pid, 'paused storage host replaced');
       await collectionsAnswer(ctx);
       return `SIGSTOP storage host pid ${before.pid} for ${PAST_HEARTBEAT_TIMEOUT_MS} ms, SIGCONT; replaced by pid ${after.pid}`;
     },

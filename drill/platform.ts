@@ -83,11 +83,15 @@ export class DrillPlatform {
     await this.transport.request(orchestratorSubject(this.region), { type: 'StopHost', hostId }, { timeoutMs: 60_000 });
     await until(() => !isAlive(before), `${hostId} (pid ${before}) stopped`);
     await until(() => this.transport.request(orchestratorSubject(this.region), { type: 'StartHost', hostId, actors: [] }, { timeoutMs: 60_000 }), `${hostId} started again`);
-    const after = await until(async () => {
+    return { before, after: (await this.replaced(hostId, before, `${hostId} running again`)).pid };
+  }
+
+  /** The host record once `hostId` runs again as a process other than `pid` (a restart). */
+  async replaced(hostId: string, pid: number, what = `${hostId} restarted`): Promise<HostRecord> {
+    return until(async () => {
       const h = await this.runningHost(hostId);
-      return h.pid !== before ? h : undefined;
-    }, `${hostId} running again`);
-    return { before, after: after.pid };
+      return h.pid !== pid ? h : undefined;
+    }, what);
   }
 
   async hosts(timeoutMs = 5000): Promise<HostRecord[]> {

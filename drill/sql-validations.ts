@@ -8,6 +8,7 @@
 import type { DrillContext } from './context.js';
 import { sortRows } from './sql-actions.js';
 import type { SqlTableModel } from './sql-model.js';
+import { describeKeys } from './validations.js';
 
 /** `SELECT k % 5, count(*), sum(v) ... GROUP BY k % 5`, computed by the drill. */
 function recomputeAgg(rows: unknown[][]): unknown[][] {
@@ -20,10 +21,6 @@ function recomputeAgg(rows: unknown[][]): unknown[][] {
     groups.set(g, cur);
   }
   return [...groups].map(([g, { n, s }]) => [g, n, s]);
-}
-
-function describeKeys(keys: number[]): string {
-  return keys.length <= 10 ? keys.join(',') : `${keys.slice(0, 10).join(',')},... (${keys.length})`;
 }
 
 /** Returns how many acknowledged rows were found. */

@@ -23,7 +23,8 @@ function countByKey(rows: Array<[Row, number]>): Map<number, number> {
   return counts;
 }
 
-function describeKeys(keys: number[]): string {
+/** A list of row keys for a violation's detail: the first ten and the count. */
+export function describeKeys(keys: number[]): string {
   return keys.length <= 10 ? keys.join(',') : `${keys.slice(0, 10).join(',')},... (${keys.length})`;
 }
 

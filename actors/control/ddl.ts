@@ -234,10 +234,9 @@ function outputPlan(plan: Plan, project: number[], arity: number): Plan {
   return identity ? plan : { op: 'project', input: plan, columns: project };
 }
 
-/** A dataflow starts at the current read timestamp, never below any input's since. */
-async function dataflowAsOf(deps: ControlDeps, collections: string[]): Promise<number> {
-  const frontiers = await Promise.all(collections.map((c) => deps.storage.describe(c, 30_000)));
-  return Math.max(await deps.timeline.readTs(), ...frontiers.map((f) => f.since));
+/** A dataflow starts at the strict-serializable read timestamp of its inputs (never below a since). */
+function dataflowAsOf(deps: ControlDeps, collections: string[]): Promise<number> {
+  return deps.reader.timestamp({ inputs: new Map(collections.map((c) => [c, { collection: c }])), isolation: 'strict serializable' });
 }
 
 /**

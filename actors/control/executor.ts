@@ -13,7 +13,7 @@ import type { Row } from '../../protocol/types.js';
 import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
-import type { Isolation, ReadSource } from './reads.js';
+import { evaluationError, type Isolation, type ReadSource } from './reads.js';
 import { readSourceOf, resolverFor } from './resolve.js';
 import { computeTransient } from './transient.js';
 import type { Plan } from '../../protocol/compute/plan.js';
@@ -114,21 +114,22 @@ function isolationOf(settings: Settings): Isolation {
   return settings['transaction_isolation'] === 'serializable' ? 'serializable' : 'strict serializable';
 }
 
+/** Where each input of a plan is read from (an index, or its STORAGE collection). */
+function readSources(deps: ControlDeps, inputs: Array<{ name: string; id: string }>): Map<string, ReadSource> {
+  return new Map(inputs.map((i) => [i.name, readSourceOf(deps.catalog, i.id)]));
+}
+
 /** Reads a plan's inputs at the chosen timestamp and evaluates the plan over them. */
 async function evaluate(
   deps: ControlDeps,
   plan: Parameters<typeof evaluatePlanWithErrors>[0],
-  inputs: Array<{ name: string; id: string }>,
+  sources: Map<string, ReadSource>,
   settings: Settings,
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
-  const sources = new Map<string, ReadSource>(inputs.map((i) => [i.name, readSourceOf(deps.catalog, i.id)]));
   const { ts, data } = await deps.reader.read({ inputs: sources, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) });
   const { rows, errors } = evaluatePlanWithErrors(plan, data);
-  if (errors.length > 0) {
-    const message = errors[0]![0];
-    throw new SqlError(/division by zero/i.test(message) ? SqlState.DivisionByZero : '22000', message);
-  }
+  if (errors.length > 0) throw evaluationError(errors[0]![0]);
   return { ts, rows };
 }
 
@@ -141,10 +142,10 @@ async function evaluate(
  */
 async function select(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, settings: Settings, asOf?: number): Promise<StatementResult> {
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
-  const sources = planned.inputs.map((i) => ({ name: i.name, source: readSourceOf(deps.catalog, i.id) }));
-  const fast = sources.every((s) => 'index' in s.source) || (sources.length === 1 && isLinear(planned.plan));
+  const sources = readSources(deps, planned.inputs);
+  const fast = [...sources.values()].every((s) => 'index' in s) || (sources.size === 1 && isLinear(planned.plan));
   const { ts, rows } = fast
-    ? await evaluate(deps, planned.plan, planned.inputs, settings, asOf)
+    ? await evaluate(deps, planned.plan, sources, settings, asOf)
     : await transientSelect(deps, planned.plan, planned.inputs, settings, asOf);
   const out = applyFinishing(rows, planned.finishing);
   return { tag: `SELECT ${out.length}`, columns: planned.columns.map((c) => ({ name: c.name, type: c.type })), rows: out, timestamp: ts };
@@ -186,7 +187,7 @@ async function transientSelect(
 }
 
 async function write(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<StatementResult> {
-  const { rows } = await evaluate(deps, planned.plan, planned.inputs, { ...settings, transaction_isolation: 'strict serializable' });
+  const { rows } = await evaluate(deps, planned.plan, readSources(deps, planned.inputs), { ...settings, transaction_isolation: 'strict serializable' });
   checkNotNull(planned.table.columns, rows.filter(([, d]) => d > 0).map(([r]) => r));
   const collection = deps.catalog.get(planned.table.id)?.collection;
   if (!collection) throw new SqlError(SqlState.UndefinedTable, `table "${planned.table.name}" was dropped`);

@@ -78,20 +78,20 @@ export class Reader {
    */
   async peek(index: { cluster: string; dataflow: string }, ts: number, awaitInstallMs = 0): Promise<Array<[Row, number]>> {
     const until = Date.now() + awaitInstallMs;
-    let r: PeekResponse;
+    const ask = () =>
+      this.transport.request<PeekResponse>(
+        clusterSubject(this.region, index.cluster),
+        { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts },
+        { timeoutMs: 60_000 },
+      );
+    let r = await ask().catch((err: Error) => err);
     for (;;) {
-      const subject = clusterSubject(this.region, index.cluster);
-      const msg = { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts };
-      const answer = await this.transport.request<PeekResponse>(subject, msg, { timeoutMs: 60_000 }).catch((err: unknown) => err as Error);
-      const missing = answer instanceof Error ? isErrorCode(answer, 'NoResponders') : answer.outcome === 'error' && answer.error?.code === 'NotFound';
-      if (missing && Date.now() < until) {
-        await new Promise((res) => setTimeout(res, 50));
-        continue;
-      }
-      if (answer instanceof Error) throw answer;
-      r = answer;
-      break;
+      const missing = r instanceof Error ? isErrorCode(r, 'NoResponders') : r.outcome === 'error' && r.error?.code === 'NotFound';
+      if (!missing || Date.now() >= until) break;
+      await new Promise((res) => setTimeout(res, 50));
+      r = await ask().catch((err: Error) => err);
     }
+    if (r instanceof Error) throw r;
     if (r.outcome === 'rows') return r.rows as Array<[Row, number]>;
     if (r.error?.code === EVAL_ERROR) throw evaluationError(r.error.message);
     throw new SqlError(SqlState.InternalError, `peek of index ${index.dataflow} failed: ${r.error?.message ?? r.outcome}`, { determinacy: 'definite' });

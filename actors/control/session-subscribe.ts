@@ -61,7 +61,7 @@ export class SessionSubscriptions {
     let asOf: number;
     if (resume) asOf = cmd.asOf! - 1;
     else if (ext.asOf !== undefined) asOf = ext.asOf;
-    else asOf = Math.max(since, await deps.timeline.readTs());
+    else asOf = await deps.reader.timestamp({ inputs: new Map([[item.name, { collection: item.collection }]]), isolation: 'strict serializable' });
     if (asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${asOf} is before "${item.name}"'s since ${since}: that history has been compacted`);
     const id = randomBytes(8).toString('hex');
     // Held from asOf on, so this stream can be resumed even after its session is gone.

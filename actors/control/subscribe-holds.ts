@@ -79,9 +79,6 @@ export class SubscribeHolds {
     for (const [id, h] of [...this.held]) if (h.renewedAt < cutoff) await this.release(id);
   }
 
-  count(): number {
-    return this.held.size;
-  }
 }
 
 export function holderOf(subscription: string): string {

@@ -23,20 +23,21 @@ interface Entry<T> {
   row: Row;
   value: T;
   next: Entry<T> | undefined;
+  removed: boolean;
 }
 
 /** A hash table of rows (chained on hash collisions), each with a value of type `T`. */
 class RowTable<T> {
   private readonly heads = new Map<number, Entry<T>>();
-  /** Every entry in insertion order (deleted ones stay, marked by `deleted`). */
+  /** Every entry in insertion order (removed ones stay, marked `removed`). */
   private readonly all: Entry<T>[] = [];
-  private readonly deleted = new Set<Entry<T>>();
+  private removedCount = 0;
 
   /** The entry for `row` (hash `h`), created with `initial` when it is new. */
   entry(row: Row, h: number, initial: T): Entry<T> {
     const head = this.heads.get(h);
     for (let e = head; e; e = e.next) if (sameRow(e.row, row)) return e;
-    const e: Entry<T> = { row, value: initial, next: head };
+    const e: Entry<T> = { row, value: initial, next: head, removed: false };
     this.heads.set(h, e);
     this.all.push(e);
     return e;
@@ -49,13 +50,14 @@ class RowTable<T> {
       if (prev) prev.next = e.next;
       else if (e.next) this.heads.set(h, e.next);
       else this.heads.delete(h);
-      this.deleted.add(e);
+      e.removed = true;
+      this.removedCount++;
       return;
     }
   }
 
   entries(): Entry<T>[] {
-    return this.deleted.size === 0 ? this.all : this.all.filter((e) => !this.deleted.has(e));
+    return this.removedCount === 0 ? this.all : this.all.filter((e) => !e.removed);
   }
 }
 
