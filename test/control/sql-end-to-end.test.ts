@@ -2,9 +2,14 @@
  * CONTROL end to end on a real platform (environment process with the coordinator, a storage
  * host, the default cluster's process): every statement kind through a client session over NATS,
  * with expected rows (NULLs, outer joins, aggregates over empty groups), errors with SQLSTATE,
- * settings, SHOW, and consistency across sessions.
+ * settings, SHOW, consistency across sessions, and SELECTs no index answers computed by a
+ * transient dataflow on the cluster.
  */
-import { setupNats, type TestNats } from '../helpers/nats.js';
+import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
+import { treeSubject } from '../../protocol/inspect/subjects.js';
+import type { Tree, TreeNode } from '../../protocol/inspect/messages.js';
+import { computeControllerSubject } from '../../protocol/compute/subjects.js';
+import type { ClusterList } from '../../protocol/compute/controller.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { connectClient, sorted, type SqlClient } from './sql-client.js';
 
@@ -99,3 +104,31 @@ test('07-settings: SET / SHOW, serializable reads, AS OF', async () => {
   expect(await a.rows(`SELECT dname FROM dept ORDER BY 1 AS OF ${ins!.timestamp! - 1}`)).toEqual([['eng'], ['ops']]);
   expect(await a.rows(`SELECT dname FROM dept ORDER BY 1 AS OF ${ins!.timestamp!}`)).toEqual([['eng'], ['hr'], ['ops']]);
 });
+
+/** Messages the actors of `kind` have received (the inspection tree's counters, flushed each second). */
+async function messagesIn(kind: string): Promise<number> {
+  const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
+  let n = 0;
+  const walk = (node: TreeNode) => {
+    if (node.role === 'actor' && node.kind === kind) n += node.counters?.messagesIn ?? 0;
+    for (const c of node.children ?? []) walk(c);
+  };
+  walk(tree.root);
+  return n;
+}
+
+test('08-a SELECT no index answers runs as a transient dataflow on the cluster, dropped after', async () => {
+  await a.sql('CREATE TABLE sales (region int NOT NULL, amount int)');
+  await a.sql('INSERT INTO sales VALUES (1, 10), (1, 5), (2, 7)');
+  const { before } = await eventually(async () => {
+    const n = await messagesIn('compute-controller');
+    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
+    return n === (await messagesIn('compute-controller')) ? { before: n } : undefined;
+  }, 'the controller counter settled');
+  // An aggregate: computed by the cluster (install and drop through the compute controller).
+  expect(sorted(await b.rows('SELECT region, sum(amount) FROM sales GROUP BY region'))).toEqual(sorted([[1, 15], [2, 7]]));
+  await eventually(async () => (await messagesIn('compute-controller')) >= before + 2, 'InstallDataflow and its drop reached the compute controller');
+  const dataflows = async () => (await p.transport.request<ClusterList>(computeControllerSubject(region), { type: 'ListClusters' })).clusters.flatMap((c) => c.dataflows);
+  await eventually(async () => (await dataflows()).every((id) => !id.startsWith('t')), 'the transient dataflow dropped');
+});
+
