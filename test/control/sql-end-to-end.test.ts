@@ -132,3 +132,27 @@ test('08-a SELECT no index answers runs as a transient dataflow on the cluster, 
   await eventually(async () => (await dataflows()).every((id) => !id.startsWith('t')), 'the transient dataflow dropped');
 });
 
+
+test('09-a repeated SELECT reuses its plan only while the catalog is unchanged', async () => {
+  const q = 'SELECT k, v FROM pc WHERE k > 0';
+  await a.sql('CREATE TABLE pc (k int NOT NULL, v text)');
+  await a.sql("INSERT INTO pc VALUES (1, 'x'), (2, 'y'), (0, 'z')");
+  expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]);
+  expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]); // planned once, run twice
+  // An index created after the plan was cached: the same text now peeks the index.
+  await a.sql('CREATE INDEX pc_idx ON pc (k)');
+  const { settled } = await eventually(async () => {
+    const n = await messagesIn('cluster');
+    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
+    return n === (await messagesIn('cluster')) ? { settled: n } : undefined;
+  }, 'the cluster counter settled');
+  for (let i = 0; i < 20; i++) expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]);
+  await eventually(async () => (await messagesIn('cluster')) >= settled + 20, 'the SELECTs peeked the new index');
+  // Dropped and recreated with other columns: the cached plan is not used.
+  await a.sql('DROP TABLE pc CASCADE');
+  expect((await b.sqlError(q)).sqlstate).toBe('42P01');
+  await a.sql('CREATE TABLE pc (k int NOT NULL, w int, v text)');
+  await a.sql("INSERT INTO pc VALUES (5, 50, 'five')");
+  expect(await b.rows(q)).toEqual([[5, 'five']]);
+  expect((await b.sql(q))[0]!.columns).toEqual([{ name: 'k', type: 'int' }, { name: 'v', type: 'text' }]);
+});
