@@ -170,3 +170,30 @@ test('keys a crash left unlisted are swept after open; listed batches and writes
   expect(keys).not.toContain('b/000000009999');
   expect(asMap(await reopened.snapshot(29, 'c9'))).toEqual(new Map([['[1,"a"]', 1], ['[2,"b"]', 1], ['[3,"c"]', 1]]));
 });
+
+test('append-only batches below since are merged as key ranges: never rewritten, read back the same', async () => {
+  const a = store.actor('c10');
+  const shard = await Shard.open(a, { schema, upper: 0 });
+  const all: Update[] = [];
+  let upper = 0;
+  for (let b = 0; b < 64; b++) {
+    // no retractions, and a row repeated at two times: consolidation could only sum its diffs
+    const updates: Update[] = [[[b, 'x'], upper, 1], [[0, 'same'], upper + 1, 2]];
+    await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper: upper + 2, updates }, 'c10');
+    all.push(...updates);
+    upper += 2;
+    await shard.advanceSinceTo(upper - 1);
+  }
+  for (let i = 0; i < 200 && shard.state.batches.length > 8; i++) await new Promise((res) => setTimeout(res, 10));
+  expect(shard.state.batches.length).toBeLessThanOrEqual(8);
+  expect(shard.since).toBe(upper - 1);
+  // Every batch is an append batch or a key range of them, and no key was written but by its append.
+  expect(shard.state.batches.every((b) => /^b\/\d{12}$/.test(b.key))).toBe(true);
+  expect(shard.state.batches.some((b) => b.last !== undefined)).toBe(true);
+  const keys: string[] = [];
+  for await (const k of a.keys({ gte: 'b/', lt: 'b/\xff' })) keys.push(k);
+  expect(keys).toEqual(Array.from({ length: 64 }, (_, i) => `b/${String(i + 1).padStart(12, '0')}`));
+  expect(shard.state.updates).toBe(128);
+  expect(asMap(await shard.snapshot(upper - 1, 'c10'))).toEqual(naive(all, upper - 1));
+  await expect(shard.snapshot(upper - 2, 'c10')).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
+});
