@@ -45,7 +45,6 @@ export class SpareHost {
     this.spare = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) return undefined;
     child.stdin.end(`${JSON.stringify({ hostId })}\n`);
-    setImmediate(() => this.prepare());
     return child;
   }
 
