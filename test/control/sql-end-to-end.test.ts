@@ -157,10 +157,13 @@ test('09-a repeated SELECT reuses its plan only while the catalog is unchanged',
   expect((await b.sql(q))[0]!.columns).toEqual([{ name: 'k', type: 'int' }, { name: 'v', type: 'text' }]);
 });
 
-test('10-read timestamps never go backwards across objects, even when a source runs ahead of the oracle', async () => {
+test('10-strict serializable read timestamps never go backwards across a generator source and a table', async () => {
   // A generator's since follows the wall clock; the oracle's readTs moves with table writes and
   // the 1 s table tick, so a read of the source is often served above readTs. The oracle must
   // then follow, or a later read of a table in another session would be served earlier.
+  // Both sessions strict serializable (07 left `a` serializable, whose reads may run ahead).
+  await a.sql("SET transaction_isolation = 'strict serializable'");
+  await b.sql("SET transaction_isolation = 'strict serializable'");
   await a.sql("CREATE SOURCE ticks FROM LOAD GENERATOR COUNTER (TICK INTERVAL '10ms')");
   await a.sql('CREATE TABLE quiet (x int)');
   let last = 0;
