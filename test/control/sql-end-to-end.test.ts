@@ -117,21 +117,26 @@ async function messagesIn(kind: string): Promise<number> {
   return n;
 }
 
+/** messagesIn once it stopped changing (the counters are flushed once a second). */
+async function settledMessagesIn(kind: string): Promise<number> {
+  const { n } = await eventually(async () => {
+    const first = await messagesIn(kind);
+    await new Promise((r) => setTimeout(r, 1100));
+    return first === (await messagesIn(kind)) ? { n: first } : undefined;
+  }, `the ${kind} message counter settled`);
+  return n;
+}
+
 test('08-a SELECT no index answers runs as a transient dataflow on the cluster, dropped after', async () => {
   await a.sql('CREATE TABLE sales (region int NOT NULL, amount int)');
   await a.sql('INSERT INTO sales VALUES (1, 10), (1, 5), (2, 7)');
-  const { before } = await eventually(async () => {
-    const n = await messagesIn('compute-controller');
-    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
-    return n === (await messagesIn('compute-controller')) ? { before: n } : undefined;
-  }, 'the controller counter settled');
+  const before = await settledMessagesIn('compute-controller');
   // An aggregate: computed by the cluster (install and drop through the compute controller).
   expect(sorted(await b.rows('SELECT region, sum(amount) FROM sales GROUP BY region'))).toEqual(sorted([[1, 15], [2, 7]]));
   await eventually(async () => (await messagesIn('compute-controller')) >= before + 2, 'InstallDataflow and its drop reached the compute controller');
   const dataflows = async () => (await p.transport.request<ClusterList>(computeControllerSubject(region), { type: 'ListClusters' })).clusters.flatMap((c) => c.dataflows);
   await eventually(async () => (await dataflows()).every((id) => !id.startsWith('t')), 'the transient dataflow dropped');
 });
-
 
 test('09-a repeated SELECT reuses its plan only while the catalog is unchanged', async () => {
   const q = 'SELECT k, v FROM pc WHERE k > 0';
@@ -141,11 +146,7 @@ test('09-a repeated SELECT reuses its plan only while the catalog is unchanged',
   expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]); // planned once, run twice
   // An index created after the plan was cached: the same text now peeks the index.
   await a.sql('CREATE INDEX pc_idx ON pc (k)');
-  const { settled } = await eventually(async () => {
-    const n = await messagesIn('cluster');
-    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
-    return n === (await messagesIn('cluster')) ? { settled: n } : undefined;
-  }, 'the cluster counter settled');
+  const settled = await settledMessagesIn('cluster');
   for (let i = 0; i < 20; i++) expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]);
   await eventually(async () => (await messagesIn('cluster')) >= settled + 20, 'the SELECTs peeked the new index');
   // Dropped and recreated with other columns: the cached plan is not used.
