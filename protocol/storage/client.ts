@@ -8,6 +8,10 @@
  * and when the collection restarts (a StatusUpdate with a new incarnation, a Credit answered
  * NotFound, a gap in `seq`) it subscribes again from its last progress with `snapshot: false`,
  * so the listener sees every update exactly once across restarts of either side.
+ *
+ * With `consolidated: false` it asks STORAGE for the stored bytes (SubscribeEncodedBatch) and
+ * hands them to the listener's `encodedUpdates` undecoded (or decoded into `updates` when the
+ * listener has no `encodedUpdates`): for readers that consolidate themselves.
  */
 import { randomUUID } from 'node:crypto';
 import { decode, encode } from '../codec.js';
@@ -15,7 +19,10 @@ import { Header } from '../envelope.js';
 import { DefiniteError, isErrorCode } from '../errors.js';
 import type { Frontier, Row, Update } from '../types.js';
 import type { SourceSpec } from './source.js';
-import type { CollectionSummary, CollectionList, StatusUpdate, SubscribeBatch } from './response.js';
+import { MalformedMessageError } from '../errors.js';
+import { MessageSet } from '../message.js';
+import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type StatusUpdate, type SubscribeBatch } from './response.js';
+import { EncodedUpdates } from './encoded-updates.js';
 import { collectionStatusSubject, collectionSubject, storageControllerSubject } from './subjects.js';
 import { StorageErrorCode } from './errors.js';
 
@@ -32,6 +39,12 @@ export interface Wire {
 export interface CollectionListener {
   /** Updates at times not yet covered by an earlier progress (the first call holds the snapshot). */
   updates(updates: Update[]): void;
+  /**
+   * Only for `consolidated: false`: the same, as msgpack bytes read by `EncodedUpdates.forEach`
+   * (not consolidated; the snapshot's updates are read at asOf). The listener may keep them. A
+   * MalformedMessageError thrown from it (or any error) fails the subscription (`failed`).
+   */
+  encodedUpdates?(updates: EncodedUpdates): void;
   /** Every update at a time before `upper` has been delivered. */
   progress(upper: Frontier): void;
   /** The subscription ended for good (the collection was dropped). */
@@ -47,6 +60,7 @@ export interface StorageSubscription {
 export type AppendOutcome = { ok: true; upper: number; duplicate: boolean } | { ok: false; currentUpper: number };
 
 const INITIAL_CREDIT = 64;
+const encodedBatches = new MessageSet<SubscribeEncodedBatch>([SubscribeEncodedBatch]);
 const LIVENESS_MS = 2000;
 
 export class StorageClient {
@@ -105,9 +119,12 @@ export class StorageClient {
     }
   }
 
-  /** Subscribes at `asOf` (snapshot then updates), resuming by itself across restarts. */
-  async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean } = {}): Promise<StorageSubscription> {
-    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
+  /**
+   * Subscribes at `asOf` (snapshot then updates), resuming by itself across restarts. With
+   * `consolidated: false` the updates come as STORAGE stored them (see `encodedUpdates`).
+   */
+  async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean; consolidated?: boolean } = {}): Promise<StorageSubscription> {
+    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, options.consolidated ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
     await sub.start();
     return sub;
   }
@@ -123,6 +140,7 @@ class ResumableSubscription implements StorageSubscription {
   /** Every update at a time <= through has been delivered; undefined until the snapshot is in. */
   private through: number | undefined;
   private pendingSnapshot: Update[] = [];
+  private pendingParts: Uint8Array[] = [];
   private expectedSeq = 1;
   private received = 0;
   private granted = 0;
@@ -136,6 +154,7 @@ class ResumableSubscription implements StorageSubscription {
     private readonly collection: string,
     private readonly asOf: number,
     private readonly withSnapshot: boolean,
+    private readonly consolidated: boolean,
     private readonly listener: CollectionListener,
     private readonly inboxPrefix: string,
   ) {
@@ -169,6 +188,7 @@ class ResumableSubscription implements StorageSubscription {
     this.inboxSub = this.wire.subscribe(inbox, (msg) => this.onMessage(id, msg));
     const snapshot = this.through === undefined;
     this.pendingSnapshot = [];
+    this.pendingParts = [];
     const r = await this.wire.request<Typed>(collectionSubject(this.region, this.collection), {
       type: 'Subscribe',
       subscribeId: id,
@@ -176,6 +196,7 @@ class ResumableSubscription implements StorageSubscription {
       asOf: snapshot ? this.asOf : this.through!,
       snapshot,
       credit: INITIAL_CREDIT,
+      ...(this.consolidated ? {} : { consolidated: false }),
     });
     this.incarnation = r['incarnation'] as string;
   }
@@ -210,35 +231,60 @@ class ResumableSubscription implements StorageSubscription {
 
   private onMessage(id: string, msg: { data: Uint8Array; headers?: { get(key: string): string } | undefined }): void {
     if (this.closed || id !== this.id) return;
+    // A throw here would unwind into the NATS client: every failure ends the subscription instead.
+    try {
+      this.receive(msg);
+    } catch (err) {
+      this.fail(err instanceof DefiniteError ? err : new MalformedMessageError(`collection ${this.collection}: ${(err as Error).message}`));
+    }
+  }
+
+  private receive(msg: { data: Uint8Array; headers?: { get(key: string): string } | undefined }): void {
     const type = msg.headers?.get(Header.Type);
-    const body = decode(msg.data) as Typed;
+    let body: Typed;
+    try {
+      body = decode(msg.data) as Typed;
+    } catch (err) {
+      throw new MalformedMessageError(`collection ${this.collection}: a subscription message is not valid msgpack: ${(err as Error).message}`);
+    }
     if (type === 'SubscribeEnd' || body.type === 'SubscribeEnd') {
       const reason = body['reason'];
       if (reason === 'dropped') this.fail(new DefiniteError(StorageErrorCode.UnknownCollection, `collection ${this.collection} was dropped`));
       else if (reason !== 'canceled') void this.resubscribe();
       return;
     }
-    const batch = body as unknown as SubscribeBatch;
+    const encoded = body.type === 'SubscribeEncodedBatch' ? encodedBatches.validate(body) : undefined;
+    const batch = body as unknown as SubscribeBatch | SubscribeEncodedBatch;
     if (batch.seq !== this.expectedSeq) {
       void this.resubscribe(); // a lost message: resume from the last progress
       return;
     }
     this.expectedSeq++;
     const upper = batch.upper[0]!;
+    // A copy: the decoded binary is a view into the message's bytes, which NATS may reuse.
+    const part = encoded && !isEmptyArray(encoded.encodedUpdates) ? new Uint8Array(encoded.encodedUpdates) : undefined;
     if (this.through === undefined) {
       // The snapshot may come in several messages: deliver it whole, once it is complete.
-      for (const u of batch.updates) this.pendingSnapshot.push(u);
+      if (encoded) {
+        if (part) this.pendingParts.push(part);
+      } else for (const u of (batch as SubscribeBatch).updates) this.pendingSnapshot.push(u);
       if (upper > this.asOf) {
         const snapshot = this.pendingSnapshot;
+        const parts = this.pendingParts;
         this.pendingSnapshot = [];
+        this.pendingParts = [];
         this.through = upper - 1;
         if (snapshot.length > 0) this.listener.updates(snapshot);
+        if (parts.length > 0) this.deliverEncoded(new EncodedUpdates(parts, this.asOf));
         this.listener.progress([upper]);
       }
     } else {
       const through = this.through;
-      const fresh = batch.updates.filter((u) => u[1] > through);
-      if (fresh.length > 0) this.listener.updates(fresh);
+      if (part) this.deliverEncoded(new EncodedUpdates([part], this.asOf, through));
+      else if (!encoded) {
+        const fresh = (batch as SubscribeBatch).updates.filter((u) => u[1] > through);
+        if (fresh.length > 0) this.listener.updates(fresh);
+      }
       if (upper - 1 > through) {
         this.through = upper - 1;
         this.listener.progress([upper]);
@@ -249,6 +295,12 @@ class ResumableSubscription implements StorageSubscription {
       this.granted += INITIAL_CREDIT;
       this.wire.publish(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: INITIAL_CREDIT });
     }
+  }
+
+  private deliverEncoded(updates: EncodedUpdates): void {
+    if (this.listener.encodedUpdates) return this.listener.encodedUpdates(updates);
+    const decoded = updates.toArray();
+    if (decoded.length > 0) this.listener.updates(decoded);
   }
 
   private onStatus(msg: { data: Uint8Array }): void {
@@ -267,4 +319,9 @@ class ResumableSubscription implements StorageSubscription {
       if (isErrorCode(err, 'NotFound') || isErrorCode(err, 'NoResponders')) void this.resubscribe();
     }
   }
+}
+
+/** Whether `bytes` is the msgpack encoding of an empty array. */
+function isEmptyArray(bytes: Uint8Array): boolean {
+  return bytes.length === 1 && bytes[0] === 0x90;
 }
