@@ -70,6 +70,10 @@ export class InstalledDataflow {
           this.inputRows[input.name]! += updates.length;
           this.engine.pushInput(input.name, updates);
         },
+        encodedUpdates: (updates) => {
+          if (this.dropped) return;
+          this.inputRows[input.name]! += this.engine.pushInputEach(input.name, updates);
+        },
         progress: (upper) => {
           if (this.dropped) return;
           if (upper.length === 1) this.inputUppers.set(input.name, upper[0]!);

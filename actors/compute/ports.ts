@@ -5,9 +5,17 @@
  */
 import type { Frontier, Row, Update } from '../../protocol/types.js';
 
+/** Updates handed over one by one (STORAGE's EncodedUpdates decodes its bytes this way). */
+export interface UpdateSource {
+  /** Calls `visit` for every update; returns how many. */
+  forEach(visit: (row: Row, time: number, diff: number) => void): number;
+}
+
 /** An installed dataflow's incremental engine. */
 export interface Engine {
   pushInput(name: string, updates: Update[]): void;
+  /** The same as pushInput, for updates that need not be consolidated; returns how many. */
+  pushInputEach(name: string, updates: UpdateSource): number;
   advanceInput(name: string, frontier: Frontier): void;
   /** Processes every newly complete time; returns consolidated output updates and the output frontier. */
   step(): { updates: Update[]; frontier: Frontier };
@@ -28,6 +36,11 @@ export interface CollectionSubscription {
 export interface CollectionListener {
   /** Updates at times >= the previous progress (the first call carries the snapshot at asOf). */
   updates(updates: Update[]): void;
+  /**
+   * The same, not consolidated (the engine consolidates), decoded as they are read; the port
+   * calls this instead of `updates` when it has it. A thrown error fails the subscription.
+   */
+  encodedUpdates?(updates: UpdateSource): void;
   /** Every update before `upper` has been delivered; `[]` = the collection will never change. */
   progress(upper: Frontier): void;
   /** The subscription failed for good (e.g. the collection was dropped). */

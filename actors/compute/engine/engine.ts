@@ -16,7 +16,7 @@ import { InvalidRequestError } from '../../../protocol/errors.js';
 import type { Plan } from '../../../protocol/compute/plan.js';
 import { EvaluationError } from '../../../protocol/compute/scalar.js';
 import type { Frontier, Row, Update } from '../../../protocol/types.js';
-import type { Engine } from '../ports.js';
+import type { Engine, UpdateSource } from '../ports.js';
 import { buildGraph, type Graph } from './build.js';
 import { Delta, type StepContext } from './node.js';
 import type { InputNode } from './sources.js';
@@ -72,27 +72,39 @@ export class DataflowEngine implements Engine {
   }
 
   pushInput(name: string, updates: Update[]): void {
-    const s = this.input(name);
-    if (s.frontier === null) throw new InvalidRequestError(`input ${name} has the empty frontier: it takes no more updates`);
-    const asOf = this.asOf;
-    const arity = s.node.arity;
+    const s = this.openInput(name);
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!;
-      const diff = u[2];
-      if (diff === 0) continue;
-      const t = u[1] < asOf ? asOf : u[1];
-      if (t < s.frontier) throw new InvalidRequestError(`input ${name}: an update at time ${u[1]} is before the input's frontier ${s.frontier}`);
-      const row = u[0];
-      if (row.length !== arity) throw new InvalidRequestError(`input ${name}: a row of ${row.length} columns, expected ${arity}`);
-      let d = t === s.lastTime ? s.lastDelta : s.pending.get(t);
-      if (d === undefined) {
-        d = new Delta();
-        s.pending.set(t, d);
-      }
-      s.lastTime = t;
-      s.lastDelta = d;
-      d.push(row, diff);
+      this.push(s, u[0], u[1], u[2]);
     }
+  }
+
+  pushInputEach(name: string, updates: UpdateSource): number {
+    const s = this.openInput(name);
+    return updates.forEach((row, time, diff) => this.push(s, row, time, diff));
+  }
+
+  /** The input, which must still take updates. */
+  private openInput(name: string): InputState {
+    const s = this.input(name);
+    if (s.frontier === null) throw new InvalidRequestError(`input ${name} has the empty frontier: it takes no more updates`);
+    return s;
+  }
+
+  /** Buffers one update of input `s` at its time (times before asOf count as asOf). */
+  private push(s: InputState, row: Row, time: number, diff: number): void {
+    if (diff === 0) return;
+    const t = time < this.asOf ? this.asOf : time;
+    if (t < s.frontier!) throw new InvalidRequestError(`input ${s.name}: an update at time ${time} is before the input's frontier ${s.frontier}`);
+    if (row.length !== s.node.arity) throw new InvalidRequestError(`input ${s.name}: a row of ${row.length} columns, expected ${s.node.arity}`);
+    let d = t === s.lastTime ? s.lastDelta : s.pending.get(t);
+    if (d === undefined) {
+      d = new Delta();
+      s.pending.set(t, d);
+    }
+    s.lastTime = t;
+    s.lastDelta = d;
+    d.push(row, diff);
   }
 
   advanceInput(name: string, frontier: Frontier): void {
