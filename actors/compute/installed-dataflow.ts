@@ -162,7 +162,9 @@ export class InstalledDataflow {
   private step(): void {
     let out: { updates: Update[]; frontier: Frontier };
     try {
-      out = this.engine.step();
+      // Output at or before since is kept for nobody but the listeners and the sink (history
+      // holds only later times): without them, the engine need not build it (hydration).
+      out = this.engine.step(this.listeners.size > 0 || this.sink ? undefined : this.sinceTs + 1);
     } catch (err) {
       this.onError(err);
       return;

@@ -17,8 +17,12 @@ export interface Engine {
   /** The same as pushInput, for updates that need not be consolidated; returns how many. */
   pushInputEach(name: string, updates: UpdateSource): number;
   advanceInput(name: string, frontier: Frontier): void;
-  /** Processes every newly complete time; returns consolidated output updates and the output frontier. */
-  step(): { updates: Update[]; frontier: Frontier };
+  /**
+   * Processes every newly complete time; returns consolidated output updates and the output
+   * frontier. With `outputFrom`, updates at times before it are left out of `updates` (the caller
+   * has no use for them; the output index records them all the same).
+   */
+  step(outputFrom?: number): { updates: Update[]; frontier: Frontier };
   /** Output contents at `asOf` (since <= asOf < frontier). */
   peek(asOf: number): Array<[Row, number]>;
   allowCompaction(since: number): void;

@@ -32,6 +32,8 @@ interface InputState {
   lastDelta: Delta | undefined;
 }
 
+const ignore = (): void => undefined;
+
 export class DataflowEngine implements Engine {
   private readonly graph: Graph;
   private readonly inputs = new Map<string, InputState>();
@@ -114,7 +116,7 @@ export class DataflowEngine implements Engine {
     else if (frontier[0]! > s.frontier) s.frontier = frontier[0]!;
   }
 
-  step(): { updates: Update[]; frontier: Frontier } {
+  step(outputFrom = -Infinity): { updates: Update[]; frontier: Frontier } {
     const updates: Update[] = [];
     if (this.upper === null) return { updates, frontier: [] };
     let limit = Infinity;
@@ -129,7 +131,7 @@ export class DataflowEngine implements Engine {
     }
     this.started = true;
     const unique = times.length > 1 ? [...new Set(times)].sort((a, b) => a - b) : times;
-    for (const t of unique) this.processTime(t, updates);
+    for (const t of unique) this.processTime(t, t >= outputFrom ? updates : undefined);
     this.upper = limit === Infinity ? null : limit;
     return { updates, frontier: this.upper === null ? [] : [this.upper] };
   }
@@ -174,7 +176,8 @@ export class DataflowEngine implements Engine {
     return s;
   }
 
-  private processTime(t: number, out: Update[]): void {
+  /** Processes time `t`; its output changes go to `out` (when given). */
+  private processTime(t: number, out: Update[] | undefined): void {
     for (const s of this.inputs.values()) {
       const d = s.pending.get(t);
       if (d !== undefined) s.pending.delete(t);
@@ -192,8 +195,8 @@ export class DataflowEngine implements Engine {
     }
     const result = deltas[this.graph.root.id];
     if (result !== undefined) for (let i = 0; i < result.rows.length; i++) this.output.add(result.rows[i]!, result.diffs[i]!);
-    this.output.finish(t, (row, diff) => out.push([row, t, diff]));
-    this.errors.finish(t, () => {});
+    this.output.finish(t, out === undefined ? ignore : (row, diff) => out.push([row, t, diff]));
+    this.errors.finish(t, ignore);
     for (const arr of this.graph.arrangements) if (arr.touched.length > 0) arr.endTime();
     deltas.fill(undefined);
     for (const s of this.inputs.values()) s.node.current = undefined;
