@@ -70,7 +70,7 @@ export class InstalledDataflow {
           this.inputRows[input.name]! += updates.length;
           this.engine.pushInput(input.name, updates);
         },
-        encodedUpdates: (updates) => {
+        unconsolidated: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += this.engine.pushInputEach(input.name, updates);
         },

@@ -5,7 +5,7 @@
  */
 import type { Frontier, Row, Update } from '../../protocol/types.js';
 
-/** Updates handed over one by one (STORAGE's EncodedUpdates decodes its bytes this way). */
+/** Updates handed over one by one (protocol/storage's DecodedUpdates). */
 export interface UpdateSource {
   /** Calls `visit` for every update; returns how many. */
   forEach(visit: (row: Row, time: number, diff: number) => void): number;
@@ -44,7 +44,7 @@ export interface CollectionListener {
    * The same, not consolidated (the engine consolidates), decoded as they are read; the port
    * calls this instead of `updates` when it has it. A thrown error fails the subscription.
    */
-  encodedUpdates?(updates: UpdateSource): void;
+  unconsolidated?(updates: UpdateSource): void;
   /** Every update before `upper` has been delivered; `[]` = the collection will never change. */
   progress(upper: Frontier): void;
   /** The subscription failed for good (e.g. the collection was dropped). */

@@ -9,9 +9,10 @@
  * NotFound, a gap in `seq`) it subscribes again from its last progress with `snapshot: false`,
  * so the listener sees every update exactly once across restarts of either side.
  *
- * With `consolidated: false` it asks STORAGE for the stored bytes (SubscribeEncodedBatch) and
- * hands them to the listener's `encodedUpdates` undecoded (or decoded into `updates` when the
- * listener has no `encodedUpdates`): for readers that consolidate themselves.
+ * With `consolidated: false` it asks STORAGE for the stored bytes (SubscribeEncodedBatch), decodes
+ * each message as it arrives (a snapshot's decoding overlaps its transfer) and hands the updates,
+ * not consolidated, to the listener's `unconsolidated` (or as triples to `updates` when the
+ * listener has no `unconsolidated`): for readers that consolidate themselves.
  */
 import { randomUUID } from 'node:crypto';
 import { decode, encode } from '../codec.js';
@@ -22,7 +23,7 @@ import type { SourceSpec } from './source.js';
 import { MalformedMessageError } from '../errors.js';
 import { MessageSet } from '../message.js';
 import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type StatusUpdate, type SubscribeBatch } from './response.js';
-import { EncodedUpdates } from './encoded-updates.js';
+import { DecodedUpdates } from './encoded-updates.js';
 import { collectionStatusSubject, collectionSubject, storageControllerSubject } from './subjects.js';
 import { StorageErrorCode } from './errors.js';
 
@@ -40,11 +41,12 @@ export interface CollectionListener {
   /** Updates at times not yet covered by an earlier progress (the first call holds the snapshot). */
   updates(updates: Update[]): void;
   /**
-   * Only for `consolidated: false`: the same, as msgpack bytes read by `EncodedUpdates.forEach`
-   * (not consolidated; the snapshot's updates are read at asOf). The listener may keep them. A
-   * MalformedMessageError thrown from it (or any error) fails the subscription (`failed`).
+   * Only for `consolidated: false`: the same, not consolidated (a row may appear several times;
+   * its diffs sum to its change), the snapshot's updates at asOf. The listener may keep them. An
+   * error thrown from it fails the subscription (`failed`), as does a malformed message
+   * (MalformedMessageError).
    */
-  encodedUpdates?(updates: EncodedUpdates): void;
+  unconsolidated?(updates: DecodedUpdates): void;
   /** Every update at a time before `upper` has been delivered. */
   progress(upper: Frontier): void;
   /** The subscription ended for good (the collection was dropped). */
@@ -121,7 +123,7 @@ export class StorageClient {
 
   /**
    * Subscribes at `asOf` (snapshot then updates), resuming by itself across restarts. With
-   * `consolidated: false` the updates come as STORAGE stored them (see `encodedUpdates`).
+   * `consolidated: false` the updates come as STORAGE stored them (see `unconsolidated`).
    */
   async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean; consolidated?: boolean } = {}): Promise<StorageSubscription> {
     const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, options.consolidated ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
@@ -140,7 +142,7 @@ class ResumableSubscription implements StorageSubscription {
   /** Every update at a time <= through has been delivered; undefined until the snapshot is in. */
   private through: number | undefined;
   private pendingSnapshot: Update[] = [];
-  private pendingParts: Uint8Array[] = [];
+  private pendingDecoded = new DecodedUpdates();
   private expectedSeq = 1;
   private received = 0;
   private granted = 0;
@@ -188,7 +190,7 @@ class ResumableSubscription implements StorageSubscription {
     this.inboxSub = this.wire.subscribe(inbox, (msg) => this.onMessage(id, msg));
     const snapshot = this.through === undefined;
     this.pendingSnapshot = [];
-    this.pendingParts = [];
+    this.pendingDecoded = new DecodedUpdates();
     const r = await this.wire.request<Typed>(collectionSubject(this.region, this.collection), {
       type: 'Subscribe',
       subscribeId: id,
@@ -261,27 +263,26 @@ class ResumableSubscription implements StorageSubscription {
     }
     this.expectedSeq++;
     const upper = batch.upper[0]!;
-    // A copy: the decoded binary is a view into the message's bytes, which NATS may reuse.
-    const part = encoded && !isEmptyArray(encoded.encodedUpdates) ? new Uint8Array(encoded.encodedUpdates) : undefined;
     if (this.through === undefined) {
       // The snapshot may come in several messages: deliver it whole, once it is complete.
-      if (encoded) {
-        if (part) this.pendingParts.push(part);
-      } else for (const u of (batch as SubscribeBatch).updates) this.pendingSnapshot.push(u);
+      if (encoded) this.pendingDecoded.append(encoded.encodedUpdates, this.asOf);
+      else for (const u of (batch as SubscribeBatch).updates) this.pendingSnapshot.push(u);
       if (upper > this.asOf) {
         const snapshot = this.pendingSnapshot;
-        const parts = this.pendingParts;
+        const decoded = this.pendingDecoded;
         this.pendingSnapshot = [];
-        this.pendingParts = [];
+        this.pendingDecoded = new DecodedUpdates();
         this.through = upper - 1;
         if (snapshot.length > 0) this.listener.updates(snapshot);
-        if (parts.length > 0) this.deliverEncoded(new EncodedUpdates(parts, this.asOf));
+        if (decoded.length > 0) this.deliverUnconsolidated(decoded);
         this.listener.progress([upper]);
       }
     } else {
       const through = this.through;
-      if (part) this.deliverEncoded(new EncodedUpdates([part], this.asOf, through));
-      else if (!encoded) {
+      if (encoded) {
+        const decoded = new DecodedUpdates().append(encoded.encodedUpdates, this.asOf, through);
+        if (decoded.length > 0) this.deliverUnconsolidated(decoded);
+      } else {
         const fresh = (batch as SubscribeBatch).updates.filter((u) => u[1] > through);
         if (fresh.length > 0) this.listener.updates(fresh);
       }
@@ -297,10 +298,9 @@ class ResumableSubscription implements StorageSubscription {
     }
   }
 
-  private deliverEncoded(updates: EncodedUpdates): void {
-    if (this.listener.encodedUpdates) return this.listener.encodedUpdates(updates);
-    const decoded = updates.toArray();
-    if (decoded.length > 0) this.listener.updates(decoded);
+  private deliverUnconsolidated(updates: DecodedUpdates): void {
+    if (this.listener.unconsolidated) this.listener.unconsolidated(updates);
+    else this.listener.updates(updates.toArray());
   }
 
   private onStatus(msg: { data: Uint8Array }): void {
@@ -319,9 +319,4 @@ class ResumableSubscription implements StorageSubscription {
       if (isErrorCode(err, 'NotFound') || isErrorCode(err, 'NoResponders')) void this.resubscribe();
     }
   }
-}
-
-/** Whether `bytes` is the msgpack encoding of an empty array. */
-function isEmptyArray(bytes: Uint8Array): boolean {
-  return bytes.length === 1 && bytes[0] === 0x90;
 }

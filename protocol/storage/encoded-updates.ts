@@ -1,15 +1,17 @@
 /**
  * Updates as msgpack bytes, as a subscription opened with `consolidated: false` delivers them
- * (SubscribeEncodedBatch): each part is the msgpack encoding of an array of `[row, time, diff]`.
- * `EncodedUpdates.forEach` decodes them straight into (row, time, diff) calls, without building
- * the update triples, and applies the subscription's reading rules: times <= `asOf` are read as
- * `asOf` (the snapshot), times <= `after` are dropped (already delivered).
+ * (SubscribeEncodedBatch): each message's binary is the msgpack encoding of an array of
+ * `[row, time, diff]`. `DecodedUpdates.append` decodes such bytes straight into parallel arrays
+ * (no update triples), applying the subscription's reading rules: times <= `asOf` are read as
+ * `asOf` (the snapshot), times <= `after` are dropped (already delivered). A client decodes each
+ * message as it arrives, so decoding a large snapshot overlaps with its transfer.
  *
  * The decoder checks structure only: each update a triple, the row an array of scalar values
  * (nil, boolean, number, string), the time a non-negative integer, the diff a non-zero integer.
  * Rows are not checked against the collection's schema: STORAGE checked every row on append
  * (protocol/storage/README.md, Append), and these are the bytes it stored. Anything else is a
- * MalformedMessageError naming the update, never a crash and never a partly wrong row.
+ * MalformedMessageError naming the update, never a crash and never a partly wrong row (a part
+ * that fails adds nothing).
  */
 import { MalformedMessageError, type DefiniteError } from '../errors.js';
 import type { Row, Update, Value } from '../types.js';
@@ -17,31 +19,43 @@ import type { Row, Update, Value } from '../types.js';
 /** Receives one decoded update. */
 export type UpdateVisitor = (row: Row, time: number, diff: number) => void;
 
-/** Updates kept as msgpack bytes, read by the rules of the subscription that delivered them. */
-export class EncodedUpdates {
-  /**
-   * @param parts each the msgpack bytes of an update array
-   * @param asOf updates at times <= asOf are read as at asOf
-   * @param after updates at times <= after are left out (-1: none)
-   */
-  constructor(
-    readonly parts: readonly Uint8Array[],
-    readonly asOf: number,
-    readonly after = -1,
-  ) {}
+/** Updates that need not be consolidated, decoded from encoded parts, in parallel arrays. */
+export class DecodedUpdates {
+  readonly rows: Row[] = [];
+  readonly times: number[] = [];
+  readonly diffs: number[] = [];
 
-  /** Calls `visit` for every update kept; returns how many. Throws MalformedMessageError. */
-  forEach(visit: UpdateVisitor): number {
-    let n = 0;
-    for (const part of this.parts) n += decodeUpdates(part, this.asOf, this.after, visit);
-    return n;
+  get length(): number {
+    return this.rows.length;
   }
 
-  /** The updates kept, as triples. */
+  /**
+   * Decodes one part (the msgpack bytes of an update array) and adds its updates, times <= asOf
+   * read as asOf, times <= after left out. Throws MalformedMessageError and then adds nothing.
+   */
+  append(bytes: Uint8Array, asOf: number, after = -1): this {
+    const n = this.rows.length;
+    try {
+      decodeUpdates(bytes, asOf, after, this.rows, this.times, this.diffs);
+    } catch (err) {
+      this.rows.length = n;
+      this.times.length = n;
+      this.diffs.length = n;
+      throw err;
+    }
+    return this;
+  }
+
+  /** Calls `visit` for every update; returns how many. */
+  forEach(visit: UpdateVisitor): number {
+    const { rows, times, diffs } = this;
+    for (let i = 0; i < rows.length; i++) visit(rows[i]!, times[i]!, diffs[i]!);
+    return rows.length;
+  }
+
+  /** The updates as triples. */
   toArray(): Update[] {
-    const out: Update[] = [];
-    this.forEach((row, time, diff) => out.push([row, time, diff]));
-    return out;
+    return this.rows.map((row, i): Update => [row, this.times[i]!, this.diffs[i]!]);
   }
 }
 
@@ -201,11 +215,10 @@ function malformed(i: number, what: string): DefiniteError {
   return new MalformedMessageError(`encoded updates: update ${i} ${what}`, { details: { index: i } });
 }
 
-/** Decodes one part; returns how many updates it passed to `visit`. */
-function decodeUpdates(bytes: Uint8Array, asOf: number, after: number, visit: UpdateVisitor): number {
+/** Decodes one part onto the ends of `rows`, `times` and `diffs`. */
+function decodeUpdates(bytes: Uint8Array, asOf: number, after: number, rows: Row[], times: number[], diffs: number[]): void {
   const c = new Cursor(bytes);
   let i = 0;
-  let kept = 0;
   try {
     const count = c.array();
     if (count < 0) throw new MalformedMessageError('encoded updates: not a msgpack array');
@@ -224,11 +237,11 @@ function decodeUpdates(bytes: Uint8Array, asOf: number, after: number, visit: Up
       const diff = c.number();
       if (!Number.isInteger(diff) || diff === 0) throw malformed(i, 'has a diff that is not a non-zero integer');
       if (time <= after) continue;
-      visit(row, time < asOf ? asOf : time, diff);
-      kept++;
+      rows.push(row);
+      times.push(time < asOf ? asOf : time);
+      diffs.push(diff);
     }
     if (c.p !== bytes.length) throw new MalformedMessageError(`encoded updates: ${bytes.length - c.p} bytes follow the update array`);
-    return kept;
   } catch (err) {
     if (err instanceof Truncated) throw malformed(i, 'is cut short (the bytes end inside it)');
     throw err;

@@ -6,10 +6,18 @@
  */
 import { encode } from '../../protocol/codec.js';
 import { SeededRandom } from '../../runtime/random.js';
-import { EncodedUpdates } from '../../protocol/storage/encoded-updates.js';
+import { DecodedUpdates } from '../../protocol/storage/encoded-updates.js';
 import { Trace } from '../../actors/compute/engine/trace.js';
 import { createEngine } from '../../actors/compute/engine-binding.js';
 import type { Row, Update } from '../../protocol/types.js';
+
+/** The updates of encoded parts, read at `asOf` and after `after`. */
+function decoded(parts: readonly Uint8Array[], asOf: number, after = -1): DecodedUpdates {
+  const d = new DecodedUpdates();
+  for (const p of parts) d.append(p, asOf, after);
+  return d;
+}
+
 
 const sorted = (rows: Array<[Row, number]>) => rows.map(([r, d]) => JSON.stringify([r, d])).sort();
 
@@ -56,7 +64,7 @@ test('encoded input gives the engine what the same updates as triples give it', 
   const a = createEngine(plan, ['T'], 104);
   const b = createEngine(plan, ['T'], 104);
   a.pushInput('T', updates);
-  expect(b.pushInputEach('T', new EncodedUpdates([encode(updates.slice(0, 2000)), encode(updates.slice(2000))], -1))).toBe(5000);
+  expect(b.pushInputEach('T', decoded([encode(updates.slice(0, 2000)), encode(updates.slice(2000))], -1))).toBe(5000);
   for (const e of [a, b]) e.advanceInput('T', [110]);
   const outA = a.step();
   const outB = b.step();
@@ -64,5 +72,5 @@ test('encoded input gives the engine what the same updates as triples give it', 
   expect(outB.updates.map((u) => JSON.stringify(u)).sort()).toEqual(outA.updates.map((u) => JSON.stringify(u)).sort());
   for (let t = 104; t < 110; t++) expect(sorted(b.peek(t))).toEqual(sorted(a.peek(t)));
   // A row of the wrong width is refused as it is for triples.
-  expect(() => b.pushInputEach('T', new EncodedUpdates([encode([[[1], 120, 1]])], -1))).toThrow(/a row of 1 columns, expected 2/);
+  expect(() => b.pushInputEach('T', decoded([encode([[[1], 120, 1]])], -1))).toThrow(/a row of 1 columns, expected 2/);
 });

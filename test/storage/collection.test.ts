@@ -16,13 +16,21 @@ import { StorageClient, type CollectionListener } from '../../protocol/storage/c
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import { collectionSubject } from '../../protocol/storage/subjects.js';
 import { decode } from '../../protocol/codec.js';
-import { EncodedUpdates } from '../../protocol/storage/encoded-updates.js';
+import { DecodedUpdates } from '../../protocol/storage/encoded-updates.js';
 import type { SubscribeEncodedBatch } from '../../protocol/storage/response.js';
 import { MAX_ENCODED_BYTES } from '../../actors/storage/subscriptions.js';
 import { consolidate } from '../../actors/storage/consolidate.js';
 import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
 import type { Column, Frontier, Update } from '../../protocol/types.js';
 import { setupNats, eventually, PLATFORM_USER, type TestNats } from '../helpers/nats.js';
+
+/** The updates of encoded parts, read at `asOf` and after `after`. */
+function decoded(parts: readonly Uint8Array[], asOf: number, after = -1): DecodedUpdates {
+  const d = new DecodedUpdates();
+  for (const p of parts) d.append(p, asOf, after);
+  return d;
+}
+
 
 const REGION = 'coll';
 const schema: Column[] = [
@@ -154,12 +162,12 @@ test('subscribe unconsolidated: the stored bytes in messages cut to size, with c
   expect(snapMessages.slice(0, -1).every((m) => m.upper[0] === asOf)).toBe(true);
   expect(snapMessages[end]!.upper).toEqual([asOf + 1]);
   expect(snapMessages.length).toBeGreaterThanOrEqual(4);
-  const snapUpdates = new EncodedUpdates(snapMessages.map((m) => m.encodedUpdates), asOf).toArray();
+  const snapUpdates = decoded(snapMessages.map((m) => m.encodedUpdates), asOf).toArray();
   expect(snapUpdates.every((u) => u[1] === asOf)).toBe(true);
   expect(new Map(consolidate(snapUpdates).map(([r, , d]) => [JSON.stringify(r), d]))).toEqual(snapshot);
   // Then the rest of the straddling batch and the duplicated row, at their own times.
   await eventually(() => got[got.length - 1]!.upper[0] === upper, 'progress to the upper');
-  const after = got.slice(end + 1).flatMap((m) => new EncodedUpdates([m.encodedUpdates], asOf).toArray());
+  const after = got.slice(end + 1).flatMap((m) => decoded([m.encodedUpdates], asOf).toArray());
   expect(after.every((u) => u[1] > asOf)).toBe(true);
   expect(after.filter((u) => u[0][0] === -1)).toEqual([
     [[-1, 'twice'], lastBigUpper, 1],
@@ -193,7 +201,7 @@ test('a malformed unconsolidated message fails the subscription with MalformedMe
   });
   const updates: Update[] = [];
   const errors: Error[] = [];
-  const sub = await client.subscribe('mal', upper, { updates: (u) => updates.push(...u), encodedUpdates: (e) => e.forEach((row, time, diff) => void updates.push([row, time, diff])), progress: () => undefined, failed: (e) => errors.push(e) }, { consolidated: false });
+  const sub = await client.subscribe('mal', upper, { updates: (u) => updates.push(...u), unconsolidated: (e) => void updates.push(...e.toArray()), progress: () => undefined, failed: (e) => errors.push(e) }, { consolidated: false });
   await eventually(() => updates.length === 1, 'the snapshot');
   const { inbox, subscribeId } = seen[0]!;
   // A message that passes the envelope check but whose bytes are cut short.

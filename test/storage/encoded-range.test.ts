@@ -14,8 +14,16 @@ import { SeededRandom } from '../../runtime/random.js';
 import { chunkBatches, filterByTime } from '../../actors/storage/encoded-batch.js';
 import { consolidate } from '../../actors/storage/consolidate.js';
 import { Shard } from '../../actors/storage/shard.js';
-import { EncodedUpdates } from '../../protocol/storage/encoded-updates.js';
+import { DecodedUpdates } from '../../protocol/storage/encoded-updates.js';
 import type { Column, Row, Update, Value } from '../../protocol/types.js';
+
+/** The updates of encoded parts, read at `asOf` and after `after`. */
+function decoded(parts: readonly Uint8Array[], asOf: number, after = -1): DecodedUpdates {
+  const d = new DecodedUpdates();
+  for (const p of parts) d.append(p, asOf, after);
+  return d;
+}
+
 
 const schema: Column[] = [
   { name: 'k', type: 'int', nullable: false },
@@ -91,7 +99,7 @@ describe('Shard.encodedRange', () => {
     const check = async () => {
       for (let asOf = shard.since; asOf < upper; asOf += 1 + r.int(4)) {
         // The snapshot: updates at times <= asOf, read at asOf, consolidated, equal Snapshot.
-        const snap = new EncodedUpdates(await shard.encodedRange(-1, asOf + 1), asOf).toArray();
+        const snap = decoded(await shard.encodedRange(-1, asOf + 1), asOf).toArray();
         expect(snap.every((u) => u[1] === asOf)).toBe(true);
         const want = new Map((await shard.snapshot(asOf, 'c')).map(([row, diff]) => [key(row, asOf), diff]));
         expect(contents(snap)).toEqual(want);
@@ -128,7 +136,7 @@ describe('Shard.encodedRange', () => {
     await shard.compareAndAppend({ writer: 'w', token: 'b', expectedUpper: 12, newUpper: 15, updates: second }, 'd');
     const parts = await shard.encodedRange(-1, 14); // asOf 13: the second batch straddles it
     expect(parts.map((p) => decode(p))).toEqual([first, second.slice(0, 2)]);
-    expect(new EncodedUpdates(parts, 13).toArray()).toEqual([
+    expect(decoded(parts, 13).toArray()).toEqual([
       [[1, 'a'], 13, 1],
       [[1, 'a'], 13, 1],
       [[2, null], 13, 1],
