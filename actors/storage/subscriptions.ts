@@ -5,7 +5,9 @@
  * to the subscriber's inbox in order: the snapshot at `asOf` (when asked), then every update at
  * times > asOf, consolidated, in time order, each message ending with a progress statement
  * `upper`. One message spends one credit; a subscription without Credit for `LEASE_MS` expires.
- * While a subscription is open, `since` may not pass `through + 1` (an implicit read hold).
+ * While a subscription is open, `since` may not pass `through` (an implicit read hold): were it
+ * to reach `through + 1`, a consolidating merge would advance updates already delivered (times
+ * <= through) to `through + 1`, and the next read would send them again.
  *
  * A subscription opened with `consolidated: false` gets the stored bytes instead
  * (SubscribeEncodedBatch, `Shard.encodedRange`): no decoding, consolidation or re-encoding here,
@@ -65,10 +67,10 @@ export class Subscriptions {
     return this.subs.size;
   }
 
-  /** The lowest time an open subscription still needs distinguishable (for since), or Infinity. */
+  /** The lowest time an open subscription still reads from (since may not pass it), or Infinity. */
   lowestNeeded(): number {
     let low = Infinity;
-    for (const s of this.subs.values()) low = Math.min(low, s.through + 1, s.snapshotAt ?? Infinity);
+    for (const s of this.subs.values()) low = Math.min(low, s.through, s.snapshotAt ?? Infinity);
     return low;
   }
 

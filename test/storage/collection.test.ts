@@ -287,6 +287,29 @@ test('read holds keep since back; releasing them lets since follow upper', async
   await expect(client.subscribe('held', since - 1, recorder().listener)).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
 });
 
+test('an open subscription holds since at what it has delivered, so it can resume there', async () => {
+  await client.createSource('lag', { kind: 'table', schema });
+  let { upper } = await client.describe('lag');
+  const asOf = upper - 1;
+  const got: Array<{ upper: number[] }> = [];
+  const inbox = '_INBOX.lagtest';
+  const inboxSub = t.subscribe(inbox, (m) => got.push(decode(m.data) as { upper: number[] }));
+  // Credit for one message: the subscriber stalls after its first read.
+  await t.request(collectionSubject(REGION, 'lag'), { type: 'Subscribe', subscribeId: 'lag1', inbox, asOf, snapshot: false, credit: 1 });
+  await client.compareAndAppend({ collection: 'lag', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates: [[[1, 'a'], upper, 1]] });
+  upper += 1;
+  await eventually(() => got.length === 1, 'one message');
+  const through = got[0]!.upper[0]! - 1;
+  for (let i = 0; i < 3; i++) {
+    await client.compareAndAppend({ collection: 'lag', writer: 'w', expectedUpper: upper, newUpper: upper + 2000, updates: [] });
+    upper += 2000;
+  }
+  await new Promise((r) => setTimeout(r, 1200)); // the read policy runs once a second
+  expect((await client.describe('lag')).since).toBe(through);
+  inboxSub.unsubscribe();
+  await t.request(collectionSubject(REGION, 'lag'), { type: 'CancelSubscribe', subscribeId: 'lag1' });
+});
+
 test('drop ends subscriptions and forgets the collection', async () => {
   await client.createSource('gone', { kind: 'table', schema });
   const { upper } = await client.describe('gone');
