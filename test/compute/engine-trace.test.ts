@@ -2,7 +2,8 @@
  * The output trace against a naive history (every change kept): contents at every time >= since,
  * each time's consolidated changes, and the record count, over seeded random changes with many
  * rows dropped and re-added (slot reuse), table growth (rehashing) and compaction. Also: encoded
- * input (`pushInputEach`) gives the engine exactly what the same updates as triples give it.
+ * input (`pushInputEach`) gives the engine exactly what the same updates as triples give it, and a
+ * large batch (`addAll`, partitioned by bucket) what adding its rows one by one gives.
  */
 import { encode } from '../../protocol/codec.js';
 import { SeededRandom } from '../../runtime/random.js';
@@ -73,4 +74,29 @@ test('encoded input gives the engine what the same updates as triples give it', 
   for (let t = 104; t < 110; t++) expect(sorted(b.peek(t))).toEqual(sorted(a.peek(t)));
   // A row of the wrong width is refused as it is for triples.
   expect(() => b.pushInputEach('T', decoded([encode([[[1], 120, 1]])], -1))).toThrow(/a row of 1 columns, expected 2/);
+});
+
+test('a large batch (partitioned by bucket first) gives what adding its rows one by one gives', () => {
+  const r = new SeededRandom(23);
+  const a = new Trace(10);
+  const b = new Trace(10);
+  for (let time = 10; time < 14; time++) {
+    // Past the partitioning threshold, with duplicates, cancellations and rows already held.
+    const n = 40_000 + r.int(30_000);
+    const rows: Row[] = Array.from({ length: n }, () => [r.int(60_000), r.next() < 0.5 ? 'x' : null]);
+    const diffs = rows.map(() => (r.next() < 0.4 ? -1 : 1));
+    a.addAll(rows, diffs);
+    for (let i = 0; i < n; i++) b.add(rows[i]!, diffs[i]!);
+    const outA: Array<[Row, number]> = [];
+    const outB: Array<[Row, number]> = [];
+    a.finish(time, (row, d) => outA.push([row, d]));
+    b.finish(time, (row, d) => outB.push([row, d]));
+    expect(sorted(outA)).toEqual(sorted(outB));
+    if (time === 12) {
+      a.compact(11);
+      b.compact(11);
+    }
+  }
+  for (const t of [11, 12, 13]) expect(sorted(a.contentsAt(t))).toEqual(sorted(b.contentsAt(t)));
+  expect(a.records()).toBe(b.records());
 });

@@ -194,7 +194,7 @@ export class DataflowEngine implements Engine {
       if (d !== undefined) for (const arr of node.arrangements) arr.apply(d);
     }
     const result = deltas[this.graph.root.id];
-    if (result !== undefined) for (let i = 0; i < result.rows.length; i++) this.output.add(result.rows[i]!, result.diffs[i]!);
+    if (result !== undefined) this.output.addAll(result.rows, result.diffs);
     this.output.finish(t, out === undefined ? ignore : (row, diff) => out.push([row, t, diff]));
     this.errors.finish(t, ignore);
     for (const arr of this.graph.arrangements) if (arr.touched.length > 0) arr.endTime();
