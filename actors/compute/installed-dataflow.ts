@@ -72,7 +72,8 @@ export class InstalledDataflow {
         },
         unconsolidated: (updates) => {
           if (this.dropped) return;
-          this.inputRows[input.name]! += this.engine.pushInputEach(input.name, updates);
+          this.inputRows[input.name]! += updates.rows.length;
+          this.engine.pushInputColumns(input.name, updates);
         },
         progress: (upper) => {
           if (this.dropped) return;

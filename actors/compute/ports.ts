@@ -5,17 +5,24 @@
  */
 import type { Frontier, Row, Update } from '../../protocol/types.js';
 
-/** Updates handed over one by one (protocol/storage's DecodedUpdates). */
-export interface UpdateSource {
-  /** Calls `visit` for every update; returns how many. */
-  forEach(visit: (row: Row, time: number, diff: number) => void): number;
+/**
+ * Updates as parallel arrays (protocol/storage's DecodedUpdates): `rows[i]` changes by `diffs[i]`
+ * at `times[i]`, not necessarily consolidated.
+ */
+export interface UpdateColumns {
+  readonly rows: Row[];
+  readonly times: number[];
+  readonly diffs: number[];
 }
 
 /** An installed dataflow's incremental engine. */
 export interface Engine {
   pushInput(name: string, updates: Update[]): void;
-  /** The same as pushInput, for updates that need not be consolidated; returns how many. */
-  pushInputEach(name: string, updates: UpdateSource): number;
+  /**
+   * The same as pushInput, for updates in parallel arrays (not necessarily consolidated). The
+   * caller gives the arrays up: the engine may keep them as its input buffer.
+   */
+  pushInputColumns(name: string, updates: UpdateColumns): void;
   advanceInput(name: string, frontier: Frontier): void;
   /**
    * Processes every newly complete time; returns consolidated output updates and the output
@@ -44,7 +51,7 @@ export interface CollectionListener {
    * The same, not consolidated (the engine consolidates), decoded as they are read; the port
    * calls this instead of `updates` when it has it. A thrown error fails the subscription.
    */
-  unconsolidated?(updates: UpdateSource): void;
+  unconsolidated?(updates: UpdateColumns): void;
   /** Every update before `upper` has been delivered; `[]` = the collection will never change. */
   progress(upper: Frontier): void;
   /** The subscription failed for good (e.g. the collection was dropped). */

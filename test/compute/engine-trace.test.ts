@@ -2,7 +2,7 @@
  * The output trace against a naive history (every change kept): contents at every time >= since,
  * each time's consolidated changes, and the record count, over seeded random changes with many
  * rows dropped and re-added (slot reuse), table growth (rehashing) and compaction. Also: encoded
- * input (`pushInputEach`) gives the engine exactly what the same updates as triples give it, and a
+ * input (`pushInputColumns`) gives the engine exactly what the same updates as triples give it, and a
  * large batch (`addAll`, partitioned by bucket) what adding its rows one by one gives.
  */
 import { encode } from '../../protocol/codec.js';
@@ -65,15 +65,23 @@ test('encoded input gives the engine what the same updates as triples give it', 
   const a = createEngine(plan, ['T'], 104);
   const b = createEngine(plan, ['T'], 104);
   a.pushInput('T', updates);
-  expect(b.pushInputEach('T', decoded([encode(updates.slice(0, 2000)), encode(updates.slice(2000))], -1))).toBe(5000);
+  b.pushInputColumns('T', decoded([encode(updates.slice(0, 2000)), encode(updates.slice(2000))], -1));
   for (const e of [a, b]) e.advanceInput('T', [110]);
   const outA = a.step();
   const outB = b.step();
   expect(outB.frontier).toEqual(outA.frontier);
   expect(outB.updates.map((u) => JSON.stringify(u)).sort()).toEqual(outA.updates.map((u) => JSON.stringify(u)).sort());
   for (let t = 104; t < 110; t++) expect(sorted(b.peek(t))).toEqual(sorted(a.peek(t)));
-  // A row of the wrong width is refused as it is for triples.
-  expect(() => b.pushInputEach('T', decoded([encode([[[1], 120, 1]])], -1))).toThrow(/a row of 1 columns, expected 2/);
+  // Updates all at one time (a snapshot) are taken as they are; then more at that time.
+  const c = createEngine(plan, ['T'], 104);
+  c.pushInputColumns('T', decoded([encode(updates.filter((u) => u[1] <= 104))], 104));
+  c.pushInputColumns('T', decoded([encode(updates.filter((u) => u[1] > 104))], 104));
+  c.advanceInput('T', [110]);
+  c.step();
+  for (let t = 104; t < 110; t++) expect(sorted(c.peek(t))).toEqual(sorted(a.peek(t)));
+  // A row of the wrong width is refused as it is for triples, whether or not at one time.
+  expect(() => b.pushInputColumns('T', decoded([encode([[[1], 120, 1]])], -1))).toThrow(/a row of 1 columns, expected 2/);
+  expect(() => b.pushInputColumns('T', decoded([encode([[[1, 'a'], 120, 1], [[1], 121, 1]])], -1))).toThrow(/a row of 1 columns, expected 2/);
 });
 
 test('a large batch (partitioned by bucket first) gives what adding its rows one by one gives', () => {
