@@ -83,8 +83,10 @@ export class Trace {
       for (let i = 0; i < n; i++) this.add(rows[i]!, diffs[i]!);
       return;
     }
-    // Room for every row up front, so the table is not rehashed (and reordered) midway.
+    // Room for every row up front: the table is not rehashed (and reordered) midway, and the
+    // slot arrays grow once, not a dozen times.
     while (this.rowCount + n > this.buckets.length * 0.75) this.rehash(this.buckets.length * 2);
+    this.growSlots(this.slots + n);
     const mask = this.buckets.length - 1;
     const shift = Math.max(0, Math.log2(this.buckets.length) - PARTITION_BITS);
     const hashes = new Int32Array(n);
@@ -231,8 +233,11 @@ export class Trace {
     this.free.push(e);
   }
 
-  private growSlots(): void {
-    const n = this.hashes.length * 2;
+  /** Grows the slot arrays to hold at least `min` slots (at least doubling them). */
+  private growSlots(min = 0): void {
+    if (min <= this.hashes.length && min > 0) return;
+    let n = this.hashes.length * 2;
+    while (n < min) n *= 2;
     const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a);
