@@ -52,6 +52,9 @@ interface StoredHost {
   pid: number;
 }
 
+/** How long after a host reached `running` the next spare host process is started. */
+const SPARE_DELAY_MS = 250;
+
 const heartbeats = new MessageSet<Heartbeat>([Heartbeat]);
 const hostTreeReply = new MessageSet<HostTree>([HostTree]);
 
@@ -247,8 +250,9 @@ export class Orchestrator {
       },
       onTransition: (p, from, to) => {
         this.inspector.hostTransition(p.tree(), from, to);
-        // Once a host runs, have a spare ready for its next crash (started after, not beside, it).
-        if (to === 'running') this.prepareSpare(launch);
+        // Once a host runs, have a spare ready for its next crash: started a little after, not
+        // beside, it, so its Node.js start does not compete with the host's first work.
+        if (to === 'running') setTimeout(() => this.prepareSpare(launch), SPARE_DELAY_MS).unref();
       },
       onLaunched: (pid) => {
         void this.records.get<StoredHost>(hostId).then((rec) => {

@@ -2,8 +2,9 @@
  * A warm spare host process, kept by the orchestrator so a crashed host comes back without paying
  * for a Node.js start and module loading (≈0.25 s): `definite host --spare` loads every module of
  * a host and waits for one line `{"hostId": ...}` on its stdin, then runs as that host. `take`
- * hands the spare over and prepares the next one. A spare whose orchestrator dies sees its stdin
- * close and exits, so spares never outlive the orchestrator that made them.
+ * hands the spare over; the orchestrator prepares the next one shortly after that host runs. A
+ * spare whose orchestrator dies sees its stdin close and exits, so spares never outlive the
+ * orchestrator that made them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -39,13 +40,12 @@ export class SpareHost {
     this.spare = child;
   }
 
-  /** Hands the waiting spare over as host `hostId` (or undefined: none is alive); prepares the next. */
+  /** Hands the waiting spare over as host `hostId` (or undefined: none is alive). */
   take(hostId: string): ChildProcess | undefined {
     const child = this.spare;
     this.spare = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) return undefined;
     child.stdin.end(`${JSON.stringify({ hostId })}\n`);
-    setImmediate(() => this.prepare());
     return child;
   }
 

@@ -18,6 +18,7 @@ import {
   type ErrorBody,
 } from '../protocol/errors.js';
 import type { MessageSet } from '../protocol/message.js';
+import { RequestMux } from './request-mux.js';
 
 /** How to reach NATS. */
 export interface TransportOptions {
@@ -50,9 +51,11 @@ export class Transport {
   readonly nc: NatsConnection;
   readonly maxPayload: number;
   private readonly timeoutMs: number;
+  private readonly mux: RequestMux;
 
   private constructor(nc: NatsConnection, options: TransportOptions) {
     this.nc = nc;
+    this.mux = new RequestMux(nc, options.inboxPrefix);
     const serverMax = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     this.maxPayload = Math.min(options.maxPayload ?? DEFAULT_MAX_PAYLOAD, serverMax);
     this.timeoutMs = options.timeoutMs ?? 5000;
@@ -99,7 +102,7 @@ export class Transport {
     const { data, headers } = this.envelope(message);
     let reply: Msg;
     try {
-      reply = await this.nc.request(subject, data, { timeout: options.timeoutMs ?? this.timeoutMs, headers });
+      reply = await this.mux.request(subject, data, headers, options.timeoutMs ?? this.timeoutMs);
     } catch (err) {
       throw translateNatsError(err, subject, message.type);
     }

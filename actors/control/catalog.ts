@@ -54,6 +54,9 @@ export class Catalog {
   private readonly items = new Map<string, CatalogItem>();
   private readonly byName = new Map<string, string>();
   private nextId = 1;
+  /** Counts catalog changes: whatever was derived from the catalog (a cached plan) is valid only
+   *  for the generation it was derived in. */
+  generation = 0;
 
   private constructor(private readonly store: ActorStore) {}
 
@@ -119,6 +122,7 @@ export class Catalog {
     this.nextId = Math.max(this.nextId, Number(item.id.slice(1)) + 1);
     this.items.set(item.id, item);
     this.byName.set(this.nameKey(item.kind, item.name), item.id);
+    this.generation++;
     return item;
   }
 
@@ -129,6 +133,7 @@ export class Catalog {
 
   async drop(ids: string[]): Promise<void> {
     await this.store.batch(ids.map((id) => ({ type: 'del' as const, key: `item/${id}` })));
+    this.generation++;
     for (const id of ids) {
       const item = this.items.get(id);
       if (!item) continue;

@@ -19,6 +19,7 @@ import { Catalog } from './catalog.js';
 import { ComputeClient } from './compute-client.js';
 import { createCluster } from './ddl.js';
 import { DEMO_CATALOG_SQL, demoCatalogWanted } from './demo-catalog.js';
+import { PlanCache } from './plan-cache.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { executeSql, validateSetting } from './executor.js';
 import { SubscribeHolds } from './subscribe-holds.js';
@@ -82,6 +83,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
       reader: new Reader(this.ctx.transport, this.ctx.region, storage, timeline),
       compute: new ComputeClient(this.ctx.transport, this.ctx.region),
       holds,
+      plans: new PlanCache(),
       serialize: (fn) => this.serialize(fn),
     };
     const fresh = catalog.all().length === 0;

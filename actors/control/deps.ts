@@ -12,6 +12,7 @@ import type { Reader } from './reads.js';
 import type { TimelineClient } from './timestamps.js';
 import type { ComputeClient } from './compute-client.js';
 import type { SubscribeHolds } from './subscribe-holds.js';
+import type { PlanCache } from './plan-cache.js';
 
 export interface ControlDeps {
   region: string;
@@ -24,6 +25,8 @@ export interface ControlDeps {
   compute: ComputeClient;
   /** Read holds of SUBSCRIBEs, kept for a resume window after their session is gone. */
   holds: SubscribeHolds;
+  /** Planned SELECTs by statement text, valid for one catalog generation. */
+  plans: PlanCache;
   /** Runs catalog changes one at a time. */
   serialize<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { evaluationError, type Isolation, type ReadSource } from './reads.js';
 import { readSourceOf, resolverFor } from './resolve.js';
 import { computeTransient } from './transient.js';
+import type { PreparedSelect } from './plan-cache.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import {
   applyFinishing,
@@ -48,13 +49,15 @@ async function executeStatement(deps: ControlDeps, text: string, offset: number,
   const ext = preparse(text, offset);
   if (ext && ext.kind !== 'rewritten') return executeExtension(deps, ext, text, settings);
   const body = ext?.kind === 'rewritten' ? ext.text : text;
+  const asOf = ext?.kind === 'rewritten' ? ext.asOf : undefined;
+  const cached = deps.plans.get(body, deps.catalog.generation);
+  if (cached) return select(deps, cached, settings, asOf);
   const source = new SqlSource(body, offset);
   const nodes = parseStatements(body, offset);
   if (nodes.length !== 1) throw new SqlError(SqlState.SyntaxError, 'expected one statement', { position: offset + 1 });
   const node = nodes[0]!;
-  const asOf = ext?.kind === 'rewritten' ? ext.asOf : undefined;
   const cluster = (ext?.kind === 'rewritten' ? ext.inCluster : undefined) ?? settings['cluster'] ?? 'default';
-  if ('SelectStmt' in node) return select(deps, node.SelectStmt, source, settings, asOf);
+  if ('SelectStmt' in node) return select(deps, prepareSelect(deps, node.SelectStmt, source, body), settings, asOf);
   if (asOf !== undefined) throw new SqlError(SqlState.FeatureNotSupported, 'AS OF is supported only on SELECT and SUBSCRIBE');
   if ('InsertStmt' in node) return write(deps, planInsert(node.InsertStmt, resolverFor(deps.catalog, { useIndexes: false }), { text: body, offset }), settings);
   if ('UpdateStmt' in node) return deps.serialize(async () => write(deps, planUpdate(node.UpdateStmt, resolverFor(deps.catalog, { useIndexes: false }), { text: body, offset }), settings));
@@ -140,15 +143,24 @@ async function evaluate(
  * STORAGE and evaluates here (the "persist fast path"); anything else (joins, aggregates, ...)
  * runs as a transient dataflow on the session's cluster.
  */
-async function select(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, settings: Settings, asOf?: number): Promise<StatementResult> {
+async function select(deps: ControlDeps, prepared: PreparedSelect, settings: Settings, asOf?: number): Promise<StatementResult> {
+  const { ts, rows } = prepared.fast
+    ? await evaluate(deps, prepared.plan, prepared.sources, settings, asOf)
+    : await transientSelect(deps, prepared.plan, prepared.inputs, settings, asOf);
+  const out = applyFinishing(rows, prepared.finishing);
+  return { tag: `SELECT ${out.length}`, columns: prepared.columns, rows: out, timestamp: ts };
+}
+
+/** Plans a SELECT and decides where it runs; keeps the result for the next time `body` comes. */
+function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, body: string): PreparedSelect {
+  const generation = deps.catalog.generation;
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
   const sources = readSources(deps, planned.inputs);
   const fast = [...sources.values()].every((s) => 'index' in s) || (sources.size === 1 && isLinear(planned.plan));
-  const { ts, rows } = fast
-    ? await evaluate(deps, planned.plan, sources, settings, asOf)
-    : await transientSelect(deps, planned.plan, planned.inputs, settings, asOf);
-  const out = applyFinishing(rows, planned.finishing);
-  return { tag: `SELECT ${out.length}`, columns: planned.columns.map((c) => ({ name: c.name, type: c.type })), rows: out, timestamp: ts };
+  const columns = planned.columns.map((c) => ({ name: c.name, type: c.type }));
+  const prepared: PreparedSelect = { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, fast };
+  deps.plans.set(body, generation, prepared);
+  return prepared;
 }
 
 /** A plan that only filters, maps and projects its one input: no state, no work worth a dataflow. */

@@ -17,6 +17,8 @@ export interface EncodedBatchInfo {
   count: number;
   /** Whether the update times never decrease (else the shard sorts the batch before storing it). */
   sorted: boolean;
+  /** How many updates have a negative diff (a merge below since consolidates only when some do). */
+  retractions: number;
 }
 
 /** A msgpack value's kind, as far as the column types care. */
@@ -226,6 +228,7 @@ export function checkEncodedBatch(collection: string, schema: Column[], bytes: U
     const count = r.arrayHeader();
     if (count < 0) throw new InvalidBatchError(`collection ${collection}: the encoded updates are not a msgpack array`);
     let sorted = true;
+    let retractions = 0;
     let last = -Infinity;
     for (; i < count; i++) {
       if (r.arrayHeader() !== 3) throw notTriple(collection, i);
@@ -255,13 +258,14 @@ export function checkEncodedBatch(collection: string, schema: Column[], bytes: U
         throw new InvalidBatchError(`collection ${collection}: update ${i} has time ${time} outside [${lower}, ${upper})`, { details: { index: i } });
       }
       if (diff === 0) throw new InvalidBatchError(`collection ${collection}: update ${i} has diff 0`, { details: { index: i } });
+      if (diff < 0) retractions++;
       if (width !== schema.length) throw widthError(collection, i, width, schema.length);
       if (bad >= 0) throw columnError(collection, i, schema[bad]!, KIND_NAMES[badKind]!);
       if (time < last) sorted = false;
       last = time;
     }
     if (r.pos !== bytes.length) throw new InvalidBatchError(`collection ${collection}: ${bytes.length - r.pos} bytes follow the encoded updates`);
-    return { count, sorted };
+    return { count, sorted, retractions };
   } catch (err) {
     if (err instanceof Truncated) throw new InvalidBatchError(`collection ${collection}: the encoded updates end inside update ${i}`, { details: { index: i } });
     throw err;

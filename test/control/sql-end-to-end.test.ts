@@ -132,3 +132,45 @@ test('08-a SELECT no index answers runs as a transient dataflow on the cluster, 
   await eventually(async () => (await dataflows()).every((id) => !id.startsWith('t')), 'the transient dataflow dropped');
 });
 
+
+test('09-a repeated SELECT reuses its plan only while the catalog is unchanged', async () => {
+  const q = 'SELECT k, v FROM pc WHERE k > 0';
+  await a.sql('CREATE TABLE pc (k int NOT NULL, v text)');
+  await a.sql("INSERT INTO pc VALUES (1, 'x'), (2, 'y'), (0, 'z')");
+  expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]);
+  expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]); // planned once, run twice
+  // An index created after the plan was cached: the same text now peeks the index.
+  await a.sql('CREATE INDEX pc_idx ON pc (k)');
+  const { settled } = await eventually(async () => {
+    const n = await messagesIn('cluster');
+    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
+    return n === (await messagesIn('cluster')) ? { settled: n } : undefined;
+  }, 'the cluster counter settled');
+  for (let i = 0; i < 20; i++) expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]);
+  await eventually(async () => (await messagesIn('cluster')) >= settled + 20, 'the SELECTs peeked the new index');
+  // Dropped and recreated with other columns: the cached plan is not used.
+  await a.sql('DROP TABLE pc CASCADE');
+  expect((await b.sqlError(q)).sqlstate).toBe('42P01');
+  await a.sql('CREATE TABLE pc (k int NOT NULL, w int, v text)');
+  await a.sql("INSERT INTO pc VALUES (5, 50, 'five')");
+  expect(await b.rows(q)).toEqual([[5, 'five']]);
+  expect((await b.sql(q))[0]!.columns).toEqual([{ name: 'k', type: 'int' }, { name: 'v', type: 'text' }]);
+});
+
+test('10-read timestamps never go backwards across objects, even when a source runs ahead of the oracle', async () => {
+  // A generator's since follows the wall clock; the oracle's readTs moves with table writes and
+  // the 1 s table tick, so a read of the source is often served above readTs. The oracle must
+  // then follow, or a later read of a table in another session would be served earlier.
+  await a.sql("CREATE SOURCE ticks FROM LOAD GENERATOR COUNTER (TICK INTERVAL '10ms')");
+  await a.sql('CREATE TABLE quiet (x int)');
+  let last = 0;
+  await eventually(async () => (await a.rows('SELECT count(*) FROM ticks'))[0]![0] as number > 0, 'the generator ingesting');
+  for (let i = 0; i < 30; i++) {
+    const s = (await a.sql('SELECT count(*) FROM ticks'))[0]!.timestamp!;
+    const t = (await b.sql('SELECT x FROM quiet'))[0]!.timestamp!;
+    expect(s).toBeGreaterThanOrEqual(last);
+    expect(t).toBeGreaterThanOrEqual(s);
+    last = t;
+  }
+  await a.sql('DROP SOURCE ticks');
+});

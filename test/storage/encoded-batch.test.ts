@@ -101,6 +101,7 @@ test('checking the bytes agrees with validating the decoded updates', () => {
       expect(info.count).toBe(n);
       const times = (updates as Update[]).map((u) => u[1]);
       expect(info.sorted).toBe(times.every((t, i) => i === 0 || t >= times[i - 1]!));
+      expect(info.retractions).toBe((updates as Update[]).filter((u) => u[2] < 0).length);
     }
   }
   expect(refused).toBeGreaterThan(20);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableStore } from '../../runtime/store.js';
 import { SeededRandom } from '../../runtime/random.js';
-import { Shard } from '../../actors/storage/shard.js';
+import { Shard, unlistedRanges } from '../../actors/storage/shard.js';
 import { validateBatch } from '../../actors/storage/validate.js';
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import { isErrorCode } from '../../protocol/errors.js';
@@ -180,7 +180,9 @@ test('a read after `through` stays exact when since is held at through, across a
   const through = 7;
   let upper = 0;
   for (let b = 0; b < 64; b++) {
-    await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper: upper + 1, updates: [[[b, null], upper, 1]] }, 'hold');
+    // A row inserted and retracted at once: batches with retractions are compacted by merges.
+    const updates: Update[] = [[[b, null], upper, 1], [[-1, 'gone'], upper, 1], [[-1, 'gone'], upper, -1]];
+    await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper: upper + 1, updates }, 'hold');
     upper++;
     if (b === 8) await shard.advanceSinceTo(through);
     await new Promise((r) => setTimeout(r, 2)); // let merges run between appends
@@ -191,4 +193,64 @@ test('a read after `through` stays exact when since is held at through, across a
   expect(await shard.readRange(through, upper)).toEqual(want);
   const raw = (await shard.encodedRange(through, upper)).flatMap((p) => decode(p) as Update[]);
   expect(raw).toEqual(want);
+});
+
+test('append-only batches below since are merged as key ranges: never rewritten, read back the same', async () => {
+  const a = store.actor('c10');
+  const shard = await Shard.open(a, { schema, upper: 0 });
+  const all: Update[] = [];
+  let upper = 0;
+  for (let b = 0; b < 64; b++) {
+    // no retractions, and a row repeated at two times: consolidation could only sum its diffs
+    const updates: Update[] = [[[b, 'x'], upper, 1], [[0, 'same'], upper + 1, 2]];
+    await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper: upper + 2, updates }, 'c10');
+    all.push(...updates);
+    upper += 2;
+    await shard.advanceSinceTo(upper - 1);
+  }
+  for (let i = 0; i < 200 && shard.state.batches.length > 8; i++) await new Promise((res) => setTimeout(res, 10));
+  expect(shard.state.batches.length).toBeLessThanOrEqual(8);
+  expect(shard.since).toBe(upper - 1);
+  // Every batch is an append batch or a key range of them, and no key was written but by its append.
+  expect(shard.state.batches.every((b) => /^b\/\d{12}$/.test(b.key))).toBe(true);
+  expect(shard.state.batches.some((b) => b.last !== undefined)).toBe(true);
+  const keys: string[] = [];
+  for await (const k of a.keys({ gte: 'b/', lt: 'b/\xff' })) keys.push(k);
+  expect(keys).toEqual(Array.from({ length: 64 }, (_, i) => `b/${String(i + 1).padStart(12, '0')}`));
+  expect(shard.state.updates).toBe(128);
+  expect(asMap(await shard.snapshot(upper - 1, 'c10'))).toEqual(naive(all, upper - 1));
+  await expect(shard.snapshot(upper - 2, 'c10')).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
+});
+
+test('the orphan sweep lists only the gaps between listed batches, and finds orphans in every gap', async () => {
+  const k = (n: number) => `b/${String(n).padStart(12, '0')}`;
+  const listed = [
+    { key: k(5), last: k(12), lower: 0, upper: 10, count: 8 },
+    { key: k(13), lower: 10, upper: 20, count: 1 },
+    { key: 'b/mabc-1', lower: 20, upper: 30, count: 1 },
+    { key: k(20), lower: 30, upper: 40, count: 1 },
+  ];
+  // b/13 follows b/12: no gap between them; every other gap is listed.
+  expect(unlistedRanges(listed)).toEqual([
+    { gte: 'b/', lt: k(5) },
+    { gt: k(13), lt: k(20) },
+    { gt: k(20), lt: 'b/mabc-1' },
+    { gt: 'b/mabc-1', lt: 'b/\xff' },
+  ]);
+  expect(unlistedRanges([])).toEqual([{ gte: 'b/', lt: 'b/\xff' }]);
+
+  // On disk: orphans before, between and after listed batches are swept; listed keys stay.
+  const a = store.actor('c11');
+  const shard = await Shard.open(a, { schema, upper: 0 });
+  for (let b = 0; b < 3; b++) await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: b * 10, newUpper: b * 10 + 10, updates: [[[b, 'x'], b * 10, 1]] }, 'c11');
+  shard.close();
+  const before = shard.state.batches.map((b) => b.key);
+  const orphans = ['b/000000000000', 'b/mdead-0', 'b/mzzz-9', k(99)];
+  await a.batch(orphans.map((key) => ({ type: 'put' as const, key, value: new Uint8Array([0x90]) })));
+  const reopened = await Shard.open(a, { schema, upper: 0 });
+  await reopened.swept;
+  const keys: string[] = [];
+  for await (const key of a.keys({ gte: 'b/', lt: 'b/\xff' })) keys.push(key);
+  expect(keys).toEqual(before);
+  expect(asMap(await reopened.snapshot(29, 'c11'))).toEqual(new Map([['[0,"x"]', 1], ['[1,"x"]', 1], ['[2,"x"]', 1]]));
 });
