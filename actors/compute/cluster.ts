@@ -13,6 +13,7 @@ import { MessageSet } from '../../protocol/message.js';
 import { InvalidRequestError, NotFoundError, DefiniteError } from '../../protocol/errors.js';
 import { COMPUTE_COMMANDS, type ComputeCommand, type DataflowDescription } from '../../protocol/compute/command.js';
 import type { PeekResponse, Status, SubscribeResponse } from '../../protocol/compute/response.js';
+import { applyPeekMfp, checkPeekMfp, type PeekMfp } from './peek-mfp.js';
 import { clusterResponsesSubject } from '../../protocol/compute/subjects.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
 import { later } from '../../runtime/actor.js';
@@ -65,7 +66,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       case 'AllowCompaction':
         return this.allowCompaction(cmd.epoch, cmd.id, cmd.frontier);
       case 'Peek':
-        return later(this.peek(cmd.peekId, cmd.dataflow, cmd.timestamp, cmd.limit));
+        return later(this.peek(cmd.peekId, cmd.dataflow, cmd.timestamp, cmd.limit, cmd.mfp));
       case 'CancelPeek':
         this.settlePeek(cmd.peekId, { outcome: 'canceled' });
         return { type: 'Ack' };
@@ -150,10 +151,16 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     return { type: 'Ack' };
   }
 
-  private async peek(peekId: string, dataflow: string, timestamp: number, limit: number | undefined): Promise<PeekResponse> {
+  private async peek(peekId: string, dataflow: string, timestamp: number, limit: number | undefined, mfp: unknown): Promise<PeekResponse> {
     const base = { type: 'PeekResponse' as const, peekId, timestamp, rows: [] };
     const df = this.dataflows.get(dataflow);
     if (!df) return { ...base, outcome: 'error', error: { code: 'NotFound', message: `no dataflow ${dataflow} on cluster ${this.ctx.id}` } };
+    let steps: PeekMfp | undefined;
+    try {
+      if (mfp !== undefined) steps = checkPeekMfp(mfp, df.arity);
+    } catch (err) {
+      return { ...base, outcome: 'error', error: { code: (err as DefiniteError).code, message: (err as Error).message } };
+    }
     if (timestamp < df.since()) {
       return { ...base, outcome: 'error', error: { code: 'SinceViolation', message: `timestamp ${timestamp} is before the dataflow's since ${df.since()}` } };
     }
@@ -164,6 +171,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       if (df.dropped) return this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${dataflow} was dropped` } });
       try {
         let rows = df.peek(timestamp);
+        if (steps) rows = applyPeekMfp(steps, rows);
         if (limit !== undefined) rows = rows.slice(0, limit);
         this.settlePeek(peekId, { outcome: 'rows', rows });
       } catch (err) {

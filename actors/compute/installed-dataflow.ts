@@ -9,6 +9,7 @@ import type { DataflowStatus } from '../../protocol/compute/response.js';
 import type { Frontier, Row, Update } from '../../protocol/types.js';
 import type { CollectionSubscription, Engine, EngineFactory, StoragePort } from './ports.js';
 import { Sink } from './sink.js';
+import { planArity, type Plan } from '../../protocol/compute/plan.js';
 
 /** Someone waiting for the output frontier to pass a time. */
 interface Waiter {
@@ -24,6 +25,8 @@ export interface OutputListener {
 export class InstalledDataflow {
   readonly id: string;
   readonly description: DataflowDescription;
+  /** The number of columns of the dataflow's output rows. */
+  readonly arity: number;
   private readonly engine: Engine;
   private readonly subs: CollectionSubscription[] = [];
   private readonly inputUppers = new Map<string, number>();
@@ -54,6 +57,7 @@ export class InstalledDataflow {
     this.upperTs = description.asOf;
     this.sinceTs = description.asOf;
     this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf);
+    this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
       this.sink = new Sink(description.exports.sink.collection, writerId, description.asOf, this.engine, storage, onError);
     }

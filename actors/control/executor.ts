@@ -130,9 +130,15 @@ async function evaluate(
   settings: Settings,
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
-  const { ts, data } = await deps.reader.read({ inputs: sources, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) });
-  // A bare index: its peek already is the answer (an arrangement is consolidated).
-  if (plan.op === 'get' && 'index' in (sources.get(plan.name) ?? {})) return { ts, rows: data.get(plan.name)! };
+  const request = { inputs: sources, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) };
+  // A filter, map or projection of one index runs in the peek, where the rows are: only the
+  // answer travels (Materialize's peek with a map-filter-project).
+  const only = sources.size === 1 ? [...sources.values()][0]! : undefined;
+  if (only && 'index' in only && isLinear(plan)) {
+    const ts = await deps.reader.timestamp(request);
+    return { ts, rows: await deps.reader.peek(only.index, ts, 0, plan) };
+  }
+  const { ts, data } = await deps.reader.read(request);
   const { rows, errors } = evaluatePlanWithErrors(plan, data);
   if (errors.length > 0) throw evaluationError(errors[0]![0]);
   return { ts, rows };

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { PeekResponse } from '../../protocol/compute/response.js';
+import type { Plan } from '../../protocol/compute/plan.js';
 import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
 import { isErrorCode } from '../../protocol/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
@@ -48,7 +49,7 @@ export class Reader {
     const data = new Map<string, Array<[Row, number]>>();
     await Promise.all(
       [...req.inputs].map(async ([name, source]) => {
-        data.set(name, 'collection' in source ? await this.storage.snapshot(source.collection, ts, true) : await this.peek(source.index, ts));
+        data.set(name, 'collection' in source ? await this.storage.snapshotAll(source.collection, ts) : await this.peek(source.index, ts));
       }),
     );
     return { ts, data };
@@ -80,14 +81,15 @@ export class Reader {
    * Peeks a dataflow's index at `ts`; the cluster answers once its frontier passed `ts`. With
    * `awaitInstallMs`, a dataflow the cluster does not have yet (its install, acknowledged by the
    * compute controller, is still on its way to the cluster, or the cluster is restarting) is
-   * asked for again until then.
+   * asked for again until then. `mfp` (a map/filter/project over the index) is applied by the
+   * cluster before it answers.
    */
-  async peek(index: { cluster: string; dataflow: string }, ts: number, awaitInstallMs = 0): Promise<Array<[Row, number]>> {
+  async peek(index: { cluster: string; dataflow: string }, ts: number, awaitInstallMs = 0, mfp?: Plan): Promise<Array<[Row, number]>> {
     const until = Date.now() + awaitInstallMs;
     const ask = () =>
       this.transport.request<PeekResponse>(
         clusterSubject(this.region, index.cluster),
-        { type: 'Peek', peekId: `${this.peekPrefix}${(this.peeks++).toString(36)}`, dataflow: index.dataflow, timestamp: ts },
+        { type: 'Peek', peekId: `${this.peekPrefix}${(this.peeks++).toString(36)}`, dataflow: index.dataflow, timestamp: ts, ...(mfp ? { mfp } : {}) },
         { timeoutMs: 60_000 },
       );
     let r = await ask().catch((err: Error) => err);

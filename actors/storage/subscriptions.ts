@@ -18,7 +18,8 @@
 import type { Transport } from '../../runtime/transport.js';
 import type { Subscribe } from '../../protocol/storage/command.js';
 import type { Update } from '../../protocol/types.js';
-import { NotFoundError } from '../../protocol/errors.js';
+import { NotFoundError, isErrorCode } from '../../protocol/errors.js';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type { Shard } from './shard.js';
 import { chunkBatches } from './encoded-batch.js';
 
@@ -173,17 +174,44 @@ export class Subscriptions {
     }
   }
 
-  /** Sends updates in messages of bounded size; only the last one states progress `upper`. */
+  /**
+   * Sends updates in messages of bounded size (at most MAX_UPDATES_PER_MESSAGE updates, and
+   * within the payload limit); only the last one states progress `upper`.
+   */
   private sendChunks(sub: Sub, updates: Update[], upper: number): void {
     if (updates.length <= MAX_UPDATES_PER_MESSAGE) {
-      this.batch(sub, updates, upper);
+      this.sendBounded(sub, updates, upper);
       return;
     }
     for (let i = 0; i < updates.length; i += MAX_UPDATES_PER_MESSAGE) {
       const chunk = updates.slice(i, i + MAX_UPDATES_PER_MESSAGE);
       const last = i + MAX_UPDATES_PER_MESSAGE >= updates.length;
       // Updates are in time order: after a chunk ending at time t, every time before t is done.
-      this.batch(sub, chunk, last ? upper : chunk[chunk.length - 1]![1]);
+      this.sendBounded(sub, chunk, last ? upper : chunk[chunk.length - 1]![1]);
+    }
+  }
+
+  /** One SubscribeBatch, or, if it would exceed the payload limit (wide rows), its two halves. */
+  private sendBounded(sub: Sub, updates: Update[], upper: number): void {
+    let envelope: { data: Uint8Array; headers: MsgHdrs };
+    try {
+      envelope = this.transport.envelope({ type: 'SubscribeBatch', subscribeId: sub.id, seq: sub.seq + 1, updates, upper: [upper] });
+    } catch (err) {
+      if (!isErrorCode(err, 'PayloadTooLarge') || updates.length < 2) {
+        this.onError(err);
+        return;
+      }
+      const half = updates.slice(0, updates.length >> 1);
+      this.sendBounded(sub, half, half[half.length - 1]![1]);
+      this.sendBounded(sub, updates.slice(half.length), upper);
+      return;
+    }
+    sub.seq++;
+    sub.credit--;
+    try {
+      this.transport.nc.publish(sub.inbox, envelope.data, { headers: envelope.headers });
+    } catch (err) {
+      this.onError(err);
     }
   }
 
@@ -219,12 +247,6 @@ export class Subscriptions {
     const waiter = sub.creditWaiter;
     sub.creditWaiter = undefined;
     waiter?.();
-  }
-
-  private batch(sub: Sub, updates: Update[], upper: number): void {
-    sub.seq++;
-    sub.credit--;
-    this.send(sub, { type: 'SubscribeBatch', subscribeId: sub.id, seq: sub.seq, updates, upper: [upper] });
   }
 
   private send(sub: Sub, message: { type: string; [k: string]: unknown }): void {

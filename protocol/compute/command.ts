@@ -53,8 +53,14 @@ export const Peek = defineMessage('Peek', {
   peekId: Id,
   dataflow: Id,
   timestamp: Timestamp,
-  /** Return at most this many distinct rows (after ordering by row). */
+  /** Return at most this many distinct rows (after ordering by row; after `mfp`). */
   limit: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * A plan applied to the index's rows before they are returned: only `map`, `filter` and
+   * `project` over one `get` whose arity is the index's (its name is not looked at). A bad one
+   * is answered with outcome `error`, code InvalidRequest; an evaluation error with EvalError.
+   */
+  mfp: Type.Optional(Type.Unknown()),
 });
 /** Cancel a pending peek: its PeekResponse is `canceled` (if it has not been answered yet). */
 export const CancelPeek = defineMessage('CancelPeek', { peekId: Id });
@@ -86,7 +92,7 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   Hello: { type: 'Hello', epoch: 1, controller: 'compute-controller' },
   CreateDataflow: { type: 'CreateDataflow', epoch: 1, dataflow: exampleDataflow },
   AllowCompaction: { type: 'AllowCompaction', epoch: 1, id: 'd1', frontier: [] },
-  Peek: { type: 'Peek', epoch: 1, peekId: 'p1', dataflow: 'd1', timestamp: 7, limit: 10 },
+  Peek: { type: 'Peek', epoch: 1, peekId: 'p1', dataflow: 'd1', timestamp: 7, limit: 10, mfp: { op: 'filter', input: { op: 'get', name: 'i', arity: 2 }, predicates: [{ op: 'call', fn: 'is_not_null', args: [{ op: 'col', index: 1 }] }] } },
   CancelPeek: { type: 'CancelPeek', peekId: 'p1' },
   InitializationComplete: { type: 'InitializationComplete', epoch: 2 },
   SubscribeIndex: { type: 'SubscribeIndex', subscribeId: 's1', dataflow: 'd1', asOf: 3, inbox: '_INBOX.abc' },

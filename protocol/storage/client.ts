@@ -66,6 +66,9 @@ const encodedBatches = new MessageSet<SubscribeEncodedBatch>([SubscribeEncodedBa
 const LIVENESS_MS = 2000;
 
 export class StorageClient {
+  /** Collections whose snapshot did not fit in one message (snapshotAll streams them). */
+  private readonly streamedSnapshots = new Set<string>();
+
   constructor(
     private readonly wire: Wire,
     private readonly region: string,
@@ -97,6 +100,51 @@ export class StorageClient {
   async snapshot(collection: string, asOf: number, wait = false): Promise<Array<[Row, number]>> {
     const r = await this.wire.request<Typed>(collectionSubject(this.region, collection), { type: 'Snapshot', asOf, wait }, { timeoutMs: this.options.timeoutMs ?? 30_000 });
     return r['rows'] as Array<[Row, number]>;
+  }
+
+  /**
+   * The snapshot at `asOf` (waiting for it to be sealed) whatever its size: one Snapshot request,
+   * or, when its answer would not fit in one message (PayloadTooLarge), a Subscribe that streams
+   * the same consolidated snapshot in bounded messages and is cancelled once it is in. A
+   * collection found too large once is streamed from then on (no failed request first).
+   */
+  async snapshotAll(collection: string, asOf: number): Promise<Array<[Row, number]>> {
+    if (!this.streamedSnapshots.has(collection)) {
+      try {
+        return await this.snapshot(collection, asOf, true);
+      } catch (err) {
+        if (!isErrorCode(err, 'PayloadTooLarge')) throw err;
+        this.streamedSnapshots.add(collection);
+      }
+    }
+    const rows: Array<[Row, number]> = [];
+    let sub: StorageSubscription | undefined;
+    let finished = false;
+    await new Promise<void>((resolve, reject) => {
+      const end = (err?: Error) => {
+        if (finished) return;
+        finished = true;
+        sub?.cancel();
+        if (err) reject(err);
+        else resolve();
+      };
+      this.subscribe(collection, asOf, {
+        updates: (updates) => {
+          for (const [row, time, diff] of updates) if (time <= asOf) rows.push([row, diff]);
+        },
+        progress: (upper) => {
+          if ((upper[0] ?? Infinity) > asOf) end();
+        },
+        failed: (error) => end(error),
+      }).then(
+        (s) => {
+          sub = s;
+          if (finished) s.cancel();
+        },
+        (error: Error) => end(error),
+      );
+    });
+    return rows;
   }
 
   /**

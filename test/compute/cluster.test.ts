@@ -184,6 +184,33 @@ test('02-peek-semantics: waits for the frontier, refuses below since, answers on
   expect(unknown.outcome).toBe('error');
   expect(unknown.error?.code).toBe('NotFound');
   await checkView([compactTo]);
+
+  // A map-filter-project in the peek: the same rows as applying it to the whole index here.
+  const col = (index: number) => ({ op: 'col' as const, index });
+  const lit = (value: number) => ({ op: 'lit' as const, value, type: 'int' as const });
+  const v: Plan = { op: 'get', name: 'v1', arity: 3 };
+  const peekWith = (plan: unknown) => cluster<PeekResponse>({ type: 'Peek', peekId: randomUUID(), dataflow: 'v1', timestamp: compactTo, mfp: plan });
+  const whole = (await peek(compactTo)).rows as Array<[Row, number]>;
+  const firstKey = whole[0]![0][0] as number;
+  const mfp: Plan = {
+    op: 'project',
+    input: { op: 'map', input: { op: 'filter', input: v, predicates: [{ op: 'call', fn: '<>', args: [col(0), lit(firstKey)] }] }, exprs: [{ op: 'call', fn: '*', args: [col(0), lit(2)] }] },
+    columns: [3, 1],
+  };
+  const filtered = await peekWith(mfp);
+  expect(filtered.outcome).toBe('rows');
+  expect(sorted(filtered.rows as Array<[Row, number]>)).toEqual(sorted(evaluatePlan(mfp, new Map([['v1', whole]]))));
+  expect(filtered.rows.length).toBeLessThan(whole.length);
+  // Not linear, the wrong arity, a bad column: refused; an evaluation error fails only that peek.
+  for (const bad of [{ op: 'distinct', input: v }, { op: 'get', name: 'v1', arity: 2 }, { op: 'project', input: v, columns: [9] }, { op: 'explode' }]) {
+    const r = await peekWith(bad);
+    expect(r.outcome).toBe('error');
+    expect(r.error?.code).toBe('InvalidRequest');
+  }
+  const divByZero = await peekWith({ op: 'map', input: v, exprs: [{ op: 'call', fn: '/', args: [col(0), lit(0)] }] });
+  expect(divByZero.outcome).toBe('error');
+  expect(divByZero.error?.code).toBe('EvalError');
+  await checkView([compactTo]);
 });
 
 test('03-bad-input: bad plans and bad commands get typed errors; the cluster keeps serving', async () => {

@@ -178,3 +178,20 @@ test('10-strict serializable read timestamps never go backwards across a generat
   }
   await a.sql('DROP SOURCE ticks');
 });
+
+test('11-a point query over a relation larger than one message: through its index and through STORAGE', async () => {
+  // 12,000 rows of 400 characters: ~5 MB, more than the 4 MiB a single message may carry.
+  await a.sql('CREATE TABLE wide (id int NOT NULL, pad text)');
+  const pad = 'p'.repeat(400);
+  for (let i = 0; i < 12_000; i += 500) {
+    await a.sql(`INSERT INTO wide VALUES ${Array.from({ length: 500 }, (_, j) => `(${i + j}, '${pad}')`).join(', ')}`);
+  }
+  // No index: the snapshot is streamed from STORAGE (one Snapshot reply would be too large).
+  expect(await b.rows('SELECT id, length(pad) FROM wide WHERE id = 7')).toEqual([[7, 400]]);
+  expect(await b.rows('SELECT count(*) FROM wide')).toEqual([[12_000]]);
+  // Through an index: the filter runs in the peek, on the cluster; only the answer travels.
+  await a.sql('CREATE INDEX wide_idx ON wide (id)');
+  expect(await b.rows('SELECT id, length(pad) FROM wide WHERE id = 7')).toEqual([[7, 400]]);
+  expect(sorted(await b.rows('SELECT id FROM wide WHERE id < 3'))).toEqual([[0], [1], [2]]);
+  await a.sql('DROP TABLE wide CASCADE');
+});

@@ -127,6 +127,31 @@ test('subscribe: snapshot, then updates in time order with progress; credit is h
   sub.cancel();
 });
 
+test('subscribe with wide rows: a snapshot larger than one message arrives whole, in order, with progress', async () => {
+  await client.createSource('wide', { kind: 'table', schema });
+  let { upper } = await client.describe('wide');
+  const pad = 'w'.repeat(1000);
+  // Three appends of 1,500 rows of 1 KB: the snapshot is ~4.5 MB, over the 4 MiB message limit.
+  for (let b = 0; b < 3; b++) {
+    const updates: Update[] = Array.from({ length: 1500 }, (_, i): Update => [[b * 1500 + i, pad], upper, 1]);
+    const r = await client.compareAndAppend({ collection: 'wide', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates });
+    if (!r.ok) throw new Error('lost');
+    upper++;
+  }
+  await expect(client.snapshot('wide', upper - 1)).rejects.toMatchObject({ code: 'PayloadTooLarge' });
+  const rec = recorder();
+  const sub = await client.subscribe('wide', upper - 1, rec.listener);
+  await eventually(() => rec.progress.includes(upper), 'the snapshot delivered');
+  expect(rec.errors).toEqual([]);
+  expect(rec.updates.map(([r]) => r[0]).sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({ length: 4500 }, (_, i) => i));
+  expect([...rec.progress].sort((a, b) => a - b)).toEqual(rec.progress);
+  sub.cancel();
+  // The client's snapshotAll streams what one Snapshot reply cannot carry.
+  const all = await client.snapshotAll('wide', upper - 1);
+  expect(all.length).toBe(4500);
+  expect(all.every(([row, d]) => row[1] === pad && d === 1)).toBe(true);
+});
+
 test('subscribe unconsolidated: the stored bytes in messages cut to size, with credit; equal to the consolidated stream once consolidated', async () => {
   await client.createSource('raw', { kind: 'table', schema });
   let { upper } = await client.describe('raw');
