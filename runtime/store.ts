@@ -5,10 +5,18 @@
  * `sync: true` by default so an acknowledged batch survives kill -9 and power loss. A batch may
  * waive its own fsync (`{ sync: false }`: losing it in a power loss must be harmless, e.g. a
  * rewrite of the meta that changes no contents); a group is synced when any of its batches is.
- * Values are msgpack-encoded here; callers store plain values.
+ * Values are msgpack-encoded here; callers store plain values (or `Encoded` bytes, stored as they are).
  */
 import { Level } from 'level';
 import { encode, decode } from '../protocol/codec.js';
+
+/**
+ * A value already msgpack-encoded by the caller: a `put` stores exactly these bytes, where any
+ * other value is encoded (a large binary would otherwise be copied once more).
+ */
+export class Encoded {
+  constructor(readonly bytes: Uint8Array) {}
+}
 
 /** One write in a batch. */
 export type StoreOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
@@ -153,7 +161,7 @@ class PrefixedStore implements ActorStore {
     return this.owner.commit(
       ops.map((op) =>
         op.type === 'put'
-          ? { type: 'put' as const, key: this.prefix + op.key, value: encode(op.value) }
+          ? { type: 'put' as const, key: this.prefix + op.key, value: op.value instanceof Encoded ? op.value.bytes : encode(op.value) }
           : { type: 'del' as const, key: this.prefix + op.key },
       ),
       options,

@@ -3,7 +3,8 @@
  * array, as the writer sent it. `checkEncodedBatch` validates those bytes against a schema and the
  * time bounds in one pass, without decoding them into objects (the same rules as
  * `validateBatch`: every failure is an InvalidBatch naming the first offending update), so an
- * append can store exactly the bytes it received. `concatBatches` joins encoded batches into one
+ * append can store exactly the bytes it received. `binaryValue` copies those bytes once, straight
+ * into the msgpack binary value the store keeps. `concatBatches` joins encoded batches into one
  * by concatenating their elements, so a merge that needs no consolidation never decodes.
  */
 import type { DefiniteError } from '../../protocol/errors.js';
@@ -264,4 +265,29 @@ export function concatBatches(parts: Uint8Array[]): Uint8Array {
     at += b.body.length;
   }
   return out;
+}
+
+/**
+ * `bytes` copied into the msgpack binary value that holds them (bin 8/16/32 header, then the
+ * bytes: what `encode(bytes)` makes), in one allocation. `value` is that msgpack value, `bytes`
+ * the copy inside it: a received append is copied once (off the message's buffer, which NATS
+ * may reuse) and stored without being copied again.
+ */
+export function binaryValue(bytes: Uint8Array): { value: Uint8Array; bytes: Uint8Array } {
+  const n = bytes.length;
+  const header = n <= 0xff ? 2 : n <= 0xffff ? 3 : 5;
+  const value = new Uint8Array(header + n);
+  const view = new DataView(value.buffer);
+  if (header === 2) {
+    value[0] = 0xc4;
+    value[1] = n;
+  } else if (header === 3) {
+    value[0] = 0xc5;
+    view.setUint16(1, n);
+  } else {
+    value[0] = 0xc6;
+    view.setUint32(1, n);
+  }
+  value.set(bytes, header);
+  return { value, bytes: value.subarray(header) };
 }

@@ -31,7 +31,7 @@
  * history; contents at every time >= since are unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
  */
 import { randomUUID } from 'node:crypto';
-import type { ActorStore, KeyRange, StoreOp } from '../../runtime/store.js';
+import { Encoded, type ActorStore, type KeyRange, type StoreOp } from '../../runtime/store.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
 import { decode, encode } from '../../protocol/codec.js';
@@ -72,8 +72,11 @@ export interface ShardMeta {
   dropped: boolean;
 }
 
-/** An append's updates: decoded, or the validated msgpack bytes of the array (encoded-batch.ts). */
-export type AppendBatch = Update[] | { encoded: Uint8Array; count: number; sorted: boolean; retractions?: number };
+/**
+ * An append's updates: decoded, or the validated msgpack bytes of the array (encoded-batch.ts),
+ * with `stored`, when given, the msgpack binary value holding those bytes (`binaryValue`).
+ */
+export type AppendBatch = Update[] | { encoded: Uint8Array; stored?: Uint8Array; count: number; sorted: boolean; retractions?: number };
 
 /** What an ingestion step or append commits besides the updates. */
 export interface CommitExtras {
@@ -581,9 +584,11 @@ function adjacent(refs: BatchRef[]): boolean {
 }
 
 /** An append's updates as the msgpack bytes of a time-sorted array, how many there are and how many retract. */
-function encodedSorted(updates: AppendBatch): { bytes: Uint8Array; count: number; retractions: number | undefined } {
+function encodedSorted(updates: AppendBatch): { bytes: Uint8Array | Encoded; count: number; retractions: number | undefined } {
   if (!Array.isArray(updates)) {
-    if (updates.sorted || updates.count < 2) return { bytes: updates.encoded, count: updates.count, retractions: updates.retractions };
+    if (updates.sorted || updates.count < 2) {
+      return { bytes: updates.stored ? new Encoded(updates.stored) : updates.encoded, count: updates.count, retractions: updates.retractions };
+    }
     updates = decode(updates.encoded) as Update[];
   }
   const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;
