@@ -10,6 +10,7 @@
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import type { Column } from '../../protocol/types.js';
+import { quickCheck } from './quick-check.js';
 
 /** What a valid encoded batch holds. */
 export interface EncodedBatchInfo {
@@ -164,6 +165,10 @@ const KIND_NAMES = ['null', 'a boolean', 'a number', 'a number', 'a string', 'a 
  */
 export function checkEncodedBatch(collection: string, schema: Column[], bytes: Uint8Array, lower: number, upper: number): EncodedBatchInfo {
   if (upper < lower) throw new InvalidBatchError(`collection ${collection}: newUpper ${upper} is below expectedUpper ${lower}`);
+  // The fast scan proves most valid batches valid; when it is not sure, the exact check below
+  // decides (and names the first offending update).
+  const quick = quickCheck(schema, bytes, lower, upper);
+  if (quick) return quick;
   const r = new Reader(bytes);
   let i = 0;
   try {

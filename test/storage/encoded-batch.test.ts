@@ -14,6 +14,7 @@ import { DurableStore } from '../../runtime/store.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { binaryValue, checkEncodedBatch, concatBatches } from '../../actors/storage/encoded-batch.js';
 import { validateBatch } from '../../actors/storage/validate.js';
+import { quickCheck } from '../../actors/storage/quick-check.js';
 import { Shard } from '../../actors/storage/shard.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
 
@@ -92,9 +93,10 @@ test('binaryValue copies bytes into the msgpack binary value encode() makes of t
   }
 });
 
-test('checking the bytes agrees with validating the decoded updates', () => {
+test('checking the bytes agrees with validating the decoded updates; the fast scan accepts only valid batches', () => {
   const r = new SeededRandom(7);
   let refused = 0;
+  let quick = 0;
   for (let round = 0; round < 400; round++) {
     const lower = 1000;
     const upper = 1010;
@@ -108,6 +110,18 @@ test('checking the bytes agrees with validating the decoded updates', () => {
     const expected = outcome(() => validateBatch('c', schema, decode(bytes) as unknown[], lower, upper));
     const got = outcome(() => checkEncodedBatch('c', schema, bytes, lower, upper));
     expect(got).toBe(expected);
+    // The fast path never accepts a refused batch, and gives the exact checker's info.
+    const q = quickCheck(schema, bytes, lower, upper);
+    if (q) {
+      quick++;
+      expect(expected).toBe('ok');
+      expect(q).toEqual(checkEncodedBatch('c', schema, bytes, lower, upper));
+    }
+    // Cut short anywhere (24 places, the last bytes among them): never accepted.
+    for (let k = 0; k < 24 && bytes.length > 1; k++) {
+      const cut = k < 4 ? bytes.length - 1 - k : Math.floor(r.next() * bytes.length);
+      if (cut >= 0) expect(quickCheck(schema, bytes.subarray(0, cut), lower, upper)).toBeUndefined();
+    }
     if (expected !== 'ok') refused++;
     else {
       const info = checkEncodedBatch('c', schema, bytes, lower, upper);
@@ -118,6 +132,8 @@ test('checking the bytes agrees with validating the decoded updates', () => {
     }
   }
   expect(refused).toBeGreaterThan(20);
+  // ...and it does accept valid batches (most of them: canonical msgpack, as msgpackr writes).
+  expect(quick).toBeGreaterThan(400 - refused - 20);
 });
 
 test('malformed bytes are an InvalidBatch, never a crash', () => {
