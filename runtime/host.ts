@@ -104,7 +104,9 @@ export class Host {
     const dir = join(options.dataDir, 'hosts', options.hostId);
     mkdirSync(dir, { recursive: true });
     // LevelDB and NATS are opened at once: a restarting host waits for the slower, not the sum.
-    const [store, transport] = await Promise.all([
+    // If one of them fails, the other is closed again (a LevelDB lock left held would refuse the
+    // next start of this host in the same process).
+    const opening = [
       DurableStore.open(dir, { sync: options.sync ?? true }),
       Transport.connect({
         servers: options.servers,
@@ -113,7 +115,15 @@ export class Host {
         pass: options.pass,
         ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
       }),
-    ]);
+    ] as const;
+    const [opened, connected] = await Promise.allSettled(opening);
+    if (opened.status === 'rejected' || connected.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
+      if (connected.status === 'fulfilled') await connected.value.close().catch(() => undefined);
+      throw opened.status === 'rejected' ? opened.reason : (connected as PromiseRejectedResult).reason;
+    }
+    const store = opened.value;
+    const transport = connected.value;
     const host = new Host(options, store, transport);
     await host.root.start();
     // Read every record first: an actor recovering may spawn another recorded actor (a coordinator

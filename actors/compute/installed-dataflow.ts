@@ -70,6 +70,11 @@ export class InstalledDataflow {
           this.inputRows[input.name]! += updates.length;
           this.engine.pushInput(input.name, updates);
         },
+        unconsolidated: (updates) => {
+          if (this.dropped) return;
+          this.inputRows[input.name]! += updates.rows.length;
+          this.engine.pushInputColumns(input.name, updates);
+        },
         progress: (upper) => {
           if (this.dropped) return;
           if (upper.length === 1) this.inputUppers.set(input.name, upper[0]!);
@@ -158,7 +163,9 @@ export class InstalledDataflow {
   private step(): void {
     let out: { updates: Update[]; frontier: Frontier };
     try {
-      out = this.engine.step();
+      // Output at or before since is kept for nobody but the listeners and the sink (history
+      // holds only later times): without them, the engine need not build it (hydration).
+      out = this.engine.step(this.listeners.size > 0 || this.sink ? undefined : this.sinceTs + 1);
     } catch (err) {
       this.onError(err);
       return;

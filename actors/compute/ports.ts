@@ -5,12 +5,31 @@
  */
 import type { Frontier, Row, Update } from '../../protocol/types.js';
 
+/**
+ * Updates as parallel arrays (protocol/storage's DecodedUpdates): `rows[i]` changes by `diffs[i]`
+ * at `times[i]`, not necessarily consolidated.
+ */
+export interface UpdateColumns {
+  readonly rows: Row[];
+  readonly times: number[];
+  readonly diffs: number[];
+}
+
 /** An installed dataflow's incremental engine. */
 export interface Engine {
   pushInput(name: string, updates: Update[]): void;
+  /**
+   * The same as pushInput, for updates in parallel arrays (not necessarily consolidated). The
+   * caller gives the arrays up: the engine may keep them as its input buffer.
+   */
+  pushInputColumns(name: string, updates: UpdateColumns): void;
   advanceInput(name: string, frontier: Frontier): void;
-  /** Processes every newly complete time; returns consolidated output updates and the output frontier. */
-  step(): { updates: Update[]; frontier: Frontier };
+  /**
+   * Processes every newly complete time; returns consolidated output updates and the output
+   * frontier. With `outputFrom`, updates at times before it are left out of `updates` (the caller
+   * has no use for them; the output index records them all the same).
+   */
+  step(outputFrom?: number): { updates: Update[]; frontier: Frontier };
   /** Output contents at `asOf` (since <= asOf < frontier). */
   peek(asOf: number): Array<[Row, number]>;
   allowCompaction(since: number): void;
@@ -28,6 +47,11 @@ export interface CollectionSubscription {
 export interface CollectionListener {
   /** Updates at times >= the previous progress (the first call carries the snapshot at asOf). */
   updates(updates: Update[]): void;
+  /**
+   * The same, not consolidated (the engine consolidates), decoded as they are read; the port
+   * calls this instead of `updates` when it has it. A thrown error fails the subscription.
+   */
+  unconsolidated?(updates: UpdateColumns): void;
   /** Every update before `upper` has been delivered; `[]` = the collection will never change. */
   progress(upper: Frontier): void;
   /** The subscription failed for good (e.g. the collection was dropped). */

@@ -1,7 +1,8 @@
 /**
  * STORAGE as a cluster uses it (the `StoragePort` of ports.ts), over the STORAGE protocol with
- * protocol/storage/client.ts: resumable subscriptions to inputs, frontiers, snapshots, and
- * compare-and-append for sinks (retried with the same token when the outcome is unknown).
+ * protocol/storage/client.ts: resumable, unconsolidated subscriptions to inputs, frontiers,
+ * snapshots, and compare-and-append for sinks (retried with the same token when the outcome is
+ * unknown).
  */
 import { StorageClient } from '../../protocol/storage/client.js';
 import type { Transport } from '../../runtime/transport.js';
@@ -15,8 +16,13 @@ export class NatsStoragePort implements StoragePort {
     this.client = new StorageClient(transport, region);
   }
 
+  /**
+   * Asks for the stored updates unconsolidated (`consolidated: false`): the engine consolidates
+   * them itself, so STORAGE forwards its stored bytes instead of decoding, consolidating and
+   * re-encoding them, and they are decoded here straight into the engine's input.
+   */
   subscribe(collection: string, asOf: number, listener: CollectionListener): Promise<CollectionSubscription> {
-    return this.client.subscribe(collection, asOf, listener);
+    return this.client.subscribe(collection, asOf, listener, { consolidated: false });
   }
 
   async frontiers(collection: string): Promise<{ since: number; upper: number }> {

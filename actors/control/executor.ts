@@ -131,6 +131,8 @@ async function evaluate(
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
   const { ts, data } = await deps.reader.read({ inputs: sources, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) });
+  // A bare index: its peek already is the answer (an arrangement is consolidated).
+  if (plan.op === 'get' && 'index' in (sources.get(plan.name) ?? {})) return { ts, rows: data.get(plan.name)! };
   const { rows, errors } = evaluatePlanWithErrors(plan, data);
   if (errors.length > 0) throw evaluationError(errors[0]![0]);
   return { ts, rows };

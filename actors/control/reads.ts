@@ -31,6 +31,10 @@ export interface ReadRequest {
 }
 
 export class Reader {
+  /** Peek ids: unique per Reader (a random prefix) and per peek (a counter). */
+  private readonly peekPrefix = randomUUID().replace(/-/g, '').slice(0, 16);
+  private peeks = 0;
+
   constructor(
     private readonly transport: Transport,
     private readonly region: string,
@@ -52,6 +56,8 @@ export class Reader {
 
   /** The read timestamp for `req` (see the header): never below a collection input's since. */
   async timestamp(req: ReadRequest): Promise<number> {
+    const indexesOnly = [...req.inputs.values()].every((s) => 'index' in s);
+    if (indexesOnly && req.asOf === undefined && req.isolation === 'strict serializable') return this.timeline.readTs(); // no since to consult
     const collections = [...req.inputs.values()].flatMap((s) => ('collection' in s ? [s.collection] : []));
     const frontiers = await Promise.all(collections.map((c) => this.storage.describe(c, 30_000)));
     const since = Math.max(0, ...frontiers.map((f) => f.since));
@@ -81,7 +87,7 @@ export class Reader {
     const ask = () =>
       this.transport.request<PeekResponse>(
         clusterSubject(this.region, index.cluster),
-        { type: 'Peek', peekId: randomUUID().replace(/-/g, ''), dataflow: index.dataflow, timestamp: ts },
+        { type: 'Peek', peekId: `${this.peekPrefix}${(this.peeks++).toString(36)}`, dataflow: index.dataflow, timestamp: ts },
         { timeoutMs: 60_000 },
       );
     let r = await ask().catch((err: Error) => err);

@@ -6,6 +6,8 @@
  * append can store exactly the bytes it received. `binaryValue` copies those bytes once, straight
  * into the msgpack binary value the store keeps. `concatBatches` joins encoded batches into one
  * by concatenating their elements, so a merge that needs no consolidation never decodes.
+ * `filterByTime` and `chunkBatches` cut encoded batches at update boundaries (by time, by size)
+ * without decoding rows, for subscriptions that take the stored bytes (`consolidated: false`).
  */
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
@@ -128,6 +130,63 @@ class Reader {
     }
   }
 
+  /** Skips one value of any msgpack type. */
+  skip(): void {
+    const n = this.arrayHeader();
+    if (n >= 0) {
+      for (let i = 0; i < n; i++) this.skip();
+      return;
+    }
+    if (this.scalar() !== Kind.Other) return;
+    const p = this.pos;
+    const b = this.bytes[p]!;
+    const v = this.view;
+    const map = (len: number, header: number) => {
+      this.need(header);
+      this.pos += header;
+      for (let i = 0; i < 2 * len; i++) this.skip();
+    };
+    const sized = (header: number, len: number) => {
+      this.need(header + len);
+      this.pos += header + len;
+    };
+    if (b >= 0x80 && b <= 0x8f) return map(b & 0x0f, 1);
+    switch (b) {
+      case 0xde:
+        this.need(3);
+        return map(v.getUint16(p + 1), 3);
+      case 0xdf:
+        this.need(5);
+        return map(v.getUint32(p + 1), 5);
+      case 0xc4:
+        this.need(2);
+        return sized(2, v.getUint8(p + 1));
+      case 0xc5:
+        this.need(3);
+        return sized(3, v.getUint16(p + 1));
+      case 0xc6:
+        this.need(5);
+        return sized(5, v.getUint32(p + 1));
+      case 0xd4:
+      case 0xd5:
+      case 0xd6:
+      case 0xd7:
+      case 0xd8:
+        return sized(2, 1 << (b - 0xd4));
+      case 0xc7:
+        this.need(2);
+        return sized(3, v.getUint8(p + 1));
+      case 0xc8:
+        this.need(3);
+        return sized(4, v.getUint16(p + 1));
+      case 0xc9:
+        this.need(5);
+        return sized(6, v.getUint32(p + 1));
+      default:
+        throw new Error(`byte 0x${b.toString(16)} at ${p} starts no msgpack value`);
+    }
+  }
+
   private done(size: number, kind: Kind, num: number): Kind {
     this.need(size);
     this.pos += size;
@@ -247,10 +306,22 @@ function arrayBody(bytes: Uint8Array): { count: number; start: number } {
 
 /** One encoded array holding the elements of every encoded array in `parts`, in order. */
 export function concatBatches(parts: Uint8Array[]): Uint8Array {
-  const bodies = parts.map((p) => {
-    const { count, start } = arrayBody(p);
-    return { count, body: p.subarray(start) };
-  });
+  return joinBodies(
+    parts.map((p) => {
+      const { count, start } = arrayBody(p);
+      return { count, body: p.subarray(start) };
+    }),
+  );
+}
+
+/** The elements of an encoded batch, each a slice of the batch's bytes. */
+interface Body {
+  count: number;
+  body: Uint8Array;
+}
+
+/** One encoded array of the elements of `bodies`, in order. */
+function joinBodies(bodies: Body[]): Uint8Array {
   const count = bodies.reduce((n, b) => n + b.count, 0);
   const size = bodies.reduce((n, b) => n + b.body.length, 0);
   const header = count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
@@ -269,6 +340,90 @@ export function concatBatches(parts: Uint8Array[]): Uint8Array {
     out.set(b.body, at);
     at += b.body.length;
   }
+  return out;
+}
+
+/**
+ * The updates of a stored batch with `lowerExclusive < time < upperExclusive`, as an encoded batch
+ * (the same bytes per update, in the same order), and how many there are. Rows are skipped, not
+ * decoded; the batch's bytes are trusted (the shard wrote them).
+ */
+export function filterByTime(bytes: Uint8Array, lowerExclusive: number, upperExclusive: number): { bytes: Uint8Array; count: number } {
+  const r = new Reader(bytes);
+  const n = r.arrayHeader();
+  if (n < 0) throw new Error('not an encoded batch');
+  const kept: Body[] = [];
+  let runStart = -1;
+  let runCount = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const start = r.pos;
+    r.arrayHeader(); // the triple
+    r.skip(); // the row
+    r.scalar();
+    const time = r.num;
+    r.skip(); // the diff
+    const keep = time > lowerExclusive && time < upperExclusive;
+    if (keep && runStart < 0) runStart = start;
+    if (!keep && runStart >= 0) {
+      kept.push({ count: runCount, body: bytes.subarray(runStart, start) });
+      runStart = -1;
+      runCount = 0;
+    }
+    if (keep) {
+      runCount++;
+      count++;
+    }
+  }
+  if (runStart >= 0) kept.push({ count: runCount, body: bytes.subarray(runStart, r.pos) });
+  return { bytes: joinBodies(kept), count };
+}
+
+/**
+ * Regroups encoded batches into encoded batches of at most `maxBytes` each (a single update larger
+ * than that gets a batch of its own), cutting only at update boundaries and keeping the order.
+ * Small batches are joined, so a message carries as much as fits.
+ */
+export function chunkBatches(parts: Uint8Array[], maxBytes: number): Array<{ bytes: Uint8Array; count: number }> {
+  const out: Array<{ bytes: Uint8Array; count: number }> = [];
+  let group: Body[] = [];
+  let groupBytes = 0;
+  const flush = () => {
+    if (group.length === 0) return;
+    out.push({ bytes: joinBodies(group), count: group.reduce((n, b) => n + b.count, 0) });
+    group = [];
+    groupBytes = 0;
+  };
+  const add = (b: Body) => {
+    if (groupBytes + b.body.length + 5 > maxBytes) flush();
+    group.push(b);
+    groupBytes += b.body.length;
+  };
+  for (const part of parts) {
+    const { count, start } = arrayBody(part);
+    if (count === 0) continue;
+    if (part.length - start + 5 <= maxBytes) {
+      add({ count, body: part.subarray(start) });
+      continue;
+    }
+    // Too large for one message: cut it where the next update would not fit.
+    const r = new Reader(part);
+    r.pos = start;
+    let from = start;
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const at = r.pos;
+      r.skip();
+      if (n > 0 && r.pos - from + 5 > maxBytes) {
+        add({ count: n, body: part.subarray(from, at) });
+        from = at;
+        n = 0;
+      }
+      n++;
+    }
+    add({ count: n, body: part.subarray(from, r.pos) });
+  }
+  flush();
   return out;
 }
 

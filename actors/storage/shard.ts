@@ -36,7 +36,7 @@ import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
 import { decode, encode } from '../../protocol/codec.js';
 import { Accumulator, consolidate } from './consolidate.js';
-import { concatBatches } from './encoded-batch.js';
+import { concatBatches, filterByTime } from './encoded-batch.js';
 
 /** A batch on disk, as the meta lists it. */
 export interface BatchRef {
@@ -289,6 +289,36 @@ export class Shard {
       if (u[1] > lowerExclusive && u[1] < upperExclusive) out.push(u);
     }
     return consolidate(out);
+  }
+
+  /**
+   * The stored updates with `lowerExclusive < time < upperExclusive`, NOT consolidated, as encoded
+   * batches (msgpack bytes of update arrays) in time order: a stored value is returned as it is
+   * when every time it can hold lies inside the range, and cut by time at update boundaries
+   * (`filterByTime`, rows not decoded) when its batch straddles an end of the range. A batch's
+   * times lie in `[lower, max(upper - 1, since)]`: a consolidating merge may have advanced times
+   * below since to since, and since never goes back. Safe against concurrent merges.
+   */
+  async encodedRange(lowerExclusive: number, upperExclusive: number): Promise<Uint8Array[]> {
+    const since = this.meta.since;
+    const refs = this.meta.batches.filter((b) => b.upper > lowerExclusive + 1 && b.lower < upperExclusive);
+    const out: Uint8Array[] = [];
+    this.activeReads++;
+    try {
+      for (const ref of refs) {
+        const inside = ref.lower > lowerExclusive && Math.max(ref.upper - 1, since) < upperExclusive;
+        for (const part of await this.readParts(ref, 'reading')) {
+          if (inside) out.push(part);
+          else {
+            const cut = filterByTime(part, lowerExclusive, upperExclusive);
+            if (cut.count > 0) out.push(cut.bytes);
+          }
+        }
+      }
+    } finally {
+      this.activeReads--;
+    }
+    return out;
   }
 
   /** Yields the updates of every batch overlapping (lowerExclusive, upperExclusive). */

@@ -5,29 +5,52 @@
  * to the subscriber's inbox in order: the snapshot at `asOf` (when asked), then every update at
  * times > asOf, consolidated, in time order, each message ending with a progress statement
  * `upper`. One message spends one credit; a subscription without Credit for `LEASE_MS` expires.
- * While a subscription is open, `since` may not pass `through + 1` (an implicit read hold).
+ * While a subscription is open, `since` may not pass `through` (an implicit read hold): were it
+ * to reach `through + 1`, a consolidating merge would advance updates already delivered (times
+ * <= through) to `through + 1`, and the next read would send them again.
+ *
+ * A subscription opened with `consolidated: false` gets the stored bytes instead
+ * (SubscribeEncodedBatch, `Shard.encodedRange`): no decoding, consolidation or re-encoding here,
+ * the snapshot's updates at their stored times <= asOf. Its messages are cut to at most
+ * `MAX_ENCODED_BYTES` at update boundaries, and it waits for credit between them, so what it
+ * holds while a subscriber is slow is the bytes of one read.
  */
 import type { Transport } from '../../runtime/transport.js';
 import type { Subscribe } from '../../protocol/storage/command.js';
 import type { Update } from '../../protocol/types.js';
 import { NotFoundError } from '../../protocol/errors.js';
 import type { Shard } from './shard.js';
+import { chunkBatches } from './encoded-batch.js';
 
 export const LEASE_MS = 60_000;
 /** Updates per message (bounded further by the payload limit). */
 const MAX_UPDATES_PER_MESSAGE = 20_000;
+/**
+ * Bytes of encoded updates per SubscribeEncodedBatch (bounded further by the payload limit): with
+ * the client's 64 credits that is at most 32 MB in flight, below nats-server's max_pending.
+ */
+export const MAX_ENCODED_BYTES = 512 * 1024;
+/** Room left in a message for its other fields. */
+const ENVELOPE_BYTES = 1024;
 
 interface Sub {
   id: string;
   inbox: string;
+  asOf: number;
+  consolidated: boolean;
   through: number;
   snapshotAt: number | undefined;
+  /** Set while an unconsolidated send waits for credit; called by Credit and by end. */
+  creditWaiter: (() => void) | undefined;
   credit: number;
   seq: number;
   renewedAt: number;
   pumping: boolean;
   again: boolean;
 }
+
+/** The msgpack encoding of an empty array. */
+const EMPTY_ARRAY = new Uint8Array([0x90]);
 
 export class Subscriptions {
   private readonly subs = new Map<string, Sub>();
@@ -44,10 +67,10 @@ export class Subscriptions {
     return this.subs.size;
   }
 
-  /** The lowest time an open subscription still needs distinguishable (for since), or Infinity. */
+  /** The lowest time an open subscription still reads from (since may not pass it), or Infinity. */
   lowestNeeded(): number {
     let low = Infinity;
-    for (const s of this.subs.values()) low = Math.min(low, s.through + 1, s.snapshotAt ?? Infinity);
+    for (const s of this.subs.values()) low = Math.min(low, s.through, s.snapshotAt ?? Infinity);
     return low;
   }
 
@@ -56,8 +79,11 @@ export class Subscriptions {
     const sub: Sub = {
       id: cmd.subscribeId,
       inbox: cmd.inbox,
+      asOf: cmd.asOf,
+      consolidated: cmd.consolidated ?? true,
       through: cmd.asOf,
       snapshotAt: cmd.snapshot ? cmd.asOf : undefined,
+      creditWaiter: undefined,
       credit: cmd.credit,
       seq: 0,
       renewedAt: this.now(),
@@ -73,6 +99,7 @@ export class Subscriptions {
     if (!sub) throw new NotFoundError(`collection ${this.collection} has no subscription ${id} (it may have restarted or expired): subscribe again from your last progress`);
     sub.credit += credit;
     sub.renewedAt = this.now();
+    this.release(sub);
     this.pump(sub);
   }
 
@@ -81,6 +108,7 @@ export class Subscriptions {
     const sub = this.subs.get(id);
     if (!sub) return;
     this.subs.delete(id);
+    this.release(sub);
     this.send(sub, { type: 'SubscribeEnd', subscribeId: id, reason, ...(message ? { message } : {}) });
   }
 
@@ -120,6 +148,12 @@ export class Subscriptions {
       if (sub.snapshotAt !== undefined) {
         if (sub.snapshotAt >= upper) return; // waits until the snapshot time is sealed
         const asOf = sub.snapshotAt;
+        if (!sub.consolidated) {
+          const parts = await this.shard.encodedRange(-1, asOf + 1);
+          sub.snapshotAt = undefined;
+          await this.sendEncoded(sub, parts, asOf, asOf + 1);
+          continue;
+        }
         const rows = await this.shard.snapshot(asOf, this.collection);
         const updates: Update[] = rows.map(([row, diff]) => [row, asOf, diff]);
         sub.snapshotAt = undefined;
@@ -127,6 +161,12 @@ export class Subscriptions {
         continue;
       }
       if (sub.through >= upper - 1) return; // nothing new sealed
+      if (!sub.consolidated) {
+        const parts = await this.shard.encodedRange(sub.through, upper);
+        if (!(await this.sendEncoded(sub, parts, sub.through + 1, upper))) return;
+        sub.through = upper - 1;
+        continue;
+      }
       const updates = await this.shard.readRange(sub.through, upper);
       this.sendChunks(sub, updates, upper);
       sub.through = upper - 1;
@@ -145,6 +185,40 @@ export class Subscriptions {
       // Updates are in time order: after a chunk ending at time t, every time before t is done.
       this.batch(sub, chunk, last ? upper : chunk[chunk.length - 1]![1]);
     }
+  }
+
+  /**
+   * Sends encoded batches in messages of at most MAX_ENCODED_BYTES, one credit each, waiting for
+   * credit between them; the last states progress `upper`, the others `progress` (what was already
+   * stated). At least one message, so progress is stated even when nothing changed. Returns false
+   * when the subscription ended meanwhile.
+   */
+  private async sendEncoded(sub: Sub, parts: Uint8Array[], progress: number, upper: number): Promise<boolean> {
+    const chunks = chunkBatches(parts, Math.min(MAX_ENCODED_BYTES, this.transport.maxPayload - ENVELOPE_BYTES));
+    if (chunks.length === 0) chunks.push({ bytes: EMPTY_ARRAY, count: 0 });
+    for (let i = 0; i < chunks.length; i++) {
+      if (!(await this.creditLeft(sub))) return false;
+      sub.seq++;
+      sub.credit--;
+      const last = i === chunks.length - 1;
+      this.send(sub, { type: 'SubscribeEncodedBatch', subscribeId: sub.id, seq: sub.seq, encodedUpdates: chunks[i]!.bytes, asOf: sub.asOf, upper: [last ? upper : progress] });
+    }
+    return true;
+  }
+
+  /** Resolves true once the subscription has credit, false if it ends first. */
+  private creditLeft(sub: Sub): Promise<boolean> {
+    if (this.subs.get(sub.id) !== sub) return Promise.resolve(false);
+    if (sub.credit > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      sub.creditWaiter = () => resolve(this.subs.get(sub.id) === sub && sub.credit > 0 ? true : this.creditLeft(sub));
+    });
+  }
+
+  private release(sub: Sub): void {
+    const waiter = sub.creditWaiter;
+    sub.creditWaiter = undefined;
+    waiter?.();
   }
 
   private batch(sub: Sub, updates: Update[], upper: number): void {

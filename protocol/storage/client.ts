@@ -8,6 +8,11 @@
  * and when the collection restarts (a StatusUpdate with a new incarnation, a Credit answered
  * NotFound, a gap in `seq`) it subscribes again from its last progress with `snapshot: false`,
  * so the listener sees every update exactly once across restarts of either side.
+ *
+ * With `consolidated: false` it asks STORAGE for the stored bytes (SubscribeEncodedBatch), decodes
+ * each message as it arrives (a snapshot's decoding overlaps its transfer) and hands the updates,
+ * not consolidated, to the listener's `unconsolidated` (or as triples to `updates` when the
+ * listener has no `unconsolidated`): for readers that consolidate themselves.
  */
 import { randomUUID } from 'node:crypto';
 import { decode, encode } from '../codec.js';
@@ -15,7 +20,10 @@ import { Header } from '../envelope.js';
 import { DefiniteError, isErrorCode } from '../errors.js';
 import type { Frontier, Row, Update } from '../types.js';
 import type { SourceSpec } from './source.js';
-import type { CollectionSummary, CollectionList, StatusUpdate, SubscribeBatch } from './response.js';
+import { MalformedMessageError } from '../errors.js';
+import { MessageSet } from '../message.js';
+import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type StatusUpdate, type SubscribeBatch } from './response.js';
+import { DecodedUpdates } from './encoded-updates.js';
 import { collectionStatusSubject, collectionSubject, storageControllerSubject } from './subjects.js';
 import { StorageErrorCode } from './errors.js';
 
@@ -32,6 +40,13 @@ export interface Wire {
 export interface CollectionListener {
   /** Updates at times not yet covered by an earlier progress (the first call holds the snapshot). */
   updates(updates: Update[]): void;
+  /**
+   * Only for `consolidated: false`: the same, not consolidated (a row may appear several times;
+   * its diffs sum to its change), the snapshot's updates at asOf. The listener may keep them. An
+   * error thrown from it fails the subscription (`failed`), as does a malformed message
+   * (MalformedMessageError).
+   */
+  unconsolidated?(updates: DecodedUpdates): void;
   /** Every update at a time before `upper` has been delivered. */
   progress(upper: Frontier): void;
   /** The subscription ended for good (the collection was dropped). */
@@ -47,6 +62,7 @@ export interface StorageSubscription {
 export type AppendOutcome = { ok: true; upper: number; duplicate: boolean } | { ok: false; currentUpper: number };
 
 const INITIAL_CREDIT = 64;
+const encodedBatches = new MessageSet<SubscribeEncodedBatch>([SubscribeEncodedBatch]);
 const LIVENESS_MS = 2000;
 
 export class StorageClient {
@@ -111,9 +127,12 @@ export class StorageClient {
     }
   }
 
-  /** Subscribes at `asOf` (snapshot then updates), resuming by itself across restarts. */
-  async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean } = {}): Promise<StorageSubscription> {
-    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
+  /**
+   * Subscribes at `asOf` (snapshot then updates), resuming by itself across restarts. With
+   * `consolidated: false` the updates come as STORAGE stored them (see `unconsolidated`).
+   */
+  async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean; consolidated?: boolean } = {}): Promise<StorageSubscription> {
+    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, options.consolidated ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
     await sub.start();
     return sub;
   }
@@ -129,6 +148,7 @@ class ResumableSubscription implements StorageSubscription {
   /** Every update at a time <= through has been delivered; undefined until the snapshot is in. */
   private through: number | undefined;
   private pendingSnapshot: Update[] = [];
+  private pendingDecoded = new DecodedUpdates();
   private expectedSeq = 1;
   private received = 0;
   private granted = 0;
@@ -142,6 +162,7 @@ class ResumableSubscription implements StorageSubscription {
     private readonly collection: string,
     private readonly asOf: number,
     private readonly withSnapshot: boolean,
+    private readonly consolidated: boolean,
     private readonly listener: CollectionListener,
     private readonly inboxPrefix: string,
   ) {
@@ -175,6 +196,7 @@ class ResumableSubscription implements StorageSubscription {
     this.inboxSub = this.wire.subscribe(inbox, (msg) => this.onMessage(id, msg));
     const snapshot = this.through === undefined;
     this.pendingSnapshot = [];
+    this.pendingDecoded = new DecodedUpdates();
     const r = await this.wire.request<Typed>(collectionSubject(this.region, this.collection), {
       type: 'Subscribe',
       subscribeId: id,
@@ -182,6 +204,7 @@ class ResumableSubscription implements StorageSubscription {
       asOf: snapshot ? this.asOf : this.through!,
       snapshot,
       credit: INITIAL_CREDIT,
+      ...(this.consolidated ? {} : { consolidated: false }),
     });
     this.incarnation = r['incarnation'] as string;
   }
@@ -216,15 +239,30 @@ class ResumableSubscription implements StorageSubscription {
 
   private onMessage(id: string, msg: { data: Uint8Array; headers?: { get(key: string): string } | undefined }): void {
     if (this.closed || id !== this.id) return;
+    // A throw here would unwind into the NATS client: every failure ends the subscription instead.
+    try {
+      this.receive(msg);
+    } catch (err) {
+      this.fail(err instanceof DefiniteError ? err : new MalformedMessageError(`collection ${this.collection}: ${(err as Error).message}`));
+    }
+  }
+
+  private receive(msg: { data: Uint8Array; headers?: { get(key: string): string } | undefined }): void {
     const type = msg.headers?.get(Header.Type);
-    const body = decode(msg.data) as Typed;
+    let body: Typed;
+    try {
+      body = decode(msg.data) as Typed;
+    } catch (err) {
+      throw new MalformedMessageError(`collection ${this.collection}: a subscription message is not valid msgpack: ${(err as Error).message}`);
+    }
     if (type === 'SubscribeEnd' || body.type === 'SubscribeEnd') {
       const reason = body['reason'];
       if (reason === 'dropped') this.fail(new DefiniteError(StorageErrorCode.UnknownCollection, `collection ${this.collection} was dropped`));
       else if (reason !== 'canceled') void this.resubscribe();
       return;
     }
-    const batch = body as unknown as SubscribeBatch;
+    const encoded = body.type === 'SubscribeEncodedBatch' ? encodedBatches.validate(body) : undefined;
+    const batch = body as unknown as SubscribeBatch | SubscribeEncodedBatch;
     if (batch.seq !== this.expectedSeq) {
       void this.resubscribe(); // a lost message: resume from the last progress
       return;
@@ -233,18 +271,27 @@ class ResumableSubscription implements StorageSubscription {
     const upper = batch.upper[0]!;
     if (this.through === undefined) {
       // The snapshot may come in several messages: deliver it whole, once it is complete.
-      for (const u of batch.updates) this.pendingSnapshot.push(u);
+      if (encoded) this.pendingDecoded.append(encoded.encodedUpdates, this.asOf);
+      else for (const u of (batch as SubscribeBatch).updates) this.pendingSnapshot.push(u);
       if (upper > this.asOf) {
         const snapshot = this.pendingSnapshot;
+        const decoded = this.pendingDecoded;
         this.pendingSnapshot = [];
+        this.pendingDecoded = new DecodedUpdates();
         this.through = upper - 1;
         if (snapshot.length > 0) this.listener.updates(snapshot);
+        if (decoded.length > 0) this.deliverUnconsolidated(decoded);
         this.listener.progress([upper]);
       }
     } else {
       const through = this.through;
-      const fresh = batch.updates.filter((u) => u[1] > through);
-      if (fresh.length > 0) this.listener.updates(fresh);
+      if (encoded) {
+        const decoded = new DecodedUpdates().append(encoded.encodedUpdates, this.asOf, through);
+        if (decoded.length > 0) this.deliverUnconsolidated(decoded);
+      } else {
+        const fresh = (batch as SubscribeBatch).updates.filter((u) => u[1] > through);
+        if (fresh.length > 0) this.listener.updates(fresh);
+      }
       if (upper - 1 > through) {
         this.through = upper - 1;
         this.listener.progress([upper]);
@@ -255,6 +302,11 @@ class ResumableSubscription implements StorageSubscription {
       this.granted += INITIAL_CREDIT;
       this.wire.publish(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: INITIAL_CREDIT });
     }
+  }
+
+  private deliverUnconsolidated(updates: DecodedUpdates): void {
+    if (this.listener.unconsolidated) this.listener.unconsolidated(updates);
+    else this.listener.updates(updates.toArray());
   }
 
   private onStatus(msg: { data: Uint8Array }): void {

@@ -53,6 +53,10 @@ export const Snapshot = defineMessage('Snapshot', { asOf: Timestamp, wait: Type.
  * `asOf`) and then every update at times > asOf; without it only the updates at times > asOf
  * (resumption: a subscriber whose last progress was `u` resumes with asOf = u - 1). asOf >= since.
  * `credit` is how many SubscribeBatch messages may be sent before the subscriber grants more.
+ * `consolidated: false` (for a reader that consolidates itself, such as a cluster building
+ * arrangements) asks for the stored updates as they are, in SubscribeEncodedBatch messages: not
+ * consolidated, the snapshot's updates at their stored times <= asOf (to be read at asOf).
+ * Absent or true: SubscribeBatch messages, consolidated.
  */
 export const Subscribe = defineMessage('Subscribe', {
   subscribeId: SubscribeId,
@@ -60,6 +64,7 @@ export const Subscribe = defineMessage('Subscribe', {
   asOf: Timestamp,
   snapshot: Type.Boolean(),
   credit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  consolidated: Type.Optional(Type.Boolean()),
 });
 /** Grant `credit` more batches; also renews the subscription's lease (expires after 60 s without). */
 export const Credit = defineMessage('Credit', { subscribeId: SubscribeId, credit: Type.Integer({ minimum: 0, maximum: 1_000_000 }) });
@@ -87,7 +92,7 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   ListCollections: { type: 'ListCollections' },
   Append: { type: 'Append', writer: 'control', token: 'w-17', expectedUpper: 1_700_000_000_000, newUpper: 1_700_000_000_005, updates: [[[1, 'a'], 1_700_000_000_001, 1]] },
   Snapshot: { type: 'Snapshot', asOf: 1_700_000_000_004, wait: true },
-  Subscribe: { type: 'Subscribe', subscribeId: 's1', inbox: '_INBOX.abc', asOf: 1_700_000_000_004, snapshot: true, credit: 64 },
+  Subscribe: { type: 'Subscribe', subscribeId: 's1', inbox: '_INBOX.abc', asOf: 1_700_000_000_004, snapshot: true, credit: 64, consolidated: false },
   Credit: { type: 'Credit', subscribeId: 's1', credit: 32 },
   CancelSubscribe: { type: 'CancelSubscribe', subscribeId: 's1' },
   Describe: { type: 'Describe' },

@@ -30,6 +30,22 @@ export const SubscribeStarted = defineMessage('SubscribeStarted', { subscribeId:
  * numbers the stream's messages from 1 so a receiver can see a gap.
  */
 export const SubscribeBatch = defineMessage('SubscribeBatch', { subscribeId: Type.String(), seq: Type.Integer({ minimum: 1 }), updates: Type.Array(Update), upper: Frontier });
+/**
+ * One message of a subscription opened with `consolidated: false`: `encodedUpdates` is the
+ * msgpack encoding of an array of `[row, time, diff]` updates, as a binary value (the bytes
+ * STORAGE stored, forwarded without decoding where a stored batch lies wholly inside what is
+ * sent). Every update at a time <= `asOf` (the subscription's asOf) is part of the snapshot and is
+ * to be read as happening at `asOf`; later updates happen at their own time. The updates are NOT
+ * consolidated: a row may appear several times, at one time or several, and its diffs sum to its
+ * multiplicity change. `seq` and `upper` mean what they mean in SubscribeBatch.
+ */
+export const SubscribeEncodedBatch = defineMessage('SubscribeEncodedBatch', {
+  subscribeId: Type.String(),
+  seq: Type.Integer({ minimum: 1 }),
+  encodedUpdates: Type.Uint8Array({ description: 'The msgpack encoding of an array of update triples' }),
+  asOf: Timestamp,
+  upper: Frontier,
+});
 /** The stream ended (`dropped`: the collection is gone; `expired`: no Credit for the lease time). */
 export const SubscribeEnd = defineMessage('SubscribeEnd', {
   subscribeId: Type.String(),
@@ -76,12 +92,13 @@ export const CollectionList = defineMessage('CollectionList', {
 
 export const STORAGE_REPLIES = [Ok, Appended, SnapshotRows, SubscribeStarted, CollectionInfo, CollectionList] as const;
 export type StorageReply = MessageOf<typeof STORAGE_REPLIES>;
-export const STREAM_MESSAGES = [SubscribeBatch, SubscribeEnd] as const;
+export const STREAM_MESSAGES = [SubscribeBatch, SubscribeEncodedBatch, SubscribeEnd] as const;
 export type StreamMessage = MessageOf<typeof STREAM_MESSAGES>;
 export const PUBLICATIONS = [FrontierUpdate, StatusUpdate] as const;
 export type Publication = MessageOf<typeof PUBLICATIONS>;
 
 export type SubscribeBatch = Static<typeof SubscribeBatch>;
+export type SubscribeEncodedBatch = Static<typeof SubscribeEncodedBatch>;
 export type FrontierUpdate = Static<typeof FrontierUpdate>;
 export type StatusUpdate = Static<typeof StatusUpdate>;
 export type { Update };
@@ -110,6 +127,15 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   SnapshotRows: { type: 'SnapshotRows', asOf: 1_700_000_000_004, rows: [[[1, 'a'], 1]] },
   SubscribeStarted: { type: 'SubscribeStarted', subscribeId: 's1', since: 1_700_000_000_000, upper: 1_700_000_000_005, incarnation: '3f1c' },
   SubscribeBatch: { type: 'SubscribeBatch', subscribeId: 's1', seq: 1, updates: [[[1, 'a'], 1_700_000_000_004, 1]], upper: [1_700_000_000_005] },
+  SubscribeEncodedBatch: {
+    type: 'SubscribeEncodedBatch',
+    subscribeId: 's1',
+    seq: 2,
+    // msgpack of [[[1, 'a'], 3, 1]]
+    encodedUpdates: new Uint8Array([0x91, 0x93, 0x92, 0x01, 0xa1, 0x61, 0x03, 0x01]),
+    asOf: 1_700_000_000_004,
+    upper: [1_700_000_000_005],
+  },
   SubscribeEnd: { type: 'SubscribeEnd', subscribeId: 's1', reason: 'dropped' },
   FrontierUpdate: { type: 'FrontierUpdate', collection: 'u7', since: [1_700_000_000_000], upper: [1_700_000_000_005] },
   StatusUpdate: { type: 'StatusUpdate', collection: 'u7', status: 'running', incarnation: '3f1c', at: 1_700_000_000_003 },

@@ -117,21 +117,26 @@ async function messagesIn(kind: string): Promise<number> {
   return n;
 }
 
+/** messagesIn once it stopped changing (the counters are flushed once a second). */
+async function settledMessagesIn(kind: string): Promise<number> {
+  const { n } = await eventually(async () => {
+    const first = await messagesIn(kind);
+    await new Promise((r) => setTimeout(r, 1100));
+    return first === (await messagesIn(kind)) ? { n: first } : undefined;
+  }, `the ${kind} message counter settled`);
+  return n;
+}
+
 test('08-a SELECT no index answers runs as a transient dataflow on the cluster, dropped after', async () => {
   await a.sql('CREATE TABLE sales (region int NOT NULL, amount int)');
   await a.sql('INSERT INTO sales VALUES (1, 10), (1, 5), (2, 7)');
-  const { before } = await eventually(async () => {
-    const n = await messagesIn('compute-controller');
-    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
-    return n === (await messagesIn('compute-controller')) ? { before: n } : undefined;
-  }, 'the controller counter settled');
+  const before = await settledMessagesIn('compute-controller');
   // An aggregate: computed by the cluster (install and drop through the compute controller).
   expect(sorted(await b.rows('SELECT region, sum(amount) FROM sales GROUP BY region'))).toEqual(sorted([[1, 15], [2, 7]]));
   await eventually(async () => (await messagesIn('compute-controller')) >= before + 2, 'InstallDataflow and its drop reached the compute controller');
   const dataflows = async () => (await p.transport.request<ClusterList>(computeControllerSubject(region), { type: 'ListClusters' })).clusters.flatMap((c) => c.dataflows);
   await eventually(async () => (await dataflows()).every((id) => !id.startsWith('t')), 'the transient dataflow dropped');
 });
-
 
 test('09-a repeated SELECT reuses its plan only while the catalog is unchanged', async () => {
   const q = 'SELECT k, v FROM pc WHERE k > 0';
@@ -141,11 +146,7 @@ test('09-a repeated SELECT reuses its plan only while the catalog is unchanged',
   expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]); // planned once, run twice
   // An index created after the plan was cached: the same text now peeks the index.
   await a.sql('CREATE INDEX pc_idx ON pc (k)');
-  const { settled } = await eventually(async () => {
-    const n = await messagesIn('cluster');
-    await new Promise((r) => setTimeout(r, 1100)); // counters flush once a second: take a settled value
-    return n === (await messagesIn('cluster')) ? { settled: n } : undefined;
-  }, 'the cluster counter settled');
+  const settled = await settledMessagesIn('cluster');
   for (let i = 0; i < 20; i++) expect(sorted(await b.rows(q))).toEqual([[1, 'x'], [2, 'y']]);
   await eventually(async () => (await messagesIn('cluster')) >= settled + 20, 'the SELECTs peeked the new index');
   // Dropped and recreated with other columns: the cached plan is not used.
@@ -155,4 +156,25 @@ test('09-a repeated SELECT reuses its plan only while the catalog is unchanged',
   await a.sql("INSERT INTO pc VALUES (5, 50, 'five')");
   expect(await b.rows(q)).toEqual([[5, 'five']]);
   expect((await b.sql(q))[0]!.columns).toEqual([{ name: 'k', type: 'int' }, { name: 'v', type: 'text' }]);
+});
+
+test('10-strict serializable read timestamps never go backwards across a generator source and a table', async () => {
+  // A generator's since follows the wall clock; the oracle's readTs moves with table writes and
+  // the 1 s table tick, so a read of the source is often served above readTs. The oracle must
+  // then follow, or a later read of a table in another session would be served earlier.
+  // Both sessions strict serializable (07 left `a` serializable, whose reads may run ahead).
+  await a.sql("SET transaction_isolation = 'strict serializable'");
+  await b.sql("SET transaction_isolation = 'strict serializable'");
+  await a.sql("CREATE SOURCE ticks FROM LOAD GENERATOR COUNTER (TICK INTERVAL '10ms')");
+  await a.sql('CREATE TABLE quiet (x int)');
+  let last = 0;
+  await eventually(async () => (await a.rows('SELECT count(*) FROM ticks'))[0]![0] as number > 0, 'the generator ingesting');
+  for (let i = 0; i < 30; i++) {
+    const s = (await a.sql('SELECT count(*) FROM ticks'))[0]!.timestamp!;
+    const t = (await b.sql('SELECT x FROM quiet'))[0]!.timestamp!;
+    expect(s).toBeGreaterThanOrEqual(last);
+    expect(t).toBeGreaterThanOrEqual(s);
+    last = t;
+  }
+  await a.sql('DROP SOURCE ticks');
 });

@@ -1,7 +1,8 @@
 /**
  * Collection actors over a real nats-server and LevelDB, in one host: racing writers with
- * compare-and-append, snapshots, subscriptions (snapshot, updates, progress, credit), a generator
- * and a JetStream source, read holds, bad input, and drop.
+ * compare-and-append, snapshots, subscriptions (snapshot, updates, progress, credit; unconsolidated
+ * ones: the stored bytes in messages cut to size, credit, malformed messages), a generator and a
+ * JetStream source, read holds, bad input, and drop.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,22 @@ import { storageControllerKind } from '../../actors/storage/controller.js';
 import { StorageClient, type CollectionListener } from '../../protocol/storage/client.js';
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import { collectionSubject } from '../../protocol/storage/subjects.js';
+import { decode } from '../../protocol/codec.js';
+import { DecodedUpdates } from '../../protocol/storage/encoded-updates.js';
+import type { SubscribeEncodedBatch } from '../../protocol/storage/response.js';
+import { MAX_ENCODED_BYTES } from '../../actors/storage/subscriptions.js';
+import { consolidate } from '../../actors/storage/consolidate.js';
 import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
 import type { Column, Frontier, Update } from '../../protocol/types.js';
 import { setupNats, eventually, PLATFORM_USER, type TestNats } from '../helpers/nats.js';
+
+/** The updates of encoded parts, read at `asOf` and after `after`. */
+function decoded(parts: readonly Uint8Array[], asOf: number, after = -1): DecodedUpdates {
+  const d = new DecodedUpdates();
+  for (const p of parts) d.append(p, asOf, after);
+  return d;
+}
+
 
 const REGION = 'coll';
 const schema: Column[] = [
@@ -113,6 +127,93 @@ test('subscribe: snapshot, then updates in time order with progress; credit is h
   sub.cancel();
 });
 
+test('subscribe unconsolidated: the stored bytes in messages cut to size, with credit; equal to the consolidated stream once consolidated', async () => {
+  await client.createSource('raw', { kind: 'table', schema });
+  let { upper } = await client.describe('raw');
+  const append = async (updates: Update[], width: number) => {
+    const r = await client.compareAndAppend({ collection: 'raw', writer: 'w', expectedUpper: upper, newUpper: upper + width, updates });
+    if (!r.ok) throw new Error('lost');
+    upper += width;
+  };
+  // Three batches of 20,000 updates (~0.9 MB each, so messages must be cut), the last one
+  // straddling asOf; a row appended twice at one time stays two updates.
+  for (let b = 0; b < 3; b++) {
+    await append(Array.from({ length: 20_000 }, (_, i): Update => [[b * 20_000 + i, `value-${'x'.repeat(30)}-${i}`], upper + (i % 4), 1]), 4);
+  }
+  await append([[[-1, 'twice'], upper, 1], [[-1, 'twice'], upper, 1]], 1);
+  const asOf = upper - 3; // inside the last big batch's times
+  const lastBigUpper = upper - 1;
+  const snapshot = new Map((await client.snapshot('raw', asOf)).map(([r, d]) => [JSON.stringify(r), d]));
+
+  // On the wire: credit 2 lets exactly two messages out; each within the size bound.
+  const inbox = `_INBOX.rawtest`;
+  const got: SubscribeEncodedBatch[] = [];
+  const inboxSub = t.subscribe(inbox, (m) => got.push(decode(m.data) as SubscribeEncodedBatch));
+  await t.request(collectionSubject(REGION, 'raw'), { type: 'Subscribe', subscribeId: 'raw1', inbox, asOf, snapshot: true, credit: 2, consolidated: false });
+  await eventually(() => got.length >= 2, 'two messages');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(got).toHaveLength(2);
+  await t.request(collectionSubject(REGION, 'raw'), { type: 'Credit', subscribeId: 'raw1', credit: 100 });
+  await eventually(() => got.some((m) => m.upper[0]! > asOf), 'the snapshot complete');
+  expect(got.map((m) => m.seq)).toEqual(got.map((_, i) => i + 1));
+  expect(got.every((m) => m.type === 'SubscribeEncodedBatch' && m.asOf === asOf && m.encodedUpdates.length <= MAX_ENCODED_BYTES)).toBe(true);
+  const end = got.findIndex((m) => m.upper[0]! > asOf);
+  const snapMessages = got.slice(0, end + 1);
+  expect(snapMessages.slice(0, -1).every((m) => m.upper[0] === asOf)).toBe(true);
+  expect(snapMessages[end]!.upper).toEqual([asOf + 1]);
+  expect(snapMessages.length).toBeGreaterThanOrEqual(4);
+  const snapUpdates = decoded(snapMessages.map((m) => m.encodedUpdates), asOf).toArray();
+  expect(snapUpdates.every((u) => u[1] === asOf)).toBe(true);
+  expect(new Map(consolidate(snapUpdates).map(([r, , d]) => [JSON.stringify(r), d]))).toEqual(snapshot);
+  // Then the rest of the straddling batch and the duplicated row, at their own times.
+  await eventually(() => got[got.length - 1]!.upper[0] === upper, 'progress to the upper');
+  const after = got.slice(end + 1).flatMap((m) => decoded([m.encodedUpdates], asOf).toArray());
+  expect(after.every((u) => u[1] > asOf)).toBe(true);
+  expect(after.filter((u) => u[0][0] === -1)).toEqual([
+    [[-1, 'twice'], lastBigUpper, 1],
+    [[-1, 'twice'], lastBigUpper, 1],
+  ]);
+  expect(snapUpdates.length + after.length).toBe(60_002);
+  inboxSub.unsubscribe();
+  await t.request(collectionSubject(REGION, 'raw'), { type: 'CancelSubscribe', subscribeId: 'raw1' });
+
+  // Through the client: a listener without encodedUpdates gets them decoded; then live updates.
+  const rec = recorder();
+  const sub = await client.subscribe('raw', asOf, rec.listener, { consolidated: false });
+  await eventually(() => rec.progress.includes(asOf + 1), 'snapshot progress');
+  await append([[[7, 'live'], upper, 1]], 1);
+  await eventually(() => rec.progress[rec.progress.length - 1] === upper, 'live progress');
+  const contents = new Map<string, number>();
+  for (const [r, , d] of rec.updates) contents.set(JSON.stringify(r), (contents.get(JSON.stringify(r)) ?? 0) + d);
+  expect(contents).toEqual(new Map((await client.snapshot('raw', upper - 1)).map(([r, d]) => [JSON.stringify(r), d])));
+  sub.cancel();
+});
+
+test('a malformed unconsolidated message fails the subscription with MalformedMessage, the process keeps running', async () => {
+  await client.createSource('mal', { kind: 'table', schema });
+  const { upper } = await client.describe('mal');
+  await client.compareAndAppend({ collection: 'mal', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates: [[[1, 'a'], upper, 1]] });
+  // Learn the subscription's inbox by listening to the collection's subject beside it.
+  const seen: Array<{ inbox: string; subscribeId: string }> = [];
+  const spy = t.subscribe(collectionSubject(REGION, 'mal'), (m) => {
+    const cmd = decode(m.data) as { type: string; inbox: string; subscribeId: string };
+    if (cmd.type === 'Subscribe') seen.push(cmd);
+  });
+  const updates: Update[] = [];
+  const errors: Error[] = [];
+  const sub = await client.subscribe('mal', upper, { updates: (u) => updates.push(...u), unconsolidated: (e) => void updates.push(...e.toArray()), progress: () => undefined, failed: (e) => errors.push(e) }, { consolidated: false });
+  await eventually(() => updates.length === 1, 'the snapshot');
+  const { inbox, subscribeId } = seen[0]!;
+  // A message that passes the envelope check but whose bytes are cut short.
+  t.publish(inbox, { type: 'SubscribeEncodedBatch', subscribeId, seq: 2, encodedUpdates: new Uint8Array([0x91, 0x93, 0x92, 0x01]), asOf: upper, upper: [upper + 5] });
+  await eventually(() => errors.length > 0, 'the subscription failed');
+  expect(errors[0]).toMatchObject({ code: 'MalformedMessage' });
+  expect(updates).toEqual([[[1, 'a'], upper, 1]]);
+  spy.unsubscribe();
+  sub.cancel();
+  expect((await client.describe('mal')).updates).toBe(1);
+});
+
 test('a generator source ingests deterministic rows keyed by offset', async () => {
   await client.createSource('gen', { kind: 'generator', generator: 'counter', tickMs: 10, perTick: 3, schema: [...GENERATOR_SCHEMAS.counter] });
   const info = await eventually(async () => {
@@ -184,6 +285,29 @@ test('read holds keep since back; releasing them lets since follow upper', async
   // reads below since are refused
   await expect(client.snapshot('held', since - 1)).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
   await expect(client.subscribe('held', since - 1, recorder().listener)).rejects.toMatchObject({ code: StorageErrorCode.SinceViolation });
+});
+
+test('an open subscription holds since at what it has delivered, so it can resume there', async () => {
+  await client.createSource('lag', { kind: 'table', schema });
+  let { upper } = await client.describe('lag');
+  const asOf = upper - 1;
+  const got: Array<{ upper: number[] }> = [];
+  const inbox = '_INBOX.lagtest';
+  const inboxSub = t.subscribe(inbox, (m) => got.push(decode(m.data) as { upper: number[] }));
+  // Credit for one message: the subscriber stalls after its first read.
+  await t.request(collectionSubject(REGION, 'lag'), { type: 'Subscribe', subscribeId: 'lag1', inbox, asOf, snapshot: false, credit: 1 });
+  await client.compareAndAppend({ collection: 'lag', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates: [[[1, 'a'], upper, 1]] });
+  upper += 1;
+  await eventually(() => got.length === 1, 'one message');
+  const through = got[0]!.upper[0]! - 1;
+  for (let i = 0; i < 3; i++) {
+    await client.compareAndAppend({ collection: 'lag', writer: 'w', expectedUpper: upper, newUpper: upper + 2000, updates: [] });
+    upper += 2000;
+  }
+  await new Promise((r) => setTimeout(r, 1200)); // the read policy runs once a second
+  expect((await client.describe('lag')).since).toBe(through);
+  inboxSub.unsubscribe();
+  await t.request(collectionSubject(REGION, 'lag'), { type: 'CancelSubscribe', subscribeId: 'lag1' });
 });
 
 test('drop ends subscriptions and forgets the collection', async () => {

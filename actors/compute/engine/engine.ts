@@ -16,7 +16,7 @@ import { InvalidRequestError } from '../../../protocol/errors.js';
 import type { Plan } from '../../../protocol/compute/plan.js';
 import { EvaluationError } from '../../../protocol/compute/scalar.js';
 import type { Frontier, Row, Update } from '../../../protocol/types.js';
-import type { Engine } from '../ports.js';
+import type { Engine, UpdateColumns } from '../ports.js';
 import { buildGraph, type Graph } from './build.js';
 import { Delta, type StepContext } from './node.js';
 import type { InputNode } from './sources.js';
@@ -31,6 +31,8 @@ interface InputState {
   lastTime: number;
   lastDelta: Delta | undefined;
 }
+
+const ignore = (): void => undefined;
 
 export class DataflowEngine implements Engine {
   private readonly graph: Graph;
@@ -72,27 +74,61 @@ export class DataflowEngine implements Engine {
   }
 
   pushInput(name: string, updates: Update[]): void {
-    const s = this.input(name);
-    if (s.frontier === null) throw new InvalidRequestError(`input ${name} has the empty frontier: it takes no more updates`);
-    const asOf = this.asOf;
-    const arity = s.node.arity;
+    const s = this.openInput(name);
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!;
-      const diff = u[2];
-      if (diff === 0) continue;
-      const t = u[1] < asOf ? asOf : u[1];
-      if (t < s.frontier) throw new InvalidRequestError(`input ${name}: an update at time ${u[1]} is before the input's frontier ${s.frontier}`);
-      const row = u[0];
-      if (row.length !== arity) throw new InvalidRequestError(`input ${name}: a row of ${row.length} columns, expected ${arity}`);
-      let d = t === s.lastTime ? s.lastDelta : s.pending.get(t);
-      if (d === undefined) {
-        d = new Delta();
-        s.pending.set(t, d);
-      }
-      s.lastTime = t;
-      s.lastDelta = d;
-      d.push(row, diff);
+      this.push(s, u[0], u[1], u[2]);
     }
+  }
+
+  pushInputColumns(name: string, updates: UpdateColumns): void {
+    const s = this.openInput(name);
+    const { rows, times, diffs } = updates;
+    if (this.adopt(s, updates)) return;
+    for (let i = 0; i < rows.length; i++) this.push(s, rows[i]!, times[i]!, diffs[i]!);
+  }
+
+  /**
+   * Takes the arrays themselves as the input's buffer at their time when every update is at one
+   * time (times before asOf count as asOf) with nothing buffered there yet, every row has the
+   * input's arity and no diff is zero (a snapshot: a million rows not copied). Else false.
+   */
+  private adopt(s: InputState, { rows, times, diffs }: UpdateColumns): boolean {
+    const n = rows.length;
+    if (n === 0) return true;
+    const asOf = this.asOf;
+    const t = times[0]! < asOf ? asOf : times[0]!;
+    if (t < s.frontier! || s.pending.has(t)) return false;
+    const arity = s.node.arity;
+    for (let i = 0; i < n; i++) {
+      const ti = times[i]!;
+      if ((ti < asOf ? asOf : ti) !== t || rows[i]!.length !== arity || diffs[i] === 0) return false;
+    }
+    s.pending.set(t, new Delta(rows, diffs));
+    return true;
+  }
+
+  /** The input, which must still take updates. */
+  private openInput(name: string): InputState {
+    const s = this.input(name);
+    if (s.frontier === null) throw new InvalidRequestError(`input ${name} has the empty frontier: it takes no more updates`);
+    return s;
+  }
+
+  /** Buffers one update of input `s` at its time (times before asOf count as asOf). */
+  private push(s: InputState, row: Row, time: number, diff: number): void {
+    if (diff === 0) return;
+    const t = time < this.asOf ? this.asOf : time;
+    if (t < s.frontier!) throw new InvalidRequestError(`input ${s.name}: an update at time ${time} is before the input's frontier ${s.frontier}`);
+    if (row.length !== s.node.arity) throw new InvalidRequestError(`input ${s.name}: a row of ${row.length} columns, expected ${s.node.arity}`);
+    let d = t === s.lastTime ? s.lastDelta : s.pending.get(t);
+    if (d === undefined) {
+      d = new Delta();
+      s.pending.set(t, d);
+    }
+    s.lastTime = t;
+    s.lastDelta = d;
+    d.push(row, diff);
   }
 
   advanceInput(name: string, frontier: Frontier): void {
@@ -102,7 +138,7 @@ export class DataflowEngine implements Engine {
     else if (frontier[0]! > s.frontier) s.frontier = frontier[0]!;
   }
 
-  step(): { updates: Update[]; frontier: Frontier } {
+  step(outputFrom = -Infinity): { updates: Update[]; frontier: Frontier } {
     const updates: Update[] = [];
     if (this.upper === null) return { updates, frontier: [] };
     let limit = Infinity;
@@ -117,7 +153,7 @@ export class DataflowEngine implements Engine {
     }
     this.started = true;
     const unique = times.length > 1 ? [...new Set(times)].sort((a, b) => a - b) : times;
-    for (const t of unique) this.processTime(t, updates);
+    for (const t of unique) this.processTime(t, t >= outputFrom ? updates : undefined);
     this.upper = limit === Infinity ? null : limit;
     return { updates, frontier: this.upper === null ? [] : [this.upper] };
   }
@@ -162,7 +198,8 @@ export class DataflowEngine implements Engine {
     return s;
   }
 
-  private processTime(t: number, out: Update[]): void {
+  /** Processes time `t`; its output changes go to `out` (when given). */
+  private processTime(t: number, out: Update[] | undefined): void {
     for (const s of this.inputs.values()) {
       const d = s.pending.get(t);
       if (d !== undefined) s.pending.delete(t);
@@ -179,9 +216,9 @@ export class DataflowEngine implements Engine {
       if (d !== undefined) for (const arr of node.arrangements) arr.apply(d);
     }
     const result = deltas[this.graph.root.id];
-    if (result !== undefined) for (let i = 0; i < result.rows.length; i++) this.output.add(result.rows[i]!, result.diffs[i]!);
-    this.output.finish(t, (row, diff) => out.push([row, t, diff]));
-    this.errors.finish(t, () => {});
+    if (result !== undefined) this.output.addAll(result.rows, result.diffs);
+    this.output.finish(t, out === undefined ? ignore : (row, diff) => out.push([row, t, diff]));
+    this.errors.finish(t, ignore);
     for (const arr of this.graph.arrangements) if (arr.touched.length > 0) arr.endTime();
     deltas.fill(undefined);
     for (const s of this.inputs.values()) s.node.current = undefined;
