@@ -2,11 +2,21 @@
  * The durable store: one LevelDB per host process, one sublevel per actor. Writes go through
  * `batch`, which is atomic (all of a batch or none of it) and group-committed: batches requested
  * while a LevelDB write is in flight are merged into the next single LevelDB batch, written with
- * `sync: true` by default so an acknowledged batch survives kill -9 and power loss.
- * Values are msgpack-encoded here; callers store plain values.
+ * `sync: true` by default so an acknowledged batch survives kill -9 and power loss. A batch may
+ * waive its own fsync (`{ sync: false }`: losing it in a power loss must be harmless, e.g. a
+ * rewrite of the meta that changes no contents); a group is synced when any of its batches is.
+ * Values are msgpack-encoded here; callers store plain values (or `Encoded` bytes, stored as they are).
  */
 import { Level } from 'level';
 import { encode, decode } from '../protocol/codec.js';
+
+/**
+ * A value already msgpack-encoded by the caller: a `put` stores exactly these bytes, where any
+ * other value is encoded (a large binary would otherwise be copied once more).
+ */
+export class Encoded {
+  constructor(readonly bytes: Uint8Array) {}
+}
 
 /** One write in a batch. */
 export type StoreOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
@@ -24,12 +34,22 @@ export interface KeyRange {
 /** What an actor sees of the store: its own key space. */
 export interface ActorStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
-  /** Applies every op atomically; resolves once durable (per the store's sync setting). */
-  batch(ops: StoreOp[]): Promise<void>;
+  /**
+   * Applies every op atomically; resolves once durable (per the store's sync setting). With
+   * `sync: false` this batch does not ask for an fsync (it is still written in order, and synced
+   * by the next synced batch): only for writes whose loss in a power failure loses nothing.
+   */
+  batch(ops: StoreOp[], options?: BatchOptions): Promise<void>;
   entries<T = unknown>(range?: KeyRange): AsyncIterable<[string, T]>;
   keys(range?: KeyRange): AsyncIterable<string>;
   /** Deletes every key of this actor atomically. */
   clear(): Promise<void>;
+}
+
+/** Options of one `batch`. */
+export interface BatchOptions {
+  /** false: this batch needs no fsync of its own (default true; the store's `sync: false` wins). */
+  sync?: boolean;
 }
 
 export interface StoreOptions {
@@ -44,7 +64,7 @@ export class DurableStore {
   readonly path: string;
   readonly sync: boolean;
   private readonly db: Level<string, Uint8Array>;
-  private queue: { ops: PendingOp[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private queue: { ops: PendingOp[]; sync: boolean; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
   /** Number of LevelDB writes performed (group commits), for counters and tests. */
   commits = 0;
@@ -88,10 +108,10 @@ export class DurableStore {
   }
 
   /** Commits ops atomically within the next group commit. */
-  commit(ops: PendingOp[]): Promise<void> {
+  commit(ops: PendingOp[], options: BatchOptions = {}): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, resolve, reject });
+      this.queue.push({ ops, sync: options.sync ?? true, resolve, reject });
       if (!this.writing) void this.flush();
     });
   }
@@ -103,7 +123,7 @@ export class DurableStore {
       this.queue = [];
       const ops = group.length === 1 ? group[0]!.ops : group.flatMap((g) => g.ops);
       try {
-        await this.db.batch(ops, { sync: this.sync });
+        await this.db.batch(ops, { sync: this.sync && group.some((g) => g.sync) });
         this.commits++;
         for (const g of group) g.resolve();
       } catch (err) {
@@ -137,13 +157,14 @@ class PrefixedStore implements ActorStore {
     return v === undefined || v === null ? undefined : (decode(v) as T);
   }
 
-  batch(ops: StoreOp[]): Promise<void> {
+  batch(ops: StoreOp[], options?: BatchOptions): Promise<void> {
     return this.owner.commit(
       ops.map((op) =>
         op.type === 'put'
-          ? { type: 'put' as const, key: this.prefix + op.key, value: encode(op.value) }
+          ? { type: 'put' as const, key: this.prefix + op.key, value: op.value instanceof Encoded ? op.value.bytes : encode(op.value) }
           : { type: 'del' as const, key: this.prefix + op.key },
       ),
+      options,
     );
   }
 

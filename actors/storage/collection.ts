@@ -19,7 +19,7 @@ import { later } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import type { Typed } from '../../runtime/transport.js';
 import { Shard, newIncarnation, type AppendBatch } from './shard.js';
-import { checkEncodedBatch } from './encoded-batch.js';
+import { binaryValue, checkEncodedBatch } from './encoded-batch.js';
 import { Subscriptions } from './subscriptions.js';
 import { validateBatch } from './validate.js';
 import type { SourceDriver } from './sources/driver.js';
@@ -174,10 +174,11 @@ export class Collection implements ActorBehavior<CollectionCommand> {
     }
     let batch: AppendBatch;
     if (encodedUpdates !== undefined) {
-      // A copy: the decoded binary is a view into the message's bytes, which NATS may reuse.
-      const encoded = new Uint8Array(encodedUpdates);
+      // A copy (the decoded binary is a view into the message's bytes, which NATS may reuse),
+      // made as the msgpack value the shard stores, so it is not copied again to be stored.
+      const { value, bytes: encoded } = binaryValue(encodedUpdates);
       const info = checkEncodedBatch(this.ctx.id, this.shard.schema, encoded, cmd.expectedUpper, cmd.newUpper);
-      batch = { encoded, ...info };
+      batch = { encoded, stored: value, ...info };
     } else {
       validateBatch(this.ctx.id, this.shard.schema, updates!, cmd.expectedUpper, cmd.newUpper);
       batch = updates!;

@@ -3,7 +3,8 @@
  * array, as the writer sent it. `checkEncodedBatch` validates those bytes against a schema and the
  * time bounds in one pass, without decoding them into objects (the same rules as
  * `validateBatch`: every failure is an InvalidBatch naming the first offending update), so an
- * append can store exactly the bytes it received. `concatBatches` joins encoded batches into one
+ * append can store exactly the bytes it received. `binaryValue` copies those bytes once, straight
+ * into the msgpack binary value the store keeps. `concatBatches` joins encoded batches into one
  * by concatenating their elements, so a merge that needs no consolidation never decodes.
  * `filterByTime` and `chunkBatches` cut encoded batches at update boundaries (by time, by size)
  * without decoding rows, for subscriptions that take the stored bytes (`consolidated: false`).
@@ -11,6 +12,7 @@
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import type { Column } from '../../protocol/types.js';
+import { quickCheck } from './quick-check.js';
 
 /** What a valid encoded batch holds. */
 export interface EncodedBatchInfo {
@@ -222,6 +224,10 @@ const KIND_NAMES = ['null', 'a boolean', 'a number', 'a number', 'a string', 'a 
  */
 export function checkEncodedBatch(collection: string, schema: Column[], bytes: Uint8Array, lower: number, upper: number): EncodedBatchInfo {
   if (upper < lower) throw new InvalidBatchError(`collection ${collection}: newUpper ${upper} is below expectedUpper ${lower}`);
+  // The fast scan proves most valid batches valid; when it is not sure, the exact check below
+  // decides (and names the first offending update).
+  const quick = quickCheck(schema, bytes, lower, upper);
+  if (quick) return quick;
   const r = new Reader(bytes);
   let i = 0;
   try {
@@ -419,4 +425,29 @@ export function chunkBatches(parts: Uint8Array[], maxBytes: number): Array<{ byt
   }
   flush();
   return out;
+}
+
+/**
+ * `bytes` copied into the msgpack binary value that holds them (bin 8/16/32 header, then the
+ * bytes: what `encode(bytes)` makes), in one allocation. `value` is that msgpack value, `bytes`
+ * the copy inside it: a received append is copied once (off the message's buffer, which NATS
+ * may reuse) and stored without being copied again.
+ */
+export function binaryValue(bytes: Uint8Array): { value: Uint8Array; bytes: Uint8Array } {
+  const n = bytes.length;
+  const header = n <= 0xff ? 2 : n <= 0xffff ? 3 : 5;
+  const value = new Uint8Array(header + n);
+  const view = new DataView(value.buffer);
+  if (header === 2) {
+    value[0] = 0xc4;
+    value[1] = n;
+  } else if (header === 3) {
+    value[0] = 0xc5;
+    view.setUint16(1, n);
+  } else {
+    value[0] = 0xc6;
+    view.setUint32(1, n);
+  }
+  value.set(bytes, header);
+  return { value, bytes: value.subarray(header) };
 }

@@ -8,10 +8,18 @@
  *   writer sent; older shards may hold plain arrays, which are read the same). Ranges with no
  *   updates have no batch (an empty append only moves `upper` in the meta).
  *
- * Every commit (an append, an ingestion step, a merge) is ONE atomic store batch that writes the
- * batch value(s) and the new meta together, so data, upper and upstream position can never
- * disagree after a crash. Recovery reads `meta` only (and sweeps batch keys a crash orphaned), so
- * restart time does not grow with the data.
+ * Every commit (an append, an ingestion step, a merge) is part of ONE atomic store batch that
+ * writes the batch value(s) and the new meta together, so data, upper and upstream position can
+ * never disagree after a crash. Recovery reads `meta` only (and sweeps batch keys a crash
+ * orphaned), so restart time does not grow with the data.
+ *
+ * Group commit: commits are decided one at a time, in order, against `head` (the meta with every
+ * decided commit applied); those decided while a write is in flight wait and are then written
+ * together as one store batch with the latest meta. `meta` (what readers and callers see) is
+ * replaced only once a write is durable, and a group is written only after the group before it
+ * is durable; when a write fails, every commit decided on top of it fails too and `head` goes
+ * back to the durable meta. An append whose decision is not a plain commit (a retry, a
+ * mismatch) is answered only from durable state.
  *
  * Merging happens off the hot path: after a commit, when `FANOUT` batches of the same size level
  * sit at the tail, they are merged into one. Append batches are numbered one after another, so
@@ -23,7 +31,7 @@
  * history; contents at every time >= since are unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
  */
 import { randomUUID } from 'node:crypto';
-import type { ActorStore, KeyRange, StoreOp } from '../../runtime/store.js';
+import { Encoded, type ActorStore, type KeyRange, type StoreOp } from '../../runtime/store.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
 import { decode, encode } from '../../protocol/codec.js';
@@ -64,8 +72,11 @@ export interface ShardMeta {
   dropped: boolean;
 }
 
-/** An append's updates: decoded, or the validated msgpack bytes of the array (encoded-batch.ts). */
-export type AppendBatch = Update[] | { encoded: Uint8Array; count: number; sorted: boolean; retractions?: number };
+/**
+ * An append's updates: decoded, or the validated msgpack bytes of the array (encoded-batch.ts),
+ * with `stored`, when given, the msgpack binary value holding those bytes (`binaryValue`).
+ */
+export type AppendBatch = Update[] | { encoded: Uint8Array; stored?: Uint8Array; count: number; sorted: boolean; retractions?: number };
 
 /** What an ingestion step or append commits besides the updates. */
 export interface CommitExtras {
@@ -84,7 +95,14 @@ function level(count: number): number {
 }
 
 export class Shard {
+  /** The durable meta: what readers and callers see. */
   private meta: ShardMeta;
+  /** The meta with every decided commit applied (durable or not): what commits are decided on. */
+  private head: ShardMeta;
+  /** Commits decided while a write is in flight: written next, as one batch with their last meta. */
+  private queued: { ops: StoreOp[]; meta: ShardMeta; sync: boolean; waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> } | undefined;
+  /** The write loop, while one runs. */
+  private writing: Promise<void> | undefined;
   private activeReads = 0;
   private garbage: string[] = [];
   private merging = false;
@@ -103,6 +121,7 @@ export class Shard {
     private readonly isLive: () => boolean,
   ) {
     this.meta = meta;
+    this.head = meta;
   }
 
   /** Settles once the orphan sweep begun at open has finished (tests wait for it). */
@@ -164,14 +183,19 @@ export class Shard {
    * Compare-and-append. Returns `{ duplicate: true }` for a retry of a committed append (same
    * writer and token), throws UpperMismatch when `expectedUpper` is not the upper.
    */
-  compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
-    return this.serial(async () => {
-      const record = this.meta.writers[args.writer];
-      if (record && record.token === args.token) return { upper: record.upper, duplicate: true };
-      if (args.expectedUpper !== this.meta.upper) throw upperMismatch(collection, args.expectedUpper, this.meta.upper);
-      await this.commit(args.updates, args.newUpper, { writer: { id: args.writer, token: args.token } });
-      return { upper: this.meta.upper, duplicate: false };
+  async compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
+    const decided = await this.serial(async () => {
+      const plain = (m: ShardMeta) => m.writers[args.writer]?.token !== args.token && args.expectedUpper === m.upper;
+      // A retry or a mismatch is answered from durable state only (head === meta once settled).
+      if (!plain(this.head)) await this.settled();
+      const record = this.head.writers[args.writer];
+      if (record && record.token === args.token) return { upper: record.upper, duplicate: true, durable: undefined };
+      if (args.expectedUpper !== this.head.upper) throw upperMismatch(collection, args.expectedUpper, this.head.upper);
+      // Decided: the next append is decided (on top of this one) while this one is written.
+      return { upper: args.newUpper, duplicate: false, durable: this.commit(args.updates, args.newUpper, { writer: { id: args.writer, token: args.token } }) };
     });
+    await decided.durable;
+    return { upper: decided.upper, duplicate: decided.duplicate };
   }
 
   /**
@@ -180,6 +204,8 @@ export class Shard {
    */
   ingest(now: number, build: (ts: number) => { updates: Update[]; extras: CommitExtras }): Promise<number> {
     return this.serial(async () => {
+      // `build` reads the durable position: nothing may be decided but not yet written.
+      await this.settled();
       const ts = Math.max(now, this.meta.upper);
       const { updates, extras } = build(ts);
       await this.commit(updates, ts + 1, extras);
@@ -190,6 +216,7 @@ export class Shard {
   /** Sets a holder's read hold (undefined releases it); since advances to the minimum hold. */
   setHold(holder: string, since: number | undefined, defaultSince: number): Promise<void> {
     return this.serial(async () => {
+      await this.settled();
       const holds = { ...this.meta.holds };
       if (since === undefined) delete holds[holder];
       else holds[holder] = Math.max(since, this.meta.since);
@@ -199,7 +226,10 @@ export class Shard {
 
   /** Moves since to min(holds, defaultSince), never backwards and never past upper. */
   advanceSinceTo(defaultSince: number): Promise<void> {
-    return this.serial(() => this.advanceSince(defaultSince));
+    return this.serial(async () => {
+      await this.settled();
+      await this.advanceSince(defaultSince);
+    });
   }
 
   private async advanceSince(defaultSince: number, newHolds?: Record<string, number>): Promise<void> {
@@ -219,6 +249,7 @@ export class Shard {
   /** Marks the shard dropped (durably) and deletes its batches. */
   markDropped(): Promise<void> {
     return this.serial(async () => {
+      await this.settled();
       const ops: StoreOp[] = this.meta.batches.flatMap((b) => keysOf(b).map((key) => ({ type: 'del' as const, key })));
       await this.apply((next) => {
         next.dropped = true;
@@ -324,9 +355,9 @@ export class Shard {
 
   /** Every write of the shard: refused once this incarnation is dead, so a crashed actor's
    *  leftover background work can never write over its successor's state. */
-  private async write(ops: StoreOp[]): Promise<void> {
+  private async write(ops: StoreOp[], sync = true): Promise<void> {
     if (!this.alive()) throw new Error('shard closed: its actor incarnation is no longer live');
-    await this.store.batch(ops);
+    await this.store.batch(ops, { sync });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -336,20 +367,56 @@ export class Shard {
   }
 
   /**
-   * Writes a changed copy of the meta (with `ops`) and only then makes it the shard's meta, so a
-   * reader never sees a batch, an upper or a since that is not durable yet.
+   * Decides a changed copy of the head meta (with `ops`) and queues it for writing; resolves once
+   * it is durable, when it becomes the shard's meta, so a reader never sees a batch, an upper or a
+   * since that is not durable yet. Call it inside `serial` only. `sync: false`: this change alone
+   * needs no fsync (it changes no contents: a lost one leaves an equally valid meta).
    */
-  private async apply(change: (next: ShardMeta) => void, ops: StoreOp[] = []): Promise<void> {
-    const m = this.meta;
+  private apply(change: (next: ShardMeta) => void, ops: StoreOp[] = [], sync = true): Promise<void> {
+    const m = this.head;
     const next: ShardMeta = { ...m, writers: { ...m.writers }, holds: { ...m.holds }, batches: [...m.batches] };
     change(next);
-    await this.write([...ops, { type: 'put', key: META, value: next }]);
-    this.meta = next;
+    this.head = next;
+    return new Promise((resolve, reject) => {
+      const q = (this.queued ??= { ops: [], meta: next, sync: false, waiters: [] });
+      for (const op of ops) q.ops.push(op);
+      q.meta = next;
+      q.sync ||= sync;
+      q.waiters.push({ resolve, reject });
+      this.writing ??= this.writeQueued();
+    });
   }
 
+  /** Writes the queued group, one at a time, until none is queued. Never rejects. */
+  private async writeQueued(): Promise<void> {
+    while (this.queued) {
+      const group = this.queued;
+      this.queued = undefined;
+      try {
+        await this.write([...group.ops, { type: 'put', key: META, value: group.meta }], group.sync);
+        this.meta = group.meta;
+        for (const w of group.waiters) w.resolve();
+      } catch (err) {
+        // What was decided after this group stands on it: it fails too, and decisions start
+        // again from the durable meta.
+        const after = this.queued as typeof group | undefined;
+        this.queued = undefined;
+        this.head = this.meta;
+        for (const w of [...group.waiters, ...(after?.waiters ?? [])]) w.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  /** Resolves once every decided commit is written (or failed): then head is the durable meta. */
+  private async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Decides a commit (inside `serial`); resolves once it is durable. */
   private async commit(updates: AppendBatch, newUpper: number, extras: CommitExtras): Promise<void> {
     const ops: StoreOp[] = [];
-    const previousUpper = this.meta.upper;
+    const previousUpper = this.head.upper;
     const { bytes, count, retractions } = encodedSorted(updates);
     await this.apply((next) => {
       if (count > 0) {
@@ -424,20 +491,26 @@ export class Shard {
         merged.key = `b/m${this.incarnation}-${this.merges++}`;
         if (merged.count > 0) await this.write([{ type: 'put', key: merged.key, value: bytes }]);
       }
-      await this.serial(async () => {
+      const decided = await this.serial(async () => {
         // The batches may have changed (a drop); only merge if the run is still in place.
-        const now = this.meta.batches.slice(run.start, run.end);
+        const now = this.head.batches.slice(run.start, run.end);
         if (now.length !== refs.length || now.some((r, i) => r.key !== refs[i]!.key || r.upper !== refs[i]!.upper)) {
           if (bytes && merged.count > 0) this.garbage.push(merged.key);
-          return;
+          return undefined;
         }
-        await this.apply((next) => {
+        // Only staged here, so appends are decided meanwhile. A key-range merge changes no
+        // contents and needs no fsync of its own: lost in a power failure, the meta before it
+        // lists the same updates (and the next synced commit carries it anyway).
+        const change = (next: ShardMeta) => {
           next.batches.splice(run.start, refs.length, ...(merged.count > 0 ? [merged] : []));
           next.updates += merged.count - count;
-        });
-        // Readers that started before may still read the old batches: delete them once none runs.
-        if (bytes) this.garbage.push(...refs.flatMap(keysOf));
+        };
+        return { durable: this.apply(change, [], bytes !== undefined) };
       });
+      if (!decided) continue;
+      await decided.durable;
+      // Readers that started before may still read the old batches: delete them once none runs.
+      if (bytes) this.garbage.push(...refs.flatMap(keysOf));
     }
   }
 
@@ -541,9 +614,11 @@ function adjacent(refs: BatchRef[]): boolean {
 }
 
 /** An append's updates as the msgpack bytes of a time-sorted array, how many there are and how many retract. */
-function encodedSorted(updates: AppendBatch): { bytes: Uint8Array; count: number; retractions: number | undefined } {
+function encodedSorted(updates: AppendBatch): { bytes: Uint8Array | Encoded; count: number; retractions: number | undefined } {
   if (!Array.isArray(updates)) {
-    if (updates.sorted || updates.count < 2) return { bytes: updates.encoded, count: updates.count, retractions: updates.retractions };
+    if (updates.sorted || updates.count < 2) {
+      return { bytes: updates.stored ? new Encoded(updates.stored) : updates.encoded, count: updates.count, retractions: updates.retractions };
+    }
     updates = decode(updates.encoded) as Update[];
   }
   const sorted = updates.length > 1 && !isSortedByTime(updates) ? [...updates].sort((a, b) => a[1] - b[1]) : updates;

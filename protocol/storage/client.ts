@@ -151,14 +151,20 @@ export class StorageClient {
    * Compare-and-append. A timeout (outcome unknown) is retried with the same token, which the
    * collection answers as a duplicate if the first attempt had committed.
    */
-  async compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
+  compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
     const token = args.token ?? randomUUID();
     // The updates travel as their msgpack bytes: the collection validates and stores those bytes
     // without decoding them into objects (protocol/storage/README.md, Append).
     const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, encodedUpdates: encode(args.updates) };
+    // Only the bytes are kept while the append is in flight (not `args`): the update objects can
+    // be collected at once instead of being copied by every young-generation GC meanwhile.
+    return this.sendAppend(collectionSubject(this.region, args.collection), msg);
+  }
+
+  private async sendAppend(subject: string, msg: Typed): Promise<AppendOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await this.wire.request<Typed>(collectionSubject(this.region, args.collection), msg, { timeoutMs: this.options.timeoutMs ?? 10_000 });
+        const r = await this.wire.request<Typed>(subject, msg, { timeoutMs: this.options.timeoutMs ?? 10_000 });
         return { ok: true, upper: r['upper'] as number, duplicate: r['duplicate'] as boolean };
       } catch (err) {
         if (isErrorCode(err, StorageErrorCode.UpperMismatch)) return { ok: false, currentUpper: (err as DefiniteError).details['currentUpper'] as number };

@@ -2,7 +2,8 @@
  * Encoded batches: checking msgpack bytes in one pass accepts exactly what `validateBatch`
  * accepts for the decoded updates (seeded random batches, valid and broken, of every column type
  * and of every msgpack number width), names the same first bad update, and `concatBatches` gives
- * the bytes of the concatenated arrays. Also the shard: an encoded append reads back equal to
+ * the bytes of the concatenated arrays; `binaryValue` makes the bytes `encode` makes of a binary.
+ * Also the shard: an encoded append reads back equal to
  * the updates, merges of encoded batches keep every time's contents, a retry is a no-op.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,8 +12,9 @@ import { join } from 'node:path';
 import { encode, decode } from '../../protocol/codec.js';
 import { DurableStore } from '../../runtime/store.js';
 import { SeededRandom } from '../../runtime/random.js';
-import { checkEncodedBatch, concatBatches } from '../../actors/storage/encoded-batch.js';
+import { binaryValue, checkEncodedBatch, concatBatches } from '../../actors/storage/encoded-batch.js';
 import { validateBatch } from '../../actors/storage/validate.js';
+import { quickCheck } from '../../actors/storage/quick-check.js';
 import { Shard } from '../../actors/storage/shard.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
 
@@ -79,9 +81,22 @@ function outcome(fn: () => unknown): string {
   }
 }
 
-test('checking the bytes agrees with validating the decoded updates', () => {
+test('binaryValue copies bytes into the msgpack binary value encode() makes of them, at every header width', () => {
+  for (const n of [0, 1, 255, 256, 65535, 65536, 300_000]) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff);
+    const { value, bytes: copy } = binaryValue(bytes);
+    expect(Buffer.from(value).equals(Buffer.from(encode(bytes)))).toBe(true);
+    expect(Buffer.from(copy).equals(Buffer.from(bytes))).toBe(true);
+    expect(copy.buffer).toBe(value.buffer);
+    expect(copy.buffer).not.toBe(bytes.buffer);
+    expect(Buffer.from(decode(value) as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
+  }
+});
+
+test('checking the bytes agrees with validating the decoded updates; the fast scan accepts only valid batches', () => {
   const r = new SeededRandom(7);
   let refused = 0;
+  let quick = 0;
   for (let round = 0; round < 400; round++) {
     const lower = 1000;
     const upper = 1010;
@@ -95,6 +110,18 @@ test('checking the bytes agrees with validating the decoded updates', () => {
     const expected = outcome(() => validateBatch('c', schema, decode(bytes) as unknown[], lower, upper));
     const got = outcome(() => checkEncodedBatch('c', schema, bytes, lower, upper));
     expect(got).toBe(expected);
+    // The fast path never accepts a refused batch, and gives the exact checker's info.
+    const q = quickCheck(schema, bytes, lower, upper);
+    if (q) {
+      quick++;
+      expect(expected).toBe('ok');
+      expect(q).toEqual(checkEncodedBatch('c', schema, bytes, lower, upper));
+    }
+    // Cut short anywhere (24 places, the last bytes among them): never accepted.
+    for (let k = 0; k < 24 && bytes.length > 1; k++) {
+      const cut = k < 4 ? bytes.length - 1 - k : Math.floor(r.next() * bytes.length);
+      if (cut >= 0) expect(quickCheck(schema, bytes.subarray(0, cut), lower, upper)).toBeUndefined();
+    }
     if (expected !== 'ok') refused++;
     else {
       const info = checkEncodedBatch('c', schema, bytes, lower, upper);
@@ -105,6 +132,8 @@ test('checking the bytes agrees with validating the decoded updates', () => {
     }
   }
   expect(refused).toBeGreaterThan(20);
+  // ...and it does accept valid batches (most of them: canonical msgpack, as msgpackr writes).
+  expect(quick).toBeGreaterThan(400 - refused - 20);
 });
 
 test('malformed bytes are an InvalidBatch, never a crash', () => {
@@ -146,7 +175,10 @@ describe('the shard with encoded appends', () => {
       const updates = Array.from({ length: n }, () => [validRow(r), upper + Math.floor(r.next() * 3), 1] as Update);
       const bytes = encode(updates);
       const info = checkEncodedBatch('c', schema, bytes, upper, upper + 3);
-      const args = { writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper: upper + 3, updates: { encoded: bytes, ...info } };
+      // Every other batch as the collection passes it: copied into the value the store keeps.
+      const { value, bytes: copy } = binaryValue(bytes);
+      const batch = b % 2 === 0 ? { encoded: copy, stored: value, ...info } : { encoded: bytes, ...info };
+      const args = { writer: 'w', token: `t${b}`, expectedUpper: upper, newUpper: upper + 3, updates: batch };
       expect((await shard.compareAndAppend(args, 'c')).duplicate).toBe(false);
       expect((await shard.compareAndAppend(args, 'c')).duplicate).toBe(true);
       all.push(...updates);
