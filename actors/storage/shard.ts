@@ -57,12 +57,34 @@ export interface BatchRef {
   retractions?: number;
 }
 
+/**
+ * A writer's last committed append (token and the upper it set) and the ones just before it
+ * (`recent`, newest first, up to RECENT_TOKENS in all), so a writer that pipelines appends can
+ * retry any of its last few and be answered `duplicate` when it had committed.
+ */
+export interface WriterRecord {
+  token: string;
+  upper: number;
+  at: number;
+  recent?: Array<{ token: string; upper: number }>;
+}
+
+/** How many of a writer's latest appends a retry is recognised for. */
+export const RECENT_TOKENS = 8;
+
+/** The upper a writer's committed append with `token` set, if it is among the latest. */
+function committedUpper(record: WriterRecord | undefined, token: string): number | undefined {
+  if (!record) return undefined;
+  if (record.token === token) return record.upper;
+  return record.recent?.find((r) => r.token === token)?.upper;
+}
+
 export interface ShardMeta {
   since: number;
   upper: number;
   schema: Column[];
   position: number;
-  writers: Record<string, { token: string; upper: number; at: number }>;
+  writers: Record<string, WriterRecord>;
   holds: Record<string, number>;
   updates: number;
   badMessages: number;
@@ -185,11 +207,11 @@ export class Shard {
    */
   async compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
     const decided = await this.serial(async () => {
-      const plain = (m: ShardMeta) => m.writers[args.writer]?.token !== args.token && args.expectedUpper === m.upper;
+      const plain = (m: ShardMeta) => committedUpper(m.writers[args.writer], args.token) === undefined && args.expectedUpper === m.upper;
       // A retry or a mismatch is answered from durable state only (head === meta once settled).
       if (!plain(this.head)) await this.settled();
-      const record = this.head.writers[args.writer];
-      if (record && record.token === args.token) return { upper: record.upper, duplicate: true, durable: undefined };
+      const committed = committedUpper(this.head.writers[args.writer], args.token);
+      if (committed !== undefined) return { upper: committed, duplicate: true, durable: undefined };
       if (args.expectedUpper !== this.head.upper) throw upperMismatch(collection, args.expectedUpper, this.head.upper);
       // Decided: the next append is decided (on top of this one) while this one is written.
       return { upper: args.newUpper, duplicate: false, durable: this.commit(args.updates, args.newUpper, { writer: { id: args.writer, token: args.token } }) };
@@ -579,7 +601,9 @@ export function unlistedRanges(batches: BatchRef[]): KeyRange[] {
 }
 
 function recordWriter(meta: ShardMeta, id: string, token: string, upper: number): void {
-  meta.writers[id] = { token, upper, at: Date.now() };
+  const previous = meta.writers[id];
+  const recent = previous ? [{ token: previous.token, upper: previous.upper }, ...(previous.recent ?? [])].slice(0, RECENT_TOKENS - 1) : [];
+  meta.writers[id] = { token, upper, at: Date.now(), ...(recent.length > 0 ? { recent } : {}) };
   const ids = Object.keys(meta.writers);
   if (ids.length > MAX_WRITERS) {
     const oldest = ids.sort((a, b) => meta.writers[a]!.at - meta.writers[b]!.at)[0]!;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableStore, type ActorStore, type BatchOptions, type KeyRange, type StoreOp } from '../../runtime/store.js';
-import { Shard } from '../../actors/storage/shard.js';
+import { RECENT_TOKENS, Shard } from '../../actors/storage/shard.js';
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import type { Column, Update } from '../../protocol/types.js';
 
@@ -152,3 +152,20 @@ test('a failed write fails every append decided on top of it; none of them is wr
 function asKeys(rows: Array<[unknown[], number]>): number[] {
   return rows.map(([r]) => r[0] as number).sort((a, b) => a - b);
 }
+
+test("a retry of any of a writer's last RECENT_TOKENS appends is a duplicate, also after reopening", async () => {
+  const shard = await Shard.open(store.actor('retries'), { schema, upper: 100 });
+  const n = RECENT_TOKENS + 3;
+  await Promise.all(Array.from({ length: n }, (_, i) => shard.compareAndAppend({ writer: 'w', token: `r${i}`, expectedUpper: 100 + i, newUpper: 101 + i, updates: [row(i, 100 + i)] }, 'c')));
+  const retry = (s: Shard, i: number) => s.compareAndAppend({ writer: 'w', token: `r${i}`, expectedUpper: 100 + i, newUpper: 101 + i, updates: [row(i, 100 + i)] }, 'c');
+  // The pipelined writer does not know which of its appends committed: each retry says so.
+  for (let i = n - RECENT_TOKENS; i < n; i++) expect(await retry(shard, i)).toEqual({ upper: 101 + i, duplicate: true });
+  // Older than the window: an UpperMismatch with the current upper (the writer must look).
+  await expect(retry(shard, n - RECENT_TOKENS - 1)).rejects.toMatchObject({ code: 'UpperMismatch' });
+  expect(shard.state.updates).toBe(n);
+  shard.close();
+  const reopened = await Shard.open(store.actor('retries'), { schema, upper: 0 });
+  expect(await retry(reopened, n - 2)).toEqual({ upper: 101 + n - 2, duplicate: true });
+  expect(reopened.state.updates).toBe(n);
+  reopened.close();
+});
