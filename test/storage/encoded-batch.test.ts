@@ -6,11 +6,8 @@
  * Also the shard: an encoded append reads back equal to
  * the updates, merges of encoded batches keep every time's contents, a retry is a no-op.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempStore } from '../helpers/temp-store.js';
 import { encode, decode } from '../../protocol/codec.js';
-import { DurableStore } from '../../runtime/store.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { binaryValue, checkEncodedBatch, concatBatches } from '../../actors/storage/encoded-batch.js';
 import { validateBatch } from '../../actors/storage/validate.js';
@@ -154,19 +151,10 @@ test('concatenated batches equal the encoded concatenation, across header sizes'
 });
 
 describe('the shard with encoded appends', () => {
-  let dir: string;
-  let store: DurableStore;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dfn-encoded-'));
-    store = await DurableStore.open(join(dir, 'db'), { sync: false });
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const db = tempStore('dfn-encoded-', { sync: false });
 
   test('reads back what was appended, through merges and out-of-order times, and a retry is a no-op', async () => {
-    const shard = await Shard.open(store.actor('c'), { schema, upper: 0 });
+    const shard = await Shard.open(db.store.actor('c'), { schema, upper: 0 });
     const r = new SeededRandom(11);
     const all: Update[] = [];
     let upper = 0;
@@ -201,7 +189,7 @@ describe('the shard with encoded appends', () => {
     // Reopen with keys a crash could have left behind (a merged batch never listed, a stray
     // append batch): they are swept, and the contents are unchanged.
     shard.close();
-    const s = store.actor('c');
+    const s = db.store.actor('c');
     await s.batch([
       { type: 'put', key: 'b/mdeadbeef-0', value: encode([[[1, 'x', null, true, null], 1, 1]]) },
       { type: 'put', key: 'b/999999999999', value: encode([[[1, 'x', null, true, null], 1, 1]]) },
@@ -216,7 +204,7 @@ describe('the shard with encoded appends', () => {
   });
 
   test('a merge of batches below since consolidates them into one new batch', async () => {
-    const shard = await Shard.open(store.actor('d'), { schema, upper: 0 });
+    const shard = await Shard.open(db.store.actor('d'), { schema, upper: 0 });
     const row = [1, 'a', null, true, null];
     let upper = 0;
     for (let b = 0; b < 16; b++) {

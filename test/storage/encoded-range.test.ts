@@ -5,11 +5,8 @@
  * snapshots (times <= asOf read at asOf) and for ranges, across key-range merges, consolidating
  * merges below since, and batches straddling the range's ends.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempStore } from '../helpers/temp-store.js';
 import { encode, decode } from '../../protocol/codec.js';
-import { DurableStore } from '../../runtime/store.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { chunkBatches, filterByTime } from '../../actors/storage/encoded-batch.js';
 import { consolidate } from '../../actors/storage/consolidate.js';
@@ -81,20 +78,11 @@ test('chunkBatches regroups at update boundaries, within the size bound, in orde
 });
 
 describe('Shard.encodedRange', () => {
-  let dir: string;
-  let store: DurableStore;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dfn-encoded-range-'));
-    store = await DurableStore.open(join(dir, 'db'), { sync: false });
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const db = tempStore('dfn-encoded-range-', { sync: false });
 
   test('equals the consolidated reads at every time, across merges and compaction', async () => {
     const r = new SeededRandom(9);
-    const shard = await Shard.open(store.actor('c'), { schema, upper: 0 });
+    const shard = await Shard.open(db.store.actor('c'), { schema, upper: 0 });
     let upper = 0;
     const check = async () => {
       for (let asOf = shard.since; asOf < upper; asOf += 1 + r.int(4)) {
@@ -129,7 +117,7 @@ describe('Shard.encodedRange', () => {
   });
 
   test('whole stored values are forwarded as they are; a batch straddling asOf is cut', async () => {
-    const shard = await Shard.open(store.actor('d'), { schema, upper: 10 });
+    const shard = await Shard.open(db.store.actor('d'), { schema, upper: 10 });
     const first: Update[] = [[[1, 'a'], 10, 1], [[1, 'a'], 10, 1], [[2, null], 11, 1]];
     const second: Update[] = [[[3, 'c'], 12, 1], [[1, 'a'], 13, -1], [[4, 'd'], 14, 1]];
     await shard.compareAndAppend({ writer: 'w', token: 'a', expectedUpper: 10, newUpper: 12, updates: first }, 'd');

@@ -5,10 +5,8 @@
  * among them is answered from durable state; a failed write fails every append decided on top
  * of it and writes none of them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DurableStore, type ActorStore, type BatchOptions, type KeyRange, type StoreOp } from '../../runtime/store.js';
+import { tempStore } from '../helpers/temp-store.js';
+import { type ActorStore, type BatchOptions, type KeyRange, type StoreOp } from '../../runtime/store.js';
 import { RECENT_TOKENS, Shard } from '../../actors/storage/shard.js';
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import type { Column, Update } from '../../protocol/types.js';
@@ -18,17 +16,7 @@ const schema: Column[] = [
   { name: 'v', type: 'text', nullable: true },
 ];
 
-let dir: string;
-let store: DurableStore;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dfn-group-'));
-  store = await DurableStore.open(join(dir, 'db'), { sync: true });
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const db = tempStore('dfn-group-', { sync: true });
 
 /** The real store of one actor, with a gate that can hold the next batch until released. */
 class GatedStore implements ActorStore {
@@ -65,7 +53,7 @@ class GatedStore implements ActorStore {
 const row = (i: number, t: number): Update => [[i, `v${i}`], t, 1];
 
 test('pipelined appends are written in groups, in order, and acknowledged once durable', async () => {
-  const gated = new GatedStore(store.actor('c'));
+  const gated = new GatedStore(db.store.actor('c'));
   const shard = await Shard.open(gated, { schema, upper: 100 });
   const before = gated.batches;
   const release = gated.holdNext();
@@ -92,7 +80,7 @@ test('pipelined appends are written in groups, in order, and acknowledged once d
   expect(rows.length).toBe(20);
   // Durable: a reopened shard sees all of it.
   shard.close();
-  const reopened = await Shard.open(store.actor('c'), { schema, upper: 0 });
+  const reopened = await Shard.open(db.store.actor('c'), { schema, upper: 0 });
   expect(reopened.upper).toBe(120);
   expect(reopened.state.updates).toBe(20);
   expect((await reopened.snapshot(119, 'c')).length).toBe(20);
@@ -100,7 +88,7 @@ test('pipelined appends are written in groups, in order, and acknowledged once d
 });
 
 test('a mismatch or a retry inside a pipeline is answered from durable state', async () => {
-  const gated = new GatedStore(store.actor('c'));
+  const gated = new GatedStore(db.store.actor('c'));
   const shard = await Shard.open(gated, { schema, upper: 100 });
   const release = gated.holdNext();
   const a1 = shard.compareAndAppend({ writer: 'w', token: 't1', expectedUpper: 100, newUpper: 110, updates: [row(1, 105)] }, 'c');
@@ -124,7 +112,7 @@ test('a mismatch or a retry inside a pipeline is answered from durable state', a
 
 test('a failed write fails every append decided on top of it; none of them is written', async () => {
   let live = true;
-  const gated = new GatedStore(store.actor('c'));
+  const gated = new GatedStore(db.store.actor('c'));
   const shard = await Shard.open(gated, { schema, upper: 100 }, () => live);
   const release = gated.holdNext();
   const a1 = shard.compareAndAppend({ writer: 'w', token: 't1', expectedUpper: 100, newUpper: 101, updates: [row(1, 100)] }, 'c');
@@ -143,7 +131,7 @@ test('a failed write fails every append decided on top of it; none of them is wr
   live = true;
   expect(await shard.compareAndAppend({ writer: 'w', token: 't2', expectedUpper: 101, newUpper: 102, updates: [row(2, 101)] }, 'c')).toEqual({ upper: 102, duplicate: false });
   shard.close();
-  const reopened = await Shard.open(store.actor('c'), { schema, upper: 0 });
+  const reopened = await Shard.open(db.store.actor('c'), { schema, upper: 0 });
   expect(reopened.upper).toBe(102);
   expect(asKeys(await reopened.snapshot(101, 'c'))).toEqual([1, 2]);
   reopened.close();
@@ -154,7 +142,7 @@ function asKeys(rows: Array<[unknown[], number]>): number[] {
 }
 
 test("a retry of any of a writer's last RECENT_TOKENS appends is a duplicate, also after reopening", async () => {
-  const shard = await Shard.open(store.actor('retries'), { schema, upper: 100 });
+  const shard = await Shard.open(db.store.actor('retries'), { schema, upper: 100 });
   const n = RECENT_TOKENS + 3;
   await Promise.all(Array.from({ length: n }, (_, i) => shard.compareAndAppend({ writer: 'w', token: `r${i}`, expectedUpper: 100 + i, newUpper: 101 + i, updates: [row(i, 100 + i)] }, 'c')));
   const retry = (s: Shard, i: number) => s.compareAndAppend({ writer: 'w', token: `r${i}`, expectedUpper: 100 + i, newUpper: 101 + i, updates: [row(i, 100 + i)] }, 'c');
@@ -164,7 +152,7 @@ test("a retry of any of a writer's last RECENT_TOKENS appends is a duplicate, al
   await expect(retry(shard, n - RECENT_TOKENS - 1)).rejects.toMatchObject({ code: 'UpperMismatch' });
   expect(shard.state.updates).toBe(n);
   shard.close();
-  const reopened = await Shard.open(store.actor('retries'), { schema, upper: 0 });
+  const reopened = await Shard.open(db.store.actor('retries'), { schema, upper: 0 });
   expect(await retry(reopened, n - 2)).toEqual({ upper: 101 + n - 2, duplicate: true });
   expect(reopened.state.updates).toBe(n);
   reopened.close();

@@ -3,10 +3,7 @@
  * naive accumulation at every time, compaction that leaves contents at times >= since unchanged,
  * a batch count that stays logarithmic, durability across reopen, and validation of bad batches.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DurableStore } from '../../runtime/store.js';
+import { tempStore } from '../helpers/temp-store.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { Shard, unlistedRanges } from '../../actors/storage/shard.js';
 import { validateBatch } from '../../actors/storage/validate.js';
@@ -20,17 +17,7 @@ const schema: Column[] = [
   { name: 'v', type: 'text', nullable: true },
 ];
 
-let dir: string;
-let store: DurableStore;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dfn-shard-'));
-  store = await DurableStore.open(join(dir, 'db'), { sync: false });
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const db = tempStore('dfn-shard-', { sync: false });
 
 function naive(updates: Update[], asOf: number): Map<string, number> {
   const m = new Map<string, number>();
@@ -49,7 +36,7 @@ function asMap(rows: Array<[Row, number]>): Map<string, number> {
 }
 
 test('compare-and-append: applies only at the expected upper; a retried token is a no-op', async () => {
-  const shard = await Shard.open(store.actor('c1'), { schema, upper: 100 });
+  const shard = await Shard.open(db.store.actor('c1'), { schema, upper: 100 });
   const r1 = await shard.compareAndAppend({ writer: 'w', token: 't1', expectedUpper: 100, newUpper: 110, updates: [[[1, 'a'], 105, 1]] }, 'c1');
   expect(r1).toEqual({ upper: 110, duplicate: false });
   // the same append again (outcome unknown to the writer): a duplicate, nothing written
@@ -68,7 +55,7 @@ test('compare-and-append: applies only at the expected upper; a retried token is
 
 test('snapshots equal a naive accumulation at every time, across merges and compaction', async () => {
   const rnd = new SeededRandom(7);
-  const shard = await Shard.open(store.actor('c2'), { schema, upper: 0 });
+  const shard = await Shard.open(db.store.actor('c2'), { schema, upper: 0 });
   const all: Update[] = [];
   const live: Row[] = [];
   let upper = 0;
@@ -106,7 +93,7 @@ test('snapshots equal a naive accumulation at every time, across merges and comp
 });
 
 test('the batch count stays logarithmic in the number of appends', async () => {
-  const shard = await Shard.open(store.actor('c3'), { schema, upper: 0 });
+  const shard = await Shard.open(db.store.actor('c3'), { schema, upper: 0 });
   for (let i = 0; i < 1000; i++) {
     await shard.compareAndAppend({ writer: 'w', token: `t${i}`, expectedUpper: i, newUpper: i + 1, updates: [[[i, null], i, 1]] }, 'c3');
   }
@@ -118,11 +105,11 @@ test('the batch count stays logarithmic in the number of appends', async () => {
 });
 
 test('everything committed survives reopening; upper never goes backwards', async () => {
-  const a = await Shard.open(store.actor('c4'), { schema, upper: 50 });
+  const a = await Shard.open(db.store.actor('c4'), { schema, upper: 50 });
   await a.ingest(40, (ts) => ({ updates: [[[1, 'x'], ts, 1]], extras: { position: 7 } }));
   expect(a.upper).toBe(51); // the clock said 40, but time never goes below the stored upper
   a.close();
-  const b = await Shard.open(store.actor('c4'), { schema, upper: 0 });
+  const b = await Shard.open(db.store.actor('c4'), { schema, upper: 0 });
   expect(b.upper).toBe(51);
   expect(b.position).toBe(7);
   expect(asMap(await b.snapshot(50, 'c4'))).toEqual(new Map([[JSON.stringify([1, 'x']), 1]]));
@@ -151,7 +138,7 @@ test('bad batches are refused with InvalidBatch', () => {
 });
 
 test('keys a crash left unlisted are swept after open; listed batches and writes after open stay', async () => {
-  const a = store.actor('c9');
+  const a = db.store.actor('c9');
   const first = await Shard.open(a, { schema, upper: 0 });
   await first.compareAndAppend({ writer: 'w', token: 't1', expectedUpper: 0, newUpper: 10, updates: [[[1, 'a'], 5, 1]] }, 'c9');
   await first.compareAndAppend({ writer: 'w', token: 't2', expectedUpper: 10, newUpper: 20, updates: [[[2, 'b'], 15, 1]] }, 'c9');
@@ -176,7 +163,7 @@ test('a read after `through` stays exact when since is held at through, across a
   // What an open subscription relies on (subscriptions.ts: since may not pass through). With since
   // at through + 1, the merge below would advance the updates at times <= through, already
   // delivered, to through + 1, and the read would deliver them again.
-  const shard = await Shard.open(store.actor('hold'), { schema, upper: 0 });
+  const shard = await Shard.open(db.store.actor('hold'), { schema, upper: 0 });
   const through = 7;
   let upper = 0;
   for (let b = 0; b < 64; b++) {
@@ -196,7 +183,7 @@ test('a read after `through` stays exact when since is held at through, across a
 });
 
 test('append-only batches below since are merged as key ranges: never rewritten, read back the same', async () => {
-  const a = store.actor('c10');
+  const a = db.store.actor('c10');
   const shard = await Shard.open(a, { schema, upper: 0 });
   const all: Update[] = [];
   let upper = 0;
@@ -240,7 +227,7 @@ test('the orphan sweep lists only the gaps between listed batches, and finds orp
   expect(unlistedRanges([])).toEqual([{ gte: 'b/', lt: 'b/\xff' }]);
 
   // On disk: orphans before, between and after listed batches are swept; listed keys stay.
-  const a = store.actor('c11');
+  const a = db.store.actor('c11');
   const shard = await Shard.open(a, { schema, upper: 0 });
   for (let b = 0; b < 3; b++) await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: b * 10, newUpper: b * 10 + 10, updates: [[[b, 'x'], b * 10, 1]] }, 'c11');
   shard.close();
