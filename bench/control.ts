@@ -30,7 +30,8 @@ import { decode, encode } from '../protocol/codec.js';
 import { connectSubject } from '../protocol/control/subjects.js';
 import type { Results, SessionOpened, StatementResult } from '../protocol/control/response.js';
 import { heartbeatSubject, treeSubject } from '../protocol/inspect/subjects.js';
-import type { Heartbeat, Tree, TreeNode } from '../protocol/inspect/messages.js';
+import { actorsIn } from '../protocol/inspect/tree.js';
+import type { Heartbeat, Tree } from '../protocol/inspect/messages.js';
 import { orchestratorSubject } from '../protocol/subjects.js';
 import type { HostList } from '../protocol/sys/messages.js';
 import { freePort, PROJECT_ROOT, startNatsServer, type RunningNatsServer } from '../runtime/nats-server.js';
@@ -292,13 +293,7 @@ const micros = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1000;
 /** Messages received so far by the actors of `kind` (inspect tree counters). */
 async function messagesIn(p: ControlPlatform, kind: string): Promise<number> {
   const tree = await p.transport.request<Tree>(treeSubject(p.region), { type: 'GetTree' }, { timeoutMs: 10_000 });
-  let n = 0;
-  const walk = (node: TreeNode) => {
-    if (node.role === 'actor' && node.kind === kind) n += node.counters?.messagesIn ?? 0;
-    for (const c of node.children ?? []) walk(c);
-  };
-  walk(tree.root);
-  return n;
+  return actorsIn(tree.root).reduce((n, a) => n + (a.kind === kind ? (a.counters?.messagesIn ?? 0) : 0), 0);
 }
 
 async function benchFastSelect(p: ControlPlatform, a: Client, raw: { subject: string }, rawProcess: { subject: string }): Promise<Figure[]> {

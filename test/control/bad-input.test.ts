@@ -12,6 +12,7 @@ import { MAX_SQL_BYTES } from '../../protocol/control/command.js';
 import { connectSubject, sessionSubject } from '../../protocol/control/subjects.js';
 import type { ErrorBody } from '../../protocol/errors.js';
 import type { TreeNode } from '../../protocol/inspect/messages.js';
+import { actorsIn } from '../../protocol/inspect/tree.js';
 import type { HostTree } from '../../protocol/sys/messages.js';
 import { hostSubject } from '../../protocol/subjects.js';
 import { setupNats, type TestNats } from '../helpers/nats.js';
@@ -51,13 +52,7 @@ const send = (body: Record<string, unknown>, subject = c.session.subject) =>
 /** The actors of the environment host (coordinator, timeline, sessions, controllers). */
 async function envActors(): Promise<TreeNode[]> {
   const tree = await p.transport.request<HostTree>(hostSubject(region, 'env'), { type: 'GetHostTree' });
-  const out: TreeNode[] = [];
-  const walk = (n: TreeNode) => {
-    if (n.role === 'actor') out.push(n);
-    for (const k of n.children ?? []) walk(k);
-  };
-  walk(tree.root);
-  return out;
+  return actorsIn(tree.root);
 }
 
 /** Nothing changed, and the session, the coordinator and the other actors still serve unrestarted. */

@@ -7,7 +7,8 @@
  */
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { treeSubject } from '../../protocol/inspect/subjects.js';
-import type { Tree, TreeNode } from '../../protocol/inspect/messages.js';
+import { actorsIn } from '../../protocol/inspect/tree.js';
+import type { Tree } from '../../protocol/inspect/messages.js';
 import { computeControllerSubject } from '../../protocol/compute/subjects.js';
 import type { ClusterList } from '../../protocol/compute/controller.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -108,13 +109,7 @@ test('07-settings: SET / SHOW, serializable reads, AS OF', async () => {
 /** Messages the actors of `kind` have received (the inspection tree's counters, flushed each second). */
 async function messagesIn(kind: string): Promise<number> {
   const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
-  let n = 0;
-  const walk = (node: TreeNode) => {
-    if (node.role === 'actor' && node.kind === kind) n += node.counters?.messagesIn ?? 0;
-    for (const c of node.children ?? []) walk(c);
-  };
-  walk(tree.root);
-  return n;
+  return actorsIn(tree.root).reduce((n, a) => n + (a.kind === kind ? (a.counters?.messagesIn ?? 0) : 0), 0);
 }
 
 /** messagesIn once it stopped changing (the counters are flushed once a second). */
