@@ -57,10 +57,8 @@ export class Reader {
 
   /** The read timestamp for `req` (see the header): never below a collection input's since. */
   async timestamp(req: ReadRequest): Promise<number> {
-    const indexesOnly = [...req.inputs.values()].every((s) => 'index' in s);
-    if (indexesOnly && req.asOf === undefined && req.isolation === 'strict serializable') return this.timeline.readTs(); // no since to consult
     const collections = [...req.inputs.values()].flatMap((s) => ('collection' in s ? [s.collection] : []));
-    const frontiers = await Promise.all(collections.map((c) => this.storage.describe(c, 30_000)));
+    const frontiers = collections.length === 0 ? [] : await Promise.all(collections.map((c) => this.storage.describe(c, 30_000)));
     const since = Math.max(0, ...frontiers.map((f) => f.since));
     if (req.asOf !== undefined) {
       if (req.asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${req.asOf} is before the inputs' since ${since}: that history has been compacted`);

@@ -19,7 +19,6 @@ import type { Transport } from '../../runtime/transport.js';
 import type { Subscribe } from '../../protocol/storage/command.js';
 import type { Update } from '../../protocol/types.js';
 import { NotFoundError, isErrorCode } from '../../protocol/errors.js';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import type { Shard } from './shard.js';
 import { chunkBatches } from './encoded-batch.js';
 
@@ -193,9 +192,9 @@ export class Subscriptions {
 
   /** One SubscribeBatch, or, if it would exceed the payload limit (wide rows), its two halves. */
   private sendBounded(sub: Sub, updates: Update[], upper: number): void {
-    let envelope: { data: Uint8Array; headers: MsgHdrs };
     try {
-      envelope = this.transport.envelope({ type: 'SubscribeBatch', subscribeId: sub.id, seq: sub.seq + 1, updates, upper: [upper] });
+      // Refused before anything is sent when over the payload limit.
+      this.transport.publish(sub.inbox, { type: 'SubscribeBatch', subscribeId: sub.id, seq: sub.seq + 1, updates, upper: [upper] });
     } catch (err) {
       if (!isErrorCode(err, 'PayloadTooLarge') || updates.length < 2) {
         this.onError(err);
@@ -208,11 +207,6 @@ export class Subscriptions {
     }
     sub.seq++;
     sub.credit--;
-    try {
-      this.transport.nc.publish(sub.inbox, envelope.data, { headers: envelope.headers });
-    } catch (err) {
-      this.onError(err);
-    }
   }
 
   /**
