@@ -13,7 +13,7 @@ import type { Row } from '../../protocol/types.js';
 import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
-import { evaluationError, type Isolation, type ReadSource } from './reads.js';
+import { evaluationError, type Isolation, type ReadRequest, type ReadSource } from './reads.js';
 import { readSourceOf, resolverFor } from './resolve.js';
 import { computeTransient } from './transient.js';
 import type { PreparedSelect } from './plan-cache.js';
@@ -130,31 +130,27 @@ async function evaluate(
   settings: Settings,
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
-  const request = { inputs: sources, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) };
-  // A filter, map or projection of one index runs in the peek, where the rows are: only the
-  // answer travels (Materialize's peek with a map-filter-project).
-  const only = sources.size === 1 ? [...sources.values()][0]! : undefined;
-  if (only && 'index' in only && isLinear(plan)) {
-    const ts = await deps.reader.timestamp(request);
-    return { ts, rows: await deps.reader.peek(only.index, ts, 0, plan) };
-  }
-  const { ts, data } = await deps.reader.read(request);
+  const { ts, data } = await deps.reader.read(readRequest(sources, settings, asOf));
   const { rows, errors } = evaluatePlanWithErrors(plan, data);
   if (errors.length > 0) throw evaluationError(errors[0]![0]);
   return { ts, rows };
 }
 
 /**
- * SELECT, by where its answer already is (as Materialize's fast paths): over indexes only (or no
- * inputs at all) it peeks the indexes and evaluates the rest here; a filter, map or projection
+ * SELECT, by where its answer already is (as Materialize's fast paths; the route is chosen once,
+ * in prepareSelect): a filter, map or projection of one index runs in that index's peek; over
+ * indexes only (or no inputs at all) it peeks the indexes and evaluates the rest here; a filter, map or projection
  * of one collection (a table, source or materialized view) reads that collection's snapshot from
  * STORAGE and evaluates here (the "persist fast path"); anything else (joins, aggregates, ...)
  * runs as a transient dataflow on the session's cluster.
  */
 async function select(deps: ControlDeps, prepared: PreparedSelect, settings: Settings, asOf?: number): Promise<StatementResult> {
-  const { ts, rows } = prepared.fast
-    ? await evaluate(deps, prepared.plan, prepared.sources, settings, asOf)
-    : await transientSelect(deps, prepared.plan, prepared.inputs, settings, asOf);
+  const { ts, rows } =
+    prepared.route === 'peek'
+      ? await peekSelect(deps, prepared, settings, asOf)
+      : prepared.route === 'evaluate'
+        ? await evaluate(deps, prepared.plan, prepared.sources, settings, asOf)
+        : await transientSelect(deps, prepared.plan, prepared.inputs, settings, asOf);
   const out = applyFinishing(rows, prepared.finishing);
   return { tag: `SELECT ${out.length}`, columns: prepared.columns, rows: out, timestamp: ts };
 }
@@ -164,11 +160,28 @@ function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, b
   const generation = deps.catalog.generation;
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
   const sources = readSources(deps, planned.inputs);
-  const fast = [...sources.values()].every((s) => 'index' in s) || (sources.size === 1 && isLinear(planned.plan));
+  const indexesOnly = [...sources.values()].every((s) => 'index' in s);
+  const linearOfOne = sources.size === 1 && isLinear(planned.plan);
+  const route = indexesOnly && linearOfOne ? 'peek' : indexesOnly || linearOfOne ? 'evaluate' : 'transient';
   const columns = planned.columns.map((c) => ({ name: c.name, type: c.type }));
-  const prepared: PreparedSelect = { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, fast };
+  const prepared: PreparedSelect = { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, route };
   deps.plans.set(body, generation, prepared);
   return prepared;
+}
+
+/**
+ * A filter, map or projection of one index: it runs in the peek, on the cluster, where the rows
+ * are, and only the answer travels (Materialize's peek with a map-filter-project).
+ */
+async function peekSelect(deps: ControlDeps, prepared: PreparedSelect, settings: Settings, asOf?: number): Promise<{ ts: number; rows: Array<[Row, number]> }> {
+  const [source] = prepared.sources.values();
+  if (!source || !('index' in source)) throw new Error('peekSelect: not a plan over one index');
+  const ts = await deps.reader.timestamp(readRequest(prepared.sources, settings, asOf));
+  return { ts, rows: await deps.reader.peek(source.index, ts, 0, prepared.plan) };
+}
+
+function readRequest(inputs: Map<string, ReadSource>, settings: Settings, asOf: number | undefined): ReadRequest {
+  return { inputs, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) };
 }
 
 /** A plan that only filters, maps and projects its one input: no state, no work worth a dataflow. */
@@ -197,11 +210,7 @@ async function transientSelect(
     if (!collection) throw new SqlError(SqlState.UndefinedTable, `relation ${i.name} was dropped`);
     return { name: i.name, collection };
   });
-  const ts = await deps.reader.timestamp({
-    inputs: new Map(collections.map((c) => [c.name, { collection: c.collection }])),
-    isolation: isolationOf(settings),
-    ...(asOf !== undefined ? { asOf } : {}),
-  });
+  const ts = await deps.reader.timestamp(readRequest(new Map(collections.map((c) => [c.name, { collection: c.collection }])), settings, asOf));
   const cluster = deps.catalog.resolve(settings['cluster'] ?? 'default', 'cluster');
   return { ts, rows: await computeTransient(deps, cluster.id, plan, collections, ts) };
 }

@@ -17,8 +17,11 @@ export interface PreparedSelect {
   sources: Map<string, ReadSource>;
   columns: ResultColumn[];
   finishing: Finishing;
-  /** Evaluated here over index peeks or one STORAGE snapshot (else a transient dataflow). */
-  fast: boolean;
+  /**
+   * Where it runs: `peek`, a linear plan over one index, in the peek on the cluster; `evaluate`,
+   * here over index peeks or one STORAGE snapshot; `transient`, as a transient dataflow.
+   */
+  route: 'peek' | 'evaluate' | 'transient';
 }
 
 export const PLAN_CACHE_ENTRIES = 512;

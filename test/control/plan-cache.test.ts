@@ -10,7 +10,7 @@ const prepared = (n: number): PreparedSelect => ({
   sources: new Map(),
   columns: [{ name: 'n', type: 'int' }],
   finishing: { order: [], offset: 0, project: [0] },
-  fast: true,
+  route: 'evaluate',
 });
 
 test('an entry is returned only for the generation it was planned in', () => {
