@@ -9,11 +9,16 @@
  *   batches straight from LevelDB;
  * - source restart: SIGKILL of the storage host process until the source ingests again, with
  *   10,000 and with 10,000,000 updates stored (`DFN_BENCH_BIG=1,000,000` to use fewer), against
- *   the time the orchestrator takes to have a new host process up.
+ *   the time the orchestrator takes to have a new host process up;
+ * - the longest event-loop stall while compacting merges run (bench/merge-stall.ts);
+ * - the floor of an append done this way, with no definite code (bench/bare-appender.ts).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
 import { Level } from 'level';
 import { encode } from '../protocol/codec.js';
 import { Host } from '../runtime/host.js';
@@ -27,8 +32,10 @@ import { GENERATOR_SCHEMAS } from '../protocol/storage/source.js';
 import type { Update } from '../protocol/types.js';
 import { startExamplePlatform, until } from '../examples/support/platform.js';
 import { figure, median, type Figure } from './figure.js';
+import { mergeStallBench } from './merge-stall.js';
 
 const PLATFORM = { user: 'platform', pass: 'platform-secret' };
+const here = dirname(fileURLToPath(import.meta.url));
 const schema = [
   { name: 'id', type: 'int' as const, nullable: false },
   { name: 'name', type: 'text' as const, nullable: false },
@@ -244,6 +251,42 @@ export async function restartBench(stored: number): Promise<Figure[]> {
   }
 }
 
+/**
+ * The same appends (one at a time) as plain nats.js requests to bench/bare-appender.ts, a process
+ * that writes the bytes to LevelDB and replies, with no definite code at all: the floor of an
+ * append done this way on this machine (NATS hop, fsync, encoding), alternating with the raw
+ * LevelDB baseline as `alternating` does.
+ */
+export async function bareFloorBench(url: string, dir: string, batch: number, total: number, sync: boolean): Promise<Figure> {
+  const subject = `bench.bare.${batch}.${sync}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'bare-appender.ts'), url, subject, join(dir, `bare-${batch}-${sync}`), String(sync)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`bare-appender exited (${code})`)));
+  });
+  const nc = await connect({ servers: url, name: 'bench:bare-client', ...PLATFORM });
+  const raw = await RawAppender.open(join(dir, `bare-raw-${batch}-${sync}`));
+  try {
+    const perRound = Math.max(1, Math.ceil(total / batch / ROUNDS));
+    const ours: number[] = [];
+    const base: number[] = [];
+    for (let r = 0, done = 0; r < ROUNDS; r++, done += perRound) {
+      const start = performance.now();
+      for (let i = 0; i < perRound; i++) await nc.request(subject, encode(makeUpdates(batch, done + i + 1, (done + i) * batch)), { timeout: 10_000 });
+      ours.push((perRound * batch) / ((performance.now() - start) / 1000));
+      base.push(await raw.run(batch, perRound, sync, 1));
+    }
+    return figure(`the floor: plain nats.js requests to a process that only writes them to LevelDB, batches of ${batch}, sync ${sync ? 'on' : 'off'} (no definite code; median of ${ROUNDS} alternating rounds)`, median(ours), 'updates/s', { name: 'raw LevelDB batch of the same bytes', value: median(base) });
+  } finally {
+    await raw.close();
+    await nc.close();
+    kill();
+    process.removeListener('exit', kill);
+  }
+}
+
 export async function benchStorage(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'dfn-bench-storage-'));
   const port = await freePort();
@@ -257,12 +300,14 @@ export async function benchStorage(): Promise<Figure[]> {
       figures.push(await appendBench(url, dir, 100, 100_000, sync));
       figures.push(await appendBench(url, dir, 1, 5_000, sync));
     }
+    figures.push(await bareFloorBench(url, dir, 10_000, 2_000_000, true));
     figures.push(await subscribeBench(url, dir));
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   for (const sync of [true, false]) figures.push(await appendToHostProcessBench(10_000, 2_000_000, sync));
+  figures.push(...(await mergeStallBench(Number((process.env['DFN_BENCH_MERGE_ROWS'] ?? '1000000').replace(/,/g, '')))));
   figures.push(...(await restartBench(10_000)));
   figures.push(...(await restartBench(Number((process.env['DFN_BENCH_BIG'] ?? '10000000').replace(/,/g, '')))));
   return figures;

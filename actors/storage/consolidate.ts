@@ -66,18 +66,30 @@ const EMPTY: Update = [[], 0, 0];
 /** Consolidates updates: one update per distinct (row, time), non-zero diffs, sorted by time. */
 export function consolidate(updates: Update[]): Update[] {
   if (updates.length === 0) return updates;
-  const byTime = new Map<number, RowTable<Update>>();
-  for (const [row, time, diff] of updates) {
-    let table = byTime.get(time);
-    if (!table) byTime.set(time, (table = new RowTable<Update>()));
+  const c = new Consolidator();
+  for (const [row, time, diff] of updates) c.add(row, time, diff);
+  return c.result();
+}
+
+/** `consolidate`, fed one update at a time (so a caller can feed it in slices). */
+export class Consolidator {
+  private readonly byTime = new Map<number, RowTable<Update>>();
+
+  add(row: Row, time: number, diff: number): void {
+    let table = this.byTime.get(time);
+    if (!table) this.byTime.set(time, (table = new RowTable<Update>()));
     // A new array per distinct (row, time): the caller's updates are never changed.
     const e = table.entry(row, hashRow(row), EMPTY);
     if (e.value === EMPTY) e.value = [row, time, diff];
     else e.value[2] += diff;
   }
-  const out: Update[] = [];
-  for (const t of [...byTime.keys()].sort((a, b) => a - b)) for (const { value } of byTime.get(t)!.entries()) if (value[2] !== 0) out.push(value);
-  return out;
+
+  /** The consolidated updates so far, sorted by time. */
+  result(): Update[] {
+    const out: Update[] = [];
+    for (const t of [...this.byTime.keys()].sort((a, b) => a - b)) for (const { value } of this.byTime.get(t)!.entries()) if (value[2] !== 0) out.push(value);
+    return out;
+  }
 }
 
 /** Accumulates updates into contents: rows with their total multiplicity, zeros dropped. */

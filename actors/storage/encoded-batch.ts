@@ -6,8 +6,9 @@
  * append can store exactly the bytes it received. `binaryValue` copies those bytes once, straight
  * into the msgpack binary value the store keeps. `concatBatches` joins encoded batches into one
  * by concatenating their elements, so a merge that needs no consolidation never decodes.
- * `filterByTime` and `chunkBatches` cut encoded batches at update boundaries (by time, by size)
- * without decoding rows, for subscriptions that take the stored bytes (`consolidated: false`).
+ * `filterByTime` and `chunkBatches` (`chunksOf`, lazily) cut encoded batches at update boundaries
+ * (by time, by size) without decoding rows, for subscriptions that take the stored bytes
+ * (`consolidated: false`) and for readers that work through a large batch in slices.
  */
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
@@ -344,6 +345,27 @@ function joinBodies(bodies: Body[]): Uint8Array {
 }
 
 /**
+ * Calls `visit` for every update of a stored batch with where its row's bytes lie
+ * (`bytes.subarray(rowStart, rowEnd)` is the row's msgpack array), its time and its diff. Rows
+ * are skipped, not decoded; the batch's bytes are trusted (the shard wrote them).
+ */
+export function forEachUpdate(bytes: Uint8Array, visit: (rowStart: number, rowEnd: number, time: number, diff: number) => void): void {
+  const r = new Reader(bytes);
+  const n = r.arrayHeader();
+  if (n < 0) throw new Error('not an encoded batch');
+  for (let i = 0; i < n; i++) {
+    if (r.arrayHeader() !== 3) throw new Error(`update ${i} of a stored batch is not a triple`);
+    const rowStart = r.pos;
+    r.skip();
+    const rowEnd = r.pos;
+    r.scalar();
+    const time = r.num;
+    r.scalar();
+    visit(rowStart, rowEnd, time, r.num);
+  }
+}
+
+/**
  * The updates of a stored batch with `lowerExclusive < time < upperExclusive`, as an encoded batch
  * (the same bytes per update, in the same order), and how many there are. Rows are skipped, not
  * decoded; the batch's bytes are trusted (the shard wrote them).
@@ -385,28 +407,39 @@ export function filterByTime(bytes: Uint8Array, lowerExclusive: number, upperExc
  * Small batches are joined, so a message carries as much as fits.
  */
 export function chunkBatches(parts: Uint8Array[], maxBytes: number): Array<{ bytes: Uint8Array; count: number }> {
-  const out: Array<{ bytes: Uint8Array; count: number }> = [];
+  return [...chunksOf(parts, maxBytes)];
+}
+
+/**
+ * The chunks of `chunkBatches`, made one at a time as they are asked for: a reader that works
+ * through a large batch chunk by chunk (and lets the event loop run between chunks) holds one
+ * chunk's copy at a time, never a second copy of the whole batch.
+ */
+export function* chunksOf(parts: Uint8Array[], maxBytes: number): Generator<{ bytes: Uint8Array; count: number }> {
   let group: Body[] = [];
   let groupBytes = 0;
-  const flush = () => {
-    if (group.length === 0) return;
-    out.push({ bytes: joinBodies(group), count: group.reduce((n, b) => n + b.count, 0) });
+  const take = () => {
+    const chunk = { bytes: joinBodies(group), count: group.reduce((n, b) => n + b.count, 0) };
     group = [];
     groupBytes = 0;
+    return chunk;
   };
+  /** Adds a body; returns the full chunk it closes, if any. */
   const add = (b: Body) => {
-    if (groupBytes + b.body.length + 5 > maxBytes) flush();
+    const full = group.length > 0 && groupBytes + b.body.length + 5 > maxBytes ? take() : undefined;
     group.push(b);
     groupBytes += b.body.length;
+    return full;
   };
   for (const part of parts) {
     const { count, start } = arrayBody(part);
     if (count === 0) continue;
     if (part.length - start + 5 <= maxBytes) {
-      add({ count, body: part.subarray(start) });
+      const full = add({ count, body: part.subarray(start) });
+      if (full) yield full;
       continue;
     }
-    // Too large for one message: cut it where the next update would not fit.
+    // Too large for one chunk: cut it where the next update would not fit.
     const r = new Reader(part);
     r.pos = start;
     let from = start;
@@ -415,16 +448,17 @@ export function chunkBatches(parts: Uint8Array[], maxBytes: number): Array<{ byt
       const at = r.pos;
       r.skip();
       if (n > 0 && r.pos - from + 5 > maxBytes) {
-        add({ count: n, body: part.subarray(from, at) });
+        const full = add({ count: n, body: part.subarray(from, at) });
+        if (full) yield full;
         from = at;
         n = 0;
       }
       n++;
     }
-    add({ count: n, body: part.subarray(from, r.pos) });
+    const full = add({ count: n, body: part.subarray(from, r.pos) });
+    if (full) yield full;
   }
-  flush();
-  return out;
+  if (group.length > 0) yield take();
 }
 
 /**

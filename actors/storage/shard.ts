@@ -3,7 +3,8 @@
  *
  * - `meta`: since, upper, schema, upstream position, writer records, read holds, counters and the
  *   list of batch references (lower, upper, count, key). Small: the batch list is logarithmic.
- * - `b/<n>`: one batch of updates, times in `[lower, upper)`, sorted by time: the msgpack bytes of
+ * - `b/<n>` (appends), `b/m<incarnation>-<n>` and `b/m<incarnation>-<n>/<part>` (merges): one
+ *   batch of updates, times in `[lower, upper)`, sorted by time: the msgpack bytes of
  *   its `[row, time, diff][]` array, stored as a binary value (an append stores the bytes its
  *   writer sent; older shards may hold plain arrays, which are read the same). Ranges with no
  *   updates have no batch (an empty append only moves `upper` in the meta).
@@ -27,8 +28,10 @@
  * commit: LevelDB already keeps adjacent keys together, and nothing is written twice); when times
  * below `since` must be advanced to `since` (only where some update retracts: an append-only
  * collection is never rewritten), or the parts are not adjacent keys, the parts are read,
- * consolidated (or concatenated) and written as one new batch. Batch counts stay logarithmic in
- * history; contents at every time >= since are unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
+ * consolidated on their bytes in slices (slices.ts: the event loop runs between slices) or
+ * concatenated, and written as one new batch: one value, or values of at most `partBytes` each
+ * when larger (`parts`). Batch counts stay logarithmic in history; contents at every time
+ * >= since are unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
  */
 import { randomUUID } from 'node:crypto';
 import { Encoded, type ActorStore, type KeyRange, type StoreOp } from '../../runtime/store.js';
@@ -36,7 +39,8 @@ import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
 import { decode, encode } from '../../protocol/codec.js';
 import { Accumulator, consolidate } from './consolidate.js';
-import { concatBatches, filterByTime } from './encoded-batch.js';
+import { compactBatches, nextTurn, slicesOf } from './slices.js';
+import { binaryValue, chunksOf, filterByTime } from './encoded-batch.js';
 
 /** A batch on disk, as the meta lists it. */
 export interface BatchRef {
@@ -46,6 +50,11 @@ export interface BatchRef {
    * key from `key` to `last` (`b/<n>` numbered one after another), read in key order.
    */
   last?: string;
+  /**
+   * A merged batch written as this many values (keys `<key>/<n>`, n from 0, see `partKey`), each
+   * at most partBytes, read in order; absent: one value at `key` (or the run `key`..`last`).
+   */
+  parts?: number;
   lower: number;
   upper: number;
   count: number;
@@ -109,6 +118,8 @@ export interface CommitExtras {
 }
 
 const FANOUT = 8;
+/** The largest value a merge writes by default (a larger merged batch is written in parts). */
+const PART_BYTES = 2 * 1024 * 1024;
 const MAX_WRITERS = 64;
 const META = 'meta';
 
@@ -141,6 +152,8 @@ export class Shard {
     private readonly store: ActorStore,
     meta: ShardMeta,
     private readonly isLive: () => boolean,
+    /** The largest value a merge writes (a larger merged batch is written in parts). */
+    private readonly partBytes: number,
   ) {
     this.meta = meta;
     this.head = meta;
@@ -154,7 +167,7 @@ export class Shard {
   }
 
   /** Opens the shard, creating it with `schema` and `upper` when it does not exist yet. */
-  static async open(store: ActorStore, init: { schema: Column[]; upper: number }, alive: () => boolean = () => true): Promise<Shard> {
+  static async open(store: ActorStore, init: { schema: Column[]; upper: number }, alive: () => boolean = () => true, options: { partBytes?: number } = {}): Promise<Shard> {
     // Let writes a previous incarnation of this process queued land before the meta is read.
     await store.batch([]);
     let meta = await store.get<ShardMeta>(META);
@@ -176,7 +189,7 @@ export class Shard {
       };
       await store.batch([{ type: 'put', key: META, value: meta }]);
     }
-    const shard = new Shard(store, meta, alive);
+    const shard = new Shard(store, meta, alive, options.partBytes ?? PART_BYTES);
     shard.swept = shard.sweepOrphans().catch(() => undefined);
     return shard;
   }
@@ -348,7 +361,15 @@ export class Shard {
     const refs = this.meta.batches.filter((b) => b.upper > lowerExclusive + 1 && b.lower < upperExclusive);
     this.activeReads++;
     try {
-      for (const ref of refs) for (const part of await this.readParts(ref, 'reading')) yield* decode(part) as Update[];
+      let first = true;
+      for (const ref of refs) {
+        for (const slice of slicesOf(await this.readParts(ref, 'reading'))) {
+          // Between slices (never before the first): a large read does not hold the event loop.
+          if (!first) await this.pause('reading');
+          first = false;
+          yield* decode(slice) as Update[];
+        }
+      }
     } finally {
       this.activeReads--;
     }
@@ -358,7 +379,10 @@ export class Shard {
   private async readParts(ref: BatchRef, doing: string): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = [];
     const asBytes = (v: Update[] | Uint8Array) => (v instanceof Uint8Array ? v : encode(v));
-    if (ref.last === undefined) {
+    if (ref.parts !== undefined) {
+      for await (const [, value] of this.store.entries<Uint8Array>({ gte: partKey(ref.key, 0), lte: partKey(ref.key, ref.parts - 1) })) parts.push(value);
+      if (parts.length !== ref.parts) throw new Error(`batch ${ref.key} has ${parts.length} of ${ref.parts} parts while ${doing}`);
+    } else if (ref.last === undefined) {
       const value = await this.store.get<Update[] | Uint8Array>(ref.key);
       if (!value) throw new Error(`batch ${ref.key} missing while ${doing}`);
       parts.push(asBytes(value));
@@ -368,6 +392,12 @@ export class Shard {
       if (parts.length !== expected) throw new Error(`batch run ${ref.key}..${ref.last} has ${parts.length} of ${expected} parts while ${doing}`);
     }
     return parts;
+  }
+
+  /** Lets other work run between slices of a long merge or read; throws once this incarnation is dead. */
+  private async pause(doing: string): Promise<void> {
+    await nextTurn();
+    if (!this.alive()) throw new Error(`shard closed while ${doing}: its actor incarnation is no longer live`);
   }
 
   /** Stops background merges. */
@@ -482,7 +512,8 @@ export class Shard {
       const count = refs.reduce((n, r) => n + r.count, 0);
       const retractions = sumRetractions(refs);
       const merged: BatchRef = { key: refs[0]!.key, lower: refs[0]!.lower, upper: refs[refs.length - 1]!.upper, count, ...(retractions !== undefined ? { retractions } : {}) };
-      let bytes: Uint8Array | undefined;
+      /** Whether the merge writes new values (false: a key-range merge, meta only). */
+      let rewrites = false;
       // Batches cover disjoint time ranges, so (row, time) pairs can only collide where times
       // below since are advanced to since: only then can consolidation change anything, and only
       // cancel updates when some diff is negative. Without retractions the times are left as they
@@ -495,29 +526,40 @@ export class Shard {
       if (!compact && adjacent(refs)) {
         merged.last = refs[refs.length - 1]!.last ?? refs[refs.length - 1]!.key;
       } else {
+        rewrites = true;
         const parts: Uint8Array[] = [];
         for (const ref of refs) parts.push(...(await this.readParts(ref, 'merging')));
+        let out = parts;
         if (compact) {
-          const updates: Update[] = [];
-          for (const part of parts) for (const [row, time, diff] of decode(part) as Update[]) updates.push([row, time < since ? since : time, diff]);
-          const consolidated = consolidate(updates);
-          bytes = encode(consolidated);
-          merged.count = consolidated.length;
-          merged.retractions = countRetractions(consolidated);
-        } else {
-          bytes = concatBatches(parts);
+          // In slices: a run can hold millions of updates (see slices.ts).
+          const compacted = await compactBatches(parts, since, { pause: () => this.pause('merging') });
+          out = [compacted.bytes];
+          merged.count = compacted.count;
+          merged.retractions = compacted.retractions;
         }
         // The new batch is written before the meta lists it and outside the commit chain, so
-        // appends never wait for this large write: until the meta commit below it is an
-        // unlisted key (deleted by the garbage sweep, or by the orphan sweep at open after a crash).
+        // appends never wait for this large write: until the meta commit below its keys are
+        // unlisted (deleted by the garbage sweep, or by the orphan sweep at open after a crash).
+        // It is written as values of at most partBytes, one write each with a pause between:
+        // copying one 23 MB value into a LevelDB write batch held the event loop for 0.3 s here.
         merged.key = `b/m${this.incarnation}-${this.merges++}`;
-        if (merged.count > 0) await this.write([{ type: 'put', key: merged.key, value: bytes }]);
+        if (merged.count > 0) {
+          const inParts = out.reduce((n, b) => n + b.length, 0) + 5 > this.partBytes;
+          let n = 0;
+          for (const chunk of chunksOf(out, this.partBytes)) {
+            if (n > 0) await this.pause('merging');
+            const key = inParts ? partKey(merged.key, n) : merged.key;
+            await this.write([{ type: 'put', key, value: new Encoded(binaryValue(chunk.bytes).value) }]);
+            n++;
+          }
+          if (inParts) merged.parts = n;
+        }
       }
       const decided = await this.serial(async () => {
         // The batches may have changed (a drop); only merge if the run is still in place.
         const now = this.head.batches.slice(run.start, run.end);
         if (now.length !== refs.length || now.some((r, i) => r.key !== refs[i]!.key || r.upper !== refs[i]!.upper)) {
-          if (bytes && merged.count > 0) this.garbage.push(merged.key);
+          if (rewrites && merged.count > 0) this.garbage.push(...keysOf(merged));
           return undefined;
         }
         // Only staged here, so appends are decided meanwhile. A key-range merge changes no
@@ -527,12 +569,12 @@ export class Shard {
           next.batches.splice(run.start, refs.length, ...(merged.count > 0 ? [merged] : []));
           next.updates += merged.count - count;
         };
-        return { durable: this.apply(change, [], bytes !== undefined) };
+        return { durable: this.apply(change, [], rewrites) };
       });
       if (!decided) continue;
       await decided.durable;
       // Readers that started before may still read the old batches: delete them once none runs.
-      if (bytes) this.garbage.push(...refs.flatMap(keysOf));
+      if (rewrites) this.garbage.push(...refs.flatMap(keysOf));
     }
   }
 
@@ -588,7 +630,7 @@ export class Shard {
  * gap between two append batch keys numbered one after another cannot hold a key, and is left out.
  */
 export function unlistedRanges(batches: BatchRef[]): KeyRange[] {
-  const live = batches.map((b) => [b.key, b.last ?? b.key] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const live = batches.map((b) => [b.parts !== undefined ? partKey(b.key, 0) : b.key, b.parts !== undefined ? partKey(b.key, b.parts - 1) : (b.last ?? b.key)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const ranges: KeyRange[] = [];
   let after: string | undefined; // the last listed key so far (undefined: the start of `b/`)
   for (const [first, last] of live) {
@@ -620,8 +662,14 @@ function batchKey(n: number): string {
   return `b/${String(n).padStart(12, '0')}`;
 }
 
+/** The key of part `n` of a merged batch written in parts. */
+function partKey(key: string, n: number): string {
+  return `${key}/${String(n).padStart(6, '0')}`;
+}
+
 /** Every stored key of a listed batch. */
 function keysOf(ref: BatchRef): string[] {
+  if (ref.parts !== undefined) return Array.from({ length: ref.parts }, (_, n) => partKey(ref.key, n));
   if (ref.last === undefined) return [ref.key];
   const keys: string[] = [];
   for (let n = keyNumber(ref.key); n <= keyNumber(ref.last); n++) keys.push(batchKey(n));

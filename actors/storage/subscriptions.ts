@@ -21,6 +21,7 @@ import type { Update } from '../../protocol/types.js';
 import { NotFoundError, isErrorCode } from '../../protocol/errors.js';
 import type { Shard } from './shard.js';
 import { chunkBatches } from './encoded-batch.js';
+import { nextTurn } from './slices.js';
 
 export const LEASE_MS = 60_000;
 /** Updates per message (bounded further by the payload limit). */
@@ -157,7 +158,7 @@ export class Subscriptions {
         const rows = await this.shard.snapshot(asOf, this.collection);
         const updates: Update[] = rows.map(([row, diff]) => [row, asOf, diff]);
         sub.snapshotAt = undefined;
-        this.sendChunks(sub, updates, asOf + 1);
+        if (!(await this.sendChunks(sub, updates, asOf + 1))) return;
         continue;
       }
       if (sub.through >= upper - 1) return; // nothing new sealed
@@ -168,26 +169,27 @@ export class Subscriptions {
         continue;
       }
       const updates = await this.shard.readRange(sub.through, upper);
-      this.sendChunks(sub, updates, upper);
+      if (!(await this.sendChunks(sub, updates, upper))) return;
       sub.through = upper - 1;
     }
   }
 
   /**
    * Sends updates in messages of bounded size (at most MAX_UPDATES_PER_MESSAGE updates, and
-   * within the payload limit); only the last one states progress `upper`.
+   * within the payload limit); only the last one states progress `upper`. Each message waits for
+   * credit, and the event loop runs between messages (a snapshot of millions of rows is hundreds
+   * of messages). Returns false when the subscription ended meanwhile.
    */
-  private sendChunks(sub: Sub, updates: Update[], upper: number): void {
-    if (updates.length <= MAX_UPDATES_PER_MESSAGE) {
-      this.sendBounded(sub, updates, upper);
-      return;
-    }
-    for (let i = 0; i < updates.length; i += MAX_UPDATES_PER_MESSAGE) {
-      const chunk = updates.slice(i, i + MAX_UPDATES_PER_MESSAGE);
+  private async sendChunks(sub: Sub, updates: Update[], upper: number): Promise<boolean> {
+    for (let i = 0; i === 0 || i < updates.length; i += MAX_UPDATES_PER_MESSAGE) {
+      if (i > 0) await nextTurn();
+      if (!(await this.creditLeft(sub))) return false;
+      const chunk = updates.length <= MAX_UPDATES_PER_MESSAGE ? updates : updates.slice(i, i + MAX_UPDATES_PER_MESSAGE);
       const last = i + MAX_UPDATES_PER_MESSAGE >= updates.length;
       // Updates are in time order: after a chunk ending at time t, every time before t is done.
       this.sendBounded(sub, chunk, last ? upper : chunk[chunk.length - 1]![1]);
     }
+    return true;
   }
 
   /** One SubscribeBatch, or, if it would exceed the payload limit (wide rows), its two halves. */

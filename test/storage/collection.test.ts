@@ -152,6 +152,37 @@ test('subscribe with wide rows: a snapshot larger than one message arrives whole
   expect(all.every(([row, d]) => row[1] === pad && d === 1)).toBe(true);
 });
 
+test('subscribe consolidated: a snapshot of several messages waits for credit between them', async () => {
+  await client.createSource('credit', { kind: 'table', schema });
+  let { upper } = await client.describe('credit');
+  for (let b = 0; b < 3; b++) {
+    const updates: Update[] = Array.from({ length: 20_000 }, (_, i): Update => [[b * 20_000 + i, 'c'], upper, 1]);
+    const r = await client.compareAndAppend({ collection: 'credit', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates });
+    if (!r.ok) throw new Error('lost');
+    upper++;
+  }
+  const asOf = upper - 1;
+  const inbox = '_INBOX.credittest';
+  const got: Array<{ seq: number; updates: Update[]; upper: number[] }> = [];
+  const inboxSub = t.subscribe(inbox, (m) => got.push(decode(m.data) as { seq: number; updates: Update[]; upper: number[] }));
+  await t.request(collectionSubject(REGION, 'credit'), { type: 'Subscribe', subscribeId: 'cr1', inbox, asOf, snapshot: true, credit: 1 });
+  await eventually(() => got.length >= 1, 'the first message');
+  await new Promise((r) => setTimeout(r, 300));
+  // 60,000 rows are three messages of 20,000: credit 1 lets exactly one out.
+  expect(got).toHaveLength(1);
+  expect(got[0]!.updates).toHaveLength(20_000);
+  await t.request(collectionSubject(REGION, 'credit'), { type: 'Credit', subscribeId: 'cr1', credit: 1 });
+  await eventually(() => got.length >= 2, 'the second message');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(got).toHaveLength(2);
+  await t.request(collectionSubject(REGION, 'credit'), { type: 'Credit', subscribeId: 'cr1', credit: 10 });
+  await eventually(() => got.some((m) => m.upper[0] === asOf + 1), 'the snapshot complete');
+  expect(got.map((m) => m.seq)).toEqual([1, 2, 3]);
+  expect(got.flatMap((m) => m.updates.map((u) => u[0][0] as number)).sort((x, y) => x - y)).toEqual(Array.from({ length: 60_000 }, (_, i) => i));
+  expect(got.map((m) => m.upper[0])).toEqual([asOf, asOf, asOf + 1]);
+  inboxSub.unsubscribe();
+});
+
 test('subscribe unconsolidated: the stored bytes in messages cut to size, with credit; equal to the consolidated stream once consolidated', async () => {
   await client.createSource('raw', { kind: 'table', schema });
   let { upper } = await client.describe('raw');

@@ -241,3 +241,53 @@ test('the orphan sweep lists only the gaps between listed batches, and finds orp
   expect(keys).toEqual(before);
   expect(asMap(await reopened.snapshot(29, 'c11'))).toEqual(new Map([['[0,"x"]', 1], ['[1,"x"]', 1], ['[2,"x"]', 1]]));
 });
+
+test('a compacting merge larger than a part is written in parts: read back, kept by the orphan sweep, deleted by a drop', async () => {
+  const a = db.store.actor('c12');
+  const partBytes = 4096;
+  const shard = await Shard.open(a, { schema, upper: 0 }, () => true, { partBytes });
+  const all: Update[] = [];
+  for (let b = 0; b < 8; b++) {
+    // 600 updates (~7 KB) a batch, one of them a retraction: merges below since compact.
+    const updates: Update[] = Array.from({ length: 600 }, (_, i): Update => [[b * 600 + i, 'v'], b, 1]);
+    updates.push([[b * 600, 'v'], b, -1]);
+    await shard.compareAndAppend({ writer: 'w', token: `t${b}`, expectedUpper: b, newUpper: b + 1, updates }, 'c12');
+    all.push(...updates);
+    await shard.advanceSinceTo(b);
+  }
+  for (let i = 0; i < 500 && shard.state.batches.length > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  const [merged] = shard.state.batches;
+  expect(shard.state.batches).toHaveLength(1);
+  expect(merged!.parts).toBeGreaterThan(1);
+  expect(merged!.count).toBe(8 * 599);
+  const keys: string[] = [];
+  for await (const [k, v] of a.entries<Uint8Array>({ gte: 'b/', lt: 'b/\xff' })) {
+    keys.push(k);
+    expect(v.length).toBeLessThanOrEqual(partBytes + 5); // a part, in its binary value
+  }
+  expect(keys).toEqual(Array.from({ length: merged!.parts! }, (_, n) => `${merged!.key}/${String(n).padStart(6, '0')}`));
+  const want = naive(all, 7);
+  expect(asMap(await shard.snapshot(7, 'c12'))).toEqual(want);
+  expect((await shard.encodedRange(-1, 8)).flatMap((p) => decode(p) as Update[])).toHaveLength(8 * 599);
+  shard.close();
+
+  const reopened = await Shard.open(a, { schema, upper: 0 });
+  await reopened.swept;
+  const after: string[] = [];
+  for await (const k of a.keys({ gte: 'b/', lt: 'b/\xff' })) after.push(k);
+  expect(after).toEqual(keys);
+  expect(asMap(await reopened.snapshot(7, 'c12'))).toEqual(want);
+  await reopened.markDropped();
+  const dropped: string[] = [];
+  for await (const k of a.keys({ gte: 'b/', lt: 'b/\xff' })) dropped.push(k);
+  expect(dropped).toEqual([]);
+});
+
+test('the orphan sweep treats a batch written in parts as one listed range', () => {
+  const k = (n: number) => `b/${String(n).padStart(12, '0')}`;
+  expect(unlistedRanges([{ key: 'b/mabc-1', parts: 3, lower: 0, upper: 10, count: 9 }, { key: k(7), lower: 10, upper: 20, count: 1 }])).toEqual([
+    { gte: 'b/', lt: k(7) },
+    { gt: k(7), lt: 'b/mabc-1/000000' },
+    { gt: 'b/mabc-1/000002', lt: 'b/\xff' },
+  ]);
+});
