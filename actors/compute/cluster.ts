@@ -19,7 +19,7 @@ import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js'
 import { later } from '../../runtime/actor.js';
 import { InstalledDataflow, type OutputListener } from './installed-dataflow.js';
 import type { EngineFactory, StoragePort } from './ports.js';
-import type { Frontier, Update } from '../../protocol/types.js';
+import type { Frontier, Row, Update } from '../../protocol/types.js';
 
 const commands = new MessageSet<ComputeCommand>(COMPUTE_COMMANDS);
 const STATUS_INTERVAL_MS = 1000;
@@ -38,6 +38,8 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
   private replayed = new Set<string>();
   private readonly dataflows = new Map<string, InstalledDataflow>();
   private readonly peeks = new Map<string, PendingPeek>();
+  /** Peeks answered by a key lookup (`Peek.lookup`). */
+  private lookups = 0;
   private readonly subscriptions = new Map<string, { dataflow: string; listener: OutputListener }>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -66,7 +68,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       case 'AllowCompaction':
         return this.allowCompaction(cmd.epoch, cmd.id, cmd.frontier);
       case 'Peek':
-        return later(this.peek(cmd.peekId, cmd.dataflow, cmd.timestamp, cmd.limit, cmd.mfp));
+        return later(this.peek(cmd.peekId, cmd.dataflow, cmd.timestamp, cmd.limit, cmd.mfp, cmd.lookup));
       case 'CancelPeek':
         this.settlePeek(cmd.peekId, { outcome: 'canceled' });
         return { type: 'Ack' };
@@ -91,6 +93,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       initialized: this.initialized,
       dataflows: [...this.dataflows.values()].map((d) => d.status()),
       pendingPeeks: this.peeks.size,
+      lookupPeeks: this.lookups,
       subscriptions: this.subscriptions.size,
     };
   }
@@ -151,13 +154,14 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     return { type: 'Ack' };
   }
 
-  private async peek(peekId: string, dataflow: string, timestamp: number, limit: number | undefined, mfp: unknown): Promise<PeekResponse> {
+  private async peek(peekId: string, dataflow: string, timestamp: number, limit: number | undefined, mfp: unknown, lookup: Row[] | undefined): Promise<PeekResponse> {
     const base = { type: 'PeekResponse' as const, peekId, timestamp, rows: [] };
     const df = this.dataflows.get(dataflow);
     if (!df) return { ...base, outcome: 'error', error: { code: 'NotFound', message: `no dataflow ${dataflow} on cluster ${this.ctx.id}` } };
     let steps: PeekMfp | undefined;
     try {
       if (mfp !== undefined) steps = checkPeekMfp(mfp, df.arity);
+      if (lookup !== undefined) checkLookup(lookup, df.indexKeys);
     } catch (err) {
       return { ...base, outcome: 'error', error: { code: (err as DefiniteError).code, message: (err as Error).message } };
     }
@@ -170,7 +174,11 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       if (!this.peeks.has(peekId)) return;
       if (df.dropped) return this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${dataflow} was dropped` } });
       try {
-        let rows = df.peek(timestamp);
+        // A dataflow installed without key columns answers a lookup by reading every row (the
+        // mfp selects them); with them, only the rows with the tuples' key values are read.
+        const byKey = lookup !== undefined && df.indexKeys !== undefined && df.indexKeys.length > 0;
+        let rows = df.peek(timestamp, byKey ? lookup : undefined);
+        if (byKey) this.lookups++;
         if (steps) rows = applyPeekMfp(steps, rows);
         if (limit !== undefined) rows = rows.slice(0, limit);
         this.settlePeek(peekId, { outcome: 'rows', rows });
@@ -291,4 +299,12 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
 
 function assertNever(x: never): never {
   throw new Error(`unhandled ${JSON.stringify(x)}`);
+}
+
+/** A peek's lookup tuples must each hold one value per key column of the index. */
+function checkLookup(lookup: Row[], keys: readonly number[] | undefined): void {
+  if (keys === undefined) return; // read every row: the mfp still selects
+  for (const k of lookup) {
+    if (k.length !== keys.length) throw new InvalidRequestError(`invalid peek lookup: a tuple of ${k.length} values for an index of ${keys.length} key columns`);
+  }
 }

@@ -68,4 +68,4 @@ function checkGetArities(plan: Plan, seen: Map<string, number>): void {
 }
 
 /** Builds the engine of a dataflow; throws InvalidRequestError for a bad plan. */
-export const createEngine: EngineFactory = (plan, inputs, asOf) => new DataflowEngine(validatePlan(plan, inputs, asOf), inputs, asOf);
+export const createEngine: EngineFactory = (plan, inputs, asOf, indexKeys) => new DataflowEngine(validatePlan(plan, inputs, asOf), inputs, asOf, indexKeys);

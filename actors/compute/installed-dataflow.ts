@@ -56,7 +56,8 @@ export class InstalledDataflow {
     this.description = description;
     this.upperTs = description.asOf;
     this.sinceTs = description.asOf;
-    this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf);
+    this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf, description.exports.indexKeys);
+    this.indexKeys = description.exports.indexKeys;
     this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
       this.sink = new Sink(description.exports.sink.collection, writerId, description.asOf, this.engine, storage, onError);
@@ -104,8 +105,11 @@ export class InstalledDataflow {
     return new Promise((resolve) => this.waiters.push({ time, resolve }));
   }
 
-  peek(time: number): Array<[Row, number]> {
-    return this.engine.peek(time);
+  /** The index's key columns, when it was installed with them (`lookup` peeks use them). */
+  readonly indexKeys: readonly number[] | undefined;
+
+  peek(time: number, lookup?: readonly Row[]): Array<[Row, number]> {
+    return this.engine.peek(time, lookup);
   }
 
   /** The output changes at times in (after, before). */

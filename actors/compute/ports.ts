@@ -30,13 +30,17 @@ export interface Engine {
    * has no use for them; the output index records them all the same).
    */
   step(outputFrom?: number): { updates: Update[]; frontier: Frontier };
-  /** Output contents at `asOf` (since <= asOf < frontier). */
-  peek(asOf: number): Array<[Row, number]>;
+  /**
+   * Output contents at `asOf` (since <= asOf < frontier); with `lookup`, only the rows whose index
+   * key columns equal one of its tuples.
+   */
+  peek(asOf: number, lookup?: readonly Row[]): Array<[Row, number]>;
   allowCompaction(since: number): void;
   arrangedRecords(): number;
 }
 
-export type EngineFactory = (plan: unknown, inputs: string[], asOf: number) => Engine;
+/** Builds a dataflow's engine; `indexKeys`: the output index's key columns (peeks may look rows up by them). */
+export type EngineFactory = (plan: unknown, inputs: string[], asOf: number, indexKeys?: readonly number[]) => Engine;
 
 /** A live subscription to a STORAGE collection. */
 export interface CollectionSubscription {

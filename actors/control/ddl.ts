@@ -166,7 +166,7 @@ export async function createIndex(deps: ControlDeps, stmt: IndexStmt, sql: strin
   const inputs = planned.inputs.map((i) => ({ name: i.name, collection: deps.catalog.get(i.id)!.collection! }));
   const plan = outputPlan(planned.plan, planned.finishing.project, on.columns.length);
   const asOf = await dataflowAsOf(deps, inputs.map((i) => i.collection));
-  await whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: true } }));
+  await whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: true, ...(keys.length > 0 ? { indexKeys: keys } : {}) } }));
   await deps.catalog.create(item({ id, name, kind: 'index', columns: on.columns, sql, dependsOn: [on.id, cluster.id], on: on.id, keys, cluster: cluster.id, dataflow: id }));
   return '';
 }

@@ -18,6 +18,7 @@ import { readSourceOf, resolverFor } from './resolve.js';
 import { computeTransient } from './transient.js';
 import type { PreparedSelect } from './plan-cache.js';
 import type { Plan } from '../../protocol/compute/plan.js';
+import { keyLookup } from './key-lookup.js';
 import {
   applyFinishing,
   checkNotNull,
@@ -164,7 +165,9 @@ function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, b
   const linearOfOne = sources.size === 1 && isLinear(planned.plan);
   const route = indexesOnly && linearOfOne ? 'peek' : indexesOnly || linearOfOne ? 'evaluate' : 'transient';
   const columns = planned.columns.map((c) => ({ name: c.name, type: c.type }));
-  const prepared: PreparedSelect = { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, route };
+  const [only] = sources.values();
+  const lookup = route === 'peek' && only && 'index' in only && only.index.keys ? keyLookup(planned.plan, only.index.keys, only.index.keyTypes!) : undefined;
+  const prepared: PreparedSelect = { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, route, ...(lookup ? { lookup } : {}) };
   deps.plans.set(body, generation, prepared);
   return prepared;
 }
@@ -177,7 +180,7 @@ async function peekSelect(deps: ControlDeps, prepared: PreparedSelect, settings:
   const [source] = prepared.sources.values();
   if (!source || !('index' in source)) throw new Error('peekSelect: not a plan over one index');
   const ts = await deps.reader.timestamp(readRequest(prepared.sources, settings, asOf));
-  return { ts, rows: await deps.reader.peek(source.index, ts, 0, prepared.plan) };
+  return { ts, rows: await deps.reader.peek(source.index, ts, 0, prepared.plan, prepared.lookup) };
 }
 
 function readRequest(inputs: Map<string, ReadSource>, settings: Settings, asOf: number | undefined): ReadRequest {

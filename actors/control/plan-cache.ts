@@ -6,6 +6,7 @@
  * first. Only successfully planned statements are kept; errors are planned (and reported) anew.
  */
 import type { Plan } from '../../protocol/compute/plan.js';
+import type { Row } from '../../protocol/types.js';
 import type { ResultColumn } from '../../protocol/control/response.js';
 import type { ReadSource } from './reads.js';
 import type { Finishing } from './sql/index.js';
@@ -22,6 +23,8 @@ export interface PreparedSelect {
    * here over index peeks or one STORAGE snapshot; `transient`, as a transient dataflow.
    */
   route: 'peek' | 'evaluate' | 'transient';
+  /** For `peek` over an index whose key columns the filters fix to literals: the key tuples (key-lookup.ts). */
+  lookup?: Row[];
 }
 
 export const PLAN_CACHE_ENTRIES = 512;

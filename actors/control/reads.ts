@@ -16,12 +16,13 @@ import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
 import { isErrorCode } from '../../protocol/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
-import type { Row } from '../../protocol/types.js';
+import type { ColumnType, Row } from '../../protocol/types.js';
 import type { Transport } from '../../runtime/transport.js';
 import type { TimelineClient } from './timestamps.js';
 
 /** Where one input of a read comes from. */
-export type ReadSource = { collection: string } | { index: { cluster: string; dataflow: string } };
+/** Where a relation's data is read: a STORAGE collection, or an index (with its key columns and their types, if any). */
+export type ReadSource = { collection: string } | { index: { cluster: string; dataflow: string; keys?: number[]; keyTypes?: ColumnType[] } };
 
 export type Isolation = 'strict serializable' | 'serializable';
 
@@ -80,14 +81,14 @@ export class Reader {
    * `awaitInstallMs`, a dataflow the cluster does not have yet (its install, acknowledged by the
    * compute controller, is still on its way to the cluster, or the cluster is restarting) is
    * asked for again until then. `mfp` (a map/filter/project over the index) is applied by the
-   * cluster before it answers.
+   * cluster before it answers; `lookup` (key tuples, key-lookup.ts) limits what it reads.
    */
-  async peek(index: { cluster: string; dataflow: string }, ts: number, awaitInstallMs = 0, mfp?: Plan): Promise<Array<[Row, number]>> {
+  async peek(index: { cluster: string; dataflow: string }, ts: number, awaitInstallMs = 0, mfp?: Plan, lookup?: Row[]): Promise<Array<[Row, number]>> {
     const until = Date.now() + awaitInstallMs;
     const ask = () =>
       this.transport.request<PeekResponse>(
         clusterSubject(this.region, index.cluster),
-        { type: 'Peek', peekId: `${this.peekPrefix}${(this.peeks++).toString(36)}`, dataflow: index.dataflow, timestamp: ts, ...(mfp ? { mfp } : {}) },
+        { type: 'Peek', peekId: `${this.peekPrefix}${(this.peeks++).toString(36)}`, dataflow: index.dataflow, timestamp: ts, ...(mfp ? { mfp } : {}), ...(lookup ? { lookup } : {}) },
         { timeoutMs: 60_000 },
       );
     let r = await ask().catch((err: Error) => err);

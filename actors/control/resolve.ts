@@ -33,7 +33,10 @@ export function readSourceOf(catalog: Catalog, id: string): ReadSource {
   const item = catalog.get(id);
   if (!item) throw new SqlError(SqlState.UndefinedTable, `relation ${id} was dropped`);
   const index = indexOf(catalog, item);
-  if (index) return { index: { cluster: index.cluster!, dataflow: index.dataflow! } };
+  if (index) {
+    const keys = index.keys ?? [];
+    return { index: { cluster: index.cluster!, dataflow: index.dataflow!, ...(keys.length > 0 ? { keys, keyTypes: keys.map((k) => index.columns[k]!.type) } : {}) } };
+  }
   if (item.collection) return { collection: item.collection };
   throw new SqlError(SqlState.InternalError, `relation "${item.name}" has no data to read`);
 }

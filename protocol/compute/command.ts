@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from '../message.js';
-import { Frontier, Timestamp } from '../types.js';
+import { Frontier, Row, Timestamp } from '../types.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 /** The controller's epoch: it grows at every controller restart; older epochs are fenced off. */
@@ -20,6 +20,11 @@ export const DataflowExports = Type.Object(
   {
     /** Keep the output arranged so it can be peeked and subscribed (an index). */
     index: Type.Boolean(),
+    /**
+     * The index's key columns (output column numbers): a Peek may then look rows up by their values
+     * (`Peek.lookup`) instead of reading every row.
+     */
+    indexKeys: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 64 })),
     /** Append the output to this STORAGE collection with compare-and-append (a materialized view). */
     sink: Type.Optional(Type.Object({ collection: Id }, { additionalProperties: false })),
   },
@@ -61,6 +66,12 @@ export const Peek = defineMessage('Peek', {
    * is answered with outcome `error`, code InvalidRequest; an evaluation error with EvalError.
    */
   mfp: Type.Optional(Type.Unknown()),
+  /**
+   * Only the rows whose index key columns (`exports.indexKeys`) equal one of these tuples, each
+   * one value per key column in that order (`===` per value; the `mfp` still applies). A tuple of
+   * the wrong length is InvalidRequest; a dataflow installed without key columns reads every row.
+   */
+  lookup: Type.Optional(Type.Array(Row, { maxItems: 10_000 })),
 });
 /** Cancel a pending peek: its PeekResponse is `canceled` (if it has not been answered yet). */
 export const CancelPeek = defineMessage('CancelPeek', { peekId: Id });
@@ -86,13 +97,13 @@ const exampleDataflow = {
   plan: { op: 'get', input: 'a' },
   inputs: [{ name: 'a', collection: 'u1' }],
   asOf: 5,
-  exports: { index: true, sink: { collection: 'u2' } },
+  exports: { index: true, indexKeys: [0], sink: { collection: 'u2' } },
 };
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   Hello: { type: 'Hello', epoch: 1, controller: 'compute-controller' },
   CreateDataflow: { type: 'CreateDataflow', epoch: 1, dataflow: exampleDataflow },
   AllowCompaction: { type: 'AllowCompaction', epoch: 1, id: 'd1', frontier: [] },
-  Peek: { type: 'Peek', epoch: 1, peekId: 'p1', dataflow: 'd1', timestamp: 7, limit: 10, mfp: { op: 'filter', input: { op: 'get', name: 'i', arity: 2 }, predicates: [{ op: 'call', fn: 'is_not_null', args: [{ op: 'col', index: 1 }] }] } },
+  Peek: { type: 'Peek', epoch: 1, peekId: 'p1', dataflow: 'd1', timestamp: 7, limit: 10, lookup: [[5]], mfp: { op: 'filter', input: { op: 'get', name: 'i', arity: 2 }, predicates: [{ op: 'call', fn: 'is_not_null', args: [{ op: 'col', index: 1 }] }] } },
   CancelPeek: { type: 'CancelPeek', peekId: 'p1' },
   InitializationComplete: { type: 'InitializationComplete', epoch: 2 },
   SubscribeIndex: { type: 'SubscribeIndex', subscribeId: 's1', dataflow: 'd1', asOf: 3, inbox: '_INBOX.abc' },

@@ -210,6 +210,25 @@ test('02-peek-semantics: waits for the frontier, refuses below since, answers on
   const divByZero = await peekWith({ op: 'map', input: v, exprs: [{ op: 'call', fn: '/', args: [col(0), lit(0)] }] });
   expect(divByZero.outcome).toBe('error');
   expect(divByZero.error?.code).toBe('EvalError');
+
+  // A lookup on a dataflow installed without key columns reads every row: the same answer.
+  const noKeys = await cluster<PeekResponse>({ type: 'Peek', peekId: randomUUID(), dataflow: 'v1', timestamp: compactTo, lookup: [[firstKey]] });
+  expect(sorted(noKeys.rows as Array<[Row, number]>)).toEqual(sorted(whole));
+  // An index with key columns: a lookup returns exactly the rows with those key values.
+  await controller({ type: 'InstallDataflow', cluster: 'c1', dataflow: { id: 'k1', plan: { op: 'get', name: 'a', arity: 2 }, inputs: [{ name: 'a', collection: 'a' }], asOf: compactTo, exports: { index: true, indexKeys: [0] } } });
+  const all = (await peek(compactTo, 'k1')).rows as Array<[Row, number]>;
+  const keys = [...new Set(all.map(([r]) => r[0] as number))].slice(0, 3);
+  expect(keys.length).toBeGreaterThan(0);
+  const byKey = await cluster<PeekResponse>({ type: 'Peek', peekId: randomUUID(), dataflow: 'k1', timestamp: compactTo, lookup: [...keys.map((k) => [k]), [-12345]] });
+  expect(byKey.outcome).toBe('rows');
+  expect(sorted(byKey.rows as Array<[Row, number]>)).toEqual(sorted(all.filter(([r]) => keys.includes(r[0] as number))));
+  const withMfp = await cluster<PeekResponse>({ type: 'Peek', peekId: randomUUID(), dataflow: 'k1', timestamp: compactTo, lookup: [[keys[0]!]], mfp: { op: 'project', input: { op: 'get', name: 'a', arity: 2 }, columns: [1] } });
+  expect(sorted(withMfp.rows as Array<[Row, number]>)).toEqual(sorted(evaluatePlan({ op: 'project', input: { op: 'get', name: 'k1', arity: 2 }, columns: [1] }, new Map([['k1', all.filter(([r]) => r[0] === keys[0])]]))));
+  const wrongLength = await cluster<PeekResponse>({ type: 'Peek', peekId: randomUUID(), dataflow: 'k1', timestamp: compactTo, lookup: [[1, 2]] });
+  expect(wrongLength.outcome).toBe('error');
+  expect(wrongLength.error?.code).toBe('InvalidRequest');
+  await controller({ type: 'CompactDataflow', cluster: 'c1', id: 'k1', frontier: [] });
+  await eventually(async () => (await clusterInfo()).dataflows.length === 1, 'k1 dropped');
   await checkView([compactTo]);
 });
 

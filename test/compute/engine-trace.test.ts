@@ -22,6 +22,42 @@ function decoded(parts: readonly Uint8Array[], asOf: number, after = -1): Decode
 
 const sorted = (rows: Array<[Row, number]>) => rows.map(([r, d]) => JSON.stringify([r, d])).sort();
 
+test('lookupAt equals the contents filtered by key, across slot reuse, growth, compaction and addAll', () => {
+  const r = new SeededRandom(33);
+  const keyCols = [2, 0];
+  const trace = new Trace(0, keyCols);
+  const key = (row: Row): Row => keyCols.map((c) => row[c]!);
+  const texts = ['a', 'b', 'é'];
+  for (let time = 0; time < 200; time++) {
+    const big = time % 50 === 49; // a large batch through addAll (partitioned by bucket)
+    const rows: Row[] = [];
+    const diffs: number[] = [];
+    const n = big ? 40_000 : r.int(time < 100 ? 30 : 300);
+    for (let i = 0; i < n; i++) {
+      rows.push([r.int(time < 100 ? 8 : 3000), r.next() < 0.1 ? null : r.int(5), texts[r.int(3)]!]);
+      diffs.push(r.next() < 0.45 ? -1 : 1);
+    }
+    if (big) {
+      trace.addAll(rows, diffs);
+    } else {
+      rows.forEach((row, i) => trace.add(row, diffs[i]!));
+    }
+    trace.finish(time, () => undefined);
+    if (time % 9 === 8) trace.compact(time - 5);
+    if (time % 10 === 9) {
+      const t = time - r.int(4);
+      const contents = trace.contentsAt(t);
+      // Keys of present rows, keys of absent ones, a NULL key value, a repeated tuple.
+      const wanted: Row[] = [...Array.from({ length: 5 }, () => key(contents[r.int(contents.length)]![0])), ['z', 1], [texts[0]!, null]];
+      wanted.push(wanted[0]!);
+      const want = contents.filter(([row]) => wanted.some((k) => k.every((v, i) => v === row[keyCols[i]!])));
+      expect(sorted(trace.lookupAt(wanted, t))).toEqual(sorted(want));
+      expect(trace.lookupAt([['a']], t)).toEqual([]); // a tuple of the wrong length matches nothing
+    }
+  }
+  expect(() => new Trace(0).lookupAt([[1]], 0)).toThrow('no key columns');
+});
+
 test('the trace equals a naive history at every time, across slot reuse, growth and compaction', () => {
   const r = new SeededRandom(21);
   const trace = new Trace(0);

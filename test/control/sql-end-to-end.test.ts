@@ -190,3 +190,29 @@ test('11-a point query over a relation larger than one message: through its inde
   expect(sorted(await b.rows('SELECT id FROM wide WHERE id < 3'))).toEqual([[0], [1], [2]]);
   await a.sql('DROP TABLE wide CASCADE');
 });
+
+test('12-a point query on an index\'s key columns is a key lookup on the cluster; other filters read every row', async () => {
+  await a.sql('CREATE TABLE kv (k text NOT NULL, n int NOT NULL, v int)');
+  await a.sql(`INSERT INTO kv VALUES ${Array.from({ length: 600 }, (_, i) => `('k${i % 30}', ${i % 20}, ${i})`).join(', ')}`);
+  await a.sql('CREATE INDEX kv_idx ON kv (k, n)');
+  const want = (k: string, n: number) => Array.from({ length: 600 }, (_, i) => i).filter((i) => `k${i % 30}` === k && i % 20 === n).map((i) => [i]);
+  const before = await lookupPeeks();
+  // Every key column fixed to a literal of its type, in either order, beside another filter.
+  expect(sorted(await b.rows("SELECT v FROM kv WHERE n = 7 AND k = 'k7'"))).toEqual(sorted(want('k7', 7)));
+  expect(sorted(await b.rows("SELECT v FROM kv WHERE 'k13' = k AND n = 13 AND v > 100"))).toEqual(sorted(want('k13', 13).filter(([v]) => v! > 100)));
+  expect(await b.rows("SELECT v FROM kv WHERE k = 'nope' AND n = 1")).toEqual([]);
+  await eventually(async () => (await lookupPeeks()) >= before + 3, 'three lookup peeks counted');
+  // Part of the key, or a range: every row is read, the same answers as the filter gives.
+  const counted = await lookupPeeks();
+  expect((await b.rows("SELECT v FROM kv WHERE k = 'k7'")).length).toBe(20);
+  expect((await b.rows("SELECT v FROM kv WHERE k = 'k7' AND n < 10")).length).toBe(10);
+  await new Promise((r) => setTimeout(r, 1500)); // the inspection counters are flushed each second
+  expect(await lookupPeeks()).toBe(counted);
+  await a.sql('DROP TABLE kv CASCADE');
+});
+
+/** Peeks the clusters answered by a key lookup (their inspection info, flushed each second). */
+async function lookupPeeks(): Promise<number> {
+  const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
+  return actorsIn(tree.root).reduce((n, a) => n + (a.kind === 'cluster' ? Number(a.info?.['lookupPeeks'] ?? 0) : 0), 0);
+}

@@ -50,6 +50,8 @@ export class DataflowEngine implements Engine {
     plan: Plan,
     inputNames: string[],
     readonly asOf: number,
+    /** The output index's key columns: peeks can look rows up by them. */
+    indexKeys?: readonly number[],
   ) {
     this.graph = buildGraph(plan);
     for (const name of inputNames) {
@@ -62,7 +64,7 @@ export class DataflowEngine implements Engine {
     }
     this.since = asOf;
     this.upper = asOf;
-    this.output = new Trace(asOf);
+    this.output = new Trace(asOf, indexKeys);
     this.errors = new Trace(asOf);
     const errors = this.errors;
     this.ctx = {
@@ -158,7 +160,7 @@ export class DataflowEngine implements Engine {
     return { updates, frontier: this.upper === null ? [] : [this.upper] };
   }
 
-  peek(asOf: number): Array<[Row, number]> {
+  peek(asOf: number, lookup?: readonly Row[]): Array<[Row, number]> {
     if (asOf < this.since) {
       throw new InvalidRequestError(`cannot read at ${asOf}: the dataflow is compacted up to ${this.since}`, { details: { since: this.since } });
     }
@@ -167,7 +169,7 @@ export class DataflowEngine implements Engine {
     }
     const errors = this.errorsAt(asOf);
     if (errors.length > 0) throw new EvaluationError(errors[0]![0], { details: { errors: errors.length } });
-    return this.output.contentsAt(asOf);
+    return lookup ? this.output.lookupAt(lookup, asOf) : this.output.contentsAt(asOf);
   }
 
   /** The evaluation errors (message, multiplicity) in the output at `t`, sorted by message. */

@@ -16,10 +16,14 @@
  * is first partitioned by bucket (one counting-sort pass), so the table is visited nearly in order
  * instead of at random: at a million rows, random bucket reads were cache misses costing more
  * than everything else the trace does.
+ *
+ * With `keys` (an index's key columns), every entry is also chained by the hash of its key values
+ * (`keyBuckets`, `keyNext`), so `lookupAt` finds the rows with given key values without reading
+ * the others (a point query on an index).
  */
 import type { Row } from '../../../protocol/types.js';
 import { rowsEqual } from '../../../protocol/compute/row.js';
-import { hashRow } from '../../../protocol/row-hash.js';
+import { hashColumns, hashRow, keyMatches } from '../../../protocol/row-hash.js';
 
 const TOUCHED = 1;
 const DEAD = 2;
@@ -48,6 +52,11 @@ export class Trace {
   // ---- the hash table: bucket -> first slot ----
   private buckets = new Int32Array(16).fill(NONE);
 
+  // ---- the key table (only with `keys`): key bucket -> first slot, and each slot's next ----
+  private keyBuckets: Int32Array | undefined;
+  private keyHashes = new Int32Array(16);
+  private keyNext = new Int32Array(16);
+
   private touched: number[] = [];
   /** Per processed time after since: the slots that got history at it. */
   private timeline: Array<{ time: number; entries: number[] }> = [];
@@ -55,8 +64,13 @@ export class Trace {
   private rowCount = 0;
   private historyRecords = 0;
 
-  constructor(since: number) {
+  constructor(
+    since: number,
+    /** Key columns to look rows up by (`lookupAt`); none: no key table. */
+    private readonly keys?: readonly number[],
+  ) {
     this.since = since;
+    if (keys && keys.length > 0) this.keyBuckets = new Int32Array(16).fill(NONE);
   }
 
   /** Adds a change at the time being processed. */
@@ -147,6 +161,31 @@ export class Trace {
     return out;
   }
 
+  /**
+   * The rows with a non-zero multiplicity at `t` whose key columns equal one of `keys` (each in the
+   * order of the trace's key columns; `===` per value, as SQL's `=` on equal types). Only for a
+   * trace made with key columns.
+   */
+  lookupAt(keys: readonly Row[], t: number): Array<[Row, number]> {
+    const buckets = this.keyBuckets;
+    const cols = this.keys;
+    if (!buckets || !cols) throw new Error('lookupAt: this trace has no key columns');
+    const out: Array<[Row, number]> = [];
+    const mask = buckets.length - 1;
+    const seen = new Set<number>();
+    for (const key of keys) {
+      if (key.length !== cols.length) continue;
+      const kh = hashRow(key);
+      for (let e = buckets[kh & mask]!; e !== NONE; e = this.keyNext[e]!) {
+        if (this.keyHashes[e] !== kh || this.flags[e]! & DEAD || seen.has(e) || !keyMatches(key, this.rows[e]!, cols)) continue;
+        seen.add(e);
+        const c = this.countAt(e, t);
+        if (c !== 0) out.push([this.rows[e]!, c]);
+      }
+    }
+    return out;
+  }
+
   /** True when some row has a non-zero multiplicity at `t`. */
   nonEmptyAt(t: number): boolean {
     for (let e = 0; e < this.slots; e++) if ((this.flags[e]! & DEAD) === 0 && this.countAt(e, t) !== 0) return true;
@@ -196,6 +235,13 @@ export class Trace {
     const bucket = h & (this.buckets.length - 1);
     this.next[e] = this.buckets[bucket]!;
     this.buckets[bucket] = e;
+    if (this.keyBuckets) {
+      const kh = hashColumns(row, this.keys!);
+      const kb = kh & (this.keyBuckets.length - 1);
+      this.keyHashes[e] = kh;
+      this.keyNext[e] = this.keyBuckets[kb]!;
+      this.keyBuckets[kb] = e;
+    }
     if (this.rowCount > this.buckets.length * 0.75) this.rehash(this.buckets.length * 2);
     return e;
   }
@@ -230,6 +276,16 @@ export class Trace {
       while (p !== NONE && this.next[p] !== e) p = this.next[p]!;
       if (p !== NONE) this.next[p] = this.next[e]!;
     }
+    const kbs = this.keyBuckets;
+    if (kbs) {
+      const kb = this.keyHashes[e]! & (kbs.length - 1);
+      if (kbs[kb] === e) kbs[kb] = this.keyNext[e]!;
+      else {
+        let p = kbs[kb]!;
+        while (p !== NONE && this.keyNext[p] !== e) p = this.keyNext[p]!;
+        if (p !== NONE) this.keyNext[p] = this.keyNext[e]!;
+      }
+    }
     this.free.push(e);
   }
 
@@ -248,6 +304,10 @@ export class Trace {
     this.base = grow(this.base, (k) => new Float64Array(k));
     this.pending = grow(this.pending, (k) => new Float64Array(k));
     this.flags = grow(this.flags, (k) => new Uint8Array(k));
+    if (this.keyBuckets) {
+      this.keyHashes = grow(this.keyHashes, (k) => new Int32Array(k));
+      this.keyNext = grow(this.keyNext, (k) => new Int32Array(k));
+    }
   }
 
   private rehash(size: number): void {
@@ -259,5 +319,15 @@ export class Trace {
       buckets[bucket] = e;
     }
     this.buckets = buckets;
+    if (this.keyBuckets) {
+      const keyBuckets = new Int32Array(size).fill(NONE);
+      for (let e = 0; e < this.slots; e++) {
+        if (this.flags[e]! & DEAD) continue;
+        const kb = this.keyHashes[e]! & (size - 1);
+        this.keyNext[e] = keyBuckets[kb]!;
+        keyBuckets[kb] = e;
+      }
+      this.keyBuckets = keyBuckets;
+    }
   }
 }
