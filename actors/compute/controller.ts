@@ -15,6 +15,7 @@ import { decode } from '../../protocol/codec.js';
 import { Header } from '../../protocol/envelope.js';
 import { InvalidRequestError, NotFoundError } from '../../protocol/errors.js';
 import { StorageClient } from '../../protocol/storage/client.js';
+import { SinceViolationError } from '../../protocol/storage/errors.js';
 import { orchestratorSubject } from '../../protocol/subjects.js';
 import { CommandHistory } from '../../protocol/compute/history.js';
 import type { ComputeCommand, DataflowDescription } from '../../protocol/compute/command.js';
@@ -140,7 +141,7 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
     try {
       for (const input of dataflow.inputs) {
         const { since } = await this.storage.describe(input.collection);
-        if (since > dataflow.asOf) throw new InvalidRequestError(`asOf ${dataflow.asOf} is before input ${input.collection}'s since ${since}`);
+        if (since > dataflow.asOf) throw new SinceViolationError(`asOf ${dataflow.asOf} is before input ${input.collection}'s since ${since}`, { details: { since } });
       }
       return await this.send(cluster, { type: 'CreateDataflow', epoch: this.epoch, dataflow });
     } catch (err) {

@@ -179,8 +179,8 @@ function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, b
 async function peekSelect(deps: ControlDeps, prepared: PreparedSelect, settings: Settings, asOf?: number): Promise<{ ts: number; rows: Array<[Row, number]> }> {
   const [source] = prepared.sources.values();
   if (!source || !('index' in source)) throw new Error('peekSelect: not a plan over one index');
-  const ts = await deps.reader.timestamp(readRequest(prepared.sources, settings, asOf));
-  return { ts, rows: await deps.reader.peek(source.index, ts, 0, prepared.plan, prepared.lookup) };
+  const { ts, value: rows } = await deps.reader.atTimestamp(readRequest(prepared.sources, settings, asOf), (ts) => deps.reader.peek(source.index, ts, 0, prepared.plan, prepared.lookup));
+  return { ts, rows };
 }
 
 function readRequest(inputs: Map<string, ReadSource>, settings: Settings, asOf: number | undefined): ReadRequest {
@@ -213,9 +213,10 @@ async function transientSelect(
     if (!collection) throw new SqlError(SqlState.UndefinedTable, `relation ${i.name} was dropped`);
     return { name: i.name, collection };
   });
-  const ts = await deps.reader.timestamp(readRequest(new Map(collections.map((c) => [c.name, { collection: c.collection }])), settings, asOf));
   const cluster = deps.catalog.resolve(settings['cluster'] ?? 'default', 'cluster');
-  return { ts, rows: await computeTransient(deps, cluster.id, plan, collections, ts) };
+  const request = readRequest(new Map(collections.map((c) => [c.name, { collection: c.collection }])), settings, asOf);
+  const { ts, value: rows } = await deps.reader.atTimestamp(request, (ts) => computeTransient(deps, cluster.id, plan, collections, ts));
+  return { ts, rows };
 }
 
 async function write(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<StatementResult> {

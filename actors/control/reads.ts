@@ -14,6 +14,7 @@ import type { PeekResponse } from '../../protocol/compute/response.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
 import { isErrorCode } from '../../protocol/errors.js';
+import { SinceViolationError } from '../../protocol/storage/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
 import type { ColumnType, Row } from '../../protocol/types.js';
@@ -32,6 +33,9 @@ export interface ReadRequest {
   asOf?: number;
 }
 
+/** Read timestamps tried before a read whose inputs keep compacting past them gives up. */
+const MAX_SINCE_RETRIES = 5;
+
 export class Reader {
   /** Peek ids: unique per Reader (a random prefix) and per peek (a counter). */
   private readonly peekPrefix = randomUUID().replace(/-/g, '').slice(0, 16);
@@ -46,14 +50,36 @@ export class Reader {
 
   /** Chooses the read timestamp and fetches every input at it. */
   async read(req: ReadRequest): Promise<{ ts: number; data: Map<string, Array<[Row, number]>> }> {
-    const ts = await this.timestamp(req);
-    const data = new Map<string, Array<[Row, number]>>();
-    await Promise.all(
-      [...req.inputs].map(async ([name, source]) => {
-        data.set(name, 'collection' in source ? await this.storage.snapshotAll(source.collection, ts) : await this.peek(source.index, ts));
-      }),
-    );
+    const { ts, value: data } = await this.atTimestamp(req, async (ts) => {
+      const data = new Map<string, Array<[Row, number]>>();
+      await Promise.all(
+        [...req.inputs].map(async ([name, source]) => {
+          data.set(name, 'collection' in source ? await this.storage.snapshotAll(source.collection, ts) : await this.peek(source.index, ts));
+        }),
+      );
+      return data;
+    });
     return { ts, data };
+  }
+
+  /**
+   * Runs `read` at the read timestamp for `req`. An input's since follows its upper (1 s behind
+   * by default), so under load it can pass the chosen timestamp before the read reaches the
+   * input (a SinceViolation from STORAGE, a peek or a transient dataflow's install): without an
+   * AS OF, any later timestamp is as good, and the read runs again at a new one; with one, or
+   * after MAX_SINCE_RETRIES, it is SnapshotTooOld.
+   */
+  async atTimestamp<T>(req: ReadRequest, read: (ts: number) => Promise<T>): Promise<{ ts: number; value: T }> {
+    for (let attempt = 1; ; attempt++) {
+      const ts = await this.timestamp(req);
+      try {
+        return { ts, value: await read(ts) };
+      } catch (err) {
+        if (!isErrorCode(err, 'SinceViolation')) throw err;
+        if (req.asOf === undefined && attempt < MAX_SINCE_RETRIES) continue;
+        throw new SqlError(SqlState.SnapshotTooOld, `reading at ${ts}: ${(err as Error).message}: that history has been compacted`);
+      }
+    }
   }
 
   /** The read timestamp for `req` (see the header): never below a collection input's since. */
@@ -101,6 +127,7 @@ export class Reader {
     if (r instanceof Error) throw r;
     if (r.outcome === 'rows') return r.rows as Array<[Row, number]>;
     if (r.error?.code === EVAL_ERROR) throw evaluationError(r.error.message);
+    if (r.error?.code === 'SinceViolation') throw new SinceViolationError(`peek of index ${index.dataflow}: ${r.error.message}`);
     throw new SqlError(SqlState.InternalError, `peek of index ${index.dataflow} failed: ${r.error?.message ?? r.outcome}`, { determinacy: 'definite' });
   }
 }
