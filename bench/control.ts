@@ -483,6 +483,43 @@ async function benchIdleSessions(p: ControlPlatform, count = 10_000): Promise<Fi
   }
 }
 
+/**
+ * A point query on an index's key column (`WHERE id = k`, answered by a key lookup on the
+ * cluster: key-lookup.ts) against the same query on a column the index is not keyed by (`WHERE
+ * other = k`: the peek reads every row of the index), over an index of `rows` rows, alternating,
+ * medians.
+ */
+async function benchPointLookup(a: Client, rows: number): Promise<Figure> {
+  await a.sql('CREATE TABLE pts (id int NOT NULL, other int NOT NULL, pad text)');
+  for (let i = 0; i < rows; i += 5000) {
+    await a.sql(`INSERT INTO pts VALUES ${Array.from({ length: Math.min(5000, rows - i) }, (_, j) => `(${i + j}, ${i + j}, 'pad-${i + j}')`).join(', ')}`);
+  }
+  await a.sql('CREATE INDEX pts_idx ON pts (id)');
+  const query = (col: string, k: number) => ({ type: 'Execute', sql: `SELECT pad FROM pts WHERE ${col} = ${k}` });
+  const ask = async (col: string, k: number) => {
+    const r = await a.transport.request<Results>(a.subject, query(col, k), { timeoutMs: 60_000 });
+    if (r.results[0]?.rows?.[0]?.[0] !== `pad-${k}`) throw new Error(`${col} = ${k}: got ${JSON.stringify(r.results[0]?.rows)}`);
+  };
+  for (let i = 0; i < 20; i++) {
+    await ask('id', i);
+    await ask('other', i);
+  }
+  const lookup: number[] = [];
+  const scan: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const k = (i * 7919) % rows;
+    let t0 = process.hrtime.bigint();
+    await ask('id', k);
+    lookup.push(micros(t0));
+    t0 = process.hrtime.bigint();
+    await ask('other', k);
+    scan.push(micros(t0));
+  }
+  await a.sql('DROP TABLE pts CASCADE');
+  const n = rows.toLocaleString('en-US');
+  return figure(`point SELECT on an index's key column, ${n} rows (key lookup on the cluster), median of 60`, median(lookup), 'µs', { name: `the same SELECT on a column the index is not keyed by (every row read), median`, value: median(scan) });
+}
+
 export async function benchControl(): Promise<Figure[]> {
   const p = await startControlPlatform();
   try {
@@ -494,6 +531,7 @@ export async function benchControl(): Promise<Figure[]> {
     figures.push(...(await benchFastSelect(p, a, raw, rawProcess)));
     await rawProcess.close();
     figures.push(...(await benchWriteToVisible(a, b, raw)));
+    figures.push(await benchPointLookup(a, 200_000));
     await a.close();
     await b.close();
     await raw.close();

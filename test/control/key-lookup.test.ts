@@ -19,6 +19,8 @@ test('every key column set equal to a literal of its type gives one tuple, in ke
   expect(keyLookup(filter(get, eq(col(0), lit(5, 'int')), eq(lit('a', 'text'), col(2))), keys, types)).toEqual([['a', 5]]);
   // across several filters, with a map between them and a projection on top
   const mapped: Plan = { op: 'map', input: filter(get, eq(col(2), lit('b', 'text'))), exprs: [lit(1, 'int')] };
+  // through the projection the planner puts right above the index's rows (pruned columns)
+  expect(keyLookup(filter({ op: 'project', input: get, columns: [0, 2] }, eq(col(1), lit('a', 'text')), eq(col(0), lit(5, 'int'))), keys, types)).toEqual([['a', 5]]);
   expect(keyLookup({ op: 'project', input: filter(mapped, eq(col(0), lit(9, 'int')), { op: 'call', fn: '>', args: [col(1), lit(0, 'int')] }), columns: [1] }, keys, types)).toEqual([['b', 9]]);
 });
 
@@ -35,8 +37,11 @@ test('no lookup when a key column is not fixed, or fixed by anything but a plain
   ]) {
     expect(keyLookup(filter(get, ...(other ? [a, other] : [a])), keys, types)).toBeUndefined();
   }
-  // a filter above a projection sees the projected columns, not the index's
+  // a filter above a projection is read in the projected columns: here column 2 is the index's 0
   expect(keyLookup(filter({ op: 'project', input: get, columns: [2, 1, 0] }, eq(col(2), lit('a', 'text')), eq(col(0), lit(5, 'int'))), keys, types)).toBeUndefined();
+  // a column a map computed is no key column
+  const computed: Plan = { op: 'map', input: get, exprs: [col(2)] };
+  expect(keyLookup(filter(computed, eq(col(3), lit('a', 'text')), eq(col(0), lit(5, 'int'))), keys, types)).toBeUndefined();
   // not a linear plan over the index, or an index without key columns
   expect(keyLookup({ op: 'distinct', input: filter(get, a, eq(col(0), lit(5, 'int'))) } as Plan, keys, types)).toBeUndefined();
   expect(keyLookup(filter(get, a), [], [])).toBeUndefined();
