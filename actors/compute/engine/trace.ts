@@ -269,23 +269,8 @@ export class Trace {
     this.flags[e] = DEAD;
     this.rows[e] = undefined;
     this.rowCount--;
-    const bucket = this.hashes[e]! & (this.buckets.length - 1);
-    if (this.buckets[bucket] === e) this.buckets[bucket] = this.next[e]!;
-    else {
-      let p = this.buckets[bucket]!;
-      while (p !== NONE && this.next[p] !== e) p = this.next[p]!;
-      if (p !== NONE) this.next[p] = this.next[e]!;
-    }
-    const kbs = this.keyBuckets;
-    if (kbs) {
-      const kb = this.keyHashes[e]! & (kbs.length - 1);
-      if (kbs[kb] === e) kbs[kb] = this.keyNext[e]!;
-      else {
-        let p = kbs[kb]!;
-        while (p !== NONE && this.keyNext[p] !== e) p = this.keyNext[p]!;
-        if (p !== NONE) this.keyNext[p] = this.keyNext[e]!;
-      }
-    }
+    unlink(this.buckets, this.next, this.hashes[e]! & (this.buckets.length - 1), e);
+    if (this.keyBuckets) unlink(this.keyBuckets, this.keyNext, this.keyHashes[e]! & (this.keyBuckets.length - 1), e);
     this.free.push(e);
   }
 
@@ -311,23 +296,30 @@ export class Trace {
   }
 
   private rehash(size: number): void {
+    this.buckets = this.chained(size, this.hashes, this.next);
+    if (this.keyBuckets) this.keyBuckets = this.chained(size, this.keyHashes, this.keyNext);
+  }
+
+  /** A bucket table of `size` chaining every live slot by `hashes` (through `next`). */
+  private chained(size: number, hashes: Int32Array, next: Int32Array): Int32Array<ArrayBuffer> {
     const buckets = new Int32Array(size).fill(NONE);
     for (let e = 0; e < this.slots; e++) {
       if (this.flags[e]! & DEAD) continue;
-      const bucket = this.hashes[e]! & (size - 1);
-      this.next[e] = buckets[bucket]!;
+      const bucket = hashes[e]! & (size - 1);
+      next[e] = buckets[bucket]!;
       buckets[bucket] = e;
     }
-    this.buckets = buckets;
-    if (this.keyBuckets) {
-      const keyBuckets = new Int32Array(size).fill(NONE);
-      for (let e = 0; e < this.slots; e++) {
-        if (this.flags[e]! & DEAD) continue;
-        const kb = this.keyHashes[e]! & (size - 1);
-        this.keyNext[e] = keyBuckets[kb]!;
-        keyBuckets[kb] = e;
-      }
-      this.keyBuckets = keyBuckets;
-    }
+    return buckets;
   }
+}
+
+/** Takes slot `e` out of its chain in `buckets` (linked through `next`). */
+function unlink(buckets: Int32Array, next: Int32Array, bucket: number, e: number): void {
+  if (buckets[bucket] === e) {
+    buckets[bucket] = next[e]!;
+    return;
+  }
+  let p = buckets[bucket]!;
+  while (p !== NONE && next[p] !== e) p = next[p]!;
+  if (p !== NONE) next[p] = next[e]!;
 }
