@@ -20,12 +20,22 @@ export const PLATFORM_USER = { user: 'platform', pass: 'platform-secret' };
 
 export async function setupNats(): Promise<TestNats> {
   const dir = mkdtempSync(join(tmpdir(), 'dfn-test-'));
-  const ports = { port: await freePort(), httpPort: await freePort(), wsPort: await freePort() };
-  const opts = { ...ports, storeDir: join(dir, 'jetstream') };
+  // A free port can be taken by another test process before nats-server binds it (seen in a
+  // full parallel run: "bind: address already in use"): then again, on other free ports.
+  let opts = { port: 0, httpPort: 0, wsPort: 0, storeDir: join(dir, 'jetstream') };
+  let server: RunningNatsServer | undefined;
+  for (let attempt = 1; !server; attempt++) {
+    opts = { ...opts, port: await freePort(), httpPort: await freePort(), wsPort: await freePort() };
+    try {
+      server = await startNatsServer(opts);
+    } catch (err) {
+      if (attempt >= 5 || !/exited during start/.test((err as Error).message)) throw err;
+    }
+  }
   const t: TestNats = {
-    server: await startNatsServer(opts),
+    server,
     dir,
-    url: `nats://127.0.0.1:${ports.port}`,
+    url: `nats://127.0.0.1:${opts.port}`,
     async restart() {
       await t.server.stop();
       t.server = await startNatsServer(opts);
