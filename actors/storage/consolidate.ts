@@ -84,6 +84,16 @@ export class Consolidator {
     else e.value[2] += diff;
   }
 
+  /** `add`, keeping `u` itself (and summing into its diff) when it is the first of its (row, time): for a caller that owns it. */
+  addOwned(u: Update): void {
+    const [row, time, diff] = u;
+    let table = this.byTime.get(time);
+    if (!table) this.byTime.set(time, (table = new RowTable<Update>()));
+    const e = table.entry(row, hashRow(row), EMPTY);
+    if (e.value === EMPTY) e.value = u;
+    else e.value[2] += diff;
+  }
+
   /** The consolidated updates so far, sorted by time. */
   result(): Update[] {
     const out: Update[] = [];

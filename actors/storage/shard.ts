@@ -38,7 +38,7 @@ import { Encoded, type ActorStore, type KeyRange, type StoreOp } from '../../run
 import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
 import { decode, encode } from '../../protocol/codec.js';
-import { Accumulator, consolidate } from './consolidate.js';
+import { Accumulator, Consolidator } from './consolidate.js';
 import { compactBatches, nextTurn, slicesOf } from './slices.js';
 import { binaryValue, chunksOf, filterByTime } from './encoded-batch.js';
 
@@ -298,9 +298,9 @@ export class Shard {
   async snapshot(asOf: number, collection: string): Promise<Array<[Row, number]>> {
     this.checkReadable(asOf, collection);
     const acc = new Accumulator();
-    for await (const [row, time, diff] of this.scan(-1, asOf + 1)) {
-      if (time <= asOf) acc.add(row, diff);
-    }
+    await this.scan(-1, asOf + 1, (updates) => {
+      for (const [row, time, diff] of updates) if (time <= asOf) acc.add(row, diff);
+    });
     return acc.contents();
   }
 
@@ -319,11 +319,12 @@ export class Shard {
    * batches overlapping the range as they are now; safe against concurrent merges.
    */
   async readRange(lowerExclusive: number, upperExclusive: number): Promise<Update[]> {
-    const out: Update[] = [];
-    for await (const u of this.scan(lowerExclusive, upperExclusive)) {
-      if (u[1] > lowerExclusive && u[1] < upperExclusive) out.push(u);
-    }
-    return consolidate(out);
+    const c = new Consolidator();
+    await this.scan(lowerExclusive, upperExclusive, (updates) => {
+      // The decoded updates are this read's own: the consolidator may keep and change them.
+      for (const u of updates) if (u[1] > lowerExclusive && u[1] < upperExclusive) c.addOwned(u);
+    });
+    return c.result();
   }
 
   /**
@@ -356,8 +357,8 @@ export class Shard {
     return out;
   }
 
-  /** Yields the updates of every batch overlapping (lowerExclusive, upperExclusive). */
-  private async *scan(lowerExclusive: number, upperExclusive: number): AsyncGenerator<Update> {
+  /** Calls `visit` with the decoded updates of every batch overlapping (lowerExclusive, upperExclusive), a slice at a time. */
+  private async scan(lowerExclusive: number, upperExclusive: number, visit: (updates: Update[]) => void): Promise<void> {
     const refs = this.meta.batches.filter((b) => b.upper > lowerExclusive + 1 && b.lower < upperExclusive);
     this.activeReads++;
     try {
@@ -367,7 +368,7 @@ export class Shard {
           // Between slices (never before the first): a large read does not hold the event loop.
           if (!first) await this.pause('reading');
           first = false;
-          yield* decode(slice) as Update[];
+          visit(decode(slice) as Update[]);
         }
       }
     } finally {

@@ -3,7 +3,7 @@
  * different types stay apart, NaN consolidates with NaN (and not with NULL), 0 equals -0; and on
  * seeded random updates it agrees with a naive consolidation keyed by a type-tagged string.
  */
-import { consolidate, Accumulator } from '../../actors/storage/consolidate.js';
+import { consolidate, Accumulator, Consolidator } from '../../actors/storage/consolidate.js';
 import { SeededRandom } from '../../runtime/random.js';
 import type { Row, Update, Value } from '../../protocol/types.js';
 
@@ -45,4 +45,15 @@ test('agrees with a naive consolidation on seeded random updates; Accumulator su
     const contents = new Map(acc.contents().map(([row, d]) => [key(row, 0), d]));
     expect(contents).toEqual(naive(updates.map(([row, , d]) => [row, 0, d])));
   }
+});
+
+test('Consolidator.addOwned gives what consolidate gives, keeping the first array of each (row, time)', () => {
+  const r = new SeededRandom(12);
+  const updates: Update[] = Array.from({ length: 3000 }, (): Update => [[r.int(30), r.next() < 0.2 ? null : `s${r.int(3)}`], r.int(6), r.next() < 0.5 ? -1 : 1]);
+  const copies = updates.map((u): Update => [u[0], u[1], u[2]]);
+  const c = new Consolidator();
+  for (const u of copies) c.addOwned(u);
+  const got = c.result();
+  expect(got).toEqual(consolidate(updates));
+  expect(got.every((u) => copies.includes(u))).toBe(true); // no new arrays
 });
