@@ -24,6 +24,21 @@ test('every key column set equal to a literal of its type gives one tuple, in ke
   expect(keyLookup({ op: 'project', input: filter(mapped, eq(col(0), lit(9, 'int')), { op: 'call', fn: '>', args: [col(1), lit(0, 'int')] }), columns: [1] }, keys, types)).toEqual([['b', 9]]);
 });
 
+test('IN lists (ORs of equalities on one column) and ANDs give the product of their values', () => {
+  const inList = (c: number, ...values: Expr[]): Expr => ({ op: 'call', fn: 'or', args: values.map((v) => eq(col(c), v)) });
+  expect(keyLookup(filter(get, inList(0, lit(1, 'int'), lit(2, 'int')), inList(2, lit('a', 'text'), lit('b', 'text'))), keys, types)).toEqual([
+    ['a', 1],
+    ['a', 2],
+    ['b', 1],
+    ['b', 2],
+  ]);
+  expect(keyLookup(filter(get, { op: 'call', fn: 'and', args: [eq(col(0), lit(3, 'int')), eq(col(2), lit('c', 'text'))] }), keys, types)).toEqual([['c', 3]]);
+  // more tuples than a peek should carry: read every row instead
+  const many = Array.from({ length: 40 }, (_, i) => lit(i, 'int'));
+  const words = Array.from({ length: 40 }, (_, i) => lit(`w${i}`, 'text'));
+  expect(keyLookup(filter(get, inList(0, ...many), inList(2, ...words)), keys, types)).toBeUndefined();
+});
+
 test('no lookup when a key column is not fixed, or fixed by anything but a plain literal of its own type', () => {
   const a = eq(col(2), lit('a', 'text'));
   for (const other of [
@@ -33,7 +48,8 @@ test('no lookup when a key column is not fixed, or fixed by anything but a plain
     eq(col(0), lit(null, 'int')), // NULL: never equal
     eq(col(0), lit(Number.NaN, 'int')),
     eq({ op: 'call', fn: '+', args: [col(0), lit(1, 'int')] }, lit(5, 'int')), // an expression of the column
-    { op: 'call', fn: 'or', args: [eq(col(0), lit(5, 'int')), eq(col(0), lit(6, 'int'))] } as Expr,
+    { op: 'call', fn: 'or', args: [eq(col(0), lit(5, 'int')), eq(col(1), lit(6, 'int'))] } as Expr, // an OR across columns
+    { op: 'call', fn: 'or', args: [eq(col(0), lit(5, 'int')), eq(col(0), lit(null, 'int'))] } as Expr, // NULL in an IN list
   ]) {
     expect(keyLookup(filter(get, ...(other ? [a, other] : [a])), keys, types)).toBeUndefined();
   }
