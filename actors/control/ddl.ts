@@ -14,6 +14,7 @@ import type { Column } from '../../protocol/types.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { kindLabel, type CatalogItem, type ObjectKind } from './catalog.js';
 import type { ControlDeps } from './deps.js';
+import { untilSinceHolds } from './reads.js';
 import { resolverFor } from './resolve.js';
 import { planQueryText, SqlSource, type Extension } from './sql/index.js';
 import { PlanContext } from './sql/context.js';
@@ -138,8 +139,12 @@ export async function createView(
   await waitForCollection(deps, id);
   const plan = outputPlan(planned.plan, planned.finishing.project, columns.length);
   const inputs = planned.inputs.map((i) => ({ name: i.name, collection: deps.catalog.get(i.id)!.collection! }));
-  const asOf = await materializedAsOf(deps, id, inputs.map((i) => i.collection));
-  await whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: false, sink: { collection: id } } }));
+  // An input's since can pass the chosen as-of before the install reaches the compute controller
+  // (e.g. while the cluster starts): then a new as-of.
+  const { ts: asOf } = await untilSinceHolds(
+    () => materializedAsOf(deps, id, inputs.map((i) => i.collection)),
+    (asOf) => whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: false, sink: { collection: id } } })),
+  );
   // Acknowledged once the view's contents at asOf are durable and asOf is visible, so every read
   // that starts after (strict serializable: at readTs >= asOf) sees them.
   await whenAvailable(() => deps.storage.snapshot(id, asOf, true));
@@ -165,8 +170,10 @@ export async function createIndex(deps: ControlDeps, stmt: IndexStmt, sql: strin
   const id = await deps.catalog.allocateId();
   const inputs = planned.inputs.map((i) => ({ name: i.name, collection: deps.catalog.get(i.id)!.collection! }));
   const plan = outputPlan(planned.plan, planned.finishing.project, on.columns.length);
-  const asOf = await dataflowAsOf(deps, inputs.map((i) => i.collection));
-  await whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: true, ...(keys.length > 0 ? { indexKeys: keys } : {}) } }));
+  await untilSinceHolds(
+    () => dataflowAsOf(deps, inputs.map((i) => i.collection)),
+    (asOf) => whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: true, ...(keys.length > 0 ? { indexKeys: keys } : {}) } })),
+  );
   await deps.catalog.create(item({ id, name, kind: 'index', columns: on.columns, sql, dependsOn: [on.id, cluster.id], on: on.id, keys, cluster: cluster.id, dataflow: id }));
   return '';
 }

@@ -69,17 +69,8 @@ export class Reader {
    * AS OF, any later timestamp is as good, and the read runs again at a new one; with one, or
    * after MAX_SINCE_RETRIES, it is SnapshotTooOld.
    */
-  async atTimestamp<T>(req: ReadRequest, read: (ts: number) => Promise<T>): Promise<{ ts: number; value: T }> {
-    for (let attempt = 1; ; attempt++) {
-      const ts = await this.timestamp(req);
-      try {
-        return { ts, value: await read(ts) };
-      } catch (err) {
-        if (!isErrorCode(err, 'SinceViolation')) throw err;
-        if (req.asOf === undefined && attempt < MAX_SINCE_RETRIES) continue;
-        throw new SqlError(SqlState.SnapshotTooOld, `reading at ${ts}: ${(err as Error).message}: that history has been compacted`);
-      }
-    }
+  atTimestamp<T>(req: ReadRequest, read: (ts: number) => Promise<T>): Promise<{ ts: number; value: T }> {
+    return untilSinceHolds(() => this.timestamp(req), read, req.asOf !== undefined);
   }
 
   /** The read timestamp for `req` (see the header): never below a collection input's since. */
@@ -129,6 +120,25 @@ export class Reader {
     if (r.error?.code === EVAL_ERROR) throw evaluationError(r.error.message);
     if (r.error?.code === 'SinceViolation') throw new SinceViolationError(`peek of index ${index.dataflow}: ${r.error.message}`);
     throw new SqlError(SqlState.InternalError, `peek of index ${index.dataflow} failed: ${r.error?.message ?? r.outcome}`, { determinacy: 'definite' });
+  }
+}
+
+/**
+ * Runs `run` at the timestamp `choose` picks; when an input's since passed it before `run` reached
+ * the input (SinceViolation), picks again and runs again, up to MAX_SINCE_RETRIES times, unless
+ * the timestamp is `fixed` (an AS OF): then, or when every try failed, it is SnapshotTooOld. For
+ * reads (`Reader.atTimestamp`) and for the dataflows DDL installs at a chosen as-of.
+ */
+export async function untilSinceHolds<T>(choose: () => Promise<number>, run: (ts: number) => Promise<T>, fixed = false): Promise<{ ts: number; value: T }> {
+  for (let attempt = 1; ; attempt++) {
+    const ts = await choose();
+    try {
+      return { ts, value: await run(ts) };
+    } catch (err) {
+      if (!isErrorCode(err, 'SinceViolation')) throw err;
+      if (!fixed && attempt < MAX_SINCE_RETRIES) continue;
+      throw new SqlError(SqlState.SnapshotTooOld, `at ${ts}: ${(err as Error).message}: that history has been compacted`);
+    }
   }
 }
 
