@@ -94,28 +94,36 @@ class RawAppender {
 /**
  * Appends `total` updates to `collection` in batches of `batch` (pipelined `inFlight` deep: a
  * single writer sending each append with the upper the previous one sets, before that one is
- * acknowledged), in ROUNDS rounds, each followed by a round of the raw baseline of the same size,
- * so both see the same machine; returns the two medians of the per-round rates.
+ * acknowledged), alternating with the raw baseline (`rounds`); returns the two medians.
  */
 async function alternating(client: StorageClient, collection: string, raw: RawAppender, batch: number, total: number, sync: boolean, inFlight: number): Promise<{ rate: number; raw: number }> {
   const first = (await client.describe(collection)).upper;
+  const r = await rounds(raw, batch, total, sync, inFlight, async (n) => {
+    const upper = first + n;
+    const res = await client.compareAndAppend({ collection, writer: 'bench', expectedUpper: upper, newUpper: upper + 1, updates: makeUpdates(batch, upper, n * batch) });
+    if (!res.ok) throw new Error('append lost');
+  });
+  const stored = (await client.describe(collection)).updates;
+  if (stored !== r.appends * batch) throw new Error(`appended ${r.appends * batch} updates, the collection holds ${stored}`);
+  return r;
+}
+
+/**
+ * ROUNDS rounds of appends `append(n)` (n counting from 0 across rounds), `inFlight` deep, each
+ * followed by a round of the raw baseline of the same size, so both see the same machine; the
+ * medians of the per-round rates, and how many appends were made.
+ */
+async function rounds(raw: RawAppender, batch: number, total: number, sync: boolean, inFlight: number, append: (n: number) => Promise<void>): Promise<{ rate: number; raw: number; appends: number }> {
   const perRound = Math.max(1, Math.ceil(total / batch / ROUNDS));
   const ours: number[] = [];
   const base: number[] = [];
   for (let r = 0, done = 0; r < ROUNDS; r++, done += perRound) {
     const start = performance.now();
-    await pipelined(inFlight, perRound, async (i) => {
-      const n = done + i;
-      const upper = first + n;
-      const res = await client.compareAndAppend({ collection, writer: 'bench', expectedUpper: upper, newUpper: upper + 1, updates: makeUpdates(batch, upper, n * batch) });
-      if (!res.ok) throw new Error('append lost');
-    });
+    await pipelined(inFlight, perRound, (i) => append(done + i));
     ours.push((perRound * batch) / ((performance.now() - start) / 1000));
     base.push(await raw.run(batch, perRound, sync, inFlight));
   }
-  const stored = (await client.describe(collection)).updates;
-  if (stored !== ROUNDS * perRound * batch) throw new Error(`appended ${ROUNDS * perRound * batch} updates, the collection holds ${stored}`);
-  return { rate: median(ours), raw: median(base) };
+  return { rate: median(ours), raw: median(base), appends: ROUNDS * perRound };
 }
 
 const appendTarget = (batch: number) =>
@@ -269,16 +277,10 @@ export async function bareFloorBench(url: string, dir: string, batch: number, to
   const nc = await connect({ servers: url, name: 'bench:bare-client', ...PLATFORM });
   const raw = await RawAppender.open(join(dir, `bare-raw-${batch}-${sync}`));
   try {
-    const perRound = Math.max(1, Math.ceil(total / batch / ROUNDS));
-    const ours: number[] = [];
-    const base: number[] = [];
-    for (let r = 0, done = 0; r < ROUNDS; r++, done += perRound) {
-      const start = performance.now();
-      for (let i = 0; i < perRound; i++) await nc.request(subject, encode(makeUpdates(batch, done + i + 1, (done + i) * batch)), { timeout: 10_000 });
-      ours.push((perRound * batch) / ((performance.now() - start) / 1000));
-      base.push(await raw.run(batch, perRound, sync, 1));
-    }
-    return figure(`the floor: plain nats.js requests to a process that only writes them to LevelDB, batches of ${batch}, sync ${sync ? 'on' : 'off'} (no definite code; median of ${ROUNDS} alternating rounds)`, median(ours), 'updates/s', { name: 'raw LevelDB batch of the same bytes', value: median(base) });
+    const r = await rounds(raw, batch, total, sync, 1, async (n) => {
+      await nc.request(subject, encode(makeUpdates(batch, n + 1, n * batch)), { timeout: 10_000 });
+    });
+    return figure(`the floor: plain nats.js requests to a process that only writes them to LevelDB, batches of ${batch}, sync ${sync ? 'on' : 'off'} (no definite code; median of ${ROUNDS} alternating rounds)`, r.rate, 'updates/s', { name: 'raw LevelDB batch of the same bytes', value: r.raw });
   } finally {
     await raw.close();
     await nc.close();

@@ -57,7 +57,6 @@ export class InstalledDataflow {
     this.upperTs = description.asOf;
     this.sinceTs = description.asOf;
     this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf, description.exports.indexKeys);
-    this.indexKeys = description.exports.indexKeys;
     this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
       this.sink = new Sink(description.exports.sink.collection, writerId, description.asOf, this.engine, storage, onError);
@@ -106,7 +105,9 @@ export class InstalledDataflow {
   }
 
   /** The index's key columns, when it was installed with them (`lookup` peeks use them). */
-  readonly indexKeys: readonly number[] | undefined;
+  get indexKeys(): readonly number[] | undefined {
+    return this.description.exports.indexKeys;
+  }
 
   peek(time: number, lookup?: readonly Row[]): Array<[Row, number]> {
     return this.engine.peek(time, lookup);

@@ -321,22 +321,32 @@ interface Body {
   body: Uint8Array;
 }
 
-/** One encoded array of the elements of `bodies`, in order. */
-function joinBodies(bodies: Body[]): Uint8Array {
-  const count = bodies.reduce((n, b) => n + b.count, 0);
-  const size = bodies.reduce((n, b) => n + b.body.length, 0);
-  const header = count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
-  const out = new Uint8Array(header + size);
-  const view = new DataView(out.buffer);
-  if (header === 1) out[0] = 0x90 | count;
-  else if (header === 3) {
+/** The size of a msgpack array header for `count` elements. */
+export function arrayHeaderSize(count: number): number {
+  return count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
+}
+
+/** Writes a msgpack array header for `count` elements at the start of `out`; returns its size. */
+export function writeArrayHeader(out: Uint8Array, count: number): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const size = arrayHeaderSize(count);
+  if (size === 1) out[0] = 0x90 | count;
+  else if (size === 3) {
     out[0] = 0xdc;
     view.setUint16(1, count);
   } else {
     out[0] = 0xdd;
     view.setUint32(1, count);
   }
-  let at = header;
+  return size;
+}
+
+/** One encoded array of the elements of `bodies`, in order. */
+function joinBodies(bodies: Body[]): Uint8Array {
+  const count = bodies.reduce((n, b) => n + b.count, 0);
+  const size = bodies.reduce((n, b) => n + b.body.length, 0);
+  const out = new Uint8Array(arrayHeaderSize(count) + size);
+  let at = writeArrayHeader(out, count);
   for (const b of bodies) {
     out.set(b.body, at);
     at += b.body.length;

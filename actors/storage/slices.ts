@@ -17,7 +17,7 @@
  * Callers await `pause` between slices (never before the first, so a small read pays nothing).
  */
 import { encode } from '../../protocol/codec.js';
-import { chunksOf, forEachUpdate } from './encoded-batch.js';
+import { arrayHeaderSize, chunksOf, forEachUpdate, writeArrayHeader } from './encoded-batch.js';
 
 /** About 20,000 updates of a few columns: a few milliseconds of work. */
 export const SLICE_BYTES = 512 * 1024;
@@ -64,7 +64,9 @@ export async function compactBatches(parts: Uint8Array[], since: number, options
       let h = 0x811c9dc5;
       for (let i = rowStart; i < rowEnd; i++) h = Math.imul(h ^ slice[i]!, 0x01000193);
       const row = text.toString('latin1', rowStart, rowEnd);
-      const [map, key] = time <= since ? [atSince[(h >>> 0) % PARTITIONS]!, row] : [later[(h >>> 0) % PARTITIONS]!, `${row}@${time}`];
+      const partition = (h >>> 0) % PARTITIONS;
+      const map = time <= since ? atSince[partition]! : later[partition]!;
+      const key = time <= since ? row : `${row}@${time}`;
       map.set(key, (map.get(key) ?? 0) + diff);
     });
     await pause();
@@ -96,12 +98,8 @@ export async function compactBatches(parts: Uint8Array[], since: number, options
     await pause();
   }
   for (const u of tail) counted(u.row, u.time, u.diff);
-  const header = count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
-  const buf = Buffer.allocUnsafe(header + size);
-  if (header === 1) buf[0] = 0x90 | count;
-  else if (header === 3) (buf[0] = 0xdc), buf.writeUInt16BE(count, 1);
-  else (buf[0] = 0xdd), buf.writeUInt32BE(count, 1);
-  let p = header;
+  const buf = Buffer.allocUnsafe(arrayHeaderSize(count) + size);
+  let p = writeArrayHeader(buf, count);
   const write = (row: string, time: number, diff: number) => {
     buf[p++] = 0x93;
     p += buf.write(row, p, 'latin1');
