@@ -97,6 +97,14 @@ export class Transport {
     this.nc.publish(subject, data, { headers });
   }
 
+  /** Publishes a message of type `type` already encoded (`data`, its msgpack body); refuses it over the limit. */
+  publishEncoded(subject: string, type: string, data: Uint8Array): void {
+    if (data.length > this.maxPayload) {
+      throw new PayloadTooLargeError(`${type} of ${data.length} bytes exceeds the payload limit of ${this.maxPayload}`, { details: { size: data.length, limit: this.maxPayload } });
+    }
+    this.nc.publish(subject, data, { headers: makeHeaders(type) });
+  }
+
   /** Sends a request and returns the decoded reply; error replies and NATS failures throw DefiniteErrors. */
   async request<R extends Typed = Typed>(subject: string, message: Typed, options: RequestOptions<R> = {}): Promise<R> {
     const { data, headers } = this.envelope(message);

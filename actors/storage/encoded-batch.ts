@@ -34,7 +34,8 @@ const enum Kind {
   Other,
 }
 
-class Reader {
+/** Reads msgpack values from bytes, one at a time, without decoding rows into objects. */
+export class Reader {
   pos = 0;
   private readonly view: DataView;
   constructor(readonly bytes: Uint8Array) {

@@ -20,7 +20,9 @@ import type { Subscribe } from '../../protocol/storage/command.js';
 import type { Update } from '../../protocol/types.js';
 import { NotFoundError, isErrorCode } from '../../protocol/errors.js';
 import type { Shard } from './shard.js';
-import { chunkBatches } from './encoded-batch.js';
+import { encodeWithEncodedField } from '../../protocol/codec.js';
+import { arrayHeaderSize, chunkBatches, writeArrayHeader } from './encoded-batch.js';
+import { storedAsConsolidated, type StoredChunk } from './stored-consolidated.js';
 import { nextTurn } from './slices.js';
 
 export const LEASE_MS = 60_000;
@@ -168,8 +170,12 @@ export class Subscriptions {
         sub.through = upper - 1;
         continue;
       }
-      const updates = await this.shard.readRange(sub.through, upper);
-      if (!(await this.sendChunks(sub, updates, upper))) return;
+      // The stored bytes as they are when they are consolidated already (an append's batch, as a
+      // rule); otherwise decoded and consolidated.
+      const parts = await this.shard.encodedRange(sub.through, upper);
+      const stored = await storedAsConsolidated(parts, this.messageBytes(), MAX_UPDATES_PER_MESSAGE);
+      const sent = stored ? await this.sendStored(sub, stored, upper) : await this.sendChunks(sub, await this.shard.readRange(sub.through, upper), upper);
+      if (!sent) return;
       sub.through = upper - 1;
     }
   }
@@ -190,6 +196,37 @@ export class Subscriptions {
       this.sendBounded(sub, chunk, last ? upper : chunk[chunk.length - 1]![1]);
     }
     return true;
+  }
+
+  /**
+   * Sends stored bytes, cut into `chunks` (`storedAsConsolidated`), as SubscribeBatch messages
+   * (the same bytes a SubscribeBatch of those updates encodes to), waiting for credit before each;
+   * only the last states progress `upper`. Returns false when the subscription ended meanwhile.
+   */
+  private async sendStored(sub: Sub, chunks: StoredChunk[], upper: number): Promise<boolean> {
+    for (let i = 0; i === 0 || i < chunks.length; i++) {
+      if (i > 0) await nextTurn();
+      if (!(await this.creditLeft(sub))) return false;
+      const chunk = chunks[i] ?? { segments: [], count: 0, size: 0, lastTime: upper };
+      const header = new Uint8Array(arrayHeaderSize(chunk.count));
+      writeArrayHeader(header, chunk.count);
+      const progress = i >= chunks.length - 1 ? upper : chunk.lastTime;
+      const data = encodeWithEncodedField({ type: 'SubscribeBatch', subscribeId: sub.id, seq: sub.seq + 1, upper: [progress] }, 'updates', [header, ...chunk.segments]);
+      try {
+        this.transport.publishEncoded(sub.inbox, 'SubscribeBatch', data);
+      } catch (err) {
+        this.onError(err);
+        return true;
+      }
+      sub.seq++;
+      sub.credit--;
+    }
+    return true;
+  }
+
+  /** The most bytes of updates one message carries. */
+  private messageBytes(): number {
+    return Math.min(MAX_ENCODED_BYTES, this.transport.maxPayload - ENVELOPE_BYTES);
   }
 
   /** One SubscribeBatch, or, if it would exceed the payload limit (wide rows), its two halves. */
@@ -218,7 +255,7 @@ export class Subscriptions {
    * when the subscription ended meanwhile.
    */
   private async sendEncoded(sub: Sub, parts: Uint8Array[], progress: number, upper: number): Promise<boolean> {
-    const chunks = chunkBatches(parts, Math.min(MAX_ENCODED_BYTES, this.transport.maxPayload - ENVELOPE_BYTES));
+    const chunks = chunkBatches(parts, this.messageBytes());
     if (chunks.length === 0) chunks.push({ bytes: EMPTY_ARRAY, count: 0 });
     for (let i = 0; i < chunks.length; i++) {
       if (!(await this.creditLeft(sub))) return false;

@@ -127,6 +127,37 @@ test('subscribe: snapshot, then updates in time order with progress; credit is h
   sub.cancel();
 });
 
+test('subscribe consolidated: stored bytes go as they are when consolidated, else consolidated by value (equal values in other msgpack forms included)', async () => {
+  await client.createSource('canon', { kind: 'table', schema });
+  let { upper } = await client.describe('canon');
+  const rec = recorder();
+  const sub = await client.subscribe('canon', upper - 1, rec.listener);
+  await eventually(() => rec.progress.includes(upper), 'snapshot progress');
+  const start = upper;
+  // 1: already consolidated; 2: the same row twice at one time; 3: 7 as a fixint and as a uint8
+  // (another writer's msgpack), at one time, in bytes sent as they are.
+  let r = await client.compareAndAppend({ collection: 'canon', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates: [[[1, 'a'], upper, 1], [[2, 'b'], upper, 1]] });
+  if (!r.ok) throw new Error('lost');
+  upper++;
+  r = await client.compareAndAppend({ collection: 'canon', writer: 'w', expectedUpper: upper, newUpper: upper + 1, updates: [[[3, 'c'], upper, 1], [[3, 'c'], upper, 1], [[1, 'a'], upper, -1]] });
+  if (!r.ok) throw new Error('lost');
+  upper++;
+  const time = [0xcb, ...new Uint8Array(new Float64Array([upper]).buffer).reverse()];
+  const encodedUpdates = new Uint8Array([0x92, 0x93, 0x92, 0x07, 0xc0, ...time, 0x01, 0x93, 0x92, 0xcc, 0x07, 0xc0, ...time, 0x01]);
+  await t.request(collectionSubject(REGION, 'canon'), { type: 'Append', writer: 'w', token: 'raw-1', expectedUpper: upper, newUpper: upper + 1, encodedUpdates });
+  upper++;
+  await eventually(() => rec.progress[rec.progress.length - 1] === upper, 'progress to the upper');
+  expect(rec.errors).toEqual([]);
+  expect(rec.updates).toEqual([
+    [[1, 'a'], start, 1],
+    [[2, 'b'], start, 1],
+    [[3, 'c'], start + 1, 2],
+    [[1, 'a'], start + 1, -1],
+    [[7, null], start + 2, 2],
+  ]);
+  sub.cancel();
+});
+
 test('subscribe with wide rows: a snapshot larger than one message arrives whole, in order, with progress', async () => {
   await client.createSource('wide', { kind: 'table', schema });
   let { upper } = await client.describe('wide');
