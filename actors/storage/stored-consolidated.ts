@@ -12,7 +12,11 @@
  * and valid UTF-8, NULL and booleans). Everything definite writes itself is in that form; a row
  * from another writer in another form (5 as a float64, a str16 of 3 bytes) sends its range down
  * the decoding path, which compares values.
+ *
+ * `storedAsSnapshot` does the same for a snapshot at a time: when no row occurs twice at or
+ * before it, the contents are every stored update with its time written as the snapshot's.
  */
+import { encode } from '../../protocol/codec.js';
 import { Reader } from './encoded-batch.js';
 import { SLICE_UPDATES, nextTurn } from './slices.js';
 
@@ -34,7 +38,7 @@ export interface StoredChunk {
 export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number, maxUpdates: number, pause: () => Promise<void> = nextTurn): Promise<StoredChunk[] | undefined> {
   const chunks: StoredChunk[] = [];
   let chunk: StoredChunk = { segments: [], count: 0, size: 0, lastTime: -Infinity };
-  const rows = new SameTimeRows();
+  const rows = new RowSet(parts);
   let lastTime = -Infinity;
   let sinceTurn = 0;
   for (let p = 0; p < parts.length; p++) {
@@ -55,7 +59,7 @@ export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number
       if (!(time >= lastTime) || diff === 0 || !Number.isFinite(diff)) return undefined;
       if (time !== lastTime) rows.clear();
       lastTime = time;
-      if (!rows.add(bytes, rowStart, rowEnd)) return undefined;
+      if (!rows.add(p, rowStart, rowEnd)) return undefined;
       const size = r.pos - updateStart;
       if (chunk.count > 0 && (chunk.count >= maxUpdates || chunk.size + size > maxBytes)) {
         if (updateStart > segmentStart) chunk.segments.push(bytes.subarray(segmentStart, updateStart));
@@ -74,6 +78,61 @@ export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number
     if (r.pos > segmentStart) chunk.segments.push(bytes.subarray(segmentStart, r.pos));
   }
   if (chunk.count > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/**
+ * The contents at `asOf` of `parts` (encoded batches in time order, every time <= asOf) as
+ * updates at `asOf`, cut into chunks of at most `maxBytes` and `maxUpdates`, if no row occurs
+ * twice (so no update consolidates with another), no diff is zero and every row is canonical;
+ * otherwise undefined. The chunks are new bytes (each update's time is written as `asOf`): one
+ * copy of the rows, no decoding. Awaits `pause` every SLICE_UPDATES updates.
+ */
+export async function storedAsSnapshot(parts: Uint8Array[], asOf: number, maxBytes: number, maxUpdates: number, pause: () => Promise<void> = nextTurn): Promise<StoredChunk[] | undefined> {
+  const asOfBytes = encode(asOf).slice();
+  const chunks: StoredChunk[] = [];
+  let out = new Uint8Array(maxBytes);
+  let at = 0;
+  let count = 0;
+  const finish = () => {
+    if (count > 0) chunks.push({ segments: [out.subarray(0, at)], count, size: at, lastTime: asOf });
+    count = 0;
+    at = 0;
+  };
+  const rows = new RowSet(parts);
+  let sinceTurn = 0;
+  for (let p = 0; p < parts.length; p++) {
+    const bytes = parts[p]!;
+    const r = new Reader(bytes);
+    const n = r.arrayHeader();
+    for (let i = 0; i < n; i++) {
+      if (bytes[r.pos++] !== 0x93) return undefined;
+      const rowStart = r.pos;
+      if (!skipCanonicalRow(r)) return undefined;
+      const rowEnd = r.pos;
+      r.scalar();
+      const diffStart = r.pos;
+      if (!(r.num <= asOf)) return undefined;
+      r.scalar();
+      if (r.num === 0 || !Number.isFinite(r.num) || !rows.add(p, rowStart, rowEnd)) return undefined;
+      const size = 1 + (rowEnd - rowStart) + asOfBytes.length + (r.pos - diffStart);
+      if (count >= maxUpdates || at + size > out.length) {
+        finish();
+        out = new Uint8Array(Math.max(maxBytes, size));
+      }
+      // Copied byte by byte: a row is a few dozen bytes, and a subarray per copy cost more.
+      out[at++] = 0x93;
+      for (let k = rowStart; k < rowEnd; k++) out[at++] = bytes[k]!;
+      for (let k = 0; k < asOfBytes.length; k++) out[at++] = asOfBytes[k]!;
+      for (let k = diffStart; k < r.pos; k++) out[at++] = bytes[k]!;
+      count++;
+      if (++sinceTurn >= SLICE_UPDATES) {
+        sinceTurn = 0;
+        await pause();
+      }
+    }
+  }
+  finish();
   return chunks;
 }
 
@@ -146,45 +205,54 @@ function canonicalString(bytes: Uint8Array, start: number, b: number, end: numbe
 }
 
 /**
- * The rows seen at one time, as where their bytes lie, in an open-addressing table of their
- * hashes: `add` says whether a row is new. Cleared for each time (only the slots used).
+ * A set of rows, as where their bytes lie, in an open-addressing table of their hashes: `add`
+ * says whether a row is new. `clear` empties it, touching only the slots used (a cleared slot
+ * run is cleared to its end, so every entry's slot, which lies in the run from its home slot, is
+ * cleared too).
  */
-class SameTimeRows {
-  private slots = new Int32Array(1024); // entry index + 1, or 0
+class RowSet {
+  /** Per slot, two ints: entry index + 1 (0 when free) and the entry's hash (one cache line per probe). */
+  private table = new Int32Array(2 * 1024);
+  private capacity = 1024;
   private hashes = new Int32Array(512);
   private starts = new Int32Array(512);
   private ends = new Int32Array(512);
-  private sources: Uint8Array[] = [];
+  /** Which of `parts` each entry's bytes are in. */
+  private sources = new Int32Array(512);
   private count = 0;
+
+  constructor(private readonly parts: Uint8Array[]) {}
 
   clear(): void {
     if (this.count === 0) return;
-    if (this.count * 8 < this.slots.length) {
-      const mask = this.slots.length - 1;
-      for (let e = 0; e < this.count; e++) for (let s = this.hashes[e]! & mask; this.slots[s] !== 0; s = (s + 1) & mask) this.slots[s] = 0;
-    } else this.slots.fill(0);
-    this.sources.length = 0;
+    if (this.count * 8 < this.capacity) {
+      const mask = this.capacity - 1;
+      for (let e = 0; e < this.count; e++) for (let s = this.hashes[e]! & mask; this.table[2 * s] !== 0; s = (s + 1) & mask) this.table[2 * s] = 0;
+    } else this.table.fill(0);
     this.count = 0;
   }
 
-  /** Adds the row `bytes[start, end)`; false if an equal row was added since the last clear. */
-  add(bytes: Uint8Array, start: number, end: number): boolean {
+  /** Adds the row `parts[part][start, end)`; false if an equal row was added since the last clear. */
+  add(part: number, start: number, end: number): boolean {
+    const bytes = this.parts[part]!;
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
     h ^= h >>> 15;
-    const mask = this.slots.length - 1;
+    const mask = this.capacity - 1;
+    const table = this.table;
     let s = h & mask;
-    for (let e = this.slots[s]!; e !== 0; s = (s + 1) & mask, e = this.slots[s]!) {
-      if (this.hashes[e - 1] === h && sameBytes(this.sources[e - 1]!, this.starts[e - 1]!, this.ends[e - 1]!, bytes, start, end)) return false;
+    for (let e = table[2 * s]!; e !== 0; s = (s + 1) & mask, e = table[2 * s]!) {
+      if (table[2 * s + 1] === h && sameBytes(this.parts[this.sources[e - 1]!]!, this.starts[e - 1]!, this.ends[e - 1]!, bytes, start, end)) return false;
     }
     if (this.count === this.hashes.length) this.growEntries();
     const e = this.count++;
     this.hashes[e] = h;
     this.starts[e] = start;
     this.ends[e] = end;
-    this.sources[e] = bytes;
-    this.slots[s] = e + 1;
-    if (this.count * 2 > this.slots.length) this.rehash();
+    this.sources[e] = part;
+    table[2 * s] = e + 1;
+    table[2 * s + 1] = h;
+    if (this.count * 2 > this.capacity) this.rehash();
     return true;
   }
 
@@ -197,15 +265,19 @@ class SameTimeRows {
     this.hashes = grow(this.hashes);
     this.starts = grow(this.starts);
     this.ends = grow(this.ends);
+    this.sources = grow(this.sources);
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
-    const mask = this.slots.length - 1;
+    this.capacity *= 2;
+    this.table = new Int32Array(2 * this.capacity);
+    const mask = this.capacity - 1;
     for (let e = 0; e < this.count; e++) {
-      let s = this.hashes[e]! & mask;
-      while (this.slots[s] !== 0) s = (s + 1) & mask;
-      this.slots[s] = e + 1;
+      const h = this.hashes[e]!;
+      let s = h & mask;
+      while (this.table[2 * s] !== 0) s = (s + 1) & mask;
+      this.table[2 * s] = e + 1;
+      this.table[2 * s + 1] = h;
     }
   }
 }

@@ -5,6 +5,9 @@
  * to the subscriber's inbox in order: the snapshot at `asOf` (when asked), then every update at
  * times > asOf, consolidated, in time order, each message ending with a progress statement
  * `upper`. One message spends one credit; a subscription without Credit for `LEASE_MS` expires.
+ * Where the stored bytes already are the consolidated answer (as a rule: see
+ * stored-consolidated.ts), they are sent as they are (a snapshot's with its time rewritten),
+ * without decoding.
  * While a subscription is open, `since` may not pass `through` (an implicit read hold): were it
  * to reach `through + 1`, a consolidating merge would advance updates already delivered (times
  * <= through) to `through + 1`, and the next read would send them again.
@@ -22,7 +25,7 @@ import { NotFoundError, isErrorCode } from '../../protocol/errors.js';
 import type { Shard } from './shard.js';
 import { encodeWithEncodedField } from '../../protocol/codec.js';
 import { arrayHeaderSize, chunkBatches, writeArrayHeader } from './encoded-batch.js';
-import { storedAsConsolidated, type StoredChunk } from './stored-consolidated.js';
+import { storedAsConsolidated, storedAsSnapshot, type StoredChunk } from './stored-consolidated.js';
 import { nextTurn } from './slices.js';
 
 export const LEASE_MS = 60_000;
@@ -157,10 +160,13 @@ export class Subscriptions {
           await this.sendEncoded(sub, parts, asOf, asOf + 1);
           continue;
         }
-        const rows = await this.shard.snapshot(asOf, this.collection);
-        const updates: Update[] = rows.map(([row, diff]) => [row, asOf, diff]);
+        // The stored bytes, times rewritten, when no row occurs twice; otherwise decoded and
+        // accumulated.
+        this.shard.checkReadable(asOf, this.collection);
+        const stored = await storedAsSnapshot(await this.shard.encodedRange(-1, asOf + 1), asOf, this.messageBytes(), MAX_UPDATES_PER_MESSAGE);
+        const updates: Update[] = stored ? [] : (await this.shard.snapshot(asOf, this.collection)).map(([row, diff]) => [row, asOf, diff]);
         sub.snapshotAt = undefined;
-        if (!(await this.sendChunks(sub, updates, asOf + 1))) return;
+        if (!(stored ? await this.sendStored(sub, stored, asOf + 1) : await this.sendChunks(sub, updates, asOf + 1))) return;
         continue;
       }
       if (sub.through >= upper - 1) return; // nothing new sealed

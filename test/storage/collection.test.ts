@@ -127,7 +127,7 @@ test('subscribe: snapshot, then updates in time order with progress; credit is h
   sub.cancel();
 });
 
-test('subscribe consolidated: stored bytes go as they are when consolidated, else consolidated by value (equal values in other msgpack forms included)', async () => {
+test('subscribe consolidated: stored bytes go as they are when consolidated, else consolidated by value (equal values in other msgpack forms included); the same for a snapshot', async () => {
   await client.createSource('canon', { kind: 'table', schema });
   let { upper } = await client.describe('canon');
   const rec = recorder();
@@ -156,6 +156,16 @@ test('subscribe consolidated: stored bytes go as they are when consolidated, els
     [[7, null], start + 2, 2],
   ]);
   sub.cancel();
+  // A snapshot over the same appends: rows occur twice, so it is accumulated by value.
+  const snap = recorder();
+  const sub2 = await client.subscribe('canon', upper - 1, snap.listener);
+  await eventually(() => snap.progress.includes(upper), 'snapshot progress');
+  expect(snap.updates.map(([row, , d]) => [row, d])).toEqual([
+    [[2, 'b'], 1],
+    [[3, 'c'], 2],
+    [[7, null], 2],
+  ]);
+  sub2.cancel();
 });
 
 test('subscribe with wide rows: a snapshot larger than one message arrives whole, in order, with progress', async () => {

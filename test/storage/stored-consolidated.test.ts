@@ -1,13 +1,14 @@
 /**
  * Stored bytes sent as they are when already consolidated (actors/storage/stored-consolidated.ts):
  * on seeded random batches the bytes are taken exactly when consolidating the decoded updates
- * changes nothing, and then they decode to those updates, cut within the limits; every value
+ * changes nothing, and then they decode to those updates, cut within the limits; a snapshot's
+ * exactly when no row occurs twice, and then it equals the accumulated contents; every value
  * msgpackr writes counts as canonical, and hand-written non-canonical forms of equal values send
  * the range down the decoding path.
  */
 import { SeededRandom } from '../../runtime/random.js';
-import { storedAsConsolidated, type StoredChunk } from '../../actors/storage/stored-consolidated.js';
-import { consolidate } from '../../actors/storage/consolidate.js';
+import { storedAsConsolidated, storedAsSnapshot, type StoredChunk } from '../../actors/storage/stored-consolidated.js';
+import { Accumulator, consolidate } from '../../actors/storage/consolidate.js';
 import { decode, encode, encodeWithEncodedField } from '../../protocol/codec.js';
 import type { Row, Update } from '../../protocol/types.js';
 
@@ -72,6 +73,48 @@ test('the stored bytes are taken exactly when consolidation would change nothing
   }
   expect(taken).toBeGreaterThan(40);
   expect(declined).toBeGreaterThan(20);
+});
+
+test('a snapshot is taken from the stored bytes exactly when no row occurs twice and no diff is zero, and equals the accumulated contents', async () => {
+  let taken = 0;
+  let declined = 0;
+  for (let seed = 1; seed <= 120; seed++) {
+    const rnd = new SeededRandom(1000 + seed);
+    const asOf = 5 + rnd.int(40);
+    // As encodedRange reads them: only times at or before asOf.
+    const batches = randomBatches(rnd, seed % 2 === 0).map((b) => b.filter((u) => u[1] <= asOf));
+    const all = batches.flat();
+    const maxBytes = 40 + rnd.int(400);
+    const maxUpdates = 1 + rnd.int(20);
+    const chunks = await storedAsSnapshot(batches.map((b) => encode(b)), asOf, maxBytes, maxUpdates, async () => undefined);
+    const seen = new Set<string>();
+    const once = all.every((u) => u[2] !== 0 && !seen.has(JSON.stringify(u[0].map(String))) && seen.add(JSON.stringify(u[0].map(String))));
+    expect(chunks !== undefined).toBe(once);
+    if (!chunks) {
+      declined++;
+      continue;
+    }
+    taken++;
+    const got = decodeChunks(chunks);
+    expect(same(got, all.map(([row, , diff]): Update => [row, asOf, diff]))).toBe(true);
+    const acc = new Accumulator();
+    for (const [row, , diff] of all) acc.add(row, diff);
+    expect(same(got, acc.contents().map(([row, diff]): Update => [row, asOf, diff]))).toBe(true);
+    for (const c of chunks) {
+      expect(c.count).toBeLessThanOrEqual(maxUpdates);
+      if (c.count > 1) expect(c.size).toBeLessThanOrEqual(maxBytes);
+      expect(c.lastTime).toBe(asOf);
+    }
+  }
+  expect(taken).toBeGreaterThan(40);
+  expect(declined).toBeGreaterThan(20);
+});
+
+test('a snapshot finds a row repeated at another time, and refuses times after asOf', async () => {
+  expect(await storedAsSnapshot([encode([[[1, 'a'], 2, 1]]), encode([[[1, 'a'], 4, -1]])], 5, 1000, 10)).toBeUndefined();
+  expect(await storedAsSnapshot([encode([[[1, 'a'], 6, 1]])], 5, 1000, 10)).toBeUndefined();
+  const big = await storedAsSnapshot([encode([[[1, 'a'], 2, 1], [[2, 'b'], 3, -2]])], 1.8e12, 1000, 10);
+  expect(decodeChunks(big!)).toEqual([[[1, 'a'], 1.8e12, 1], [[2, 'b'], 1.8e12, -2]]);
 });
 
 test('no updates: no chunks', async () => {
