@@ -356,27 +356,6 @@ function joinBodies(bodies: Body[]): Uint8Array {
 }
 
 /**
- * Calls `visit` for every update of a stored batch with where its row's bytes lie
- * (`bytes.subarray(rowStart, rowEnd)` is the row's msgpack array), its time and its diff. Rows
- * are skipped, not decoded; the batch's bytes are trusted (the shard wrote them).
- */
-export function forEachUpdate(bytes: Uint8Array, visit: (rowStart: number, rowEnd: number, time: number, diff: number) => void): void {
-  const r = new Reader(bytes);
-  const n = r.arrayHeader();
-  if (n < 0) throw new Error('not an encoded batch');
-  for (let i = 0; i < n; i++) {
-    if (r.arrayHeader() !== 3) throw new Error(`update ${i} of a stored batch is not a triple`);
-    const rowStart = r.pos;
-    r.skip();
-    const rowEnd = r.pos;
-    r.scalar();
-    const time = r.num;
-    r.scalar();
-    visit(rowStart, rowEnd, time, r.num);
-  }
-}
-
-/**
  * The updates of a stored batch with `lowerExclusive < time < upperExclusive`, as an encoded batch
  * (the same bytes per update, in the same order), and how many there are. Rows are skipped, not
  * decoded; the batch's bytes are trusted (the shard wrote them).

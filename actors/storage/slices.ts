@@ -7,26 +7,24 @@
  * - `slicesOf` yields encoded batches of at most SLICE_BYTES: a part that fits is yielded as it
  *   is (no copy), a larger one is cut at update boundaries (`chunksOf`, one slice's copy at a
  *   time).
- * - `compactBatches` is a compacting merge's consolidation, on bytes: rows are never decoded. Each
- *   update's row bytes (a latin1 string of them) are the key its diffs are summed under, per time
- *   (times below `since` read as `since`); the result is written straight into one buffer. Rows
- *   that are equal only as values, not as bytes (one written as the integer 5, another as the
- *   float 5.0), are not summed: the batch is still correct (readers consolidate by value), only
- *   less compacted. Memory is one string and one map entry per distinct (row, time) of the run.
+ * - `compactBatches` is a compacting merge's consolidation, on bytes: rows are never decoded or
+ *   copied. A `RowBytesTable` over the run's values sums each (row bytes, time) pair's diffs (times
+ *   below `since` read as `since`); the result is written straight into one buffer. Rows that
+ *   are equal only as values, not as bytes (one written as the integer 5, another as the float
+ *   5.0), are not summed: the batch is still correct (readers consolidate by value), only less
+ *   compacted. Memory is about 50 bytes of typed arrays per distinct (row, time) of the run, and
+ *   no object per row (a Map keyed by latin1 strings of the row bytes, before, cost about 100
+ *   bytes and a string each, and its rehash of millions of entries stalled the loop for 0.3 s).
  *
  * Callers await `pause` between slices (never before the first, so a small read pays nothing).
  */
 import { encode } from '../../protocol/codec.js';
-import { arrayHeaderSize, chunksOf, forEachUpdate, writeArrayHeader } from './encoded-batch.js';
+import { Reader, arrayHeaderSize, chunksOf, writeArrayHeader } from './encoded-batch.js';
+import { RowBytesTable } from './row-bytes-table.js';
 
 /** About 20,000 updates of a few columns: a few milliseconds of work. */
 export const SLICE_BYTES = 512 * 1024;
 export const SLICE_UPDATES = 20_000;
-/**
- * Rows of one time are summed in this many maps, picked by a hash of the row bytes: a map of
- * millions of entries grows by rehashing all of them at once (a 0.3-0.5 s stall at 1.7M rows).
- */
-const PARTITIONS = 256;
 
 /** Lets other work run: the next macrotask turn (after pending I/O callbacks). */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -48,79 +46,91 @@ export interface SliceOptions {
 
 /**
  * The updates of `parts` (encoded batches in time order) with times below `since` advanced to
- * `since`, consolidated, in time order: encoded, with their count and how many retract.
+ * `since`, consolidated, in time order: encoded, with their count and how many retract. Awaits
+ * `pause` after every `sliceBytes` of input or `sliceUpdates` updates, and between slices of the
+ * output.
  */
 export async function compactBatches(parts: Uint8Array[], since: number, options: SliceOptions = {}): Promise<{ bytes: Uint8Array; count: number; retractions: number }> {
   const pause = options.pause ?? nextTurn;
   const sliceUpdates = options.sliceUpdates ?? SLICE_UPDATES;
-  // Row bytes (latin1) -> summed diff, for updates at `since` (every time below it included),
-  // and row bytes + "@" + time for later times: a row's bytes are one whole msgpack array, so a
-  // key with a suffix never equals another row's key. Each kind in PARTITIONS maps by row hash.
-  const atSince = partitions();
-  const later = partitions();
-  for (const slice of slicesOf(parts, options.sliceBytes)) {
-    const text = Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength);
-    forEachUpdate(slice, (rowStart, rowEnd, time, diff) => {
-      let h = 0x811c9dc5;
-      for (let i = rowStart; i < rowEnd; i++) h = Math.imul(h ^ slice[i]!, 0x01000193);
-      const row = text.toString('latin1', rowStart, rowEnd);
-      const partition = (h >>> 0) % PARTITIONS;
-      const map = time <= since ? atSince[partition]! : later[partition]!;
-      const key = time <= since ? row : `${row}@${time}`;
-      map.set(key, (map.get(key) ?? 0) + diff);
-    });
-    await pause();
+  const sliceBytes = options.sliceBytes ?? SLICE_BYTES;
+  // (row bytes, time) -> summed diff, every time below since read as since.
+  const table = new RowBytesTable(parts, updateCount(parts));
+  await table.prepare(pause);
+  let updates = 0;
+  let bytesWalked = 0;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p]!;
+    const r = new Reader(part);
+    const n = r.arrayHeader();
+    if (n < 0) throw new Error('not an encoded batch');
+    let from = r.pos;
+    for (let i = 0; i < n; i++) {
+      if (r.arrayHeader() !== 3) throw new Error(`update ${i} of a stored batch is not a triple`);
+      const rowStart = r.pos;
+      r.skip();
+      const rowEnd = r.pos;
+      r.scalar();
+      const time = r.num;
+      r.scalar();
+      table.add(p, rowStart, rowEnd, time <= since ? since : time, r.num);
+      if (++updates >= sliceUpdates || bytesWalked + (r.pos - from) >= sliceBytes) {
+        updates = 0;
+        bytesWalked = 0;
+        from = r.pos;
+        await pause();
+      }
+    }
+    bytesWalked += r.pos - from;
   }
-  // The result in time order: rows at since in any order, then the later ones sorted by time.
-  const tail: Array<{ row: string; time: number; diff: number }> = [];
-  for (const map of later) {
-    for (const [key, diff] of map) {
-      const at = key.lastIndexOf('@');
-      if (diff !== 0) tail.push({ row: key.slice(0, at), time: Number(key.slice(at + 1)), diff });
+  // The result in time order: rows at since in the order first seen, then the later ones by
+  // time. The input is in time order, so the later ones, in the order first seen, are too (a sort
+  // of a million entries held the loop for tens of milliseconds); sorted only if not.
+  const live: number[] = [];
+  const later: number[] = [];
+  let sorted = true;
+  for (let e = 0; e < table.count; e++) {
+    if (e > 0 && e % sliceUpdates === 0) await pause();
+    if (table.sumOf(e) === 0) continue;
+    if (table.timeOf(e) === since) live.push(e);
+    else {
+      if (later.length > 0 && table.timeOf(e) < table.timeOf(later[later.length - 1]!)) sorted = false;
+      later.push(e);
     }
   }
-  tail.sort((a, b) => a.time - b.time);
+  if (!sorted) later.sort((a, b) => table.timeOf(a) - table.timeOf(b) || a - b);
+  for (const e of later) live.push(e);
   await pause();
   // Written once, into one buffer: sizes first.
   const encoded = new Map<number, Uint8Array>();
   const bytesOf = (n: number) => encoded.get(n) ?? encoded.set(n, encode(n).slice()).get(n)!;
-  const sinceBytes = bytesOf(since).length;
-  let count = 0;
   let size = 0;
   let retractions = 0;
-  const counted = (row: string, time: number, diff: number) => {
-    count++;
-    if (diff < 0) retractions++;
-    size += 1 + row.length + (time === since ? sinceBytes : bytesOf(time).length) + bytesOf(diff).length;
-  };
-  for (const map of atSince) {
-    for (const [row, diff] of map) if (diff !== 0) counted(row, since, diff);
-    await pause();
-  }
-  for (const u of tail) counted(u.row, u.time, u.diff);
-  const buf = Buffer.allocUnsafe(arrayHeaderSize(count) + size);
-  let p = writeArrayHeader(buf, count);
-  const write = (row: string, time: number, diff: number) => {
-    buf[p++] = 0x93;
-    p += buf.write(row, p, 'latin1');
-    const t = bytesOf(time);
-    buf.set(t, p);
-    p += t.length;
-    const d = bytesOf(diff);
-    buf.set(d, p);
-    p += d.length;
-  };
-  for (const map of atSince) {
-    for (const [row, diff] of map) if (diff !== 0) write(row, since, diff);
-    await pause();
-  }
-  for (let i = 0; i < tail.length; i++) {
+  for (let i = 0; i < live.length; i++) {
     if (i > 0 && i % sliceUpdates === 0) await pause();
-    write(tail[i]!.row, tail[i]!.time, tail[i]!.diff);
+    const e = live[i]!;
+    if (table.sumOf(e) < 0) retractions++;
+    size += 1 + table.rowLength(e) + bytesOf(table.timeOf(e)).length + bytesOf(table.sumOf(e)).length;
   }
-  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), count, retractions };
+  // Not zero-filled: every byte is written below (zero-filling tens of MB held the loop).
+  const buf = Buffer.allocUnsafe(arrayHeaderSize(live.length) + size);
+  let at = writeArrayHeader(buf, live.length);
+  for (let i = 0; i < live.length; i++) {
+    if (i > 0 && i % sliceUpdates === 0) await pause();
+    const e = live[i]!;
+    buf[at++] = 0x93;
+    at = table.copyRow(e, buf, at);
+    const t = bytesOf(table.timeOf(e));
+    buf.set(t, at);
+    at += t.length;
+    const d = bytesOf(table.sumOf(e));
+    buf.set(d, at);
+    at += d.length;
+  }
+  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), count: live.length, retractions };
 }
 
-function partitions(): Array<Map<string, number>> {
-  return Array.from({ length: PARTITIONS }, () => new Map<string, number>());
+/** How many updates `parts` (encoded batches) hold, from their array headers. */
+export function updateCount(parts: Uint8Array[]): number {
+  return parts.reduce((n, part) => n + Math.max(0, new Reader(part).arrayHeader()), 0);
 }

@@ -18,7 +18,8 @@
  */
 import { encode } from '../../protocol/codec.js';
 import { Reader } from './encoded-batch.js';
-import { SLICE_UPDATES, nextTurn } from './slices.js';
+import { RowBytesTable } from './row-bytes-table.js';
+import { SLICE_UPDATES, nextTurn, updateCount } from './slices.js';
 
 /** One message's updates: slices of the stored bytes, in order. */
 export interface StoredChunk {
@@ -38,7 +39,7 @@ export interface StoredChunk {
 export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number, maxUpdates: number, pause: () => Promise<void> = nextTurn): Promise<StoredChunk[] | undefined> {
   const chunks: StoredChunk[] = [];
   let chunk: StoredChunk = { segments: [], count: 0, size: 0, lastTime: -Infinity };
-  const rows = new RowSet(parts);
+  const rows = new RowBytesTable(parts);
   let lastTime = -Infinity;
   let sinceTurn = 0;
   for (let p = 0; p < parts.length; p++) {
@@ -59,7 +60,7 @@ export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number
       if (!(time >= lastTime) || diff === 0 || !Number.isFinite(diff)) return undefined;
       if (time !== lastTime) rows.clear();
       lastTime = time;
-      if (!rows.add(p, rowStart, rowEnd)) return undefined;
+      if (!isNew(rows, p, rowStart, rowEnd)) return undefined;
       const size = r.pos - updateStart;
       if (chunk.count > 0 && (chunk.count >= maxUpdates || chunk.size + size > maxBytes)) {
         if (updateStart > segmentStart) chunk.segments.push(bytes.subarray(segmentStart, updateStart));
@@ -99,7 +100,9 @@ export async function storedAsSnapshot(parts: Uint8Array[], asOf: number, maxByt
     count = 0;
     at = 0;
   };
-  const rows = new RowSet(parts);
+  // Never cleared: one entry per update, made big enough for all of them at once.
+  const rows = new RowBytesTable(parts, updateCount(parts));
+  await rows.prepare(pause);
   let sinceTurn = 0;
   for (let p = 0; p < parts.length; p++) {
     const bytes = parts[p]!;
@@ -114,7 +117,7 @@ export async function storedAsSnapshot(parts: Uint8Array[], asOf: number, maxByt
       const diffStart = r.pos;
       if (!(r.num <= asOf)) return undefined;
       r.scalar();
-      if (r.num === 0 || !Number.isFinite(r.num) || !rows.add(p, rowStart, rowEnd)) return undefined;
+      if (r.num === 0 || !Number.isFinite(r.num) || !isNew(rows, p, rowStart, rowEnd)) return undefined;
       const size = 1 + (rowEnd - rowStart) + asOfBytes.length + (r.pos - diffStart);
       if (count >= maxUpdates || at + size > out.length) {
         finish();
@@ -204,86 +207,9 @@ function canonicalString(bytes: Uint8Array, start: number, b: number, end: numbe
   return true;
 }
 
-/**
- * A set of rows, as where their bytes lie, in an open-addressing table of their hashes: `add`
- * says whether a row is new. `clear` empties it, touching only the slots used (a cleared slot
- * run is cleared to its end, so every entry's slot, which lies in the run from its home slot, is
- * cleared too).
- */
-class RowSet {
-  /** Per slot, two ints: entry index + 1 (0 when free) and the entry's hash (one cache line per probe). */
-  private table = new Int32Array(2 * 1024);
-  private capacity = 1024;
-  private hashes = new Int32Array(512);
-  private starts = new Int32Array(512);
-  private ends = new Int32Array(512);
-  /** Which of `parts` each entry's bytes are in. */
-  private sources = new Int32Array(512);
-  private count = 0;
-
-  constructor(private readonly parts: Uint8Array[]) {}
-
-  clear(): void {
-    if (this.count === 0) return;
-    if (this.count * 8 < this.capacity) {
-      const mask = this.capacity - 1;
-      for (let e = 0; e < this.count; e++) for (let s = this.hashes[e]! & mask; this.table[2 * s] !== 0; s = (s + 1) & mask) this.table[2 * s] = 0;
-    } else this.table.fill(0);
-    this.count = 0;
-  }
-
-  /** Adds the row `parts[part][start, end)`; false if an equal row was added since the last clear. */
-  add(part: number, start: number, end: number): boolean {
-    const bytes = this.parts[part]!;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    h ^= h >>> 15;
-    const mask = this.capacity - 1;
-    const table = this.table;
-    let s = h & mask;
-    for (let e = table[2 * s]!; e !== 0; s = (s + 1) & mask, e = table[2 * s]!) {
-      if (table[2 * s + 1] === h && sameBytes(this.parts[this.sources[e - 1]!]!, this.starts[e - 1]!, this.ends[e - 1]!, bytes, start, end)) return false;
-    }
-    if (this.count === this.hashes.length) this.growEntries();
-    const e = this.count++;
-    this.hashes[e] = h;
-    this.starts[e] = start;
-    this.ends[e] = end;
-    this.sources[e] = part;
-    table[2 * s] = e + 1;
-    table[2 * s + 1] = h;
-    if (this.count * 2 > this.capacity) this.rehash();
-    return true;
-  }
-
-  private growEntries(): void {
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow(this.hashes);
-    this.starts = grow(this.starts);
-    this.ends = grow(this.ends);
-    this.sources = grow(this.sources);
-  }
-
-  private rehash(): void {
-    this.capacity *= 2;
-    this.table = new Int32Array(2 * this.capacity);
-    const mask = this.capacity - 1;
-    for (let e = 0; e < this.count; e++) {
-      const h = this.hashes[e]!;
-      let s = h & mask;
-      while (this.table[2 * s] !== 0) s = (s + 1) & mask;
-      this.table[2 * s] = e + 1;
-      this.table[2 * s + 1] = h;
-    }
-  }
-}
-
-function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
+/** Adds the row to `rows` (which holds one time's rows, or a snapshot's); false if it was there. */
+function isNew(rows: RowBytesTable, part: number, start: number, end: number): boolean {
+  const before = rows.count;
+  rows.entry(part, start, end, 0);
+  return rows.count > before;
 }

@@ -45,6 +45,21 @@ test('compactBatches equals consolidating the decoded updates with times below s
   }
 });
 
+test('compactBatches on a large run (the row table grows many times) equals consolidating the decoded updates', async () => {
+  const rnd = new SeededRandom(99);
+  const batches: Update[][] = [];
+  for (let b = 0; b < 10; b++) {
+    batches.push(Array.from({ length: 3000 }, (_, i): Update => [[rnd.int(8000), `r${rnd.int(3)}`], b * 10 + (i % 10), rnd.next() < 0.3 ? -1 : 1]));
+    batches[b]!.sort((x, y) => x[1] - y[1]);
+  }
+  const since = 55;
+  const result = await compactBatches(batches.map((b) => encode(b)), since);
+  const want = consolidate(batches.flat().map(([row, t, d]): Update => [row, t < since ? since : t, d]));
+  expect((decode(result.bytes) as Update[]).map(key).sort()).toEqual(want.map(key).sort());
+  expect(result.count).toBe(want.length);
+  expect(result.count).toBeGreaterThan(10_000);
+});
+
 test('compactBatches of updates that all cancel is an empty batch', async () => {
   const u: Update[] = [[[1, 'a'], 3, 1], [[1, 'a'], 4, -1]];
   const result = await compactBatches([encode(u)], 10);
