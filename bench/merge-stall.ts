@@ -27,7 +27,12 @@ async function run(rows: number, compact: boolean): Promise<{ stallMs: number; h
   const dir = mkdtempSync(join(tmpdir(), 'dfn-bench-merge-'));
   const store = await DurableStore.open(join(dir, 'db'), { sync: false });
   const shard = await Shard.open(store.actor('c'), { schema, upper: 1 });
-  (globalThis as { gc?: () => void }).gc?.(); // bench processes run with --expose-gc
+  // Bench processes run with --expose-gc. Array buffers are freed after the collection that
+  // finds them dead, so collect, let their finalizers run, and collect again before measuring.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((r) => setTimeout(r, 50));
+  gc?.();
   // The heap and the array buffers outside it (typed arrays, Buffers: a merge's row table is one).
   const used = () => {
     const m = process.memoryUsage();
