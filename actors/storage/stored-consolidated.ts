@@ -40,6 +40,7 @@ export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number
   const chunks: StoredChunk[] = [];
   let chunk: StoredChunk = { segments: [], count: 0, size: 0, lastTime: -Infinity };
   const rows = new RowBytesTable(parts);
+  const u = newUpdateAt();
   let lastTime = -Infinity;
   let sinceTurn = 0;
   for (let p = 0; p < parts.length; p++) {
@@ -49,18 +50,10 @@ export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number
     let segmentStart = r.pos;
     for (let i = 0; i < n; i++) {
       const updateStart = r.pos;
-      if (bytes[r.pos++] !== 0x93) return undefined;
-      const rowStart = r.pos;
-      if (!skipCanonicalRow(r)) return undefined;
-      const rowEnd = r.pos;
-      r.scalar();
-      const time = r.num;
-      r.scalar();
-      const diff = r.num;
-      if (!(time >= lastTime) || diff === 0 || !Number.isFinite(diff)) return undefined;
-      if (time !== lastTime) rows.clear();
-      lastTime = time;
-      if (!isNew(rows, p, rowStart, rowEnd)) return undefined;
+      if (!readUpdate(r, u) || !(u.time >= lastTime)) return undefined;
+      if (u.time !== lastTime) rows.clear();
+      lastTime = u.time;
+      if (!isNew(rows, p, u.rowStart, u.rowEnd)) return undefined;
       const size = r.pos - updateStart;
       if (chunk.count > 0 && (chunk.count >= maxUpdates || chunk.size + size > maxBytes)) {
         if (updateStart > segmentStart) chunk.segments.push(bytes.subarray(segmentStart, updateStart));
@@ -70,7 +63,7 @@ export async function storedAsConsolidated(parts: Uint8Array[], maxBytes: number
       }
       chunk.count++;
       chunk.size += size;
-      chunk.lastTime = time;
+      chunk.lastTime = u.time;
       if (++sinceTurn >= SLICE_UPDATES) {
         sinceTurn = 0;
         await pause();
@@ -103,21 +96,15 @@ export async function storedAsSnapshot(parts: Uint8Array[], asOf: number, maxByt
   // Never cleared: one entry per update, made big enough for all of them at once.
   const rows = new RowBytesTable(parts, updateCount(parts));
   await rows.prepare(pause);
+  const u = newUpdateAt();
   let sinceTurn = 0;
   for (let p = 0; p < parts.length; p++) {
     const bytes = parts[p]!;
     const r = new Reader(bytes);
     const n = r.arrayHeader();
     for (let i = 0; i < n; i++) {
-      if (bytes[r.pos++] !== 0x93) return undefined;
-      const rowStart = r.pos;
-      if (!skipCanonicalRow(r)) return undefined;
-      const rowEnd = r.pos;
-      r.scalar();
-      const diffStart = r.pos;
-      if (!(r.num <= asOf)) return undefined;
-      r.scalar();
-      if (r.num === 0 || !Number.isFinite(r.num) || !isNew(rows, p, rowStart, rowEnd)) return undefined;
+      if (!readUpdate(r, u) || !(u.time <= asOf) || !isNew(rows, p, u.rowStart, u.rowEnd)) return undefined;
+      const { rowStart, rowEnd, diffStart } = u;
       const size = 1 + (rowEnd - rowStart) + asOfBytes.length + (r.pos - diffStart);
       if (count >= maxUpdates || at + size > out.length) {
         finish();
@@ -137,6 +124,34 @@ export async function storedAsSnapshot(parts: Uint8Array[], asOf: number, maxByt
   }
   finish();
   return chunks;
+}
+
+/** Where the update last read lies in its batch, and its time and diff. */
+interface UpdateAt {
+  rowStart: number;
+  rowEnd: number;
+  diffStart: number;
+  time: number;
+  diff: number;
+}
+
+const newUpdateAt = (): UpdateAt => ({ rowStart: 0, rowEnd: 0, diffStart: 0, time: 0, diff: 0 });
+
+/**
+ * Reads one update (`[row, time, diff]`) into `u`; false if it is not a triple, its row is not
+ * canonical, or its diff is zero or not a finite number.
+ */
+function readUpdate(r: Reader, u: UpdateAt): boolean {
+  if (r.bytes[r.pos++] !== 0x93) return false;
+  u.rowStart = r.pos;
+  if (!skipCanonicalRow(r)) return false;
+  u.rowEnd = r.pos;
+  r.scalar();
+  u.time = r.num;
+  u.diffStart = r.pos;
+  r.scalar();
+  u.diff = r.num;
+  return u.diff !== 0 && Number.isFinite(u.diff);
 }
 
 /** The canonical NaN's float64 bytes after its 0xcb header. */
