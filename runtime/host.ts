@@ -75,7 +75,7 @@ export class Host {
   private subs: Subscription[] = [];
   private readonly spawner = {
     spawn: async (spec: ActorSpec, options?: { durable?: boolean }) => {
-      await this.startActor(spec, options);
+      await this.startHere(spec, options);
     },
     stopActor: (id: string) => this.stopActor(id),
   };
@@ -138,8 +138,22 @@ export class Host {
   /**
    * Starts an actor (idempotent for the same kind and id). A durable actor (the default) is recorded
    * and started again after a host restart; an ephemeral one (e.g. a client session) is not.
+   * Resolves once the actor is reachable from any connection: the flush's round trip means the
+   * server has its subscription (under a loaded CI run, the first request of
+   * test/control/timeline.test.ts, sent right after this, got NoResponders without it).
    */
   async startActor(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
+    const cell = await this.startHere(spec, options);
+    await this.transport.nc.flush().catch(() => undefined);
+    return cell;
+  }
+
+  /**
+   * `startActor` without the flush, for callers that answer over this host's connection once it
+   * resolves (StartActor, a spawn): NATS keeps one connection's order, so the subscription reaches
+   * the server before the answer does.
+   */
+  private async startHere(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
     const existing = this.cells.get(spec.id);
     if (existing) {
       if (existing.kind !== spec.kind) throw new InvalidRequestError(`actor ${spec.id} already runs here as a ${existing.kind}`);
@@ -293,7 +307,7 @@ export class Host {
       });
       switch (cmd.type) {
         case 'StartActor':
-          await this.startActor(cmd.actor);
+          await this.startHere(cmd.actor);
           return this.transport.respond(msg, { type: 'Ok' });
         case 'StopActor':
           await this.stopActor(cmd.id);
