@@ -64,6 +64,13 @@ export type AppendOutcome = { ok: true; upper: number; duplicate: boolean } | { 
 const INITIAL_CREDIT = 64;
 const encodedBatches = new MessageSet<SubscribeEncodedBatch>([SubscribeEncodedBatch]);
 const LIVENESS_MS = 2000;
+/**
+ * How long one attempt of an append waits for its reply before it is sent again with the same
+ * token (a duplicate of a committed append is answered as one). A reply lost while nats-server
+ * restarts then costs this, not a long timeout: with 10 s, every INSERT in flight across a drill's
+ * nats-server restart took 10 s. An append of 10,000 updates takes milliseconds.
+ */
+const APPEND_ATTEMPT_MS = 3_000;
 
 export class StorageClient {
   /** Collections whose snapshot did not fit in one message (snapshotAll streams them). */
@@ -164,7 +171,7 @@ export class StorageClient {
   private async sendAppend(subject: string, msg: Typed): Promise<AppendOutcome> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await this.wire.request<Typed>(subject, msg, { timeoutMs: this.options.timeoutMs ?? 10_000 });
+        const r = await this.wire.request<Typed>(subject, msg, { timeoutMs: this.options.timeoutMs ?? APPEND_ATTEMPT_MS });
         return { ok: true, upper: r['upper'] as number, duplicate: r['duplicate'] as boolean };
       } catch (err) {
         if (isErrorCode(err, StorageErrorCode.UpperMismatch)) return { ok: false, currentUpper: (err as DefiniteError).details['currentUpper'] as number };
