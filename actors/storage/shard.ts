@@ -297,9 +297,14 @@ export class Shard {
   /** Contents consolidated at `asOf`. */
   async snapshot(asOf: number, collection: string): Promise<Array<[Row, number]>> {
     this.checkReadable(asOf, collection);
+    return this.contentsOf(await this.encodedRange(-1, asOf + 1));
+  }
+
+  /** The contents of encoded batches (as `encodedRange(-1, asOf + 1)` returns them): rows with their summed diffs, zeros dropped. */
+  async contentsOf(parts: Uint8Array[]): Promise<Array<[Row, number]>> {
     const acc = new Accumulator();
-    await this.scan(-1, asOf + 1, (updates) => {
-      for (const [row, time, diff] of updates) if (time <= asOf) acc.add(row, diff);
+    await this.decodeSlices(parts, (updates) => {
+      for (const [row, , diff] of updates) acc.add(row, diff);
     });
     return acc.contents();
   }
@@ -319,10 +324,15 @@ export class Shard {
    * batches overlapping the range as they are now; safe against concurrent merges.
    */
   async readRange(lowerExclusive: number, upperExclusive: number): Promise<Update[]> {
+    return this.consolidatedOf(await this.encodedRange(lowerExclusive, upperExclusive));
+  }
+
+  /** Encoded batches (as `encodedRange` returns them) decoded and consolidated, in time order. */
+  async consolidatedOf(parts: Uint8Array[]): Promise<Update[]> {
     const c = new Consolidator();
-    await this.scan(lowerExclusive, upperExclusive, (updates) => {
+    await this.decodeSlices(parts, (updates) => {
       // The decoded updates are this read's own: the consolidator may keep and change them.
-      for (const u of updates) if (u[1] > lowerExclusive && u[1] < upperExclusive) c.addOwned(u);
+      for (const u of updates) c.addOwned(u);
     });
     return c.result();
   }
@@ -357,22 +367,13 @@ export class Shard {
     return out;
   }
 
-  /** Calls `visit` with the decoded updates of every batch overlapping (lowerExclusive, upperExclusive), a slice at a time. */
-  private async scan(lowerExclusive: number, upperExclusive: number, visit: (updates: Update[]) => void): Promise<void> {
-    const refs = this.meta.batches.filter((b) => b.upper > lowerExclusive + 1 && b.lower < upperExclusive);
-    this.activeReads++;
-    try {
-      let first = true;
-      for (const ref of refs) {
-        for (const slice of slicesOf(await this.readParts(ref, 'reading'))) {
-          // Between slices (never before the first): a large read does not hold the event loop.
-          if (!first) await this.pause('reading');
-          first = false;
-          visit(decode(slice) as Update[]);
-        }
-      }
-    } finally {
-      this.activeReads--;
+  /** Calls `visit` with the decoded updates of `parts`, a slice at a time, with a turn between slices (never before the first: a large read does not hold the event loop, a small one pays nothing). */
+  private async decodeSlices(parts: Uint8Array[], visit: (updates: Update[]) => void): Promise<void> {
+    let first = true;
+    for (const slice of slicesOf(parts)) {
+      if (!first) await this.pause('reading');
+      first = false;
+      visit(decode(slice) as Update[]);
     }
   }
 

@@ -163,8 +163,9 @@ export class Subscriptions {
         // The stored bytes, times rewritten, when no row occurs twice; otherwise decoded and
         // accumulated.
         this.shard.checkReadable(asOf, this.collection);
-        const stored = await storedAsSnapshot(await this.shard.encodedRange(-1, asOf + 1), asOf, this.messageBytes(), MAX_UPDATES_PER_MESSAGE);
-        const updates: Update[] = stored ? [] : (await this.shard.snapshot(asOf, this.collection)).map(([row, diff]) => [row, asOf, diff]);
+        const parts = await this.shard.encodedRange(-1, asOf + 1);
+        const stored = await storedAsSnapshot(parts, asOf, this.messageBytes(), MAX_UPDATES_PER_MESSAGE);
+        const updates: Update[] = stored ? [] : (await this.shard.contentsOf(parts)).map(([row, diff]) => [row, asOf, diff]);
         sub.snapshotAt = undefined;
         if (!(stored ? await this.sendStored(sub, stored, asOf + 1) : await this.sendChunks(sub, updates, asOf + 1))) return;
         continue;
@@ -180,7 +181,7 @@ export class Subscriptions {
       // rule); otherwise decoded and consolidated.
       const parts = await this.shard.encodedRange(sub.through, upper);
       const stored = await storedAsConsolidated(parts, this.messageBytes(), MAX_UPDATES_PER_MESSAGE);
-      const sent = stored ? await this.sendStored(sub, stored, upper) : await this.sendChunks(sub, await this.shard.readRange(sub.through, upper), upper);
+      const sent = stored ? await this.sendStored(sub, stored, upper) : await this.sendChunks(sub, await this.shard.consolidatedOf(parts), upper);
       if (!sent) return;
       sub.through = upper - 1;
     }
