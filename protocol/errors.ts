@@ -117,6 +117,15 @@ export const InvalidRequestError = defineError(ErrorCode.InvalidRequest);
 export const PermissionDeniedError = defineError(ErrorCode.PermissionDenied);
 export const InternalError = defineError(ErrorCode.Internal, 'indeterminate');
 
+/**
+ * True when asking again may succeed: the request timed out (its outcome unknown), nothing
+ * answers its subject yet (an actor restarting), or the server is unreachable. Callers retry only
+ * what is safe to repeat (idempotent, or with a token).
+ */
+export function isTransient(err: unknown): boolean {
+  return isErrorCode(err, ErrorCode.Timeout) || isErrorCode(err, ErrorCode.NoResponders) || isErrorCode(err, ErrorCode.Unavailable);
+}
+
 /** True when `err` is a DefiniteError with the given code. */
 export function isErrorCode(err: unknown, code: string): err is DefiniteError {
   return err instanceof DefiniteError && err.code === code;

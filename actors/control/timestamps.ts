@@ -6,7 +6,7 @@
 import { timelineSubject, type TimestampReply } from '../../protocol/control/timeline.js';
 import type { Transport } from '../../runtime/transport.js';
 import { localReadTs } from './timeline.js';
-import { isErrorCode } from '../../protocol/errors.js';
+import { isErrorCode, isTransient } from '../../protocol/errors.js';
 
 /**
  * The actor id of timeline `name`'s oracle. Actor ids are unique per host, and the environment
@@ -58,8 +58,7 @@ export class TimelineClient {
       try {
         return await this.transport.request<TimestampReply>(this.subject, message, { timeoutMs: Math.max(1, Math.min(ATTEMPT_MS, deadline - Date.now())) });
       } catch (err) {
-        const retriable = isErrorCode(err, 'Timeout') || isErrorCode(err, 'NoResponders') || isErrorCode(err, 'Unavailable');
-        if (!retriable || Date.now() >= deadline) throw err;
+        if (!isTransient(err) || Date.now() >= deadline) throw err;
         if (!isErrorCode(err, 'Timeout')) await new Promise((r) => setTimeout(r, Math.min(500, 25 * 2 ** Math.min(attempt, 5))));
       }
     }

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { decode, encode } from '../codec.js';
 import { Header } from '../envelope.js';
-import { DefiniteError, isErrorCode } from '../errors.js';
+import { DefiniteError, isErrorCode, isTransient } from '../errors.js';
 import type { Frontier, Row, Update } from '../types.js';
 import type { SourceSpec } from './source.js';
 import { MalformedMessageError } from '../errors.js';
@@ -175,8 +175,7 @@ export class StorageClient {
         return { ok: true, upper: r['upper'] as number, duplicate: r['duplicate'] as boolean };
       } catch (err) {
         if (isErrorCode(err, StorageErrorCode.UpperMismatch)) return { ok: false, currentUpper: (err as DefiniteError).details['currentUpper'] as number };
-        const retriable = isErrorCode(err, 'Timeout') || isErrorCode(err, 'NoResponders') || isErrorCode(err, 'Unavailable');
-        if (!retriable || attempt >= 50) throw err;
+        if (!isTransient(err) || attempt >= 50) throw err;
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
       }
     }
