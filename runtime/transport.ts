@@ -82,13 +82,17 @@ export class Transport {
 
   /** Encodes a typed message with the envelope headers; refuses bodies over the limit. */
   envelope(message: Typed, errorCode?: string): { data: Uint8Array; headers: MsgHdrs } {
-    const data = encode(message);
+    return this.envelopeOf(message.type, encode(message), errorCode);
+  }
+
+  /** The envelope of a message of type `type` whose body is already encoded (`data`); refuses bodies over the limit. */
+  private envelopeOf(type: string, data: Uint8Array, errorCode?: string): { data: Uint8Array; headers: MsgHdrs } {
     if (data.length > this.maxPayload) {
-      throw new PayloadTooLargeError(`${message.type} of ${data.length} bytes exceeds the payload limit of ${this.maxPayload}`, {
+      throw new PayloadTooLargeError(`${type} of ${data.length} bytes exceeds the payload limit of ${this.maxPayload}`, {
         details: { size: data.length, limit: this.maxPayload },
       });
     }
-    return { data, headers: makeHeaders(message.type, errorCode) };
+    return { data, headers: makeHeaders(type, errorCode) };
   }
 
   /** Publishes a typed message (fire and forget). */
@@ -99,10 +103,8 @@ export class Transport {
 
   /** Publishes a message of type `type` already encoded (`data`, its msgpack body); refuses it over the limit. */
   publishEncoded(subject: string, type: string, data: Uint8Array): void {
-    if (data.length > this.maxPayload) {
-      throw new PayloadTooLargeError(`${type} of ${data.length} bytes exceeds the payload limit of ${this.maxPayload}`, { details: { size: data.length, limit: this.maxPayload } });
-    }
-    this.nc.publish(subject, data, { headers: makeHeaders(type) });
+    const envelope = this.envelopeOf(type, data);
+    this.nc.publish(subject, envelope.data, { headers: envelope.headers });
   }
 
   /** Sends a request and returns the decoded reply; error replies and NATS failures throw DefiniteErrors. */
