@@ -306,6 +306,11 @@ function arrayBody(bytes: Uint8Array): { count: number; start: number } {
   return { count, start: r.pos };
 }
 
+/** How many updates `parts` (encoded batches) hold, from their array headers. */
+export function updateCount(parts: Uint8Array[]): number {
+  return parts.reduce((n, part) => n + arrayBody(part).count, 0);
+}
+
 /** One encoded array holding the elements of every encoded array in `parts`, in order. */
 export function concatBatches(parts: Uint8Array[]): Uint8Array {
   return joinBodies(

@@ -19,7 +19,7 @@
  * Callers await `pause` between slices (never before the first, so a small read pays nothing).
  */
 import { encode } from '../../protocol/codec.js';
-import { Reader, arrayHeaderSize, chunksOf, writeArrayHeader } from './encoded-batch.js';
+import { Reader, arrayHeaderSize, chunksOf, updateCount, writeArrayHeader } from './encoded-batch.js';
 import { RowBytesTable } from './row-bytes-table.js';
 
 /** About 20,000 updates of a few columns: a few milliseconds of work. */
@@ -128,9 +128,4 @@ export async function compactBatches(parts: Uint8Array[], since: number, options
     at += d.length;
   }
   return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), count: live.length, retractions };
-}
-
-/** How many updates `parts` (encoded batches) hold, from their array headers. */
-export function updateCount(parts: Uint8Array[]): number {
-  return parts.reduce((n, part) => n + Math.max(0, new Reader(part).arrayHeader()), 0);
 }

@@ -17,9 +17,9 @@
  * before it, the contents are every stored update with its time written as the snapshot's.
  */
 import { encode } from '../../protocol/codec.js';
-import { Reader } from './encoded-batch.js';
+import { Reader, updateCount } from './encoded-batch.js';
 import { RowBytesTable } from './row-bytes-table.js';
-import { SLICE_UPDATES, nextTurn, updateCount } from './slices.js';
+import { SLICE_UPDATES, nextTurn } from './slices.js';
 
 /** One message's updates: slices of the stored bytes, in order. */
 export interface StoredChunk {
