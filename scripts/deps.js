@@ -1,0 +1,69 @@
+// The system programs definite's two commands need, in one place: for each, the binary that shows
+// it is installed, where it is looked for, the Debian package that provides it, and which command
+// needs it (`start`: `npm start`; `test`: `npm test`). scripts/preflight.js installs what is missing
+// from this list. A later dependency (a PostgreSQL server, psql, a newer nats-server) is one more
+// entry here, so a newcomer's `npm test` and CI install the same things.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * @typedef {object} Dependency
+ * @property {string} name        what it is, for messages
+ * @property {string} binary      the executable whose presence means it is installed
+ * @property {string} apt         the Debian/Ubuntu package that installs it
+ * @property {string[]} neededBy  'start' and/or 'test'
+ * @property {string} why         one line: what uses it
+ * @property {string} [envOverride] an environment variable that names the binary's path instead
+ */
+
+/** @type {Dependency[]} */
+export const DEPENDENCIES = [
+  {
+    name: 'nats-server',
+    binary: 'nats-server',
+    apt: 'nats-server',
+    neededBy: ['start', 'test'],
+    why: 'the message bus every actor talks over (definite starts it with nats.conf)',
+    envOverride: 'DFN_NATS_SERVER_BIN',
+  },
+  {
+    name: 'Chromium',
+    binary: 'chromium',
+    apt: 'chromium',
+    neededBy: ['test'],
+    why: "the inspector's end-to-end test drives it headless (playwright-core, /usr/bin/chromium)",
+  },
+];
+
+/**
+ * The directories a binary is looked for in: `DFN_PREFLIGHT_PATH` when set (a colon-separated
+ * list; tests use it to look on a PATH where nothing is installed), else PATH and the usual system
+ * directories.
+ */
+export function searchDirs(env = process.env) {
+  if (env.DFN_PREFLIGHT_PATH !== undefined) return env.DFN_PREFLIGHT_PATH.split(':').filter(Boolean);
+  return [...(env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/bin', '/sbin', '/bin'].filter(Boolean);
+}
+
+/** Where the dependency's binary is, or undefined when it is not installed. */
+export function locate(dep, env = process.env) {
+  const override = dep.envOverride ? env[dep.envOverride] : undefined;
+  if (override) return existsSync(override) ? override : undefined;
+  for (const dir of searchDirs(env)) {
+    const p = join(dir, dep.binary);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** The dependencies `command` ('start' or 'test') needs that are not installed. */
+export function missingFor(command, env = process.env) {
+  return DEPENDENCIES.filter((d) => d.neededBy.includes(command) && locate(d, env) === undefined);
+}
+
+/** The one command that installs `deps` on Debian/Ubuntu. */
+export function installCommand(deps, asRoot) {
+  const pkgs = deps.map((d) => d.apt).join(' ');
+  const sudo = asRoot ? '' : 'sudo ';
+  return `${sudo}apt-get update && ${sudo}apt-get install -y ${pkgs}`;
+}

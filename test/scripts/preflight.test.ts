@@ -1,0 +1,58 @@
+/**
+ * The preflight (scripts/preflight.js, run by `npm start` and `npm test` before anything else):
+ * with the system programs looked up on a PATH where they are absent, it names each missing one,
+ * prints the exact command that installs them and exits non-zero; with them present it says
+ * nothing about them. Installing is switched off (DFN_PREFLIGHT_NO_INSTALL=1), so nothing on the
+ * machine changes.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../runtime/nats-server.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function emptyDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'dfn-preflight-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Runs the preflight for `command` with binaries looked up only in `path`. */
+function preflight(command: 'start' | 'test', path: string): { status: number | null; out: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, DFN_PREFLIGHT_PATH: path, DFN_PREFLIGHT_NO_INSTALL: '1' };
+  delete env['DFN_NATS_SERVER_BIN'];
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'preflight.js'), command], { env, encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+test('npm test on a PATH without nats-server and chromium: says both are missing and the one install command, exits 1', () => {
+  const { status, out } = preflight('test', emptyDir());
+  expect(status).toBe(1);
+  expect(out).toContain('nats-server is not installed');
+  expect(out).toContain('Chromium is not installed');
+  expect(out).toMatch(/apt-get update && (sudo )?apt-get install -y nats-server chromium/);
+});
+
+test('npm start needs only nats-server', () => {
+  const { status, out } = preflight('start', emptyDir());
+  expect(status).toBe(1);
+  expect(out).toContain('nats-server is not installed');
+  expect(out).not.toContain('Chromium');
+  expect(out).toMatch(/apt-get install -y nats-server$/m);
+});
+
+test('with the binaries on the PATH it reports nothing missing and exits 0', () => {
+  const dir = emptyDir();
+  for (const name of ['nats-server', 'chromium']) {
+    writeFileSync(join(dir, name), '#!/bin/sh\n');
+    chmodSync(join(dir, name), 0o755);
+  }
+  const { status, out } = preflight('test', dir);
+  expect(out).not.toContain('is not installed');
+  expect(status).toBe(0);
+});
