@@ -99,12 +99,16 @@ function processesOf(dataDir: string): number[] {
   return pids;
 }
 
-interface ControlPlatform {
+export interface ControlPlatform {
   region: string;
   url: string;
   /** As the platform user (heartbeats, orchestrator). */
   transport: Transport;
   envPid(): number;
+  /** Every process of the platform: nats-server, definite env and the hosts it started. */
+  pids(): number[];
+  /** nats-server's monitoring endpoint (/varz). */
+  monitorUrl: string;
   /** Heap and external of the environment process after GC (the probe). */
   envMemory(): Promise<MemoryReading>;
   /** The last lines of the env process's log (for failure messages; the dir goes with stop()). */
@@ -178,7 +182,8 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
   };
   try {
     const port = await freePort();
-    server = await startNatsServer({ port, httpPort: await freePort(), wsPort: await freePort(), storeDir: join(dir, 'jetstream') });
+    const httpPort = await freePort();
+    server = await startNatsServer({ port, httpPort, wsPort: await freePort(), storeDir: join(dir, 'jetstream') });
     const url = `nats://127.0.0.1:${port}`;
     transport = await Transport.connect({ servers: url, name: `bench:${REGION}`, ...PLATFORM, timeoutMs: 10_000 });
     const nodeOptions = [process.env['NODE_OPTIONS'] ?? '', '--expose-gc', `--import=${probeFile}`].join(' ').trim();
@@ -211,6 +216,8 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
       url,
       transport,
       envPid: () => envProcess.pid ?? 0,
+      pids: () => [...(server?.process.pid ? [server.process.pid] : []), ...processesOf(dataDir)],
+      monitorUrl: `http://127.0.0.1:${httpPort}`,
       async envMemory() {
         rmSync(probeOut, { force: true });
         signal(envProcess.pid!, 'SIGUSR2');
@@ -227,7 +234,7 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
 }
 
 /** A CONTROL client: its own NATS connection as the `client` user, and one session. */
-interface Client {
+export interface Client {
   transport: Transport;
   subject: string;
   sql(text: string): Promise<StatementResult[]>;

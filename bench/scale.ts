@@ -1,0 +1,129 @@
+/**
+ * Scale benchmarks (`npm run bench -- --only scale`, issue #16): what a write and an idle platform
+ * cost as idle objects grow. One platform (bench/control.ts's `startControlPlatform`) is grown to
+ * each count of idle tables in `DFN_SCALE_COUNTS` (default 1,100,1000,5000); at each count:
+ * - single-row INSERTs into one table from one session: median and p99 round trip;
+ * - 16 sessions INSERTing concurrently for 5 s: INSERTs/s;
+ * - NATS messages per INSERT: nats-server's `in_msgs` (/varz) over 50 INSERTs, divided by 50
+ *   (the client's own request counts: one per INSERT);
+ * - idle CPU: utime + stime of every platform process (nats-server, env, hosts) over 5 s without
+ *   a request, in % of one core.
+ * Each figure is printed beside the same figure at the first count, measured in the same run,
+ * with the issue's targets: INSERT median at the top count <= 1.2x, throughput >= 0.8x, idle
+ * below 5% of one core.
+ */
+import { readFileSync } from 'node:fs';
+import { connectClient, startControlPlatform, type Client, type ControlPlatform } from './control.js';
+import { figure, median, percentile, type Figure } from './figure.js';
+
+const COUNTS = (process.env['DFN_SCALE_COUNTS'] ?? '1,100,1000,5000').split(',').map(Number).filter((n) => n >= 1);
+const CLK_TCK = 100;
+
+interface Level {
+  tables: number;
+  insertMedianMs: number;
+  insertP99Ms: number;
+  insertsPerSec: number;
+  messagesPerInsert: number;
+  idleCpuPct: number;
+}
+
+async function inMsgs(p: ControlPlatform): Promise<number> {
+  const varz = (await (await fetch(`${p.monitorUrl}/varz`)).json()) as { in_msgs: number };
+  return varz.in_msgs;
+}
+
+function cpuTicks(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return ticks;
+}
+
+/** Creates idle tables until there are `n` besides `t0`, from `clients` concurrently. */
+async function growTo(clients: Client[], have: number, n: number): Promise<void> {
+  let next = have;
+  await Promise.all(
+    clients.map(async (c) => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        await c.sql(`CREATE TABLE idle_${i} (a int)`);
+      }
+    }),
+  );
+}
+
+async function measure(p: ControlPlatform, clients: Client[], tables: number): Promise<Level> {
+  const a = clients[0]!;
+  const times: number[] = [];
+  for (let i = 0; i < 120; i++) {
+    const t0 = performance.now();
+    await a.sql(`INSERT INTO t0 VALUES (${i})`);
+    if (i >= 20) times.push(performance.now() - t0);
+  }
+  const before = await inMsgs(p);
+  for (let i = 0; i < 50; i++) await a.sql(`INSERT INTO t0 VALUES (${i})`);
+  const messagesPerInsert = ((await inMsgs(p)) - before) / 50; // /varz is HTTP: not counted
+  let count = 0;
+  const end = performance.now() + 5000;
+  await Promise.all(
+    clients.slice(0, 16).map(async (c, k) => {
+      while (performance.now() < end) {
+        await c.sql(`INSERT INTO t0 VALUES (${k})`);
+        count++;
+      }
+    }),
+  );
+  const insertsPerSec = count / 5;
+  await new Promise((r) => setTimeout(r, 1500));
+  const pids = p.pids();
+  const c0 = cpuTicks(pids);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 5000));
+  const idleCpuPct = ((cpuTicks(pids) - c0) / CLK_TCK / ((performance.now() - t0) / 1000)) * 100;
+  return { tables, insertMedianMs: median(times), insertP99Ms: percentile(times, 99), insertsPerSec, messagesPerInsert, idleCpuPct };
+}
+
+export async function benchScale(): Promise<Figure[]> {
+  const p = await startControlPlatform();
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < 16; i++) clients.push(await connectClient(p.url, `bench-scale-${i}`));
+    await clients[0]!.sql('CREATE TABLE t0 (a int)');
+    const levels: Level[] = [];
+    let have = 0;
+    for (const n of COUNTS) {
+      const t0 = performance.now();
+      await growTo(clients.slice(0, 8), have, n - 1);
+      const createSec = (performance.now() - t0) / 1000;
+      have = Math.max(have, n - 1);
+      const level = await measure(p, clients, n);
+      console.log(`  ${n} tables (created the new ones in ${createSec.toFixed(1)} s): ${JSON.stringify(level)}`);
+      levels.push(level);
+    }
+    const base = levels[0]!;
+    const baseName = (what: string) => `${what} with ${base.tables} table${base.tables === 1 ? '' : 's'}`;
+    const out: Figure[] = [];
+    for (const l of levels.slice(1)) {
+      const top = l === levels[levels.length - 1] && l.tables >= 5000;
+      out.push(
+        figure(`INSERT median with ${l.tables} tables`, l.insertMedianMs, 'ms', { name: baseName('INSERT median'), value: base.insertMedianMs }, top ? { text: 'ratio <= 1.2', check: (_v, r) => (r ?? Infinity) <= 1.2 } : undefined),
+        figure(`INSERT p99 with ${l.tables} tables`, l.insertP99Ms, 'ms', { name: baseName('INSERT p99'), value: base.insertP99Ms }),
+        figure(`16-session INSERTs/s with ${l.tables} tables`, l.insertsPerSec, 'INSERTs/s', { name: baseName('16-session INSERTs/s'), value: base.insertsPerSec }, top ? { text: 'ratio >= 0.8', check: (_v, r) => (r ?? 0) >= 0.8 } : undefined),
+        figure(`NATS messages per INSERT with ${l.tables} tables`, l.messagesPerInsert, 'messages', { name: baseName('messages per INSERT'), value: base.messagesPerInsert }),
+        figure(`idle CPU, all processes, with ${l.tables} tables`, l.idleCpuPct, '% of a core', { name: baseName('idle CPU'), value: base.idleCpuPct }, top ? { text: '< 5% of a core', check: (v) => v < 5 } : undefined),
+      );
+    }
+    return out;
+  } finally {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await p.stop();
+  }
+}
