@@ -3,6 +3,11 @@
  * STORAGE (from `asOf`), its index (peeks and index subscriptions wait for the output frontier),
  * its optional materialized-view sink, and its hydration progress. Everything here is rebuilt
  * from STORAGE after a cluster restart; nothing is durable.
+ *
+ * A dataflow that reads no collection (`SELECT 1 AS x`) is complete at once: its engine reports
+ * the empty frontier. Its output is then valid at every time from asOf on, so its frontier
+ * follows the wall clock (the timeline's time base, as a generator source's does), ticking every
+ * CONSTANT_TICK_MS: without that its sink never wrote and its index never answered (issue #18).
  */
 import type { DataflowDescription } from '../../protocol/compute/command.js';
 import type { DataflowStatus } from '../../protocol/compute/response.js';
@@ -10,6 +15,9 @@ import type { Frontier, Row, Update } from '../../protocol/types.js';
 import type { CollectionSubscription, Engine, EngineFactory, StoragePort } from './ports.js';
 import { Sink } from './sink.js';
 import { planArity, type Plan } from '../../protocol/compute/plan.js';
+
+/** How often the frontier of a dataflow with no inputs moves to the wall clock. */
+export const CONSTANT_TICK_MS = 100;
 
 /** Someone waiting for the output frontier to pass a time. */
 interface Waiter {
@@ -44,6 +52,9 @@ export class InstalledDataflow {
   dropped = false;
   /** Called when the output frontier advances. */
   onFrontier: ((upper: number) => void) | undefined;
+  /** The wall-clock ticker of a dataflow with no inputs. */
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
   constructor(
     description: DataflowDescription,
@@ -51,9 +62,11 @@ export class InstalledDataflow {
     private readonly storage: StoragePort,
     writerId: string,
     private readonly onError: (err: unknown) => void,
+    now: () => number = Date.now,
   ) {
     this.id = description.id;
     this.description = description;
+    this.now = now;
     this.upperTs = description.asOf;
     this.sinceTs = description.asOf;
     this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf, description.exports.indexKeys);
@@ -65,6 +78,11 @@ export class InstalledDataflow {
 
   /** Subscribes to every input at asOf. */
   async start(): Promise<void> {
+    if (this.description.inputs.length === 0) {
+      this.scheduleStep();
+      this.ticker = setInterval(() => this.scheduleStep(), CONSTANT_TICK_MS);
+      this.ticker.unref();
+    }
     for (const input of this.description.inputs) {
       this.inputUppers.set(input.name, this.description.asOf);
       this.inputRows[input.name] = 0;
@@ -134,6 +152,7 @@ export class InstalledDataflow {
 
   drop(): void {
     this.dropped = true;
+    if (this.ticker) clearInterval(this.ticker);
     if (this.sink) this.sink.closed = true;
     for (const s of this.subs) s.cancel();
     for (const w of this.waiters) w.resolve();
@@ -179,9 +198,12 @@ export class InstalledDataflow {
       this.onError(err);
       return;
     }
-    const upper = out.frontier.length === 1 ? out.frontier[0]! : undefined;
+    // Complete (no inputs): valid at every time, so final through now (never behind asOf).
+    const upper = out.frontier.length === 1 ? out.frontier[0]! : this.description.inputs.length === 0 ? Math.max(this.now(), this.upperTs) : undefined;
     for (const u of out.updates) if (u[1] > this.sinceTs) this.history.push(u);
-    for (const l of this.listeners) l.output(out.updates, out.frontier);
+    // An index subscription reads the empty frontier as "dropped": it gets the clock's instead.
+    const frontier = out.frontier.length === 0 && upper !== undefined ? [upper] : out.frontier;
+    for (const l of this.listeners) l.output(out.updates, frontier);
     this.sink?.push(out.updates, upper);
     if (upper !== undefined && upper > this.upperTs) {
       this.upperTs = upper;

@@ -17,7 +17,7 @@ import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js'
 import type { ActorKind } from '../../runtime/host.js';
 import { Catalog } from './catalog.js';
 import { ComputeClient } from './compute-client.js';
-import { createCluster } from './ddl.js';
+import { createCluster, DEFAULT_DDL_WAIT_MS } from './ddl.js';
 import { DEMO_CATALOG_SQL, demoCatalogWanted } from './demo-catalog.js';
 import { PlanCache } from './plan-cache.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
@@ -33,6 +33,8 @@ const commands = new MessageSet<ConnectCommand>(CONNECT_COMMANDS);
 export interface CoordinatorConfig {
   /** Milliseconds between ticks that advance table uppers (default 1000). */
   tickMs?: number;
+  /** How long a DDL statement waits for what it created (default DFN_DDL_WAIT_MS, else 60 s). */
+  ddlWaitMs?: number;
   /** SQL run once, on the first start with an empty catalog (the demo catalog). */
   bootstrapSql?: string;
 }
@@ -84,6 +86,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
       compute: new ComputeClient(this.ctx.transport, this.ctx.region),
       holds,
       plans: new PlanCache(),
+      ddlWaitMs: config.ddlWaitMs ?? (Number(process.env['DFN_DDL_WAIT_MS']) || DEFAULT_DDL_WAIT_MS),
       serialize: (fn) => this.serialize(fn),
     };
     const fresh = catalog.all().length === 0;

@@ -38,15 +38,49 @@ export async function waitForCollection(deps: ControlDeps, collection: string): 
  * Runs an idempotent request to STORAGE or COMPUTE, retrying while the process that answers it is
  * still starting (NoResponders / Unavailable), e.g. the first statements right after `up`.
  */
-export async function whenAvailable<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+export async function whenAvailable<T>(fn: () => Promise<T>, waitMs = DEFAULT_DDL_WAIT_MS): Promise<T> {
+  // A deadline, not a count of attempts: a Timeout attempt itself lasts up to 30 s, and 600 of
+  // them held the DDL lock (and so every later DDL) for hours (issue #18).
+  const deadline = Date.now() + waitMs;
+  for (;;) {
     try {
       return await fn();
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (attempt > 600 || (code !== 'NoResponders' && code !== 'Unavailable' && code !== 'Timeout')) throw err;
+      if (Date.now() >= deadline || (code !== 'NoResponders' && code !== 'Unavailable' && code !== 'Timeout')) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+}
+
+/**
+ * How long one DDL statement waits for what it created to answer (a collection to start, a
+ * materialized view's contents to become durable) before it gives up: DDL runs one statement at a
+ * time, so an unbounded wait would block every later DDL statement.
+ */
+export const DEFAULT_DDL_WAIT_MS = 60_000;
+
+/**
+ * Waits until `collection`'s upper passes `ts` (everything at `ts` is durable), polling its
+ * frontiers, for at most `waitMs`; then a `57014` SqlError (the caller undoes what it created).
+ */
+async function untilSealed(deps: ControlDeps, collection: string, ts: number, waitMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let upper = -1;
+  for (;;) {
+    try {
+      upper = (await deps.storage.describe(collection, Math.max(1, Math.min(2000, deadline - Date.now())))).upper;
+      if (upper > ts) return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'NoResponders' && code !== 'Unavailable' && code !== 'Timeout') throw err;
+    }
+    if (Date.now() >= deadline) {
+      throw new SqlError(SqlState.QueryCanceled, `${what} did not become readable within ${waitMs} ms: its collection's upper (${upper}) did not pass its as-of ${ts}; nothing was created`, {
+        hint: 'The dataflow computing it is not making progress (is its cluster running?).',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -147,7 +181,14 @@ export async function createView(
   );
   // Acknowledged once the view's contents at asOf are durable and asOf is visible, so every read
   // that starts after (strict serializable: at readTs >= asOf) sees them.
-  await whenAvailable(() => deps.storage.snapshot(id, asOf, true));
+  try {
+    await untilSealed(deps, id, asOf, deps.ddlWaitMs, `materialized view "${args.name}"`);
+  } catch (err) {
+    // Nothing in the catalog refers to them yet: remove the dataflow and its collection.
+    await deps.compute.drop(cluster.id, id).catch(() => undefined);
+    await deps.storage.dropSource(id).catch(() => undefined);
+    throw err;
+  }
   await deps.timeline.applyWrite(asOf);
   await deps.catalog.create(item({ id, name: args.name, kind, columns, sql, query: args.query, dependsOn: [...dependsOn, cluster.id], collection: id, cluster: cluster.id, dataflow: id }));
   return '';

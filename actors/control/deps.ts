@@ -27,6 +27,8 @@ export interface ControlDeps {
   holds: SubscribeHolds;
   /** Planned SELECTs by statement text, valid for one catalog generation. */
   plans: PlanCache;
+  /** How long a DDL statement waits for the objects it created to answer (ddl.ts DEFAULT_DDL_WAIT_MS). */
+  ddlWaitMs: number;
   /** Runs catalog changes one at a time. */
   serialize<T>(fn: () => Promise<T>): Promise<T>;
 }
