@@ -144,5 +144,8 @@ export async function untilSinceHolds<T>(choose: () => Promise<number>, run: (ts
 
 /** A scalar evaluation error of a query (division by zero, a bad cast, ...) as its SQLSTATE. */
 export function evaluationError(message: string): SqlError {
-  return new SqlError(/division by zero/i.test(message) ? SqlState.DivisionByZero : '22000', message);
+  // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
+  if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
+  if (/^(integer|numeric value) out of range/i.test(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
+  return new SqlError('22000', message);
 }

@@ -19,6 +19,7 @@ export const SqlState = {
   GroupingError: '42803',
   InvalidParameterValue: '22023',
   DivisionByZero: '22012',
+  NumericValueOutOfRange: '22003',
   NotNullViolation: '23502',
   FeatureNotSupported: '0A000',
   InvalidTransactionState: '25000',
