@@ -7,13 +7,14 @@ import type { ActorSpec } from '../protocol/sys/messages.js';
 import { counterKind } from './demo/counter.js';
 import { timelineKind } from './control/timeline.js';
 import { collectionKind } from './storage/collection.js';
+import { txnsKind } from './storage/txns.js';
 import { storageControllerKind } from './storage/controller.js';
 import { clusterKind } from './compute/cluster-kind.js';
 import { computeControllerKind } from './compute/controller.js';
 import { coordinatorKind } from './control/coordinator.js';
 import { sessionKind } from './control/session.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind];
 
 /** The storage host processes collections are placed on. */
 export const STORAGE_HOSTS = ['storage-0'];
@@ -22,8 +23,8 @@ export const STORAGE_HOSTS = ['storage-0'];
 export const ENV_ACTORS: ActorSpec[] = [
   { kind: 'storage-controller', id: 'main', config: { hosts: STORAGE_HOSTS } },
   { kind: 'compute-controller', id: 'compute' },
-  { kind: 'coordinator', id: 'control' },
+  { kind: 'coordinator', id: 'control', config: { storageHosts: STORAGE_HOSTS } },
 ];
 
-/** Host processes the environment ensures exist, with the actors each starts with. */
-export const DEFAULT_HOSTS: { hostId: string; actors: ActorSpec[] }[] = STORAGE_HOSTS.map((hostId) => ({ hostId, actors: [] }));
+/** Host processes the environment ensures exist, with the actors each starts with (a storage host: its txns log). */
+export const DEFAULT_HOSTS: { hostId: string; actors: ActorSpec[] }[] = STORAGE_HOSTS.map((hostId) => ({ hostId, actors: [{ kind: 'txns', id: hostId }] }));

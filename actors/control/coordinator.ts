@@ -37,6 +37,8 @@ export interface CoordinatorConfig {
   ddlWaitMs?: number;
   /** SQL run once, on the first start with an empty catalog (the demo catalog). */
   bootstrapSql?: string;
+  /** The storage hosts whose transaction logs seal the tables (default ['storage-0']). */
+  storageHosts?: string[];
 }
 
 /** The live coordinator of each region in this process, for the sessions it started. */
@@ -72,7 +74,8 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
     const storage = new StorageClient(this.ctx.transport, this.ctx.region);
     const timeline = new TimelineClient(this.ctx.transport, this.ctx.region, 'main');
     await this.ctx.spawn({ kind: 'timeline', id: timelineActorId('main') });
-    const tables = () => catalog.all().flatMap((i) => (i.kind === 'table' && i.collection ? [i.collection] : []));
+    // A table's catalog id is its collection's id (ddl.ts createTable).
+    const isLiveTable = (collection: string) => catalog.get(collection)?.kind === 'table';
     const holds = new SubscribeHolds(this.ctx.store, storage, () => this.ctx.clock.now());
     await holds.recover();
     this.deps = {
@@ -81,7 +84,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
       catalog,
       storage,
       timeline,
-      commits: new GroupCommit(storage, timeline, tables, `control.${this.ctx.id}`),
+      commits: new GroupCommit(storage, timeline, isLiveTable, `control.${this.ctx.id}`, config.storageHosts ?? ['storage-0']),
       reader: new Reader(this.ctx.transport, this.ctx.region, storage, timeline),
       compute: new ComputeClient(this.ctx.transport, this.ctx.region),
       holds,

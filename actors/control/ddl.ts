@@ -112,7 +112,7 @@ export async function createTable(deps: ControlDeps, stmt: CreateStmt, sql: stri
   }
   if (columns.length === 0) throw new SqlError(SqlState.FeatureNotSupported, 'a table needs at least one column');
   const id = await deps.catalog.allocateId();
-  await whenAvailable(() => deps.storage.createSource(id, { kind: 'table', schema: columns }));
+  await whenAvailable(() => deps.storage.createSource(id, { kind: 'table', schema: columns, txns: true }));
   await waitForCollection(deps, id);
   await deps.catalog.create(item({ id, name, kind: 'table', columns, sql, collection: id }));
   return '';

@@ -1,11 +1,13 @@
 /**
  * Group commit of table writes. Every write waiting when a commit starts shares one timestamp
- * `ts = writeTs()`; each table is appended with compare-and-append `[upper, ts + 1)` (tables
- * without changes get an empty append, so every table's upper passes `ts` and a read at the new
- * `readTs` never waits on an idle table), and only then `applyWrite(ts)` makes the writes visible
- * and the writers are acknowledged. A tick is a commit with no writes: it keeps table uppers (and
- * so every view over them) moving forward. It never acknowledges a write that is not durable in
- * STORAGE, and never appends a time twice (compare-and-append with a token per batch).
+ * `ts = writeTs()`; each table written is appended with compare-and-append `[upper, ts + 1)` on
+ * its own upper, then every storage host's transaction log (txns) is advanced to `ts + 1`, which
+ * seals `ts` for every table of that host, written or not (docs/decoupling.md): an idle table is
+ * never touched, and a read at the new `readTs` never waits on it. Only then `applyWrite(ts)`
+ * makes the writes visible and the writers are acknowledged. A tick is a commit with no writes:
+ * one txns advance per host, whatever the number of tables. It never acknowledges a write that is
+ * not durable in STORAGE, and never appends a time twice (compare-and-append with a token per
+ * batch; a host refuses a table append below its txns upper).
  */
 import { randomUUID } from 'node:crypto';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
@@ -31,9 +33,11 @@ export class GroupCommit {
   constructor(
     private readonly storage: StorageClient,
     private readonly timeline: TimelineClient,
-    /** The collections of every live table. */
-    private readonly tables: () => string[],
+    /** Whether a table's collection is live (not dropped). */
+    private readonly isLiveTable: (collection: string) => boolean,
     private readonly writer: string,
+    /** The storage hosts whose txns logs seal the tables. */
+    private readonly storageHosts: readonly string[],
   ) {}
 
   /** Commits `changes`; resolves with the commit timestamp once the write is durable and visible. */
@@ -44,7 +48,7 @@ export class GroupCommit {
     });
   }
 
-  /** Advances every table's upper (a commit without writes). */
+  /** Advances every table's upper (a commit without writes: one txns advance per host). */
   tick(): Promise<number> {
     return this.write(new Map());
   }
@@ -85,9 +89,9 @@ export class GroupCommit {
         byTable.set(table, list);
       }
     }
-    const live = new Set(this.tables());
-    for (const t of byTable.keys()) if (!live.has(t)) throw new SqlError(SqlState.UndefinedTable, `table ${t} was dropped`);
-    await Promise.all([...live].map((t) => this.append(t, ts, byTable.get(t) ?? [])));
+    for (const t of byTable.keys()) if (!this.isLiveTable(t)) throw new SqlError(SqlState.UndefinedTable, `table ${t} was dropped`);
+    await Promise.all([...byTable].map(([t, updates]) => this.append(t, ts, updates)));
+    await Promise.all(this.storageHosts.map((host) => this.storage.advanceTxns(host, this.writer, ts + 1)));
     await this.timeline.applyWrite(ts);
     this.commits++;
     return ts;
@@ -95,7 +99,7 @@ export class GroupCommit {
 
   private async append(collection: string, ts: number, updates: Update[]): Promise<void> {
     const token = randomUUID();
-    let expected = this.uppers.get(collection) ?? (await this.storage.describe(collection, 30_000)).upper;
+    let expected = this.uppers.get(collection) ?? (await this.writeUpperOf(collection));
     for (;;) {
       if (expected > ts) {
         if (updates.length === 0) return;
@@ -109,5 +113,11 @@ export class GroupCommit {
       expected = r.currentUpper;
       this.uppers.set(collection, expected);
     }
+  }
+
+  /** The upper a table's appends compare against (its own, not the txns-sealed one). */
+  private async writeUpperOf(collection: string): Promise<number> {
+    const summary = await this.storage.describe(collection, 30_000);
+    return summary.writeUpper ?? summary.upper;
   }
 }

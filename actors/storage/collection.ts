@@ -2,7 +2,13 @@
  * The collection actor: one per definite collection. It owns the collection's shard, runs its
  * source driver (generator, JetStream; tables are written only through Append), and serves
  * compare-and-append, snapshots and subscriptions. It publishes FrontierUpdate on every change of
- * since or upper (and once a second) and StatusUpdate on every status change, so nobody polls.
+ * its own since or upper and StatusUpdate on every status change, so nobody polls.
+ *
+ * A table sealed by its host's transaction log (`spec.txns`, CONTROL's tables) has a logical upper,
+ * max(own upper, txns upper): an idle one is never written, and does nothing per commit or tick;
+ * only while someone waits on it (a snapshot at a later time, a subscription) does it listen to
+ * the txns frontier. Idle, a collection has no timer: the lease check runs only while it has
+ * subscriptions, and since moves after writes (at most once per FRONTIER_REPEAT_MS).
  *
  * Read policy: since follows `upper - COMPACTION_WINDOW_MS` unless read holds (AllowCompaction,
  * one per holder, durable) or open subscriptions keep it lower.
@@ -21,6 +27,7 @@ import type { Typed } from '../../runtime/transport.js';
 import { Shard, newIncarnation, type AppendBatch } from './shard.js';
 import { binaryValue, checkEncodedBatch } from './encoded-batch.js';
 import { Subscriptions } from './subscriptions.js';
+import { txnsFrontierOf, type TxnsFrontier } from './txns-frontier.js';
 import { validateBatch } from './validate.js';
 import type { SourceDriver } from './sources/driver.js';
 import { GeneratorDriver } from './sources/generator.js';
@@ -43,9 +50,17 @@ export class Collection implements ActorBehavior<CollectionCommand> {
   private status: CollectionStatus = 'starting';
   private statusMessage: string | undefined;
   private readonly incarnation = newIncarnation();
+  /** The lease check, running only while there are subscriptions. */
   private timer: NodeJS.Timeout | undefined;
+  /** A since advance scheduled after a write (at most one per FRONTIER_REPEAT_MS). */
+  private sinceTimer: NodeJS.Timeout | undefined;
+  private sinceAdvancedAt = 0;
+  /** The txns frontier sealing this table (spec.txns), and the listener while one is needed. */
+  private txns: TxnsFrontier | undefined;
+  private unlisten: (() => void) | undefined;
   private waiters: Array<{ asOf: number; resolve: () => void }> = [];
   private changeScheduled = false;
+  private publishPending = false;
 
   constructor(private readonly ctx: ActorContext) {}
 
@@ -63,12 +78,17 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       this.ctx.exit();
       return;
     }
+    if (this.spec.kind === 'table' && this.spec.txns) {
+      this.txns = txnsFrontierOf(this.ctx.region, this.ctx.hostId);
+      this.shard.sealedBy = this.txns;
+    }
     this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, () => this.ctx.clock.now(), (err) => this.ctx.fail(err));
-    this.shard.onChange = () => this.changed();
+    this.shard.onChange = () => {
+      this.changed(true);
+      this.scheduleSinceAdvance();
+    };
     this.driver = this.createDriver();
     this.driver?.start();
-    this.timer = setInterval(() => this.periodic(), FRONTIER_REPEAT_MS);
-    this.timer.unref();
     this.publishStatus('running');
     this.publishFrontiers();
   }
@@ -90,6 +110,7 @@ export class Collection implements ActorBehavior<CollectionCommand> {
         return { type: 'Ok' };
       case 'CancelSubscribe':
         this.subs.end(cmd.subscribeId, 'canceled');
+        this.syncWatching();
         return { type: 'Ok' };
       case 'Describe':
         return { type: 'CollectionInfo', collection: this.summary() };
@@ -111,8 +132,9 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       statusMessage: this.statusMessage,
       source: this.spec.kind,
       since: s.since,
-      upper: s.upper,
-      lagMs: this.ctx.clock.now() - s.upper,
+      upper: this.shard.readUpper,
+      ...(this.txns ? { writeUpper: s.upper, txnsListening: this.unlisten !== undefined } : {}),
+      lagMs: this.ctx.clock.now() - this.shard.readUpper,
       updates: s.updates,
       batches: s.batches.length,
       upstreamPosition: s.position,
@@ -130,7 +152,8 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       kind: this.spec.kind,
       schema: s.schema,
       since: s.since,
-      upper: s.upper,
+      upper: this.shard.readUpper,
+      ...(this.txns ? { writeUpper: s.upper } : {}),
       status: this.status,
       position: s.position,
       updates: s.updates,
@@ -173,23 +196,30 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       throw new InvalidBatchError(`collection ${this.ctx.id}: an Append carries exactly one of updates and encodedUpdates`);
     }
     let batch: AppendBatch;
+    let minTime = Infinity;
     if (encodedUpdates !== undefined) {
       // A copy (the decoded binary is a view into the message's bytes, which NATS may reuse),
       // made as the msgpack value the shard stores, so it is not copied again to be stored.
       const { value, bytes: encoded } = binaryValue(encodedUpdates);
-      const info = checkEncodedBatch(this.ctx.id, this.shard.schema, encoded, cmd.expectedUpper, cmd.newUpper);
+      const { minTime: lowest, ...info } = checkEncodedBatch(this.ctx.id, this.shard.schema, encoded, cmd.expectedUpper, cmd.newUpper);
       batch = { encoded, stored: value, ...info };
+      minTime = lowest;
     } else {
       validateBatch(this.ctx.id, this.shard.schema, updates!, cmd.expectedUpper, cmd.newUpper);
       batch = updates!;
+      for (const u of batch) if (u[1] < minTime) minTime = u[1];
     }
     const { writer, token, expectedUpper, newUpper } = cmd;
-    return later(this.shard.compareAndAppend({ writer, token, expectedUpper, newUpper, updates: batch }, this.ctx.id).then((r) => ({ type: 'Appended', upper: r.upper, duplicate: r.duplicate })));
+    const append = { writer, token, expectedUpper, newUpper, updates: batch, ...(minTime < Infinity ? { minTime } : {}) };
+    return later(this.shard.compareAndAppend(append, this.ctx.id).then((r) => ({ type: 'Appended', upper: r.upper, duplicate: r.duplicate })));
   }
 
   private async snapshot(asOf: number, wait: boolean): Promise<Typed> {
-    if (wait && asOf >= this.shard.upper && asOf >= this.shard.since) {
-      await new Promise<void>((resolve) => this.waiters.push({ asOf, resolve }));
+    if (wait && asOf >= this.shard.readUpper && asOf >= this.shard.since) {
+      await new Promise<void>((resolve) => {
+        this.waiters.push({ asOf, resolve });
+        this.syncWatching();
+      });
     }
     const rows = await this.shard.snapshot(asOf, this.ctx.id);
     return { type: 'SnapshotRows', asOf, rows };
@@ -198,7 +228,8 @@ export class Collection implements ActorBehavior<CollectionCommand> {
   private subscribe(cmd: Extract<CollectionCommand, { type: 'Subscribe' }>): Reply {
     if (cmd.asOf < this.shard.since) this.shard.checkReadable(cmd.asOf, this.ctx.id); // throws SinceViolation
     this.subs.add(cmd);
-    return { type: 'SubscribeStarted', subscribeId: cmd.subscribeId, since: this.shard.since, upper: this.shard.upper, incarnation: this.incarnation };
+    this.syncWatching();
+    return { type: 'SubscribeStarted', subscribeId: cmd.subscribeId, since: this.shard.since, upper: this.shard.readUpper, incarnation: this.incarnation };
   }
 
   private async allowCompaction(holder: string, since: number[]): Promise<Reply> {
@@ -218,30 +249,70 @@ export class Collection implements ActorBehavior<CollectionCommand> {
 
   /** The since the read policy allows: upper minus the window, below every open subscription. */
   private defaultSince(): number {
-    return Math.min(this.shard.upper - COMPACTION_WINDOW_MS, this.subs.lowestNeeded());
+    return Math.min(this.shard.readUpper - COMPACTION_WINDOW_MS, this.subs.lowestNeeded());
   }
 
-  /** since or upper moved: wake subscribers and snapshot waiters, publish frontiers (coalesced). */
-  private changed(): void {
+  /**
+   * The readable upper (or since) moved: wake subscribers and snapshot waiters (coalesced).
+   * `own`: the shard's own since or upper moved (not only the txns upper), which is published.
+   */
+  private changed(own = false): void {
+    this.publishPending ||= own;
     if (this.changeScheduled) return;
     this.changeScheduled = true;
     setImmediate(() => {
       this.changeScheduled = false;
       if (!this.ctx.alive()) return;
-      const upper = this.shard.upper;
+      const upper = this.shard.readUpper;
       const ready = this.waiters.filter((w) => w.asOf < upper);
       this.waiters = this.waiters.filter((w) => w.asOf >= upper);
       for (const w of ready) w.resolve();
       this.subs.wake();
-      this.publishFrontiers();
+      this.syncWatching();
+      if (this.publishPending) this.publishFrontiers();
+      this.publishPending = false;
     });
   }
 
-  private periodic(): void {
+  /** After a write: since follows the read policy, at most once per FRONTIER_REPEAT_MS. */
+  private scheduleSinceAdvance(): void {
+    if (this.sinceTimer) return;
+    const delay = Math.max(0, this.sinceAdvancedAt + FRONTIER_REPEAT_MS - Date.now());
+    this.sinceTimer = setTimeout(() => {
+      this.sinceTimer = undefined;
+      if (!this.ctx.alive()) return this.shutdown();
+      if (this.shard.dropped) return;
+      this.sinceAdvancedAt = Date.now();
+      void this.shard.advanceSinceTo(this.defaultSince()).catch((err) => this.ctx.fail(err));
+    }, delay);
+    this.sinceTimer.unref();
+  }
+
+  /**
+   * Listens to the txns frontier only while a snapshot waits or a subscription is open, and runs
+   * the lease check (which also retries since) only while a subscription is open.
+   */
+  private syncWatching(): void {
+    const needed = this.waiters.length > 0 || this.subs.size > 0;
+    if (this.txns && needed && !this.unlisten) this.unlisten = this.txns.listen(() => this.changed());
+    if (!needed && this.unlisten) {
+      this.unlisten();
+      this.unlisten = undefined;
+    }
+    if (this.subs.size > 0 && !this.timer) {
+      this.timer = setInterval(() => this.leaseCheck(), FRONTIER_REPEAT_MS);
+      this.timer.unref();
+    } else if (this.subs.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private leaseCheck(): void {
     if (!this.ctx.alive()) return this.shutdown();
     if (this.shard.dropped) return;
-    this.publishFrontiers();
     this.subs.wake();
+    this.syncWatching();
     void this.shard.advanceSinceTo(this.defaultSince()).catch((err) => this.ctx.fail(err));
   }
 
@@ -251,7 +322,7 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       type: 'FrontierUpdate',
       collection: this.ctx.id,
       since: [this.shard.since],
-      upper: [this.shard.upper],
+      upper: [this.shard.readUpper],
     });
   }
 
@@ -272,6 +343,9 @@ export class Collection implements ActorBehavior<CollectionCommand> {
   private shutdown(): void {
     this.driver?.stop();
     if (this.timer) clearInterval(this.timer);
+    if (this.sinceTimer) clearTimeout(this.sinceTimer);
+    this.unlisten?.();
+    this.unlisten = undefined;
     this.shard?.close();
   }
 }

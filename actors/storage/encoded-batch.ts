@@ -22,6 +22,8 @@ export interface EncodedBatchInfo {
   sorted: boolean;
   /** How many updates have a negative diff (a merge below since consolidates only when some do). */
   retractions: number;
+  /** The lowest update time (Infinity for an empty batch). */
+  minTime: number;
 }
 
 /** A msgpack value's kind, as far as the column types care. */
@@ -238,6 +240,7 @@ export function checkEncodedBatch(collection: string, schema: Column[], bytes: U
     let sorted = true;
     let retractions = 0;
     let last = -Infinity;
+    let minTime = Infinity;
     for (; i < count; i++) {
       if (r.arrayHeader() !== 3) throw notTriple(collection, i);
       const width = r.arrayHeader();
@@ -270,10 +273,11 @@ export function checkEncodedBatch(collection: string, schema: Column[], bytes: U
       if (width !== schema.length) throw widthError(collection, i, width, schema.length);
       if (bad >= 0) throw columnError(collection, i, schema[bad]!, KIND_NAMES[badKind]!);
       if (time < last) sorted = false;
+      if (time < minTime) minTime = time;
       last = time;
     }
     if (r.pos !== bytes.length) throw new InvalidBatchError(`collection ${collection}: ${bytes.length - r.pos} bytes follow the encoded updates`);
-    return { count, sorted, retractions };
+    return { count, sorted, retractions, minTime };
   } catch (err) {
     if (err instanceof Truncated) throw new InvalidBatchError(`collection ${collection}: the encoded updates end inside update ${i}`, { details: { index: i } });
     throw err;

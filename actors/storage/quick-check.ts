@@ -85,6 +85,7 @@ export function quickCheck(schema: Column[], bytes: Uint8Array, lower: number, u
   let sorted = true;
   let retractions = 0;
   let last = -Infinity;
+  let minTime = Infinity;
   try {
     for (let i = 0; i < count; i++) {
       // Every read below stays inside `bytes` while p + 2 <= n; a value running past the end
@@ -114,11 +115,12 @@ export function quickCheck(schema: Column[], bytes: Uint8Array, lower: number, u
       if (p > n || !Number.isInteger(time) || !Number.isInteger(diff) || diff === 0 || time < lower || time >= upper) return undefined;
       if (diff < 0) retractions++;
       if (time < last) sorted = false;
+      if (time < minTime) minTime = time;
       last = time;
     }
   } catch (err) {
     if (err instanceof RangeError) return undefined; // a DataView read past the end
     throw err;
   }
-  return p === n ? { count, sorted, retractions } : undefined;
+  return p === n ? { count, sorted, retractions, minTime } : undefined;
 }

@@ -36,7 +36,8 @@
 import { randomUUID } from 'node:crypto';
 import { Encoded, type ActorStore, type KeyRange, type StoreOp } from '../../runtime/store.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
-import { SinceViolationError, NotReadyError, upperMismatch } from '../../protocol/storage/errors.js';
+import { SinceViolationError, NotReadyError, InvalidBatchError, upperMismatch } from '../../protocol/storage/errors.js';
+import { UnavailableError } from '../../protocol/errors.js';
 import { decode, encode } from '../../protocol/codec.js';
 import { Accumulator, Consolidator } from './consolidate.js';
 import { compactBatches, nextTurn, slicesOf } from './slices.js';
@@ -147,6 +148,13 @@ export class Shard {
   private chain: Promise<unknown> = Promise.resolve();
   /** Called after every commit that moved upper or since. */
   onChange: () => void = () => undefined;
+  /**
+   * For a table sealed by its host's transaction log: the txns upper (docs/decoupling.md). Every
+   * time below it is sealed for readers (`readUpper`), and no update may be appended below it.
+   */
+  sealedBy: { readonly upper: number; readonly known: boolean } | undefined;
+  /** The last `readUpper` given while no append was in flight (readers never see it go back). */
+  private lastReadUpper = -Infinity;
 
   private constructor(
     private readonly store: ActorStore,
@@ -197,8 +205,21 @@ export class Shard {
   get since(): number {
     return this.meta.since;
   }
+  /** The upper appends compare against (durable). */
   get upper(): number {
     return this.meta.upper;
+  }
+  /**
+   * The upper readers see: `upper`, or for a table sealed by txns max(upper, txns upper). While an
+   * append is decided but not durable it stays where it was: the append's updates may lie below
+   * the txns upper of that moment, and must be readable before their times are.
+   */
+  get readUpper(): number {
+    const txns = this.sealedBy;
+    if (!txns) return this.meta.upper;
+    if (this.head.upper !== this.meta.upper) return Math.max(this.meta.upper, this.lastReadUpper);
+    this.lastReadUpper = Math.max(this.meta.upper, txns.upper, this.lastReadUpper);
+    return this.lastReadUpper;
   }
   get schema(): Column[] {
     return this.meta.schema;
@@ -218,7 +239,10 @@ export class Shard {
    * Compare-and-append. Returns `{ duplicate: true }` for a retry of a committed append (same
    * writer and token), throws UpperMismatch when `expectedUpper` is not the upper.
    */
-  async compareAndAppend(args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch }, collection: string): Promise<{ upper: number; duplicate: boolean }> {
+  async compareAndAppend(
+    args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch; minTime?: number },
+    collection: string,
+  ): Promise<{ upper: number; duplicate: boolean }> {
     const decided = await this.serial(async () => {
       const plain = (m: ShardMeta) => committedUpper(m.writers[args.writer], args.token) === undefined && args.expectedUpper === m.upper;
       // A retry or a mismatch is answered from durable state only (head === meta once settled).
@@ -226,6 +250,7 @@ export class Shard {
       const committed = committedUpper(this.head.writers[args.writer], args.token);
       if (committed !== undefined) return { upper: committed, duplicate: true, durable: undefined };
       if (args.expectedUpper !== this.head.upper) throw upperMismatch(collection, args.expectedUpper, this.head.upper);
+      if (this.sealedBy) checkNotSealed(collection, this.sealedBy, args.minTime);
       // Decided: the next append is decided (on top of this one) while this one is written.
       return { upper: args.newUpper, duplicate: false, durable: this.commit(args.updates, args.newUpper, { writer: { id: args.writer, token: args.token } }) };
     });
@@ -309,13 +334,14 @@ export class Shard {
     return acc.contents();
   }
 
-  /** Throws unless since <= asOf < upper. */
+  /** Throws unless since <= asOf < readUpper. */
   checkReadable(asOf: number, collection: string): void {
     if (asOf < this.meta.since) {
       throw new SinceViolationError(`collection ${collection}: cannot read at ${asOf}, its since is ${this.meta.since}`, { details: { since: this.meta.since } });
     }
-    if (asOf >= this.meta.upper) {
-      throw new NotReadyError(`collection ${collection}: time ${asOf} is not sealed yet (upper ${this.meta.upper})`, { details: { upper: this.meta.upper } });
+    const upper = this.readUpper;
+    if (asOf >= upper) {
+      throw new NotReadyError(`collection ${collection}: time ${asOf} is not sealed yet (upper ${upper})`, { details: { upper } });
     }
   }
 
@@ -642,6 +668,21 @@ export function unlistedRanges(batches: BatchRef[]): KeyRange[] {
   }
   ranges.push(after === undefined ? { gte: 'b/', lt: 'b/\xff' } : { gt: after, lt: 'b/\xff' });
   return ranges;
+}
+
+/**
+ * A table sealed by txns takes no update below the txns upper (those times were already readable
+ * as empty), and none at all before the txns actor has loaded it. `minTime`: the batch's lowest
+ * update time (undefined for an empty batch).
+ */
+function checkNotSealed(collection: string, txns: { readonly upper: number; readonly known: boolean }, minTime: number | undefined): void {
+  if (minTime === undefined) return;
+  if (!txns.known) throw new UnavailableError(`collection ${collection}: its host's transaction log is not loaded yet; retry`);
+  if (minTime < txns.upper) {
+    throw new InvalidBatchError(`collection ${collection}: time ${minTime} is sealed by the transaction log (txns upper ${txns.upper}); append at or after it`, {
+      details: { sealedUpper: txns.upper },
+    });
+  }
 }
 
 function recordWriter(meta: ShardMeta, id: string, token: string, upper: number): void {

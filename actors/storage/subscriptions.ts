@@ -150,7 +150,7 @@ export class Subscriptions {
 
   private async drain(sub: Sub): Promise<void> {
     while (this.subs.get(sub.id) === sub && sub.credit > 0) {
-      const upper = this.shard.upper;
+      const upper = this.shard.readUpper;
       if (sub.snapshotAt !== undefined) {
         if (sub.snapshotAt >= upper) return; // waits until the snapshot time is sealed
         const asOf = sub.snapshotAt;

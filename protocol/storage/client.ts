@@ -24,7 +24,7 @@ import { MalformedMessageError } from '../errors.js';
 import { MessageSet } from '../message.js';
 import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type StatusUpdate, type SubscribeBatch } from './response.js';
 import { DecodedUpdates } from './encoded-updates.js';
-import { collectionStatusSubject, collectionSubject, storageControllerSubject } from './subjects.js';
+import { collectionStatusSubject, collectionSubject, storageControllerSubject, txnsSubject } from './subjects.js';
 import { StorageErrorCode } from './errors.js';
 
 type Typed = { type: string; [key: string]: unknown };
@@ -175,6 +175,22 @@ export class StorageClient {
         return { ok: true, upper: r['upper'] as number, duplicate: r['duplicate'] as boolean };
       } catch (err) {
         if (isErrorCode(err, StorageErrorCode.UpperMismatch)) return { ok: false, currentUpper: (err as DefiniteError).details['currentUpper'] as number };
+        if (!isTransient(err) || attempt >= 50) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  /**
+   * Seals every table time below `upper` on storage host `host` (protocol/storage/txns.ts);
+   * resolves with the host's txns upper once durable. Idempotent, so lost replies are asked again.
+   */
+  async advanceTxns(host: string, writer: string, upper: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.wire.request<Typed>(txnsSubject(this.region, host), { type: 'AdvanceTxns', writer, upper }, { timeoutMs: this.options.timeoutMs ?? APPEND_ATTEMPT_MS });
+        return r['upper'] as number;
+      } catch (err) {
         if (!isTransient(err) || attempt >= 50) throw err;
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
       }

@@ -52,7 +52,10 @@ export const SubscribeEnd = defineMessage('SubscribeEnd', {
   reason: Type.Union([Type.Literal('canceled'), Type.Literal('dropped'), Type.Literal('expired'), Type.Literal('error')]),
   message: Type.Optional(Type.String()),
 });
-/** Published on `<collection>.frontiers` whenever since or upper moves (and once a second). */
+/**
+ * Published on `<collection>.frontiers` whenever the collection's own since or upper moves (a
+ * table sealed by txns also advances with its host's TxnsProgress, which is not repeated here).
+ */
 export const FrontierUpdate = defineMessage('FrontierUpdate', { collection: CollectionId, since: Frontier, upper: Frontier });
 /** Published on `<collection>.status` at every status change; `incarnation` changes at every restart. */
 export const StatusUpdate = defineMessage('StatusUpdate', {
@@ -69,7 +72,13 @@ const CollectionSummary = Type.Object(
     kind: Type.String(),
     schema: Schema,
     since: Timestamp,
+    /** The readable upper: every time below it is sealed. */
     upper: Timestamp,
+    /**
+     * For a table sealed by txns (TableSource.txns): its own upper, which a compare-and-append
+     * expects; `upper` is max(writeUpper, the host's txns upper).
+     */
+    writeUpper: Type.Optional(Timestamp),
     status: CollectionStatus,
     /** Upstream position: generator offset or JetStream stream sequence (0 for tables). */
     position: Type.Integer({ minimum: 0 }),

@@ -2,7 +2,8 @@
  * Source definitions: what feeds a definite collection. One schema per kind, behind one
  * `SourceSpec` union, recorded durably by the storage controller and handed to the collection.
  *
- * - `table`: written only through `Append` (CONTROL is the writer).
+ * - `table`: written only through `Append` (CONTROL is the writer); with `txns`, its upper also
+ *   follows its host's transaction log (txns.ts), so idle tables are never written.
  * - `generator`: deterministic load generators keyed by offset. `counter`: one row `[offset]` per
  *   tick (offsets 1, 2, 3, ...). `auction`: Materialize's auction generator; `output` picks the
  *   relation: `auctions` (id, seller, item, end_time) or `bids` (id, buyer, auction_id, amount,
@@ -16,7 +17,18 @@ import { Schema } from '../types.js';
 
 const Tick = Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'milliseconds between ticks' });
 
-export const TableSource = Type.Object({ kind: Type.Literal('table'), schema: Schema }, { additionalProperties: false });
+export const TableSource = Type.Object(
+  {
+    kind: Type.Literal('table'),
+    schema: Schema,
+    /**
+     * Sealed by its host's transaction log (txns.ts), as CONTROL's tables are: its upper is
+     * max(its own upper, the txns upper), and no update may be appended below the txns upper.
+     */
+    txns: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 
 export const GeneratorSource = Type.Object(
   {

@@ -6,6 +6,8 @@
  * dfn.<region>.storage.collection.<id>             a collection's commands (request/reply)
  * dfn.<region>.storage.collection.<id>.frontiers   FrontierUpdate publications (since, upper)
  * dfn.<region>.storage.collection.<id>.status      StatusUpdate publications
+ * dfn.<region>.storage.txns.<host>                 a storage host's transaction log of tables (txns.ts)
+ * dfn.<region>.storage.txns.<host>.progress        TxnsProgress publications
  * ```
  * Subscription streams (SubscribeBatch, SubscribeEnd) go to the inbox subject the subscriber
  * names in `Subscribe`. `*.frontiers` and `*.status` may be subscribed with a wildcard
@@ -32,4 +34,13 @@ export function collectionStatusSubject(region: string, collection: string): str
 /** Every collection's frontier publications. */
 export function allFrontiersSubject(region: string): string {
   return `${regionPrefix(region)}.storage.collection.*.frontiers`;
+}
+
+/** The transaction log of the tables on storage host `host` (protocol/storage/txns.ts). */
+export function txnsSubject(region: string, host: string): string {
+  return actorSubject(region, 'storage', 'txns', host);
+}
+
+export function txnsProgressSubject(region: string, host: string): string {
+  return `${txnsSubject(region, host)}.progress`;
 }
