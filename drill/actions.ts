@@ -10,7 +10,7 @@ import type { Capability, DrillContext } from './context.js';
 import { createSource, dropSource, publishBurst, writeBurst } from './sources.js';
 import type { HostIdentity } from './model.js';
 import { until } from './until.js';
-import { SQL_ACTIONS } from './sql-actions.js';
+import { SQL_ACTIONS, insertBurst } from './sql-actions.js';
 
 export interface Action {
   name: string;
@@ -139,6 +139,36 @@ export const ACTIONS: Action[] = [
       const hostId = ctx.rng.pick(clusterHosts(ctx));
       const { before, after } = await ctx.platform.cleanRestartHost(hostId);
       return `clean stop of compute host ${hostId} pid ${before} and start again as pid ${after}`;
+    },
+  },
+  {
+    // The commit path under fire: SIGKILL of the environment (coordinator, group commit), the
+    // storage host (tables, txns log) or a compute host while an INSERT burst is committing.
+    name: 'kill-mid-commit',
+    fault: 'kill-mid-commit',
+    needs: ['control', 'compute'],
+    weight: 2,
+    when: (ctx) => ctx.sql.tables.size > 0,
+    run: async (ctx) => {
+      const m = ctx.rng.pick([...ctx.sql.tables.values()]);
+      const victim = ctx.rng.pick(['env', STORAGE_HOST, ...clusterHosts(ctx)]);
+      const delayMs = ctx.rng.int(0, 300);
+      const burst = insertBurst(ctx, m);
+      await new Promise((r) => setTimeout(r, delayMs));
+      let what: string;
+      if (victim === 'env') {
+        const pid = ctx.platform.envPid();
+        await ctx.platform.killEnv();
+        await ctx.platform.startEnv();
+        what = `SIGKILL env pid ${pid}`;
+      } else {
+        const before = await ctx.platform.runningHost(victim);
+        signal(before.pid, 'SIGKILL');
+        const after = await ctx.platform.replaced(victim, before.pid);
+        what = `SIGKILL ${victim} pid ${before.pid} (back as ${after.pid})`;
+      }
+      const done = await burst;
+      return `${what} ${delayMs} ms into an INSERT burst on ${m.name}: ${done}`;
     },
   },
   {

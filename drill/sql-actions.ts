@@ -32,7 +32,7 @@ async function createTable(ctx: DrillContext): Promise<string> {
   return `created table ${name} and materialized view ${view} (subscribed)`;
 }
 
-async function insertBurst(ctx: DrillContext, m: SqlTableModel): Promise<string> {
+export async function insertBurst(ctx: DrillContext, m: SqlTableModel): Promise<string> {
   const statements = ctx.rng.int(5, 30);
   let rows = 0;
   for (let i = 0; i < statements; i++) {
