@@ -8,11 +8,16 @@
  *   (the client's own request counts: one per INSERT);
  * - idle CPU: utime + stime of every platform process (nats-server, env, hosts) over 5 s without
  *   a request, in % of one core.
+ * - restart: the storage host (every table and the txns log) killed with SIGKILL, milliseconds
+ *   until an INSERT into t0 and a SELECT of it answer again (the orchestrator restarts the host).
  * Each figure is printed beside the same figure at the first count, measured in the same run,
  * with the issue's targets: INSERT median at the top count <= 1.2x, throughput >= 0.8x, idle
  * below 5% of one core.
  */
 import { readFileSync } from 'node:fs';
+import { orchestratorSubject } from '../protocol/subjects.js';
+import type { HostList } from '../protocol/sys/messages.js';
+import { signal } from '../runtime/process-util.js';
 import { connectClient, startControlPlatform, type Client, type ControlPlatform } from './control.js';
 import { figure, median, percentile, type Figure } from './figure.js';
 
@@ -26,6 +31,7 @@ interface Level {
   insertsPerSec: number;
   messagesPerInsert: number;
   idleCpuPct: number;
+  restartMs: number;
 }
 
 async function inMsgs(p: ControlPlatform): Promise<number> {
@@ -88,7 +94,26 @@ async function measure(p: ControlPlatform, clients: Client[], tables: number): P
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpuPct = ((cpuTicks(pids) - c0) / CLK_TCK / ((performance.now() - t0) / 1000)) * 100;
-  return { tables, insertMedianMs: median(times), insertP99Ms: percentile(times, 99), insertsPerSec, messagesPerInsert, idleCpuPct };
+  const restartMs = await storageRestartMs(p, a);
+  return { tables, insertMedianMs: median(times), insertP99Ms: percentile(times, 99), insertsPerSec, messagesPerInsert, idleCpuPct, restartMs };
+}
+
+/** SIGKILL of the storage host; milliseconds until an INSERT into t0 and a SELECT of it answer. */
+async function storageRestartMs(p: ControlPlatform, a: Client): Promise<number> {
+  const hosts = async () => (await p.transport.request<HostList>(orchestratorSubject(p.region), { type: 'ListHosts' }, { timeoutMs: 5000 })).hosts;
+  const storage = (await hosts()).find((h) => h.hostId === 'storage-0')!;
+  const t0 = performance.now();
+  signal(storage.pid, 'SIGKILL');
+  for (;;) {
+    try {
+      await a.sql('INSERT INTO t0 VALUES (-1)');
+      await a.sql('SELECT count(*) FROM t0');
+      return performance.now() - t0;
+    } catch (err) {
+      if (performance.now() - t0 > 120_000) throw new Error(`the platform did not answer within 120 s of the storage host's SIGKILL: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 export async function benchScale(): Promise<Figure[]> {
@@ -118,6 +143,7 @@ export async function benchScale(): Promise<Figure[]> {
         figure(`INSERT p99 with ${l.tables} tables`, l.insertP99Ms, 'ms', { name: baseName('INSERT p99'), value: base.insertP99Ms }),
         figure(`16-session INSERTs/s with ${l.tables} tables`, l.insertsPerSec, 'INSERTs/s', { name: baseName('16-session INSERTs/s'), value: base.insertsPerSec }, top ? { text: 'ratio >= 0.8', check: (_v, r) => (r ?? 0) >= 0.8 } : undefined),
         figure(`NATS messages per INSERT with ${l.tables} tables`, l.messagesPerInsert, 'messages', { name: baseName('messages per INSERT'), value: base.messagesPerInsert }),
+        figure(`storage host SIGKILL to INSERT + SELECT answered, with ${l.tables} tables`, l.restartMs, 'ms', { name: baseName('restart'), value: base.restartMs }),
         figure(`idle CPU, all processes, with ${l.tables} tables`, l.idleCpuPct, '% of a core', { name: baseName('idle CPU'), value: base.idleCpuPct }, top ? { text: '< 5% of a core', check: (v) => v < 5 } : undefined),
       );
     }
