@@ -23,6 +23,10 @@ import type { Frontier, Row, Update } from '../../protocol/types.js';
 
 const commands = new MessageSet<ComputeCommand>(COMPUTE_COMMANDS);
 const STATUS_INTERVAL_MS = 1000;
+/** Frontier changes of the cluster's dataflows are published together, at most this often. */
+const FRONTIERS_FLUSH_MS = 100;
+/** Dataflows per Frontiers message (bounded by the payload limit). */
+const FRONTIERS_PER_MESSAGE = 1000;
 
 interface PendingPeek {
   dataflow: string;
@@ -42,6 +46,8 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
   private lookups = 0;
   private readonly subscriptions = new Map<string, { dataflow: string; listener: OutputListener }>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly movedFrontiers = new Map<string, { dataflow: string; since: Frontier; upper: Frontier }>();
+  private frontiersTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -276,23 +282,37 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     }
   }
 
+  /**
+   * A dataflow's output frontier moved. The changes are gathered and published together, at most
+   * one Frontiers message per FRONTIERS_FLUSH_MS (listing only the dataflows that moved), so idle
+   * views cost one message per cluster per tick, not one each.
+   */
   private publishFrontiers(df: InstalledDataflow, upper: number): void {
-    try {
-      this.ctx.transport.publish(clusterResponsesSubject(this.ctx.region, this.ctx.id), {
-        type: 'Frontiers',
-        cluster: this.ctx.id,
-        dataflow: df.id,
-        since: [df.since()],
-        upper: [upper],
-      });
-    } catch {
-      // best effort
+    this.movedFrontiers.set(df.id, { dataflow: df.id, since: [df.since()], upper: [upper] });
+    if (this.frontiersTimer) return;
+    this.frontiersTimer = setTimeout(() => this.flushFrontiers(), FRONTIERS_FLUSH_MS);
+    this.frontiersTimer.unref();
+  }
+
+  private flushFrontiers(): void {
+    this.frontiersTimer = undefined;
+    if (!this.ctx.alive()) return;
+    const moved = [...this.movedFrontiers.values()];
+    this.movedFrontiers.clear();
+    for (let i = 0; i < moved.length; i += FRONTIERS_PER_MESSAGE) {
+      try {
+        this.ctx.transport.publish(clusterResponsesSubject(this.ctx.region, this.ctx.id), { type: 'Frontiers', cluster: this.ctx.id, frontiers: moved.slice(i, i + FRONTIERS_PER_MESSAGE) });
+      } catch {
+        // best effort
+      }
     }
   }
 
   private shutdown(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.frontiersTimer) clearTimeout(this.frontiersTimer);
+    this.frontiersTimer = undefined;
     for (const id of [...this.dataflows.keys()]) this.dropDataflow(id, 'cluster stopping');
   }
 }

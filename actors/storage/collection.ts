@@ -1,8 +1,9 @@
 /**
  * The collection actor: one per definite collection. It owns the collection's shard, runs its
  * source driver (generator, JetStream; tables are written only through Append), and serves
- * compare-and-append, snapshots and subscriptions. It publishes FrontierUpdate on every change of
- * its own since or upper and StatusUpdate on every status change, so nobody polls.
+ * compare-and-append, snapshots and subscriptions. It reports every change of its own since or
+ * upper to its host's HostFrontiers (one publication per host per second) and publishes
+ * StatusUpdate on every status change, so nobody polls.
  *
  * A table sealed by its host's transaction log (`spec.txns`, CONTROL's tables) has a logical upper,
  * max(own upper, txns upper): an idle one is never written, and does nothing per commit or tick;
@@ -16,12 +17,14 @@
 import { MessageSet } from '../../protocol/message.js';
 import { COLLECTION_COMMANDS, type CollectionCommand } from '../../protocol/storage/command.js';
 import type { CollectionStatus, CollectionSummary } from '../../protocol/storage/response.js';
-import { collectionFrontiersSubject, collectionStatusSubject } from '../../protocol/storage/subjects.js';
+import { collectionStatusSubject } from '../../protocol/storage/subjects.js';
+import { hostFrontiersOf } from './host-frontiers.js';
+import { registerCollection, unregisterCollection, type LocalCollection } from './local-collections.js';
 import { InvalidRequestError } from '../../protocol/errors.js';
 import { InvalidBatchError, UnknownCollectionError } from '../../protocol/storage/errors.js';
 import type { SourceSpec } from '../../protocol/storage/source.js';
 import type { ActorBehavior, ActorContext, Incoming, Reply } from '../../runtime/actor.js';
-import { later } from '../../runtime/actor.js';
+import { later, type Later } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import type { Typed } from '../../runtime/transport.js';
 import { Shard, newIncarnation, type AppendBatch } from './shard.js';
@@ -42,7 +45,7 @@ export interface CollectionConfig {
 
 const commands = new MessageSet<CollectionCommand>(COLLECTION_COMMANDS);
 
-export class Collection implements ActorBehavior<CollectionCommand> {
+export class Collection implements ActorBehavior<CollectionCommand>, LocalCollection {
   readonly commands = commands;
   private shard!: Shard;
   private subs!: Subscriptions;
@@ -59,6 +62,8 @@ export class Collection implements ActorBehavior<CollectionCommand> {
   private txns: TxnsFrontier | undefined;
   private unlisten: (() => void) | undefined;
   private waiters: Array<{ asOf: number; resolve: () => void }> = [];
+  /** The upper after the last write that stored updates. */
+  private dataUpper = 0;
   private changeScheduled = false;
   private publishPending = false;
 
@@ -83,10 +88,18 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       this.shard.sealedBy = this.txns;
     }
     this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, () => this.ctx.clock.now(), (err) => this.ctx.fail(err));
-    this.shard.onChange = () => {
+    this.dataUpper = this.shard.state.batches.at(-1)?.upper ?? 0;
+    this.shard.onChange = (what) => {
+      if (what === 'data') this.dataUpper = this.shard.state.upper;
       this.changed(true);
-      this.scheduleSinceAdvance();
+      // Since follows the upper. For a table or view, after empty appends only until it has
+      // passed the last data: moving it further changes nothing a reader could see, and an idle
+      // view's sink would otherwise have it written every tick. (An ingesting source's since
+      // always follows: its driver writes every tick anyway.)
+      const follows = what === 'data' || (what === 'empty' && (this.spec.kind !== 'table' || this.shard.since < this.dataUpper));
+      if (follows) this.scheduleSinceAdvance();
     };
+    registerCollection(this.ctx.region, this.ctx.id, this);
     this.driver = this.createDriver();
     this.driver?.start();
     this.publishStatus('running');
@@ -154,6 +167,7 @@ export class Collection implements ActorBehavior<CollectionCommand> {
       since: s.since,
       upper: this.shard.readUpper,
       ...(this.txns ? { writeUpper: s.upper } : {}),
+      host: this.ctx.hostId,
       status: this.status,
       position: s.position,
       updates: s.updates,
@@ -214,6 +228,13 @@ export class Collection implements ActorBehavior<CollectionCommand> {
     return later(this.shard.compareAndAppend(append, this.ctx.id).then((r) => ({ type: 'Appended', upper: r.upper, duplicate: r.duplicate })));
   }
 
+  /** An Append with no updates, from the host's AdvanceUppers (local-collections.ts). */
+  async appendEmpty(args: { writer: string; token: string; expectedUpper: number; newUpper: number }): Promise<{ upper: number; duplicate: boolean }> {
+    if (!this.ctx.alive()) throw new UnknownCollectionError(`collection ${this.ctx.id} is stopping`);
+    const reply = this.append({ type: 'Append', ...args, updates: [] });
+    return (await (reply as Later).promise) as unknown as { upper: number; duplicate: boolean };
+  }
+
   private async snapshot(asOf: number, wait: boolean): Promise<Typed> {
     if (wait && asOf >= this.shard.readUpper && asOf >= this.shard.since) {
       await new Promise<void>((resolve) => {
@@ -243,7 +264,7 @@ export class Collection implements ActorBehavior<CollectionCommand> {
     this.subs.endAll('dropped');
     await this.shard.markDropped();
     this.publishStatus('dropped');
-    this.ctx.transport.publish(collectionFrontiersSubject(this.ctx.region, this.ctx.id), { type: 'FrontierUpdate', collection: this.ctx.id, since: [], upper: [] });
+    hostFrontiersOf(this.ctx.transport, this.ctx.region, this.ctx.hostId).changed(this.ctx.id, [], []);
     return { type: 'Ok', detail: `collection ${this.ctx.id} dropped` };
   }
 
@@ -318,12 +339,7 @@ export class Collection implements ActorBehavior<CollectionCommand> {
 
   private publishFrontiers(): void {
     if (this.shard.dropped) return;
-    this.ctx.transport.publish(collectionFrontiersSubject(this.ctx.region, this.ctx.id), {
-      type: 'FrontierUpdate',
-      collection: this.ctx.id,
-      since: [this.shard.since],
-      upper: [this.shard.readUpper],
-    });
+    hostFrontiersOf(this.ctx.transport, this.ctx.region, this.ctx.hostId).changed(this.ctx.id, [this.shard.since], [this.shard.readUpper]);
   }
 
   private publishStatus(status: CollectionStatus, message?: string): void {
@@ -341,6 +357,7 @@ export class Collection implements ActorBehavior<CollectionCommand> {
   }
 
   private shutdown(): void {
+    unregisterCollection(this.ctx.region, this.ctx.id, this);
     this.driver?.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.sinceTimer) clearTimeout(this.sinceTimer);

@@ -146,8 +146,11 @@ export class Shard {
   private closed = false;
   /** Serializes commits: appends, ingestion and merges never interleave their meta writes. */
   private chain: Promise<unknown> = Promise.resolve();
-  /** Called after every commit that moved upper or since. */
-  onChange: () => void = () => undefined;
+  /**
+   * Called after every commit that moved upper or since: `data` (an append or ingestion with
+   * updates), `empty` (upper moved, nothing written) or `since`.
+   */
+  onChange: (what: 'data' | 'empty' | 'since') => void = () => undefined;
   /**
    * For a table sealed by its host's transaction log: the txns upper (docs/decoupling.md). Every
    * time below it is sealed for readers (`readUpper`), and no update may be appended below it.
@@ -302,7 +305,7 @@ export class Shard {
       next.since = Math.max(next.since, target);
     });
     if (!moves) return;
-    this.onChange();
+    this.onChange('since');
     this.scheduleMerge();
   }
 
@@ -512,7 +515,7 @@ export class Shard {
       if (extras.upstreamRereads) next.upstreamRereads += extras.upstreamRereads;
       if (extras.writer) recordWriter(next, extras.writer.id, extras.writer.token, newUpper);
     }, ops);
-    if (newUpper !== previousUpper) this.onChange();
+    if (newUpper !== previousUpper) this.onChange(count > 0 ? 'data' : 'empty');
     this.scheduleMerge();
   }
 

@@ -12,6 +12,9 @@
  * to reach `through + 1`, a consolidating merge would advance updates already delivered (times
  * <= through) to `through + 1`, and the next read would send them again.
  *
+ * Progress with no updates, for a subscription opened with a `progressInbox`, goes out in one
+ * SubscribeProgress per subscriber per turn (subscription-progress.ts), without credit or seq.
+ *
  * A subscription opened with `consolidated: false` gets the stored bytes instead
  * (SubscribeEncodedBatch, `Shard.encodedRange`): no decoding, consolidation or re-encoding here,
  * the snapshot's updates at their stored times <= asOf. Its messages are cut to at most
@@ -27,6 +30,7 @@ import { encodeWithEncodedField } from '../../protocol/codec.js';
 import { arrayHeaderSize, chunkBatches, writeArrayHeader } from './encoded-batch.js';
 import { storedAsConsolidated, storedAsSnapshot, type StoredChunk } from './stored-consolidated.js';
 import { nextTurn } from './slices.js';
+import { progressOutboxOf } from './subscription-progress.js';
 
 export const LEASE_MS = 60_000;
 /** Updates per message (bounded further by the payload limit). */
@@ -42,6 +46,8 @@ const ENVELOPE_BYTES = 1024;
 interface Sub {
   id: string;
   inbox: string;
+  /** Where progress without updates goes, batched with other subscriptions' (optional). */
+  progressInbox: string | undefined;
   asOf: number;
   consolidated: boolean;
   through: number;
@@ -85,6 +91,7 @@ export class Subscriptions {
     const sub: Sub = {
       id: cmd.subscribeId,
       inbox: cmd.inbox,
+      progressInbox: cmd.progressInbox,
       asOf: cmd.asOf,
       consolidated: cmd.consolidated ?? true,
       through: cmd.asOf,
@@ -171,15 +178,21 @@ export class Subscriptions {
         continue;
       }
       if (sub.through >= upper - 1) return; // nothing new sealed
+      const parts = await this.shard.encodedRange(sub.through, upper);
+      if (parts.length === 0 && sub.progressInbox !== undefined) {
+        // Progress only: batched with the host's other subscriptions to the same subscriber.
+        if (this.subs.get(sub.id) !== sub) return;
+        progressOutboxOf(this.transport).add(sub.progressInbox, [sub.id, sub.seq, upper]);
+        sub.through = upper - 1;
+        continue;
+      }
       if (!sub.consolidated) {
-        const parts = await this.shard.encodedRange(sub.through, upper);
         if (!(await this.sendEncoded(sub, parts, sub.through + 1, upper))) return;
         sub.through = upper - 1;
         continue;
       }
       // The stored bytes as they are when they are consolidated already (an append's batch, as a
       // rule); otherwise decoded and consolidated.
-      const parts = await this.shard.encodedRange(sub.through, upper);
       const stored = await storedAsConsolidated(parts, this.messageBytes(), MAX_UPDATES_PER_MESSAGE);
       const sent = stored ? await this.sendStored(sub, stored, upper) : await this.sendChunks(sub, await this.shard.consolidatedOf(parts), upper);
       if (!sent) return;

@@ -5,14 +5,22 @@
  * tables (through the in-process TxnsFrontier) and replies, so a reader told a time is sealed is
  * never told otherwise after a crash. One LevelDB write and one publication per commit, however
  * many tables the host holds.
+ *
+ * It also takes `AdvanceUppers` for the host's collections: each item is handed in-process to its
+ * collection as an Append with no updates (local-collections.ts), all at once, so the host's
+ * store writes them in one group commit and a cluster's idle views cost one request per step.
  */
 import { MessageSet } from '../../protocol/message.js';
 import { InvalidRequestError } from '../../protocol/errors.js';
-import { TXNS_COMMANDS, type TxnsCommand, type TxnsInfo } from '../../protocol/storage/txns.js';
+import { DefiniteError } from '../../protocol/errors.js';
+import { StorageErrorCode } from '../../protocol/storage/errors.js';
+import { TXNS_COMMANDS, type AdvanceUppers, type TxnsCommand, type TxnsInfo, type UppersAdvanced } from '../../protocol/storage/txns.js';
 import { txnsProgressSubject, txnsSubject } from '../../protocol/storage/subjects.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
+import { later } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import { txnsFrontierOf, type TxnsFrontier } from './txns-frontier.js';
+import { localCollection } from './local-collections.js';
 
 const UPPER = 'upper';
 const commands = new MessageSet<TxnsCommand>(TXNS_COMMANDS);
@@ -40,6 +48,8 @@ export class Txns implements ActorBehavior<TxnsCommand> {
         return this.advance(cmd.upper);
       case 'DescribeTxns':
         return this.info();
+      case 'AdvanceUppers':
+        return later(this.advanceUppers(cmd.items));
       default:
         return assertNever(cmd);
     }
@@ -47,6 +57,24 @@ export class Txns implements ActorBehavior<TxnsCommand> {
 
   info(): TxnsInfo {
     return { type: 'TxnsInfo', host: this.ctx.hostId, upper: this.upper, advances: this.advances };
+  }
+
+  private async advanceUppers(items: AdvanceUppers['items']): Promise<UppersAdvanced> {
+    const results = await Promise.all(
+      items.map(async ({ collection, ...args }): Promise<UppersAdvanced['results'][number]> => {
+        const c = localCollection(this.ctx.region, collection);
+        if (!c) return { ok: false, code: StorageErrorCode.UnknownCollection, message: `collection ${collection} is not running on host ${this.ctx.hostId}` };
+        try {
+          const r = await c.appendEmpty(args);
+          return { ok: true, upper: r.upper, duplicate: r.duplicate };
+        } catch (err) {
+          const e = err instanceof DefiniteError ? err : undefined;
+          const currentUpper = e?.details['currentUpper'];
+          return { ok: false, code: e?.code ?? 'Internal', message: (err as Error).message, ...(typeof currentUpper === 'number' ? { currentUpper } : {}) };
+        }
+      }),
+    );
+    return { type: 'UppersAdvanced', results };
   }
 
   private advance(upper: number): Promise<Reply> {

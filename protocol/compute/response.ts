@@ -11,8 +11,15 @@ const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 /** A command was accepted. */
 export const Ack = defineMessage('Ack', { detail: Type.Optional(Type.String()) });
 
-/** A dataflow's output frontier advanced: everything before `upper` is final; `since` is its compaction frontier. */
-export const Frontiers = defineMessage('Frontiers', { cluster: Id, dataflow: Id, since: Frontier, upper: Frontier });
+/**
+ * Dataflows' output frontiers advanced: for each, everything before `upper` is final; `since` is
+ * its compaction frontier. A cluster gathers the changes of all its dataflows into one message
+ * (at most one per 100 ms, at most 1,000 dataflows each), listing only those that moved.
+ */
+export const Frontiers = defineMessage('Frontiers', {
+  cluster: Id,
+  frontiers: Type.Array(Type.Object({ dataflow: Id, since: Frontier, upper: Frontier }, { additionalProperties: false }), { maxItems: 1000 }),
+});
 export type Frontiers = Static<typeof Frontiers>;
 
 /** Exactly one per Peek: rows (with multiplicities), an error, or canceled. */
@@ -68,7 +75,7 @@ export const COMPUTE_RESPONSES = [Ack, Frontiers, PeekResponse, SubscribeRespons
 export type ComputeResponse = Static<(typeof COMPUTE_RESPONSES)[number]>;
 
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
-  Frontiers: { type: 'Frontiers', cluster: 'c1', dataflow: 'd1', since: [0], upper: [5] },
+  Frontiers: { type: 'Frontiers', cluster: 'c1', frontiers: [{ dataflow: 'd1', since: [0], upper: [5] }] },
   PeekResponse: { type: 'PeekResponse', peekId: 'p1', outcome: 'rows', timestamp: 4, rows: [[[1, 'a', null], 2]] },
   SubscribeResponse: { type: 'SubscribeResponse', subscribeId: 's1', updates: [[[1, 'x'], 3, -1]], progress: [4] },
   Status: {

@@ -9,6 +9,11 @@
  * NotFound, a gap in `seq`) it subscribes again from its last progress with `snapshot: false`,
  * so the listener sees every update exactly once across restarts of either side.
  *
+ * Its subscriptions share one progress inbox (`Subscribe.progressInbox`): progress without updates
+ * for many of them arrives in one SubscribeProgress, applied to a subscription once it has
+ * received the batch the item names (`seq`). A subscription that hears from STORAGE (a batch or a
+ * progress item) needs no liveness probe; it still renews its lease every LEASE_RENEW_MS.
+ *
  * With `consolidated: false` it asks STORAGE for the stored bytes (SubscribeEncodedBatch), decodes
  * each message as it arrives (a snapshot's decoding overlaps its transfer) and hands the updates,
  * not consolidated, to the listener's `unconsolidated` (or as triples to `updates` when the
@@ -64,6 +69,8 @@ export type AppendOutcome = { ok: true; upper: number; duplicate: boolean } | { 
 const INITIAL_CREDIT = 64;
 const encodedBatches = new MessageSet<SubscribeEncodedBatch>([SubscribeEncodedBatch]);
 const LIVENESS_MS = 2000;
+/** A subscription renews its lease (60 s at STORAGE) at least this often, heard from or not. */
+const LEASE_RENEW_MS = 20_000;
 /**
  * How long one attempt of an append waits for its reply before it is sent again with the same
  * token (a duplicate of a committed append is answered as one). A reply lost while nats-server
@@ -75,6 +82,8 @@ const APPEND_ATTEMPT_MS = 3_000;
 export class StorageClient {
   /** Collections whose snapshot did not fit in one message (snapshotAll streams them). */
   private readonly streamedSnapshots = new Set<string>();
+  /** Progress items from every storage host, for this client's subscriptions (by subscribeId). */
+  private progress: ProgressRouter | undefined;
 
   constructor(
     private readonly wire: Wire,
@@ -202,9 +211,47 @@ export class StorageClient {
    * `consolidated: false` the updates come as STORAGE stored them (see `unconsolidated`).
    */
   async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean; consolidated?: boolean } = {}): Promise<StorageSubscription> {
-    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, options.consolidated ?? true, listener, this.options.inboxPrefix ?? '_INBOX');
+    const prefix = this.options.inboxPrefix ?? '_INBOX';
+    this.progress ??= new ProgressRouter(this.wire, `${prefix}.${randomUUID().replace(/-/g, '')}.progress`);
+    const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, options.consolidated ?? true, listener, prefix, this.progress);
     await sub.start();
     return sub;
+  }
+}
+
+/** The client's progress inbox: SubscribeProgress items, each handed to its subscription. */
+class ProgressRouter {
+  private readonly subs = new Map<string, ResumableSubscription>();
+  private sub: { unsubscribe(): void } | undefined;
+
+  constructor(
+    private readonly wire: Wire,
+    readonly inbox: string,
+  ) {}
+
+  register(id: string, s: ResumableSubscription): void {
+    if (!this.sub) this.sub = this.wire.subscribe(this.inbox, (msg) => this.receive(msg.data));
+    this.subs.set(id, s);
+  }
+
+  unregister(id: string): void {
+    this.subs.delete(id);
+  }
+
+  private receive(data: Uint8Array): void {
+    let body: { type?: string; items?: unknown };
+    try {
+      body = decode(data) as typeof body;
+    } catch {
+      return; // not ours to fail on: progress is only an optimisation of SubscribeBatch
+    }
+    if (body.type !== 'SubscribeProgress' || !Array.isArray(body.items)) return;
+    for (const item of body.items as unknown[]) {
+      if (!Array.isArray(item) || item.length !== 3) continue;
+      const [id, seq, upper] = item as [unknown, unknown, unknown];
+      if (typeof id !== 'string' || typeof seq !== 'number' || typeof upper !== 'number') continue;
+      this.subs.get(id)?.progressItem(id, seq, upper);
+    }
   }
 }
 
@@ -225,6 +272,10 @@ class ResumableSubscription implements StorageSubscription {
   private closed = false;
   private resubscribing = false;
   private timer: NodeJS.Timeout;
+  /** A progress item that overtook the batch it names: applied once that batch is in. */
+  private earlyProgress: { seq: number; upper: number } | undefined;
+  private heardAt = 0;
+  private renewedAt = Date.now();
 
   constructor(
     private readonly wire: Wire,
@@ -235,6 +286,7 @@ class ResumableSubscription implements StorageSubscription {
     private readonly consolidated: boolean,
     private readonly listener: CollectionListener,
     private readonly inboxPrefix: string,
+    private readonly progress: ProgressRouter,
   ) {
     if (!withSnapshot) this.through = asOf;
     this.statusSub = wire.subscribe(collectionStatusSubject(region, collection), (msg) => this.onStatus(msg));
@@ -252,18 +304,22 @@ class ResumableSubscription implements StorageSubscription {
     clearInterval(this.timer);
     this.statusSub.unsubscribe();
     this.inboxSub?.unsubscribe();
+    this.progress.unregister(this.id);
     this.wire.request(collectionSubject(this.region, this.collection), { type: 'CancelSubscribe', subscribeId: this.id }).catch(() => undefined);
   }
 
   private async open(): Promise<void> {
     this.inboxSub?.unsubscribe();
+    this.progress.unregister(this.id);
     this.id = randomUUID().replace(/-/g, '');
+    this.earlyProgress = undefined;
     const inbox = `${this.inboxPrefix}.${this.id}`;
     this.expectedSeq = 1;
     this.received = 0;
     this.granted = INITIAL_CREDIT;
     const id = this.id;
     this.inboxSub = this.wire.subscribe(inbox, (msg) => this.onMessage(id, msg));
+    this.progress.register(id, this);
     const snapshot = this.through === undefined;
     this.pendingSnapshot = [];
     this.pendingDecoded = new DecodedUpdates();
@@ -275,7 +331,9 @@ class ResumableSubscription implements StorageSubscription {
       snapshot,
       credit: INITIAL_CREDIT,
       ...(this.consolidated ? {} : { consolidated: false }),
+      progressInbox: this.progress.inbox,
     });
+    this.renewedAt = Date.now();
     this.incarnation = r['incarnation'] as string;
   }
 
@@ -338,6 +396,7 @@ class ResumableSubscription implements StorageSubscription {
       return;
     }
     this.expectedSeq++;
+    this.heardAt = Date.now();
     const upper = batch.upper[0]!;
     if (this.through === undefined) {
       // The snapshot may come in several messages: deliver it whole, once it is complete.
@@ -370,7 +429,33 @@ class ResumableSubscription implements StorageSubscription {
     this.received++;
     if (this.granted - this.received < INITIAL_CREDIT / 2) {
       this.granted += INITIAL_CREDIT;
+      this.renewedAt = Date.now();
       this.wire.publish(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: INITIAL_CREDIT });
+    }
+    const early = this.earlyProgress;
+    if (early && early.seq < this.expectedSeq) {
+      this.earlyProgress = undefined;
+      this.progressItem(this.id, early.seq, early.upper);
+    }
+  }
+
+  /**
+   * A SubscribeProgress item: every update before `upper` is in the batches through `seq`. Applied
+   * once those have arrived (it may overtake the last of them); older than what arrived since, it
+   * says nothing new (a later batch carried a later upper).
+   */
+  progressItem(id: string, seq: number, upper: number): void {
+    if (this.closed || id !== this.id) return;
+    this.heardAt = Date.now();
+    const last = this.expectedSeq - 1;
+    if (seq > last) {
+      if (!this.earlyProgress || upper > this.earlyProgress.upper) this.earlyProgress = { seq, upper };
+      return;
+    }
+    if (seq < last || this.through === undefined) return;
+    if (upper - 1 > this.through) {
+      this.through = upper - 1;
+      this.listener.progress([upper]);
     }
   }
 
@@ -389,6 +474,9 @@ class ResumableSubscription implements StorageSubscription {
   /** A Credit request doubles as a lease renewal and a liveness probe. */
   private async checkLiveness(): Promise<void> {
     if (this.closed || this.resubscribing) return;
+    const now = Date.now();
+    if (now - this.heardAt < LIVENESS_MS && now - this.renewedAt < LEASE_RENEW_MS) return;
+    this.renewedAt = now;
     try {
       await this.wire.request(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: 0 }, { timeoutMs: 2000 });
     } catch (err) {

@@ -57,6 +57,9 @@ export const Snapshot = defineMessage('Snapshot', { asOf: Timestamp, wait: Type.
  * arrangements) asks for the stored updates as they are, in SubscribeEncodedBatch messages: not
  * consolidated, the snapshot's updates at their stored times <= asOf (to be read at asOf).
  * Absent or true: SubscribeBatch messages, consolidated.
+ * `progressInbox` (optional; one per subscriber process): where the storage host may send
+ * progress that carries no updates, for many subscriptions at once (SubscribeProgress), instead
+ * of one SubscribeBatch each. Such progress uses no credit and no `seq`.
  */
 export const Subscribe = defineMessage('Subscribe', {
   subscribeId: SubscribeId,
@@ -65,6 +68,7 @@ export const Subscribe = defineMessage('Subscribe', {
   snapshot: Type.Boolean(),
   credit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   consolidated: Type.Optional(Type.Boolean()),
+  progressInbox: Type.Optional(Inbox),
 });
 /** Grant `credit` more batches; also renews the subscription's lease (expires after 60 s without). */
 export const Credit = defineMessage('Credit', { subscribeId: SubscribeId, credit: Type.Integer({ minimum: 0, maximum: 1_000_000 }) });
@@ -92,7 +96,7 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   ListCollections: { type: 'ListCollections' },
   Append: { type: 'Append', writer: 'control', token: 'w-17', expectedUpper: 1_700_000_000_000, newUpper: 1_700_000_000_005, updates: [[[1, 'a'], 1_700_000_000_001, 1]] },
   Snapshot: { type: 'Snapshot', asOf: 1_700_000_000_004, wait: true },
-  Subscribe: { type: 'Subscribe', subscribeId: 's1', inbox: '_INBOX.abc', asOf: 1_700_000_000_004, snapshot: true, credit: 64, consolidated: false },
+  Subscribe: { type: 'Subscribe', subscribeId: 's1', inbox: '_INBOX.abc', asOf: 1_700_000_000_004, snapshot: true, credit: 64, consolidated: false, progressInbox: '_INBOX.p1.progress' },
   Credit: { type: 'Credit', subscribeId: 's1', credit: 32 },
   CancelSubscribe: { type: 'CancelSubscribe', subscribeId: 's1' },
   Describe: { type: 'Describe' },

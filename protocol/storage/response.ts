@@ -46,6 +46,17 @@ export const SubscribeEncodedBatch = defineMessage('SubscribeEncodedBatch', {
   asOf: Timestamp,
   upper: Frontier,
 });
+/**
+ * Progress without updates for subscriptions opened with the same `progressInbox`, gathered by
+ * the storage host: each item `[subscribeId, seq, upper]` says every update of that subscription
+ * at a time before `upper` is in the messages up to and including its `seq` (the last
+ * SubscribeBatch/SubscribeEncodedBatch sent before it; 0 for none). It may overtake that message:
+ * a receiver applies it only once it has received `seq` (and ignores items of subscriptions it
+ * does not know). A lost one only delays progress; the next carries a later upper.
+ */
+export const SubscribeProgress = defineMessage('SubscribeProgress', {
+  items: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 0 }), Timestamp]), { maxItems: 10_000 }),
+});
 /** The stream ended (`dropped`: the collection is gone; `expired`: no Credit for the lease time). */
 export const SubscribeEnd = defineMessage('SubscribeEnd', {
   subscribeId: Type.String(),
@@ -53,10 +64,15 @@ export const SubscribeEnd = defineMessage('SubscribeEnd', {
   message: Type.Optional(Type.String()),
 });
 /**
- * Published on `<collection>.frontiers` whenever the collection's own since or upper moves (a
+ * Published on `hostFrontiersSubject(region, host)`: the since and upper of the host's collections
+ * whose own since or upper moved, gathered into one message at most once a second per host (a
  * table sealed by txns also advances with its host's TxnsProgress, which is not repeated here).
+ * `[]`, `[]`: the collection was dropped.
  */
-export const FrontierUpdate = defineMessage('FrontierUpdate', { collection: CollectionId, since: Frontier, upper: Frontier });
+export const HostFrontiers = defineMessage('HostFrontiers', {
+  host: Type.String(),
+  collections: Type.Array(Type.Object({ collection: CollectionId, since: Frontier, upper: Frontier }, { additionalProperties: false }), { maxItems: 5000 }),
+});
 /** Published on `<collection>.status` at every status change; `incarnation` changes at every restart. */
 export const StatusUpdate = defineMessage('StatusUpdate', {
   collection: CollectionId,
@@ -79,6 +95,8 @@ const CollectionSummary = Type.Object(
      * expects; `upper` is max(writeUpper, the host's txns upper).
      */
     writeUpper: Type.Optional(Timestamp),
+    /** The storage host serving it (where AdvanceUppers for it goes). */
+    host: Type.Optional(Type.String()),
     status: CollectionStatus,
     /** Upstream position: generator offset or JetStream stream sequence (0 for tables). */
     position: Type.Integer({ minimum: 0 }),
@@ -101,14 +119,15 @@ export const CollectionList = defineMessage('CollectionList', {
 
 export const STORAGE_REPLIES = [Ok, Appended, SnapshotRows, SubscribeStarted, CollectionInfo, CollectionList] as const;
 export type StorageReply = MessageOf<typeof STORAGE_REPLIES>;
-export const STREAM_MESSAGES = [SubscribeBatch, SubscribeEncodedBatch, SubscribeEnd] as const;
+export const STREAM_MESSAGES = [SubscribeBatch, SubscribeEncodedBatch, SubscribeEnd, SubscribeProgress] as const;
 export type StreamMessage = MessageOf<typeof STREAM_MESSAGES>;
-export const PUBLICATIONS = [FrontierUpdate, StatusUpdate] as const;
+export const PUBLICATIONS = [HostFrontiers, StatusUpdate] as const;
 export type Publication = MessageOf<typeof PUBLICATIONS>;
 
 export type SubscribeBatch = Static<typeof SubscribeBatch>;
 export type SubscribeEncodedBatch = Static<typeof SubscribeEncodedBatch>;
-export type FrontierUpdate = Static<typeof FrontierUpdate>;
+export type SubscribeProgress = Static<typeof SubscribeProgress>;
+export type HostFrontiers = Static<typeof HostFrontiers>;
 export type StatusUpdate = Static<typeof StatusUpdate>;
 export type { Update };
 export type CollectionList = Static<typeof CollectionList>;
@@ -133,6 +152,7 @@ const exampleSummary: CollectionSummary = {
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   Ok: { type: 'Ok', detail: 'collection u7 created' },
   Appended: { type: 'Appended', upper: 1_700_000_000_005, duplicate: false },
+  SubscribeProgress: { type: 'SubscribeProgress', items: [['s1', 3, 1_700_000_000_006], ['s2', 0, 1_700_000_000_006]] },
   SnapshotRows: { type: 'SnapshotRows', asOf: 1_700_000_000_004, rows: [[[1, 'a'], 1]] },
   SubscribeStarted: { type: 'SubscribeStarted', subscribeId: 's1', since: 1_700_000_000_000, upper: 1_700_000_000_005, incarnation: '3f1c' },
   SubscribeBatch: { type: 'SubscribeBatch', subscribeId: 's1', seq: 1, updates: [[[1, 'a'], 1_700_000_000_004, 1]], upper: [1_700_000_000_005] },
@@ -146,7 +166,7 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
     upper: [1_700_000_000_005],
   },
   SubscribeEnd: { type: 'SubscribeEnd', subscribeId: 's1', reason: 'dropped' },
-  FrontierUpdate: { type: 'FrontierUpdate', collection: 'u7', since: [1_700_000_000_000], upper: [1_700_000_000_005] },
+  HostFrontiers: { type: 'HostFrontiers', host: 'storage-0', collections: [{ collection: 'u7', since: [1_700_000_000_000], upper: [1_700_000_000_005] }, { collection: 'u9', since: [], upper: [] }] },
   StatusUpdate: { type: 'StatusUpdate', collection: 'u7', status: 'running', incarnation: '3f1c', at: 1_700_000_000_003 },
   CollectionInfo: { type: 'CollectionInfo', collection: exampleSummary },
   CollectionList: { type: 'CollectionList', collections: [{ id: 'u7', kind: 'table', host: 'storage-0', summary: exampleSummary }] },

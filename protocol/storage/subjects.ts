@@ -4,14 +4,14 @@
  * ```
  * dfn.<region>.storage.controller                  the storage controller's commands (request/reply)
  * dfn.<region>.storage.collection.<id>             a collection's commands (request/reply)
- * dfn.<region>.storage.collection.<id>.frontiers   FrontierUpdate publications (since, upper)
  * dfn.<region>.storage.collection.<id>.status      StatusUpdate publications
  * dfn.<region>.storage.txns.<host>                 a storage host's transaction log of tables (txns.ts)
  * dfn.<region>.storage.txns.<host>.progress        TxnsProgress publications
+ * dfn.<region>.storage.frontiers.<host>            HostFrontiers publications (since, upper of the host's collections)
  * ```
  * Subscription streams (SubscribeBatch, SubscribeEnd) go to the inbox subject the subscriber
- * names in `Subscribe`. `*.frontiers` and `*.status` may be subscribed with a wildcard
- * (`dfn.<region>.storage.collection.*.frontiers`) to watch every collection.
+ * names in `Subscribe`. `dfn.<region>.storage.frontiers.*` and
+ * `dfn.<region>.storage.collection.*.status` watch every collection.
  */
 import { actorSubject, regionPrefix, token } from '../subjects.js';
 
@@ -23,17 +23,18 @@ export function collectionSubject(region: string, collection: string): string {
   return actorSubject(region, 'storage', 'collection', collection);
 }
 
-export function collectionFrontiersSubject(region: string, collection: string): string {
-  return `${collectionSubject(region, token(collection, 'collection id'))}.frontiers`;
+/** The frontier publications of the collections on storage host `host` (HostFrontiers). */
+export function hostFrontiersSubject(region: string, host: string): string {
+  return `${regionPrefix(region)}.storage.frontiers.${token(host, 'host id')}`;
 }
 
 export function collectionStatusSubject(region: string, collection: string): string {
   return `${collectionSubject(region, token(collection, 'collection id'))}.status`;
 }
 
-/** Every collection's frontier publications. */
+/** Every storage host's frontier publications. */
 export function allFrontiersSubject(region: string): string {
-  return `${regionPrefix(region)}.storage.collection.*.frontiers`;
+  return `${regionPrefix(region)}.storage.frontiers.*`;
 }
 
 /** The transaction log of the tables on storage host `host` (protocol/storage/txns.ts). */

@@ -6,11 +6,14 @@
  * per commit and per tick, and a read at the commit's timestamp never waits for it. A host
  * refuses a table append with an update at a time below its txns upper (that time is sealed).
  * Each advance is published as `TxnsProgress` on `txnsProgressSubject(region, host)`.
+ * The same actor takes `AdvanceUppers`: many collections' empty compare-and-appends (idle
+ * materialized views' sinks moving their upper) in one request per host, not one each.
  * See docs/decoupling.md.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage, type MessageOf } from '../message.js';
 import { Timestamp } from '../types.js';
+import { CollectionId } from './command.js';
 
 const Writer = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
 const HostId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
@@ -27,10 +30,39 @@ export const TxnsInfo = defineMessage('TxnsInfo', { host: HostId, upper: Timesta
 /** Published once per advance: every table time below `upper` on `host` is sealed. */
 export const TxnsProgress = defineMessage('TxnsProgress', { host: HostId, upper: Timestamp });
 
-export const TXNS_COMMANDS = [AdvanceTxns, DescribeTxns] as const;
+/**
+ * Empty compare-and-appends to collections on this host, each exactly an `Append` with no updates
+ * (same writer, token, expectedUpper, newUpper, and the same answer), applied together: a
+ * cluster's idle materialized views move their uppers with one request per storage host per step.
+ * Answered with one result per item, in order.
+ */
+export const AdvanceUppers = defineMessage('AdvanceUppers', {
+  items: Type.Array(
+    Type.Object({ collection: CollectionId, writer: Writer, token: Type.String({ maxLength: 128 }), expectedUpper: Timestamp, newUpper: Timestamp }, { additionalProperties: false }),
+    { minItems: 1, maxItems: 10_000 },
+  ),
+});
+/**
+ * Per item of AdvanceUppers: `ok` with the new upper (`duplicate`: that token was applied
+ * before), or the error an Append would have got (`UpperMismatch` with `currentUpper`,
+ * `UnknownCollection` when the collection is not on this host or was dropped, ...).
+ */
+export const UppersAdvanced = defineMessage('UppersAdvanced', {
+  results: Type.Array(
+    Type.Union([
+      Type.Object({ ok: Type.Literal(true), upper: Timestamp, duplicate: Type.Boolean() }, { additionalProperties: false }),
+      Type.Object({ ok: Type.Literal(false), code: Type.String(), message: Type.String(), currentUpper: Type.Optional(Timestamp) }, { additionalProperties: false }),
+    ]),
+    { maxItems: 10_000 },
+  ),
+});
+
+export const TXNS_COMMANDS = [AdvanceTxns, DescribeTxns, AdvanceUppers] as const;
 export type TxnsCommand = MessageOf<typeof TXNS_COMMANDS>;
 export type TxnsInfo = Static<typeof TxnsInfo>;
 export type TxnsProgress = Static<typeof TxnsProgress>;
+export type AdvanceUppers = Static<typeof AdvanceUppers>;
+export type UppersAdvanced = Static<typeof UppersAdvanced>;
 
 /** Valid examples (documentation, and the round-trip test). */
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
@@ -38,4 +70,12 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   DescribeTxns: { type: 'DescribeTxns' },
   TxnsInfo: { type: 'TxnsInfo', host: 'storage-0', upper: 1_700_000_000_006, advances: 12 },
   TxnsProgress: { type: 'TxnsProgress', host: 'storage-0', upper: 1_700_000_000_006 },
+  AdvanceUppers: { type: 'AdvanceUppers', items: [{ collection: 'u12', writer: 'c1-u12', token: '1700000000004-1700000000006', expectedUpper: 1_700_000_000_004, newUpper: 1_700_000_000_006 }] },
+  UppersAdvanced: {
+    type: 'UppersAdvanced',
+    results: [
+      { ok: true, upper: 1_700_000_000_006, duplicate: false },
+      { ok: false, code: 'UpperMismatch', message: 'collection u13: expected upper 4, the upper is 6', currentUpper: 1_700_000_000_006 },
+    ],
+  },
 };

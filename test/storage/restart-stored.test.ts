@@ -13,7 +13,7 @@ import { decode } from '../../protocol/codec.js';
 import { StorageClient } from '../../protocol/storage/client.js';
 import { allFrontiersSubject } from '../../protocol/storage/subjects.js';
 import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
-import type { FrontierUpdate } from '../../protocol/storage/response.js';
+import type { HostFrontiers } from '../../protocol/storage/response.js';
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -29,8 +29,7 @@ beforeAll(async () => {
   p = await startPlatform(nats, region);
   client = new StorageClient(p.transport, region);
   p.transport.subscribe(allFrontiersSubject(region), (m) => {
-    const f = decode(m.data) as FrontierUpdate;
-    if (f.collection === 'gen' && f.upper.length === 1) uppers.push(f.upper[0]!);
+    for (const f of (decode(m.data) as HostFrontiers).collections) if (f.collection === 'gen' && f.upper.length === 1) uppers.push(f.upper[0]!);
   });
 });
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { SeededRandom } from '../../runtime/random.js';
 import { decode } from '../../protocol/codec.js';
 import { StorageClient } from '../../protocol/storage/client.js';
 import { allFrontiersSubject, collectionStatusSubject } from '../../protocol/storage/subjects.js';
-import type { FrontierUpdate, StatusUpdate } from '../../protocol/storage/response.js';
+import type { HostFrontiers, StatusUpdate } from '../../protocol/storage/response.js';
 import type { Update } from '../../protocol/types.js';
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -37,8 +37,7 @@ beforeAll(async () => {
   p = await startPlatform(nats, region);
   client = new StorageClient(p.transport, region);
   p.transport.subscribe(allFrontiersSubject(region), (m) => {
-    const f = decode(m.data) as FrontierUpdate;
-    if (f.collection === 'events' && f.upper.length === 1) uppers.push(f.upper[0]!);
+    for (const f of (decode(m.data) as HostFrontiers).collections) if (f.collection === 'events' && f.upper.length === 1) uppers.push(f.upper[0]!);
   });
   p.transport.subscribe(collectionStatusSubject(region, 'events'), (m) => statuses.push(decode(m.data) as StatusUpdate));
 });
