@@ -180,7 +180,9 @@ export async function createView(
     (asOf) => whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: false, sink: { collection: id } } })),
   );
   // Acknowledged once the view's contents at asOf are durable and asOf is visible, so every read
-  // that starts after (strict serializable: at readTs >= asOf) sees them.
+  // that starts after (strict serializable: at readTs >= asOf) sees them. A commit without writes
+  // seals the tables past asOf now (their uppers follow the txns log), instead of at the next tick.
+  await deps.commits.tick();
   try {
     await untilSealed(deps, id, asOf, deps.ddlWaitMs, `materialized view "${args.name}"`);
   } catch (err) {
