@@ -16,7 +16,8 @@ import type { ParsedArgs } from './args.js';
 export function hostLaunch(config: PlatformConfig) {
   return (hostId: string) => ({
     command: process.execPath,
-    args: [join(PROJECT_ROOT, 'bin', 'definite.js'), 'host', '--host-id', hostId],
+    // DFN_HOST_NODE_ARGS: extra node flags for host processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+    args: [...(process.env['DFN_HOST_NODE_ARGS'] ?? '').split(' ').filter(Boolean), join(PROJECT_ROOT, 'bin', 'definite.js'), 'host', '--host-id', hostId],
     env: { ...configEnv(config), DFN_HOST_ID: hostId },
     logDir: join(config.dataDir, 'logs'),
   });

@@ -17,6 +17,7 @@
  * | DFN_INSPECTOR_PORT | 8291 (the inspector web page, on 127.0.0.1) |
  * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |
  * | DFN_OPERATOR_USER / DFN_OPERATOR_PASS | operator / operator-secret (NATS user for the inspector's actions) |
+ * | DFN_HOST_NODE_ARGS | (none) extra node flags for host processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` |
  */
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './nats-server.js';
