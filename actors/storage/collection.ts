@@ -35,9 +35,12 @@ import { validateBatch } from './validate.js';
 import type { SourceDriver } from './sources/driver.js';
 import { GeneratorDriver } from './sources/generator.js';
 import { JetStreamDriver } from './sources/jetstream.js';
+import { leaseBookOf } from './lease-book.js';
 
 export const COMPACTION_WINDOW_MS = 1000;
 const FRONTIER_REPEAT_MS = 1000;
+/** While subscriptions are open: how often leases are checked (a lease is 60 s) and since retried. */
+const LEASE_CHECK_MS = 5000;
 
 export interface CollectionConfig {
   spec: SourceSpec;
@@ -87,7 +90,9 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       this.txns = txnsFrontierOf(this.ctx.region, this.ctx.hostId);
       this.shard.sealedBy = this.txns;
     }
-    this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, () => this.ctx.clock.now(), (err) => this.ctx.fail(err));
+    const now = () => this.ctx.clock.now();
+    const leases = leaseBookOf(this.ctx.transport, this.ctx.region, now);
+    this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, now, (err) => this.ctx.fail(err), (inbox) => leases.renewedAt(inbox));
     this.dataUpper = this.shard.state.batches.at(-1)?.upper ?? 0;
     this.shard.onChange = (what) => {
       if (what === 'data') this.dataUpper = this.shard.state.upper;
@@ -321,7 +326,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       this.unlisten = undefined;
     }
     if (this.subs.size > 0 && !this.timer) {
-      this.timer = setInterval(() => this.leaseCheck(), FRONTIER_REPEAT_MS);
+      this.timer = setInterval(() => this.leaseCheck(), LEASE_CHECK_MS);
       this.timer.unref();
     } else if (this.subs.size === 0 && this.timer) {
       clearInterval(this.timer);

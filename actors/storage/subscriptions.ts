@@ -73,6 +73,8 @@ export class Subscriptions {
     private readonly transport: Transport,
     private readonly now: () => number,
     private readonly onError: (err: unknown) => void,
+    /** When a progress inbox last renewed its subscriptions' leases in bulk (lease-book.ts). */
+    private readonly bulkRenewedAt: (progressInbox: string) => number = () => 0,
   ) {}
 
   get size(): number {
@@ -133,7 +135,8 @@ export class Subscriptions {
   wake(): void {
     const now = this.now();
     for (const sub of [...this.subs.values()]) {
-      if (now - sub.renewedAt > LEASE_MS) this.end(sub.id, 'expired', `no Credit for ${LEASE_MS} ms`);
+      const renewedAt = Math.max(sub.renewedAt, sub.progressInbox === undefined ? 0 : this.bulkRenewedAt(sub.progressInbox));
+      if (now - renewedAt > LEASE_MS) this.end(sub.id, 'expired', `no Credit or RenewLeases for ${LEASE_MS} ms`);
       else this.pump(sub);
     }
   }

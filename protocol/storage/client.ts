@@ -12,7 +12,8 @@
  * Its subscriptions share one progress inbox (`Subscribe.progressInbox`): progress without updates
  * for many of them arrives in one SubscribeProgress, applied to a subscription once it has
  * received the batch the item names (`seq`). A subscription that hears from STORAGE (a batch or a
- * progress item) needs no liveness probe; it still renews its lease every LEASE_RENEW_MS.
+ * progress item) needs no liveness probe; the client renews every subscription's lease at once,
+ * with one RenewLeases (leases.ts) every LEASE_RENEW_MS.
  *
  * With `consolidated: false` it asks STORAGE for the stored bytes (SubscribeEncodedBatch), decodes
  * each message as it arrives (a snapshot's decoding overlaps its transfer) and hands the updates,
@@ -29,7 +30,7 @@ import { MalformedMessageError } from '../errors.js';
 import { MessageSet } from '../message.js';
 import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type StatusUpdate, type SubscribeBatch } from './response.js';
 import { DecodedUpdates } from './encoded-updates.js';
-import { collectionStatusSubject, collectionSubject, storageControllerSubject, txnsSubject } from './subjects.js';
+import { collectionStatusSubject, collectionSubject, leasesSubject, storageControllerSubject, txnsSubject } from './subjects.js';
 import { StorageErrorCode } from './errors.js';
 
 type Typed = { type: string; [key: string]: unknown };
@@ -69,7 +70,7 @@ export type AppendOutcome = { ok: true; upper: number; duplicate: boolean } | { 
 const INITIAL_CREDIT = 64;
 const encodedBatches = new MessageSet<SubscribeEncodedBatch>([SubscribeEncodedBatch]);
 const LIVENESS_MS = 2000;
-/** A subscription renews its lease (60 s at STORAGE) at least this often, heard from or not. */
+/** The client renews its subscriptions' leases (60 s at STORAGE) this often, in one RenewLeases. */
 const LEASE_RENEW_MS = 20_000;
 /**
  * How long one attempt of an append waits for its reply before it is sent again with the same
@@ -212,10 +213,20 @@ export class StorageClient {
    */
   async subscribe(collection: string, asOf: number, listener: CollectionListener, options: { snapshot?: boolean; consolidated?: boolean } = {}): Promise<StorageSubscription> {
     const prefix = this.options.inboxPrefix ?? '_INBOX';
-    this.progress ??= new ProgressRouter(this.wire, `${prefix}.${randomUUID().replace(/-/g, '')}.progress`);
+    this.progress ??= new ProgressRouter(this.wire, this.region, `${prefix}.${randomUUID().replace(/-/g, '')}.progress`);
     const sub = new ResumableSubscription(this.wire, this.region, collection, asOf, options.snapshot ?? true, options.consolidated ?? true, listener, prefix, this.progress);
     await sub.start();
     return sub;
+  }
+
+  /** The inbox this client's subscriptions share for progress and bulk lease renewal (undefined before the first subscribe). */
+  get progressInbox(): string | undefined {
+    return this.progress?.inbox;
+  }
+
+  /** Renews the leases of all of this client's subscriptions now (done every LEASE_RENEW_MS by itself). */
+  renewLeases(): void {
+    this.progress?.renewLeases();
   }
 }
 
@@ -223,15 +234,31 @@ export class StorageClient {
 class ProgressRouter {
   private readonly subs = new Map<string, ResumableSubscription>();
   private sub: { unsubscribe(): void } | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly wire: Wire,
+    private readonly region: string,
     readonly inbox: string,
   ) {}
 
   register(id: string, s: ResumableSubscription): void {
     if (!this.sub) this.sub = this.wire.subscribe(this.inbox, (msg) => this.receive(msg.data));
+    if (!this.renewTimer) {
+      this.renewTimer = setInterval(() => this.renewLeases(), LEASE_RENEW_MS);
+      this.renewTimer.unref();
+    }
     this.subs.set(id, s);
+  }
+
+  /** One RenewLeases for every subscription opened with this inbox, on every storage host. */
+  renewLeases(): void {
+    if (this.subs.size === 0) return;
+    try {
+      this.wire.publish(leasesSubject(this.region), { type: 'RenewLeases', progressInbox: this.inbox });
+    } catch {
+      // a subscription not heard from probes (and renews) by itself
+    }
   }
 
   unregister(id: string): void {
@@ -275,7 +302,6 @@ class ResumableSubscription implements StorageSubscription {
   /** A progress item that overtook the batch it names: applied once that batch is in. */
   private earlyProgress: { seq: number; upper: number } | undefined;
   private heardAt = 0;
-  private renewedAt = Date.now();
 
   constructor(
     private readonly wire: Wire,
@@ -333,7 +359,6 @@ class ResumableSubscription implements StorageSubscription {
       ...(this.consolidated ? {} : { consolidated: false }),
       progressInbox: this.progress.inbox,
     });
-    this.renewedAt = Date.now();
     this.incarnation = r['incarnation'] as string;
   }
 
@@ -429,8 +454,7 @@ class ResumableSubscription implements StorageSubscription {
     this.received++;
     if (this.granted - this.received < INITIAL_CREDIT / 2) {
       this.granted += INITIAL_CREDIT;
-      this.renewedAt = Date.now();
-      this.wire.publish(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: INITIAL_CREDIT });
+        this.wire.publish(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: INITIAL_CREDIT });
     }
     const early = this.earlyProgress;
     if (early && early.seq < this.expectedSeq) {
@@ -471,12 +495,14 @@ class ResumableSubscription implements StorageSubscription {
     else if (s.status === 'running' && this.incarnation && s.incarnation !== this.incarnation) void this.resubscribe();
   }
 
-  /** A Credit request doubles as a lease renewal and a liveness probe. */
+  /**
+   * A subscription not heard from for LIVENESS_MS probes with a Credit request, which also renews
+   * its lease; one heard from leaves its lease to the router's RenewLeases.
+   */
   private async checkLiveness(): Promise<void> {
     if (this.closed || this.resubscribing) return;
     const now = Date.now();
-    if (now - this.heardAt < LIVENESS_MS && now - this.renewedAt < LEASE_RENEW_MS) return;
-    this.renewedAt = now;
+    if (now - this.heardAt < LIVENESS_MS) return;
     try {
       await this.wire.request(collectionSubject(this.region, this.collection), { type: 'Credit', subscribeId: this.id, credit: 0 }, { timeoutMs: 2000 });
     } catch (err) {

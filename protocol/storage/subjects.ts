@@ -8,6 +8,7 @@
  * dfn.<region>.storage.txns.<host>                 a storage host's transaction log of tables (txns.ts)
  * dfn.<region>.storage.txns.<host>.progress        TxnsProgress publications
  * dfn.<region>.storage.frontiers.<host>            HostFrontiers publications (since, upper of the host's collections)
+ * dfn.<region>.storage.leases                      RenewLeases publications (leases.ts), heard by every storage host
  * ```
  * Subscription streams (SubscribeBatch, SubscribeEnd) go to the inbox subject the subscriber
  * names in `Subscribe`. `dfn.<region>.storage.frontiers.*` and
@@ -44,4 +45,9 @@ export function txnsSubject(region: string, host: string): string {
 
 export function txnsProgressSubject(region: string, host: string): string {
   return `${txnsSubject(region, host)}.progress`;
+}
+
+/** Where subscribers publish RenewLeases (protocol/storage/leases.ts); every storage host listens. */
+export function leasesSubject(region: string): string {
+  return `${regionPrefix(region)}.storage.leases`;
 }
