@@ -205,7 +205,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
    * and the next batch is received and checked while this one is written. Commits still run one
    * at a time, in arrival order, in the shard's commit chain.
    */
-  private append(cmd: Extract<CollectionCommand, { type: 'Append' }>): Reply {
+  private append(cmd: Extract<CollectionCommand, { type: 'Append' }>, lazy = false): Reply {
     if (this.shard.dropped) throw new UnknownCollectionError(`collection ${this.ctx.id} was dropped`);
     if (this.spec.kind !== 'table') {
       throw new InvalidRequestError(`collection ${this.ctx.id} is fed by a ${this.spec.kind} source; only table collections take Append`);
@@ -229,14 +229,14 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       for (const u of batch) if (u[1] < minTime) minTime = u[1];
     }
     const { writer, token, expectedUpper, newUpper } = cmd;
-    const append = { writer, token, expectedUpper, newUpper, updates: batch, ...(minTime < Infinity ? { minTime } : {}) };
+    const append = { writer, token, expectedUpper, newUpper, updates: batch, ...(minTime < Infinity ? { minTime } : {}), ...(lazy ? { lazy } : {}) };
     return later(this.shard.compareAndAppend(append, this.ctx.id).then((r) => ({ type: 'Appended', upper: r.upper, duplicate: r.duplicate })));
   }
 
-  /** An Append with no updates, from the host's AdvanceUppers (local-collections.ts). */
+  /** An Append with no updates, from the host's AdvanceUppers (local-collections.ts): written lazily (shard.ts). */
   async appendEmpty(args: { writer: string; token: string; expectedUpper: number; newUpper: number }): Promise<{ upper: number; duplicate: boolean }> {
     if (!this.ctx.alive()) throw new UnknownCollectionError(`collection ${this.ctx.id} is stopping`);
-    const reply = this.append({ type: 'Append', ...args, updates: [] });
+    const reply = this.append({ type: 'Append', ...args, updates: [] }, true);
     return (await (reply as Later).promise) as unknown as { upper: number; duplicate: boolean };
   }
 

@@ -22,6 +22,14 @@
  * back to the durable meta. An append whose decision is not a plain commit (a retry, a
  * mismatch) is answered only from durable state.
  *
+ * Lazy writes: an empty append its writer marks `lazy` (AdvanceUppers, from deterministic sinks:
+ * protocol/storage/txns.ts) and a move of since alone take effect at once, unwritten, when nothing
+ * is being written, and are written with the next write or within LAZY_WRITE_MS. A crash may lose
+ * them: the upper is back where it was durably (the sink, whose output is a function of durable
+ * inputs, states the same emptiness again; readers of the lost times wait), and since is back
+ * lower (less compaction: every time it allows was readable before). So an idle view's tick
+ * writes nothing per view, and many views' ticks cost one write each per LAZY_WRITE_MS at most.
+ *
  * Merging happens off the hot path: after a commit, when `FANOUT` batches of the same size level
  * sit at the tail, they are merged into one. Append batches are numbered one after another, so
  * a run of them whose times need no change is merged by listing it as one key range (a meta-only
@@ -123,6 +131,8 @@ const FANOUT = 8;
 const PART_BYTES = 2 * 1024 * 1024;
 const MAX_WRITERS = 64;
 const META = 'meta';
+/** How long a lazily applied change may stay unwritten (see "Lazy writes" above). */
+const LAZY_WRITE_MS = 1000;
 
 function level(count: number): number {
   return count <= 1 ? 0 : Math.floor(Math.log(count) / Math.log(FANOUT));
@@ -146,6 +156,9 @@ export class Shard {
   private closed = false;
   /** Serializes commits: appends, ingestion and merges never interleave their meta writes. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** The meta as last written (or read at open); `meta` differs while a lazy change is unwritten. */
+  private written: ShardMeta;
+  private lazyTimer: NodeJS.Timeout | undefined;
   /**
    * Called after every commit that moved upper or since: `data` (an append or ingestion with
    * updates), `empty` (upper moved, nothing written) or `since`.
@@ -168,6 +181,7 @@ export class Shard {
   ) {
     this.meta = meta;
     this.head = meta;
+    this.written = meta;
   }
 
   /** Settles once the orphan sweep begun at open has finished (tests wait for it). */
@@ -243,10 +257,20 @@ export class Shard {
    * writer and token), throws UpperMismatch when `expectedUpper` is not the upper.
    */
   async compareAndAppend(
-    args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch; minTime?: number },
+    args: { writer: string; token: string; expectedUpper: number; newUpper: number; updates: AppendBatch; minTime?: number; lazy?: boolean },
     collection: string,
   ): Promise<{ upper: number; duplicate: boolean }> {
     const decided = await this.serial(async () => {
+      if (args.lazy && countOf(args.updates) === 0 && args.expectedUpper === this.head.upper && committedUpper(this.head.writers[args.writer], args.token) === undefined) {
+        const applied = this.applyLazily((next) => {
+          next.upper = args.newUpper;
+          recordWriter(next, args.writer, args.token, args.newUpper);
+        });
+        if (applied) {
+          if (args.newUpper !== args.expectedUpper) this.onChange('empty');
+          return { upper: args.newUpper, duplicate: false, durable: undefined };
+        }
+      }
       const plain = (m: ShardMeta) => committedUpper(m.writers[args.writer], args.token) === undefined && args.expectedUpper === m.upper;
       // A retry or a mismatch is answered from durable state only (head === meta once settled).
       if (!plain(this.head)) await this.settled();
@@ -300,10 +324,12 @@ export class Shard {
     const target = Math.min(defaultSince, ...Object.values(holds), this.meta.upper);
     const moves = target > this.meta.since;
     if (!moves && !newHolds) return;
-    await this.apply((next) => {
+    const change = (next: ShardMeta) => {
       next.holds = holds;
       next.since = Math.max(next.since, target);
-    });
+    };
+    // A hold is written before it is relied on; since alone may wait (see "Lazy writes").
+    if (newHolds || !this.applyLazily(change)) await this.apply(change);
     if (!moves) return;
     this.onChange('since');
     this.scheduleMerge();
@@ -470,6 +496,32 @@ export class Shard {
     });
   }
 
+  /**
+   * Applies `change` at once, unwritten (see "Lazy writes"), when nothing is decided or being
+   * written (then head is meta); false otherwise, and nothing changed. Inside `serial` only.
+   */
+  private applyLazily(change: (next: ShardMeta) => void): boolean {
+    if (this.writing || this.queued || this.head !== this.meta) return false;
+    const next: ShardMeta = { ...this.meta, writers: { ...this.meta.writers } };
+    change(next);
+    this.head = this.meta = next;
+    if (!this.lazyTimer) {
+      this.lazyTimer = setTimeout(() => this.writeLazy(), LAZY_WRITE_MS);
+      this.lazyTimer.unref();
+    }
+    return true;
+  }
+
+  /** Writes what lazy changes left unwritten (nothing when a write since took them along). */
+  private writeLazy(): void {
+    this.lazyTimer = undefined;
+    if (!this.alive()) return;
+    void this.serial(async () => {
+      await this.settled();
+      if (this.meta !== this.written && this.alive()) await this.apply(() => undefined, [], false);
+    }).catch(() => undefined);
+  }
+
   /** Writes the queued group, one at a time, until none is queued. Never rejects. */
   private async writeQueued(): Promise<void> {
     while (this.queued) {
@@ -478,6 +530,7 @@ export class Shard {
       try {
         await this.write([...group.ops, { type: 'put', key: META, value: group.meta }], group.sync);
         this.meta = group.meta;
+        this.written = group.meta;
         for (const w of group.waiters) w.resolve();
       } catch (err) {
         // What was decided after this group stands on it: it fails too, and decisions start
@@ -767,4 +820,8 @@ function isSortedByTime(updates: Update[]): boolean {
 /** A fresh incarnation id, for status messages. */
 export function newIncarnation(): string {
   return randomUUID();
+}
+
+function countOf(updates: AppendBatch): number {
+  return Array.isArray(updates) ? updates.length : updates.count;
 }

@@ -3,13 +3,17 @@
  * one materialized view each, waits, then reports NATS messages/s (nats-server /varz in_msgs), CPU
  * of each platform process in % of a core over 10 s, and write-to-visible through a view
  * (INSERT then SELECT of the view, which waits for the view's frontier). Run:
- * `DFN_PROBE_VIEWS=100 node --expose-gc --import tsx bench/probes/idle-views.ts`.
+ * `DFN_PROBE_VIEWS=100 node --expose-gc --import tsx bench/probes/idle-views.ts` (DFN_PROBE_WRITES: how
+ * many writes with the views; with DFN_HOST_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' a long write
+ * phase makes the hosts' profiles show the write path).
  */
 import { readFileSync } from 'node:fs';
 import { connectClient, startControlPlatform } from '../control.js';
 import { median } from '../figure.js';
 
 const N = Number(process.env['DFN_PROBE_VIEWS'] ?? 100);
+/** Writes measured with the views in place (DFN_PROBE_WRITES; more makes a write-path profile). */
+const WRITES = Number(process.env['DFN_PROBE_WRITES'] ?? 40);
 
 function ticks(pid: number): number {
   try {
@@ -33,9 +37,9 @@ async function main(): Promise<void> {
   try {
     await c.sql('CREATE TABLE t0 (a int)');
     await c.sql('CREATE MATERIALIZED VIEW mv0 AS SELECT count(*) AS n FROM t0');
-    const visible = async () => {
+    const visible = async (writes = 40) => {
       const times: number[] = [];
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < writes; i++) {
         const t0 = performance.now();
         await c.sql(`INSERT INTO t0 VALUES (${i})`);
         await c.sql('SELECT n FROM mv0');
@@ -73,7 +77,12 @@ async function main(): Promise<void> {
       console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name(pid)}`);
     });
     console.log(`idle with ${N} views: ${total.toFixed(1)}% of a core, ${((m1 - m0) / sec).toFixed(0)} NATS msgs/s`);
-    console.log(`write-to-visible median: ${base.toFixed(2)} ms with no other view, ${(await visible()).toFixed(2)} ms with ${N}`);
+    const w0 = pids.map(ticks);
+    const tw = performance.now();
+    const withViews = await visible(WRITES);
+    const wsec = (performance.now() - tw) / 1000;
+    pids.forEach((pid, i) => console.log(`  ${(((ticks(pid) - w0[i]!) / 100 / wsec) * 100).toFixed(1).padStart(5)}% while writing  ${name(pid)}`));
+    console.log(`write-to-visible median: ${base.toFixed(2)} ms with no other view, ${withViews.toFixed(2)} ms with ${N}`);
   } finally {
     await c.close();
     await p.stop();

@@ -34,7 +34,11 @@ export const TxnsProgress = defineMessage('TxnsProgress', { host: HostId, upper:
  * Empty compare-and-appends to collections on this host, each exactly an `Append` with no updates
  * (same writer, token, expectedUpper, newUpper, and the same answer), applied together: a
  * cluster's idle materialized views move their uppers with one request per storage host per step.
- * Answered with one result per item, in order.
+ * Answered with one result per item, in order. Unlike an `Append`, an item is written lazily: it
+ * takes effect at once and is durable within a second, so a storage host that crashes may come
+ * back with the upper where it was before (never below its last data). A writer that uses it
+ * must be able to state the same emptiness again: a sink whose output is a function of durable
+ * inputs (reads at the lost times wait until it has).
  */
 export const AdvanceUppers = defineMessage('AdvanceUppers', {
   items: Type.Array(

@@ -291,3 +291,35 @@ test('the orphan sweep treats a batch written in parts as one listed range', () 
     { gt: 'b/mabc-1/000002', lt: 'b/\xff' },
   ]);
 });
+
+test('lazy empty appends and since moves take effect at once and are written within a second; a crash before loses only them', async () => {
+  const store = db.store.actor('c-lazy');
+  let live = true;
+  const a = await Shard.open(store, { schema, upper: 100 }, () => live);
+  await a.compareAndAppend({ writer: 'w', token: 'd1', expectedUpper: 100, newUpper: 110, updates: [[[1, 'a'], 105, 1]] }, 'c');
+  // lazy: readers see the new upper at once; a retry of the same token is a duplicate
+  expect(await a.compareAndAppend({ writer: 's', token: 'e1', expectedUpper: 110, newUpper: 120, updates: [], lazy: true }, 'c')).toEqual({ upper: 120, duplicate: false });
+  expect(await a.compareAndAppend({ writer: 's', token: 'e2', expectedUpper: 120, newUpper: 130, updates: [], lazy: true }, 'c')).toEqual({ upper: 130, duplicate: false });
+  expect(a.upper).toBe(130);
+  expect(await a.compareAndAppend({ writer: 's', token: 'e2', expectedUpper: 120, newUpper: 130, updates: [], lazy: true }, 'c')).toEqual({ upper: 130, duplicate: true });
+  await a.advanceSinceTo(125);
+  expect(a.since).toBe(125);
+  // A crash now (the incarnation dies, a new one opens the store): back to the durable state.
+  live = false;
+  const crashed = await Shard.open(store, { schema, upper: 0 });
+  expect([crashed.upper, crashed.since]).toEqual([110, 0]);
+  expect(asMap(await crashed.snapshot(109, 'c'))).toEqual(new Map([[JSON.stringify([1, 'a']), 1]]));
+  // The writer states the same emptiness again, and the next incarnation writes it within a second.
+  expect(await crashed.compareAndAppend({ writer: 's', token: 'e3', expectedUpper: 110, newUpper: 130, updates: [], lazy: true }, 'c')).toEqual({ upper: 130, duplicate: false });
+  await new Promise((r) => setTimeout(r, 1500));
+  const later = await Shard.open(store, { schema, upper: 0 });
+  expect(later.upper).toBe(130);
+  // A data append right after a lazy one writes both together.
+  await later.compareAndAppend({ writer: 's', token: 'e4', expectedUpper: 130, newUpper: 140, updates: [], lazy: true }, 'c');
+  await later.compareAndAppend({ writer: 'w', token: 'd2', expectedUpper: 140, newUpper: 150, updates: [[[2, 'b'], 145, 1]] }, 'c');
+  const again = await Shard.open(store, { schema, upper: 0 });
+  expect(again.upper).toBe(150);
+  // Not lazy (a plain Append, any writer): durable before it is answered.
+  await again.compareAndAppend({ writer: 'x', token: 'p1', expectedUpper: 150, newUpper: 160, updates: [] }, 'c');
+  expect((await Shard.open(store, { schema, upper: 0 })).upper).toBe(160);
+});
