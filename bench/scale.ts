@@ -10,6 +10,9 @@
  *   a request, in % of one core.
  * - restart: the storage host (every table and the txns log) killed with SIGKILL, milliseconds
  *   until an INSERT into t0 and a SELECT of it answer again (the orchestrator restarts the host).
+ * - views: one idle materialized view per DFN_SCALE_TABLES_PER_VIEW (default 10) idle tables
+ *   (`SELECT count(*)` of it), so idle CPU and messages include idle views; and write-to-visible:
+ *   an INSERT into t0, then a SELECT of `mv0` (a view of t0) that waits for the view to have it.
  * Each figure is printed beside the same figure at the first count, measured in the same run,
  * with the issue's targets: INSERT median at the top count <= 1.2x, throughput >= 0.8x, idle
  * below 5% of one core.
@@ -23,9 +26,12 @@ import { figure, median, percentile, type Figure } from './figure.js';
 
 const COUNTS = (process.env['DFN_SCALE_COUNTS'] ?? '1,100,1000,5000').split(',').map(Number).filter((n) => n >= 1);
 const CLK_TCK = 100;
+const TABLES_PER_VIEW = Number(process.env['DFN_SCALE_TABLES_PER_VIEW'] ?? 10);
 
 interface Level {
   tables: number;
+  views: number;
+  visibleMedianMs: number;
   insertMedianMs: number;
   insertP99Ms: number;
   insertsPerSec: number;
@@ -52,22 +58,29 @@ function cpuTicks(pids: number[]): number {
   return ticks;
 }
 
-/** Creates idle tables until there are `n` besides `t0`, from `clients` concurrently. */
-async function growTo(clients: Client[], have: number, n: number): Promise<void> {
+/** Runs `ddl(i)` for i in [have, n) from `clients` concurrently (idle tables, idle views). */
+async function createEach(clients: Client[], have: number, n: number, ddl: (i: number) => string): Promise<void> {
   let next = have;
   await Promise.all(
     clients.map(async (c) => {
       for (;;) {
         const i = next++;
         if (i >= n) return;
-        await c.sql(`CREATE TABLE idle_${i} (a int)`);
+        await c.sql(ddl(i));
       }
     }),
   );
 }
 
-async function measure(p: ControlPlatform, clients: Client[], tables: number): Promise<Level> {
+async function measure(p: ControlPlatform, clients: Client[], tables: number, views: number): Promise<Level> {
   const a = clients[0]!;
+  const visible: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t0 = performance.now();
+    await a.sql(`INSERT INTO t0 VALUES (${i})`);
+    await a.sql('SELECT n FROM mv0');
+    if (i >= 10) visible.push(performance.now() - t0);
+  }
   const times: number[] = [];
   for (let i = 0; i < 120; i++) {
     const t0 = performance.now();
@@ -95,7 +108,7 @@ async function measure(p: ControlPlatform, clients: Client[], tables: number): P
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpuPct = ((cpuTicks(pids) - c0) / CLK_TCK / ((performance.now() - t0) / 1000)) * 100;
   const restartMs = await storageRestartMs(p, a);
-  return { tables, insertMedianMs: median(times), insertP99Ms: percentile(times, 99), insertsPerSec, messagesPerInsert, idleCpuPct, restartMs };
+  return { tables, views, visibleMedianMs: median(visible), insertMedianMs: median(times), insertP99Ms: percentile(times, 99), insertsPerSec, messagesPerInsert, idleCpuPct, restartMs };
 }
 
 /** SIGKILL of the storage host; milliseconds until an INSERT into t0 and a SELECT of it answer. */
@@ -122,19 +135,26 @@ export async function benchScale(): Promise<Figure[]> {
   try {
     for (let i = 0; i < 16; i++) clients.push(await connectClient(p.url, `bench-scale-${i}`));
     await clients[0]!.sql('CREATE TABLE t0 (a int)');
+    await clients[0]!.sql('CREATE MATERIALIZED VIEW mv0 AS SELECT count(*) AS n FROM t0');
     const levels: Level[] = [];
     let have = 0;
+    let haveViews = 0;
     for (const n of COUNTS) {
       const t0 = performance.now();
-      await growTo(clients.slice(0, 8), have, n - 1);
+      await createEach(clients.slice(0, 8), have, n - 1, (i) => `CREATE TABLE idle_${i} (a int)`);
       const createSec = (performance.now() - t0) / 1000;
       have = Math.max(have, n - 1);
-      const level = await measure(p, clients, n);
-      console.log(`  ${n} tables (created the new ones in ${createSec.toFixed(1)} s): ${JSON.stringify(level)}`);
+      const v0 = performance.now();
+      const views = Math.floor(n / TABLES_PER_VIEW);
+      await createEach(clients.slice(0, 8), haveViews, views, (i) => `CREATE MATERIALIZED VIEW idle_mv_${i} AS SELECT count(*) AS n FROM idle_${i}`);
+      const viewSec = (performance.now() - v0) / 1000;
+      haveViews = Math.max(haveViews, views);
+      const level = await measure(p, clients, n, haveViews);
+      console.log(`  ${n} tables, ${haveViews} views (created the new tables in ${createSec.toFixed(1)} s, views in ${viewSec.toFixed(1)} s): ${JSON.stringify(level)}`);
       levels.push(level);
     }
     const base = levels[0]!;
-    const baseName = (what: string) => `${what} with ${base.tables} table${base.tables === 1 ? '' : 's'}`;
+    const baseName = (what: string) => `${what} with ${base.tables} table${base.tables === 1 ? '' : 's'}, ${base.views} views`;
     const out: Figure[] = [];
     for (const l of levels.slice(1)) {
       const top = l === levels[levels.length - 1] && l.tables >= 5000;
@@ -144,7 +164,8 @@ export async function benchScale(): Promise<Figure[]> {
         figure(`16-session INSERTs/s with ${l.tables} tables`, l.insertsPerSec, 'INSERTs/s', { name: baseName('16-session INSERTs/s'), value: base.insertsPerSec }, top ? { text: 'ratio >= 0.8', check: (_v, r) => (r ?? 0) >= 0.8 } : undefined),
         figure(`NATS messages per INSERT with ${l.tables} tables`, l.messagesPerInsert, 'messages', { name: baseName('messages per INSERT'), value: base.messagesPerInsert }),
         figure(`storage host SIGKILL to INSERT + SELECT answered, with ${l.tables} tables`, l.restartMs, 'ms', { name: baseName('restart'), value: base.restartMs }),
-        figure(`idle CPU, all processes, with ${l.tables} tables`, l.idleCpuPct, '% of a core', { name: baseName('idle CPU'), value: base.idleCpuPct }, top ? { text: '< 5% of a core', check: (v) => v < 5 } : undefined),
+        figure(`write-to-visible through a view with ${l.tables} tables, ${l.views} idle views`, l.visibleMedianMs, 'ms', { name: baseName('write-to-visible'), value: base.visibleMedianMs }),
+        figure(`idle CPU, all processes, with ${l.tables} tables, ${l.views} idle views`, l.idleCpuPct, '% of a core', { name: baseName('idle CPU'), value: base.idleCpuPct }, top ? { text: '< 5% of a core', check: (v) => v < 5 } : undefined),
       );
     }
     return out;
