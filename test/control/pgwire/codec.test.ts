@@ -8,6 +8,7 @@ import { FrameReader, MAX_MESSAGE_BYTES, type Frame } from '../../../actors/cont
 import { decodeFrontend, decodeStartup } from '../../../actors/control/pgwire/frontend.js';
 import * as be from '../../../actors/control/pgwire/backend.js';
 import { ProtocolError } from '../../../actors/control/pgwire/protocol-error.js';
+import { binaryValue, textValue } from '../../../actors/control/pgwire/pg-types.js';
 
 const require = createRequire(import.meta.url);
 const { serialize } = require('pg-protocol') as typeof import('pg-protocol');
@@ -161,4 +162,16 @@ test('bad frames are ProtocolErrors (08P01): too short, oversized (before its bo
   start.push(Buffer.from([0, 0, 0, 2]));
   expect(err(() => start.next()).sqlstate).toBe('08P01');
   expect(err(() => decodeStartup({ type: '', body: Buffer.from([0, 2, 0, 0]) })).sqlstate).toBe('0A000');
+});
+
+test('binary values decode with node-postgres\' binary parsers (pg-types)', () => {
+  const types = require('pg-types') as { getTypeParser(oid: number, format: 'binary'): (b: Buffer) => unknown };
+  const ts = Date.UTC(2024, 0, 2, 3, 4, 5, 250);
+  expect((types.getTypeParser(1114, 'binary')(binaryValue(ts, 'timestamp')!) as Date).getTime()).toBe(ts);
+  expect(types.getTypeParser(23, 'binary')(binaryValue(-7, 'int')!)).toBe(-7);
+  expect(types.getTypeParser(701, 'binary')(binaryValue(2.5, 'float')!)).toBe(2.5);
+  expect(types.getTypeParser(16, 'binary')(binaryValue(true, 'bool')!)).toBe(true);
+  expect(textValue(ts, 'timestamp')!.toString()).toBe('2024-01-02 03:04:05.25');
+  expect(textValue(false, 'bool')!.toString()).toBe('f');
+  expect(() => binaryValue(2 ** 40, 'int')).toThrow(/out of range/);
 });
