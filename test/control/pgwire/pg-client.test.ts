@@ -4,12 +4,15 @@
  * Postgres command tags, SELECT with types, parameterized queries and named prepared statements
  * (extended protocol), errors with SQLSTATE, max_rows through a cursor-like portal, the
  * compatibility settings and functions, and malformed bytes on a raw socket (08P01, the server
- * keeps serving).
+ * keeps serving), CancelRequest (57014), and a dropped connection forgotten.
  */
 import { connect as netConnect } from 'node:net';
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { setupNats, type TestNats } from '../../helpers/nats.js';
+import { eventually, setupNats, type TestNats } from '../../helpers/nats.js';
+import { treeSubject } from '../../../protocol/inspect/subjects.js';
+import { actorsIn } from '../../../protocol/inspect/tree.js';
+import type { Tree } from '../../../protocol/inspect/messages.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../../helpers/platform.js';
 
 const require = createRequire(import.meta.url);
@@ -196,6 +199,49 @@ test('Terminate closes the connection; the session forgets its prepared statemen
   expect((await d.query({ name: 'q1', text: 'SELECT 2 AS x', values: [] })).rows).toEqual([{ x: 2 }]);
   await d.end();
 });
+
+test('CancelRequest with the BackendKeyData cancels the running statement (57014); the connection stays usable', async () => {
+  const c = newClient();
+  await c.connect();
+  const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+  // A read at a timestamp a minute ahead waits for the table's upper to pass it.
+  const started = Date.now();
+  const waiting = c.query(`SELECT * FROM emp AS OF ${Date.now() + 60_000}`);
+  await new Promise((r) => setTimeout(r, 300));
+  // A wrong secret is ignored, as in Postgres.
+  await sendCancel(processID, secretKey + 1);
+  await new Promise((r) => setTimeout(r, 300));
+  await sendCancel(processID, secretKey);
+  const err = await waiting.then(() => undefined, (e) => e);
+  expect(err?.code).toBe('57014');
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  await c.end();
+});
+
+test('a dropped connection ends its session: the listener forgets it', async () => {
+  const before = await pgwireConnections();
+  const socket = netConnect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.write(serialize.startup({ user: 'materialize', database: 'materialize' }));
+  await eventually(async () => (await pgwireConnections()) === before + 1, 'the new connection counted');
+  socket.destroy();
+  await eventually(async () => (await pgwireConnections()) === before, 'the dropped connection forgotten');
+});
+
+async function pgwireConnections(): Promise<number> {
+  const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
+  const actor = actorsIn(tree.root).find((a) => a.kind === 'pgwire');
+  return Number(actor?.info?.['connections'] ?? -1);
+}
+
+function sendCancel(pid: number, secret: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(port, '127.0.0.1', () => s.write(serialize.cancel(pid, secret)));
+    s.on('close', () => resolve());
+    s.on('error', reject);
+  });
+}
 
 /** A connection that starts up, sends `messages`, and collects backend messages up to the last ReadyForQuery. */
 async function rawSession(messages: Buffer[]): Promise<Array<Record<string, unknown>>> {
