@@ -147,6 +147,8 @@ test('max_rows: Execute with a row limit returns PortalSuspended, then the rest'
 });
 
 test('binary results (node-postgres binary mode) and binary parameters for int4, float8, bool, text', async () => {
+  // (node-postgres' binary mode reads each field as a UTF-8 string, so only values whose bytes are
+  // all below 0x80 survive it: the binary timestamp is checked against pg-types in codec.test.ts.)
   const binary = { text: 'SELECT id, salary, active, name FROM emp WHERE id = $1', values: [1], binary: true } as pg.QueryConfig;
   const r = await client.query(binary);
   expect(r.rows).toEqual([{ id: 1, salary: 10.5, active: true, name: 'ann' }]);
