@@ -245,9 +245,66 @@ function sendCancel(pid: number, secret: number): Promise<void> {
   });
 }
 
+test('Describe of a statement: ParameterDescription and RowDescription; a duplicate statement name is 42P05', async () => {
+  const messages = await rawSession([
+    serialize.parse({ name: 'd1', text: 'SELECT id, name FROM emp WHERE id = $1', types: [23] }),
+    serialize.describe({ type: 'S', name: 'd1' }),
+    serialize.parse({ name: 'd2', text: "INSERT INTO emp VALUES ($1, 'x', 1, 1, true, NULL)" }),
+    serialize.describe({ type: 'S', name: 'd2' }),
+    serialize.sync(),
+    serialize.parse({ name: 'd1', text: 'SELECT 1' }),
+    serialize.sync(),
+  ]);
+  expect(messages.map((m) => m['name'])).toEqual([
+    'parseComplete', 'parameterDescription', 'rowDescription', 'parseComplete', 'parameterDescription', 'noData', 'readyForQuery', 'error', 'readyForQuery',
+  ]);
+  expect(messages[1]).toMatchObject({ dataTypeIDs: [23] });
+  expect((messages[2]!['fields'] as Array<{ name: string; dataTypeID: number }>).map((f) => [f.name, f.dataTypeID])).toEqual([['id', 23], ['name', 25]]);
+  expect(messages[4]).toMatchObject({ dataTypeIDs: [25] });
+  expect(messages[7]).toMatchObject({ code: '42P05' });
+});
+
+test('fuzz: 300 seeded random, truncated and corrupted message streams never crash the server or stall another session', async () => {
+  let seed = 17;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const valid = [
+    serialize.query('SELECT 1'),
+    serialize.parse({ name: 's', text: 'SELECT id FROM emp WHERE id = $1' }),
+    serialize.bind({ statement: 's', values: ['1'] }),
+    serialize.describe({ type: 'P' }),
+    serialize.execute({ rows: 1 }),
+    serialize.sync(),
+    serialize.flush(),
+    serialize.close({ type: 'S', name: 's' }),
+  ];
+  const watcher = newClient();
+  await watcher.connect();
+  for (let i = 0; i < 300; i++) {
+    const parts = [serialize.startup({ user: 'materialize', database: 'materialize' })];
+    for (let k = 0; k < 1 + Math.floor(rand() * 6); k++) parts.push(valid[Math.floor(rand() * valid.length)]!);
+    let bytes = Buffer.concat(parts);
+    const mode = Math.floor(rand() * 4);
+    if (mode === 0) bytes = bytes.subarray(0, Math.floor(rand() * bytes.length)); // truncated
+    else if (mode === 1) for (let f = 0; f < 1 + Math.floor(rand() * 4); f++) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256); // corrupted
+    else if (mode === 2) bytes = Buffer.concat([bytes, Buffer.from(Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)))]); // random tail
+    else bytes = Buffer.from(Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256))); // random only
+    await new Promise<void>((resolve) => {
+      const s = netConnect(port, '127.0.0.1', () => s.end(bytes));
+      s.on('data', () => undefined);
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+    if (i % 50 === 0) expect((await watcher.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  }
+  expect((await watcher.query('SELECT count(*) AS n FROM emp')).rows).toEqual([{ n: 4 }]);
+  await watcher.end();
+  await eventually(async () => (await pgwireConnections()) === 1, 'only the suite\'s own client left connected');
+});
+
 /** A connection that starts up, sends `messages`, and collects backend messages up to the last ReadyForQuery. */
 async function rawSession(messages: Buffer[]): Promise<Array<Record<string, unknown>>> {
-  const all = await rawBytes(Buffer.concat([serialize.startup({ user: 'materialize', database: 'materialize' }), ...messages]), true, 2);
+  const syncs = messages.filter((m) => m.equals(serialize.sync())).length;
+  const all = await rawBytes(Buffer.concat([serialize.startup({ user: 'materialize', database: 'materialize' }), ...messages]), true, 1 + syncs);
   const start = all.findIndex((m) => m['name'] === 'readyForQuery');
   return all.slice(start + 1);
 }
