@@ -126,7 +126,7 @@ export class PgConnection {
         const frame = this.reader.next();
         if (!frame) break;
         await this.handleFrame(frame);
-        if (this.outBytes > 0 && this.socket.writableNeedDrain) await new Promise((r) => this.socket.once('drain', r));
+        await this.drained();
       }
       this.flush();
     } catch (err) {
@@ -153,6 +153,27 @@ export class PgConnection {
     this.out.push(buf);
     this.outBytes += buf.length;
     if (this.outBytes >= 64 * 1024) this.flush();
+  }
+
+  /** Sends a DataRow; when the socket's buffer is full, waits for the client to read (back-pressure). */
+  private async sendRow(buf: Buffer): Promise<void> {
+    this.send(buf);
+    if (this.outBytes === 0) await this.drained();
+  }
+
+  /** Resolves once the socket's write buffer is below its high-water mark (or the socket closed). */
+  private async drained(): Promise<void> {
+    if (this.socket.writableNeedDrain && !this.socket.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.on('drain', done);
+        this.socket.on('close', done);
+      });
+    }
   }
 
   private flush(): void {
@@ -295,7 +316,7 @@ export class PgConnection {
         const result = await this.run(stmt.text, stmt.offset);
         this.sendNotices(result);
         if (result.columns) this.send(be.rowDescription(this.fields(result, [])));
-        for (const row of result.rows ?? []) this.send(be.dataRow(this.encodeRow(result, row, [])));
+        for (const row of result.rows ?? []) await this.sendRow(be.dataRow(this.encodeRow(result, row, [])));
         this.send(be.commandComplete(result.tag));
       }
     } catch (err) {
@@ -360,7 +381,7 @@ export class PgConnection {
         if (portal.sent === 0) this.sendNotices(result);
         const rows = result.rows ?? [];
         const end = msg.maxRows > 0 ? Math.min(rows.length, portal.sent + msg.maxRows) : rows.length;
-        for (let i = portal.sent; i < end; i++) this.send(be.dataRow(this.encodeRow(result, rows[i]!, portal.resultFormats)));
+        for (let i = portal.sent; i < end; i++) await this.sendRow(be.dataRow(this.encodeRow(result, rows[i]!, portal.resultFormats)));
         const count = end - portal.sent;
         portal.sent = end;
         if (result.columns && end < rows.length) return this.send(be.portalSuspended());

@@ -55,11 +55,20 @@ export function formatTimestamp(ms: number): string {
   return frac === 0 ? base : `${base}.${pad(frac, 3).replace(/0+$/, '')}`;
 }
 
+/** A numeric as Postgres writes it: plain digits, never an exponent (1e21 -> 1000000000000000000000). */
+export function numericText(n: number): string {
+  const s = String(n);
+  if (!/e/i.test(s) || !Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : s;
+  if (Math.abs(n) >= 1) return BigInt(n).toString();
+  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+}
+
 /** A value in the text format (null stays null). */
 export function textValue(v: Value, columnType: string): Buffer | null {
   if (v === null) return null;
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
+  if (typeof v === 'number' && columnType === 'numeric') return Buffer.from(numericText(v));
   return Buffer.from(String(v), 'utf8');
 }
 

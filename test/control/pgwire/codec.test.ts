@@ -173,5 +173,9 @@ test('binary values decode with node-postgres\' binary parsers (pg-types)', () =
   expect(types.getTypeParser(16, 'binary')(binaryValue(true, 'bool')!)).toBe(true);
   expect(textValue(ts, 'timestamp')!.toString()).toBe('2024-01-02 03:04:05.25');
   expect(textValue(false, 'bool')!.toString()).toBe('f');
+  expect(textValue(1e21, 'numeric')!.toString()).toBe('1000000000000000000000');
+  expect(textValue(1e-7, 'numeric')!.toString()).toBe('0.0000001');
+  expect(textValue(1.25, 'numeric')!.toString()).toBe('1.25');
+  expect(textValue(1e21, 'float')!.toString()).toBe('1e+21');
   expect(() => binaryValue(2 ** 40, 'int')).toThrow(/out of range/);
 });

@@ -264,6 +264,22 @@ test('Describe of a statement: ParameterDescription and RowDescription; a duplic
   expect(messages[7]).toMatchObject({ code: '42P05' });
 });
 
+test('a result larger than the write buffer arrives whole; a pool of 50 connections queries at once', async () => {
+  await client.query('CREATE TABLE big (id int NOT NULL, pad text)');
+  for (let b = 0; b < 4; b++) {
+    const values = Array.from({ length: 5000 }, (_, i) => `(${b * 5000 + i}, '${'p'.repeat(30)}')`).join(', ');
+    expect((await client.query(`INSERT INTO big VALUES ${values}`)).rowCount).toBe(5000);
+  }
+  const all = await client.query('SELECT id, pad FROM big');
+  expect(all.rowCount).toBe(20000);
+  expect(new Set(all.rows.map((r) => r.id)).size).toBe(20000);
+  const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'materialize', database: 'materialize', max: 50 });
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.query('SELECT id FROM big WHERE id = $1', [i * 7])));
+  expect(answers.map((a) => a.rows[0].id)).toEqual(Array.from({ length: 50 }, (_, i) => i * 7));
+  expect(pool.totalCount).toBe(50);
+  await pool.end();
+});
+
 test('fuzz: 300 seeded random, truncated and corrupted message streams never crash the server or stall another session', async () => {
   let seed = 17;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
