@@ -367,7 +367,8 @@ export class PgConnection {
           return;
         }
         const portal = this.portal(msg.name);
-        if (!READS.test(portal.sql) && !compatStatement(portal.sql, this.compatContext())) return this.send(be.noData());
+        // Only reads run here (to learn their columns); a SET or a write runs at Execute, once.
+        if (!READS.test(portal.sql)) return this.send(be.noData());
         portal.result ??= await this.run(portal.sql, 0);
         this.send(portal.result.columns ? be.rowDescription(this.fields(portal.result, portal.resultFormats)) : be.noData());
         return;

@@ -65,6 +65,9 @@ test('start-up: ParameterStatus and the compatibility functions', async () => {
   expect((await client.query("SET client_encoding = 'UTF8'")).command).toBe('SET');
   expect(await sqlstate(client.query("SET client_encoding = 'LATIN1'"))).toBe('22023');
   expect(await sqlstate(client.query('SET no_such_setting = 1'))).toBe('42704');
+  // Through the extended protocol (Parse/Bind/Describe/Execute) a SET runs once, at Execute.
+  expect((await client.query('SET application_name = $1', ['via-extended'])).command).toBe('SET');
+  expect((await client.query('SHOW application_name')).rows).toEqual([{ application_name: 'via-extended' }]);
 });
 
 test('DDL, writes and reads: command tags, rows and type OIDs', async () => {
