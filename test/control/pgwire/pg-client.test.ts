@@ -64,7 +64,10 @@ test('start-up: ParameterStatus and the compatibility functions', async () => {
   expect((await client.query('SET search_path TO public')).command).toBe('SET');
   expect((await client.query("SET client_encoding = 'UTF8'")).command).toBe('SET');
   expect(await sqlstate(client.query("SET client_encoding = 'LATIN1'"))).toBe('22023');
-  expect(await sqlstate(client.query('SET no_such_setting = 1'))).toBe('42704');
+  const unknown = await client.query('SET no_such_setting = 1').catch((e) => e);
+  expect([unknown.code, unknown.severity]).toEqual(['42704', 'ERROR']);
+  expect(unknown.message).toBe('unrecognized configuration parameter "no_such_setting"');
+  expect(unknown.hint).toMatch(/^known: cluster/);
   // Through the extended protocol (Parse/Bind/Describe/Execute) a SET runs once, at Execute.
   expect((await client.query('SET application_name = $1', ['via-extended'])).command).toBe('SET');
   expect((await client.query('SHOW application_name')).rows).toEqual([{ application_name: 'via-extended' }]);
