@@ -310,14 +310,14 @@ export class PgConnection {
     this.statements.delete('');
     try {
       checkSqlSize(sql);
-      const stmts = splitStatements(sql);
+      const stmts = splitStatements(sql).filter((s) => !onlyComments(s.text));
       if (stmts.length === 0) this.send(be.emptyQueryResponse());
       for (const stmt of stmts) {
         const result = await this.run(stmt.text, stmt.offset);
         this.sendNotices(result);
         if (result.columns) this.send(be.rowDescription(this.fields(result, [])));
         for (const row of result.rows ?? []) await this.sendRow(be.dataRow(this.encodeRow(result, row, [])));
-        this.send(be.commandComplete(result.tag));
+        this.send(be.commandComplete(tagOf(stmt.text, result)));
       }
     } catch (err) {
       this.send(be.errorResponse(errorFields(err)));
@@ -331,7 +331,7 @@ export class PgConnection {
       case 'Parse': {
         if (msg.name !== '' && this.statements.has(msg.name)) throw new SqlError(DuplicatePreparedStatement, `prepared statement "${msg.name}" already exists`);
         checkSqlSize(msg.sql);
-        const stmts = splitStatements(msg.sql);
+        const stmts = splitStatements(msg.sql).filter((s) => !onlyComments(s.text));
         if (stmts.length > 1) throw new SqlError(SqlState.SyntaxError, 'cannot insert multiple commands into a prepared statement');
         const count = Math.max(parameterCount(msg.sql), msg.paramTypes.length);
         const paramTypes = Array.from({ length: count }, (_, i) => msg.paramTypes[i] ?? 0);
@@ -387,7 +387,8 @@ export class PgConnection {
         portal.sent = end;
         if (result.columns && end < rows.length) return this.send(be.portalSuspended());
         portal.done = true;
-        this.send(be.commandComplete(result.columns && result.tag.startsWith('SELECT') ? `SELECT ${count}` : result.tag));
+        const tag = tagOf(portal.sql, result);
+        this.send(be.commandComplete(tag.startsWith('SELECT') ? `SELECT ${count}` : tag));
         return;
       }
       case 'Close':
@@ -428,6 +429,19 @@ export class PgConnection {
       return formatOf(formats, i) === 1 ? binaryValue(v, type) : textValue(v, type);
     });
   }
+}
+
+/** Text that is only comments and white space (an empty query to Postgres). */
+function onlyComments(text: string): boolean {
+  return text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === '';
+}
+
+/** SHOW of one setting: those Postgres tags `SHOW` (SHOW OBJECTS, TABLES, ... stay `SELECT n`). */
+const SHOW_SETTING = /^\s*SHOW\s+(?!(?:ALL|OBJECTS|TABLES|SOURCES|VIEWS|MATERIALIZED|INDEXES|CLUSTERS|TIMELINES)\b)[A-Za-z_][\w.]*\s*;?\s*$/i;
+
+/** The CommandComplete tag of a statement's result, as Postgres writes it. */
+function tagOf(text: string, result: StatementResult): string {
+  return SHOW_SETTING.test(text) ? 'SHOW' : result.tag;
 }
 
 function formatOf(formats: number[], i: number): 0 | 1 {

@@ -104,6 +104,10 @@ test('several statements in one Query: each result; after an error the rest is s
   expect(err.position).toBeDefined();
   expect((await client.query('SELECT id FROM emp WHERE id >= 10')).rows).toEqual([{ id: 10 }]);
   expect((await client.query('')).command).toBeNull();
+  expect((await client.query('-- only a comment\n/* and another */')).command).toBeNull();
+  expect((await client.query('SHOW cluster')).command).toBe('SHOW');
+  expect((await client.query('SHOW TimeZone')).command).toBe('SHOW');
+  expect((await client.query('SHOW TABLES')).command).toBe('SELECT');
 });
 
 test('parameterized queries and named prepared statements (extended protocol)', async () => {
