@@ -13,8 +13,9 @@ import { clusterKind } from './compute/cluster-kind.js';
 import { computeControllerKind } from './compute/controller.js';
 import { coordinatorKind } from './control/coordinator.js';
 import { sessionKind } from './control/session.js';
+import { pgwireKind } from './control/pgwire/pgwire-kind.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind, pgwireKind];
 
 /** The storage host processes collections are placed on. */
 export const STORAGE_HOSTS = ['storage-0'];
@@ -24,6 +25,8 @@ export const ENV_ACTORS: ActorSpec[] = [
   { kind: 'storage-controller', id: 'main', config: { hosts: STORAGE_HOSTS } },
   { kind: 'compute-controller', id: 'compute' },
   { kind: 'coordinator', id: 'control', config: { storageHosts: STORAGE_HOSTS } },
+  // The Postgres front end (actors/control/pgwire): its connections use the coordinator's handlers.
+  { kind: 'pgwire', id: 'pgwire' },
 ];
 
 /** Host processes the environment ensures exist, with the actors each starts with (a storage host: its txns log). */

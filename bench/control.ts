@@ -191,6 +191,7 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
     env = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
       env: {
         ...process.env,
+        DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0',
         NODE_OPTIONS: nodeOptions,
         DFN_BENCH_PROBE_OUT: probeOut,
         DFN_REGION: REGION,

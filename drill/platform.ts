@@ -40,6 +40,7 @@ export class DrillPlatform {
     this.env = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
       env: {
         ...process.env,
+        DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0',
         DFN_REGION: this.region,
         DFN_DATA_DIR: join(this.dataDir, 'data'),
         DFN_NATS_URL: this.envNatsUrl,

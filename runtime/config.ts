@@ -17,6 +17,7 @@
  * | DFN_INSPECTOR_PORT | 8291 (the inspector web page, on 127.0.0.1) |
  * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |
  * | DFN_OPERATOR_USER / DFN_OPERATOR_PASS | operator / operator-secret (NATS user for the inspector's actions) |
+ * | DFN_PGWIRE_PORT   | 6875 (the Postgres wire protocol front end, on 127.0.0.1; 0: any free port, written to <data dir>/pgwire.port) |
  * | DFN_HOST_NODE_ARGS | (none) extra node flags for host processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` |
  */
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export interface PlatformConfig {
   inspectorPass: string;
   operatorUser: string;
   operatorPass: string;
+  pgwirePort: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     inspectorPass: env['DFN_INSPECTOR_PASS'] ?? 'inspector-secret',
     operatorUser: env['DFN_OPERATOR_USER'] ?? 'operator',
     operatorPass: env['DFN_OPERATOR_PASS'] ?? 'operator-secret',
+    pgwirePort: Number(env['DFN_PGWIRE_PORT'] ?? 6875),
   };
 }
 

@@ -46,7 +46,8 @@ export async function executeSql(deps: ControlDeps, sql: string, settings: Setti
   return results;
 }
 
-async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings): Promise<StatementResult> {
+/** Runs one statement of a longer text (`offset`: where it starts in that text, for error positions). */
+export async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings): Promise<StatementResult> {
   const ext = preparse(text, offset);
   if (ext && ext.kind !== 'rewritten') return executeExtension(deps, ext, text, settings);
   const body = ext?.kind === 'rewritten' ? ext.text : text;

@@ -7,7 +7,7 @@
  */
 import { MessageSet } from '../../protocol/message.js';
 import { DefiniteError, UnavailableError } from '../../protocol/errors.js';
-import { SESSION_COMMANDS, sqlTooLarge, type SessionCommand, type TypedCommand } from '../../protocol/control/command.js';
+import { SESSION_COMMANDS, type SessionCommand, type TypedCommand } from '../../protocol/control/command.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { Results, StatementResult } from '../../protocol/control/response.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
@@ -17,6 +17,7 @@ import { coordinatorOf, type Coordinator } from './coordinator.js';
 import { DEFAULT_SETTINGS, type Settings } from './deps.js';
 import { executeSql } from './executor.js';
 import { SessionSubscriptions } from './session-subscribe.js';
+import { checkSqlSize, runSessionSql } from './session-sql.js';
 
 const commands = new MessageSet<SessionCommand>(SESSION_COMMANDS);
 
@@ -66,13 +67,10 @@ class Session implements ActorBehavior<SessionCommand> {
   }
 
   private async dispatch(cmd: SessionCommand): Promise<Reply> {
-    if (cmd.type === 'Execute' || cmd.type === 'Subscribe') {
-      const tooLarge = sqlTooLarge(cmd.sql);
-      if (tooLarge) throw new SqlError(SqlState.ProgramLimitExceeded, tooLarge, { hint: 'send fewer or smaller statements per request' });
-    }
+    if (cmd.type === 'Subscribe') checkSqlSize(cmd.sql);
     switch (cmd.type) {
       case 'Execute':
-        return this.results(await executeSql(this.coordinator().deps, cmd.sql, this.settings));
+        return this.results(await runSessionSql(this.coordinator().deps, cmd.sql, this.settings));
       case 'Command':
         return this.results([await this.typed(cmd.command)]);
       case 'Subscribe':

@@ -43,7 +43,7 @@ export async function startExamplePlatform(region = 'example', extraEnv: Record<
   const port = await freePort();
   const server: RunningNatsServer = await startNatsServer({ port, httpPort: await freePort(), wsPort: await freePort(), storeDir: join(dir, 'jetstream') });
   const url = `nats://127.0.0.1:${port}`;
-  const env = { ...process.env, DFN_REGION: region, DFN_DATA_DIR: join(dir, 'data'), DFN_NATS_URL: url, DFN_NATS_USER: 'platform', DFN_NATS_PASS: 'platform-secret', ...extraEnv };
+  const env = { ...process.env, DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0', DFN_REGION: region, DFN_DATA_DIR: join(dir, 'data'), DFN_NATS_URL: url, DFN_NATS_USER: 'platform', DFN_NATS_PASS: 'platform-secret', ...extraEnv };
   const transport = await Transport.connect({ servers: url, name: `example:${region}`, user: 'platform', pass: 'platform-secret', timeoutMs: 10_000 });
   const p: ExamplePlatform = {
     region,

@@ -19,6 +19,7 @@ test('up starts NATS and the platform, status shows it, Ctrl-C stops everything'
   const dir = mkdtempSync(join(tmpdir(), 'dfn-up-'));
   const port = await freePort();
   const inspectorPort = await freePort();
+  const pgwirePort = await freePort();
   const env = {
     ...process.env,
     DFN_DATA_DIR: dir,
@@ -27,6 +28,7 @@ test('up starts NATS and the platform, status shows it, Ctrl-C stops everything'
     DFN_NATS_WS_PORT: String(await freePort()),
     DFN_INSPECTOR_PORT: String(inspectorPort),
     DFN_DEMO: '0',
+    DFN_PGWIRE_PORT: String(pgwirePort),
   };
   const bin = join(PROJECT_ROOT, 'bin', 'definite.js');
   const up = spawn(process.execPath, [bin, 'up'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,6 +53,13 @@ test('up starts NATS and the platform, status shows it, Ctrl-C stops everything'
       const state = (await (await fetch(`http://127.0.0.1:${inspectorPort}/api/state`)).json()) as { hosts: Array<{ hostId: string; state: string }> };
       return state.hosts.some((h) => h.hostId === 'storage-0' && h.state === 'running');
     }, 'the inspector showing storage-0 running');
+    // The Postgres front end listens where up said, and psql's way in works.
+    expect(output).toContain(`psql -h 127.0.0.1 -p ${pgwirePort} -U materialize materialize`);
+    const { stdout: psqlOut } = await eventually(
+      () => run('psql', ['-X', '-At', '-h', '127.0.0.1', '-p', String(pgwirePort), '-U', 'materialize', '-c', 'SELECT current_database()', 'materialize']).catch(() => undefined),
+      'psql connecting to the pgwire port',
+    );
+    expect(psqlOut.trim()).toBe('materialize');
     const pids = [tree.children![0]!.pid!, ...(tree.children![0]!.children ?? []).map((h) => h.pid!)];
     up.kill('SIGINT');
     await new Promise((r) => up.once('exit', r));
@@ -58,6 +67,7 @@ test('up starts NATS and the platform, status shows it, Ctrl-C stops everything'
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     expect(await isListening(port)).toBe(false);
     expect(await isListening(inspectorPort)).toBe(false);
+    expect(await isListening(pgwirePort)).toBe(false);
   } finally {
     if (up.exitCode === null) up.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
     DFN_NATS_URL: nats.url,
     DFN_NATS_USER: PLATFORM_USER.user,
     DFN_NATS_PASS: PLATFORM_USER.pass,
+    // Any free port for the Postgres front end (written to <dataDir>/pgwire.port): tests run side by side.
+    DFN_PGWIRE_PORT: '0',
     ...extraEnv,
   };
   // The test's own connection is the platform's user, so it talks to this platform's account.
@@ -77,6 +79,15 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
     return ['storage-0', 'cluster-u1'].every((id) => hs.some((h) => h.hostId === id && h.state === 'running'));
   }, `the platform hosts of ${region} running`);
   return p;
+}
+
+/** The port the platform's Postgres front end listens on (it writes it to <dataDir>/pgwire.port). */
+export async function pgwirePort(p: TestPlatform): Promise<number> {
+  return eventually(() => {
+    const port = Number(readFileSync(join(p.dataDir, 'pgwire.port'), 'utf8').trim());
+    if (!(port > 0)) throw new Error('pgwire.port not written yet');
+    return port;
+  }, 'the pgwire listener of the platform');
 }
 
 /** The tail of a log file in the platform's data dir, for failure messages. */

@@ -1,0 +1,470 @@
+/**
+ * One pgwire client connection: a session of its own (settings, prepared statements, portals)
+ * that runs its SQL through the same session logic as the NATS session actor (session-sql.ts).
+ * It reads frames (frames.ts), answers the start-up (SSLRequest 'N', trust auth of `materialize`
+ * on loopback, ParameterStatus, BackendKeyData), the simple query protocol (several statements,
+ * the rest skipped after an error) and the extended one (Parse/Bind/Describe/Execute with
+ * max_rows/Close/Flush/Sync, errors skipping to Sync). A protocol violation is a FATAL 08P01 and
+ * the connection closes; a dropped connection forgets everything it held. While a message is
+ * handled the socket is paused, and writes wait for 'drain', so neither side buffers without bound.
+ */
+import type { Socket } from 'node:net';
+import type { StatementResult } from '../../../protocol/control/response.js';
+import { SqlError, SqlState } from '../../../protocol/control/errors.js';
+import type { ControlDeps, Settings } from '../deps.js';
+import { DEFAULT_SETTINGS } from '../deps.js';
+import { validateSetting } from '../executor.js';
+import { checkSqlSize, runSessionStatement } from '../session-sql.js';
+import { splitStatements } from '../sql/index.js';
+import * as be from './backend.js';
+import { compatStatement, defaultPgSettings, REPORTED, type CompatContext, type PgSettings } from './compat.js';
+import { errorFields } from './errors.js';
+import { FrameReader, type Frame } from './frames.js';
+import { decodeFrontend, decodeStartup, type FrontendMessage } from './frontend.js';
+import { binaryParamText, literalOf, parameterCount, substituteParameters } from './parameters.js';
+import { binaryValue, Oid, pgTypeOf, textValue } from './pg-types.js';
+import { ProtocolError } from './protocol-error.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  /** The coordinator's handlers, or undefined while it (re)starts. */
+  deps(): ControlDeps | undefined;
+  /** Registers the connection for CancelRequest; returns its BackendKeyData. */
+  register(conn: PgConnection): { pid: number; secret: number };
+  unregister(conn: PgConnection): void;
+  cancel(pid: number, secret: number): void;
+}
+
+/** The user and database of the default account (trust authentication on loopback). */
+export const DEFAULT_USER = 'materialize';
+export const DEFAULT_DATABASE = 'materialize';
+
+const QueryCanceled = SqlState.QueryCanceled;
+const InvalidAuthorization = '28000';
+const InvalidCatalogName = '3D000';
+const CannotConnectNow = '57P03';
+const InvalidSqlStatementName = '26000';
+const InvalidCursorName = '34000';
+const DuplicatePreparedStatement = '42P05';
+
+interface Prepared {
+  sql: string;
+  /** Declared parameter types (0: unspecified), one per parameter. */
+  paramTypes: number[];
+}
+
+interface Portal {
+  statement: Prepared;
+  sql: string;
+  resultFormats: number[];
+  result?: StatementResult;
+  sent: number;
+  done: boolean;
+}
+
+/** Statements whose result has rows, so Describe runs them to learn their columns. */
+const READS = /^\s*(\(\s*)*(SELECT|WITH|VALUES|TABLE|SHOW)\b/i;
+
+export class PgConnection {
+  private readonly reader = new FrameReader();
+  private readonly out: Buffer[] = [];
+  private outBytes = 0;
+  private phase: 'startup' | 'ready' | 'closed' = 'startup';
+  private busy = false;
+  private skipToSync = false;
+  private readonly settings: Settings = { ...DEFAULT_SETTINGS };
+  private pg: PgSettings = defaultPgSettings(DEFAULT_USER, '');
+  private user = DEFAULT_USER;
+  private database = DEFAULT_DATABASE;
+  private readonly statements = new Map<string, Prepared>();
+  private readonly portals = new Map<string, Portal>();
+  private cancelRunning: ((err: Error) => void) | undefined;
+  pid = 0;
+  secret = 0;
+
+  constructor(private readonly socket: Socket, private readonly host: ConnectionHost) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.reader.push(chunk);
+      void this.pump();
+    });
+    socket.on('error', () => this.closed());
+    socket.on('close', () => this.closed());
+  }
+
+  /** Cancels the statement running now, if any (CancelRequest). */
+  cancel(): void {
+    this.cancelRunning?.(new SqlError(QueryCanceled, 'canceling statement due to user request'));
+  }
+
+  /** Closes the connection (server stop). */
+  terminate(message?: string): void {
+    if (this.phase === 'closed') return;
+    if (message && this.phase === 'ready') this.send(be.errorResponse({ severity: 'FATAL', code: '57P01', message }));
+    this.flush();
+    this.socket.end();
+    this.closed();
+  }
+
+  private closed(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.cancel();
+    this.statements.clear();
+    this.portals.clear();
+    this.host.unregister(this);
+    this.socket.destroySoon?.();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy || this.phase === 'closed') return;
+    this.busy = true;
+    this.socket.pause();
+    try {
+      for (;;) {
+        if (this.isClosed()) return;
+        const frame = this.reader.next();
+        if (!frame) break;
+        await this.handleFrame(frame);
+        await this.drained();
+      }
+      this.flush();
+    } catch (err) {
+      this.fatal(err);
+    } finally {
+      this.busy = false;
+      if (!this.isClosed()) this.socket.resume();
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  private fatal(err: unknown): void {
+    const fields = errorFields(err);
+    this.send(be.errorResponse({ ...fields, severity: 'FATAL' }));
+    this.flush();
+    this.socket.end();
+    this.closed();
+  }
+
+  private send(buf: Buffer): void {
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    if (this.outBytes >= 64 * 1024) this.flush();
+  }
+
+  /** Sends a DataRow; when the socket's buffer is full, waits for the client to read (back-pressure). */
+  private async sendRow(buf: Buffer): Promise<void> {
+    this.send(buf);
+    if (this.outBytes === 0) await this.drained();
+  }
+
+  /** Resolves once the socket's write buffer is below its high-water mark (or the socket closed). */
+  private async drained(): Promise<void> {
+    if (this.socket.writableNeedDrain && !this.socket.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.on('drain', done);
+        this.socket.on('close', done);
+      });
+    }
+  }
+
+  private flush(): void {
+    if (this.out.length === 0 || this.socket.destroyed) {
+      this.out.length = 0;
+      this.outBytes = 0;
+      return;
+    }
+    this.socket.write(this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes));
+    this.out.length = 0;
+    this.outBytes = 0;
+  }
+
+  private async handleFrame(frame: Frame): Promise<void> {
+    if (this.phase === 'startup') return this.startup(frame);
+    const msg = decodeFrontend(frame);
+    if (this.skipToSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
+    switch (msg.type) {
+      case 'Query':
+        return this.simpleQuery(msg.sql);
+      case 'Sync':
+        this.skipToSync = false;
+        this.portals.clear();
+        this.send(be.readyForQuery('I'));
+        this.flush();
+        return;
+      case 'Flush':
+        this.flush();
+        return;
+      case 'Terminate':
+        this.flush();
+        this.socket.end();
+        this.closed();
+        return;
+      default:
+        try {
+          await this.extended(msg);
+        } catch (err) {
+          if (err instanceof ProtocolError) throw err;
+          this.send(be.errorResponse(errorFields(err)));
+          this.skipToSync = true;
+        }
+    }
+  }
+
+  private startup(frame: Frame): void {
+    const packet = decodeStartup(frame);
+    switch (packet.type) {
+      case 'SSLRequest':
+      case 'GSSENCRequest':
+        this.socket.write(be.sslRefused());
+        this.reader.expectStartup = true;
+        return;
+      case 'CancelRequest':
+        this.host.cancel(packet.pid, packet.secret);
+        this.socket.end();
+        this.closed();
+        return;
+      case 'Startup':
+        break;
+    }
+    const params = packet.params;
+    const user = params['user'];
+    if (!user) throw new ProtocolError('no PostgreSQL user name specified in startup packet', InvalidAuthorization);
+    if (user !== DEFAULT_USER) throw new ProtocolError(`role "${user}" does not exist (connect as "${DEFAULT_USER}")`, InvalidAuthorization);
+    if (!isLoopback(this.socket.remoteAddress)) throw new ProtocolError(`no password authentication for "${user}" from ${this.socket.remoteAddress}: connect over loopback`, InvalidAuthorization);
+    const database = params['database'] ?? user;
+    if (database !== DEFAULT_DATABASE) throw new ProtocolError(`database "${database}" does not exist`, InvalidCatalogName);
+    if (!this.host.deps()) throw new ProtocolError('the coordinator is starting up; retry shortly', CannotConnectNow);
+    this.user = user;
+    this.database = database;
+    this.pg = defaultPgSettings(user, params['application_name'] ?? '');
+    for (const [k, v] of Object.entries(params)) {
+      if (k === 'user' || k === 'database' || k === 'application_name' || k === 'replication') continue;
+      if (k === 'options') for (const [ok, ov] of parseOptions(v)) this.applyStartupSetting(ok, ov);
+      else this.applyStartupSetting(k, v);
+    }
+    const { pid, secret } = this.host.register(this);
+    this.pid = pid;
+    this.secret = secret;
+    this.phase = 'ready';
+    this.send(be.authenticationOk());
+    for (const name of REPORTED) this.send(be.parameterStatus(name, this.pg.get(name.toLowerCase())!.value));
+    this.send(be.backendKeyData(pid, secret));
+    this.send(be.readyForQuery('I'));
+  }
+
+  /** A start-up parameter or `options` setting: a Postgres setting, or one of definite's (cluster, ...). */
+  private applyStartupSetting(name: string, value: string): void {
+    const key = name.toLowerCase();
+    try {
+      if (this.pg.has(key)) {
+        const answer = compatStatement(`SET ${key} = '${value.replace(/'/g, "''")}'`, this.compatContext());
+        if (!answer) throw new SqlError(SqlState.InvalidParameterValue, `invalid start-up parameter ${name}`);
+      } else if (key in DEFAULT_SETTINGS) {
+        const deps = this.host.deps();
+        if (deps) this.settings[key] = validateSetting(deps, key, value);
+      } else {
+        throw new SqlError(SqlState.UndefinedObject, `unrecognized configuration parameter "${name}"`);
+      }
+    } catch (err) {
+      const f = errorFields(err);
+      throw new ProtocolError(f.message, f.code);
+    }
+  }
+
+  private compatContext(): CompatContext {
+    return { settings: this.pg, user: this.user, database: this.database, pid: this.pid };
+  }
+
+  /** Runs one statement: this module's compatibility statements, else the session's executor. */
+  private async run(text: string, offset: number): Promise<StatementResult> {
+    const compat = compatStatement(text, this.compatContext());
+    if (compat) {
+      if (compat.changed) this.send(be.parameterStatus(compat.changed.name, compat.changed.value));
+      return compat.result;
+    }
+    const deps = this.host.deps();
+    if (!deps) throw new SqlError(CannotConnectNow, 'the coordinator is restarting; retry shortly');
+    const running = runSessionStatement(deps, { text, offset }, this.settings);
+    running.catch(() => undefined);
+    const canceled = new Promise<never>((_, reject) => {
+      this.cancelRunning = reject;
+    });
+    try {
+      return await Promise.race([running, canceled]);
+    } finally {
+      this.cancelRunning = undefined;
+    }
+  }
+
+  private async simpleQuery(sql: string): Promise<void> {
+    this.portals.delete('');
+    this.statements.delete('');
+    try {
+      checkSqlSize(sql);
+      const stmts = splitStatements(sql).filter((s) => !onlyComments(s.text));
+      if (stmts.length === 0) this.send(be.emptyQueryResponse());
+      for (const stmt of stmts) {
+        const result = await this.run(stmt.text, stmt.offset);
+        this.sendNotices(result);
+        if (result.columns) this.send(be.rowDescription(this.fields(result, [])));
+        for (const row of result.rows ?? []) await this.sendRow(be.dataRow(this.encodeRow(result, row, [])));
+        this.send(be.commandComplete(tagOf(stmt.text, result)));
+      }
+    } catch (err) {
+      this.send(be.errorResponse(errorFields(err)));
+    }
+    this.send(be.readyForQuery('I'));
+    this.flush();
+  }
+
+  private async extended(msg: Exclude<FrontendMessage, { type: 'Query' | 'Sync' | 'Flush' | 'Terminate' }>): Promise<void> {
+    switch (msg.type) {
+      case 'Parse': {
+        if (msg.name !== '' && this.statements.has(msg.name)) throw new SqlError(DuplicatePreparedStatement, `prepared statement "${msg.name}" already exists`);
+        checkSqlSize(msg.sql);
+        const stmts = splitStatements(msg.sql).filter((s) => !onlyComments(s.text));
+        if (stmts.length > 1) throw new SqlError(SqlState.SyntaxError, 'cannot insert multiple commands into a prepared statement');
+        const count = Math.max(parameterCount(msg.sql), msg.paramTypes.length);
+        const paramTypes = Array.from({ length: count }, (_, i) => msg.paramTypes[i] ?? 0);
+        this.statements.set(msg.name, { sql: stmts[0]?.text ?? '', paramTypes });
+        this.send(be.parseComplete());
+        return;
+      }
+      case 'Bind': {
+        const statement = this.statement(msg.statement);
+        const n = statement.paramTypes.length;
+        if (msg.params.length !== n) throw new ProtocolError(`bind message supplies ${msg.params.length} parameters, but prepared statement "${msg.statement}" requires ${n}`);
+        if (msg.paramFormats.length > 1 && msg.paramFormats.length !== n) throw new ProtocolError(`bind message has ${msg.paramFormats.length} parameter formats but ${n} parameters`);
+        const literals = msg.params.map((value, i) => {
+          const format = msg.paramFormats.length === 1 ? msg.paramFormats[0]! : (msg.paramFormats[i] ?? 0);
+          const oid = statement.paramTypes[i]!;
+          const text = value === null ? null : format === 1 ? binaryParamText(value, oid, i + 1) : value.toString('utf8');
+          return literalOf(text, oid);
+        });
+        const sql = n === 0 ? statement.sql : substituteParameters(statement.sql, literals);
+        if (msg.portal !== '' && this.portals.has(msg.portal)) throw new SqlError('42P03', `portal "${msg.portal}" already exists`);
+        this.portals.set(msg.portal, { statement, sql, resultFormats: msg.resultFormats, sent: 0, done: false });
+        this.send(be.bindComplete());
+        return;
+      }
+      case 'Describe': {
+        if (msg.kind === 'S') {
+          const statement = this.statement(msg.name);
+          this.send(be.parameterDescription(statement.paramTypes.map((t) => (t === 0 ? Oid.text : t))));
+          if (!READS.test(statement.sql)) return this.send(be.noData());
+          const nulls = statement.paramTypes.map(() => 'NULL');
+          const result = await this.run(statement.paramTypes.length ? substituteParameters(statement.sql, nulls) : statement.sql, 0);
+          this.send(result.columns ? be.rowDescription(this.fields(result, [])) : be.noData());
+          return;
+        }
+        const portal = this.portal(msg.name);
+        // Only reads run here (to learn their columns); a SET or a write runs at Execute, once.
+        if (!READS.test(portal.sql)) return this.send(be.noData());
+        portal.result ??= await this.run(portal.sql, 0);
+        this.send(portal.result.columns ? be.rowDescription(this.fields(portal.result, portal.resultFormats)) : be.noData());
+        return;
+      }
+      case 'Execute': {
+        const portal = this.portal(msg.portal);
+        if (portal.sql === '') return this.send(be.emptyQueryResponse());
+        if (portal.done) return this.send(be.commandComplete(portal.result?.columns ? 'SELECT 0' : (portal.result?.tag ?? '')));
+        portal.result ??= await this.run(portal.sql, 0);
+        const result = portal.result;
+        if (portal.sent === 0) this.sendNotices(result);
+        const rows = result.rows ?? [];
+        const end = msg.maxRows > 0 ? Math.min(rows.length, portal.sent + msg.maxRows) : rows.length;
+        for (let i = portal.sent; i < end; i++) await this.sendRow(be.dataRow(this.encodeRow(result, rows[i]!, portal.resultFormats)));
+        const count = end - portal.sent;
+        portal.sent = end;
+        if (result.columns && end < rows.length) return this.send(be.portalSuspended());
+        portal.done = true;
+        const tag = tagOf(portal.sql, result);
+        this.send(be.commandComplete(tag.startsWith('SELECT') ? `SELECT ${count}` : tag));
+        return;
+      }
+      case 'Close':
+        if (msg.kind === 'S') this.statements.delete(msg.name);
+        else this.portals.delete(msg.name);
+        this.send(be.closeComplete());
+        return;
+    }
+  }
+
+  private statement(name: string): Prepared {
+    const s = this.statements.get(name);
+    if (!s) throw new SqlError(InvalidSqlStatementName, `prepared statement "${name}" does not exist`);
+    return s;
+  }
+
+  private portal(name: string): Portal {
+    const p = this.portals.get(name);
+    if (!p) throw new SqlError(InvalidCursorName, `portal "${name}" does not exist`);
+    return p;
+  }
+
+  private sendNotices(result: StatementResult): void {
+    for (const n of result.notices ?? []) this.send(be.noticeResponse({ severity: 'NOTICE', code: '00000', message: n }));
+  }
+
+  private fields(result: StatementResult, formats: number[]): be.FieldDescription[] {
+    return (result.columns ?? []).map((c, i) => {
+      const t = pgTypeOf(c.type);
+      return { name: c.name, typeOid: t.oid, typeSize: t.size, format: formatOf(formats, i) };
+    });
+  }
+
+  private encodeRow(result: StatementResult, row: StatementResult['rows'] extends Array<infer R> | undefined ? R : never, formats: number[]): Array<Buffer | null> {
+    const columns = result.columns ?? [];
+    return row.map((v, i) => {
+      const type = columns[i]?.type ?? 'text';
+      return formatOf(formats, i) === 1 ? binaryValue(v, type) : textValue(v, type);
+    });
+  }
+}
+
+/** Text that is only comments and white space (an empty query to Postgres). */
+function onlyComments(text: string): boolean {
+  return text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === '';
+}
+
+/** SHOW of one setting: those Postgres tags `SHOW` (SHOW OBJECTS, TABLES, ... stay `SELECT n`). */
+const SHOW_SETTING = /^\s*SHOW\s+(?!(?:ALL|OBJECTS|TABLES|SOURCES|VIEWS|MATERIALIZED|INDEXES|CLUSTERS|TIMELINES)\b)[A-Za-z_][\w.]*\s*;?\s*$/i;
+
+/** The CommandComplete tag of a statement's result, as Postgres writes it. */
+function tagOf(text: string, result: StatementResult): string {
+  return SHOW_SETTING.test(text) ? 'SHOW' : result.tag;
+}
+
+function formatOf(formats: number[], i: number): 0 | 1 {
+  const f = formats.length === 1 ? formats[0] : formats[i];
+  return f === 1 ? 1 : 0;
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}
+
+/** The `options` start-up parameter: `-c name=value` and `--name=value`, space separated. */
+function parseOptions(options: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const words = options.match(/(?:\\.|\S)+/g) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!.replace(/\\(.)/g, '$1');
+    if (w === '-c' && i + 1 < words.length) w = words[++i]!.replace(/\\(.)/g, '$1');
+    else if (w.startsWith('-c')) w = w.slice(2);
+    else if (w.startsWith('--')) w = w.slice(2);
+    const eq = w.indexOf('=');
+    if (eq <= 0) throw new ProtocolError(`invalid command-line argument in options: "${w}"`, '22023');
+    out.push([w.slice(0, eq).replace(/-/g, '_'), w.slice(eq + 1)]);
+  }
+  return out;
+}

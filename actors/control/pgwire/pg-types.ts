@@ -1,0 +1,103 @@
+/**
+ * Postgres types of definite's column types (OID, size) and the encoding of values in the text and
+ * binary formats. definite's `int` is reported as int4 (the type of an `int` column), `float` as
+ * float8, `numeric` as numeric, `timestamp` (milliseconds since the epoch, UTC) as timestamp
+ * without time zone. A type this table does not know is reported as text.
+ */
+import type { Value } from '../../../protocol/types.js';
+import { SqlError, SqlState } from '../../../protocol/control/errors.js';
+
+export const Oid = {
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  float4: 700,
+  float8: 701,
+  unknown: 705,
+  varchar: 1043,
+  bpchar: 1042,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+} as const;
+
+interface PgType {
+  oid: number;
+  size: number;
+}
+
+const TYPES: Record<string, PgType> = {
+  bool: { oid: Oid.bool, size: 1 },
+  int: { oid: Oid.int4, size: 4 },
+  float: { oid: Oid.float8, size: 8 },
+  numeric: { oid: Oid.numeric, size: -1 },
+  text: { oid: Oid.text, size: -1 },
+  timestamp: { oid: Oid.timestamp, size: 8 },
+};
+
+export function pgTypeOf(columnType: string): PgType {
+  return TYPES[columnType] ?? { oid: Oid.text, size: -1 };
+}
+
+/** The Postgres epoch (2000-01-01T00:00:00Z) in milliseconds since the Unix epoch. */
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+
+/** `YYYY-MM-DD HH:MM:SS[.fff]` (trailing zeros of the fraction dropped), as Postgres prints a timestamp. */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const base = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  const frac = d.getUTCMilliseconds();
+  return frac === 0 ? base : `${base}.${pad(frac, 3).replace(/0+$/, '')}`;
+}
+
+/** A numeric as Postgres writes it: plain digits, never an exponent (1e21 -> 1000000000000000000000). */
+export function numericText(n: number): string {
+  const s = String(n);
+  if (!/e/i.test(s) || !Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : s;
+  if (Math.abs(n) >= 1) return BigInt(n).toString();
+  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** A value in the text format (null stays null). */
+export function textValue(v: Value, columnType: string): Buffer | null {
+  if (v === null) return null;
+  if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
+  if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
+  if (typeof v === 'number' && columnType === 'numeric') return Buffer.from(numericText(v));
+  return Buffer.from(String(v), 'utf8');
+}
+
+/** A value in the binary format: bool, int (int4), float (float8), text, timestamp; 0A000 for others. */
+export function binaryValue(v: Value, columnType: string): Buffer | null {
+  if (v === null) return null;
+  switch (columnType) {
+    case 'bool':
+      return Buffer.from([v ? 1 : 0]);
+    case 'int': {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) throw new SqlError(SqlState.NumericValueOutOfRange, `integer ${n} is out of range for the binary int4 format`, { hint: 'request the text format for this column' });
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32BE(n, 0);
+      return b;
+    }
+    case 'float': {
+      const b = Buffer.allocUnsafe(8);
+      b.writeDoubleBE(Number(v), 0);
+      return b;
+    }
+    case 'timestamp': {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(BigInt(Math.round((Number(v) - PG_EPOCH_MS) * 1000)), 0);
+      return b;
+    }
+    case 'text':
+      return Buffer.from(String(v), 'utf8');
+    default:
+      throw new SqlError(SqlState.FeatureNotSupported, `the binary format of ${columnType} is not supported`, { hint: 'request the text format for this column' });
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The `pgwire` actor: CONTROL's Postgres front end in the environment process, beside the
+ * coordinator whose handlers its connections use (the NATS front end is the session actor). It is
+ * supervised like the other controllers: a crash closes its connections and the restart listens
+ * again. It writes the port it bound to `<data dir>/pgwire.port` (for port 0 and for tools). A
+ * port already in use is logged and not retried, so it never takes the controllers down.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MessageSet } from '../../../protocol/message.js';
+import type { ActorBehavior, ActorContext, Reply } from '../../../runtime/actor.js';
+import type { ActorKind } from '../../../runtime/host.js';
+import { loadConfig } from '../../../runtime/config.js';
+import { coordinatorOf } from '../coordinator.js';
+import { PgwireServer } from './server.js';
+
+export interface PgwireConfig {
+  /** The TCP port on 127.0.0.1 (default DFN_PGWIRE_PORT, else 6875; 0: any free port). */
+  port?: number;
+}
+
+const commands = new MessageSet([]);
+
+class Pgwire implements ActorBehavior {
+  readonly commands = commands;
+  private server: PgwireServer | undefined;
+  private port: number | undefined;
+
+  constructor(private readonly ctx: ActorContext) {}
+
+  async recover(): Promise<void> {
+    const config = loadConfig();
+    const port = (this.ctx.config as PgwireConfig | undefined)?.port ?? config.pgwirePort;
+    const server = new PgwireServer(() => coordinatorOf(this.ctx.region)?.deps);
+    try {
+      this.port = await server.listen(port);
+    } catch (err) {
+      console.error(`[pgwire] cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
+      return;
+    }
+    this.server = server;
+    try {
+      writeFileSync(join(config.dataDir, 'pgwire.port'), `${this.port}\n`);
+    } catch {
+      // the data dir may not exist yet in unusual set-ups; the log line below still names the port
+    }
+    console.log(`[pgwire] listening on 127.0.0.1:${this.port}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+  }
+
+  handle(): Reply {
+    return undefined;
+  }
+
+  info(): Record<string, unknown> {
+    return { port: this.port ?? null, connections: this.server?.count() ?? 0 };
+  }
+}
+
+export const pgwireKind: ActorKind = {
+  kind: 'pgwire',
+  layer: 'control',
+  create: (ctx) => new Pgwire(ctx),
+};

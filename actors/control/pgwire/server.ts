@@ -1,0 +1,70 @@
+/**
+ * The pgwire listener: a TCP server on 127.0.0.1 (Materialize's port 6875 by default,
+ * DFN_PGWIRE_PORT) whose every connection is a PgConnection. It hands out BackendKeyData (pid,
+ * secret) and routes a CancelRequest to the connection it names (a wrong secret is ignored, as in
+ * Postgres). Stopping it closes the listener and every connection.
+ */
+import { randomInt } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import type { ControlDeps } from '../deps.js';
+import { PgConnection, type ConnectionHost } from './connection.js';
+
+export class PgwireServer implements ConnectionHost {
+  private server: Server | undefined;
+  private readonly connections = new Map<number, PgConnection>();
+  private readonly open = new Set<PgConnection>();
+  private nextPid = 1;
+
+  constructor(readonly depsOf: () => ControlDeps | undefined) {}
+
+  deps(): ControlDeps | undefined {
+    return this.depsOf();
+  }
+
+  /** Listens on `host:port` (0: any free port); resolves with the port bound. */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = createServer((socket) => {
+      this.open.add(new PgConnection(socket, this));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => console.error(`[pgwire] ${err.message}`));
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  register(conn: PgConnection): { pid: number; secret: number } {
+    const pid = this.nextPid++;
+    const secret = randomInt(1, 2 ** 31 - 1);
+    this.connections.set(pid, conn);
+    return { pid, secret };
+  }
+
+  unregister(conn: PgConnection): void {
+    this.open.delete(conn);
+    if (this.connections.get(conn.pid) === conn) this.connections.delete(conn.pid);
+  }
+
+  cancel(pid: number, secret: number): void {
+    const conn = this.connections.get(pid);
+    if (conn && conn.secret === secret) conn.cancel();
+  }
+
+  /** Connections open now (start-up included). */
+  count(): number {
+    return this.open.size;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const conn of [...this.open]) conn.terminate('terminating connection due to administrator command');
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
