@@ -111,10 +111,11 @@ describe('SELECT, WHERE and scalar expressions', () => {
       { name: 'i1', type: 'int', nullable: false },
       { name: 's2', type: 'numeric', nullable: true },
       { name: 'isn', type: 'bool', nullable: false },
-      { name: 'count', type: 'int', nullable: false },
+      { name: 'count', type: 'bigint', nullable: false },
     ]);
+    // As in Postgres: count is bigint, sum of int is bigint.
     const agg = query('SELECT sum(id), max(name), avg(id), count(dept) FROM emp');
-    expect(agg.columns.map((c) => [c.type, c.nullable])).toEqual([['int', true], ['text', true], ['float', true], ['int', false]]);
+    expect(agg.columns.map((c) => [c.type, c.nullable])).toEqual([['bigint', true], ['text', true], ['float', true], ['bigint', false]]);
     const grouped = query('SELECT sum(id), min(salary) FROM emp GROUP BY dept');
     expect(grouped.columns.map((c) => c.nullable)).toEqual([false, true]);
   });
