@@ -16,7 +16,7 @@ import { Shard } from '../../actors/storage/shard.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
 
 const schema: Column[] = [
-  { name: 'i', type: 'int', nullable: false },
+  { name: 'i', type: 'bigint', nullable: false },
   { name: 's', type: 'text', nullable: true },
   { name: 'f', type: 'float', nullable: true },
   { name: 'b', type: 'bool', nullable: false },
