@@ -68,6 +68,8 @@ export const SCALAR_FUNCTIONS = [
   // integer within smallint / int (int4) / bigint, else an error ("integer out of range"). The
   // planner wraps every integer-typed arithmetic result, cast and sum in the check of its type.
   'check_smallint', 'check_int', 'check_bigint',
+  // `round_even` [1]: round half to even, as Postgres rounds float8 (round(2.5::float8) = 2)
+  'round_even',
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

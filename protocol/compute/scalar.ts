@@ -201,7 +201,7 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   abs: [1, 1], floor: [1, 1], ceil: [1, 1], round: [1, 2], sqrt: [1, 1], exp: [1, 1], ln: [1, 1],
   power: [2, 2], greatest: [1, Infinity], least: [1, Infinity],
   to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
-  check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1],
+  check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1], round_even: [1, 1],
 };
 
 /** Strict functions of one argument: NULL in, NULL out. */
@@ -240,6 +240,11 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   check_smallint: checkInt('smallint'),
   check_int: checkInt('int'),
   check_bigint: checkInt('bigint'),
+  round_even: (a) => {
+    const x = numArg('round_even', a);
+    const r = Math.round(x);
+    return finite((r - x === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0);
+  },
 };
 
 /** Strict functions of two arguments: NULL if either is NULL. */

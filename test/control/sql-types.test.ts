@@ -76,3 +76,7 @@ test.failing('a materialized view whose arithmetic overflows after an INSERT err
   await a.sql('DELETE FROM acc WHERE id = 2');
   expect(await a.rows('SELECT * FROM acc_next')).toEqual([[1, 11]]);
 });
+
+test('float8 rounds half to even (round and casts to int), numeric half away from zero', async () => {
+  expect(await a.rows('SELECT round(2.5::float8), (2.5::float8)::int, round(2.5::numeric), (2.5::numeric)::int, (-2.5::float8)::int, round(-2.5::float8), round(3.5::float8)')).toEqual([[2, 2, 3, 3, -2, -2, 4]]);
+});

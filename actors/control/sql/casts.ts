@@ -74,7 +74,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   if (numeric(from) && numeric(target)) {
     if (!isIntegerType(target)) return to(t.expr);
     if (isIntegerType(from)) return implicitlyConverts(from, target) ? to(t.expr) : toInteger(t.expr);
-    return toInteger(call('to_int', call('round', t.expr)));
+    // Postgres rounds float8 half to even, numeric half away from zero.
+    return toInteger(call('to_int', call(from === 'float' ? 'round_even' : 'round', t.expr)));
   }
   if (target === 'text' && from !== 'timestamp') return to(call('to_text', t.expr));
   if (from === 'text') {

@@ -111,7 +111,7 @@ const FUNCTIONS: Record<string, Builder> = {
   ceiling: sameNumber('ceil'),
   round: arity(1, 2, (args, fail, ctx, loc, name) => {
     const a = number(args[0]!, fail, ctx, loc);
-    if (args.length === 1) return typedCall('round', [a], a.type, name);
+    if (args.length === 1) return typedCall(a.type === 'float' ? 'round_even' : 'round', [a], a.type, name);
     if (isIntegerType(a.type)) return typedCall('round', [coerce(a, 'numeric', ctx, loc), want(args[1]!, 'int', fail, ctx, loc)], 'numeric', name);
     return typedCall('round', [a, want(args[1]!, 'int', fail, ctx, loc)], a.type, name);
   }),
