@@ -38,7 +38,10 @@ export function frontierContains(frontier: Frontier, t: Timestamp): boolean {
 /** Column types of definite rows. */
 export const ColumnType = Type.Union([
   Type.Literal('bool'),
+  /** int2, int4 and int8 (the last limited to ±(2^53 - 1): protocol/compute/int-range.ts). */
+  Type.Literal('smallint'),
   Type.Literal('int'),
+  Type.Literal('bigint'),
   Type.Literal('float'),
   Type.Literal('numeric'),
   Type.Literal('text'),

@@ -13,6 +13,7 @@ import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { PeekResponse } from '../../protocol/compute/response.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
+import { isOutOfRangeMessage } from '../../protocol/int-range.js';
 import { isErrorCode } from '../../protocol/errors.js';
 import { SinceViolationError } from '../../protocol/storage/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
@@ -146,6 +147,6 @@ export async function untilSinceHolds<T>(choose: () => Promise<number>, run: (ts
 export function evaluationError(message: string): SqlError {
   // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
-  if (/^(integer|numeric value) out of range/i.test(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
+  if (isOutOfRangeMessage(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
   return new SqlError('22000', message);
 }

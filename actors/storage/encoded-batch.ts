@@ -12,6 +12,7 @@
  */
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
+import { inIntRange, isIntegerType } from '../../protocol/int-range.js';
 import type { Column } from '../../protocol/types.js';
 import { quickCheck } from './quick-check.js';
 
@@ -212,7 +213,8 @@ function fitsScalar(kind: Kind, num: number, column: Column): boolean {
       return column.type === 'text';
     case Kind.Int:
     case Kind.Float:
-      if (column.type === 'int' || column.type === 'timestamp') return Number.isInteger(num);
+      if (isIntegerType(column.type)) return inIntRange(num, column.type);
+      if (column.type === 'timestamp') return Number.isInteger(num);
       if (column.type === 'float' || column.type === 'numeric') return Number.isFinite(num);
       return false;
     default:

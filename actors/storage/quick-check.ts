@@ -10,6 +10,7 @@
  * where a rule needs it (times, diffs, a float's integrality or finiteness), and never reads a
  * string's bytes.
  */
+import { inIntRange, isIntegerType } from '../../protocol/int-range.js';
 import type { Column } from '../../protocol/types.js';
 import type { EncodedBatchInfo } from './encoded-batch.js';
 
@@ -73,7 +74,8 @@ export function quickCheck(schema: Column[], bytes: Uint8Array, lower: number, u
   if (n === 0 || width > 15) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const accepts = schema.map(accepted);
-  const integral = schema.map((c) => c.type === 'int' || c.type === 'timestamp');
+  const integral = schema.map((c) => isIntegerType(c.type) || c.type === 'timestamp');
+  const ranged = schema.map((c) => (isIntegerType(c.type) ? c.type : undefined));
   const rowHeader = 0x90 | width;
   let p = 0;
   let count: number;
@@ -98,7 +100,10 @@ export function quickCheck(schema: Column[], bytes: Uint8Array, lower: number, u
         const kind = KIND[b]!;
         if ((accepts[c]! & kind) === 0) return undefined;
         let size = SIZE[b]!;
-        if (kind === FLOAT) {
+        const range = ranged[c];
+        if (range !== undefined && kind !== NIL) {
+          if (!inIntRange(numberAt(view, bytes, p), range)) return undefined;
+        } else if (kind === FLOAT) {
           const v = b === 0xcb ? view.getFloat64(p + 1) : view.getFloat32(p + 1);
           if (integral[c] ? !Number.isInteger(v) : !Number.isFinite(v)) return undefined;
         } else if (size === 0) {

@@ -3,12 +3,16 @@
  * `InvalidBatch` error naming the first offending update, and nothing is written.
  */
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
+import { inIntRange } from '../../protocol/int-range.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
 
 export function fits(value: Value, column: Column): boolean {
   if (value === null) return column.nullable;
   switch (column.type) {
+    case 'smallint':
     case 'int':
+    case 'bigint':
+      return typeof value === 'number' && inIntRange(value, column.type);
     case 'timestamp':
       return typeof value === 'number' && Number.isInteger(value);
     case 'float':

@@ -6,8 +6,9 @@
  * Relations are multisets of rows (arrays of values); every operator is defined on multisets with
  * signed multiplicities, so that it can be maintained under insertions and retractions.
  *
- * Values and types (protocol/types.ts): SQL NULL is `null`; `int`, `float` and `numeric` are JS
- * numbers (ints are integral); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
+ * Values and types (protocol/types.ts): SQL NULL is `null`; `smallint`, `int`, `bigint`,
+ * `float` and `numeric` are JS numbers (integers are integral, within their type's range:
+ * int-range.ts); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
  * since the epoch (a number).
  *
  * Null semantics (SQL's): every function of a NULL argument is NULL, except `and` / `or` (three-
@@ -63,6 +64,12 @@ export const SCALAR_FUNCTIONS = [
   'abs', 'floor', 'ceil', 'round', 'sqrt', 'exp', 'ln', 'power', 'greatest', 'least',
   // casts [1]: to_int (truncates floats toward zero; parses text), to_float, to_text, to_bool
   'to_int', 'to_float', 'to_text', 'to_bool',
+  // integer range checks [1] (protocol/compute/int-range.ts): the argument itself when it is an
+  // integer within smallint / int (int4) / bigint, else an error ("integer out of range"). The
+  // planner wraps every integer-typed arithmetic result, cast and sum in the check of its type.
+  'check_smallint', 'check_int', 'check_bigint',
+  // `round_even` [1]: round half to even, as Postgres rounds float8 (round(2.5::float8) = 2)
+  'round_even',
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

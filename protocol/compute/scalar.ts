@@ -11,6 +11,7 @@
  */
 import { DefiniteError, InvalidRequestError, registerError, type Determinacy } from '../errors.js';
 import type { Row, Value } from '../types.js';
+import { inIntRange, intOutOfRange, intTextOutOfRange, type IntegerType } from '../int-range.js';
 import type { Expr, ScalarFunction } from './plan.js';
 
 /** The code of an expression evaluation failure. */
@@ -144,6 +145,10 @@ function round(x: number, digits: number): number {
   return finite(Math.sign(x) * shift(r, -digits));
 }
 
+/**
+ * A number truncated toward zero, a bool as 1 / 0, or text parsed as an integer. Its range is
+ * the caller's `check_*`; only text past every integer type fails here, with its digits.
+ */
 function toInt(v: Value): number {
   let n: number;
   if (typeof v === 'number') n = Math.trunc(v);
@@ -152,10 +157,18 @@ function toInt(v: Value): number {
     const s = trimSpaces(v as string, true, true);
     if (!/^[+-]?\d+$/.test(s)) fail(`invalid input syntax for type integer: "${v}"`);
     n = Number(s);
+    if (!Number.isSafeInteger(n)) fail(intTextOutOfRange('bigint', s));
   }
-  if (!Number.isSafeInteger(n)) fail(`integer out of range: ${String(v)}`);
+  if (n !== n || n === Infinity || n === -Infinity) fail('integer out of range');
   return n + 0;
 }
+
+/** The range check of an integer type: `v` itself, or an out-of-range error. */
+const checkInt = (type: IntegerType) => (v: Value): Value => {
+  if (typeof v !== 'number') fail(`check_${type} expects a number, got ${typeName(v)}`);
+  if (!inIntRange(v as number, type)) fail(intOutOfRange(type, v as number));
+  return v;
+};
 
 function toFloat(v: Value): number {
   if (typeof v === 'number') return v;
@@ -188,6 +201,7 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   abs: [1, 1], floor: [1, 1], ceil: [1, 1], round: [1, 2], sqrt: [1, 1], exp: [1, 1], ln: [1, 1],
   power: [2, 2], greatest: [1, Infinity], least: [1, Infinity],
   to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
+  check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1], round_even: [1, 1],
 };
 
 /** Strict functions of one argument: NULL in, NULL out. */
@@ -223,6 +237,14 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   to_float: toFloat,
   to_text: toText,
   to_bool: toBool,
+  check_smallint: checkInt('smallint'),
+  check_int: checkInt('int'),
+  check_bigint: checkInt('bigint'),
+  round_even: (a) => {
+    const x = numArg('round_even', a);
+    const r = Math.round(x);
+    return finite((r - x === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0);
+  },
 };
 
 /** Strict functions of two arguments: NULL if either is NULL. */

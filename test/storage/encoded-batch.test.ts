@@ -16,7 +16,7 @@ import { Shard } from '../../actors/storage/shard.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
 
 const schema: Column[] = [
-  { name: 'i', type: 'int', nullable: false },
+  { name: 'i', type: 'bigint', nullable: false },
   { name: 's', type: 'text', nullable: true },
   { name: 'f', type: 'float', nullable: true },
   { name: 'b', type: 'bool', nullable: false },
@@ -31,7 +31,7 @@ function pick<T>(r: SeededRandom, xs: readonly T[]): T {
 }
 
 function validRow(r: SeededRandom): Value[] {
-  return [pick(r, NUMBERS.filter(Number.isInteger)), r.next() < 0.2 ? null : pick(r, STRINGS), r.next() < 0.2 ? null : pick(r, NUMBERS), r.next() < 0.5, r.next() < 0.2 ? null : pick(r, NUMBERS.filter(Number.isInteger))];
+  return [pick(r, NUMBERS.filter(Number.isSafeInteger)), r.next() < 0.2 ? null : pick(r, STRINGS), r.next() < 0.2 ? null : pick(r, NUMBERS), r.next() < 0.5, r.next() < 0.2 ? null : pick(r, NUMBERS.filter(Number.isInteger))];
 }
 
 /** One way or another to break an update (or none). */

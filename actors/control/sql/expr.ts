@@ -14,7 +14,8 @@ import { castTo, columnTypeOf } from './casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { toExpr } from './exprs.js';
 import { planFunction, typedCall } from './functions.js';
-import { numericConstant } from './literals.js';
+import { integerConstantType, numericConstant } from './literals.js';
+import { isIntegerType } from '../../../protocol/int-range.js';
 import type { Scope } from './scope.js';
 import { call, coerce, isNumeric, lit, settle, unify, type PExpr, type Typed } from './typed.js';
 
@@ -41,7 +42,7 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
     const col = env.scope.resolve(fields, ctx, location);
     return { expr: { op: 'col', index: col.index }, type: col.type, nullable: col.nullable, name: col.name };
   }
-  if ('A_Const' in node) return constant(node.A_Const);
+  if ('A_Const' in node) return constant(node.A_Const, ctx, location);
   if ('TypeCast' in node) {
     const inner = planExpr(node.TypeCast.arg!, env);
     return castTo(inner, columnTypeOf(node.TypeCast.typeName, ctx), ctx, location);
@@ -87,11 +88,11 @@ export function planBool(node: Node, env: ExprEnv, what: string): Typed {
   return coerce(t, 'bool', env.ctx, locationOf(node));
 }
 
-function constant(c: A_Const): Typed {
+function constant(c: A_Const, ctx: PlanContext, location: number | undefined): Typed {
   if (c.isnull) return { expr: lit(null, 'text'), type: null, nullable: true, name: '?column?' };
   if (c.ival !== undefined) return { expr: lit(c.ival.ival ?? 0, 'int'), type: 'int', nullable: false, name: '?column?' };
   if (c.fval !== undefined) {
-    const { value, type } = numericConstant(c.fval.fval ?? '0');
+    const { value, type } = numericConstant(c.fval.fval ?? '0', ctx, location);
     return { expr: lit(value, type), type, nullable: false, name: '?column?' };
   }
   if (c.boolval !== undefined) return { expr: lit(c.boolval.boolval ?? false, 'bool'), type: 'bool', nullable: false, name: 'bool' };
@@ -100,6 +101,17 @@ function constant(c: A_Const): Typed {
     return { expr: lit(text, 'text'), type: null, nullable: false, unknownText: text, name: '?column?' };
   }
   return { expr: lit(null, 'text'), type: null, nullable: true, name: '?column?' };
+}
+
+/** Whether `node` is a numeric constant (not a cast or an expression). */
+function isConstant(node: Node): boolean {
+  return 'A_Const' in node && (node.A_Const.ival !== undefined || node.A_Const.fval !== undefined);
+}
+
+/** An integer-typed result wrapped in its type's range check (folded when it is a literal). */
+export function checked(t: Typed): Typed {
+  if (!isIntegerType(t.type)) return t;
+  return typedCall(`check_${t.type}`, [t], t.type, t.name, t.nullable);
 }
 
 function operatorName(e: A_Expr): string {
@@ -120,8 +132,12 @@ function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
         if (op === '+' || op === '-') {
           const n = numberOperand(arg, op, env, location);
           if (op === '+') return n;
-          if (n.expr.op === 'lit' && typeof n.expr.value === 'number') return { ...n, expr: lit(-n.expr.value, n.type!) };
-          return typedCall('neg', [n], n.type!, '?column?');
+          if (n.expr.op === 'lit' && typeof n.expr.value === 'number' && isConstant(e.rexpr!)) {
+            // A negated constant is one constant, as in Postgres: -2147483648 is an int.
+            const type = isIntegerType(n.type) ? integerConstantType(-n.expr.value) : n.type!;
+            return { ...n, type, expr: lit(-n.expr.value + 0, type) };
+          }
+          return checked(typedCall('neg', [n], n.type!, '?column?'));
         }
         throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ${op} ${arg.type ?? 'unknown'}`, location);
       }
@@ -236,8 +252,8 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const l = numberOperand(left, op, env, location);
     const r = numberOperand(right, op, env, location);
     const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
-    const fn = op === '/' && type === 'int' ? 'div_int' : ARITHMETIC[op]!;
-    return typedCall(fn, items, type, '?column?');
+    const fn = op === '/' && isIntegerType(type) ? 'div_int' : ARITHMETIC[op]!;
+    return checked(typedCall(fn, items, type, '?column?'));
   }
   if (op === '||') {
     const asText = (t: Typed) => (t.type === null ? coerce(t, 'text', ctx, location) : t.type === 'text' ? t : castTo(t, 'text', ctx, location));
@@ -338,14 +354,14 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
   };
   if (f.agg_star) {
     if (name !== 'count') throw ctx.error(SqlState.UndefinedFunction, `function ${name}(*) does not exist`, location);
-    return result('count_star', undefined, 'int');
+    return result('count_star', undefined, 'bigint');
   }
   const args = (f.args ?? []).map((a) => planExpr(a, argEnv));
   if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
   let arg = args[0]!;
   switch (name) {
     case 'count':
-      return result(f.agg_distinct ? 'count_distinct' : 'count', settle(arg, ctx, location), 'int');
+      return result(f.agg_distinct ? 'count_distinct' : 'count', settle(arg, ctx, location), 'bigint');
     case 'min':
     case 'max':
       arg = settle(arg, ctx, location);
@@ -355,7 +371,10 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
       if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location, `aggregate over a SELECT DISTINCT subquery instead`);
       if (arg.type === null) arg = coerce(arg, arg.unknownText !== undefined ? 'numeric' : 'int', ctx, location);
       if (!isNumeric(arg.type)) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${arg.type}) does not exist`, location, `${name} takes a number`);
-      return result(name, arg, name === 'avg' ? 'float' : arg.type);
+      if (name === 'avg') return result(name, arg, 'float');
+      // Postgres: sum of smallint / int is bigint (range-checked), sum of bigint is numeric.
+      if (arg.type === 'bigint') return result(name, arg, 'numeric');
+      return checked(result(name, arg, isIntegerType(arg.type) ? 'bigint' : arg.type));
     }
     default:
       throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);

@@ -17,9 +17,10 @@ const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
   '=': 'bool', '<>': 'bool', '<': 'bool', '<=': 'bool', '>': 'bool', '>=': 'bool', not: 'bool', like: 'bool', ilike: 'bool', starts_with: 'bool',
   lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text',
   length: 'int', position: 'int', to_int: 'int', div_int: 'int', to_float: 'float', to_bool: 'bool', sqrt: 'float', exp: 'float', ln: 'float',
+  check_smallint: 'smallint', check_int: 'int', check_bigint: 'bigint',
 };
 
-const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { int: 0, numeric: 1, float: 2 };
+const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { smallint: 0, int: 1, bigint: 2, numeric: 3, float: 4 };
 
 /** The result type of `fn` over literals of `types` (the planner's typing rules, functions.ts). */
 function resultTypeOf(fn: ScalarFunction, types: ColumnType[]): ColumnType {

@@ -11,7 +11,8 @@ import { castTo } from './casts.js';
 import type { PlanContext } from './context.js';
 import { foldExpr } from './fold.js';
 import { toExpr } from './exprs.js';
-import { call, coerce, commonType, implicitlyConverts, isNumeric, isPlainExpr, type PExpr, type Typed } from './typed.js';
+import { isIntegerType } from '../../../protocol/int-range.js';
+import { call, coerce, commonType, implicitlyConverts, isNumeric, isPlainExpr, type NumericType, type PExpr, type Typed } from './typed.js';
 
 /** Builds a typed call, folding constants and deriving nullability (NULL on any NULL argument). */
 export function typedCall(fn: ScalarFunction, args: Typed[], type: ColumnType, name: string, nullable = args.some((a) => a.nullable)): Typed {
@@ -30,13 +31,13 @@ function want(t: Typed, type: ColumnType, fail: () => never, ctx: PlanContext, l
 }
 
 /** A number argument: unknown literals become int (or numeric when they have a fraction). */
-function number(t: Typed, fail: () => never, ctx: PlanContext, location: number | undefined): Typed & { type: 'int' | 'numeric' | 'float' } {
+function number(t: Typed, fail: () => never, ctx: PlanContext, location: number | undefined): Typed & { type: NumericType } {
   if (t.type === null) {
     const type = t.unknownText !== undefined && !/^\s*[+-]?[0-9]+\s*$/.test(t.unknownText) ? 'numeric' : 'int';
     return coerce(t, type, ctx, location) as Typed & { type: 'int' | 'numeric' };
   }
   if (!isNumeric(t.type)) fail();
-  return t as Typed & { type: 'int' | 'numeric' | 'float' };
+  return t as Typed & { type: NumericType };
 }
 
 function arity(min: number, max: number, b: Builder): Builder {
@@ -49,11 +50,12 @@ function arity(min: number, max: number, b: Builder): Builder {
 const textToText = (fn: ScalarFunction): Builder =>
   arity(1, 1, (args, fail, ctx, loc, name) => typedCall(fn, [want(args[0]!, 'text', fail, ctx, loc)], 'text', name));
 
-/** A numeric function keeping its argument's type (abs, floor, ceil, round). */
+/** A numeric function keeping its argument's type (abs, floor, ceil, round); abs range-checked. */
 const sameNumber = (fn: ScalarFunction): Builder =>
   arity(1, 1, (args, fail, ctx, loc, name) => {
     const a = number(args[0]!, fail, ctx, loc);
-    return typedCall(fn, [a], a.type, name);
+    const r = typedCall(fn, [a], a.type, name);
+    return fn === 'abs' && isIntegerType(a.type) ? typedCall(`check_${a.type}`, [r], a.type, name) : r;
   });
 
 /** A numeric function whose result is float, or numeric for a numeric argument (sqrt, exp, ln). */
@@ -109,8 +111,8 @@ const FUNCTIONS: Record<string, Builder> = {
   ceiling: sameNumber('ceil'),
   round: arity(1, 2, (args, fail, ctx, loc, name) => {
     const a = number(args[0]!, fail, ctx, loc);
-    if (args.length === 1) return typedCall('round', [a], a.type, name);
-    if (a.type === 'int') return typedCall('round', [coerce(a, 'numeric', ctx, loc), want(args[1]!, 'int', fail, ctx, loc)], 'numeric', name);
+    if (args.length === 1) return typedCall(a.type === 'float' ? 'round_even' : 'round', [a], a.type, name);
+    if (isIntegerType(a.type)) return typedCall('round', [coerce(a, 'numeric', ctx, loc), want(args[1]!, 'int', fail, ctx, loc)], 'numeric', name);
     return typedCall('round', [a, want(args[1]!, 'int', fail, ctx, loc)], a.type, name);
   }),
   sqrt: realNumber('sqrt'),

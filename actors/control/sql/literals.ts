@@ -4,11 +4,13 @@
  * follows Postgres' input syntax for each type; a bad literal is SQLSTATE 22P02. Timestamps are
  * read as UTC and become milliseconds since the epoch.
  */
+import { inIntRange, intTextOutOfRange, type IntegerType } from '../../../protocol/int-range.js';
+import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
-  int: 'integer', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp',
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp',
 };
 
 const TRUE_WORDS = ['true', 'yes', 'on', '1'];
@@ -21,11 +23,13 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
   switch (type) {
     case 'text':
       return text;
-    case 'int': {
+    case 'smallint':
+    case 'int':
+    case 'bigint': {
       if (!/^[+-]?[0-9]+$/.test(s)) throw bad();
       const n = Number(s);
-      if (!Number.isSafeInteger(n)) throw ctx.error(MoreSqlState.InvalidTextRepresentation, `value "${text}" is out of range for type integer`, location);
-      return n;
+      if (!inIntRange(n, type) || !Number.isSafeInteger(n)) throw ctx.error(SqlState.NumericValueOutOfRange, intTextOutOfRange(type, s), location);
+      return n + 0;
     }
     case 'float':
     case 'numeric': {
@@ -60,12 +64,24 @@ export function parseTimestamp(s: string): number | undefined {
   return t;
 }
 
+/** The type of an integer constant, as Postgres types it: int if it fits int4, else bigint. */
+export function integerConstantType(value: number): IntegerType {
+  return inIntRange(value, 'int') ? 'int' : 'bigint';
+}
+
 /**
- * A numeric constant of the grammar (`ival` or the text of an `fval`): integers that fit are
- * int; anything with a fraction or exponent, or too large for an exact integer, is numeric.
+ * A numeric constant of the grammar (`ival` or the text of an `fval`), typed as Postgres types
+ * it: integers that fit int4 are int, those that fit int8 bigint; anything with a fraction or
+ * exponent, or past int8, is numeric. An integer Postgres would make a bigint but past
+ * definite's bigint (±(2^53 - 1)) is 22003 with its digits, never a rounded number.
  */
-export function numericConstant(text: string): { value: number; type: 'int' | 'numeric' } {
+export function numericConstant(text: string, ctx: PlanContext, location?: number): { value: number; type: 'int' | 'bigint' | 'numeric' } {
   const value = Number(text);
-  if (/^[+-]?[0-9]+$/.test(text) && Number.isSafeInteger(value)) return { value, type: 'int' };
+  if (/^[+-]?[0-9]+$/.test(text)) {
+    if (Number.isSafeInteger(value)) return { value, type: inIntRange(value, 'int') ? 'int' : 'bigint' };
+    const big = BigInt(text);
+    if (big >= -(2n ** 63n) && big < 2n ** 63n) throw ctx.error(SqlState.NumericValueOutOfRange, intTextOutOfRange('bigint', text), location);
+  }
   return { value, type: 'numeric' };
 }
+

@@ -37,7 +37,7 @@ export type Extension =
   | { kind: 'rewritten'; text: string; asOf?: number; inCluster?: string };
 
 const TYPE_NAMES: Record<string, ColumnType> = {
-  INT: 'int', INTEGER: 'int', INT4: 'int', INT8: 'int', BIGINT: 'int', SMALLINT: 'int',
+  INT: 'int', INTEGER: 'int', INT4: 'int', INT8: 'bigint', BIGINT: 'bigint', INT2: 'smallint', SMALLINT: 'smallint',
   FLOAT: 'float', FLOAT8: 'float', DOUBLE: 'float', REAL: 'float', NUMERIC: 'numeric', DECIMAL: 'numeric',
   TEXT: 'text', VARCHAR: 'text', STRING: 'text', BOOL: 'bool', BOOLEAN: 'bool', TIMESTAMP: 'timestamp',
 };
@@ -109,7 +109,7 @@ function createSource(c: Cursor): Extension {
       const typeTok = c.peek();
       const typeName = typeTok && typeTok.t === 'word' ? typeTok.upper : '';
       const type = TYPE_NAMES[typeName];
-      if (!type) c.fail('expected a column type (int, float, numeric, text, bool, timestamp)');
+      if (!type) c.fail('expected a column type (smallint, int, bigint, float, numeric, text, bool, timestamp)');
       c.ident();
       if (typeName === 'DOUBLE') c.keywords('PRECISION');
       const notNull = c.keywords('NOT', 'NULL');

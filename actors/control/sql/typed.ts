@@ -1,8 +1,9 @@
 /**
  * Typed scalar expressions while planning, and the implicit typing rules of definite's SQL:
- * - `int`, `numeric` and `float` are the numeric types, promoted implicitly in that order
- *   (int + numeric is numeric, numeric + float is float). All three are JS numbers at run time,
- *   so a promotion changes the type, never the value, and needs no conversion in the plan.
+ * - `smallint`, `int`, `bigint`, `numeric` and `float` are the numeric types, promoted
+ *   implicitly in that order (int + bigint is bigint, int + numeric is numeric, numeric + float
+ *   is float). All are JS numbers at run time, so a promotion changes the type, never the value,
+ *   and needs no conversion in the plan. Integer results are range-checked (`checkedInt`).
  * - A NULL or a quoted string literal has no type until its context gives one (Postgres'
  *   "unknown"): `x = '5'` with an int `x` compares with the int 5; alone it is text.
  * - Nothing else converts implicitly: text never meets a number without an explicit cast.
@@ -12,6 +13,7 @@ import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import type { PlanContext } from './context.js';
+import { isIntegerType } from '../../../protocol/int-range.js';
 import { parseLiteral } from './literals.js';
 
 /** A scalar expression being planned: the plan IR's Expr, plus references to aggregates. */
@@ -34,10 +36,18 @@ export interface Typed {
   name: string;
 }
 
-const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { int: 0, numeric: 1, float: 2 };
+const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { smallint: 0, int: 1, bigint: 2, numeric: 3, float: 4 };
 
-export function isNumeric(t: ColumnType | null): t is 'int' | 'numeric' | 'float' {
+export type NumericType = 'smallint' | 'int' | 'bigint' | 'numeric' | 'float';
+
+export function isNumeric(t: ColumnType | null): t is NumericType {
   return t !== null && NUMERIC_RANK[t] !== undefined;
+}
+
+/** `expr` wrapped in the range check of an integer type (plan.ts' check_*); others unchanged. */
+export function checkedInt(expr: PExpr, type: ColumnType): PExpr {
+  if (!isIntegerType(type)) return expr;
+  return call(`check_${type}`, expr);
 }
 
 export function lit(value: Value, type: ColumnType): PExpr {
@@ -79,7 +89,7 @@ export function coerce(t: Typed, target: ColumnType, ctx: PlanContext, location?
     }
     return { ...t, expr: lit(null, target), type: target };
   }
-  if (implicitlyConverts(t.type, target)) return { ...t, type: target };
+  if (implicitlyConverts(t.type, target)) return { ...t, type: target, expr: t.expr.op === 'lit' ? lit(t.expr.value, target) : t.expr };
   throw ctx.error(
     SqlState.DatatypeMismatch,
     what ? `${what} must be type ${target}, not type ${t.type}` : `expected type ${target}, found ${t.type}`,
