@@ -32,7 +32,9 @@ interface PgType {
 
 const TYPES: Record<string, PgType> = {
   bool: { oid: Oid.bool, size: 1 },
+  smallint: { oid: Oid.int2, size: 2 },
   int: { oid: Oid.int4, size: 4 },
+  bigint: { oid: Oid.int8, size: 8 },
   float: { oid: Oid.float8, size: 8 },
   numeric: { oid: Oid.numeric, size: -1 },
   text: { oid: Oid.text, size: -1 },
@@ -72,7 +74,7 @@ export function textValue(v: Value, columnType: string): Buffer | null {
   return Buffer.from(String(v), 'utf8');
 }
 
-/** A value in the binary format: bool, int (int4), float (float8), text, timestamp; 0A000 for others. */
+/** A value in the binary format: bool, smallint (int2), int (int4), bigint (int8), float (float8), text, timestamp; 0A000 for others. */
 export function binaryValue(v: Value, columnType: string): Buffer | null {
   if (v === null) return null;
   switch (columnType) {
@@ -83,6 +85,16 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
       if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) throw new SqlError(SqlState.NumericValueOutOfRange, `integer ${n} is out of range for the binary int4 format`, { hint: 'request the text format for this column' });
       const b = Buffer.allocUnsafe(4);
       b.writeInt32BE(n, 0);
+      return b;
+    }
+    case 'smallint': {
+      const b = Buffer.allocUnsafe(2);
+      b.writeInt16BE(Number(v), 0);
+      return b;
+    }
+    case 'bigint': {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(BigInt(v as number), 0);
       return b;
     }
     case 'float': {
