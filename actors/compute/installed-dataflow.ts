@@ -15,6 +15,7 @@ import type { Frontier, Row, Update } from '../../protocol/types.js';
 import type { CollectionSubscription, Engine, EngineFactory, StoragePort } from './ports.js';
 import { Sink } from './sink.js';
 import { planArity, type Plan } from '../../protocol/compute/plan.js';
+import { splitColumns, splitUpdates } from '../../protocol/error-column.js';
 
 /** How often the frontier of a dataflow with no inputs moves to the wall clock. */
 export const CONSTANT_TICK_MS = 100;
@@ -72,7 +73,8 @@ export class InstalledDataflow {
     this.engine = engineFactory(description.plan, description.inputs.map((i) => i.name), description.asOf, description.exports.indexKeys);
     this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
-      this.sink = new Sink(description.exports.sink.collection, writerId, description.asOf, this.engine, storage, onError);
+      const { collection, errors } = description.exports.sink;
+      this.sink = new Sink(collection, writerId, description.asOf, this.engine, storage, onError, errors ? this.arity : undefined);
     }
   }
 
@@ -87,15 +89,22 @@ export class InstalledDataflow {
       this.inputUppers.set(input.name, this.description.asOf);
       this.inputRows[input.name] = 0;
       const sub = await this.storage.subscribe(input.collection, this.description.asOf, {
+        // A materialized view's collection carries its errors in a last column (error-column.ts).
         updates: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += updates.length;
-          this.engine.pushInput(input.name, updates);
+          if (!input.errors) return this.engine.pushInput(input.name, updates);
+          const { data, errors } = splitUpdates(updates);
+          this.engine.pushInput(input.name, data);
+          if (errors.length > 0) this.engine.pushInputErrors(input.name, errors);
         },
         unconsolidated: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += updates.rows.length;
-          this.engine.pushInputColumns(input.name, updates);
+          if (!input.errors) return this.engine.pushInputColumns(input.name, updates);
+          const { data, errors } = splitColumns(updates);
+          this.engine.pushInputColumns(input.name, data);
+          if (errors.length > 0) this.engine.pushInputErrors(input.name, errors);
         },
         progress: (upper) => {
           if (this.dropped) return;
@@ -189,7 +198,7 @@ export class InstalledDataflow {
   }
 
   private step(): void {
-    let out: { updates: Update[]; frontier: Frontier };
+    let out: { updates: Update[]; errors: Update[]; frontier: Frontier };
     try {
       // Output at or before since is kept for nobody but the listeners and the sink (history
       // holds only later times): without them, the engine need not build it (hydration).
@@ -204,7 +213,7 @@ export class InstalledDataflow {
     // An index subscription reads the empty frontier as "dropped": it gets the clock's instead.
     const frontier = out.frontier.length === 0 && upper !== undefined ? [upper] : out.frontier;
     for (const l of this.listeners) l.output(out.updates, frontier);
-    this.sink?.push(out.updates, upper);
+    this.sink?.push(out.updates, out.errors, upper);
     if (upper !== undefined && upper > this.upperTs) {
       this.upperTs = upper;
       if (this.hydratedAt === undefined && upper > this.description.asOf) this.hydratedAt = Date.now();

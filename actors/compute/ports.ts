@@ -23,18 +23,26 @@ export interface Engine {
    * caller gives the arrays up: the engine may keep them as its input buffer.
    */
   pushInputColumns(name: string, updates: UpdateColumns): void;
+  /**
+   * Evaluation errors an input carries (`[message, time, diff]`: a materialized view's persisted
+   * errors), added to the dataflow's own errors at their times.
+   */
+  pushInputErrors(name: string, errors: Array<[string, number, number]>): void;
   advanceInput(name: string, frontier: Frontier): void;
   /**
-   * Processes every newly complete time; returns consolidated output updates and the output
-   * frontier. With `outputFrom`, updates at times before it are left out of `updates` (the caller
-   * has no use for them; the output index records them all the same).
+   * Processes every newly complete time; returns consolidated output updates, the changes of the
+   * evaluation errors (`[[message], time, diff]`) and the output frontier. With `outputFrom`,
+   * changes at times before it are left out (the caller has no use for them; the output index
+   * records them all the same).
    */
-  step(outputFrom?: number): { updates: Update[]; frontier: Frontier };
+  step(outputFrom?: number): { updates: Update[]; errors: Update[]; frontier: Frontier };
   /**
    * Output contents at `asOf` (since <= asOf < frontier); with `lookup`, only the rows whose index
    * key columns equal one of its tuples.
    */
   peek(asOf: number, lookup?: readonly Row[]): Array<[Row, number]>;
+  /** Output contents and evaluation errors (message, multiplicity) at `asOf`, without failing on errors. */
+  contentsAt(asOf: number): { rows: Array<[Row, number]>; errors: Array<[string, number]> };
   allowCompaction(since: number): void;
   arrangedRecords(): number;
 }

@@ -8,8 +8,12 @@
  * the difference between its output at C and the collection's contents just before C, then keeps
  * appending its output for later times batch by batch. Another rendition's writes are thus never
  * duplicated and never contradicted.
+ *
+ * With `errorArity` (the view's column count), the dataflow's evaluation errors are written too,
+ * as error rows of the collection's last column (protocol/error-column.ts), beside the data.
  */
 import type { Row, Update } from '../../protocol/types.js';
+import { dataRow, errorRow } from '../../protocol/error-column.js';
 import type { Engine, StoragePort } from './ports.js';
 
 export interface SinkStats {
@@ -38,6 +42,7 @@ export class Sink {
     private readonly engine: Engine,
     private readonly storage: StoragePort,
     private readonly onError: (err: unknown) => void,
+    private readonly errorArity?: number,
   ) {}
 
   stats(): SinkStats {
@@ -45,9 +50,25 @@ export class Sink {
   }
 
   /** Takes the output of one engine step; writes when it can. */
-  push(updates: Update[], frontier: number | undefined): void {
-    for (const u of updates) this.pending.push(u);
+  push(updates: Update[], errors: Update[], frontier: number | undefined): void {
+    const arity = this.errorArity;
+    if (arity === undefined) {
+      for (const u of updates) this.pending.push(u);
+    } else {
+      for (const u of updates) this.pending.push([dataRow(u[0]), u[1], u[2]]);
+      for (const e of errors) this.pending.push([errorRow(e[0][0] as string, arity), e[1], e[2]]);
+    }
     if (frontier !== undefined) void this.flush(frontier);
+  }
+
+  /** The dataflow's output at `t` as rows of the collection. */
+  private desiredAt(t: number): Array<[Row, number]> {
+    const arity = this.errorArity;
+    if (arity === undefined) return this.engine.peek(t);
+    const { rows, errors } = this.engine.contentsAt(t);
+    const out: Array<[Row, number]> = rows.map(([row, diff]) => [dataRow(row), diff]);
+    for (const [message, diff] of errors) out.push([errorRow(message, arity), diff]);
+    return out;
   }
 
   private async flush(frontier: number): Promise<void> {
@@ -84,7 +105,7 @@ export class Sink {
       else this.conflicts++;
     }
     if (frontier <= upper) return; // our output is not complete through the collection's upper yet
-    const desired = this.engine.peek(upper);
+    const desired = this.desiredAt(upper);
     const persisted = upper > 0 ? await this.storage.snapshot(this.collection, upper - 1).catch(() => [] as Array<[Row, number]>) : [];
     const correction: Update[] = [];
     for (const [row, diff] of desired) correction.push([row, upper, diff]);

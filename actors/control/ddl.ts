@@ -15,7 +15,8 @@ import type { Plan } from '../../protocol/compute/plan.js';
 import { kindLabel, type CatalogItem, type ObjectKind } from './catalog.js';
 import type { ControlDeps } from './deps.js';
 import { untilSinceHolds } from './reads.js';
-import { resolverFor } from './resolve.js';
+import { dataflowInputOf, resolverFor } from './resolve.js';
+import { withErrorColumn } from '../../protocol/error-column.js';
 import { planQueryText, SqlSource, type Extension } from './sql/index.js';
 import { PlanContext } from './sql/context.js';
 import { columnTypeOf } from './sql/casts.js';
@@ -169,15 +170,16 @@ export async function createView(
   }
   const cluster = deps.catalog.resolve(args.cluster, 'cluster');
   const id = await deps.catalog.allocateId();
-  await whenAvailable(() => deps.storage.createSource(id, { kind: 'table', schema: columns }));
+  // Its collection keeps the dataflow's evaluation errors beside the data (protocol/error-column.ts).
+  await whenAvailable(() => deps.storage.createSource(id, { kind: 'table', schema: withErrorColumn(columns) }));
   await waitForCollection(deps, id);
   const plan = outputPlan(planned.plan, planned.finishing.project, columns.length);
-  const inputs = planned.inputs.map((i) => ({ name: i.name, collection: deps.catalog.get(i.id)!.collection! }));
+  const inputs = planned.inputs.map((i) => dataflowInputOf(deps.catalog, i.name, i.id));
   // An input's since can pass the chosen as-of before the install reaches the compute controller
   // (e.g. while the cluster starts): then a new as-of.
   const { ts: asOf } = await untilSinceHolds(
     () => materializedAsOf(deps, id, inputs.map((i) => i.collection)),
-    (asOf) => whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: false, sink: { collection: id } } })),
+    (asOf) => whenAvailable(() => deps.compute.install(cluster.id, { id, plan, inputs, asOf, exports: { index: false, sink: { collection: id, errors: true } } })),
   );
   // Acknowledged once the view's contents at asOf are durable and asOf is visible, so every read
   // that starts after (strict serializable: at readTs >= asOf) sees them. A commit without writes
@@ -211,7 +213,7 @@ export async function createIndex(deps: ControlDeps, stmt: IndexStmt, sql: strin
   const cluster = deps.catalog.resolve(clusterName, 'cluster');
   const planned = planQueryText(`SELECT * FROM "${on.name.replace(/"/g, '""')}"`, resolverFor(deps.catalog, { useIndexes: false }), { mode: 'maintained' });
   const id = await deps.catalog.allocateId();
-  const inputs = planned.inputs.map((i) => ({ name: i.name, collection: deps.catalog.get(i.id)!.collection! }));
+  const inputs = planned.inputs.map((i) => dataflowInputOf(deps.catalog, i.name, i.id));
   const plan = outputPlan(planned.plan, planned.finishing.project, on.columns.length);
   await untilSinceHolds(
     () => dataflowAsOf(deps, inputs.map((i) => i.collection)),

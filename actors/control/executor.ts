@@ -14,7 +14,7 @@ import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { evaluationError, type Isolation, type ReadRequest, type ReadSource } from './reads.js';
-import { readSourceOf, resolverFor } from './resolve.js';
+import { dataflowInputOf, readSourceOf, resolverFor } from './resolve.js';
 import { computeTransient } from './transient.js';
 import type { PreparedSelect } from './plan-cache.js';
 import type { Plan } from '../../protocol/compute/plan.js';
@@ -209,11 +209,7 @@ async function transientSelect(
   settings: Settings,
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
-  const collections = inputs.map((i) => {
-    const collection = deps.catalog.get(i.id)?.collection;
-    if (!collection) throw new SqlError(SqlState.UndefinedTable, `relation ${i.name} was dropped`);
-    return { name: i.name, collection };
-  });
+  const collections = inputs.map((i) => dataflowInputOf(deps.catalog, i.name, i.id));
   const cluster = deps.catalog.resolve(settings['cluster'] ?? 'default', 'cluster');
   const request = readRequest(new Map(collections.map((c) => [c.name, { collection: c.collection }])), settings, asOf);
   const { ts, value: rows } = await deps.reader.atTimestamp(request, (ts) => computeTransient(deps, cluster.id, plan, collections, ts));

@@ -20,11 +20,12 @@ import { clusterSubject } from '../../protocol/compute/subjects.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
 import type { ColumnType, Row } from '../../protocol/types.js';
 import type { Transport } from '../../runtime/transport.js';
+import { splitContents } from '../../protocol/error-column.js';
 import type { TimelineClient } from './timestamps.js';
 
 /** Where one input of a read comes from. */
 /** Where a relation's data is read: a STORAGE collection, or an index (with its key columns and their types, if any). */
-export type ReadSource = { collection: string } | { index: { cluster: string; dataflow: string; keys?: number[]; keyTypes?: ColumnType[] } };
+export type ReadSource = { collection: string; errors?: boolean } | { index: { cluster: string; dataflow: string; keys?: number[]; keyTypes?: ColumnType[] } };
 
 export type Isolation = 'strict serializable' | 'serializable';
 
@@ -55,7 +56,9 @@ export class Reader {
       const data = new Map<string, Array<[Row, number]>>();
       await Promise.all(
         [...req.inputs].map(async ([name, source]) => {
-          data.set(name, 'collection' in source ? await this.storage.snapshotAll(source.collection, ts) : await this.peek(source.index, ts));
+          if (!('collection' in source)) return data.set(name, await this.peek(source.index, ts));
+          const contents = await this.storage.snapshotAll(source.collection, ts);
+          data.set(name, source.errors ? viewContents(contents) : contents);
         }),
       );
       return data;
@@ -141,6 +144,17 @@ export async function untilSinceHolds<T>(choose: () => Promise<number>, run: (ts
       throw new SqlError(SqlState.SnapshotTooOld, `at ${ts}: ${(err as Error).message}: that history has been compacted`);
     }
   }
+}
+
+/**
+ * A materialized view's contents from its collection (protocol/error-column.ts): its rows, or
+ * its first evaluation error (by message) while it has any, as a read of it in Materialize fails.
+ */
+function viewContents(contents: Array<[Row, number]>): Array<[Row, number]> {
+  const { rows, errors } = splitContents(contents);
+  const present = errors.filter(([, n]) => n > 0).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (present.length > 0) throw evaluationError(present[0]![0]);
+  return rows;
 }
 
 /** A scalar evaluation error of a query (division by zero, a bad cast, ...) as its SQLSTATE. */

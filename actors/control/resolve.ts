@@ -9,6 +9,7 @@ import type { RelationResolver } from './sql/index.js';
 import type { Catalog } from './catalog.js';
 import { indexOf } from './deps.js';
 import type { ReadSource } from './reads.js';
+import type { DataflowInput } from '../../protocol/compute/command.js';
 
 export function resolverFor(catalog: Catalog, options: { useIndexes: boolean }): RelationResolver {
   return (name) => {
@@ -28,6 +29,16 @@ export function resolverFor(catalog: Catalog, options: { useIndexes: boolean }):
   };
 }
 
+/**
+ * The dataflow input reading the planned input `id` from its collection: a materialized view's
+ * collection carries its errors in a last column (protocol/error-column.ts).
+ */
+export function dataflowInputOf(catalog: Catalog, name: string, id: string): DataflowInput {
+  const item = catalog.get(id);
+  if (!item?.collection) throw new SqlError(SqlState.UndefinedTable, `relation ${name} was dropped`);
+  return { name, collection: item.collection, ...(item.kind === 'materialized_view' ? { errors: true } : {}) };
+}
+
 /** Where the planned input `id` is read from: its index if it has one, else its collection. */
 export function readSourceOf(catalog: Catalog, id: string): ReadSource {
   const item = catalog.get(id);
@@ -37,6 +48,6 @@ export function readSourceOf(catalog: Catalog, id: string): ReadSource {
     const keys = index.keys ?? [];
     return { index: { cluster: index.cluster!, dataflow: index.dataflow!, ...(keys.length > 0 ? { keys, keyTypes: keys.map((k) => index.columns[k]!.type) } : {}) } };
   }
-  if (item.collection) return { collection: item.collection };
+  if (item.collection) return { collection: item.collection, ...(item.kind === 'materialized_view' ? { errors: true } : {}) };
   throw new SqlError(SqlState.InternalError, `relation "${item.name}" has no data to read`);
 }

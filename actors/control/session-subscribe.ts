@@ -9,6 +9,7 @@
  * Credit is counted and reported; the STORAGE subscription below applies its own flow control.
  */
 import { randomBytes } from 'node:crypto';
+import { splitUpdates } from '../../protocol/error-column.js';
 import type { Subscribe } from '../../protocol/control/command.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { SubscribeStarted } from '../../protocol/control/response.js';
@@ -81,7 +82,7 @@ export class SessionSubscriptions {
       });
     };
     try {
-      sub.storage = await this.openStorage(deps, item.collection, asOf, resume, progress, id, send);
+      sub.storage = await this.openStorage(deps, item.collection, item.kind === 'materialized_view', asOf, resume, progress, id, send);
     } catch (err) {
       this.live.delete(id);
       await deps.holds.release(id);
@@ -94,6 +95,8 @@ export class SessionSubscriptions {
   private openStorage(
     deps: ControlDeps,
     collection: string,
+    /** A materialized view's collection: data rows lose the error column; an error ends the stream. */
+    errors: boolean,
     asOf: number,
     resume: boolean,
     progress: boolean | undefined,
@@ -105,7 +108,17 @@ export class SessionSubscriptions {
       asOf,
       {
         updates: (u) => {
-          if (u.length > 0) send(u);
+          if (!errors) {
+            if (u.length > 0) send(u);
+            return;
+          }
+          const split = splitUpdates(u);
+          const error = split.errors.find(([, , diff]) => diff > 0);
+          if (split.data.length > 0) send(split.data);
+          if (error) {
+            send([], undefined, `failed: ${error[0]}`);
+            this.cancel(id);
+          }
         },
         progress: (upper) => {
           if (upper.length === 0) {

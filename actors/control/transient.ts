@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Plan } from '../../protocol/compute/plan.js';
+import type { DataflowInput } from '../../protocol/compute/command.js';
 import type { Row } from '../../protocol/types.js';
 import type { ControlDeps } from './deps.js';
 
@@ -17,7 +18,7 @@ export async function computeTransient(
   deps: ControlDeps,
   cluster: string,
   plan: Plan,
-  inputs: Array<{ name: string; collection: string }>,
+  inputs: DataflowInput[],
   ts: number,
 ): Promise<Array<[Row, number]>> {
   const id = `t${randomBytes(8).toString('hex')}`;

@@ -12,7 +12,15 @@ const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const Epoch = Type.Integer({ minimum: 1 });
 
 /** One input of a dataflow: the plan's `get` name bound to a STORAGE collection. */
-export const DataflowInput = Type.Object({ name: Id, collection: Id }, { additionalProperties: false });
+export const DataflowInput = Type.Object(
+  {
+    name: Id,
+    collection: Id,
+    /** The collection is a materialized view's: its last column holds evaluation errors (protocol/error-column.ts). */
+    errors: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 export type DataflowInput = Static<typeof DataflowInput>;
 
 /** What a dataflow exports: an index (peekable, subscribable arrangement) and/or a sink. */
@@ -26,7 +34,16 @@ export const DataflowExports = Type.Object(
      */
     indexKeys: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 64 })),
     /** Append the output to this STORAGE collection with compare-and-append (a materialized view). */
-    sink: Type.Optional(Type.Object({ collection: Id }, { additionalProperties: false })),
+    sink: Type.Optional(
+      Type.Object(
+        {
+          collection: Id,
+          /** Write evaluation errors too, in the collection's last column (protocol/error-column.ts). */
+          errors: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -95,9 +112,9 @@ export type ComputeCommand = Static<(typeof COMPUTE_COMMANDS)[number]>;
 const exampleDataflow = {
   id: 'd1',
   plan: { op: 'get', input: 'a' },
-  inputs: [{ name: 'a', collection: 'u1' }],
+  inputs: [{ name: 'a', collection: 'u1', errors: true }],
   asOf: 5,
-  exports: { index: true, indexKeys: [0], sink: { collection: 'u2' } },
+  exports: { index: true, indexKeys: [0], sink: { collection: 'u2', errors: true } },
 };
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   Hello: { type: 'Hello', epoch: 1, controller: 'compute-controller' },

@@ -48,5 +48,5 @@ test('a good plan gives a working engine', () => {
   const e = createEngine(plan, ['A'], 0);
   e.pushInput('A', [[[1], 0, 1], [[2], 0, 1]]);
   e.advanceInput('A', [1]);
-  expect(e.step()).toEqual({ updates: [[[2], 0, 1]], frontier: [1] });
+  expect(e.step()).toEqual({ updates: [[[2], 0, 1]], errors: [], frontier: [1] });
 });

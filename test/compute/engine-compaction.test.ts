@@ -71,7 +71,7 @@ test('reads wait for the frontier; updates before asOf count as at asOf', () => 
   const e = createEngine(get('A', 1), ['A'], 100);
   expect(() => e.peek(100)).toThrow(InvalidRequestError);
   e.pushInput('A', [[['old'], 3, 1], [['at'], 100, 1], [['later'], 104, 1]]);
-  expect(e.step()).toEqual({ updates: [], frontier: [100] }); // no input frontier yet
+  expect(e.step()).toEqual({ updates: [], errors: [], frontier: [100] }); // no input frontier yet
   e.advanceInput('A', [101]);
   const first = e.step();
   expect(first.frontier).toEqual([101]);
@@ -81,7 +81,7 @@ test('reads wait for the frontier; updates before asOf count as at asOf', () => 
   ]);
   expect(first.updates.every((u) => u[1] === 100)).toBe(true);
   e.advanceInput('A', [200]);
-  expect(e.step()).toEqual({ updates: [[['later'], 104, 1]], frontier: [200] });
+  expect(e.step()).toEqual({ updates: [[['later'], 104, 1]], errors: [], frontier: [200] });
   expect(consolidateRows(e.peek(103))).toEqual([
     [['at'], 1],
     [['old'], 1],
@@ -97,7 +97,7 @@ test('reads wait for the frontier; updates before asOf count as at asOf', () => 
 
 test('a plan without inputs (a constant) is complete at once', () => {
   const e = createEngine({ op: 'constant', rows: [[[1], 2], [[2], 0]], arity: 1 }, [], 5);
-  expect(e.step()).toEqual({ updates: [[[1], 5, 2]], frontier: [] });
+  expect(e.step()).toEqual({ updates: [[[1], 5, 2]], errors: [], frontier: [] });
   expect(e.peek(1000)).toEqual([[[1], 2]]);
 });
 
@@ -150,4 +150,24 @@ test('an evaluation error puts the output in an error state at its times, and re
   }
   expect(e.peek(3)).toEqual([[[2, 5], 1]]);
   expect(e.errorsAt(4)).toEqual([]);
+});
+
+test('errors step out beside the updates, and errors an input carries join the dataflow\'s own', () => {
+  const plan: Plan = { op: 'map', input: get('A', 1), exprs: [call('/', lit(10), col(0))] };
+  const e = createEngine(plan, ['A'], 0) as DataflowEngine;
+  e.pushInput('A', [[[0], 1, 1], [[0], 3, -1]]);
+  // A materialized view's persisted error, read from its collection: present during [2, 4).
+  e.pushInputErrors('A', [['integer out of range', 2, 1], ['integer out of range', 4, -1]]);
+  e.advanceInput('A', [6]);
+  const out = e.step();
+  expect(out.updates).toEqual([]);
+  expect(out.errors).toEqual([
+    [['division by zero'], 1, 1],
+    [['integer out of range'], 2, 1],
+    [['division by zero'], 3, -1],
+    [['integer out of range'], 4, -1],
+  ]);
+  expect(e.contentsAt(2)).toEqual({ rows: [], errors: [['division by zero', 1], ['integer out of range', 1]] });
+  expect(() => e.peek(3)).toThrow('integer out of range');
+  expect(e.peek(5)).toEqual([]);
 });

@@ -61,19 +61,25 @@ test('integer columns have their width: storing an out-of-range value is 22003 a
   expect(await a.rows('SELECT s, i, b FROM ints')).toEqual([[32767, 2147483647, 9007199254740991]]);
 });
 
-// NOT FIXED (known wrong result, kept as a failing test): a materialized view's output collection
-// holds only data; the dataflow's error multiset is not persisted, so a SELECT from the view
-// silently omits the row that overflowed instead of returning 22003 (a one-off SELECT over the
-// table does error). Fix: persist errors beside the data (Materialize's "errs" collection) and
-// fail reads of the view while it is non-empty. `test.failing` passes while the bug is there.
-test.failing('a materialized view whose arithmetic overflows after an INSERT errors (22003) until the row goes', async () => {
+// A materialized view keeps its dataflow's evaluation errors beside its data (the collection's
+// error column, protocol/error-column.ts): a read of it, or of a view over it, fails with the
+// error until the row that caused it goes (it failed before: the read silently omitted the row).
+test('a materialized view whose arithmetic overflows after an INSERT errors (22003) until the row goes', async () => {
   await a.sql('CREATE TABLE acc (id int, n int); CREATE MATERIALIZED VIEW acc_next AS SELECT id, n + 1 AS n1 FROM acc');
   await a.sql('INSERT INTO acc VALUES (1, 10)');
   expect(await a.rows('SELECT * FROM acc_next')).toEqual([[1, 11]]);
   await a.sql('INSERT INTO acc VALUES (2, 2147483647)');
   expect(await failure('SELECT * FROM acc_next')).toEqual(['22003', 'integer out of range']);
   expect(await failure('SELECT count(*) FROM acc_next')).toEqual(['22003', 'integer out of range']);
+  // A materialized view over it, and an index on it, inherit the error.
+  await a.sql('CREATE MATERIALIZED VIEW acc_next2 AS SELECT id FROM acc_next');
+  expect(await failure('SELECT * FROM acc_next2')).toEqual(['22003', 'integer out of range']);
+  await a.sql('CREATE INDEX acc_next_idx ON acc_next (id)');
+  expect(await failure('SELECT * FROM acc_next WHERE id = 1')).toEqual(['22003', 'integer out of range']);
   await a.sql('DELETE FROM acc WHERE id = 2');
+  expect(await a.rows('SELECT * FROM acc_next')).toEqual([[1, 11]]);
+  expect(await a.rows('SELECT * FROM acc_next2')).toEqual([[1]]);
+  await a.sql('DROP INDEX acc_next_idx');
   expect(await a.rows('SELECT * FROM acc_next')).toEqual([[1, 11]]);
 });
 

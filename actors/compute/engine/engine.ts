@@ -28,6 +28,8 @@ interface InputState {
   /** The input's frontier; null once it is empty (complete forever). */
   frontier: number | null;
   pending: Map<number, Delta>;
+  /** Evaluation errors read from the input (a materialized view's persisted errors), by time. */
+  pendingErrors: Map<number, Array<[string, number]>>;
   lastTime: number;
   lastDelta: Delta | undefined;
 }
@@ -57,7 +59,7 @@ export class DataflowEngine implements Engine {
     for (const name of inputNames) {
       const node = this.graph.inputs.get(name);
       if (!node) throw new InvalidRequestError(`input ${name} is not read by the plan`);
-      this.inputs.set(name, { name, node, frontier: 0, pending: new Map(), lastTime: -1, lastDelta: undefined });
+      this.inputs.set(name, { name, node, frontier: 0, pending: new Map(), pendingErrors: new Map(), lastTime: -1, lastDelta: undefined });
     }
     for (const name of this.graph.inputs.keys()) {
       if (!this.inputs.has(name)) throw new InvalidRequestError(`the plan reads input ${name}, which the dataflow does not declare`);
@@ -133,6 +135,18 @@ export class DataflowEngine implements Engine {
     d.push(row, diff);
   }
 
+  pushInputErrors(name: string, errors: Array<[string, number, number]>): void {
+    const s = this.openInput(name);
+    for (const [message, time, diff] of errors) {
+      if (diff === 0) continue;
+      const t = time < this.asOf ? this.asOf : time;
+      if (t < s.frontier!) throw new InvalidRequestError(`input ${s.name}: an error at time ${time} is before the input's frontier ${s.frontier}`);
+      let at = s.pendingErrors.get(t);
+      if (at === undefined) s.pendingErrors.set(t, (at = []));
+      at.push([message, diff]);
+    }
+  }
+
   advanceInput(name: string, frontier: Frontier): void {
     const s = this.input(name);
     if (s.frontier === null) return;
@@ -140,36 +154,48 @@ export class DataflowEngine implements Engine {
     else if (frontier[0]! > s.frontier) s.frontier = frontier[0]!;
   }
 
-  step(outputFrom = -Infinity): { updates: Update[]; frontier: Frontier } {
+  step(outputFrom = -Infinity): { updates: Update[]; errors: Update[]; frontier: Frontier } {
     const updates: Update[] = [];
-    if (this.upper === null) return { updates, frontier: [] };
+    const errors: Update[] = [];
+    if (this.upper === null) return { updates, errors, frontier: [] };
     let limit = Infinity;
     for (const s of this.inputs.values()) if (s.frontier !== null && s.frontier < limit) limit = s.frontier;
-    if (limit <= this.upper) return { updates, frontier: [this.upper] };
+    if (limit <= this.upper) return { updates, errors, frontier: [this.upper] };
     const times: number[] = [];
     if (!this.started) times.push(this.asOf);
     for (const s of this.inputs.values()) {
       s.lastTime = -1;
       s.lastDelta = undefined;
       for (const t of s.pending.keys()) if (t < limit && (this.started || t !== this.asOf)) times.push(t);
+      for (const t of s.pendingErrors.keys()) if (t < limit && (this.started || t !== this.asOf)) times.push(t);
     }
     this.started = true;
     const unique = times.length > 1 ? [...new Set(times)].sort((a, b) => a - b) : times;
-    for (const t of unique) this.processTime(t, t >= outputFrom ? updates : undefined);
+    for (const t of unique) this.processTime(t, t >= outputFrom ? updates : undefined, t >= outputFrom ? errors : undefined);
     this.upper = limit === Infinity ? null : limit;
-    return { updates, frontier: this.upper === null ? [] : [this.upper] };
+    return { updates, errors, frontier: this.upper === null ? [] : [this.upper] };
   }
 
   peek(asOf: number, lookup?: readonly Row[]): Array<[Row, number]> {
+    this.checkReadable(asOf);
+    const errors = this.errorsAt(asOf);
+    if (errors.length > 0) throw new EvaluationError(errors[0]![0], { details: { errors: errors.length } });
+    return lookup ? this.output.lookupAt(lookup, asOf) : this.output.contentsAt(asOf);
+  }
+
+  contentsAt(asOf: number): { rows: Array<[Row, number]>; errors: Array<[string, number]> } {
+    this.checkReadable(asOf);
+    return { rows: this.output.contentsAt(asOf), errors: this.errorsAt(asOf) };
+  }
+
+  /** Throws unless the output at `asOf` is readable (since <= asOf < upper). */
+  private checkReadable(asOf: number): void {
     if (asOf < this.since) {
       throw new InvalidRequestError(`cannot read at ${asOf}: the dataflow is compacted up to ${this.since}`, { details: { since: this.since } });
     }
     if (this.upper !== null && asOf >= this.upper) {
       throw new InvalidRequestError(`cannot read at ${asOf}: the output is complete only before ${this.upper}`, { details: { upper: this.upper } });
     }
-    const errors = this.errorsAt(asOf);
-    if (errors.length > 0) throw new EvaluationError(errors[0]![0], { details: { errors: errors.length } });
-    return lookup ? this.output.lookupAt(lookup, asOf) : this.output.contentsAt(asOf);
   }
 
   /** The evaluation errors (message, multiplicity) in the output at `t`, sorted by message. */
@@ -201,11 +227,16 @@ export class DataflowEngine implements Engine {
   }
 
   /** Processes time `t`; its output changes go to `out` (when given). */
-  private processTime(t: number, out: Update[] | undefined): void {
+  private processTime(t: number, out: Update[] | undefined, errorsOut: Update[] | undefined): void {
     for (const s of this.inputs.values()) {
       const d = s.pending.get(t);
       if (d !== undefined) s.pending.delete(t);
       s.node.current = d;
+      const errs = s.pendingErrors.get(t);
+      if (errs !== undefined) {
+        s.pendingErrors.delete(t);
+        for (const [message, diff] of errs) this.errors.add([message], diff);
+      }
     }
     const ctx = this.ctx;
     ctx.time = t;
@@ -220,7 +251,7 @@ export class DataflowEngine implements Engine {
     const result = deltas[this.graph.root.id];
     if (result !== undefined) this.output.addAll(result.rows, result.diffs);
     this.output.finish(t, out === undefined ? ignore : (row, diff) => out.push([row, t, diff]));
-    this.errors.finish(t, ignore);
+    this.errors.finish(t, errorsOut === undefined ? ignore : (row, diff) => errorsOut.push([row, t, diff]));
     for (const arr of this.graph.arrangements) if (arr.touched.length > 0) arr.endTime();
     deltas.fill(undefined);
     for (const s of this.inputs.values()) s.node.current = undefined;
