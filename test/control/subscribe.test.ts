@@ -89,3 +89,17 @@ test('SUBSCRIBE errors: unknown object, views, queries', async () => {
   expect(await sub('SUBSCRIBE tv')).toBe('0A000');
   expect((await c.sqlError('SUBSCRIBE t')).sqlstate).toBe('0A000');
 });
+
+test('SUBSCRIBE to a materialized view gives its rows without the error column, and ends when the view errs', async () => {
+  await c.sql('CREATE TABLE e (n int); INSERT INTO e VALUES (1); CREATE MATERIALIZED VIEW e_next AS SELECT n + 1 AS n1 FROM e');
+  const inbox = `_INBOX.suberr.${Date.now()}`;
+  const s = collect(inbox);
+  await c.transport.request<SubscribeStarted>(c.session.subject, { type: 'Subscribe', sql: 'SUBSCRIBE e_next', inbox });
+  await eventually(() => s.batches.some((b) => b.updates.length > 0), 'snapshot');
+  expect(net(s.batches.flatMap((b) => b.updates))).toEqual(['[2]x1']);
+  await c.sql('INSERT INTO e VALUES (2147483647)');
+  await eventually(() => s.batches.some((b) => b.ended !== undefined), 'the end of the stream');
+  expect(s.batches.at(-1)!.ended).toBe('failed: integer out of range');
+  expect(net(s.batches.flatMap((b) => b.updates))).toEqual(['[2]x1']);
+  s.stop();
+});
