@@ -113,6 +113,8 @@ export interface ControlPlatform {
   envMemory(): Promise<MemoryReading>;
   /** The last lines of the env process's log (for failure messages; the dir goes with stop()). */
   logTail(): string;
+  /** SIGKILLs the environment process and starts a new one on the same data dir (its hosts live on). */
+  restartEnv(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -187,24 +189,27 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
     const url = `nats://127.0.0.1:${port}`;
     transport = await Transport.connect({ servers: url, name: `bench:${REGION}`, ...PLATFORM, timeoutMs: 10_000 });
     const nodeOptions = [process.env['NODE_OPTIONS'] ?? '', '--expose-gc', `--import=${probeFile}`].join(' ').trim();
-    const log = openSync(join(dir, 'env.log'), 'a');
-    env = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
-      env: {
-        ...process.env,
-        DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0',
-        NODE_OPTIONS: nodeOptions,
-        DFN_BENCH_PROBE_OUT: probeOut,
-        DFN_REGION: REGION,
-        DFN_DATA_DIR: dataDir,
-        DFN_NATS_URL: url,
-        DFN_NATS_USER: PLATFORM.user,
-        DFN_NATS_PASS: PLATFORM.pass,
-        DFN_DEMO_CATALOG: '0',
-      },
-      stdio: ['ignore', log, log],
-    });
-    closeSync(log);
-    const envProcess = env;
+    const spawnEnv = () => {
+      const log = openSync(join(dir, 'env.log'), 'a');
+      env = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
+        env: {
+          ...process.env,
+          DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0',
+          NODE_OPTIONS: nodeOptions,
+          DFN_BENCH_PROBE_OUT: probeOut,
+          DFN_REGION: REGION,
+          DFN_DATA_DIR: dataDir,
+          DFN_NATS_URL: url,
+          DFN_NATS_USER: PLATFORM.user,
+          DFN_NATS_PASS: PLATFORM.pass,
+          DFN_DEMO_CATALOG: '0',
+        },
+        stdio: ['ignore', log, log],
+      });
+      closeSync(log);
+      return env;
+    };
+    let envProcess = spawnEnv();
     // The platform is up once the storage host and the default cluster's process run.
     const up = await until(async () => {
       if (!running(envProcess)) return 'exited';
@@ -226,6 +231,12 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
         return JSON.parse(text) as MemoryReading;
       },
       logTail: () => logTail(),
+      async restartEnv() {
+        const old = envProcess;
+        old.kill('SIGKILL');
+        while (running(old)) await new Promise((r) => setTimeout(r, 10));
+        envProcess = spawnEnv();
+      },
       stop,
     };
   } catch (err) {
@@ -237,8 +248,10 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
 /** A CONTROL client: its own NATS connection as the `client` user, and one session. */
 export interface Client {
   transport: Transport;
-  subject: string;
+  readonly subject: string;
   sql(text: string): Promise<StatementResult[]>;
+  /** Opens a new session (after the environment process, where sessions live, restarted). */
+  reopen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -248,12 +261,17 @@ async function openSession(t: Transport, settings: Record<string, string> = {}):
 
 export async function connectClient(url: string, name: string): Promise<Client> {
   const transport = await Transport.connect({ servers: url, name, ...CLIENT, timeoutMs: 60_000 });
-  const session = await openSession(transport);
+  let session = await openSession(transport);
   return {
     transport,
-    subject: session.subject,
+    get subject() {
+      return session.subject;
+    },
     async sql(text) {
       return (await transport.request<Results>(session.subject, { type: 'Execute', sql: text }, { timeoutMs: 60_000 })).results;
+    },
+    async reopen() {
+      session = await openSession(transport);
     },
     async close() {
       await transport.request(session.subject, { type: 'CloseSession' }).catch(() => undefined);

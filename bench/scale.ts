@@ -9,7 +9,12 @@
  * - idle CPU: utime + stime of every platform process (nats-server, env, hosts) over 5 s without
  *   a request, in % of one core.
  * - restart: the storage host (every table and the txns log) killed with SIGKILL, milliseconds
- *   until an INSERT into t0 and a SELECT of it answer again (the orchestrator restarts the host).
+ *   until an INSERT into t0 and a SELECT of it answer again (the orchestrator restarts the host);
+ *   the environment process (catalog, coordinator, controllers) killed with SIGKILL and started
+ *   again, until an INSERT into t0 and a SELECT of mv0 answer (the catalog of every object is
+ *   loaded, the controllers have reconciled with their hosts); the default cluster's host killed
+ *   with SIGKILL, until a SELECT of mv0 after an INSERT answers (every view rehydrated enough for
+ *   mv0's sink to write again).
  * - views: one idle materialized view per DFN_SCALE_TABLES_PER_VIEW (default 10) idle tables
  *   (`SELECT count(*)` of it), so idle CPU and messages include idle views; and write-to-visible:
  *   an INSERT into t0, then a SELECT of `mv0` (a view of t0) that waits for the view to have it.
@@ -38,6 +43,8 @@ interface Level {
   messagesPerInsert: number;
   idleCpuPct: number;
   restartMs: number;
+  envRestartMs: number;
+  clusterRestartMs: number;
 }
 
 async function inMsgs(p: ControlPlatform): Promise<number> {
@@ -107,26 +114,50 @@ async function measure(p: ControlPlatform, clients: Client[], tables: number, vi
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpuPct = ((cpuTicks(pids) - c0) / CLK_TCK / ((performance.now() - t0) / 1000)) * 100;
-  const restartMs = await storageRestartMs(p, a);
-  return { tables, views, visibleMedianMs: median(visible), insertMedianMs: median(times), insertP99Ms: percentile(times, 99), insertsPerSec, messagesPerInsert, idleCpuPct, restartMs };
+  const restartMs = await restartToAnswer(clients, 'the storage host', () => killHost(p, 'storage-0'), ['INSERT INTO t0 VALUES (-1)', 'SELECT count(*) FROM t0']);
+  const envRestartMs = await restartToAnswer(clients, 'the environment process', () => p.restartEnv(), ['INSERT INTO t0 VALUES (-1)', 'SELECT n FROM mv0'], true);
+  const clusterRestartMs = await restartToAnswer(clients, 'the cluster host', () => killHost(p, 'cluster-'), ['INSERT INTO t0 VALUES (-1)', 'SELECT n FROM mv0']);
+  return {
+    tables,
+    views,
+    visibleMedianMs: median(visible),
+    insertMedianMs: median(times),
+    insertP99Ms: percentile(times, 99),
+    insertsPerSec,
+    messagesPerInsert,
+    idleCpuPct,
+    restartMs,
+    envRestartMs,
+    clusterRestartMs,
+  };
 }
 
-/** SIGKILL of the storage host; milliseconds until an INSERT into t0 and a SELECT of it answer. */
-async function storageRestartMs(p: ControlPlatform, a: Client): Promise<number> {
-  const hosts = async () => (await p.transport.request<HostList>(orchestratorSubject(p.region), { type: 'ListHosts' }, { timeoutMs: 5000 })).hosts;
-  const storage = (await hosts()).find((h) => h.hostId === 'storage-0')!;
+/** SIGKILL of the first host whose id starts with `prefix` (the orchestrator starts it again). */
+async function killHost(p: ControlPlatform, prefix: string): Promise<void> {
+  const hosts = (await p.transport.request<HostList>(orchestratorSubject(p.region), { type: 'ListHosts' }, { timeoutMs: 5000 })).hosts;
+  const host = hosts.find((h) => h.hostId.startsWith(prefix));
+  if (!host) throw new Error(`no host ${prefix}* to kill`);
+  signal(host.pid, 'SIGKILL');
+}
+
+/**
+ * Milliseconds from `kill` until `statements` answer in order. Sessions live in the environment
+ * process: with `sessionsLost`, each client opens a new one after a failure.
+ */
+async function restartToAnswer(clients: Client[], what: string, kill: () => Promise<void>, statements: string[], sessionsLost = false): Promise<number> {
   const t0 = performance.now();
-  signal(storage.pid, 'SIGKILL');
+  await kill();
   for (;;) {
     try {
-      await a.sql('INSERT INTO t0 VALUES (-1)');
-      await a.sql('SELECT count(*) FROM t0');
-      return performance.now() - t0;
+      for (const sql of statements) await clients[0]!.sql(sql);
+      break;
     } catch (err) {
-      if (performance.now() - t0 > 120_000) throw new Error(`the platform did not answer within 120 s of the storage host's SIGKILL: ${(err as Error).message}`);
+      if (performance.now() - t0 > 300_000) throw new Error(`the platform did not answer within 300 s of the SIGKILL of ${what}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 20));
+      if (sessionsLost) await Promise.all(clients.map((c) => c.reopen().catch(() => undefined)));
     }
   }
+  return performance.now() - t0;
 }
 
 export async function benchScale(): Promise<Figure[]> {
@@ -164,6 +195,8 @@ export async function benchScale(): Promise<Figure[]> {
         figure(`16-session INSERTs/s with ${l.tables} tables`, l.insertsPerSec, 'INSERTs/s', { name: baseName('16-session INSERTs/s'), value: base.insertsPerSec }, top ? { text: 'ratio >= 0.8', check: (_v, r) => (r ?? 0) >= 0.8 } : undefined),
         figure(`NATS messages per INSERT with ${l.tables} tables`, l.messagesPerInsert, 'messages', { name: baseName('messages per INSERT'), value: base.messagesPerInsert }),
         figure(`storage host SIGKILL to INSERT + SELECT answered, with ${l.tables} tables`, l.restartMs, 'ms', { name: baseName('restart'), value: base.restartMs }),
+        figure(`environment process SIGKILL + start to INSERT + SELECT of a view answered, with ${l.tables} tables, ${l.views} views`, l.envRestartMs, 'ms', { name: baseName('environment restart'), value: base.envRestartMs }, top ? { text: '< 60 s (not minutes)', check: (v) => v < 60_000 } : undefined),
+        figure(`cluster host SIGKILL to a view's INSERT + SELECT answered, with ${l.views} views to rehydrate`, l.clusterRestartMs, 'ms', { name: baseName('cluster restart'), value: base.clusterRestartMs }, top ? { text: '< 60 s (not minutes)', check: (v) => v < 60_000 } : undefined),
         figure(`write-to-visible through a view with ${l.tables} tables, ${l.views} idle views`, l.visibleMedianMs, 'ms', { name: baseName('write-to-visible'), value: base.visibleMedianMs }),
         figure(`idle CPU, all processes, with ${l.tables} tables, ${l.views} idle views`, l.idleCpuPct, '% of a core', { name: baseName('idle CPU'), value: base.idleCpuPct }, top ? { text: '< 5% of a core', check: (v) => v < 5 } : undefined),
       );
