@@ -61,7 +61,7 @@ if (out && process.argv[2] === 'env' && typeof globalThis.gc === 'function') {
 }
 `;
 
-interface MemoryReading {
+export interface MemoryReading {
   pid: number;
   rss: number;
   heapUsed: number;
@@ -113,6 +113,8 @@ export interface ControlPlatform {
   envMemory(): Promise<MemoryReading>;
   /** The last lines of the env process's log (for failure messages; the dir goes with stop()). */
   logTail(): string;
+  /** The platform's data dir (the Postgres front end writes its port to `pgwire.port` there). */
+  dataDir: string;
   /** SIGKILLs the environment process and starts a new one on the same data dir (its hosts live on). */
   restartEnv(): Promise<void>;
   stop(): Promise<void>;
@@ -231,6 +233,7 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
         return JSON.parse(text) as MemoryReading;
       },
       logTail: () => logTail(),
+      dataDir,
       async restartEnv() {
         const old = envProcess;
         old.kill('SIGKILL');

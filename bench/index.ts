@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [-- --only runtime|storage|compute|control|scale]`: runs every
+ * `npm run bench [-- --json FILE] [-- --only runtime|storage|compute|control|scale|pgwire]`: runs every
  * benchmark module and prints each figure beside its baseline measured in the same run.
  * Each module runs in a fresh Node.js process of its own (same flags: `--expose-gc`, tsx), so
  * no module's heap, JIT state or leftover timers weigh on another's figures.
@@ -25,6 +25,7 @@ const MODULES: Array<[string, string]> = [
   ['compute', 'benchCompute'],
   ['control', 'benchControl'],
   ['scale', 'benchScale'],
+  ['pgwire', 'benchPgwire'],
 ];
 
 function fmt(n: number): string {

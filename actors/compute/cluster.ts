@@ -133,6 +133,15 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     );
     df.onFrontier = (upper) => this.publishFrontiers(df, upper);
     this.dataflows.set(description.id, df);
+    if (!this.initialized) {
+      // A replay (after Hello, before InitializationComplete): the controller's history says the
+      // dataflow starts, so it need not hold the mailbox while it subscribes to its inputs. The
+      // replayed dataflows subscribe concurrently, not one STORAGE round trip after another
+      // (500 views took 30 s to rehydrate); one that cannot start fails the cluster, as a
+      // dataflow failing later does (the supervisor restarts it, the controller replays).
+      df.start().catch((err) => this.dataflowFailed(description.id, err));
+      return { type: 'Ack', detail: 'installed' };
+    }
     try {
       await df.start();
     } catch (err) {

@@ -251,7 +251,11 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
     try {
       const commandsToSend = c.history.replay(this.epoch, this.ctx.id);
       const fresh = status.dataflows.length === 0 && commandsToSend.length > 2 && !status.initialized;
-      for (const cmd of commandsToSend) await this.ctx.transport.request(clusterSubject(this.ctx.region, c.id), cmd, { timeoutMs: 30_000 });
+      // Pipelined: sent in order on one connection, so the cluster's mailbox takes them in order,
+      // without a round trip between commands (thousands of dataflows replay in one go).
+      const subject = clusterSubject(this.ctx.region, c.id);
+      const replies = commandsToSend.map((cmd) => this.ctx.transport.request(subject, cmd, { timeoutMs: 30_000 }));
+      await Promise.all(replies);
       if (fresh) {
         c.rehydrations++;
         await this.persist(c);

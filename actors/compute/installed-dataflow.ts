@@ -114,6 +114,11 @@ export class InstalledDataflow {
         },
         failed: (err) => this.onError(err),
       });
+      // Dropped while it subscribed (a replay does not wait for start): nothing may stay open.
+      if (this.dropped) {
+        sub.cancel();
+        return;
+      }
       this.subs.push(sub);
     }
   }
