@@ -15,6 +15,8 @@ export interface SupervisedOptions {
   name: string;
   /** Arguments of bin/definite.js (`['env']`, `['inspect']`). */
   args: string[];
+  /** Flags for node itself (before the script), e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   env: NodeJS.ProcessEnv;
   /** stderr (and stdout unless `inheritStdout`) go here. */
   logFile: string;
@@ -33,7 +35,7 @@ export function superviseProcess(options: SupervisedOptions): SupervisedProcess 
   let attempt = 0;
   const start = (): ChildProcess => {
     const log = openSync(options.logFile, 'a');
-    const c = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), ...options.args], {
+    const c = spawn(process.execPath, [...(options.nodeArgs ?? []), join(PROJECT_ROOT, 'bin', 'definite.js'), ...options.args], {
       env: options.env,
       stdio: ['ignore', options.inheritStdout ? 'inherit' : log, log],
       detached: true,

@@ -43,6 +43,8 @@ export async function upCommand(args: ParsedArgs): Promise<void> {
   const env = superviseProcess({
     name: 'environment process',
     args: ['env'],
+    // DFN_ENV_NODE_ARGS: extra node flags for the environment process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+    nodeArgs: (process.env['DFN_ENV_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
     env: { ...process.env, ...configEnv(config), DFN_DEMO_CATALOG: demo ? '1' : '0', DFN_PGWIRE_PORT: String(config.pgwirePort) },
     logFile: join(logDir, 'env.log'),
     inheritStdout: true,

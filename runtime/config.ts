@@ -19,6 +19,7 @@
  * | DFN_OPERATOR_USER / DFN_OPERATOR_PASS | operator / operator-secret (NATS user for the inspector's actions) |
  * | DFN_PGWIRE_PORT   | 6875 (the Postgres wire protocol front end, on 127.0.0.1; 0: any free port, written to <data dir>/pgwire.port) |
  * | DFN_HOST_NODE_ARGS | (none) extra node flags for host processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` |
+ * | DFN_ENV_NODE_ARGS | (none) extra node flags for the environment process (`definite up` starts it), the same way |
  */
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './nats-server.js';
