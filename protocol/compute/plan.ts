@@ -74,7 +74,11 @@ export const SCALAR_FUNCTIONS = [
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 
 /** Aggregate functions of `reduce`. */
-export const AGGREGATE_FUNCTIONS = ['count', 'count_star', 'sum', 'min', 'max', 'avg', 'count_distinct'] as const;
+export const AGGREGATE_FUNCTIONS = [
+  'count', 'count_star', 'sum', 'min', 'max', 'avg', 'count_distinct',
+  // aggregates-extended.ts: bool_and / bool_or, string_agg, the variance family (over floats)
+  'bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop',
+] as const;
 export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
 
 export type Expr =
@@ -89,10 +93,20 @@ export type Expr =
  *  multiplicities: counts and sums weigh each row by its multiplicity; `sum` and `avg` are exact
  *  (the exact sum rounded once, so the result never depends on the order of updates) and NULL when
  *  the non-NULL multiplicities sum to zero; `min`, `max` and `count_distinct` consider the values
- *  whose multiplicity in the group is positive. `sum` / `avg` of a non-number is an error. */
+ *  whose multiplicity in the group is positive. `sum` / `avg` of a non-number is an error.
+ *
+ *  `bool_and` / `bool_or` of the distinct non-NULL booleans present (NULL when none);
+ *  `string_agg` joins the present non-NULL texts, each repeated by its multiplicity, in
+ *  ascending order (descending with `desc`), with `separator` between them (NULL when none);
+ *  `var_samp`, `var_pop`, `stddev_samp`, `stddev_pop` of floats from exact sums of x and x*x
+ *  (NULL when the multiplicity is 0, or 1 for the sample ones; never negative). */
 export interface Aggregate {
   fn: AggregateFunction;
   expr: Expr;
+  /** string_agg: the text between values. */
+  separator?: string;
+  /** string_agg: descending order. */
+  desc?: boolean;
 }
 
 export interface OrderKey {
@@ -185,7 +199,12 @@ const PlanSchema = Type.Recursive(
         groupKey: Columns,
         aggregates: Type.Array(
           Type.Object(
-            { fn: Type.Union(AGGREGATE_FUNCTIONS.map((f) => Type.Literal(f))), expr: ExprSchema },
+            {
+              fn: Type.Union(AGGREGATE_FUNCTIONS.map((f) => Type.Literal(f))),
+              expr: ExprSchema,
+              separator: Type.Optional(Type.String({ maxLength: 1024 })),
+              desc: Type.Optional(Type.Boolean()),
+            },
             { additionalProperties: false },
           ),
         ),

@@ -10,6 +10,7 @@
  * multiset is not empty; `evaluatePlanWithErrors` returns both.
  */
 import type { Row, Value } from '../types.js';
+import { checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
 import { ExactSum } from './exact-sum.js';
 import type { Aggregate, Plan } from './plan.js';
 import { compareValues, compileOrder, consolidateRows, rowKey } from './row.js';
@@ -195,10 +196,18 @@ function reduce(input: Collection, groupKey: number[], aggregates: Aggregate[], 
   return consolidateRows(out);
 }
 
-/** The per-row value an aggregate consumes; `sum` and `avg` reject non-numbers (an evaluation error). */
+/** The per-row value an aggregate consumes; `sum`, `avg` and the extended aggregates reject a value of the wrong kind (an evaluation error). */
 export function compileAggregateInput(a: Aggregate): (row: Row) => Value {
   if (a.fn === 'count_star') return () => null;
   const f = compileExpr(a.expr);
+  if (EXTENDED_AGGREGATES.has(a.fn)) {
+    const fn = a.fn;
+    return (row) => {
+      const v = f(row);
+      checkExtendedInput(fn, v);
+      return v;
+    };
+  }
   if (a.fn !== 'sum' && a.fn !== 'avg') return f;
   const fn = a.fn;
   return (row) => {
@@ -236,6 +245,30 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
       if (present.length === 0) return null;
       const sign = a.fn === 'min' ? 1 : -1;
       return present.reduce((best, v) => (sign * compareValues(v, best) < 0 ? v : best));
+    }
+    case 'bool_and':
+    case 'bool_or':
+    case 'string_agg': {
+      const distinct = new Map<Value, number>();
+      for (const [v, d] of values) {
+        if (v !== null) distinct.set(v, (distinct.get(v) ?? 0) + d);
+      }
+      return presentValuesAggregate(a, [...distinct].filter(([, d]) => d > 0));
+    }
+    case 'var_samp':
+    case 'var_pop':
+    case 'stddev_samp':
+    case 'stddev_pop': {
+      const sx = new ExactSum();
+      const sxx = new ExactSum();
+      let n = 0;
+      for (const [v, d] of values) {
+        if (v === null) continue;
+        sx.add(v as number, d);
+        sxx.add((v as number) * (v as number), d);
+        n += d;
+      }
+      return varianceAggregate(a.fn, n, sx.value(), sxx.value());
     }
   }
 }

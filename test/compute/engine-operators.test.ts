@@ -3,7 +3,7 @@
  * retractions and NULLs) over several timestamps, compared with the reference evaluator at every
  * timestamp (see engine-harness.ts).
  */
-import type { Aggregate, AggregateFunction, Plan } from '../../protocol/compute/plan.js';
+import type { Aggregate, AggregateFunction, Expr, Plan } from '../../protocol/compute/plan.js';
 import { call, col, get, lit, runDifferential, smallFloat, smallInt, smallText, type DiffStats, type InputSpec } from './engine-harness.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -118,6 +118,20 @@ test.each(AGGREGATES)('reduce with %s, grouped and global', (fn) => {
   // Floats (exact sums), and text for min / max / count(distinct).
   if (fn === 'sum' || fn === 'avg') differential({ op: 'reduce', input: get('F', 3), groupKey: [0], aggregates: [agg(1)] }, [F]);
   else differential({ op: 'reduce', input: get('F', 3), groupKey: [0], aggregates: [agg(2), agg(1)] }, [F]);
+});
+
+// The extended aggregates over their own kinds: booleans (a comparison that may be NULL), texts
+// (in both orders, with a separator), floats (the variance family); and given the wrong kind, an
+// evaluation error, the same in the engine and the reference.
+test.each(['bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop'] as AggregateFunction[])('reduce with %s, grouped and global', (fn) => {
+  const arg: Expr = fn.startsWith('bool') ? call('>', col(1), lit(0.4)) : fn === 'string_agg' ? col(2) : col(1);
+  for (const desc of fn === 'string_agg' ? [false, true] : [false]) {
+    const agg: Aggregate = { fn, expr: arg, ...(fn === 'string_agg' ? { separator: ', ', desc } : {}) };
+    differential({ op: 'reduce', input: get('F', 3), groupKey: [0], aggregates: [agg] }, [F]);
+    differential({ op: 'reduce', input: get('F', 3), groupKey: [], aggregates: [agg] }, [F]);
+  }
+  const wrong: Aggregate = { fn, expr: fn === 'string_agg' ? col(1) : col(2) };
+  differential({ op: 'reduce', input: get('F', 3), groupKey: [0], aggregates: [wrong] }, [F], true);
 });
 
 test('reduce with several aggregates, a two-column key and an aggregate expression that can fail', () => {

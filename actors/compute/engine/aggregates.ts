@@ -6,7 +6,8 @@
  * min, max and count(distinct) keep the group's multiset of distinct values, so deletions are
  * exact: a value counts while its multiplicity is positive.
  */
-import type { AggregateFunction } from '../../../protocol/compute/plan.js';
+import type { Aggregate } from '../../../protocol/compute/plan.js';
+import { newExtendedAccumulator } from './aggregates-extended.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
 import { compareValues } from '../../../protocol/compute/row.js';
 import type { Value } from '../../../protocol/types.js';
@@ -113,8 +114,9 @@ class Distinct implements Accumulator {
   }
 }
 
-/** A fresh accumulator for `fn`. */
-export function newAccumulator(fn: AggregateFunction): Accumulator {
+/** A fresh accumulator for `a`. */
+export function newAccumulator(a: Aggregate): Accumulator {
+  const fn = a.fn;
   switch (fn) {
     case 'count_star':
       return new CountStar();
@@ -130,5 +132,7 @@ export function newAccumulator(fn: AggregateFunction): Accumulator {
       return new Distinct(-1);
     case 'count_distinct':
       return new Distinct(0);
+    default:
+      return newExtendedAccumulator(a);
   }
 }

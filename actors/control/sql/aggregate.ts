@@ -28,11 +28,11 @@ export class AggregateCollector {
   ) {}
 
   /** Registers `fn(expr)` (once per distinct call) and returns its index. */
-  add(fn: AggregateFunction, expr: Expr, type: ColumnType, argNullable: boolean): number {
-    const key = `${fn}:${exprKey(expr)}`;
+  add(fn: AggregateFunction, expr: Expr, type: ColumnType, argNullable: boolean, extra: Partial<Aggregate> = {}): number {
+    const key = `${fn}:${exprKey(expr)}:${JSON.stringify(extra)}`;
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing;
-    this.list.push({ aggregate: { fn, expr }, type, argNullable });
+    this.list.push({ aggregate: { ...extra, fn, expr }, type, argNullable });
     this.byKey.set(key, this.list.length - 1);
     return this.list.length - 1;
   }

@@ -6,13 +6,13 @@
  * window functions and parameters are refused with 0A000. It plans no relational operator.
  */
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
-import type { AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
+import type { Aggregate, AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
 import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { castTo, columnTypeOf } from './casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
-import { toExpr } from './exprs.js';
+import { exprKey, toExpr } from './exprs.js';
 import { planFunction, typedCall } from './functions.js';
 import { integerConstantType, numericConstant } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
@@ -30,7 +30,9 @@ export interface ExprEnv {
   inAggregate?: boolean;
 }
 
-const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg']);
+const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
+/** SQL names of the variance family and the plan's aggregate for each. */
+const VARIANCE: Record<string, AggregateFunction> = { variance: 'var_samp', var_samp: 'var_samp', var_pop: 'var_pop', stddev: 'stddev_samp', stddev_samp: 'stddev_samp', stddev_pop: 'stddev_pop' };
 
 /** Plans an expression. */
 export function planExpr(node: Node, env: ExprEnv): Typed {
@@ -343,23 +345,53 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
     throw ctx.error(SqlState.GroupingError, message, location);
   }
   const collector = env.aggregates;
-  if (f.agg_filter) throw ctx.unsupported('FILTER (WHERE ...) in aggregates', location, 'use CASE inside the aggregate, e.g. sum(CASE WHEN c THEN x END)');
   if (f.agg_within_group) throw ctx.unsupported('WITHIN GROUP', location);
   const argEnv: ExprEnv = { ctx, scope: env.scope, clause: 'aggregate function calls', inAggregate: true };
-  const result = (fn: AggregateFunction, arg: Typed | undefined, type: ColumnType): Typed => {
-    const expr: Expr = arg ? toExpr(arg.expr) : { op: 'lit', value: true, type: 'bool' };
-    const argNullable = arg?.nullable ?? false;
-    const index = collector.add(fn, expr, type, argNullable);
+  // FILTER (WHERE p): the aggregate sees its argument only where p is true, i.e. it aggregates
+  // CASE WHEN p THEN arg END, which is NULL elsewhere and every aggregate ignores NULLs
+  // (count(*) FILTER counts CASE WHEN p THEN true END).
+  const filter = f.agg_filter ? coerce(planExpr(f.agg_filter, argEnv), 'bool', ctx, location, 'FILTER') : undefined;
+  const filtered = (arg: Typed): Typed =>
+    filter ? { ...arg, expr: { op: 'case', whens: [{ when: filter.expr, then: arg.expr }], else: lit(null, arg.type ?? 'text') }, nullable: true } : arg;
+  const result = (fn: AggregateFunction, arg: Typed | undefined, type: ColumnType, extra: Partial<Aggregate> = {}): Typed => {
+    const input = arg && filtered(arg);
+    const expr: Expr = input ? toExpr(input.expr) : { op: 'lit', value: true, type: 'bool' };
+    const argNullable = input?.nullable ?? false;
+    const index = collector.add(fn, expr, type, argNullable, extra);
     return { expr: { op: 'agg', index }, type, nullable: collector.nullable(fn, argNullable), name };
   };
   if (f.agg_star) {
     if (name !== 'count') throw ctx.error(SqlState.UndefinedFunction, `function ${name}(*) does not exist`, location);
+    if (filter) return result('count', { expr: lit(true, 'bool'), type: 'bool', nullable: false, name }, 'bigint');
     return result('count_star', undefined, 'bigint');
   }
   const args = (f.args ?? []).map((a) => planExpr(a, argEnv));
+  if (name === 'string_agg') return stringAgg(f, args, argEnv, result, location);
+  if (f.agg_order) throw ctx.unsupported(`ORDER BY inside ${name}(...)`, location, 'the order of rows does not change this aggregate');
   if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
   let arg = args[0]!;
   switch (name) {
+    case 'bool_and':
+    case 'bool_or':
+    case 'every':
+      if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location);
+      arg = coerce(arg, 'bool', ctx, location, name);
+      return result(name === 'every' ? 'bool_and' : (name as AggregateFunction), arg, 'bool');
+    case 'variance':
+    case 'var_samp':
+    case 'var_pop':
+    case 'stddev':
+    case 'stddev_samp':
+    case 'stddev_pop':
+      if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location);
+      if (arg.type === null) arg = coerce(arg, 'float', ctx, location);
+      if (arg.type !== 'float') {
+        // Postgres gives numeric for integer and numeric arguments, with numeric's scale rules:
+        // not built (a float would print other digits), so an error rather than another answer.
+        if (isNumeric(arg.type)) throw ctx.unsupported(`${name}(${arg.type})`, location, `cast the argument to float8: ${name}(x::float8)`);
+        throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${arg.type}) does not exist`, location);
+      }
+      return result(VARIANCE[name]!, arg, 'float');
     case 'count':
       return result(f.agg_distinct ? 'count_distinct' : 'count', settle(arg, ctx, location), 'bigint');
     case 'min':
@@ -379,4 +411,35 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
     default:
       throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);
   }
+}
+
+/**
+ * string_agg(value text, separator text [ORDER BY value [ASC | DESC]]): the separator must be a
+ * constant (Postgres allows one per row; not built), and the only order is by the value itself
+ * (ascending without ORDER BY: Postgres leaves that order unspecified, so it is one of its answers).
+ */
+function stringAgg(
+  f: FuncCall,
+  args: Typed[],
+  env: ExprEnv,
+  result: (fn: AggregateFunction, arg: Typed, type: ColumnType, extra: Partial<Aggregate>) => Typed,
+  location: number | undefined,
+): Typed {
+  const { ctx } = env;
+  if (args.length !== 2) throw ctx.error(SqlState.UndefinedFunction, `function string_agg(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location, 'string_agg takes a value and a separator');
+  if (f.agg_distinct) throw ctx.unsupported('string_agg(DISTINCT ...)', location);
+  const value = coerce(args[0]!, 'text', ctx, location, 'string_agg');
+  const sep = coerce(args[1]!, 'text', ctx, location, 'string_agg');
+  if (sep.expr.op !== 'lit') throw ctx.unsupported('a string_agg separator that is not a constant', location);
+  const separator = sep.expr.value === null ? '' : String(sep.expr.value);
+  let desc = false;
+  for (const item of f.agg_order ?? []) {
+    const by = 'SortBy' in item ? item.SortBy : undefined;
+    const expr = by?.node ? planExpr(by.node, env) : undefined;
+    if (!expr || exprKey(toExpr(expr.expr)) !== exprKey(toExpr(value.expr)) || (by?.sortby_nulls && by.sortby_nulls !== 'SORTBY_NULLS_DEFAULT')) {
+      throw ctx.unsupported('string_agg ordered by anything but its value', location, 'string_agg(x, sep ORDER BY x [DESC]) is supported');
+    }
+    desc = by?.sortby_dir === 'SORTBY_DESC';
+  }
+  return result('string_agg', value, 'text', { separator, ...(desc ? { desc } : {}) });
 }

@@ -85,7 +85,7 @@ function pruneTo(plan: Plan, needed: number[]): Plan {
         op: 'reduce',
         input,
         groupKey: plan.groupKey.map((c) => pos.get(c)!),
-        aggregates: aggs.map(({ a }) => (a.fn === 'count_star' ? a : { fn: a.fn, expr: remap(a.expr, (x) => pos.get(x)!) })),
+        aggregates: aggs.map(({ a }) => (a.fn === 'count_star' ? a : { ...a, expr: remap(a.expr, (x) => pos.get(x)!) })),
       };
       const have = [...range(0, nk), ...aggs.map(({ i }) => nk + i)];
       return narrow(reduce, have);
