@@ -14,8 +14,9 @@ import { computeControllerKind } from './compute/controller.js';
 import { coordinatorKind } from './control/coordinator.js';
 import { sessionKind } from './control/session.js';
 import { pgwireKind } from './control/pgwire/pgwire-kind.js';
+import { webhookKind } from './control/webhook/webhook-kind.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind, pgwireKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind, pgwireKind, webhookKind];
 
 /** The storage host processes collections are placed on. */
 export const STORAGE_HOSTS = ['storage-0'];
@@ -27,6 +28,8 @@ export const ENV_ACTORS: ActorSpec[] = [
   { kind: 'coordinator', id: 'control', config: { storageHosts: STORAGE_HOSTS } },
   // The Postgres front end (actors/control/pgwire): its connections use the coordinator's handlers.
   { kind: 'pgwire', id: 'pgwire' },
+  // Webhook sources' HTTP front end (actors/control/webhook): it writes through the coordinator's group commit.
+  { kind: 'webhook', id: 'webhook' },
 ];
 
 /** Host processes the environment ensures exist, with the actors each starts with (a storage host: its txns log). */

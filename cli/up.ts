@@ -45,7 +45,7 @@ export async function upCommand(args: ParsedArgs): Promise<void> {
     args: ['env'],
     // DFN_ENV_NODE_ARGS: extra node flags for the environment process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
     nodeArgs: (process.env['DFN_ENV_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
-    env: { ...process.env, ...configEnv(config), DFN_DEMO_CATALOG: demo ? '1' : '0', DFN_PGWIRE_PORT: String(config.pgwirePort) },
+    env: { ...process.env, ...configEnv(config), DFN_DEMO_CATALOG: demo ? '1' : '0', DFN_PGWIRE_PORT: String(config.pgwirePort), DFN_WEBHOOK_PORT: String(config.webhookPort) },
     logFile: join(logDir, 'env.log'),
     inheritStdout: true,
     random,
@@ -61,6 +61,7 @@ export async function upCommand(args: ParsedArgs): Promise<void> {
   console.log(`[up] definite is starting in region "${config.region}", data in ${config.dataDir}`);
   console.log(`[up] inspector: http://127.0.0.1:${config.inspectorPort}/`);
   console.log(`[up] psql: psql -h 127.0.0.1 -p ${config.pgwirePort} -U materialize materialize   (Postgres wire protocol, docs/pgwire.md)`);
+  console.log(`[up] webhooks: POST http://127.0.0.1:${config.webhookPort}/api/webhook/materialize/public/<source>   (CREATE SOURCE s FROM WEBHOOK BODY FORMAT JSON, docs/webhooks.md)`);
   console.log(`[up] status: node bin/definite.js status    stop: Ctrl-C`);
   console.log(`[up] query: node bin/definite.js sql   (finds this platform from the project directory, no flags)`);
   if (demo) console.log(`[up] ${DEMO_CATALOG_HINT.replace(/\n/g, '\n[up] ')}\n[up] (the demo catalog is created on an empty data dir; skip it with --no-demo or DFN_DEMO=0)`);

@@ -18,6 +18,7 @@
  * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |
  * | DFN_OPERATOR_USER / DFN_OPERATOR_PASS | operator / operator-secret (NATS user for the inspector's actions) |
  * | DFN_PGWIRE_PORT   | 6875 (the Postgres wire protocol front end, on 127.0.0.1; 0: any free port, written to <data dir>/pgwire.port) |
+ * | DFN_WEBHOOK_PORT  | 6876 (webhook sources' HTTP front end, on 127.0.0.1; 0: any free port, written to <data dir>/webhook.port) |
  * | DFN_HOST_NODE_ARGS | (none) extra node flags for host processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` |
  * | DFN_ENV_NODE_ARGS | (none) extra node flags for the environment process (`definite up` starts it), the same way |
  */
@@ -41,6 +42,7 @@ export interface PlatformConfig {
   operatorUser: string;
   operatorPass: string;
   pgwirePort: number;
+  webhookPort: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     operatorUser: env['DFN_OPERATOR_USER'] ?? 'operator',
     operatorPass: env['DFN_OPERATOR_PASS'] ?? 'operator-secret',
     pgwirePort: Number(env['DFN_PGWIRE_PORT'] ?? 6875),
+    webhookPort: Number(env['DFN_WEBHOOK_PORT'] ?? 6876),
   };
 }
 

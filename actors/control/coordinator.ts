@@ -75,7 +75,11 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
     const timeline = new TimelineClient(this.ctx.transport, this.ctx.region, 'main');
     await this.ctx.spawn({ kind: 'timeline', id: timelineActorId('main') });
     // A table's catalog id is its collection's id (ddl.ts createTable).
-    const isLiveTable = (collection: string) => catalog.get(collection)?.kind === 'table';
+    // A webhook source's collection is written the same way (actors/control/webhook).
+    const isLiveTable = (collection: string) => {
+      const item = catalog.get(collection);
+      return item?.kind === 'table' || (item?.kind === 'source' && item.source?.['kind'] === 'webhook');
+    };
     const holds = new SubscribeHolds(this.ctx.store, storage, () => this.ctx.clock.now());
     await holds.recover();
     this.deps = {

@@ -90,7 +90,7 @@ function duplicate(kind: ObjectKind, name: string): SqlError {
 }
 
 /** True when the name is taken: IF NOT EXISTS then answers with a notice, otherwise it is an error. */
-function taken(deps: ControlDeps, kind: ObjectKind, name: string, ifNotExists: boolean): boolean {
+export function taken(deps: ControlDeps, kind: ObjectKind, name: string, ifNotExists: boolean): boolean {
   const ns: ObjectKind = kind === 'cluster' || kind === 'timeline' ? kind : 'table';
   if (!deps.catalog.exists(ns, name)) return false;
   if (ifNotExists) return true;
@@ -276,7 +276,7 @@ export async function dropObject(deps: ControlDeps, ext: Extract<Extension, { ki
   return '';
 }
 
-function item(fields: Omit<CatalogItem, 'createdAt' | 'dependsOn'> & { dependsOn?: string[] }): CatalogItem {
+export function item(fields: Omit<CatalogItem, 'createdAt' | 'dependsOn'> & { dependsOn?: string[] }): CatalogItem {
   return { dependsOn: [], createdAt: Date.now(), ...fields };
 }
 

@@ -12,6 +12,7 @@ import { evaluatePlanWithErrors } from '../../protocol/compute/reference.js';
 import type { Row } from '../../protocol/types.js';
 import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
+import { createWebhookSource } from './webhook/webhook-source.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { evaluationError, type Isolation, type ReadRequest, type ReadSource } from './reads.js';
 import { dataflowInputOf, readSourceOf, resolverFor } from './resolve.js';
@@ -88,6 +89,8 @@ async function executeExtension(deps: ControlDeps, ext: Exclude<Extension, { kin
     case 'create_generator_source':
     case 'create_jetstream_source':
       return ddl(deps, 'CREATE SOURCE', () => createSource(deps, ext, text));
+    case 'create_webhook_source':
+      return ddl(deps, 'CREATE SOURCE', () => createWebhookSource(deps, ext, text));
     case 'create_cluster':
       return ddl(deps, 'CREATE CLUSTER', () => createCluster(deps, ext.name, ext.ifNotExists, text));
     case 'drop':

@@ -34,6 +34,7 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
     DFN_NATS_PASS: PLATFORM_USER.pass,
     // Any free port for the Postgres front end (written to <dataDir>/pgwire.port): tests run side by side.
     DFN_PGWIRE_PORT: '0',
+    DFN_WEBHOOK_PORT: '0',
     ...extraEnv,
   };
   // The test's own connection is the platform's user, so it talks to this platform's account.
@@ -88,6 +89,15 @@ export async function pgwirePort(p: TestPlatform): Promise<number> {
     if (!(port > 0)) throw new Error('pgwire.port not written yet');
     return port;
   }, 'the pgwire listener of the platform');
+}
+
+/** The port the platform's webhook front end listens on (it writes it to <dataDir>/webhook.port). */
+export async function webhookPort(p: TestPlatform): Promise<number> {
+  return eventually(() => {
+    const port = Number(readFileSync(join(p.dataDir, 'webhook.port'), 'utf8').trim());
+    if (!(port > 0)) throw new Error('webhook.port not written yet');
+    return port;
+  }, 'the webhook listener of the platform');
 }
 
 /** The tail of a log file in the platform's data dir, for failure messages. */

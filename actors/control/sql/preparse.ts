@@ -29,6 +29,7 @@ export type Extension =
       format: 'json' | 'msgpack';
       columns: { name: string; type: ColumnType; nullable: boolean }[];
     }
+  | { kind: 'create_webhook_source'; name: string; ifNotExists: boolean; format: 'json' | 'text'; headers: boolean }
   | { kind: 'create_cluster'; name: string; ifNotExists: boolean }
   | { kind: 'drop'; objectKind: ObjectKind; name: string; ifExists: boolean; cascade: boolean }
   | { kind: 'subscribe'; target: { name: string } | { query: string; offset: number }; progress: boolean; asOf?: number }
@@ -96,6 +97,14 @@ function createSource(c: Cursor): Extension {
   let cluster: string | undefined;
   if (c.keywords('IN', 'CLUSTER')) cluster = c.ident('a cluster name');
   c.expectKeywords('FROM');
+  if (c.keywords('WEBHOOK')) {
+    // Materialize's: CREATE SOURCE s FROM WEBHOOK BODY FORMAT JSON | TEXT [INCLUDE HEADERS]
+    c.expectKeywords('BODY', 'FORMAT');
+    const format = c.keywords('JSON') ? 'json' : c.keywords('TEXT') ? 'text' : c.fail('expected JSON or TEXT');
+    const headers = c.keywords('INCLUDE', 'HEADERS');
+    c.expectEnd();
+    return { kind: 'create_webhook_source', name, ifNotExists, format, headers };
+  }
   if (c.keywords('JETSTREAM')) {
     c.keywords('STREAM');
     const stream = c.peek()?.t === 'string' ? c.string() : c.ident('a stream name');
