@@ -31,6 +31,7 @@
  * implements expressions and protocol/compute/reference.ts is the executable definition of every
  * operator.
  */
+import { WINDOW_FUNCTIONS, type WindowCall } from './window.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
@@ -151,7 +152,9 @@ export type Plan =
    *  `order`, ties broken by the whole row (NULL < false < true < numbers < strings) so the result
    *  is deterministic. A row of multiplicity m takes m ranks; rows of non-positive multiplicity
    *  are not ranked. */
-  | { op: 'topk'; input: Plan; groupKey: number[]; order: OrderKey[]; limit?: number; offset: number };
+  | { op: 'topk'; input: Plan; groupKey: number[]; order: OrderKey[]; limit?: number; offset: number }
+  /** Window functions (window.ts): each input row followed by one value per call, computed over its partition. */
+  | { op: 'window'; input: Plan; partitionBy: number[]; orderBy: OrderKey[]; functions: WindowCall[] };
 
 const ExprSchema = Type.Recursive(
   (This) =>
@@ -224,6 +227,29 @@ const PlanSchema = Type.Recursive(
         ),
         limit: Type.Optional(Type.Integer({ minimum: 0 })),
         offset: Type.Integer({ minimum: 0 }),
+      }),
+      node('window', {
+        input: This,
+        partitionBy: Columns,
+        orderBy: Type.Array(
+          Type.Object(
+            { column: Type.Integer({ minimum: 0 }), desc: Type.Boolean(), nullsFirst: Type.Boolean() },
+            { additionalProperties: false },
+          ),
+        ),
+        functions: Type.Array(
+          Type.Object(
+            {
+              fn: Type.Union(WINDOW_FUNCTIONS.map((f) => Type.Literal(f))),
+              column: Type.Optional(Type.Integer({ minimum: 0 })),
+              offset: Type.Optional(Type.Integer({ minimum: 0 })),
+              default: Type.Optional(Type.Union([Type.Null(), Type.Boolean(), Type.Number(), Type.String()])),
+              frame: Type.Optional(Type.Union([Type.Literal('range'), Type.Literal('rows'), Type.Literal('partition')])),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 64 },
+        ),
       }),
     ]),
   { $id: 'Plan' },
@@ -310,6 +336,14 @@ export function planArity(plan: Plan): number {
       checkCols(plan.groupKey, arity, 'topk');
       checkCols(plan.order.map((o) => o.column), arity, 'topk');
       return arity;
+    }
+    case 'window': {
+      const arity = planArity(plan.input);
+      checkCols(plan.partitionBy, arity, 'window');
+      checkCols(plan.orderBy.map((o) => o.column), arity, 'window');
+      checkCols(plan.functions.flatMap((f) => (f.column !== undefined ? [f.column] : [])), arity, 'window');
+      for (const f of plan.functions) if (f.fn === 'ntile' && !((f.offset ?? 1) > 0)) throw new Error('window: ntile needs at least one bucket');
+      return arity + plan.functions.length;
     }
   }
 }

@@ -11,6 +11,7 @@
  */
 import type { Row, Value } from '../types.js';
 import { checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
+import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
 import type { Aggregate, Plan } from './plan.js';
 import { compareValues, compileOrder, consolidateRows, rowKey } from './row.js';
@@ -94,6 +95,18 @@ function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<strin
       return ev(plan.input).filter(([, d]) => d > 0);
     case 'topk':
       return topk(ev(plan.input), plan.groupKey, compileOrder(plan.order), plan.offset, plan.limit);
+    case 'window': {
+      const groups = new Map<string, Collection>();
+      for (const [row, d] of ev(plan.input)) {
+        const k = rowKey(plan.partitionBy.map((c) => row[c]!));
+        let g = groups.get(k);
+        if (!g) groups.set(k, (g = []));
+        g.push([row, d]);
+      }
+      const out: Collection = [];
+      for (const g of groups.values()) out.push(...evaluateWindow(consolidateRows(g), plan.orderBy, plan.functions));
+      return consolidateRows(out);
+    }
   }
 }
 

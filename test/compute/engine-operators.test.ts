@@ -4,6 +4,7 @@
  * timestamp (see engine-harness.ts).
  */
 import type { Aggregate, AggregateFunction, Expr, Plan } from '../../protocol/compute/plan.js';
+import { WINDOW_FUNCTIONS, type WindowCall } from '../../protocol/compute/window.js';
 import { call, col, get, lit, runDifferential, smallFloat, smallInt, smallText, type DiffStats, type InputSpec } from './engine-harness.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -175,4 +176,21 @@ test('topk with groups, offset and limit', () => {
 test('topk without groups or limit, nulls last, on text', () => {
   differential({ op: 'topk', input: get('C', 2), groupKey: [], order: [{ column: 1, desc: false, nullsFirst: false }], offset: 2 }, [C]);
   differential({ op: 'topk', input: get('C', 2), groupKey: [], order: [{ column: 1, desc: false, nullsFirst: false }], limit: 3, offset: 0 }, [C]);
+});
+
+// Window functions: each function over partitions by column 0, ordered by column 1 (NULLs and
+// ties included), in the three frames; the engine re-evaluates touched partitions, the reference
+// every partition from scratch.
+test.each(WINDOW_FUNCTIONS.filter((f) => f !== 'ntile'))('window %s, partitioned and global', (fn) => {
+  for (const frame of ['range', 'rows', 'partition'] as const) {
+    const call: WindowCall = { fn, ...(fn.match(/rank|row_number|count_star/) ? {} : { column: 1 }), frame, ...(fn === 'lag' || fn === 'lead' ? { offset: 2, default: -1 } : {}) };
+    for (const partitionBy of [[0], []]) {
+      differential({ op: 'window', input: get('A', 2), partitionBy, orderBy: [{ column: 1, desc: frame === 'rows', nullsFirst: false }], functions: [call] }, [A]);
+    }
+  }
+});
+
+test('window ntile and several calls over one partitioning, with no ORDER BY', () => {
+  differential({ op: 'window', input: get('A', 2), partitionBy: [0], orderBy: [{ column: 1, desc: false, nullsFirst: true }], functions: [{ fn: 'ntile', offset: 3 }, { fn: 'row_number' }, { fn: 'sum', column: 1 }] }, [A]);
+  differential({ op: 'window', input: get('A', 2), partitionBy: [0], orderBy: [], functions: [{ fn: 'count_star' }, { fn: 'last_value', column: 1 }, { fn: 'rank' }] }, [A]);
 });

@@ -17,6 +17,7 @@ import { ReduceNode } from './reduce.js';
 import { ConstantNode, InputNode } from './sources.js';
 import { ThresholdNode } from './threshold.js';
 import { TopKNode } from './topk.js';
+import { WindowNode } from './window.js';
 
 export interface Graph {
   /** Every node, in topological order (`nodes[i].id === i`). */
@@ -120,6 +121,11 @@ class Builder {
         const input = this.build(plan.input);
         const arr = this.arrange(input, plan.groupKey, false);
         return this.add((id) => new TopKNode(id, input.arity, input.id, arr, plan.order, plan.offset, plan.limit));
+      }
+      case 'window': {
+        const input = this.build(plan.input);
+        const arr = this.arrange(input, plan.partitionBy, false);
+        return this.add((id) => new WindowNode(id, input.arity + plan.functions.length, input.id, arr, plan.orderBy, plan.functions));
       }
     }
   }

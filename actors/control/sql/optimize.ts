@@ -71,6 +71,7 @@ export function simplify(plan: Plan): Plan {
     case 'distinct':
     case 'threshold':
     case 'topk':
+    case 'window':
     case 'reduce': {
       const input = simplify(plan.input);
       if (isEmpty(input)) return { op: 'constant', rows: [], arity: planArity(plan) };

@@ -100,5 +100,11 @@ function pruneTo(plan: Plan, needed: number[]): Plan {
       const all = range(0, arity);
       return project({ ...plan, input: pruneTo(plan.input, all) }, arity, needed);
     }
+    case 'window': {
+      // The input's every column stays (window values depend on whole rows' order); only the
+      // output is projected.
+      const inputArity = arity - plan.functions.length;
+      return project({ ...plan, input: pruneTo(plan.input, range(0, inputArity)) }, arity, needed);
+    }
   }
 }

@@ -64,6 +64,13 @@ function push(plan: Plan, preds: Expr[]): Plan {
       const stay = preds.filter((p) => !byKey(p));
       return filter({ ...plan, input: push(plan.input, down) }, stay);
     }
+    case 'window': {
+      // A predicate over partition columns only keeps or drops whole partitions: it goes below.
+      const k = plan.partitionBy;
+      const byKey = (p: Expr) => [...columnsOf(p)].every((c) => k.includes(c));
+      const down = preds.filter(byKey);
+      return filter({ ...plan, input: push(plan.input, down) }, preds.filter((p) => !byKey(p)));
+    }
     case 'join':
       return pushJoin(plan, preds);
   }
