@@ -64,7 +64,8 @@ test('42803 grouping errors', () => {
 
 test('0A000 for what definite does not support', () => {
   expect(errorOf('SELECT * FROM emp WHERE id IN (SELECT 1)')).toMatchObject({ sqlstate: '0A000', message: expect.stringContaining('subquery in an expression') });
-  expect(errorOf('SELECT sum(id) OVER () FROM emp')).toMatchObject({ sqlstate: '0A000' });
+  expect(errorOf('SELECT sum(id) OVER (ORDER BY id ROWS 2 PRECEDING) FROM emp')).toMatchObject({ sqlstate: '0A000' });
+  expect(errorOf('SELECT * FROM emp WHERE rank() OVER (ORDER BY id) = 1')).toMatchObject({ sqlstate: '42P20', message: 'window functions are not allowed in WHERE' });
   expect(errorOf('WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT * FROM emp, LATERAL (SELECT emp.id) x')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT * FROM generate_series(1, 3)')).toMatchObject({ sqlstate: '0A000' });

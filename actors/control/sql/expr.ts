@@ -10,6 +10,7 @@ import type { Aggregate, AggregateFunction, Expr, ScalarFunction } from '../../.
 import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
+import { planWindowCall, type WindowCollector } from './window.js';
 import { castTo, columnTypeOf } from './casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
@@ -28,6 +29,8 @@ export interface ExprEnv {
   clause: string;
   /** Inside an aggregate's argument (aggregates cannot nest). */
   inAggregate?: boolean;
+  /** Where window functions are allowed (the select list, ORDER BY), where they go. */
+  windows?: WindowCollector;
 }
 
 const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
@@ -329,7 +332,10 @@ function funcCall(f: FuncCall, env: ExprEnv, location: number | undefined): Type
   const names = (f.funcname ?? []).map((n) => stringOf(n) ?? '');
   const name = names[names.length - 1]!;
   if (names.length > 1 && names[0] !== 'pg_catalog') throw ctx.error(SqlState.UndefinedFunction, `function ${names.join('.')} does not exist`, location);
-  if (f.over) throw ctx.unsupported('window functions (OVER)', location);
+  if (f.over) {
+    if (!env.windows) throw ctx.error('42P20', `window functions are not allowed in ${env.clause}`, location);
+    return planWindowCall(name, f, env, location);
+  }
   if (AGGREGATES.has(name)) return aggregate(name, f, env, location);
   if (f.agg_star || f.agg_distinct || f.agg_filter) {
     throw ctx.error(SqlState.WrongObjectType, `${f.agg_star ? '*' : f.agg_distinct ? 'DISTINCT' : 'FILTER'} specified, but ${name} is not an aggregate function`, location);

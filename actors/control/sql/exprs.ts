@@ -13,6 +13,8 @@ export function exprKey(e: Expr | PExpr): string {
       return `#${e.index}`;
     case 'agg':
       return `agg${e.index}`;
+    case 'win':
+      return `win${e.index}`;
     case 'lit':
       return `${JSON.stringify(e.value)}:${e.type}`;
     case 'call':
@@ -82,6 +84,9 @@ export function toExpr(e: PExpr): Expr {
   switch (e.op) {
     case 'agg':
       throw new Error('internal: aggregate reference outside a grouped context');
+    case 'win':
+      // Resolved to its window node's column by the SELECT that owns it (sql/window.ts).
+      return e as unknown as Expr;
     case 'col':
     case 'lit':
       return e;

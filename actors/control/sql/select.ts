@@ -18,6 +18,7 @@ import { planFrom } from './from.js';
 import { outputColumn, sortKey, type QueryBody } from './query.js';
 import { filter, projectExprs, type Rel } from './rel.js';
 import { isPlainExpr, settle, type PExpr, type Typed } from './typed.js';
+import { applyWindows, resolveWindows, WindowCollector } from './window.js';
 
 interface Target {
   typed: Typed;
@@ -43,6 +44,9 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const groupItems = stmt.groupClause ?? [];
   const collector = new AggregateCollector(groupItems.length > 0);
   const aggEnv = (clause: string): ExprEnv => ({ ctx, scope, clause, aggregates: collector });
+  // The select list and ORDER BY may also call window functions.
+  const windows = new WindowCollector();
+  const selectEnv = (clause: string): ExprEnv => ({ ...aggEnv(clause), windows });
 
   // The select list (planned over the input, aggregates collected).
   const targets: Target[] = [];
@@ -59,7 +63,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
       }
       continue;
     }
-    const typed = planExpr(val, aggEnv('SELECT'));
+    const typed = planExpr(val, selectEnv('SELECT'));
     targets.push({ typed, name: rt.name ?? typed.name, node: val });
   }
   const outputColumns = (): Column[] => targets.map((t) => ({ name: t.name, type: t.typed.type ?? 'text', nullable: t.typed.nullable }));
@@ -78,7 +82,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const orderItem = (node: Node): OrderItem => {
     const target = outputColumn(node, outputColumns(), ctx);
     if (target !== undefined) return { target };
-    return { expr: settle(planExpr(node, aggEnv('ORDER BY')), ctx), location: locationOf(node) };
+    return { expr: settle(planExpr(node, selectEnv('ORDER BY')), ctx), location: locationOf(node) };
   };
   const sorts = (stmt.sortClause ?? []).map((n) => ('SortBy' in n ? n.SortBy : {}));
   const orderItems = sorts.map((sb) => orderItem(sb.node!));
@@ -103,6 +107,15 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     const columnName = (index: number) => scope.columns.find((c) => c.index === index)?.name ?? `column ${index + 1}`;
     finalize = (e, clause, location) => rewriteGrouped(e, keyExprs, columnName, ctx, clause, location);
     if (having) plan = filter(plan, conjuncts(finalize(having.expr, 'HAVING', locationOf(stmt.havingClause))));
+  }
+
+  // Window functions, over the (grouped) rows, before the select list reads them.
+  if (windows.list.length > 0) {
+    const grouping = finalize;
+    const w = applyWindows(plan, arity, windows.list, (e) => grouping(e, 'window function calls'));
+    plan = w.plan;
+    arity = w.arity;
+    finalize = (e, clause, location) => resolveWindows(grouping(e, clause, location), w.columns);
   }
 
   // The select list, then hidden ORDER BY / DISTINCT ON columns.

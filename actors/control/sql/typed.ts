@@ -23,7 +23,9 @@ export type PExpr =
   | { op: 'call'; fn: ScalarFunction; args: PExpr[] }
   | { op: 'case'; whens: Array<{ when: PExpr; then: PExpr }>; else: PExpr }
   /** The `index`th aggregate of the enclosing SELECT (replaced by a column of its reduce). */
-  | { op: 'agg'; index: number };
+  | { op: 'agg'; index: number }
+  /** The `index`th window function call of the enclosing SELECT (replaced by a column of its window node). */
+  | { op: 'win'; index: number };
 
 export interface Typed {
   expr: PExpr;
@@ -125,6 +127,7 @@ export function unify(items: Typed[], what: string, ctx: PlanContext, location?:
 export function isPlainExpr(e: PExpr): boolean {
   switch (e.op) {
     case 'agg':
+    case 'win':
       return false;
     case 'col':
     case 'lit':
