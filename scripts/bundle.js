@@ -31,9 +31,14 @@ function hashOf(text) {
   return createHash('sha1').update(text).digest('hex');
 }
 
+// The bundle holds this tree's absolute source URLs, so it belongs to this tree: two checkouts
+// sharing one node_modules (worktrees with a symlinked node_modules) must not take each other's
+// bundle, even when their sources are identical (the other tree may be gone).
+const treeTag = hashOf(root).slice(0, 10);
+
 /** The cached bundle's path when every input still has the content it was built from. */
 function cached(name) {
-  const manifestPath = join(cacheDir, `${name}.json`);
+  const manifestPath = join(cacheDir, `${name}-${treeTag}.json`);
   if (!existsSync(manifestPath)) return undefined;
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
@@ -78,13 +83,13 @@ async function build(name) {
     plugins: [sourceUrls],
   });
   const code = result.outputFiles[0].contents;
-  const key = hashOf(JSON.stringify(Object.entries(inputs).sort()));
+  const key = hashOf(root + JSON.stringify(Object.entries(inputs).sort()));
   mkdirSync(cacheDir, { recursive: true });
   const bundle = join(cacheDir, `${name}-${key}.mjs`);
   const tmp = `${bundle}.${process.pid}.tmp`;
   writeFileSync(tmp, code);
   renameSync(tmp, bundle);
-  const manifestPath = join(cacheDir, `${name}.json`);
+  const manifestPath = join(cacheDir, `${name}-${treeTag}.json`);
   const manifestTmp = `${manifestPath}.${process.pid}.tmp`;
   writeFileSync(manifestTmp, JSON.stringify({ bundle: `${name}-${key}.mjs`, inputs }));
   renameSync(manifestTmp, manifestPath);
