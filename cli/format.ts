@@ -1,17 +1,25 @@
 /**
  * Result formatting for `definite sql`: `table` (psql-like), `csv` (as Postgres's COPY ... CSV
  * HEADER writes it: a header line, NULL as an empty field, an empty string as ""), `json`
- * (one JSON object per row, keyed by column name).
+ * (one JSON object per row, keyed by column name). Timestamps (milliseconds since the epoch on
+ * the wire) are written as Postgres prints them, `2024-03-01 10:30:00`, in every format.
  */
 import type { StatementResult } from '../protocol/control/response.js';
-import type { Value } from '../protocol/types.js';
+import type { ColumnType, Value } from '../protocol/types.js';
+import { formatTimestamp } from '../protocol/timestamp-text.js';
+
+/** A row's values as they are shown: timestamps as text. */
+export function shown(row: Value[], types: Array<ColumnType | string>): Value[] {
+  return row.map((v, i) => (types[i] === 'timestamp' && typeof v === 'number' ? formatTimestamp(v) : v));
+}
 
 export type Format = 'table' | 'csv' | 'json';
 
 export function formatResult(r: StatementResult, format: Format): string {
   if (!r.columns) return format === 'json' ? JSON.stringify({ tag: r.tag }) : r.tag;
   const names = r.columns.map((c) => c.name);
-  const rows = r.rows ?? [];
+  const types = r.columns.map((c) => c.type);
+  const rows = (r.rows ?? []).map((row) => shown(row, types));
   switch (format) {
     case 'csv':
       return [names.map(csvField).join(','), ...rows.map((row) => row.map(csvValue).join(','))].join('\n');

@@ -13,7 +13,7 @@ import type { Results, SessionOpened, SubscribeBatch, SubscribeStarted } from '.
 import { DefiniteError } from '../protocol/errors.js';
 import { decode } from '../protocol/codec.js';
 import { flag, type ParsedArgs } from './args.js';
-import { formatResult, type Format } from './format.js';
+import { formatResult, shown, type Format } from './format.js';
 
 export async function sqlCommand(args: ParsedArgs): Promise<void> {
   const config = loadConfig();
@@ -74,9 +74,11 @@ async function subscribe(t: Transport, subject: string, sql: string, format: For
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
   let columns: string[] = [];
+  let types: string[] = [];
   const sub = t.subscribe(inbox, (m) => {
     const b = decode(m.data) as SubscribeBatch;
-    for (const [row, time, diff] of b.updates) {
+    for (const [raw, time, diff] of b.updates) {
+      const row = shown(raw, types);
       if (format === 'json') console.log(JSON.stringify({ mz_timestamp: time, mz_diff: diff, ...Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])) }));
       else console.log([time, diff, ...row.map((v) => (v === null ? (format === 'csv' ? '' : 'NULL') : String(v)))].join(format === 'csv' ? ',' : '\t'));
     }
@@ -89,6 +91,7 @@ async function subscribe(t: Transport, subject: string, sql: string, format: For
   });
   const started = await t.request<SubscribeStarted>(subject, { type: 'Subscribe', sql, inbox, progress: true, credit: 16 });
   columns = started.columns.map((c) => c.name);
+  types = started.columns.map((c) => c.type);
   console.log(format === 'csv' ? ['mz_timestamp', 'mz_diff', ...columns].join(',') : format === 'table' ? ['mz_timestamp', 'mz_diff', ...columns].join('\t') : '');
   const stop = () => void t.request(subject, { type: 'Cancel', subscription: started.subscription }).catch(() => undefined).then(done);
   process.once('SIGINT', stop);

@@ -75,6 +75,13 @@ test('one-shot statements in table, csv and json formats; NULL is an empty CSV f
   expect(table).toMatch(/\(2 rows\)/);
 });
 
+test('timestamps print as Postgres prints them, not as epoch milliseconds (issue #18)', async () => {
+  const q = "SELECT TIMESTAMP '2024-03-01 10:30:00' AS t, TIMESTAMP '2024-03-01 10:30:00.120' AS u";
+  expect((await sql(q, '--format', 'csv')).stdout.trim().split('\n')).toEqual(['t,u', '2024-03-01 10:30:00,2024-03-01 10:30:00.12']);
+  expect(jsonLines((await sql(q, '--format', 'json')).stdout)).toEqual([{ t: '2024-03-01 10:30:00', u: '2024-03-01 10:30:00.12' }]);
+  expect((await sql(q)).stdout).toMatch(/ 2024-03-01 10:30:00 \| 2024-03-01 10:30:00\.12/);
+});
+
 test('an error prints the SQLSTATE and exits non-zero', async () => {
   const err = await sql('SELECT * FROM nope').then(
     () => undefined,

@@ -48,14 +48,8 @@ export function pgTypeOf(columnType: string): PgType {
 /** The Postgres epoch (2000-01-01T00:00:00Z) in milliseconds since the Unix epoch. */
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 
-/** `YYYY-MM-DD HH:MM:SS[.fff]` (trailing zeros of the fraction dropped), as Postgres prints a timestamp. */
-export function formatTimestamp(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const base = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-  const frac = d.getUTCMilliseconds();
-  return frac === 0 ? base : `${base}.${pad(frac, 3).replace(/0+$/, '')}`;
-}
+export { formatTimestamp } from '../../../protocol/timestamp-text.js';
+import { formatTimestamp } from '../../../protocol/timestamp-text.js';
 
 /** A numeric as Postgres writes it: plain digits, never an exponent (1e21 -> 1000000000000000000000). */
 export function numericText(n: number): string {
