@@ -68,7 +68,8 @@ test('0A000 for what definite does not support', () => {
   expect(errorOf('SELECT * FROM emp WHERE rank() OVER (ORDER BY id) = 1')).toMatchObject({ sqlstate: '42P20', message: 'window functions are not allowed in WHERE' });
   expect(errorOf('WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT * FROM emp, LATERAL (SELECT emp.id) x')).toMatchObject({ sqlstate: '0A000' });
-  expect(errorOf('SELECT * FROM generate_series(1, 3)')).toMatchObject({ sqlstate: '0A000' });
+  expect(errorOf('SELECT * FROM emp, generate_series(1, emp.id)')).toMatchObject({ sqlstate: '42P01' });
+  expect(errorOf('SELECT * FROM unnest(1)')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT id::bytea FROM emp')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT $1')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT dept FROM emp GROUP BY ROLLUP (dept)')).toMatchObject({ sqlstate: '0A000' });

@@ -16,6 +16,7 @@ import { parseQuery } from './parse.js';
 import { planQueryBody } from './query.js';
 import { filter, ONE_EMPTY_ROW, range, type ColType, type Rel } from './rel.js';
 import { Scope, type ScopeColumn } from './scope.js';
+import { planRangeFunction } from './table-functions.js';
 import { call, unify, type Typed } from './typed.js';
 
 /** Plans a FROM clause (empty: one row with no columns). */
@@ -52,7 +53,7 @@ function planFromItem(node: Node, ctx: PlanContext, ctes: Ctes): Rel {
     return { plan: q.plan, cols: columns.map(colType), scope: Scope.ofRelation(columns, sub.alias?.aliasname) };
   }
   if ('JoinExpr' in node) return join(node.JoinExpr, ctx, ctes);
-  if ('RangeFunction' in node) throw ctx.unsupported('a function in FROM', undefined);
+  if ('RangeFunction' in node) return planRangeFunction(node.RangeFunction, ctx);
   throw ctx.unsupported(`${nodeKind(node)} in FROM`, locationOf(node));
 }
 
