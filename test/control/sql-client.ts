@@ -8,7 +8,8 @@ import { connectSubject } from '../../protocol/control/subjects.js';
 import type { Results, SessionOpened, StatementResult } from '../../protocol/control/response.js';
 import { SqlError } from '../../protocol/control/errors.js';
 import type { Row } from '../../protocol/types.js';
-import type { TestNats } from '../helpers/nats.js';
+import { setupNats, type TestNats } from '../helpers/nats.js';
+import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 export const CLIENT_USER = { user: 'client', pass: 'client-secret' };
 
@@ -71,3 +72,23 @@ export async function openSession(transport: Transport, region: string, settings
 
 /** Rows sorted for comparison regardless of order. */
 export const sorted = (rows: Row[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/**
+ * A real NATS server, platform and client for one test file: started in `beforeAll`, stopped in
+ * `afterAll`. The returned object's fields are set once `beforeAll` has run.
+ */
+export function usePlatform(region: string, setup?: (c: SqlClient) => Promise<void>): { nats: TestNats; p: TestPlatform; a: SqlClient } {
+  const t = {} as { nats: TestNats; p: TestPlatform; a: SqlClient };
+  beforeAll(async () => {
+    t.nats = await setupNats();
+    t.p = await startPlatform(t.nats, region);
+    t.a = await connectClient(t.nats, region);
+    await setup?.(t.a);
+  });
+  afterAll(async () => {
+    await t.a?.close();
+    await t.p?.cleanup();
+    await t.nats?.cleanup();
+  });
+  return t;
+}

@@ -4,45 +4,29 @@
  * (no rows), joins with tables and a materialized view over a series; step 0 and over-large
  * series are errors, not answers.
  */
-import { setupNats, type TestNats } from '../helpers/nats.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
-import { connectClient, type SqlClient } from './sql-client.js';
+import { usePlatform } from './sql-client.js';
 
-const region = 'sqlseries';
-let nats: TestNats;
-let p: TestPlatform;
-let a: SqlClient;
-
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  a = await connectClient(nats, region);
-});
-afterAll(async () => {
-  await a?.close();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+const t = usePlatform('sqlseries');
 
 test('series of integers, named by their alias', async () => {
-  expect(await a.rows('SELECT * FROM generate_series(1, 5)')).toEqual([[1], [2], [3], [4], [5]]);
-  expect(await a.rows('SELECT x * 2 FROM generate_series(10, 1, -3) AS g(x) ORDER BY 1 DESC')).toEqual([[20], [14], [8], [2]]);
-  expect(await a.rows('SELECT count(*), sum(g) FROM generate_series(1, 100000) g')).toEqual([[100000, 5000050000]]);
-  expect(await a.rows('SELECT * FROM generate_series(3000000000, 3000000002)')).toEqual([[3000000000], [3000000001], [3000000002]]);
-  expect(await a.rows('SELECT * FROM generate_series(1, NULL)')).toEqual([]);
-  expect(await a.rows('SELECT * FROM generate_series(5, 1)')).toEqual([]);
+  expect(await t.a.rows('SELECT * FROM generate_series(1, 5)')).toEqual([[1], [2], [3], [4], [5]]);
+  expect(await t.a.rows('SELECT x * 2 FROM generate_series(10, 1, -3) AS g(x) ORDER BY 1 DESC')).toEqual([[20], [14], [8], [2]]);
+  expect(await t.a.rows('SELECT count(*), sum(g) FROM generate_series(1, 100000) g')).toEqual([[100000, 5000050000]]);
+  expect(await t.a.rows('SELECT * FROM generate_series(3000000000, 3000000002)')).toEqual([[3000000000], [3000000001], [3000000002]]);
+  expect(await t.a.rows('SELECT * FROM generate_series(1, NULL)')).toEqual([]);
+  expect(await t.a.rows('SELECT * FROM generate_series(5, 1)')).toEqual([]);
 });
 
 test('joined with a table, and inside a materialized view', async () => {
-  await a.sql("CREATE TABLE days (d int, name text); INSERT INTO days VALUES (1, 'mon'), (3, 'wed')");
-  await a.sql('CREATE MATERIALIZED VIEW week AS SELECT n, coalesce(name, \'-\') AS name FROM generate_series(1, 4) AS s(n) LEFT JOIN days ON d = n');
-  expect(await a.rows('SELECT * FROM week ORDER BY n')).toEqual([[1, 'mon'], [2, '-'], [3, 'wed'], [4, '-']]);
-  await a.sql("INSERT INTO days VALUES (2, 'tue')");
-  expect(await a.rows('SELECT * FROM week ORDER BY n')).toEqual([[1, 'mon'], [2, 'tue'], [3, 'wed'], [4, '-']]);
+  await t.a.sql("CREATE TABLE days (d int, name text); INSERT INTO days VALUES (1, 'mon'), (3, 'wed')");
+  await t.a.sql('CREATE MATERIALIZED VIEW week AS SELECT n, coalesce(name, \'-\') AS name FROM generate_series(1, 4) AS s(n) LEFT JOIN days ON d = n');
+  expect(await t.a.rows('SELECT * FROM week ORDER BY n')).toEqual([[1, 'mon'], [2, '-'], [3, 'wed'], [4, '-']]);
+  await t.a.sql("INSERT INTO days VALUES (2, 'tue')");
+  expect(await t.a.rows('SELECT * FROM week ORDER BY n')).toEqual([[1, 'mon'], [2, 'tue'], [3, 'wed'], [4, '-']]);
 });
 
 test('errors, not answers', async () => {
-  expect(await a.sqlError('SELECT * FROM generate_series(1, 3, 0)')).toMatchObject({ sqlstate: '22023', message: 'step size cannot equal zero' });
-  expect((await a.sqlError('SELECT * FROM generate_series(1, 2000000)')).sqlstate).toBe('54000');
-  expect((await a.sqlError("SELECT * FROM generate_series(1.5, 3)")).sqlstate).toBe('0A000');
+  expect(await t.a.sqlError('SELECT * FROM generate_series(1, 3, 0)')).toMatchObject({ sqlstate: '22023', message: 'step size cannot equal zero' });
+  expect((await t.a.sqlError('SELECT * FROM generate_series(1, 2000000)')).sqlstate).toBe('54000');
+  expect((await t.a.sqlError("SELECT * FROM generate_series(1.5, 3)")).sqlstate).toBe('0A000');
 });
