@@ -38,6 +38,16 @@ export class KeyGroup {
     return this.diffs === null ? this.counts[i]! : this.counts[i]! + this.diffs[i]!;
   }
 
+  /** The rows with a positive multiplicity before (or, with `after`, including) the current time's changes. */
+  live(after: boolean): Array<[Row, number]> {
+    const live: Array<[Row, number]> = [];
+    for (let i = 0; i < this.rows.length; i++) {
+      const c = after ? this.newCount(i) : this.counts[i]!;
+      if (c > 0) live.push([this.rows[i]!, c]);
+    }
+    return live;
+  }
+
   /** Position of `row` (hash `h`), or -1. */
   find(row: Row, h: number): number {
     if (this.index !== null) {

@@ -59,11 +59,7 @@ export class TopKNode extends BaseNode {
 
   /** The group's selected rows (sorted) with their multiplicities in the selected range. */
   private select(g: KeyGroup, after: boolean): Array<[Row, number]> {
-    const live: Array<[Row, number]> = [];
-    for (let i = 0; i < g.rows.length; i++) {
-      const c = after ? g.newCount(i) : g.counts[i]!;
-      if (c > 0) live.push([g.rows[i]!, c]);
-    }
+    const live = g.live(after);
     live.sort((a, b) => this.order(a[0], b[0]));
     const out: Array<[Row, number]> = [];
     let pos = 0;

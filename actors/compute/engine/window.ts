@@ -9,7 +9,7 @@
 import type { OrderKey } from '../../../protocol/compute/plan.js';
 import { evaluateWindow, type WindowCall } from '../../../protocol/compute/window.js';
 import type { Row } from '../../../protocol/types.js';
-import type { Arrangement, KeyGroup } from './arrangement.js';
+import type { Arrangement } from './arrangement.js';
 import { BaseNode, Delta, type StepContext } from './node.js';
 
 export class WindowNode extends BaseNode {
@@ -37,20 +37,10 @@ export class WindowNode extends BaseNode {
           else diff.set(k, [row, sign * n]);
         }
       };
-      add(evaluateWindow(this.live(g, false), this.orderBy, this.calls), -1);
-      add(evaluateWindow(this.live(g, true), this.orderBy, this.calls), 1);
+      add(evaluateWindow(g.live(false), this.orderBy, this.calls), -1);
+      add(evaluateWindow(g.live(true), this.orderBy, this.calls), 1);
       for (const [row, n] of diff.values()) if (n !== 0) out.push(row, n);
     }
     return out.length > 0 ? out : undefined;
-  }
-
-  /** The partition's rows with a positive multiplicity, before or after this time's change. */
-  private live(g: KeyGroup, after: boolean): Array<[Row, number]> {
-    const live: Array<[Row, number]> = [];
-    for (let i = 0; i < g.rows.length; i++) {
-      const c = after ? g.newCount(i) : g.counts[i]!;
-      if (c > 0) live.push([g.rows[i]!, c]);
-    }
-    return live;
   }
 }
