@@ -1,0 +1,129 @@
+/**
+ * COPY and transactions with psql on a real platform: COPY FROM STDIN of 100,000 rows (text) then
+ * counted and summed, CSV with quotes and NULLs (`COPY 3`), a bad value (22P02, nothing written);
+ * COPY TO STDOUT of tricky values compared byte for byte with PostgreSQL's own output (the
+ * oracle, 127.0.0.1:5432); `COPY (SUBSCRIBE t) TO STDOUT` (psql under stdbuf -oL) receiving a later INSERT, then psql
+ * SIGINTed (its CancelRequest ends the COPY with 57014); and `BEGIN; SELECT; COMMIT` in an
+ * interactive psql (a pty from script(1)) whose prompt shows the transaction status (%x).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { eventually, setupNats, type TestNats } from '../../helpers/nats.js';
+import { pgwirePort, startPlatform, type TestPlatform } from '../../helpers/platform.js';
+
+const region = 'pgwirecopy';
+let nats: TestNats;
+let p: TestPlatform;
+let port: number;
+let client: pg.Client;
+
+beforeAll(async () => {
+  nats = await setupNats();
+  p = await startPlatform(nats, region);
+  port = await pgwirePort(p);
+  client = new pg.Client({ host: '127.0.0.1', port, user: 'materialize', database: 'materialize' });
+  await client.connect();
+});
+afterAll(async () => {
+  await client?.end().catch(() => undefined);
+  await p?.cleanup();
+  await nats?.cleanup();
+});
+
+function psqlArgs(): string[] {
+  return ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'materialize', 'materialize'];
+}
+
+function psql(args: string[], input = ''): { stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync('psql', [...psqlArgs(), ...args], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PGCONNECT_TIMEOUT: '30', PAGER: '' } });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+async function count(table: string): Promise<number> {
+  return (await client.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+}
+
+test('COPY FROM STDIN: 100,000 rows in one commit, counted and summed; CSV with quotes and NULLs; a bad value writes nothing', async () => {
+  await client.query('CREATE TABLE bulk (id int NOT NULL, name text, score float)');
+  const n = 100_000;
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(`${i}\tname ${i}\t${i % 7 === 0 ? '\\N' : (i / 4).toString()}`);
+  const started = Date.now();
+  const r = psql(['-c', 'COPY bulk FROM STDIN'], `${lines.join('\n')}\n`);
+  const ms = Date.now() - started;
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  console.log(`COPY FROM STDIN via psql: ${n} rows in ${ms} ms (${Math.round(n / (ms / 1000))} rows/s, psql start-up included)`);
+  expect(await count('bulk')).toBe(n);
+  const sums = (await client.query('SELECT sum(id)::bigint AS ids, count(score)::int AS scores FROM bulk')).rows[0];
+  expect(Number(sums.ids)).toBe((n * (n - 1)) / 2);
+  expect(sums.scores).toBe(n - Math.ceil(n / 7));
+
+  await client.query('CREATE TABLE people (id int NOT NULL, name text, note text)');
+  const csv = psql(['-c', 'COPY people FROM STDIN WITH (FORMAT csv)', '-c', 'SELECT 1'], '1,"Smith, Jo","said ""hi"""\n2,,\n3,"",plain\n');
+  expect(csv.stderr).toBe('');
+  const rows = (await client.query('SELECT id, name, note FROM people ORDER BY id')).rows;
+  expect(rows).toEqual([
+    { id: 1, name: 'Smith, Jo', note: 'said "hi"' },
+    { id: 2, name: null, note: null },
+    { id: 3, name: '', note: 'plain' },
+  ]);
+
+  const bad = psql(['-v', 'VERBOSITY=verbose', '-c', 'COPY people FROM STDIN'], '4\tfour\tx\nfive\tfive\tx\n');
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toMatch(/22P02/);
+  expect(bad.stderr).toMatch(/invalid input syntax for type integer: "five"/);
+  expect(await count('people')).toBe(3);
+});
+
+test('COPY ... TO STDOUT: text format byte for byte as PostgreSQL writes it; CSV with a header; a whole table', async () => {
+  const values = ["(1, 'plain', 1.5, true)", "(2, E'tab\\there', -2, false)", "(3, E'new\\nline \\\\ back', 0.25, NULL)", '(4, NULL, NULL, true)'];
+  await client.query('CREATE TABLE tricky (id int, s text, f float, b bool)');
+  await client.query(`INSERT INTO tricky VALUES ${values.join(', ')}`);
+  const ours = psql(['-c', 'COPY (SELECT * FROM tricky ORDER BY id) TO STDOUT']);
+  expect(ours.stderr).toBe('');
+  const oracle = spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', 'test', '-c', `COPY (SELECT * FROM (VALUES ${values.join(', ')}) AS v(id, s, f, b) ORDER BY id) TO STDOUT`], { encoding: 'utf8' });
+  expect(oracle.stderr).toBe('');
+  expect(ours.stdout).toBe(oracle.stdout);
+  const csv = psql(['-c', 'COPY (SELECT id, s FROM tricky WHERE id < 3 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)']);
+  expect(csv.stdout).toBe('id,s\n1,plain\n2,tab\there\n');
+  const table = psql(['-c', 'COPY tricky TO STDOUT']);
+  expect(table.stdout.split('\n').filter((l) => l).sort()).toEqual(oracle.stdout.split('\n').filter((l) => l).sort());
+});
+
+test('COPY (SUBSCRIBE t) TO STDOUT in psql: the snapshot, then a later INSERT; SIGINT cancels it (57014)', async () => {
+  await client.query('CREATE TABLE live (k int, v text)');
+  await client.query("INSERT INTO live VALUES (1, 'first')");
+  // stdbuf: psql's stdout is a pipe here, so line-buffer it to see each row as it comes.
+  const child = spawn('stdbuf', ['-oL', 'psql', ...psqlArgs(), '-c', 'COPY (SUBSCRIBE live) TO STDOUT'], { env: { ...process.env, PAGER: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await eventually(() => /\t1\t1\tfirst\n/.test(stdout), 'the snapshot row');
+  await client.query("INSERT INTO live VALUES (2, 'second')");
+  await eventually(() => /\t1\t2\tsecond\n/.test(stdout), 'the later insert');
+  const lines = stdout.trim().split('\n').map((l) => l.split('\t'));
+  expect(lines.map((l) => l.slice(1))).toEqual([['1', '1', 'first'], ['1', '2', 'second']]);
+  expect(Number(lines[1]![0])).toBeGreaterThan(Number(lines[0]![0]));
+  child.kill('SIGINT');
+  expect(await exited).not.toBe(0);
+  expect(stderr).toMatch(/canceling statement due to user request/);
+  // The server keeps serving, on this connection and new ones.
+  expect(await count('live')).toBe(2);
+  expect(psql(['-At', '-c', 'SELECT count(*) FROM live']).stdout).toBe('2\n');
+});
+
+test('psql interactive: BEGIN; SELECT; COMMIT with the transaction status in the prompt (%x)', () => {
+  const cmd = `psql -X -h 127.0.0.1 -p ${port} -U materialize -v "PROMPT1=[%x]> " materialize`;
+  const script = ['BEGIN;', 'SELECT 1 AS one;', 'SELECT * FROM nope;', 'SELECT 2;', 'ROLLBACK;', 'BEGIN;', 'SELECT 3 AS three;', 'COMMIT;', '\\q', ''].join('\n');
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: script, encoding: 'utf8', env: { ...process.env, PAGER: '', TERM: 'dumb' } });
+  const out = r.stdout.replace(/\r/g, '');
+  // The prompt after each statement: idle, in a block (*), failed (!), ...
+  const prompts = [...out.matchAll(/\[([*!]?)\]> /g)].map((m) => m[1]);
+  expect(prompts).toEqual(['', '*', '*', '!', '!', '', '*', '*', '']);
+  expect(out).toMatch(/current transaction is aborted, commands ignored until end of transaction block/);
+  expect(out).toMatch(/three/);
+  expect(out).toMatch(/COMMIT/);
+});
