@@ -160,16 +160,22 @@ export function typedRow(fields: Array<string | null>, columns: Column[], line: 
   return row;
 }
 
+/** 22P02 for a field that is not a value of its column's type. (Top level: no closure per value.) */
+function badValue(f: string, col: Column, line: number, type: string): SqlError {
+  return new SqlError(InvalidTextRepresentation, `invalid input syntax for type ${type}: "${f}"`, { hint: `COPY line ${line}, column ${col.name}` });
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
 function typedValue(f: string, col: Column, line: number): Value {
-  const bad = (type: string) => new SqlError(InvalidTextRepresentation, `invalid input syntax for type ${type}: "${f}"`, { hint: `COPY line ${line}, column ${col.name}` });
   switch (col.type) {
     case 'text':
       return f;
     case 'smallint':
     case 'int':
     case 'bigint': {
-      const s = f.trim();
-      if (!/^[+-]?\d+$/.test(s)) throw bad(col.type === 'int' ? 'integer' : col.type);
+      const s = f.charCodeAt(0) <= 32 || f.charCodeAt(f.length - 1) <= 32 ? f.trim() : f;
+      if (!INTEGER.test(s)) throw badValue(f, col, line, col.type === 'int' ? 'integer' : col.type);
       const n = Number(s);
       if (Math.abs(n) > INT_RANGE[col.type]! || (col.type === 'int' && n < -2147483648)) {
         throw new SqlError(SqlState.NumericValueOutOfRange, `value "${f}" is out of range for type ${col.type === 'int' ? 'integer' : col.type}`, { hint: `COPY line ${line}, column ${col.name}` });
@@ -182,18 +188,18 @@ function typedValue(f: string, col: Column, line: number): Value {
       if (col.type === 'float' && (s === 'nan' || s === 'infinity' || s === '+infinity' || s === '-infinity' || s === 'inf' || s === '-inf')) {
         return s === 'nan' ? NaN : s.startsWith('-') ? -Infinity : Infinity;
       }
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw bad(col.type === 'float' ? 'double precision' : 'numeric');
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw badValue(f, col, line, col.type === 'float' ? 'double precision' : 'numeric');
       return Number(s);
     }
     case 'bool': {
       const s = f.trim().toLowerCase();
       if (['t', 'true', 'y', 'yes', 'on', '1'].includes(s)) return true;
       if (['f', 'false', 'n', 'no', 'off', '0'].includes(s)) return false;
-      throw bad('boolean');
+      throw badValue(f, col, line, 'boolean');
     }
     case 'timestamp': {
       const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/.exec(f.trim());
-      if (!m) throw bad('timestamp');
+      if (!m) throw badValue(f, col, line, 'timestamp');
       const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), Math.floor(Number(`0.${m[7] ?? '0'}`) * 1000));
       const d = new Date(ms);
       if (d.getUTCMonth() !== +m[2]! - 1 || d.getUTCDate() !== +m[3]! || +(m[4] ?? 0) > 23 || +(m[5] ?? 0) > 59 || +(m[6] ?? 0) > 59) {

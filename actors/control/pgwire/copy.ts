@@ -4,8 +4,11 @@
  * the CopyInResponse / CopyOutResponse / CopyData / CopyDone messages, and the receiving side of
  * COPY FROM STDIN (CopyIn): CopyData split into lines (text) or records (CSV) and typed as the
  * table's columns as they come; the rows are written in one commit at CopyDone, nothing at all
- * on a bad value (22P02 ...) or CopyFail (57014).
+ * on a bad value (22P02 ...) or CopyFail (57014). One commit is one STORAGE append, one NATS
+ * message: a COPY whose rows would encode to more than MAX_COPY_BYTES is refused (54000, nothing
+ * written), which also bounds what a connection holds while it receives.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { Column, Row } from '../../../protocol/types.js';
 import { splitCsv, splitTextLine, typedRow, type CopyFormat } from './copy-text.js';
@@ -83,6 +86,26 @@ export function copyData(text: string): Buffer {
   return out;
 }
 
+/**
+ * The largest COPY FROM STDIN, in encoded update bytes: its rows travel in one append, under the
+ * NATS payload limit (4 MiB by default), with room for other writes of the same group commit.
+ */
+export const MAX_COPY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
+
+/** The msgpack size of an update `[row, ts, diff]` carrying `row` (ts: 9 bytes, diff: 1). */
+function updateBytes(row: Row): number {
+  let n = 1 + (row.length < 16 ? 1 : 3) + 9 + 1;
+  for (const v of row) {
+    if (v === null || typeof v === 'boolean') n += 1;
+    else if (typeof v === 'number') n += Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 5 : 9;
+    else {
+      const len = Buffer.byteLength(v, 'utf8');
+      n += len + (len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5);
+    }
+  }
+  return n;
+}
+
 /** The receiving side of one COPY FROM STDIN. */
 export class CopyIn {
   readonly rows: Row[] = [];
@@ -91,6 +114,9 @@ export class CopyIn {
   private ended = false;
   private error: unknown;
   private skipHeader: boolean;
+  private bytes = 0;
+  /** A character split across two CopyData messages is decoded whole. */
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(
     readonly table: string,
@@ -106,7 +132,7 @@ export class CopyIn {
   data(chunk: Buffer): void {
     if (this.error !== undefined || this.ended) return;
     try {
-      this.parse(this.rest + chunk.toString('utf8'), false);
+      this.parse(this.rest + this.decoder.write(chunk), false);
     } catch (err) {
       this.error = err;
     }
@@ -116,7 +142,7 @@ export class CopyIn {
   done(): Row[] {
     if (this.error === undefined && !this.ended) {
       try {
-        this.parse(this.rest, true);
+        this.parse(this.rest + this.decoder.end(), true);
       } catch (err) {
         this.error = err;
       }
@@ -139,7 +165,7 @@ export class CopyIn {
           this.ended = true;
           return;
         }
-        this.rows.push(typedRow(r, this.columns, this.line));
+        this.add(typedRow(r, this.columns, this.line));
       }
       return;
     }
@@ -168,6 +194,16 @@ export class CopyIn {
       this.ended = true;
       return;
     }
-    this.rows.push(typedRow(splitTextLine(line), this.columns, this.line));
+    this.add(typedRow(splitTextLine(line), this.columns, this.line));
+  }
+
+  private add(row: Row): void {
+    this.bytes += updateBytes(row);
+    if (this.bytes > MAX_COPY_BYTES) {
+      throw new SqlError(SqlState.ProgramLimitExceeded, `COPY FROM STDIN is over ${MAX_COPY_BYTES} bytes at line ${this.line}: its rows are written in one commit, one message of at most 4 MiB`, {
+        hint: 'split the data into several COPY statements (nothing of this one was written)',
+      });
+    }
+    this.rows.push(row);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * COPY and transactions with psql on a real platform: COPY FROM STDIN of 100,000 rows (text) then
- * counted and summed, CSV with quotes and NULLs (`COPY 3`), a bad value (22P02, nothing written);
+ * counted and summed, 200,000 refused as more than one commit carries (54000, nothing written), CSV with quotes and NULLs (`COPY 3`), a bad value (22P02, nothing written);
  * COPY TO STDOUT of tricky values compared byte for byte with PostgreSQL's own output (the
  * oracle, 127.0.0.1:5432); `COPY (SUBSCRIBE t) TO STDOUT` (psql under stdbuf -oL) receiving a later INSERT, then psql
  * SIGINTed (its CancelRequest ends the COPY with 57014); and `BEGIN; SELECT; COMMIT` in an
@@ -44,10 +44,10 @@ async function count(table: string): Promise<number> {
 }
 
 test('COPY FROM STDIN: 100,000 rows in one commit, counted and summed; CSV with quotes and NULLs; a bad value writes nothing', async () => {
-  await client.query('CREATE TABLE bulk (id int NOT NULL, name text, score float)');
+  await client.query('CREATE TABLE bulk (id int NOT NULL, name text, score int)');
   const n = 100_000;
   const lines: string[] = [];
-  for (let i = 0; i < n; i++) lines.push(`${i}\tname ${i}\t${i % 7 === 0 ? '\\N' : (i / 4).toString()}`);
+  for (let i = 0; i < n; i++) lines.push(`${i}\tn${i}\t${i % 7 === 0 ? '\\N' : String(i % 1000)}`);
   const started = Date.now();
   const r = psql(['-c', 'COPY bulk FROM STDIN'], `${lines.join('\n')}\n`);
   const ms = Date.now() - started;
@@ -58,6 +58,12 @@ test('COPY FROM STDIN: 100,000 rows in one commit, counted and summed; CSV with 
   const sums = (await client.query('SELECT sum(id)::bigint AS ids, count(score)::int AS scores FROM bulk')).rows[0];
   expect(Number(sums.ids)).toBe((n * (n - 1)) / 2);
   expect(sums.scores).toBe(n - Math.ceil(n / 7));
+
+  // More than one commit can carry: 54000, nothing written.
+  const big = psql(['-v', 'VERBOSITY=verbose', '-c', 'COPY bulk FROM STDIN'], `${lines.join('\n')}\n${lines.join('\n')}\n`);
+  expect(big.status).not.toBe(0);
+  expect(big.stderr).toMatch(/54000/);
+  expect(await count('bulk')).toBe(n);
 
   await client.query('CREATE TABLE people (id int NOT NULL, name text, note text)');
   const csv = psql(['-c', 'COPY people FROM STDIN WITH (FORMAT csv)', '-c', 'SELECT 1'], '1,"Smith, Jo","said ""hi"""\n2,,\n3,"",plain\n');
