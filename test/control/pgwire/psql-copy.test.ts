@@ -3,13 +3,21 @@
  * counted and summed, 200,000 refused as more than one commit carries (54000, nothing written), CSV with quotes and NULLs (`COPY 3`), a bad value (22P02, nothing written);
  * COPY TO STDOUT of tricky values compared byte for byte with PostgreSQL's own output (the
  * oracle, 127.0.0.1:5432); `COPY (SUBSCRIBE t) TO STDOUT` (psql under stdbuf -oL) receiving a later INSERT, then psql
- * SIGINTed (its CancelRequest ends the COPY with 57014); and `BEGIN; SELECT; COMMIT` in an
+ * SIGINTed (its CancelRequest ends the COPY with 57014); a COPY (SUBSCRIBE) whose client stops
+ * reading while 300,000 rows are written (the server's queue pauses and resumes the subscription)
+ * still delivers every row exactly once; and `BEGIN; SELECT; COMMIT` in an
  * interactive psql (a pty from script(1)) whose prompt shows the transaction status (%x).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { eventually, setupNats, type TestNats } from '../../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../../helpers/platform.js';
+
+const require = createRequire(import.meta.url);
+const { serialize } = require('pg-protocol') as typeof import('pg-protocol');
+const { Parser } = require('pg-protocol/dist/parser.js') as typeof import('pg-protocol/dist/parser.js');
 
 const region = 'pgwirecopy';
 let nats: TestNats;
@@ -132,4 +140,41 @@ test('psql interactive: BEGIN; SELECT; COMMIT with the transaction status in the
   expect(out).toMatch(/current transaction is aborted, commands ignored until end of transaction block/);
   expect(out).toMatch(/three/);
   expect(out).toMatch(/COMMIT/);
+});
+
+test('COPY (SUBSCRIBE) to a client that stops reading: every row of 300,000 written meanwhile arrives exactly once', async () => {
+  await client.query('CREATE TABLE flood (k int NOT NULL, v text)');
+  const parser = new Parser();
+  const keys = new Map<number, number>();
+  let copying = false;
+  let errors = '';
+  const s = netConnect(port, '127.0.0.1', () => s.write(Buffer.concat([serialize.startup({ user: 'materialize', database: 'materialize' }), serialize.query('COPY (SUBSCRIBE flood) TO STDOUT')])));
+  s.on('data', (d: Buffer) =>
+    parser.parse(d, (m) => {
+      const x = m as unknown as { name: string; chunk?: Buffer; message?: string };
+      if (x.name === 'copyOutResponse') copying = true;
+      if (x.name === 'error') errors += x.message ?? '';
+      if (x.name === 'copyData') {
+        const [, diff, k] = x.chunk!.toString('utf8').split('\t');
+        keys.set(Number(k), (keys.get(Number(k)) ?? 0) + Number(diff));
+      }
+    }),
+  );
+  await eventually(() => copying, 'CopyOutResponse');
+  s.pause();
+  const rounds = 6;
+  const n = 50_000;
+  for (let r = 0; r < rounds; r++) {
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) lines.push(`${r * n + i}\tvalue number ${r * n + i} padded to fill the socket`);
+    const load = psql(['-c', 'COPY flood FROM STDIN'], `${lines.join('\n')}\n`);
+    expect(load.stderr).toBe('');
+  }
+  s.resume();
+  await eventually(() => keys.size === rounds * n, 'every row', 600_000);
+  expect(errors).toBe('');
+  expect([...keys.values()].every((d) => d === 1)).toBe(true);
+  s.destroy();
+  // The connection's end ends its subscription; the server serves on.
+  expect(await count('flood')).toBe(rounds * n);
 });
