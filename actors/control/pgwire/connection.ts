@@ -311,7 +311,10 @@ export class PgConnection {
         this.txn.checkNotFailed(cls);
         return await this.cursorStatement(text, offset);
       }
-      return await this.txn.run(text, offset, cls, (t, o, options) => this.runOne(t, o, options));
+      const result = await this.txn.run(text, offset, cls, (t, o, options) => this.runOne(t, o, options));
+      // The block's end ends its portals, as Postgres' non-holdable portals.
+      if (cls === 'commit' || cls === 'rollback') this.portals.clear();
+      return result;
     } catch (err) {
       this.txn.failed();
       throw err;

@@ -7,9 +7,15 @@
  * of a SUBSCRIBE receiving a later INSERT (FETCH ... WITH (timeout)), 42P03 / 34000 / 25P01, and
  * COPY (query) TO STDOUT / COPY t TO STDOUT read on a raw protocol stream.
  */
+import { createRequire } from 'node:module';
+import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { setupNats, type TestNats } from '../../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../../helpers/platform.js';
+
+const require = createRequire(import.meta.url);
+const { serialize } = require('pg-protocol') as typeof import('pg-protocol');
+const { Parser } = require('pg-protocol/dist/parser.js') as typeof import('pg-protocol/dist/parser.js');
 
 const region = 'pgwiretxn';
 let nats: TestNats;
@@ -181,4 +187,55 @@ test('DECLARE c CURSOR FOR SUBSCRIBE: FETCH gets the snapshot, then a later INSE
   expect(retracted.rows.map((r) => [r.mz_diff, r.k, r.v])).toEqual([['-1', 1, 'a']]);
   await client.query('COMMIT');
   expect(status).toBe('I');
+});
+
+/** Sends the start-up and `messages` on a raw socket; collects what comes back until `readies` ReadyForQuery after the start-up's. */
+function raw(messages: Buffer[], readies: number): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    const out: Array<Record<string, unknown>> = [];
+    const parser = new Parser();
+    let seen = 0;
+    const s = netConnect(port, '127.0.0.1', () => s.write(Buffer.concat([serialize.startup({ user: 'materialize', database: 'materialize' }), ...messages])));
+    s.on('data', (d) =>
+      parser.parse(d, (m) => {
+        const x = m as unknown as Record<string, unknown>;
+        out.push(x);
+        if (x['name'] === 'readyForQuery' && ++seen === readies + 1) {
+          s.end();
+          resolve(out.slice(out.findIndex((o) => o['name'] === 'readyForQuery') + 1));
+        }
+      }),
+    );
+    s.on('error', reject);
+  });
+}
+
+test('extended protocol: parameters in a block; a portal lives past Sync until the block ends', async () => {
+  await client.query('BEGIN');
+  expect((await client.query('SELECT id FROM acct WHERE id = $1', [2])).rows).toEqual([{ id: 2 }]);
+  expect(status).toBe('T');
+  await client.query('COMMIT');
+  const got = await raw(
+    [
+      serialize.query('BEGIN'),
+      serialize.parse({ text: 'SELECT id FROM acct ORDER BY id' }),
+      serialize.bind({ portal: 'p' }),
+      serialize.execute({ portal: 'p', rows: 1 }),
+      serialize.sync(),
+      serialize.execute({ portal: 'p', rows: 1 }),
+      serialize.sync(),
+      serialize.query('COMMIT'),
+      serialize.execute({ portal: 'p', rows: 1 }),
+      serialize.sync(),
+    ],
+    5,
+  );
+  const summary = got.map((m) => (m['name'] === 'dataRow' ? `row ${String((m['fields'] as string[])[0])}` : m['name'] === 'readyForQuery' ? `ready ${String(m['status'])}` : m['name'] === 'error' ? `error ${String(m['code'])}` : String(m['name'])));
+  expect(summary).toEqual([
+    'commandComplete', 'ready T',
+    'parseComplete', 'bindComplete', 'row 1', 'portalSuspended', 'ready T',
+    'row 2', 'commandComplete', 'ready T',
+    'commandComplete', 'ready I',
+    'error 34000', 'ready I',
+  ]);
 });
