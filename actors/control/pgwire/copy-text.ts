@@ -42,11 +42,12 @@ function csvField(s: string): string {
 
 /** The fields of one line of text format (`\N` is null); `line` has no line end. */
 export function splitTextLine(line: string): Array<string | null> {
-  const raw = line.split('\t');
-  const out: Array<string | null> = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const f = raw[i]!;
-    out[i] = f === '\\N' ? null : f.includes('\\') ? unescapeText(f) : f;
+  const out: Array<string | null> = line.split('\t');
+  if (!line.includes('\\')) return out;
+  for (let i = 0; i < out.length; i++) {
+    const f = out[i]!;
+    if (f === '\\N') out[i] = null;
+    else if (f.includes('\\')) out[i] = unescapeText(f);
   }
   return out;
 }
@@ -146,7 +147,8 @@ export function typedRow(fields: Array<string | null>, columns: Column[], line: 
       hint: `COPY line ${line}`,
     });
   }
-  const row: Value[] = new Array(fields.length);
+  // Typed in place: the fields array becomes the row (no second array per row).
+  const row = fields as Value[];
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     const col = columns[i]!;

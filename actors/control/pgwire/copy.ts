@@ -169,15 +169,12 @@ export class CopyIn {
       }
       return;
     }
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      this.textLine(text.slice(start, text[nl - 1] === '\r' ? nl - 1 : nl));
-      start = nl + 1;
+    const lines = text.split('\n');
+    this.rest = lines.pop()!;
+    for (const l of lines) {
+      this.textLine(l.endsWith('\r') ? l.slice(0, -1) : l);
       if (this.ended) return;
     }
-    this.rest = text.slice(start);
     if (final && this.rest !== '') {
       this.textLine(this.rest);
       this.rest = '';
