@@ -491,6 +491,9 @@ export class PgConnection {
   private async copySubscribe(query: string, copy: Extract<CopyStatement, { dir: 'to' }>): Promise<string> {
     this.txn.beginRead();
     const sub = await this.cancelable(PgSubscription.open(this.requireDeps(), query, this.txn.readTimestamp));
+    // Read while streaming, so a client that closes its end is noticed ('close' ends the COPY)
+    // even when no row comes; what it sends meanwhile waits in the frame reader.
+    this.socket.resume();
     try {
       const types = sub.columns.map((c) => c.type);
       this.send(copyOutResponse(types.length));
@@ -515,6 +518,7 @@ export class PgConnection {
       }
     } finally {
       sub.close();
+      if (!this.isClosed()) this.socket.pause();
     }
   }
 

@@ -12,6 +12,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
+import { treeSubject } from '../../../protocol/inspect/subjects.js';
+import { actorsIn } from '../../../protocol/inspect/tree.js';
+import type { Tree } from '../../../protocol/inspect/messages.js';
 import { eventually, setupNats, type TestNats } from '../../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../../helpers/platform.js';
 
@@ -45,6 +48,11 @@ function psqlArgs(): string[] {
 function psql(args: string[], input = ''): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync('psql', [...psqlArgs(), ...args], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PGCONNECT_TIMEOUT: '30', PAGER: '' } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+async function pgwireConnections(): Promise<number> {
+  const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
+  return Number(actorsIn(tree.root).find((a) => a.kind === 'pgwire')?.info?.['connections'] ?? -1);
 }
 
 async function count(table: string): Promise<number> {
@@ -174,7 +182,9 @@ test('COPY (SUBSCRIBE) to a client that stops reading: every row of 300,000 writ
   await eventually(() => keys.size === rounds * n, 'every row', 600_000);
   expect(errors).toBe('');
   expect([...keys.values()].every((d) => d === 1)).toBe(true);
+  const open = await pgwireConnections();
   s.destroy();
-  // The connection's end ends its subscription; the server serves on.
+  // The client closing its end (no row in flight) ends the COPY and the connection; the server serves on.
+  await eventually(async () => (await pgwireConnections()) === open - 1, 'the closed COPY connection forgotten');
   expect(await count('flood')).toBe(rounds * n);
 });
