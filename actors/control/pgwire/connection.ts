@@ -311,6 +311,11 @@ export class PgConnection {
         this.txn.checkNotFailed(cls);
         return await this.cursorStatement(text, offset);
       }
+      if (/^\s*SUBSCRIBE\b/i.test(text)) {
+        throw new SqlError(SqlState.FeatureNotSupported, 'SUBSCRIBE alone is not supported over pgwire', {
+          hint: 'use COPY (SUBSCRIBE ...) TO STDOUT, or DECLARE c CURSOR FOR SUBSCRIBE ... and FETCH in a transaction block',
+        });
+      }
       const result = await this.txn.run(text, offset, cls, (t, o, options) => this.runOne(t, o, options));
       // The block's end ends its portals, as Postgres' non-holdable portals.
       if (cls === 'commit' || cls === 'rollback') this.portals.clear();

@@ -187,6 +187,7 @@ test('DECLARE c CURSOR FOR SUBSCRIBE: FETCH gets the snapshot, then a later INSE
   expect(retracted.rows.map((r) => [r.mz_diff, r.k, r.v])).toEqual([['-1', 1, 'a']]);
   await client.query('COMMIT');
   expect(status).toBe('I');
+  expect(await sqlstate(client.query('SUBSCRIBE feed'))).toBe('0A000');
 });
 
 /** Sends the start-up and `messages` on a raw socket; collects what comes back until `readies` ReadyForQuery after the start-up's. */
