@@ -35,6 +35,12 @@ import {
   type PlannedWrite,
 } from './sql/index.js';
 
+/** How one statement runs inside a pgwire transaction block (pgwire/transaction.ts). */
+export interface StatementOptions {
+  /** A SELECT without its own AS OF reads at this timestamp (a read-only transaction's). */
+  asOf?: number;
+}
+
 const DROP_TAGS: Record<string, string> = {
   table: 'DROP TABLE', source: 'DROP SOURCE', view: 'DROP VIEW', materialized_view: 'DROP MATERIALIZED VIEW',
   index: 'DROP INDEX', cluster: 'DROP CLUSTER', timeline: 'DROP TIMELINE',
@@ -48,11 +54,11 @@ export async function executeSql(deps: ControlDeps, sql: string, settings: Setti
 }
 
 /** Runs one statement of a longer text (`offset`: where it starts in that text, for error positions). */
-export async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings): Promise<StatementResult> {
+export async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings, options: StatementOptions = {}): Promise<StatementResult> {
   const ext = preparse(text, offset);
   if (ext && ext.kind !== 'rewritten') return executeExtension(deps, ext, text, settings);
   const body = ext?.kind === 'rewritten' ? ext.text : text;
-  const asOf = ext?.kind === 'rewritten' ? ext.asOf : undefined;
+  const asOf = (ext?.kind === 'rewritten' ? ext.asOf : undefined) ?? options.asOf;
   const cached = deps.plans.get(body, deps.catalog.generation);
   if (cached) return select(deps, cached, settings, asOf);
   const source = new SqlSource(body, offset);
@@ -219,16 +225,42 @@ async function transientSelect(
   return { ts, rows };
 }
 
-async function write(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<StatementResult> {
+/** A write's changes, evaluated and checked but not committed. */
+export interface WriteRows {
+  collection: string;
+  rows: Array<[Row, number]>;
+  tag: string;
+}
+
+async function writeRows(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<WriteRows> {
   const { rows } = await evaluate(deps, planned.plan, readSources(deps, planned.inputs), { ...settings, transaction_isolation: 'strict serializable' });
   checkNotNull(planned.table.columns, rows.filter(([, d]) => d > 0).map(([r]) => r));
   const collection = deps.catalog.get(planned.table.id)?.collection;
   if (!collection) throw new SqlError(SqlState.UndefinedTable, `table "${planned.table.name}" was dropped`);
   const inserted = rows.reduce((n, [, d]) => n + Math.max(d, 0), 0);
   const deleted = rows.reduce((n, [, d]) => n + Math.max(-d, 0), 0);
-  const ts = rows.length > 0 ? await deps.commits.write(new Map([[collection, rows]])) : undefined;
   const tag = planned.kind === 'insert' ? `INSERT 0 ${inserted}` : planned.kind === 'delete' ? `DELETE ${deleted}` : `UPDATE ${inserted}`;
+  return { collection, rows, tag };
+}
+
+async function write(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<StatementResult> {
+  const { collection, rows, tag } = await writeRows(deps, planned, settings);
+  const ts = rows.length > 0 ? await deps.commits.write(new Map([[collection, rows]])) : undefined;
   return ts === undefined ? { tag } : { tag, timestamp: ts };
+}
+
+/**
+ * An INSERT evaluated (types, NOT NULL) but not committed, for a write-only transaction block,
+ * which commits every buffered INSERT at once at COMMIT. An INSERT ... SELECT that reads a
+ * relation is refused (25000), as Materialize refuses reads in a write transaction.
+ */
+export async function planBufferedInsert(deps: ControlDeps, text: string, offset: number, settings: Settings): Promise<WriteRows> {
+  const nodes = parseStatements(text, offset);
+  const node = nodes[0];
+  if (nodes.length !== 1 || !node || !('InsertStmt' in node)) throw new SqlError(SqlState.SyntaxError, 'expected one INSERT statement', { position: offset + 1 });
+  const planned = planInsert(node.InsertStmt, resolverFor(deps.catalog, { useIndexes: false }), { text, offset });
+  if (planned.inputs.length > 0) throw new SqlError('25000', 'transactions which modify objects are restricted to just modifying objects', { hint: 'INSERT ... SELECT reads: run it outside the transaction block' });
+  return writeRows(deps, planned, settings);
 }
 
 const SHOW_KINDS: Array<ObjectKind> = ['table', 'source', 'view', 'materialized_view', 'index', 'cluster'];

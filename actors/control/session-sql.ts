@@ -9,7 +9,7 @@ import { sqlTooLarge } from '../../protocol/control/command.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { StatementResult } from '../../protocol/control/response.js';
 import type { ControlDeps, Settings } from './deps.js';
-import { executeSql, executeStatement } from './executor.js';
+import { executeSql, executeStatement, type StatementOptions } from './executor.js';
 import type { SqlStatement } from './sql/index.js';
 
 /** 54000 when `sql` exceeds the statement size limit. */
@@ -25,8 +25,8 @@ export async function runSessionSql(deps: ControlDeps, sql: string, settings: Se
 }
 
 /** One statement (split from a longer text by splitStatements). */
-export async function runSessionStatement(deps: ControlDeps, stmt: SqlStatement, settings: Settings): Promise<StatementResult> {
-  return asSqlError(() => executeStatement(deps, stmt.text, stmt.offset, settings));
+export async function runSessionStatement(deps: ControlDeps, stmt: SqlStatement, settings: Settings, options: StatementOptions = {}): Promise<StatementResult> {
+  return asSqlError(() => executeStatement(deps, stmt.text, stmt.offset, settings, options));
 }
 
 /** Runs `fn`; a failure that is not a DefiniteError becomes an indeterminate XX000 SqlError. */

@@ -15,7 +15,13 @@ import type { ControlDeps, Settings } from '../deps.js';
 import { DEFAULT_SETTINGS } from '../deps.js';
 import { validateSetting } from '../executor.js';
 import { checkSqlSize, runSessionStatement } from '../session-sql.js';
-import { splitStatements } from '../sql/index.js';
+import type { StatementOptions } from '../executor.js';
+import { splitStatements, type SqlStatement } from '../sql/index.js';
+import { copyData, copyDone, CopyIn, copyInResponse, copyOutResponse, isCopy, parseCopy, type CopyStatement } from './copy.js';
+import { encodeCopyRow } from './copy-text.js';
+import { parseCursorStatement } from './cursors.js';
+import { PgSubscription } from './subscription.js';
+import { classify, Transaction } from './transaction.js';
 import * as be from './backend.js';
 import { compatStatement, defaultPgSettings, REPORTED, type CompatContext, type PgSettings } from './compat.js';
 import { errorFields } from './errors.js';
@@ -79,6 +85,9 @@ export class PgConnection {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   private cancelRunning: ((err: Error) => void) | undefined;
+  private readonly txn = new Transaction(() => this.requireDeps(), this.settings);
+  /** A COPY FROM STDIN receiving CopyData, and the statements of its Query after it. */
+  private copyIn: { copy: CopyIn; stmts: SqlStatement[]; next: number } | undefined;
   pid = 0;
   secret = 0;
 
@@ -112,6 +121,8 @@ export class PgConnection {
     this.cancel();
     this.statements.clear();
     this.portals.clear();
+    this.copyIn = undefined;
+    this.txn.reset();
     this.host.unregister(this);
     this.socket.destroySoon?.();
   }
@@ -190,14 +201,15 @@ export class PgConnection {
   private async handleFrame(frame: Frame): Promise<void> {
     if (this.phase === 'startup') return this.startup(frame);
     const msg = decodeFrontend(frame);
+    if (this.copyIn) return this.copyInMessage(msg);
     if (this.skipToSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
     switch (msg.type) {
       case 'Query':
         return this.simpleQuery(msg.sql);
       case 'Sync':
         this.skipToSync = false;
-        this.portals.clear();
-        this.send(be.readyForQuery('I'));
+        if (!this.txn.inBlock) this.portals.clear();
+        this.send(be.readyForQuery(this.txn.status));
         this.flush();
         return;
       case 'Flush':
@@ -213,6 +225,7 @@ export class PgConnection {
           await this.extended(msg);
         } catch (err) {
           if (err instanceof ProtocolError) throw err;
+          this.txn.failed();
           this.send(be.errorResponse(errorFields(err)));
           this.skipToSync = true;
         }
@@ -284,20 +297,70 @@ export class PgConnection {
     return { settings: this.pg, user: this.user, database: this.database, pid: this.pid };
   }
 
-  /** Runs one statement: this module's compatibility statements, else the session's executor. */
-  private async run(text: string, offset: number): Promise<StatementResult> {
-    const compat = compatStatement(text, this.compatContext());
-    if (compat) {
-      if (compat.changed) this.send(be.parameterStatus(compat.changed.name, compat.changed.value));
-      return compat.result;
-    }
+  private requireDeps(): ControlDeps {
     const deps = this.host.deps();
     if (!deps) throw new SqlError(CannotConnectNow, 'the coordinator is restarting; retry shortly');
-    const running = runSessionStatement(deps, { text, offset }, this.settings);
-    running.catch(() => undefined);
+    return deps;
+  }
+
+  /** Runs one statement under the transaction block's rules (transaction.ts); an error fails the block. */
+  private async run(text: string, offset: number): Promise<StatementResult> {
+    const cls = classify(text);
+    try {
+      if (cls === 'cursor') {
+        this.txn.checkNotFailed(cls);
+        return await this.cursorStatement(text, offset);
+      }
+      if (/^\s*SUBSCRIBE\b/i.test(text)) {
+        throw new SqlError(SqlState.FeatureNotSupported, 'SUBSCRIBE alone is not supported over pgwire', {
+          hint: 'use COPY (SUBSCRIBE ...) TO STDOUT, or DECLARE c CURSOR FOR SUBSCRIBE ... and FETCH in a transaction block',
+        });
+      }
+      const result = await this.txn.run(text, offset, cls, (t, o, options) => this.runOne(t, o, options));
+      // The block's end ends its portals, as Postgres' non-holdable portals.
+      if (cls === 'commit' || cls === 'rollback') this.portals.clear();
+      return result;
+    } catch (err) {
+      this.txn.failed();
+      throw err;
+    }
+  }
+
+  /** DECLARE / FETCH / CLOSE (cursors.ts), in a transaction block. */
+  private async cursorStatement(text: string, offset: number): Promise<StatementResult> {
+    const c = parseCursorStatement(text, offset);
+    const cursors = this.txn.cursors;
+    switch (c.op) {
+      case 'declare': {
+        if (!this.txn.inBlock) throw new SqlError('25P01', 'DECLARE CURSOR can only be used in transaction blocks');
+        if (cursors.has(c.name)) throw new SqlError('42P03', `cursor "${c.name}" already exists`);
+        const cls = classify(c.query);
+        if (cls !== 'read') throw new SqlError(SqlState.FeatureNotSupported, 'DECLARE CURSOR takes a SELECT or a SUBSCRIBE');
+        this.txn.beginRead();
+        if (/^\s*SUBSCRIBE\b/i.test(c.query)) {
+          const sub = await this.cancelable(PgSubscription.open(this.requireDeps(), c.query, this.txn.readTimestamp));
+          cursors.declare(c.name, { columns: sub.columns, sub });
+        } else {
+          const result = await this.txn.run(c.query, c.offset, 'read', (t, o, options) => this.runOne(t, o, options));
+          cursors.declare(c.name, { columns: result.columns ?? [], rows: result.rows ?? [], pos: 0 });
+        }
+        return { tag: 'DECLARE CURSOR' };
+      }
+      case 'fetch':
+        return this.cancelable((abort) => cursors.fetch(c.name, c.count, c.timeoutMs, abort));
+      case 'close':
+        return cursors.close(c.name);
+    }
+  }
+
+  /** Awaits `work`, or rejects with 57014 when a CancelRequest comes for this connection. */
+  private async cancelable<T>(work: Promise<T> | ((abort: Promise<never>) => Promise<T>)): Promise<T> {
     const canceled = new Promise<never>((_, reject) => {
       this.cancelRunning = reject;
     });
+    canceled.catch(() => undefined);
+    const running = typeof work === 'function' ? work(canceled) : work;
+    running.catch(() => undefined);
     try {
       return await Promise.race([running, canceled]);
     } finally {
@@ -305,14 +368,50 @@ export class PgConnection {
     }
   }
 
+  /** Runs one statement: this module's compatibility statements, else the session's executor. */
+  private async runOne(text: string, offset: number, options: StatementOptions = {}): Promise<StatementResult> {
+    const compat = compatStatement(text, this.compatContext());
+    if (compat) {
+      if (compat.changed) this.send(be.parameterStatus(compat.changed.name, compat.changed.value));
+      return compat.result;
+    }
+    const deps = this.host.deps();
+    if (!deps) throw new SqlError(CannotConnectNow, 'the coordinator is restarting; retry shortly');
+    return this.cancelable(runSessionStatement(deps, { text, offset }, this.settings, options));
+  }
+
   private async simpleQuery(sql: string): Promise<void> {
     this.portals.delete('');
     this.statements.delete('');
+    let stmts: SqlStatement[];
     try {
       checkSqlSize(sql);
-      const stmts = splitStatements(sql).filter((s) => !onlyComments(s.text));
+      stmts = splitStatements(sql).filter((s) => !onlyComments(s.text));
       if (stmts.length === 0) this.send(be.emptyQueryResponse());
-      for (const stmt of stmts) {
+    } catch (err) {
+      this.send(be.errorResponse(errorFields(err)));
+      return this.ready();
+    }
+    await this.queryStatements(stmts, 0);
+  }
+
+  private ready(): void {
+    this.send(be.readyForQuery(this.txn.status));
+    this.flush();
+  }
+
+  /** The statements of a Query from `from` on; stops at an error, or at a COPY FROM STDIN waiting for its data. */
+  private async queryStatements(stmts: SqlStatement[], from: number): Promise<void> {
+    try {
+      for (let i = from; i < stmts.length; i++) {
+        const stmt = stmts[i]!;
+        if (isCopy(stmt.text)) {
+          this.txn.checkNotFailed('other');
+          const copy = parseCopy(stmt.text);
+          if (copy.dir === 'from') return this.startCopyIn(copy, stmts, i + 1);
+          this.send(be.commandComplete(await this.copyOut(copy)));
+          continue;
+        }
         const result = await this.run(stmt.text, stmt.offset);
         this.sendNotices(result);
         if (result.columns) this.send(be.rowDescription(this.fields(result, [])));
@@ -320,10 +419,112 @@ export class PgConnection {
         this.send(be.commandComplete(tagOf(stmt.text, result)));
       }
     } catch (err) {
+      this.txn.failed();
       this.send(be.errorResponse(errorFields(err)));
     }
-    this.send(be.readyForQuery('I'));
+    this.ready();
+  }
+
+  /** COPY t FROM STDIN: CopyInResponse; CopyData follows (copyInMessage). */
+  private startCopyIn(copy: Extract<CopyStatement, { dir: 'from' }>, stmts: SqlStatement[], next: number): void {
+    const table = this.requireDeps().catalog.resolve(copy.table, 'table');
+    if (!table.collection) throw new SqlError(SqlState.UndefinedTable, `table "${copy.table}" has no collection`);
+    if (this.txn.inBlock) this.txn.beginWrite();
+    this.copyIn = { copy: new CopyIn(table.name, table.collection, table.columns, copy.format, copy.header), stmts, next };
+    this.send(copyInResponse(table.columns.length));
     this.flush();
+  }
+
+  /** A message while COPY FROM STDIN receives: CopyData, then CopyDone (one commit) or CopyFail (nothing). */
+  private async copyInMessage(msg: FrontendMessage): Promise<void> {
+    const state = this.copyIn!;
+    switch (msg.type) {
+      case 'CopyData':
+        state.copy.data(msg.data);
+        return;
+      case 'Flush':
+      case 'Sync':
+        return;
+      case 'Terminate':
+        this.copyIn = undefined;
+        this.socket.end();
+        this.closed();
+        return;
+      case 'CopyDone':
+      case 'CopyFail':
+        break;
+      default:
+        throw new ProtocolError(`unexpected message type '${msg.type}' during COPY from stdin`);
+    }
+    this.copyIn = undefined;
+    try {
+      if (msg.type === 'CopyFail') throw new SqlError(QueryCanceled, `COPY from stdin failed: ${msg.message}`);
+      const rows = state.copy.done();
+      if (this.txn.inBlock) this.txn.bufferRows(state.copy.collection, rows);
+      else if (rows.length > 0) {
+        const deps = this.requireDeps();
+        if (deps.catalog.resolve(state.copy.table, 'table').collection !== state.copy.collection) throw new SqlError(SqlState.UndefinedTable, `table "${state.copy.table}" was dropped`);
+        await this.cancelable(deps.commits.write(new Map([[state.copy.collection, rows.map((r): [typeof r, number] => [r, 1])]])));
+      }
+      this.send(be.commandComplete(`COPY ${rows.length}`));
+    } catch (err) {
+      this.txn.failed();
+      this.send(be.errorResponse(errorFields(err)));
+      return this.ready();
+    }
+    await this.queryStatements(state.stmts, state.next);
+  }
+
+  /** COPY ... TO STDOUT: a table's or a query's rows, or a SUBSCRIBE streamed until cancelled. */
+  private async copyOut(copy: Extract<CopyStatement, { dir: 'to' }>): Promise<string> {
+    const query = copy.query ?? `SELECT * FROM "${copy.table!.replace(/"/g, '""')}"`;
+    if (/^\s*SUBSCRIBE\b/i.test(query)) return this.copySubscribe(query, copy);
+    const result = await this.run(query, 0);
+    if (!result.columns) throw new SqlError(SqlState.FeatureNotSupported, 'COPY (query) TO STDOUT takes a query that returns rows');
+    const types = result.columns.map((c) => c.type);
+    this.send(copyOutResponse(types.length));
+    if (copy.header) this.send(copyData(`${result.columns.map((c) => c.name).join(copy.format === 'csv' ? ',' : '\t')}\n`));
+    for (const row of result.rows ?? []) await this.sendRow(copyData(encodeCopyRow(row, types, copy.format)));
+    this.send(copyDone());
+    return `COPY ${result.rows?.length ?? 0}`;
+  }
+
+  /**
+   * COPY (SUBSCRIBE ...) TO STDOUT: CopyData rows as updates come, until a CancelRequest (57014)
+   * or the connection closes. Rows are taken from the subscription only as the socket drains.
+   */
+  private async copySubscribe(query: string, copy: Extract<CopyStatement, { dir: 'to' }>): Promise<string> {
+    this.txn.beginRead();
+    const sub = await this.cancelable(PgSubscription.open(this.requireDeps(), query, this.txn.readTimestamp));
+    // Read while streaming, so a client that closes its end is noticed ('close' ends the COPY)
+    // even when no row comes; what it sends meanwhile waits in the frame reader.
+    this.socket.resume();
+    try {
+      const types = sub.columns.map((c) => c.type);
+      this.send(copyOutResponse(types.length));
+      if (copy.header) this.send(copyData(`${sub.columns.map((c) => c.name).join(copy.format === 'csv' ? ',' : '\t')}\n`));
+      this.flush();
+      let sent = 0;
+      for (;;) {
+        if (this.isClosed()) throw new SqlError(QueryCanceled, 'connection closed');
+        await this.cancelable((abort) => sub.wait(undefined, abort));
+        for (const row of sub.take(1000)) {
+          this.send(copyData(encodeCopyRow(row, types, copy.format)));
+          sent++;
+        }
+        const ended = sub.endedReason;
+        this.flush();
+        await this.cancelable(this.drained());
+        if (ended) {
+          if (ended !== 'dropped') throw new SqlError(SqlState.InternalError, `the subscription ${ended}`);
+          this.send(copyDone());
+          return `COPY ${sent}`;
+        }
+      }
+    } finally {
+      sub.close();
+      if (!this.isClosed()) this.socket.pause();
+    }
   }
 
   private async extended(msg: Exclude<FrontendMessage, { type: 'Query' | 'Sync' | 'Flush' | 'Terminate' }>): Promise<void> {

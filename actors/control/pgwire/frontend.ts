@@ -27,7 +27,10 @@ export type FrontendMessage =
   | { type: 'Close'; kind: 'S' | 'P'; name: string }
   | { type: 'Sync' }
   | { type: 'Flush' }
-  | { type: 'Terminate' };
+  | { type: 'Terminate' }
+  | { type: 'CopyData'; data: Buffer }
+  | { type: 'CopyDone' }
+  | { type: 'CopyFail'; message: string };
 
 export function decodeStartup(frame: Frame): StartupPacket {
   const r = new BodyReader(frame.body, 'start-up');
@@ -106,6 +109,15 @@ export function decodeFrontend(frame: Frame): FrontendMessage {
     case 'X':
       m = { type: 'Terminate' };
       break;
+    case 'd':
+      m = { type: 'CopyData', data: frame.body };
+      return m;
+    case 'c':
+      m = { type: 'CopyDone' };
+      break;
+    case 'f':
+      m = { type: 'CopyFail', message: r.cstring() };
+      break;
     default:
       throw new ProtocolError(`unknown frontend message type '${printable(frame.type)}'`);
   }
@@ -126,7 +138,7 @@ function int16s(r: BodyReader, what: string): number[] {
 }
 
 function messageName(type: string): string {
-  const names: Record<string, string> = { Q: 'Query', P: 'Parse', B: 'Bind', D: 'Describe', E: 'Execute', C: 'Close', S: 'Sync', H: 'Flush', X: 'Terminate' };
+  const names: Record<string, string> = { Q: 'Query', P: 'Parse', B: 'Bind', D: 'Describe', E: 'Execute', C: 'Close', S: 'Sync', H: 'Flush', X: 'Terminate', d: 'CopyData', c: 'CopyDone', f: 'CopyFail' };
   return names[type] ?? 'frontend';
 }
 
