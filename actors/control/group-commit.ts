@@ -7,13 +7,44 @@
  * makes the writes visible and the writers are acknowledged. A tick is a commit with no writes:
  * one txns advance per host, whatever the number of tables. It never acknowledges a write that is
  * not durable in STORAGE, and never appends a time twice (compare-and-append with a token per
- * batch; a host refuses a table append below its txns upper).
+ * batch; a host refuses a table append below its txns upper). A table's updates larger than one
+ * message are staged in parts first and appended as one batch (StageBatch, storage README).
  */
 import { randomUUID } from 'node:crypto';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
 import type { Row, Update } from '../../protocol/types.js';
 import type { TimelineClient } from './timestamps.js';
+import { encode } from '../../protocol/codec.js';
+import { isErrorCode, type DefiniteError } from '../../protocol/errors.js';
+import { StorageErrorCode } from '../../protocol/storage/errors.js';
+
+/** A table's updates of one commit from this many rows on are measured, and staged when large. */
+const STAGE_MIN_ROWS = 1_000;
+/** The encoded size of one staged part (well below the NATS payload limit of 4 MiB or more). */
+const PART_BYTES = 1024 * 1024;
+
+/**
+ * The msgpack encodings of `updates` in parts of about PART_BYTES each (one part when the whole
+ * fits). A part much larger than that (wide rows in one stretch) is halved again.
+ */
+export function partsOf(updates: Update[]): Uint8Array[] {
+  const whole = encode(updates);
+  if (whole.length <= PART_BYTES * 2) return [whole];
+  const count = Math.ceil(whole.length / PART_BYTES);
+  const rows = Math.ceil(updates.length / count);
+  const out: Uint8Array[] = [];
+  const split = (from: number, to: number): void => {
+    const bytes = encode(updates.slice(from, to));
+    if (bytes.length > PART_BYTES * 2 && to - from > 1) {
+      const mid = from + Math.floor((to - from) / 2);
+      split(from, mid);
+      split(mid, to);
+    } else out.push(bytes);
+  };
+  for (let i = 0; i < updates.length; i += rows) split(i, Math.min(updates.length, i + rows));
+  return out;
+}
 
 /** Changes to one table: rows with their diffs (+1 insert, -1 delete). */
 export type TableChanges = Map<string, Array<[Row, number]>>;
@@ -100,12 +131,33 @@ export class GroupCommit {
   private async append(collection: string, ts: number, updates: Update[]): Promise<void> {
     const token = randomUUID();
     let expected = this.uppers.get(collection) ?? (await this.writeUpperOf(collection));
-    for (;;) {
+    // A batch too large for one message is staged in parts first (protocol/storage/README.md).
+    let body: Update[] | { staged: { stageId: string; parts: number } } = updates;
+    const parts = updates.length >= STAGE_MIN_ROWS ? partsOf(updates) : undefined;
+    const stage = async (): Promise<void> => {
+      const stageId = randomUUID();
+      for (let part = 0; part < parts!.length; part++) {
+        await this.storage.stageBatch({ collection, writer: this.writer, stageId, part, lower: ts, upper: ts + 1, encodedUpdates: parts![part]! });
+      }
+      body = { staged: { stageId, parts: parts!.length } };
+    };
+    if (parts && parts.length > 1) await stage();
+    for (let restaged = 0; ; ) {
       if (expected > ts) {
         if (updates.length === 0) return;
         throw new SqlError(SqlState.InternalError, `table ${collection} is already sealed up to ${expected}, beyond the write timestamp ${ts}`, { determinacy: 'definite' });
       }
-      const r = await this.storage.compareAndAppend({ collection, writer: this.writer, token, expectedUpper: expected, newUpper: ts + 1, updates });
+      let r;
+      try {
+        r = await this.storage.compareAndAppend({ collection, writer: this.writer, token, expectedUpper: expected, newUpper: ts + 1, updates: body });
+      } catch (err) {
+        // The storage host restarted between staging and appending: its staged parts are gone.
+        if (parts && parts.length > 1 && restaged++ < 3 && isErrorCode(err, StorageErrorCode.InvalidBatch) && (err as DefiniteError).details['notStaged'] !== undefined) {
+          await stage();
+          continue;
+        }
+        throw err;
+      }
       if (r.ok) {
         this.uppers.set(collection, r.upper);
         return;

@@ -119,6 +119,8 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     switch (cmd.type) {
       case 'Append':
         return this.append(cmd);
+      case 'StageBatch':
+        return this.stageBatch(cmd);
       case 'Snapshot':
         return later(this.snapshot(cmd.asOf, cmd.wait ?? false));
       case 'Subscribe':
@@ -210,13 +212,17 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     if (this.spec.kind !== 'table') {
       throw new InvalidRequestError(`collection ${this.ctx.id} is fed by a ${this.spec.kind} source; only table collections take Append`);
     }
-    const { updates, encodedUpdates } = cmd;
-    if ((updates === undefined) === (encodedUpdates === undefined)) {
-      throw new InvalidBatchError(`collection ${this.ctx.id}: an Append carries exactly one of updates and encodedUpdates`);
+    const { updates, encodedUpdates, staged } = cmd;
+    if ((updates !== undefined ? 1 : 0) + (encodedUpdates !== undefined ? 1 : 0) + (staged !== undefined ? 1 : 0) !== 1) {
+      throw new InvalidBatchError(`collection ${this.ctx.id}: an Append carries exactly one of updates, encodedUpdates and staged`);
     }
+    if (cmd.newUpper < cmd.expectedUpper) throw new InvalidBatchError(`collection ${this.ctx.id}: newUpper ${cmd.newUpper} is below expectedUpper ${cmd.expectedUpper}`);
     let batch: AppendBatch;
     let minTime = Infinity;
-    if (encodedUpdates !== undefined) {
+    if (staged !== undefined) {
+      if (lazy) throw new InvalidBatchError(`collection ${this.ctx.id}: a staged batch is never a lazy append`);
+      batch = { staged };
+    } else if (encodedUpdates !== undefined) {
       // A copy (the decoded binary is a view into the message's bytes, which NATS may reuse),
       // made as the msgpack value the shard stores, so it is not copied again to be stored.
       const { value, bytes: encoded } = binaryValue(encodedUpdates);
@@ -231,6 +237,18 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     const { writer, token, expectedUpper, newUpper } = cmd;
     const append = { writer, token, expectedUpper, newUpper, updates: batch, ...(minTime < Infinity ? { minTime } : {}), ...(lazy ? { lazy } : {}) };
     return later(this.shard.compareAndAppend(append, this.ctx.id).then((r) => ({ type: 'Appended', upper: r.upper, duplicate: r.duplicate })));
+  }
+
+  /** One part of a large batch, checked and stored unlisted until its Append (shard.ts `stage`). */
+  private stageBatch(cmd: Extract<CollectionCommand, { type: 'StageBatch' }>): Reply {
+    if (this.shard.dropped) throw new UnknownCollectionError(`collection ${this.ctx.id} was dropped`);
+    if (this.spec.kind !== 'table') {
+      throw new InvalidRequestError(`collection ${this.ctx.id} is fed by a ${this.spec.kind} source; only table collections take StageBatch`);
+    }
+    const { value, bytes: encoded } = binaryValue(cmd.encodedUpdates);
+    const { minTime: _lowest, ...info } = checkEncodedBatch(this.ctx.id, this.shard.schema, encoded, cmd.lower, cmd.upper);
+    const updates = { encoded, stored: value, ...info };
+    return later(this.shard.stage({ writer: cmd.writer, stageId: cmd.stageId, part: cmd.part, lower: cmd.lower, upper: cmd.upper, updates }).then(() => ({ type: 'Ok' })));
   }
 
   /** An Append with no updates, from the host's AdvanceUppers (local-collections.ts): written lazily (shard.ts). */

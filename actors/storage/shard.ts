@@ -116,7 +116,24 @@ export interface ShardMeta {
  * An append's updates: decoded, or the validated msgpack bytes of the array (encoded-batch.ts),
  * with `stored`, when given, the msgpack binary value holding those bytes (`binaryValue`).
  */
-export type AppendBatch = Update[] | { encoded: Uint8Array; stored?: Uint8Array; count: number; sorted: boolean; retractions?: number };
+export type AppendBatch = Update[] | { encoded: Uint8Array; stored?: Uint8Array; count: number; sorted: boolean; retractions?: number } | StagedRef;
+
+/** An append of a batch staged beforehand in parts (`stage`), listed by the commit without copying. */
+export interface StagedRef {
+  staged: { stageId: string; parts: number };
+}
+
+/** What the shard remembers of a staged batch until it is appended or expires (memory only). */
+interface StagedBatch {
+  writer: string;
+  lower: number;
+  upper: number;
+  parts: Map<number, { count: number; retractions: number | undefined }>;
+  at: number;
+}
+
+/** How long a staged batch waits for its append before its parts are deleted. */
+const STAGE_EXPIRY_MS = 10 * 60_000;
 
 /** What an ingestion step or append commits besides the updates. */
 export interface CommitExtras {
@@ -171,6 +188,9 @@ export class Shard {
   sealedBy: { readonly upper: number; readonly known: boolean } | undefined;
   /** The last `readUpper` given while no append was in flight (readers never see it go back). */
   private lastReadUpper = -Infinity;
+  /** Batches staged for a coming append (see `stage`). */
+  private readonly staged = new Map<string, StagedBatch>();
+  private stageTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly store: ActorStore,
@@ -277,12 +297,78 @@ export class Shard {
       const committed = committedUpper(this.head.writers[args.writer], args.token);
       if (committed !== undefined) return { upper: committed, duplicate: true, durable: undefined };
       if (args.expectedUpper !== this.head.upper) throw upperMismatch(collection, args.expectedUpper, this.head.upper);
-      if (this.sealedBy) checkNotSealed(collection, this.sealedBy, args.minTime);
+      let updates = args.updates;
+      let minTime = args.minTime;
+      if (isStaged(updates)) {
+        const staged = this.stagedBatch(updates, args);
+        this.staged.delete(updates.staged.stageId);
+        minTime = staged.count > 0 ? staged.lower : undefined;
+        updates = { staged: updates.staged, listed: staged } as StagedRef;
+      }
+      if (this.sealedBy) checkNotSealed(collection, this.sealedBy, minTime);
       // Decided: the next append is decided (on top of this one) while this one is written.
-      return { upper: args.newUpper, duplicate: false, durable: this.commit(args.updates, args.newUpper, { writer: { id: args.writer, token: args.token } }) };
+      return { upper: args.newUpper, duplicate: false, durable: this.commit(updates, args.newUpper, { writer: { id: args.writer, token: args.token } }) };
     });
     await decided.durable;
     return { upper: decided.upper, duplicate: decided.duplicate };
+  }
+
+  /**
+   * Stages part `part` of batch `stageId` for a later append by `writer` (Append with `staged`):
+   * a write too large for one message travels as several, and still commits atomically, as one
+   * batch listed by one meta write. Each part is written now, unsynced (the append's synced meta
+   * write syncs it), under the batch key `b/s<stageId>`; the shard remembers the staged parts in
+   * memory only. Staged parts no append took are deleted after STAGE_EXPIRY_MS, or by the orphan
+   * sweep at the next open (so an append of parts staged before a restart fails: NotStaged).
+   */
+  async stage(args: { writer: string; stageId: string; part: number; lower: number; upper: number; updates: Exclude<AppendBatch, StagedRef> }): Promise<void> {
+    const batch = this.staged.get(args.stageId);
+    if (batch && (batch.writer !== args.writer || batch.lower !== args.lower || batch.upper !== args.upper)) {
+      throw new InvalidBatchError(`staged batch ${args.stageId} was begun by another writer or with other bounds`);
+    }
+    const { bytes, count, retractions } = encodedSorted(args.updates);
+    await this.write([{ type: 'put', key: partKey(stageKey(args.stageId), args.part), value: bytes }], false);
+    const entry = batch ?? { writer: args.writer, lower: args.lower, upper: args.upper, parts: new Map(), at: Date.now() };
+    entry.parts.set(args.part, { count, retractions });
+    this.staged.set(args.stageId, entry);
+    this.stageTimer ??= setInterval(() => this.expireStaged(), STAGE_EXPIRY_MS / 4);
+    this.stageTimer.unref();
+  }
+
+  /** The staged batch an append names, checked complete and within the append's bounds. */
+  private stagedBatch(ref: StagedRef, args: { writer: string; expectedUpper: number; newUpper: number }): { key: string; parts: number; count: number; retractions: number | undefined; lower: number } {
+    const { stageId, parts } = ref.staged;
+    const batch = this.staged.get(stageId);
+    if (!batch || batch.writer !== args.writer) throw new InvalidBatchError(`no staged batch ${stageId} of writer ${args.writer} (never staged, already appended, expired, or lost in a restart); stage it again`, { details: { notStaged: stageId } });
+    if (batch.parts.size !== parts) throw new InvalidBatchError(`staged batch ${stageId} has ${batch.parts.size} of ${parts} parts`);
+    if (batch.lower < args.expectedUpper || batch.upper > args.newUpper) {
+      throw new InvalidBatchError(`staged batch ${stageId} holds times [${batch.lower}, ${batch.upper}), outside the append's [${args.expectedUpper}, ${args.newUpper})`);
+    }
+    if (parts > 1 && batch.upper - batch.lower > 1) throw new InvalidBatchError(`a staged batch of several parts must hold one time (its parts are listed in order, not merged)`);
+    let count = 0;
+    let retractions: number | undefined = 0;
+    for (let n = 0; n < parts; n++) {
+      const p = batch.parts.get(n);
+      if (!p) throw new InvalidBatchError(`staged batch ${stageId} lacks part ${n}`);
+      count += p.count;
+      retractions = retractions === undefined || p.retractions === undefined ? undefined : retractions + p.retractions;
+    }
+    return { key: stageKey(stageId), parts, count, retractions, lower: batch.lower };
+  }
+
+  private expireStaged(): void {
+    const now = Date.now();
+    const ops: StoreOp[] = [];
+    for (const [id, batch] of this.staged) {
+      if (now - batch.at < STAGE_EXPIRY_MS) continue;
+      this.staged.delete(id);
+      for (const n of batch.parts.keys()) ops.push({ type: 'del', key: partKey(stageKey(id), n) });
+    }
+    if (this.staged.size === 0 && this.stageTimer) {
+      clearInterval(this.stageTimer);
+      this.stageTimer = undefined;
+    }
+    if (ops.length > 0 && this.alive()) void this.write(ops, false).catch(() => undefined);
   }
 
   /**
@@ -460,6 +546,7 @@ export class Shard {
   /** Stops background merges. */
   close(): void {
     this.closed = true;
+    if (this.stageTimer) clearInterval(this.stageTimer);
   }
 
   /** Every write of the shard: refused once this incarnation is dead, so a crashed actor's
@@ -553,6 +640,7 @@ export class Shard {
   private async commit(updates: AppendBatch, newUpper: number, extras: CommitExtras): Promise<void> {
     const ops: StoreOp[] = [];
     const previousUpper = this.head.upper;
+    if (isStaged(updates)) return this.commitStaged(updates, newUpper, extras);
     const { bytes, count, retractions } = encodedSorted(updates);
     await this.apply((next) => {
       if (count > 0) {
@@ -569,6 +657,24 @@ export class Shard {
       if (extras.writer) recordWriter(next, extras.writer.id, extras.writer.token, newUpper);
     }, ops);
     if (newUpper !== previousUpper) this.onChange(count > 0 ? 'data' : 'empty');
+    this.scheduleMerge();
+  }
+
+  /** Commits a staged batch: its parts are written already; the meta lists them as one batch. */
+  private async commitStaged(ref: StagedRef, newUpper: number, extras: CommitExtras): Promise<void> {
+    const previousUpper = this.head.upper;
+    const listed = (ref as StagedRef & { listed: { key: string; parts: number; count: number; retractions: number | undefined } }).listed;
+    const ops: StoreOp[] = [];
+    if (listed.count === 0) for (let n = 0; n < listed.parts; n++) ops.push({ type: 'del', key: partKey(listed.key, n) });
+    await this.apply((next) => {
+      if (listed.count > 0) {
+        next.batches.push({ key: listed.key, parts: listed.parts, lower: next.upper, upper: newUpper, count: listed.count, ...(listed.retractions !== undefined ? { retractions: listed.retractions } : {}) });
+        next.updates += listed.count;
+      }
+      next.upper = newUpper;
+      if (extras.writer) recordWriter(next, extras.writer.id, extras.writer.token, newUpper);
+    }, ops);
+    if (newUpper !== previousUpper) this.onChange(listed.count > 0 ? 'data' : 'empty');
     this.scheduleMerge();
   }
 
@@ -761,6 +867,15 @@ function batchKey(n: number): string {
   return `b/${String(n).padStart(12, '0')}`;
 }
 
+/** The batch key of staged batch `stageId` (its parts: `partKey`). */
+function stageKey(stageId: string): string {
+  return `b/s${stageId}`;
+}
+
+function isStaged(updates: AppendBatch): updates is StagedRef {
+  return !Array.isArray(updates) && 'staged' in updates;
+}
+
 /** The key of part `n` of a merged batch written in parts. */
 function partKey(key: string, n: number): string {
   return `${key}/${String(n).padStart(6, '0')}`;
@@ -785,7 +900,7 @@ function adjacent(refs: BatchRef[]): boolean {
 }
 
 /** An append's updates as the msgpack bytes of a time-sorted array, how many there are and how many retract. */
-function encodedSorted(updates: AppendBatch): { bytes: Uint8Array | Encoded; count: number; retractions: number | undefined } {
+function encodedSorted(updates: Exclude<AppendBatch, StagedRef>): { bytes: Uint8Array | Encoded; count: number; retractions: number | undefined } {
   if (!Array.isArray(updates)) {
     if (updates.sorted || updates.count < 2) {
       return { bytes: updates.stored ? new Encoded(updates.stored) : updates.encoded, count: updates.count, retractions: updates.retractions };
@@ -823,5 +938,6 @@ export function newIncarnation(): string {
 }
 
 function countOf(updates: AppendBatch): number {
+  if (isStaged(updates)) return -1; // not known here; never an empty (lazy) append
   return Array.isArray(updates) ? updates.length : updates.count;
 }

@@ -168,14 +168,34 @@ export class StorageClient {
    * Compare-and-append. A timeout (outcome unknown) is retried with the same token, which the
    * collection answers as a duplicate if the first attempt had committed.
    */
-  compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
+  compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] | { staged: { stageId: string; parts: number } } }): Promise<AppendOutcome> {
     const token = args.token ?? randomUUID();
     // The updates travel as their msgpack bytes: the collection validates and stores those bytes
     // without decoding them into objects (protocol/storage/README.md, Append).
-    const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, encodedUpdates: encode(args.updates) };
+    const body = Array.isArray(args.updates) ? { encodedUpdates: encode(args.updates) } : { staged: args.updates.staged };
+    const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, ...body };
     // Only the bytes are kept while the append is in flight (not `args`): the update objects can
     // be collected at once instead of being copied by every young-generation GC meanwhile.
     return this.sendAppend(collectionSubject(this.region, args.collection), msg);
+  }
+
+  /**
+   * Stages one part of a large batch (StageBatch): `encodedUpdates` is the msgpack encoding of
+   * update triples with times in `[lower, upper)`. Retried on transient errors (a part staged
+   * twice is the same part). See `stagedAppend` for the whole protocol.
+   */
+  async stageBatch(args: { collection: string; writer: string; stageId: string; part: number; lower: number; upper: number; encodedUpdates: Uint8Array }): Promise<void> {
+    const { collection, ...rest } = args;
+    const msg = { type: 'StageBatch', ...rest };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.wire.request<Typed>(collectionSubject(this.region, collection), msg, { timeoutMs: this.options.timeoutMs ?? APPEND_ATTEMPT_MS });
+        return;
+      } catch (err) {
+        if (!isTransient(err) || attempt >= 50) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+      }
+    }
   }
 
   private async sendAppend(subject: string, msg: Typed): Promise<AppendOutcome> {

@@ -11,6 +11,7 @@ import { SourceSpec } from './source.js';
 export const CollectionId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const Holder = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
 const SubscribeId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const StageId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const Inbox = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,256}$' });
 
 // ---- storage controller ----
@@ -45,6 +46,25 @@ export const Append = defineMessage('Append', {
   newUpper: Timestamp,
   updates: Type.Optional(Type.Array(Type.Unknown(), { description: 'Update triples [row, time, diff]' })),
   encodedUpdates: Type.Optional(Type.Uint8Array({ description: 'The msgpack encoding of the update triples' })),
+  /** Instead of updates: the batch this writer staged in `parts` StageBatch messages (parts 0..parts-1). */
+  staged: Type.Optional(Type.Object({ stageId: StageId, parts: Type.Integer({ minimum: 1, maximum: 100_000 }) }, { additionalProperties: false })),
+});
+/**
+ * Stage part `part` of a batch too large for one message: `encodedUpdates` as in Append, every
+ * time in `[lower, upper)` (a batch of several parts must hold one time: upper = lower + 1). The
+ * collection checks and stores the part, unlisted; an Append with `staged: {stageId, parts}` by
+ * the same writer then commits all parts atomically as one batch (or none: a failed or never sent
+ * Append leaves the parts unlisted, deleted after 10 minutes or at the host's next start). Staged
+ * parts live in the collection's memory only: after a storage host restart, an Append naming
+ * them fails with InvalidBatch (`details.notStaged`), and the writer stages again. Answered Ok.
+ */
+export const StageBatch = defineMessage('StageBatch', {
+  writer: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
+  stageId: StageId,
+  part: Type.Integer({ minimum: 0, maximum: 99_999 }),
+  lower: Timestamp,
+  upper: Timestamp,
+  encodedUpdates: Type.Uint8Array({ description: 'The msgpack encoding of the update triples' }),
 });
 /** Contents consolidated at `asOf` (since <= asOf < upper). With `wait`, waits for upper to pass asOf. */
 export const Snapshot = defineMessage('Snapshot', { asOf: Timestamp, wait: Type.Optional(Type.Boolean()) });
@@ -81,7 +101,7 @@ export const Drop = defineMessage('Drop', {});
 export const CONTROLLER_COMMANDS = [CreateSource, DropSource, AllowCompaction, ListCollections] as const;
 export type ControllerCommand = MessageOf<typeof CONTROLLER_COMMANDS>;
 
-export const COLLECTION_COMMANDS = [Append, Snapshot, Subscribe, Credit, CancelSubscribe, Describe, AllowCompaction, Drop] as const;
+export const COLLECTION_COMMANDS = [Append, StageBatch, Snapshot, Subscribe, Credit, CancelSubscribe, Describe, AllowCompaction, Drop] as const;
 export type CollectionCommand = MessageOf<typeof COLLECTION_COMMANDS>;
 
 export type CreateSource = Static<typeof CreateSource>;
@@ -95,6 +115,7 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   AllowCompaction: { type: 'AllowCompaction', collection: 'u7', holder: 'compute:idx1', since: [1_700_000_000_000] },
   ListCollections: { type: 'ListCollections' },
   Append: { type: 'Append', writer: 'control', token: 'w-17', expectedUpper: 1_700_000_000_000, newUpper: 1_700_000_000_005, updates: [[[1, 'a'], 1_700_000_000_001, 1]] },
+  StageBatch: { type: 'StageBatch', writer: 'control', stageId: 'st-9', part: 0, lower: 1_700_000_000_001, upper: 1_700_000_000_002, encodedUpdates: new Uint8Array([0x90]) },
   Snapshot: { type: 'Snapshot', asOf: 1_700_000_000_004, wait: true },
   Subscribe: { type: 'Subscribe', subscribeId: 's1', inbox: '_INBOX.abc', asOf: 1_700_000_000_004, snapshot: true, credit: 64, consolidated: false, progressInbox: '_INBOX.p1.progress' },
   Credit: { type: 'Credit', subscribeId: 's1', credit: 32 },

@@ -4,9 +4,10 @@
  * the CopyInResponse / CopyOutResponse / CopyData / CopyDone messages, and the receiving side of
  * COPY FROM STDIN (CopyIn): CopyData split into lines (text) or records (CSV) and typed as the
  * table's columns as they come; the rows are written in one commit at CopyDone, nothing at all
- * on a bad value (22P02 ...) or CopyFail (57014). One commit is one STORAGE append, one NATS
- * message: a COPY whose rows would encode to more than MAX_COPY_BYTES is refused (54000, nothing
- * written), which also bounds what a connection holds while it receives.
+ * on a bad value (22P02 ...) or CopyFail (57014). One commit is one STORAGE append, sent in
+ * staged parts when larger than a message (StageBatch): a COPY whose rows would encode to more
+ * than MAX_COPY_BYTES is refused (54000, nothing written), which bounds what a connection holds
+ * in memory while it receives (its rows are held until CopyDone).
  */
 import { StringDecoder } from 'node:string_decoder';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
@@ -87,10 +88,10 @@ export function copyData(text: string): Buffer {
 }
 
 /**
- * The largest COPY FROM STDIN, in encoded update bytes: its rows travel in one append, under the
- * NATS payload limit (4 MiB by default), with room for other writes of the same group commit.
+ * The largest COPY FROM STDIN, in encoded update bytes: its rows are held in memory until they
+ * are committed, as one atomic append (staged in parts of 1 MiB: group-commit.ts).
  */
-export const MAX_COPY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
+export const MAX_COPY_BYTES = 256 * 1024 * 1024;
 
 /** The msgpack size of an update `[row, ts, diff]` carrying `row` (ts: 9 bytes, diff: 1). */
 function updateBytes(row: Row): number {
@@ -197,7 +198,7 @@ export class CopyIn {
   private add(row: Row): void {
     this.bytes += updateBytes(row);
     if (this.bytes > MAX_COPY_BYTES) {
-      throw new SqlError(SqlState.ProgramLimitExceeded, `COPY FROM STDIN is over ${MAX_COPY_BYTES} bytes at line ${this.line}: its rows are written in one commit, one message of at most 4 MiB`, {
+      throw new SqlError(SqlState.ProgramLimitExceeded, `COPY FROM STDIN is over ${MAX_COPY_BYTES} bytes at line ${this.line}: its rows are held in memory until they are written in one commit`, {
         hint: 'split the data into several COPY statements (nothing of this one was written)',
       });
     }
