@@ -99,8 +99,15 @@ export class GroupCommit {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending;
+      // A write to a dropped table fails alone, not with the writes it would have shared a commit with.
+      const batch: Pending[] = [];
+      for (const p of this.pending) {
+        const dropped = [...p.changes.keys()].find((t) => !this.isLiveTable(t));
+        if (dropped === undefined) batch.push(p);
+        else p.reject(new SqlError(SqlState.UndefinedTable, `table ${dropped} was dropped`));
+      }
       this.pending = [];
+      if (batch.length === 0) continue;
       try {
         const ts = await this.commit(batch);
         for (const p of batch) p.resolve(ts);
