@@ -51,7 +51,14 @@ export type ColumnType = Static<typeof ColumnType>;
 
 /** A named, typed column. */
 export const Column = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 128 }), type: ColumnType, nullable: Type.Boolean() },
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    type: ColumnType,
+    nullable: Type.Boolean(),
+    /** numeric(precision, scale): values are rounded to `scale` and must fit `precision` digits. */
+    precision: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    scale: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+  },
   { additionalProperties: false },
 );
 export type Column = Static<typeof Column>;

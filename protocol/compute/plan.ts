@@ -71,6 +71,13 @@ export const SCALAR_FUNCTIONS = [
   'check_smallint', 'check_int', 'check_bigint',
   // `round_even` [1]: round half to even, as Postgres rounds float8 (round(2.5::float8) = 2)
   'round_even',
+  // numeric (protocol/numeric.ts: a number means its shortest decimal form): add / sub / mul /
+  // mod_numeric [2] exact on the decimals (an error when the result needs more digits than a
+  // double's shortest form holds), div_numeric [2] Postgres' rounded quotient as a double;
+  // to_numeric [1] of a float (rounded to 15 significant digits, as Postgres) or of text (exact);
+  // check_numeric [1]: a number itself, an exact decimal as text (from sum_numeric) an error;
+  // fit_numeric [3] (value, precision, scale): numeric(p, s)'s rounding and overflow check
+  'add_numeric', 'sub_numeric', 'mul_numeric', 'div_numeric', 'mod_numeric', 'to_numeric', 'check_numeric', 'fit_numeric',
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 
@@ -79,6 +86,8 @@ export const AGGREGATE_FUNCTIONS = [
   'count', 'count_star', 'sum', 'min', 'max', 'avg', 'count_distinct',
   // aggregates-extended.ts: bool_and / bool_or, string_agg, the variance family (over floats)
   'bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop',
+  // exact decimal sum / average of numeric (and integer) values: protocol/numeric.ts' DecimalSum
+  'sum_numeric', 'avg_numeric',
 ] as const;
 export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
 
@@ -90,7 +99,10 @@ export type Expr =
 
 /** One aggregate: `count(expr)` counts non-NULL values; `count_star` counts rows (expr ignored);
  *  `sum` / `min` / `max` / `avg` ignore NULLs and are NULL on a group with no non-NULL value;
- *  `avg` is a float; `count_distinct` counts distinct non-NULL values. With signed
+ *  `avg` is a float; `count_distinct` counts distinct non-NULL values. `sum_numeric` /
+ *  `avg_numeric` are `sum` / `avg` on decimals (protocol/numeric.ts): the sum exact (its text
+ *  when no double has it as its shortest form: the planner wraps it in `check_numeric`), the
+ *  average Postgres' rounded quotient (protocol/numeric.ts divDecimal) as a double. With signed
  *  multiplicities: counts and sums weigh each row by its multiplicity; `sum` and `avg` are exact
  *  (the exact sum rounded once, so the result never depends on the order of updates) and NULL when
  *  the non-NULL multiplicities sum to zero; `min`, `max` and `count_distinct` consider the values

@@ -13,6 +13,7 @@ import type { Row, Value } from '../types.js';
 import { checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
 import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
+import { DecimalSum } from '../numeric.js';
 import type { Aggregate, Plan } from './plan.js';
 import { compareValues, compileOrder, consolidateRows, rowKey } from './row.js';
 import { compileExpr, EvaluationError } from './scalar.js';
@@ -221,7 +222,7 @@ export function compileAggregateInput(a: Aggregate): (row: Row) => Value {
       return v;
     };
   }
-  if (a.fn !== 'sum' && a.fn !== 'avg') return f;
+  if (a.fn !== 'sum' && a.fn !== 'avg' && a.fn !== 'sum_numeric' && a.fn !== 'avg_numeric') return f;
   const fn = a.fn;
   return (row) => {
     const v = f(row);
@@ -247,6 +248,18 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
       }
       if (n === 0) return null;
       return a.fn === 'sum' ? sum.value() : sum.value() / n;
+    }
+    case 'sum_numeric':
+    case 'avg_numeric': {
+      const sum = new DecimalSum();
+      let n = 0;
+      for (const [v, d] of values) {
+        if (v === null) continue;
+        sum.add(v as number, d);
+        n += d;
+      }
+      if (n === 0) return null;
+      return a.fn === 'sum_numeric' ? sum.value() : sum.average(n);
     }
     case 'min':
     case 'max':

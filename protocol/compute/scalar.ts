@@ -13,6 +13,9 @@ import { DefiniteError, InvalidRequestError, registerError, type Determinacy } f
 import type { Row, Value } from '../types.js';
 import { inIntRange, intOutOfRange, intTextOutOfRange, type IntegerType } from '../int-range.js';
 import type { Expr, ScalarFunction } from './plan.js';
+import {
+  addNumeric, divNumeric, fitNumeric, modNumeric, mulNumeric, numericOf, numericOfFloat, numericOutOfRange, parseDecimal, subNumeric,
+} from '../numeric.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -202,7 +205,24 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   power: [2, 2], greatest: [1, Infinity], least: [1, Infinity],
   to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
   check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1], round_even: [1, 1],
+  add_numeric: [2, 2], sub_numeric: [2, 2], mul_numeric: [2, 2], div_numeric: [2, 2], mod_numeric: [2, 2],
+  to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3],
 };
+
+/** A numeric result: the number, or an error naming the decimal definite cannot hold. */
+function held(r: number | string): number {
+  if (typeof r === 'string') fail(numericOutOfRange(r));
+  return r as number;
+}
+
+/** A float as numeric (15 significant digits, as Postgres), or text read exactly. */
+function toNumeric(v: Value): number {
+  if (typeof v === 'number') return numericOfFloat(finite(v));
+  if (typeof v !== 'string') fail(`to_numeric expects a number or text, got ${typeName(v)}`);
+  const d = parseDecimal(v as string);
+  if (!d) fail(`invalid input syntax for type numeric: "${v}"`);
+  return held(numericOf(d!));
+}
 
 /** Strict functions of one argument: NULL in, NULL out. */
 const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
@@ -240,6 +260,8 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   check_smallint: checkInt('smallint'),
   check_int: checkInt('int'),
   check_bigint: checkInt('bigint'),
+  to_numeric: toNumeric,
+  check_numeric: (a) => (typeof a === 'string' ? fail(numericOutOfRange(a)) : numArg('check_numeric', a)),
   round_even: (a) => {
     const x = numArg('round_even', a);
     const r = Math.round(x);
@@ -289,6 +311,21 @@ const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
     return finite(Math.pow(x, y));
   },
   round: (a, b) => round(numArg('round', a), intArg('round', b)),
+  add_numeric: (a, b) => held(addNumeric(numArg('+', a), numArg('+', b))),
+  sub_numeric: (a, b) => held(subNumeric(numArg('-', a), numArg('-', b))),
+  mul_numeric: (a, b) => held(mulNumeric(numArg('*', a), numArg('*', b))),
+  div_numeric: (a, b) => {
+    const x = numArg('/', a);
+    const y = numArg('/', b);
+    if (y === 0) fail('division by zero');
+    return divNumeric(x, y);
+  },
+  mod_numeric: (a, b) => {
+    const x = numArg('%', a);
+    const y = numArg('%', b);
+    if (y === 0) fail('division by zero');
+    return held(modNumeric(x, y));
+  },
   substr: (a, b) => substr(textArg('substr', a), intArg('substr', b), undefined),
 };
 
@@ -410,6 +447,18 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
         };
       }
       break;
+    case 'fit_numeric': {
+      const [a, p, sc] = args as [CompiledExpr, CompiledExpr, CompiledExpr];
+      return (row) => {
+        const x = a(row);
+        const precision = p(row);
+        const scale = sc(row);
+        if (x === null || precision === null || scale === null) return null;
+        const fitted = fitNumeric(numArg('fit_numeric', x), intArg('fit_numeric', precision), intArg('fit_numeric', scale));
+        if (!fitted.ok) fail(`${fitted.message}: ${fitted.detail}`);
+        return held((fitted as { value: number | string }).value);
+      };
+    }
     case 'replace': {
       const [a, b, c] = args as [CompiledExpr, CompiledExpr, CompiledExpr];
       return (row) => {

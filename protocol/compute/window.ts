@@ -12,6 +12,7 @@
  * the partition's end (`partition`: the default without ORDER BY, or UNBOUNDED FOLLOWING).
  */
 import { ExactSum } from './exact-sum.js';
+import { DecimalSum } from '../numeric.js';
 import type { OrderKey } from './plan.js';
 import { compareValues, compileOrder } from './row.js';
 import type { Row, Value } from '../types.js';
@@ -19,6 +20,8 @@ import type { Row, Value } from '../types.js';
 export const WINDOW_FUNCTIONS = [
   'row_number', 'rank', 'dense_rank', 'ntile', 'lag', 'lead', 'first_value', 'last_value',
   'count_star', 'count', 'sum', 'avg', 'min', 'max',
+  // sum / avg on decimals (protocol/numeric.ts), as reduce's sum_numeric / avg_numeric
+  'sum_numeric', 'avg_numeric',
 ] as const;
 export type WindowFunction = (typeof WINDOW_FUNCTIONS)[number];
 
@@ -116,12 +119,14 @@ function prefixAggregate(call: WindowCall, rows: Row[]): Value[] {
   const out: Value[] = [];
   let count = 0;
   const sum = new ExactSum();
+  const decimal = new DecimalSum();
   let best: Value = null;
   for (let k = 0; k < rows.length; k++) {
     const v = call.fn === 'count_star' ? true : rows[k]![call.column ?? 0]!;
     if (v !== null) {
       count++;
       if (call.fn === 'sum' || call.fn === 'avg') sum.add(v as number, 1);
+      if (call.fn === 'sum_numeric' || call.fn === 'avg_numeric') decimal.add(v as number, 1);
       if ((call.fn === 'min' || call.fn === 'max') && (best === null || (call.fn === 'min' ? 1 : -1) * compareValues(v, best) < 0)) best = v;
     }
     switch (call.fn) {
@@ -134,6 +139,12 @@ function prefixAggregate(call: WindowCall, rows: Row[]): Value[] {
         break;
       case 'avg':
         out.push(count === 0 ? null : sum.value() / count);
+        break;
+      case 'sum_numeric':
+        out.push(count === 0 ? null : decimal.value());
+        break;
+      case 'avg_numeric':
+        out.push(count === 0 ? null : decimal.average(count));
         break;
       default:
         out.push(best);

@@ -114,9 +114,9 @@ describe('SELECT, WHERE and scalar expressions', () => {
       { name: 'isn', type: 'bool', nullable: false },
       { name: 'count', type: 'bigint', nullable: false },
     ]);
-    // As in Postgres: count is bigint, sum of int is bigint.
+    // As in Postgres: count is bigint, sum of int is bigint, avg of int is numeric.
     const agg = query('SELECT sum(id), max(name), avg(id), count(dept) FROM emp');
-    expect(agg.columns.map((c) => [c.type, c.nullable])).toEqual([['bigint', true], ['text', true], ['float', true], ['bigint', false]]);
+    expect(agg.columns.map((c) => [c.type, c.nullable])).toEqual([['bigint', true], ['text', true], ['numeric', true], ['bigint', false]]);
     const grouped = query('SELECT sum(id), min(salary) FROM emp GROUP BY dept');
     expect(grouped.columns.map((c) => c.nullable)).toEqual([false, true]);
   });

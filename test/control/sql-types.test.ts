@@ -86,3 +86,44 @@ test('a materialized view whose arithmetic overflows after an INSERT errors (220
 test('float8 rounds half to even (round and casts to int), numeric half away from zero', async () => {
   expect(await a.rows('SELECT round(2.5::float8), (2.5::float8)::int, round(2.5::numeric), (2.5::numeric)::int, (-2.5::float8)::int, round(-2.5::float8), round(3.5::float8)')).toEqual([[2, 2, 3, 3, -2, -2, 4]]);
 });
+
+// numeric is an exact decimal (protocol/numeric.ts): a value means its shortest decimal form,
+// arithmetic works on the decimals. Each expectation is PostgreSQL 15's answer.
+test('numeric arithmetic is exact decimal arithmetic, as in Postgres', async () => {
+  expect(await a.rows('SELECT 0.1 + 0.2, 0.3 - 0.1, 1.1 * 1.1, 5.5 % 2, -5.5 % 2, 10 / 4.0, round(2.345, 2), 0.1 + 0.2 = 0.3')).toEqual([[0.3, 0.2, 1.21, 1.5, -1.5, 2.5, 2.35, true]]);
+  // float8 arithmetic stays binary; its conversion to numeric rounds to 15 digits, as Postgres'.
+  expect(await a.rows('SELECT 0.1::float8 + 0.2::float8, (0.1::float8 + 0.2::float8)::numeric, \'0.1\'::numeric + \'0.2\'')).toEqual([[0.30000000000000004, 0.3, 0.3]]);
+  // sum and avg of numeric are exact, in a one-off SELECT and in a maintained view after updates.
+  expect(await a.rows('SELECT sum(x), avg(x) FROM (VALUES (0.1), (0.2)) v(x)')).toEqual([[0.3, 0.15]]);
+  await a.sql('CREATE TABLE money (id int, amount numeric); CREATE MATERIALIZED VIEW money_total AS SELECT sum(amount) AS total, avg(amount) AS mean, count(*) AS n FROM money');
+  await a.sql('INSERT INTO money VALUES (1, 0.1), (2, 0.2), (3, 0.7)');
+  expect(await a.rows('SELECT * FROM money_total')).toEqual([[1, 0.3333333333333333, 3]]);
+  await a.sql('DELETE FROM money WHERE id = 3');
+  expect(await a.rows('SELECT * FROM money_total')).toEqual([[0.3, 0.15, 2]]);
+  expect(await a.rows('SELECT id, sum(amount) OVER (ORDER BY id) FROM money')).toEqual([[1, 0.1], [2, 0.3]]);
+});
+
+test('a numeric result past definite\'s 15 significant digits is 22003, never a rounded number', async () => {
+  expect((await failure('SELECT 1.23456789 * 9.87654321'))[0]).toBe('22003');
+  expect((await failure('SELECT 1.23456789 * 9.87654321'))[1]).toMatch(/^numeric value out of range: 12\.1932631112635269 needs 18 significant digits/);
+  expect((await failure('SELECT 3.14159265358979323846'))[0]).toBe('22003');
+  expect((await failure("SELECT '3.14159265358979323846'::numeric"))[0]).toBe('22003');
+  // A sum of bigints past 2^53 is numeric in Postgres: exact here, or an error when it cannot be held.
+  expect(await a.rows('SELECT sum(x) FROM (VALUES (9007199254740991::bigint), (9007199254740991::bigint)) v(x)')).toEqual([[18014398509481982]]);
+  expect((await failure('SELECT sum(x) FROM (VALUES (9007199254740991::bigint), (2::bigint)) v(x)'))[0]).toBe('22003');
+});
+
+test('numeric(p,s) rounds to its scale half away from zero and overflows with 22003, in casts and columns', async () => {
+  expect(await a.rows('SELECT 12.345::numeric(10,2), (-12.345)::numeric(10,2), 1234::numeric(3,-1), 2.5::numeric(1), 0.012::numeric(2,3)')).toEqual([[12.35, -12.35, 1230, 3, 0.012]]);
+  expect(await failure('SELECT 123456789.995::numeric(10,2)')).toEqual(['22003', 'numeric field overflow: A field with precision 10, scale 2 must round to an absolute value less than 10^8.']);
+  expect((await failure('SELECT 1::numeric(0)'))[0]).toBe('22023');
+  await a.sql('CREATE TABLE prices (p numeric(6,2))');
+  await a.sql('INSERT INTO prices VALUES (1.005), (2.5)');
+  expect(await a.rows('SELECT p FROM prices ORDER BY p')).toEqual([[1.01], [2.5]]);
+  expect(await failure('INSERT INTO prices VALUES (10000)')).toEqual(['22003', 'numeric field overflow: A field with precision 6, scale 2 must round to an absolute value less than 10^4.']);
+  expect(await failure('UPDATE prices SET p = p * 10000')).toEqual(['22003', 'numeric field overflow: A field with precision 6, scale 2 must round to an absolute value less than 10^4.']);
+  await a.sql('UPDATE prices SET p = p / 3');
+  expect(await a.rows('SELECT p FROM prices ORDER BY p')).toEqual([[0.34], [0.83]]);
+  // Other type modifiers are refused rather than ignored.
+  expect((await failure('SELECT \'abcdef\'::varchar(3)'))[0]).toBe('0A000');
+});

@@ -9,6 +9,7 @@
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { newExtendedAccumulator } from './aggregates-extended.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
+import { DecimalSum } from '../../../protocol/numeric.js';
 import { compareValues } from '../../../protocol/compute/row.js';
 import type { Value } from '../../../protocol/types.js';
 
@@ -56,6 +57,28 @@ class Sum implements Accumulator {
   value(): Value {
     if (this.n === 0) return null;
     return this.average ? this.sum.value() / this.n : this.sum.value();
+  }
+  isEmpty(): boolean {
+    return this.n === 0 && this.sum.isZero();
+  }
+  records(): number {
+    return 0;
+  }
+}
+
+/** sum_numeric / avg_numeric: Sum on decimals (protocol/numeric.ts). */
+class DecimalSumAcc implements Accumulator {
+  private n = 0;
+  private readonly sum = new DecimalSum();
+  constructor(private readonly average: boolean) {}
+  add(v: Value, diff: number): void {
+    if (v === null) return;
+    this.n += diff;
+    this.sum.add(v as number, diff);
+  }
+  value(): Value {
+    if (this.n === 0) return null;
+    return this.average ? this.sum.average(this.n) : this.sum.value();
   }
   isEmpty(): boolean {
     return this.n === 0 && this.sum.isZero();
@@ -126,6 +149,10 @@ export function newAccumulator(a: Aggregate): Accumulator {
       return new Sum(false);
     case 'avg':
       return new Sum(true);
+    case 'sum_numeric':
+      return new DecimalSumAcc(false);
+    case 'avg_numeric':
+      return new DecimalSumAcc(true);
     case 'min':
       return new Distinct(1);
     case 'max':

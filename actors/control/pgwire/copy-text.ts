@@ -7,6 +7,7 @@
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
+import { fitNumeric, numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 
 const InvalidTextRepresentation = '22P02';
 
@@ -163,6 +164,19 @@ export function typedRow(fields: Array<string | null>, columns: Column[], line: 
 }
 
 /** 22P02 for a field that is not a value of its column's type. (Top level: no closure per value.) */
+/** A numeric field read exactly, rounded and checked as its column's numeric(p, s). */
+function numericField(s: string, col: Column, line: number): number {
+  const where = { hint: `COPY line ${line}, column ${col.name}` };
+  let v = numericOf(parseDecimal(s)!);
+  if (typeof v === 'number' && col.precision !== undefined) {
+    const fitted = fitNumeric(v, col.precision, col.scale ?? 0);
+    if (!fitted.ok) throw new SqlError(SqlState.NumericValueOutOfRange, `${fitted.message}: ${fitted.detail}`, where);
+    v = fitted.value;
+  }
+  if (typeof v === 'string') throw new SqlError(SqlState.NumericValueOutOfRange, numericOutOfRange(v), where);
+  return v;
+}
+
 function badValue(f: string, col: Column, line: number, type: string): SqlError {
   return new SqlError(InvalidTextRepresentation, `invalid input syntax for type ${type}: "${f}"`, { hint: `COPY line ${line}, column ${col.name}` });
 }
@@ -191,7 +205,10 @@ function typedValue(f: string, col: Column, line: number): Value {
         return s === 'nan' ? NaN : s.startsWith('-') ? -Infinity : Infinity;
       }
       if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw badValue(f, col, line, col.type === 'float' ? 'double precision' : 'numeric');
-      return Number(s);
+      if (col.type === 'numeric') return numericField(s, col, line);
+      const x = Number(s);
+      if (!Number.isFinite(x)) throw new SqlError(SqlState.NumericValueOutOfRange, `"${f}" is out of range for type double precision`, { hint: `COPY line ${line}, column ${col.name}` });
+      return x;
     }
     case 'bool': {
       const s = f.trim().toLowerCase();

@@ -52,6 +52,42 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   return type;
 }
 
+/** numeric(precision[, scale]): the type modifiers of a numeric type name, if any. */
+export interface NumericTypmod {
+  precision: number;
+  scale: number;
+}
+
+/** The numeric typmod of `typeName` (`numeric(10,2)`, `decimal(5)`), validated as Postgres does. */
+export function numericTypmodOf(typeName: TypeName | undefined, ctx: PlanContext): NumericTypmod | undefined {
+  const mods = typeName?.typmods ?? [];
+  if (mods.length === 0) return undefined;
+  const location = typeName?.location;
+  const type = columnTypeOf(typeName, ctx);
+  const values = mods.map((m) => {
+    const c = 'A_Const' in m ? (m.A_Const as { ival?: { ival?: number } }) : undefined;
+    if (!c?.ival) throw ctx.error(SqlState.SyntaxError, 'type modifiers must be simple constants or identifiers', location);
+    return c.ival.ival ?? 0;
+  });
+  if (type !== 'numeric') {
+    // varchar(n), char(n), timestamp(p): definite does not enforce them yet; refusing beats ignoring.
+    throw ctx.unsupported(`type modifiers on ${type}`, location, `write ${type} without (${values.join(', ')})`);
+  }
+  if (values.length > 2) throw ctx.error(SqlState.InvalidParameterValue, 'invalid NUMERIC type modifier', location);
+  const [precision, scale = 0] = values as [number, number?];
+  if (precision < 1 || precision > 1000) throw ctx.error(SqlState.InvalidParameterValue, `NUMERIC precision ${precision} must be between 1 and 1000`, location);
+  if (scale < -1000 || scale > 1000) throw ctx.error(SqlState.InvalidParameterValue, `NUMERIC scale ${scale} must be between -1000 and 1000`, location);
+  return { precision, scale };
+}
+
+/** `t` (numeric) rounded and checked as numeric(precision, scale). */
+export function fitTypmod(t: Typed, mod: NumericTypmod | undefined): Typed {
+  if (!mod) return t;
+  const expr = call('fit_numeric', t.expr, lit(mod.precision, 'int'), lit(mod.scale, 'int'));
+  const folded = isPlainExpr(expr) ? foldExpr(toExpr(expr), 'numeric') : expr;
+  return { ...t, expr: folded };
+}
+
 /** Converts `t` to `target` as an explicit cast. */
 export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?: number): Typed {
   const name = t.name === '?column?' ? PG_TYPE_NAME[target] : t.name;
@@ -72,6 +108,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   // An integer result: the conversion, then the target's range check.
   const toInteger = (expr: Typed['expr']): Typed => to(isIntegerType(target) ? checkedInt(expr, target) : expr);
   if (numeric(from) && numeric(target)) {
+    // Postgres converts float8 to numeric at 15 significant digits.
+    if (from === 'float' && target === 'numeric') return to(call('to_numeric', t.expr));
     if (!isIntegerType(target)) return to(t.expr);
     if (isIntegerType(from)) return implicitlyConverts(from, target) ? to(t.expr) : toInteger(t.expr);
     // Postgres rounds float8 half to even, numeric half away from zero.
@@ -80,7 +118,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   if (target === 'text' && from !== 'timestamp') return to(call('to_text', t.expr));
   if (from === 'text') {
     if (isIntegerType(target)) return toInteger(call('to_int', t.expr));
-    if (target === 'float' || target === 'numeric') return to(call('to_float', t.expr));
+    if (target === 'float') return to(call('to_float', t.expr));
+    if (target === 'numeric') return to(call('to_numeric', t.expr));
     if (target === 'bool') return to(call('to_bool', t.expr));
   }
   if (from === 'bool' && target === 'int') {
@@ -99,10 +138,11 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
  * Converts a value for storage in `column` (INSERT and UPDATE): implicit conversions, plus
  * numbers to int (rounded), as Postgres' assignment casts allow. 42804 otherwise.
  */
-export function assignTo(t: Typed, column: { name: string; type: ColumnType }, ctx: PlanContext, location?: number): Typed {
+export function assignTo(t: Typed, column: { name: string; type: ColumnType; precision?: number; scale?: number }, ctx: PlanContext, location?: number): Typed {
   const target = column.type;
-  if (t.type === null || t.type === target) return castTo(t, target, ctx, location);
-  if (isNumeric(t.type) && isNumeric(target)) return castTo(t, target, ctx, location);
+  const mod = column.precision === undefined ? undefined : { precision: column.precision, scale: column.scale ?? 0 };
+  if (t.type === null || t.type === target) return fitTypmod(castTo(t, target, ctx, location), mod);
+  if (isNumeric(t.type) && isNumeric(target)) return fitTypmod(castTo(t, target, ctx, location), mod);
   throw ctx.error(
     SqlState.DatatypeMismatch,
     `column "${column.name}" is of type ${target} but expression is of type ${t.type}`,

@@ -11,7 +11,7 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { planWindowCall, type WindowCollector } from './window.js';
-import { castTo, columnTypeOf } from './casts.js';
+import { castTo, columnTypeOf, fitTypmod, numericTypmodOf } from './casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction, typedCall } from './functions.js';
@@ -50,7 +50,8 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('A_Const' in node) return constant(node.A_Const, ctx, location);
   if ('TypeCast' in node) {
     const inner = planExpr(node.TypeCast.arg!, env);
-    return castTo(inner, columnTypeOf(node.TypeCast.typeName, ctx), ctx, location);
+    const typeName = node.TypeCast.typeName;
+    return fitTypmod(castTo(inner, columnTypeOf(typeName, ctx), ctx, location), numericTypmodOf(typeName, ctx));
   }
   if ('A_Expr' in node) return aExpr(node.A_Expr, env, location);
   if ('BoolExpr' in node) {
@@ -118,6 +119,14 @@ export function checked(t: Typed): Typed {
   if (!isIntegerType(t.type)) return t;
   return typedCall(`check_${t.type}`, [t], t.type, t.name, t.nullable);
 }
+
+/** A numeric sum (the exact decimal, or its text when definite cannot hold it) checked. */
+function checkedNumeric(t: Typed): Typed {
+  return typedCall('check_numeric', [t], 'numeric', t.name, t.nullable);
+}
+
+/** Arithmetic on numeric operands: exact decimal functions (protocol/numeric.ts). */
+const NUMERIC_ARITHMETIC: Record<string, ScalarFunction> = { '+': 'add_numeric', '-': 'sub_numeric', '*': 'mul_numeric', '/': 'div_numeric', '%': 'mod_numeric' };
 
 function operatorName(e: A_Expr): string {
   const names = (e.name ?? []).map((n) => stringOf(n) ?? '');
@@ -257,7 +266,7 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const l = numberOperand(left, op, env, location);
     const r = numberOperand(right, op, env, location);
     const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
-    const fn = op === '/' && isIntegerType(type) ? 'div_int' : ARITHMETIC[op]!;
+    const fn = op === '/' && isIntegerType(type) ? 'div_int' : type === 'numeric' ? NUMERIC_ARITHMETIC[op]! : ARITHMETIC[op]!;
     return checked(typedCall(fn, items, type, '?column?'));
   }
   if (op === '||') {
@@ -409,9 +418,10 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
       if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location, `aggregate over a SELECT DISTINCT subquery instead`);
       if (arg.type === null) arg = coerce(arg, arg.unknownText !== undefined ? 'numeric' : 'int', ctx, location);
       if (!isNumeric(arg.type)) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${arg.type}) does not exist`, location, `${name} takes a number`);
-      if (name === 'avg') return result(name, arg, 'float');
-      // Postgres: sum of smallint / int is bigint (range-checked), sum of bigint is numeric.
-      if (arg.type === 'bigint') return result(name, arg, 'numeric');
+      // Postgres: avg of float is float, of integers and numeric numeric (exact decimals).
+      if (name === 'avg') return arg.type === 'float' ? result(name, arg, 'float') : result('avg_numeric', arg, 'numeric');
+      // Postgres: sum of smallint / int is bigint (range-checked), sum of bigint or numeric numeric.
+      if (arg.type === 'bigint' || arg.type === 'numeric') return checkedNumeric(result('sum_numeric', arg, 'numeric'));
       return checked(result(name, arg, isIntegerType(arg.type) ? 'bigint' : arg.type));
     }
     default:

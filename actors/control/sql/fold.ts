@@ -18,6 +18,7 @@ const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
   lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text',
   length: 'int', position: 'int', to_int: 'int', div_int: 'int', to_float: 'float', to_bool: 'bool', sqrt: 'float', exp: 'float', ln: 'float',
   check_smallint: 'smallint', check_int: 'int', check_bigint: 'bigint',
+  to_numeric: 'numeric', check_numeric: 'numeric', fit_numeric: 'numeric',
 };
 
 const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { smallint: 0, int: 1, bigint: 2, numeric: 3, float: 4 };

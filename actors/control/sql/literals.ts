@@ -6,6 +6,7 @@
  */
 import { inIntRange, intTextOutOfRange, type IntegerType } from '../../../protocol/int-range.js';
 import { SqlState } from '../../../protocol/control/errors.js';
+import { numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 
@@ -38,7 +39,10 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
         return lower === 'nan' ? NaN : lower.startsWith('-') ? -Infinity : Infinity;
       }
       if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/i.test(s)) throw bad();
-      return Number(s);
+      if (type === 'numeric') return exactNumeric(s, ctx, location);
+      const x = Number(s);
+      if (!Number.isFinite(x)) throw ctx.error(SqlState.NumericValueOutOfRange, `"${s}" is out of range for type double precision`, location);
+      return x;
     }
     case 'bool': {
       const lower = s.toLowerCase();
@@ -82,6 +86,17 @@ export function numericConstant(text: string, ctx: PlanContext, location?: numbe
     const big = BigInt(text);
     if (big >= -(2n ** 63n) && big < 2n ** 63n) throw ctx.error(SqlState.NumericValueOutOfRange, intTextOutOfRange('bigint', text), location);
   }
-  return { value, type: 'numeric' };
+  return { value: exactNumeric(text, ctx, location), type: 'numeric' };
+}
+
+/** Decimal text as a numeric value, exactly, or 22003 when definite's numeric cannot hold it. */
+export function exactNumeric(text: string, ctx: PlanContext, location?: number): number {
+  const d = parseDecimal(text);
+  if (!d) throw ctx.error(MoreSqlState.InvalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`, location);
+  const v = numericOf(d);
+  if (typeof v === 'string') {
+    throw ctx.error(SqlState.NumericValueOutOfRange, numericOutOfRange(v), location, 'round it to 15 significant digits, or use float8 for approximate values');
+  }
+  return v;
 }
 

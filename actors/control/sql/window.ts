@@ -144,8 +144,12 @@ export function planWindowCall(name: string, f: FuncCall, env: ExprEnv, location
       let x = args[0]!;
       if (x.type === null) x = coerce(x, x.unknownText !== undefined ? 'numeric' : 'int', ctx, location);
       if (!isNumeric(x.type)) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${x.type}) does not exist`, location, `${name} takes a number`);
-      if (name === 'avg') return register('avg', 'float', true, x);
-      if (x.type === 'bigint') return register('sum', 'numeric', true, x);
+      // Postgres: avg of float is float, of integers and numeric numeric; sum of bigint numeric.
+      if (name === 'avg') return x.type === 'float' ? register('avg', 'float', true, x) : register('avg_numeric', 'numeric', true, x);
+      if (x.type === 'bigint' || x.type === 'numeric') {
+        const t = register('sum_numeric', 'numeric', true, x);
+        return { ...t, expr: call('check_numeric', t.expr) };
+      }
       if (!isIntegerType(x.type!)) return register('sum', x.type!, true, x);
       // Postgres: sum of smallint / int is bigint, range-checked.
       const t = register('sum', 'bigint', true, x);
