@@ -77,6 +77,21 @@ function codePointLength(s: string): number {
   return hasSurrogates(s) ? [...s].length : s.length;
 }
 
+/**
+ * Upper or lower case, character by character as Postgres does: a character whose case mapping
+ * is several characters in JS (ß -> SS, İ -> i̇) stays as it is.
+ */
+function changeCase(s: string, upper: boolean): string {
+  const whole = upper ? s.toUpperCase() : s.toLowerCase();
+  if (whole.length === s.length && !/[^\x00-\x7f]/.test(s)) return whole;
+  let out = '';
+  for (const c of s) {
+    const m = upper ? c.toUpperCase() : c.toLowerCase();
+    out += [...m].length === 1 ? m : c;
+  }
+  return out;
+}
+
 function toText(v: Value): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
@@ -231,8 +246,8 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
     if (typeof a !== 'boolean') fail(`not expects a bool, got ${typeName(a)}`);
     return !a;
   },
-  lower: (a) => textArg('lower', a).toLowerCase(),
-  upper: (a) => textArg('upper', a).toUpperCase(),
+  lower: (a) => changeCase(textArg('lower', a), false),
+  upper: (a) => changeCase(textArg('upper', a), true),
   length: (a) => codePointLength(textArg('length', a)),
   trim: (a) => trimSpaces(textArg('trim', a), true, true),
   ltrim: (a) => trimSpaces(textArg('ltrim', a), true, false),

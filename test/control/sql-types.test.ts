@@ -127,3 +127,9 @@ test('numeric(p,s) rounds to its scale half away from zero and overflows with 22
   // Other type modifiers are refused rather than ignored.
   expect((await failure('SELECT \'abcdef\'::varchar(3)'))[0]).toBe('0A000');
 });
+
+test('mod of numerics is exact, ^ is power, upper keeps ß, and float8 has no %, as in Postgres', async () => {
+  expect(await a.rows("SELECT mod(0.3, 0.1), 0.3 % 0.1, mod(7, 3), 2 ^ 10, 2.0 ^ 3, upper('straße'), round(0.125, 2)")).toEqual([[0, 0, 1, 1024, 8, 'STRAßE', 0.13]]);
+  expect((await failure('SELECT 0.3::float8 % 0.1::float8'))[0]).toBe('42883');
+  expect((await failure('SELECT mod(0.3::float8, 1)'))[0]).toBe('42883');
+});

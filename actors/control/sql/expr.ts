@@ -266,9 +266,12 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const l = numberOperand(left, op, env, location);
     const r = numberOperand(right, op, env, location);
     const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
+    if (op === '%' && type === 'float') throw ctx.error(SqlState.UndefinedFunction, 'operator does not exist: double precision % double precision', location, 'cast the operands to numeric');
     const fn = op === '/' && isIntegerType(type) ? 'div_int' : type === 'numeric' ? NUMERIC_ARITHMETIC[op]! : ARITHMETIC[op]!;
     return checked(typedCall(fn, items, type, '?column?'));
   }
+  // Postgres' exponentiation operator: power(), float8 unless an operand is numeric.
+  if (op === '^') return planFunction('power', [left, right], ctx, location);
   if (op === '||') {
     const asText = (t: Typed) => (t.type === null ? coerce(t, 'text', ctx, location) : t.type === 'text' ? t : castTo(t, 'text', ctx, location));
     if (left.type !== null && left.type !== 'text' && right.type !== null && right.type !== 'text') {

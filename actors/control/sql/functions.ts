@@ -128,7 +128,8 @@ const FUNCTIONS: Record<string, Builder> = {
     const a = number(args[0]!, fail, ctx, loc);
     const b = number(args[1]!, fail, ctx, loc);
     const type = commonType([a, b], 'mod', ctx, loc);
-    return typedCall('%', [a, b], type, name);
+    if (type === 'float') throw ctx.error(SqlState.UndefinedFunction, 'function mod(double precision, double precision) does not exist', loc, 'cast the arguments to numeric');
+    return typedCall(type === 'numeric' ? 'mod_numeric' : '%', [a, b], type, name);
   }),
   greatest: greatestLeast('greatest'),
   least: greatestLeast('least'),
