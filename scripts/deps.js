@@ -1,5 +1,5 @@
-// The system programs definite's two commands need, in one place: for each, the binary that shows
-// it is installed, where it is looked for, the Debian package that provides it, and which command
+// The system programs and libraries definite's two commands need, in one place: for each, the binary (or file)
+// that shows it is installed, where it is looked for, the Debian package that provides it, and which command
 // needs it (`start`: `npm start`; `test`: `npm test`). scripts/preflight.js installs what is missing
 // from this list. A later dependency (a PostgreSQL server, psql, a newer nats-server) is one more
 // entry here, so a newcomer's `npm test` and CI install the same things.
@@ -14,6 +14,8 @@ import { join } from 'node:path';
  * @property {string[]} neededBy  'start' and/or 'test'
  * @property {string} why         one line: what uses it
  * @property {string} [envOverride] an environment variable that names the binary's path instead
+ * @property {string} [file]      instead of a binary: an absolute path whose presence means it is
+ *   installed (a library), looked for under `DFN_PREFLIGHT_ROOT` when set (tests), else under /
  */
 
 /** @type {Dependency[]} */
@@ -33,6 +35,29 @@ export const DEPENDENCIES = [
     neededBy: ['test'],
     why: "the inspector's end-to-end test drives it headless (playwright-core, /usr/bin/chromium)",
   },
+  {
+    name: 'psycopg2',
+    binary: 'python3-psycopg2',
+    file: '/usr/lib/python3/dist-packages/psycopg2/__init__.py',
+    apt: 'python3-psycopg2',
+    neededBy: ['test'],
+    why: "test/control/pgwire/other-clients.test.ts runs a Python client with it (/usr/bin/python3)",
+  },
+  {
+    name: 'Java',
+    binary: 'java',
+    apt: 'openjdk-17-jre-headless',
+    neededBy: ['test'],
+    why: 'test/control/pgwire/other-clients.test.ts runs a JDBC client program with it',
+  },
+  {
+    name: 'PostgreSQL JDBC driver',
+    binary: 'postgresql.jar',
+    file: '/usr/share/java/postgresql.jar',
+    apt: 'libpostgresql-jdbc-java',
+    neededBy: ['test'],
+    why: 'test/control/pgwire/other-clients.test.ts connects through it',
+  },
 ];
 
 /**
@@ -47,6 +72,10 @@ export function searchDirs(env = process.env) {
 
 /** Where the dependency's binary is, or undefined when it is not installed. */
 export function locate(dep, env = process.env) {
+  if (dep.file) {
+    const p = join(env.DFN_PREFLIGHT_ROOT ?? '/', dep.file);
+    return existsSync(p) ? p : undefined;
+  }
   const override = dep.envOverride ? env[dep.envOverride] : undefined;
   if (override) return existsSync(override) ? override : undefined;
   for (const dir of searchDirs(env)) {

@@ -232,7 +232,25 @@ export interface WriteRows {
   tag: string;
 }
 
-async function writeRows(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<WriteRows> {
+/**
+ * A plain INSERT / UPDATE / DELETE parsed and resolved against the catalog, not evaluated, for a
+ * pgwire implicit transaction (pgwire/implicit.ts); undefined for any other statement (including
+ * one of definite's extensions), which the caller runs as usual. Errors are the planner's.
+ */
+export function planWriteStatement(deps: ControlDeps, text: string, offset: number): PlannedWrite | undefined {
+  if (preparse(text, offset)) return undefined;
+  const nodes = parseStatements(text, offset);
+  const node = nodes[0];
+  if (nodes.length !== 1 || !node) return undefined;
+  const resolver = resolverFor(deps.catalog, { useIndexes: false });
+  if ('InsertStmt' in node) return planInsert(node.InsertStmt, resolver, { text, offset });
+  if ('UpdateStmt' in node) return planUpdate(node.UpdateStmt, resolver, { text, offset });
+  if ('DeleteStmt' in node) return planDelete(node.DeleteStmt, resolver, { text, offset });
+  return undefined;
+}
+
+/** A planned write's changes, evaluated (reads at a strict serializable timestamp) and checked, not committed. */
+export async function writeRows(deps: ControlDeps, planned: PlannedWrite, settings: Settings): Promise<WriteRows> {
   const { rows } = await evaluate(deps, planned.plan, readSources(deps, planned.inputs), { ...settings, transaction_isolation: 'strict serializable' });
   checkNotNull(planned.table.columns, rows.filter(([, d]) => d > 0).map(([r]) => r));
   const collection = deps.catalog.get(planned.table.id)?.collection;

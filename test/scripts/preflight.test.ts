@@ -6,9 +6,9 @@
  * machine changes.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../../runtime/nats-server.js';
 
 const dirs: string[] = [];
@@ -24,18 +24,21 @@ function emptyDir(): string {
 
 /** Runs the preflight for `command` with binaries looked up only in `path`. */
 function preflight(command: 'start' | 'test', path: string): { status: number | null; out: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, DFN_PREFLIGHT_PATH: path, DFN_PREFLIGHT_NO_INSTALL: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DFN_PREFLIGHT_PATH: path, DFN_PREFLIGHT_ROOT: path, DFN_PREFLIGHT_NO_INSTALL: '1' };
   delete env['DFN_NATS_SERVER_BIN'];
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'preflight.js'), command], { env, encoding: 'utf8' });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-test('npm test on a PATH without nats-server and chromium: says both are missing and the one install command, exits 1', () => {
+test('npm test on a PATH without nats-server, chromium and the other-clients programs: names each missing one and the one install command, exits 1', () => {
   const { status, out } = preflight('test', emptyDir());
   expect(status).toBe(1);
   expect(out).toContain('nats-server is not installed');
   expect(out).toContain('Chromium is not installed');
-  expect(out).toMatch(/apt-get update && (sudo )?apt-get install -y nats-server chromium/);
+  expect(out).toContain('psycopg2 is not installed');
+  expect(out).toContain('Java is not installed');
+  expect(out).toContain('PostgreSQL JDBC driver is not installed');
+  expect(out).toMatch(/apt-get update && (sudo )?apt-get install -y nats-server chromium python3-psycopg2 openjdk-17-jre-headless libpostgresql-jdbc-java/);
 });
 
 test('npm start needs only nats-server', () => {
@@ -48,9 +51,14 @@ test('npm start needs only nats-server', () => {
 
 test('with the binaries on the PATH it reports nothing missing and exits 0', () => {
   const dir = emptyDir();
-  for (const name of ['nats-server', 'chromium']) {
+  for (const name of ['nats-server', 'chromium', 'java']) {
     writeFileSync(join(dir, name), '#!/bin/sh\n');
     chmodSync(join(dir, name), 0o755);
+  }
+  // The libraries are files, looked for under DFN_PREFLIGHT_ROOT (the same directory here).
+  for (const file of ['usr/lib/python3/dist-packages/psycopg2/__init__.py', 'usr/share/java/postgresql.jar']) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), '');
   }
   const { status, out } = preflight('test', dir);
   expect(out).not.toContain('is not installed');

@@ -3,7 +3,8 @@
  * that runs its SQL through the same session logic as the NATS session actor (session-sql.ts).
  * It reads frames (frames.ts), answers the start-up (SSLRequest 'N', trust auth of `materialize`
  * on loopback, ParameterStatus, BackendKeyData), the simple query protocol (several statements,
- * the rest skipped after an error) and the extended one (Parse/Bind/Describe/Execute with
+ * the rest skipped after an error; several writes and no block: one implicit transaction,
+ * implicit.ts) and the extended one (Parse/Bind/Describe/Execute with
  * max_rows/Close/Flush/Sync, errors skipping to Sync). A protocol violation is a FATAL 08P01 and
  * the connection closes; a dropped connection forgets everything it held. While a message is
  * handled the socket is paused, and writes wait for 'drain', so neither side buffers without bound.
@@ -22,6 +23,7 @@ import { encodeCopyRow } from './copy-text.js';
 import { parseCursorStatement } from './cursors.js';
 import { PgSubscription } from './subscription.js';
 import { classify, Transaction } from './transaction.js';
+import { isImplicitWriteBatch, planImplicit, runImplicit } from './implicit.js';
 import * as be from './backend.js';
 import { compatStatement, defaultPgSettings, REPORTED, type CompatContext, type PgSettings } from './compat.js';
 import { errorFields } from './errors.js';
@@ -402,6 +404,7 @@ export class PgConnection {
 
   /** The statements of a Query from `from` on; stops at an error, or at a COPY FROM STDIN waiting for its data. */
   private async queryStatements(stmts: SqlStatement[], from: number): Promise<void> {
+    if (from === 0 && !this.txn.inBlock && isImplicitWriteBatch(stmts) && (await this.implicitWrites(stmts))) return this.ready();
     try {
       for (let i = from; i < stmts.length; i++) {
         const stmt = stmts[i]!;
@@ -423,6 +426,26 @@ export class PgConnection {
       this.send(be.errorResponse(errorFields(err)));
     }
     this.ready();
+  }
+
+  /**
+   * Several INSERT / UPDATE / DELETE and no block: one implicit transaction (implicit.ts), in the
+   * coordinator's serialized section. False when the Query cannot be one (it then runs statement
+   * by statement). Not cancelable: a CancelRequest must not report 57014 for a commit that lands.
+   */
+  private async implicitWrites(stmts: SqlStatement[]): Promise<boolean> {
+    try {
+      const deps = this.requireDeps();
+      return await deps.serialize(async () => {
+        const plan = planImplicit(deps, stmts);
+        if (!plan) return false;
+        await runImplicit(deps, plan, this.settings, (tag) => this.send(be.commandComplete(tag)));
+        return true;
+      });
+    } catch (err) {
+      this.send(be.errorResponse(errorFields(err)));
+      return true;
+    }
   }
 
   /** COPY t FROM STDIN: CopyInResponse; CopyData follows (copyInMessage). */

@@ -240,3 +240,59 @@ test('extended protocol: parameters in a block; a portal lives past Sync until t
     'error 34000', 'ready I',
   ]);
 });
+
+test('a Query of several writes and no BEGIN is one implicit transaction: a failing statement writes nothing of any', async () => {
+  await client.query('CREATE TABLE imp (id int NOT NULL)');
+  const ids = async () => (await other.query('SELECT id FROM imp ORDER BY id')).rows.map((r) => r.id as number);
+  const balances = async () => (await other.query('SELECT id, balance FROM acct ORDER BY id')).rows.map((r) => [r.id, r.balance]);
+
+  // The second statement fails when evaluated: the first's row is not written.
+  expect(await sqlstate(client.query("INSERT INTO imp VALUES (1); INSERT INTO imp VALUES ('x'::int)"))).toBe('22P02');
+  expect(status).toBe('I');
+  expect(await ids()).toEqual([]);
+  // ... when planned (an unknown table), with an UPDATE before it.
+  const before = await balances();
+  expect(await sqlstate(client.query('UPDATE acct SET balance = balance - 10 WHERE id = 1; INSERT INTO imp VALUES (2); INSERT INTO no_such_table VALUES (3)'))).toBe('42P01');
+  expect(await balances()).toEqual(before);
+  expect(await ids()).toEqual([]);
+  // NOT NULL in the last statement.
+  expect(await sqlstate(client.query('INSERT INTO imp VALUES (4); DELETE FROM acct WHERE id = 2; INSERT INTO imp VALUES (NULL)'))).toBe('23502');
+  expect(await balances()).toEqual(before);
+  expect(await ids()).toEqual([]);
+
+  // On the wire: the first statement's CommandComplete, then the error; later statements skipped.
+  const got = await raw([serialize.query("INSERT INTO imp VALUES (5); INSERT INTO imp VALUES ('y'::int); INSERT INTO imp VALUES (6)")], 1);
+  expect(got.map((m) => (m['name'] === 'commandComplete' ? `complete ${String(m['text'])}` : m['name'] === 'error' ? `error ${String(m['code'])}` : m['name'] === 'readyForQuery' ? `ready ${String(m['status'])}` : String(m['name'])))).toEqual([
+    'complete INSERT 0 1', 'error 22P02', 'ready I',
+  ]);
+  expect(await ids()).toEqual([]);
+});
+
+test('a successful implicit transaction commits every statement at one timestamp, seen at once', async () => {
+  await client.query('CREATE TABLE imp_ok (id int)');
+  await other.query('BEGIN');
+  await other.query('DECLARE w CURSOR FOR SUBSCRIBE imp_ok');
+  expect((await other.query("FETCH ALL w WITH (timeout = '200ms')")).rows).toEqual([]);
+  const results = (await client.query('INSERT INTO imp_ok VALUES (1), (2); INSERT INTO imp_ok VALUES (3); UPDATE acct SET balance = balance + 1 WHERE id = 1; INSERT INTO imp_ok VALUES (4)')) as unknown as pg.QueryResult[];
+  expect(results.map((r) => `${r.command} ${r.rowCount}`)).toEqual(['INSERT 2', 'INSERT 1', 'UPDATE 1', 'INSERT 1']);
+  const rows: Array<{ mz_timestamp: string; id: number }> = [];
+  while (rows.length < 4) rows.push(...(await other.query("FETCH ALL w WITH (timeout = '60s')")).rows);
+  await other.query('COMMIT');
+  expect(rows.map((r) => r.id).sort()).toEqual([1, 2, 3, 4]);
+  expect(new Set(rows.map((r) => r.mz_timestamp)).size).toBe(1);
+  await client.query('UPDATE acct SET balance = balance - 1 WHERE id = 1');
+});
+
+test('a Query mixing writes with reads, or reading what it wrote, runs statement by statement (earlier ones stay)', async () => {
+  await client.query('CREATE TABLE imp_mix (id int)');
+  const ids = async () => (await other.query('SELECT id FROM imp_mix ORDER BY id')).rows.map((r) => r.id as number);
+  expect(await sqlstate(client.query('INSERT INTO imp_mix VALUES (1); SELECT 1 / 0'))).toBe('22012');
+  expect(await ids()).toEqual([1]);
+  // The DELETE reads imp_mix, which the INSERT before it wrote: not one transaction, and it sees the INSERT.
+  await client.query('INSERT INTO imp_mix VALUES (2); DELETE FROM imp_mix WHERE id = 2');
+  expect(await ids()).toEqual([1]);
+  expect(await sqlstate(client.query('INSERT INTO imp_mix VALUES (3); UPDATE imp_mix SET id = id / (id - 3) WHERE id = 3'))).toBe('22012');
+  expect(await ids()).toEqual([1, 3]);
+  expect(await sqlstate(client.query('INSERT INTO imp_mix VALUES (4); CREATE TABLE imp_mix (x int)'))).not.toBe('no error');
+  expect(await ids()).toEqual([1, 3, 4]);
+});
