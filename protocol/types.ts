@@ -58,6 +58,8 @@ export const Column = Type.Object(
     /** numeric(precision, scale): values are rounded to `scale` and must fit `precision` digits. */
     precision: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     scale: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+    /** varchar(length): at most `length` characters. */
+    length: Type.Optional(Type.Integer({ minimum: 1, maximum: 10485760 })),
   },
   { additionalProperties: false },
 );

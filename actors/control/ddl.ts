@@ -19,7 +19,7 @@ import { dataflowInputOf, resolverFor } from './resolve.js';
 import { withErrorColumn } from '../../protocol/error-column.js';
 import { planQueryText, SqlSource, type Extension } from './sql/index.js';
 import { PlanContext } from './sql/context.js';
-import { columnTypeOf, numericTypmodOf } from './sql/casts.js';
+import { columnTypeOf, typmodOf } from './sql/casts.js';
 
 const DEPENDENT_OBJECTS_STILL_EXIST = '2BP01';
 
@@ -109,7 +109,7 @@ export async function createTable(deps: ControlDeps, stmt: CreateStmt, sql: stri
     const colname = def.colname ?? '';
     if (columns.some((c) => c.name === colname)) throw new SqlError('42701', `column "${colname}" specified more than once`);
     const notNull = (def.constraints ?? []).some((c) => 'Constraint' in c && (c.Constraint.contype === 'CONSTR_NOTNULL' || c.Constraint.contype === 'CONSTR_PRIMARY'));
-    const mod = numericTypmodOf(def.typeName, ctx);
+    const mod = typmodOf(def.typeName, ctx);
     columns.push({ name: colname, type: columnTypeOf(def.typeName, ctx), nullable: !notNull, ...(mod ?? {}) });
   }
   if (columns.length === 0) throw new SqlError(SqlState.FeatureNotSupported, 'a table needs at least one column');

@@ -162,5 +162,6 @@ export function evaluationError(message: string): SqlError {
   // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
   if (isOutOfRangeMessage(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
+  if (/^value too long for type/.test(message)) return new SqlError('22001', message);
   return new SqlError('22000', message);
 }

@@ -78,6 +78,9 @@ export const SCALAR_FUNCTIONS = [
   // check_numeric [1]: a number itself, an exact decimal as text (from sum_numeric) an error;
   // fit_numeric [3] (value, precision, scale): numeric(p, s)'s rounding and overflow check
   'add_numeric', 'sub_numeric', 'mul_numeric', 'div_numeric', 'mod_numeric', 'to_numeric', 'check_numeric', 'fit_numeric',
+  // check_varchar [2] (text, n): varchar(n)'s assignment check: the text itself when it has at most
+  // n characters (code points), cut to n when only spaces are past n, else an error (22001)
+  'check_varchar',
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

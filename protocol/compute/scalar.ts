@@ -221,8 +221,16 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
   check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1], round_even: [1, 1],
   add_numeric: [2, 2], sub_numeric: [2, 2], mul_numeric: [2, 2], div_numeric: [2, 2], mod_numeric: [2, 2],
-  to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3],
+  to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3], check_varchar: [2, 2],
 };
+
+/** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
+export function checkVarchar(s: string, n: number): string {
+  if (s.length <= n || codePointLength(s) <= n) return s;
+  const chars = [...s];
+  if (chars.slice(n).every((c) => c === ' ')) return chars.slice(0, n).join('');
+  return fail(`value too long for type character varying(${n})`);
+}
 
 /** A numeric result: the number, or an error naming the decimal definite cannot hold. */
 function held(r: number | string): number {
@@ -342,6 +350,7 @@ const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
     return held(modNumeric(x, y));
   },
   substr: (a, b) => substr(textArg('substr', a), intArg('substr', b), undefined),
+  check_varchar: (a, b) => checkVarchar(textArg('check_varchar', a), intArg('check_varchar', b)),
 };
 
 /** Compiles `expr` to a closure over rows. Throws InvalidRequestError for a malformed call. */

@@ -125,7 +125,18 @@ test('numeric(p,s) rounds to its scale half away from zero and overflows with 22
   await a.sql('UPDATE prices SET p = p / 3');
   expect(await a.rows('SELECT p FROM prices ORDER BY p')).toEqual([[0.34], [0.83]]);
   // Other type modifiers are refused rather than ignored.
-  expect((await failure('SELECT \'abcdef\'::varchar(3)'))[0]).toBe('0A000');
+  expect((await failure('SELECT \'abc\'::char(3)'))[0]).toBe('0A000');
+  expect((await failure('SELECT TIMESTAMP \'2024-01-01\'::timestamp(3)'))[0]).toBe('0A000');
+});
+
+test('varchar(n): a cast cuts to n characters, storing a longer value is 22001 (trailing spaces are cut), as in Postgres', async () => {
+  expect(await a.rows("SELECT 'abcdef'::varchar(3), 'héllo'::varchar(2), 'ab'::varchar(5)")).toEqual([['abc', 'hé', 'ab']]);
+  await a.sql('CREATE TABLE names (n varchar(3))');
+  expect(await failure("INSERT INTO names VALUES ('abcd')")).toEqual(['22001', 'value too long for type character varying(3)']);
+  await a.sql("INSERT INTO names VALUES ('abc  '), ('é')");
+  expect(await a.rows('SELECT n, length(n) FROM names ORDER BY n')).toEqual([['abc', 3], ['é', 1]]);
+  expect(await failure("UPDATE names SET n = n || 'x'")).toEqual(['22001', 'value too long for type character varying(3)']);
+  expect((await failure('SELECT 1::varchar(0)'))[0]).toBe('22023');
 });
 
 test('mod of numerics is exact, ^ is power, upper keeps ß, and float8 has no %, as in Postgres', async () => {

@@ -7,6 +7,7 @@
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
+import { checkVarchar } from '../../../protocol/compute/scalar.js';
 import { fitNumeric, numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 
 const InvalidTextRepresentation = '22P02';
@@ -186,7 +187,12 @@ const INTEGER = /^[+-]?\d+$/;
 function typedValue(f: string, col: Column, line: number): Value {
   switch (col.type) {
     case 'text':
-      return f;
+      if (col.length === undefined) return f;
+      try {
+        return checkVarchar(f, col.length);
+      } catch (e) {
+        throw new SqlError('22001', (e as Error).message, { hint: `COPY line ${line}, column ${col.name}` });
+      }
     case 'smallint':
     case 'int':
     case 'bigint': {

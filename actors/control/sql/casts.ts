@@ -52,26 +52,34 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   return type;
 }
 
-/** numeric(precision[, scale]): the type modifiers of a numeric type name, if any. */
-export interface NumericTypmod {
-  precision: number;
-  scale: number;
-}
+/** A type's modifiers: numeric(precision, scale) or varchar(length). */
+export type Typmod = { precision: number; scale: number } | { length: number };
 
-/** The numeric typmod of `typeName` (`numeric(10,2)`, `decimal(5)`), validated as Postgres does. */
-export function numericTypmodOf(typeName: TypeName | undefined, ctx: PlanContext): NumericTypmod | undefined {
+/**
+ * The modifiers of `typeName` (`numeric(10,2)`, `decimal(5)`, `varchar(30)`), validated as
+ * Postgres does. Others (`char(n)`, which pads, and `timestamp(p)`) are 0A000: refused, not ignored.
+ */
+export function typmodOf(typeName: TypeName | undefined, ctx: PlanContext): Typmod | undefined {
   const mods = typeName?.typmods ?? [];
   if (mods.length === 0) return undefined;
   const location = typeName?.location;
   const type = columnTypeOf(typeName, ctx);
+  const names = (typeName?.names ?? []).map((n) => stringOf(n) ?? '');
+  const name = (names[names.length - 1] ?? '').toLowerCase();
   const values = mods.map((m) => {
     const c = 'A_Const' in m ? (m.A_Const as { ival?: { ival?: number } }) : undefined;
     if (!c?.ival) throw ctx.error(SqlState.SyntaxError, 'type modifiers must be simple constants or identifiers', location);
     return c.ival.ival ?? 0;
   });
+  if (type === 'text' && name === 'varchar') {
+    const [length] = values as [number];
+    if (values.length > 1) throw ctx.error(SqlState.SyntaxError, 'invalid type modifier', location);
+    if (length < 1) throw ctx.error(SqlState.InvalidParameterValue, 'length for type varchar must be at least 1', location);
+    if (length > 10485760) throw ctx.error(SqlState.InvalidParameterValue, 'length for type varchar cannot exceed 10485760', location);
+    return { length };
+  }
   if (type !== 'numeric') {
-    // varchar(n), char(n), timestamp(p): definite does not enforce them yet; refusing beats ignoring.
-    throw ctx.unsupported(`type modifiers on ${type}`, location, `write ${type} without (${values.join(', ')})`);
+    throw ctx.unsupported(`type modifiers on ${name}`, location, `write ${name === 'bpchar' ? 'varchar' : name}${name === 'bpchar' ? `(${values.join(', ')})` : ''} instead`);
   }
   if (values.length > 2) throw ctx.error(SqlState.InvalidParameterValue, 'invalid NUMERIC type modifier', location);
   const [precision, scale = 0] = values as [number, number?];
@@ -80,11 +88,26 @@ export function numericTypmodOf(typeName: TypeName | undefined, ctx: PlanContext
   return { precision, scale };
 }
 
-/** `t` (numeric) rounded and checked as numeric(precision, scale). */
-export function fitTypmod(t: Typed, mod: NumericTypmod | undefined): Typed {
+/** A table column's modifiers. */
+export function columnTypmod(column: { precision?: number; scale?: number; length?: number }): Typmod | undefined {
+  if (column.precision !== undefined) return { precision: column.precision, scale: column.scale ?? 0 };
+  if (column.length !== undefined) return { length: column.length };
+  return undefined;
+}
+
+/**
+ * `t` fitted to its modifiers: numeric(p, s) rounds and checks; varchar(n) cuts to n in a cast
+ * (`explicit`) and checks in an assignment (22001 past n), as Postgres does.
+ */
+export function fitTypmod(t: Typed, mod: Typmod | undefined, explicit = true): Typed {
   if (!mod) return t;
-  const expr = call('fit_numeric', t.expr, lit(mod.precision, 'int'), lit(mod.scale, 'int'));
-  const folded = isPlainExpr(expr) ? foldExpr(toExpr(expr), 'numeric') : expr;
+  const expr =
+    'length' in mod
+      ? explicit
+        ? call('substr', t.expr, lit(1, 'int'), lit(mod.length, 'int'))
+        : call('check_varchar', t.expr, lit(mod.length, 'int'))
+      : call('fit_numeric', t.expr, lit(mod.precision, 'int'), lit(mod.scale, 'int'));
+  const folded = isPlainExpr(expr) ? foldExpr(toExpr(expr), t.type ?? 'text') : expr;
   return { ...t, expr: folded };
 }
 
@@ -138,11 +161,11 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
  * Converts a value for storage in `column` (INSERT and UPDATE): implicit conversions, plus
  * numbers to int (rounded), as Postgres' assignment casts allow. 42804 otherwise.
  */
-export function assignTo(t: Typed, column: { name: string; type: ColumnType; precision?: number; scale?: number }, ctx: PlanContext, location?: number): Typed {
+export function assignTo(t: Typed, column: { name: string; type: ColumnType; precision?: number; scale?: number; length?: number }, ctx: PlanContext, location?: number): Typed {
   const target = column.type;
-  const mod = column.precision === undefined ? undefined : { precision: column.precision, scale: column.scale ?? 0 };
-  if (t.type === null || t.type === target) return fitTypmod(castTo(t, target, ctx, location), mod);
-  if (isNumeric(t.type) && isNumeric(target)) return fitTypmod(castTo(t, target, ctx, location), mod);
+  const mod = columnTypmod(column);
+  if (t.type === null || t.type === target) return fitTypmod(castTo(t, target, ctx, location), mod, false);
+  if (isNumeric(t.type) && isNumeric(target)) return fitTypmod(castTo(t, target, ctx, location), mod, false);
   throw ctx.error(
     SqlState.DatatypeMismatch,
     `column "${column.name}" is of type ${target} but expression is of type ${t.type}`,

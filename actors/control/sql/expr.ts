@@ -11,7 +11,7 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { planWindowCall, type WindowCollector } from './window.js';
-import { castTo, columnTypeOf, fitTypmod, numericTypmodOf } from './casts.js';
+import { castTo, columnTypeOf, fitTypmod, typmodOf } from './casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction, typedCall } from './functions.js';
@@ -51,7 +51,7 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('TypeCast' in node) {
     const inner = planExpr(node.TypeCast.arg!, env);
     const typeName = node.TypeCast.typeName;
-    return fitTypmod(castTo(inner, columnTypeOf(typeName, ctx), ctx, location), numericTypmodOf(typeName, ctx));
+    return fitTypmod(castTo(inner, columnTypeOf(typeName, ctx), ctx, location), typmodOf(typeName, ctx));
   }
   if ('A_Expr' in node) return aExpr(node.A_Expr, env, location);
   if ('BoolExpr' in node) {
