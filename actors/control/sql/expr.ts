@@ -80,7 +80,12 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('SQLValueFunction' in node) throw ctx.unsupported('CURRENT_TIMESTAMP and other SQL value functions', location);
   if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);
   if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);
-  if ('CollateClause' in node) throw ctx.unsupported('COLLATE', location);
+  if ('CollateClause' in node) {
+    // The default collation (the only one definite has: code-unit order) changes nothing.
+    const coll = (node.CollateClause.collname ?? []).map((n) => stringOf(n) ?? '');
+    if (coll[coll.length - 1] === 'default' && (coll.length === 1 || coll[0] === 'pg_catalog')) return planExpr(node.CollateClause.arg!, env);
+    throw ctx.unsupported(`COLLATE ${coll.join('.')}`, location, 'definite has one collation, default');
+  }
   throw ctx.unsupported(`the expression ${nodeKind(node)}`, location);
 }
 
@@ -125,6 +130,11 @@ function operatorName(e: A_Expr): string {
 }
 
 const ARITHMETIC: Record<string, ScalarFunction> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
+/** Postgres' regular-expression match operators (OPERATOR(pg_catalog.~) is `~`). */
+const REGEX: Record<string, { fn: ScalarFunction; negated: boolean }> = {
+  '~': { fn: 'regex_match', negated: false }, '~*': { fn: 'regex_imatch', negated: false },
+  '!~': { fn: 'regex_match', negated: true }, '!~*': { fn: 'regex_imatch', negated: true },
+};
 const COMPARISON: Record<string, ScalarFunction> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
@@ -259,6 +269,11 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
     const fn = op === '/' && isIntegerType(type) ? 'div_int' : ARITHMETIC[op]!;
     return checked(typedCall(fn, items, type, '?column?'));
+  }
+  if (REGEX[op]) {
+    const { fn, negated } = REGEX[op]!;
+    const t = typedCall(fn, [textOperand(left, op, env, location), textOperand(right, op, env, location)], 'bool', '?column?');
+    return negated ? typedCall('not', [t], 'bool', '?column?') : t;
   }
   if (op === '||') {
     const asText = (t: Typed) => (t.type === null ? coerce(t, 'text', ctx, location) : t.type === 'text' ? t : castTo(t, 'text', ctx, location));
