@@ -5,8 +5,8 @@
  * instead of recomputing the view.
  */
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
-import type { RelationResolver, ResolvedRelation } from './sql/index.js';
-import { isSystemSchema, SystemCatalog, type CatalogObject, type SystemSchema } from './sql/pg-catalog.js';
+import type { RelationResolver } from './sql/index.js';
+import { SystemCatalog, withSystemRelations, type CatalogObject } from './sql/pg-catalog.js';
 import type { Catalog } from './catalog.js';
 import { indexOf } from './deps.js';
 import type { ReadSource } from './reads.js';
@@ -20,20 +20,8 @@ import type { DataflowInput } from '../../protocol/compute/command.js';
  * `public` has relations.
  */
 export function resolverFor(catalog: Catalog, options: { useIndexes: boolean; system?: boolean }): RelationResolver {
-  let systemCatalog: SystemCatalog | undefined;
-  const system = (schema: SystemSchema, name: string): ResolvedRelation | undefined => {
-    if (!options.system) return undefined;
-    systemCatalog ??= systemCatalogOf(catalog);
-    const rel = systemCatalog.relation(schema, name);
-    return rel ? { kind: 'constant', id: `${schema}.${name}`, columns: rel.columns, rows: rel.rows } : undefined;
-  };
-  return (name, schema) => {
-    if (schema !== undefined && isSystemSchema(schema)) return system(schema, name);
+  const user: RelationResolver = (name, schema) => {
     if (schema !== undefined && schema !== 'public') return undefined;
-    if (schema === undefined) {
-      const found = system('pg_catalog', name);
-      if (found) return found;
-    }
     const item = catalog.find(name);
     if (!item) return undefined;
     switch (item.kind) {
@@ -48,6 +36,7 @@ export function resolverFor(catalog: Catalog, options: { useIndexes: boolean; sy
         return undefined;
     }
   };
+  return options.system ? withSystemRelations(user, () => systemCatalogOf(catalog)) : user;
 }
 
 /**

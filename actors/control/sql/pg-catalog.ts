@@ -10,6 +10,7 @@
  * It reads no catalog itself: its caller describes the objects (SystemCatalogInput).
  */
 import type { Column, ColumnType, Value } from '../../../protocol/types.js';
+import type { RelationResolver, ResolvedRelation } from './planned.js';
 
 /** One relation of definite's catalog, as the system relations describe it. */
 export interface CatalogObject {
@@ -268,4 +269,22 @@ export class SystemCatalog {
     }
     return rel;
   }
+}
+
+/**
+ * `user` (the resolver of `public`) with the system schemas: `pg_catalog.*` and
+ * `information_schema.*` are constant relations of `system()` (built on first use), and an
+ * unqualified name is looked up in pg_catalog first, as Postgres' search path does.
+ */
+export function withSystemRelations(user: RelationResolver, system: () => SystemCatalog): RelationResolver {
+  let catalog: SystemCatalog | undefined;
+  const lookup = (schema: SystemSchema, name: string): ResolvedRelation | undefined => {
+    catalog ??= system();
+    const rel = catalog.relation(schema, name);
+    return rel ? { kind: 'constant', id: `${schema}.${name}`, columns: rel.columns, rows: rel.rows } : undefined;
+  };
+  return (name, schema) => {
+    if (schema !== undefined && isSystemSchema(schema)) return lookup(schema, name);
+    return (schema === undefined ? lookup('pg_catalog', name) : undefined) ?? user(name, schema);
+  };
 }

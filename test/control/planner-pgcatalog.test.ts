@@ -1,0 +1,113 @@
+/**
+ * The planner over definite's system catalog (sql/pg-catalog.ts) and Postgres' introspection
+ * operators and functions: regex matches (`~`, `~*`, `!~`, `!~*`, OPERATOR(pg_catalog.~)) with
+ * Postgres' answers (worked out on PostgreSQL 15), COLLATE default, pg_catalog and
+ * information_schema relations of the fixture's tables and views, and the catalog functions
+ * pg_table_is_visible, format_type, pg_get_userbyid, obj_description. Queries are planned and
+ * evaluated by the reference evaluator, optimized and unoptimized (both must agree).
+ */
+import { applyFinishing, planQueryText, type RelationResolver } from '../../actors/control/sql/index.js';
+import { oidOf, SystemCatalog, withSystemRelations, type CatalogObject } from '../../actors/control/sql/pg-catalog.js';
+import { evaluatePlan } from '../../protocol/compute/reference.js';
+import type { Row } from '../../protocol/types.js';
+import { inputsFor, resolver, setup, sorted, sqlError, TABLES, VIEWS } from './planner-fixture.js';
+
+beforeAll(setup);
+
+const objects: CatalogObject[] = [
+  ...Object.entries(TABLES).map(([name, t]): CatalogObject => ({ id: t.id, name, kind: 'table', columns: t.columns })),
+  { id: VIEWS['eng']!.id, name: 'eng', kind: 'view', columns: [TABLES['emp']!.columns[0]!, TABLES['emp']!.columns[1]!], query: VIEWS['eng']!.query },
+];
+const system: RelationResolver = withSystemRelations(resolver, () => new SystemCatalog({ objects, database: 'materialize', owner: 'materialize' }));
+
+function run(sql: string): Row[] {
+  const planned = planQueryText(sql, system);
+  const raw = planQueryText(sql, system, { optimize: false });
+  const out = applyFinishing(evaluatePlan(planned.plan, inputsFor(planned)), planned.finishing);
+  expect(applyFinishing(evaluatePlan(raw.plan, inputsFor(raw)), raw.finishing)).toEqual(out);
+  return out;
+}
+
+describe('regular-expression operators', () => {
+  test('~, ~*, !~, !~* as PostgreSQL 15 answers them', () => {
+    // Each answer checked with psql against PostgreSQL 15.
+    expect(
+      run(String.raw`SELECT 'foo' ~ '^(foo)$', 'foobar' ~ '^(foo)$', 'FOO' ~* '^(foo)$', 'FOO' ~ 'foo', 'abc' !~ 'b', 'abc' !~* 'B',
+        'a.c' ~ 'a\.c', 'abc' ~ 'a\.c', 'x1' ~ '^[[:alpha:]][[:digit:]]$', 'pg_toast' ~ '^pg_toast', 'public' !~ '^pg_toast',
+        NULL ~ 'a', 'a' ~ NULL, 'a]b' ~ '[]]', 'ab' ~ 'a|x', 'items' ~ '^(it.*)$', 'abab' ~ '^(ab){2}$'`),
+    ).toEqual([[true, false, true, false, false, false, true, false, true, true, true, null, null, true, true, true, true]]);
+  });
+
+  test('over columns, OPERATOR(pg_catalog.~) and COLLATE pg_catalog.default', () => {
+    expect(sorted(run(`SELECT name FROM emp WHERE name ~ '^[ab]'`))).toEqual([['ann'], ['bob']]);
+    expect(sorted(run(`SELECT name FROM emp WHERE name ~* '^[AB]'`))).toEqual([['ann'], ['bob']]);
+    expect(sorted(run(`SELECT name FROM emp WHERE name !~ 'n'`))).toEqual([['bob'], ['cat'], ['eve']]);
+    expect(run(`SELECT name FROM emp WHERE name OPERATOR(pg_catalog.~) '^(eve)$' COLLATE pg_catalog.default`)).toEqual([['eve']]);
+  });
+
+  test('a malformed pattern is an error; another collation is 0A000', () => {
+    expect(() => run(`SELECT 'a' ~ '('`)).toThrow(/invalid regular expression/);
+    expect(sqlError(() => run(`SELECT name FROM emp WHERE name ~ 'a' COLLATE "C"`)).sqlstate).toBe('0A000');
+  });
+});
+
+describe('pg_catalog and information_schema', () => {
+  test('pg_class and pg_namespace list the relations with their kinds', () => {
+    expect(
+      run(`SELECT c.relname, c.relkind FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' ORDER BY 1`),
+    ).toEqual([['dept', 'r'], ['emp', 'r'], ['empty', 'r'], ['eng', 'v'], ['nums', 'r'], ['nums2', 'r'], ['ts', 'r']]);
+    // An unqualified name is found in pg_catalog first (the search path).
+    expect(run(`SELECT oid FROM pg_class WHERE relname = 'emp'`)).toEqual([[oidOf('u1')]]);
+  });
+
+  test('pg_attribute and information_schema.columns describe the columns', () => {
+    expect(run(`SELECT attname, atttypid, attnotnull FROM pg_catalog.pg_attribute WHERE attrelid = ${oidOf('u2')} ORDER BY attnum`)).toEqual([
+      ['id', 23, true], ['dname', 25, true], ['budget', 701, false],
+    ]);
+    expect(run(`SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'dept' ORDER BY ordinal_position`)).toEqual([
+      ['id', 'integer', 'NO'], ['dname', 'text', 'NO'], ['budget', 'double precision', 'YES'],
+    ]);
+    expect(run(`SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'e%' ORDER BY 1`)).toEqual([
+      ['emp', 'BASE TABLE'], ['empty', 'BASE TABLE'], ['eng', 'VIEW'],
+    ]);
+  });
+
+  test('an unknown system relation is 42P01', () => {
+    expect(sqlError(() => run('SELECT * FROM pg_catalog.pg_nope')).sqlstate).toBe('42P01');
+  });
+});
+
+describe('catalog functions', () => {
+  test('pg_table_is_visible, format_type, pg_get_userbyid, obj_description', () => {
+    expect(
+      run(`SELECT pg_catalog.pg_table_is_visible(${oidOf('u1')}), pg_table_is_visible(1259), pg_table_is_visible(99999), pg_table_is_visible(NULL),
+        format_type(23, -1), format_type(1114, NULL), format_type(701, -1), format_type(99999, -1), format_type(NULL, -1),
+        pg_get_userbyid(10), pg_get_userbyid(5), obj_description(${oidOf('u1')}), obj_description(${oidOf('u1')}, 'pg_class')`),
+    ).toEqual([[true, true, false, null, 'integer', 'timestamp without time zone', 'double precision', '???', null, 'materialize', 'unknown (OID=5)', null, null]]);
+  });
+
+  test('over pg_attribute: the types of a relation\'s columns', () => {
+    expect(run(`SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = ${oidOf('u1')} ORDER BY a.attnum`)).toEqual([
+      ['id', 'integer'], ['name', 'text'], ['dept', 'integer'], ['salary', 'numeric'], ['active', 'boolean'],
+    ]);
+  });
+
+  test('psql\'s \\dt query', () => {
+    expect(
+      run(`SELECT n.nspname as "Schema", c.relname as "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' END as "Type",
+  pg_catalog.pg_get_userbyid(c.relowner) as "Owner"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r','p','')
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname !~ '^pg_toast'
+      AND n.nspname <> 'information_schema'
+      AND c.relname OPERATOR(pg_catalog.~) '^(e.*)$' COLLATE pg_catalog.default
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 1,2`),
+    ).toEqual([['public', 'emp', 'table', 'materialize'], ['public', 'empty', 'table', 'materialize']]);
+  });
+});
