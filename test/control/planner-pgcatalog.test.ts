@@ -12,6 +12,11 @@ import { evaluatePlan } from '../../protocol/compute/reference.js';
 import type { Row } from '../../protocol/types.js';
 import { inputsFor, resolver, setup, sorted, sqlError, TABLES, VIEWS } from './planner-fixture.js';
 
+/** The column names of `sql`. */
+function query(sql: string): string[] {
+  return planQueryText(sql, system).columns.map((c) => c.name);
+}
+
 beforeAll(setup);
 
 const objects: CatalogObject[] = [
@@ -111,3 +116,52 @@ ORDER BY 1,2`),
     ).toEqual([['public', 'emp', 'table', 'materialize'], ['public', 'empty', 'table', 'materialize']]);
   });
 });
+
+describe('casts to regclass, regtype, regnamespace', () => {
+  test('an oid becomes the name Postgres prints (an unknown oid its number)', () => {
+    expect(
+      run(`SELECT ${oidOf('u1')}::regclass, 1259::pg_catalog.regclass, 99999::regclass, 23::regtype, 1114::pg_catalog.regtype, 11::regnamespace,
+        2200::pg_catalog.regnamespace::pg_catalog.text, NULL::regclass`),
+    ).toEqual([['emp', 'pg_class', '99999', 'integer', 'timestamp without time zone', 'pg_catalog', 'public', null]]);
+    expect(run(`SELECT c.oid::pg_catalog.regclass, c.relnamespace::regnamespace FROM pg_class c WHERE c.relname IN ('emp', 'pg_type') ORDER BY 1`)).toEqual([
+      ['emp', 'public'], ['pg_type', 'pg_catalog'],
+    ]);
+    // The column is named as Postgres names it.
+    expect(query(`SELECT c.oid::regclass, 1::regtype FROM pg_class c WHERE false`)).toEqual(['oid', 'regtype']);
+  });
+
+  test('a name becomes its oid; a name that names nothing is an error as in Postgres', () => {
+    expect(
+      run(`SELECT 'emp'::regclass, 'public.emp'::pg_catalog.regclass, '"emp"'::regclass, 'PG_CLASS'::regclass, '16385'::regclass,
+        'integer'::regtype, 'pg_catalog.int4'::regtype, 'public'::regnamespace`),
+    ).toEqual([[oidOf('u1'), oidOf('u1'), oidOf('u1'), 1259, 16385, 23, 23, 2200]]);
+    expect(run(`SELECT relname FROM pg_class WHERE oid = 'dept'::regclass`)).toEqual([['dept']]);
+    expect(sqlError(() => run(`SELECT 'nope'::regclass`))).toMatchObject({ sqlstate: '42P01', message: 'relation "nope" does not exist' });
+    expect(sqlError(() => run(`SELECT 'nope'::regtype`))).toMatchObject({ sqlstate: '42704', message: 'type "nope" does not exist' });
+    expect(sqlError(() => run(`SELECT 'nope'::regnamespace`))).toMatchObject({ sqlstate: '3F000', message: 'schema "nope" does not exist' });
+    expect(sqlError(() => run(`SELECT 'a.b.c'::regclass`)).sqlstate).toBe('42602');
+    expect(sqlError(() => run(`SELECT relname::regclass FROM pg_class`)).sqlstate).toBe('0A000');
+    expect(sqlError(() => run(`SELECT true::regclass`)).sqlstate).toBe('42846');
+  });
+
+  test('without the system relations (a view, a write) a cast is 42883', () => {
+    expect(sqlError(() => planQueryText(`SELECT 1259::regclass`, resolver)).sqlstate).toBe('42883');
+  });
+});
+
+describe('the relations definite leaves empty, pg_get_expr, pg_relation_is_publishable', () => {
+  test('pg_policy, pg_statistic_ext, pg_publication, pg_publication_rel, pg_publication_namespace, pg_attrdef, pg_inherits', () => {
+    for (const r of ['pg_policy', 'pg_statistic_ext', 'pg_publication', 'pg_publication_rel', 'pg_publication_namespace', 'pg_attrdef', 'pg_inherits']) {
+      expect(run(`SELECT count(*) FROM pg_catalog.${r}`)).toEqual([[0]]);
+    }
+    expect(run(`SELECT pol.polname, pol.polpermissive FROM pg_catalog.pg_policy pol WHERE pol.polrelid = '${oidOf('u1')}' ORDER BY 1`)).toEqual([]);
+  });
+
+  test('pg_get_expr of a NULL tree is NULL; pg_relation_is_publishable is true of a user table only', () => {
+    expect(run(`SELECT pg_get_expr(c.relpartbound, c.oid), pg_catalog.pg_get_expr(c.relpartbound, c.oid, true) FROM pg_class c WHERE c.relname = 'emp'`)).toEqual([[null, null]]);
+    expect(run(`SELECT pg_relation_is_publishable(${oidOf('u1')}), pg_relation_is_publishable('${oidOf('u10')}'), pg_relation_is_publishable(1259), pg_relation_is_publishable(99999)`)).toEqual([
+      [true, false, false, null],
+    ]);
+  });
+});
+

@@ -12,6 +12,7 @@ import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { planWindowCall, type WindowCollector } from './window.js';
 import { castTo, columnTypeOf } from './casts.js';
+import { planRegCast, regTypeOf } from './pg-casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction, typedCall } from './functions.js';
@@ -50,6 +51,8 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('A_Const' in node) return constant(node.A_Const, ctx, location);
   if ('TypeCast' in node) {
     const inner = planExpr(node.TypeCast.arg!, env);
+    const reg = regTypeOf((node.TypeCast.typeName?.names ?? []).map((n) => stringOf(n) ?? ''));
+    if (reg && !node.TypeCast.typeName?.arrayBounds?.length) return planRegCast(inner, reg, ctx, location);
     return castTo(inner, columnTypeOf(node.TypeCast.typeName, ctx), ctx, location);
   }
   if ('A_Expr' in node) return aExpr(node.A_Expr, env, location);

@@ -114,11 +114,16 @@ const PG_CATALOG: Record<string, Definition> = {
       relpages:int reltuples:float relallvisible:int reltoastrelid:int relhasindex:bool relisshared:bool relpersistence:text relkind:text
       relnatts:smallint relchecks:smallint relhasrules:bool relhastriggers:bool relhassubclass:bool relrowsecurity:bool relforcerowsecurity:bool
       relispopulated:bool relreplident:text relispartition:bool relrewrite:int relfrozenxid:int relminmxid:int relacl:text? reloptions:text? relpartbound:text?`),
-    rows: (c) =>
-      c.relations.map((r) => {
-        const am = r.relkind === 'r' || r.relkind === 'm' ? 2 : r.relkind === 'i' ? 403 : 0;
-        return [r.oid, r.name, r.namespace, 0, 0, OWNER_OID, am, r.oid, 0, 0, -1, 0, 0, false, false, 'p', r.relkind, r.columns.length, 0, false, false, false, false, false, true, 'd', false, 0, 0, 0, null, null, null];
-      }),
+    rows: (c) => {
+      const indexed = new Set(c.input.objects.filter((o) => o.kind === 'index' && o.on !== undefined).map((o) => oidOf(o.on!)));
+      return c.relations.map((r) => {
+        const stored = r.relkind === 'r' || r.relkind === 'm';
+        const am = stored ? 2 : r.relkind === 'i' ? 403 : 0;
+        // As Postgres: views and materialized views have a rule (_RETURN); only stored relations a replica identity.
+        const rules = r.relkind === 'v' || r.relkind === 'm';
+        return [r.oid, r.name, r.namespace, 0, 0, OWNER_OID, am, r.oid, 0, 0, -1, 0, 0, indexed.has(r.oid), false, 'p', r.relkind, r.columns.length, 0, rules, false, false, false, false, true, stored ? 'd' : 'n', false, 0, 0, 0, null, null, null];
+      });
+    },
   },
   pg_attribute: {
     oid: 1249,
@@ -172,6 +177,22 @@ const PG_CATALOG: Record<string, Definition> = {
     rows: () => [[DEFAULT_COLLATION, 'default', NAMESPACE.pg_catalog, OWNER_OID, 'd', true, -1, null, null]],
   },
   pg_inherits: { oid: 2611, relkind: 'r', columns: cols('inhrelid:int inhparent:int inhseqno:int inhdetachpending:bool'), rows: () => [] },
+  // Row security policies, extended statistics and publications: definite has none.
+  pg_policy: { oid: 3256, relkind: 'r', columns: cols('oid:int polname:text polrelid:int polcmd:text polpermissive:bool polroles:text polqual:text? polwithcheck:text?'), rows: () => [] },
+  pg_statistic_ext: {
+    oid: 3381,
+    relkind: 'r',
+    columns: cols('oid:int stxrelid:int stxname:text stxnamespace:int stxowner:int stxstattarget:int stxkeys:text stxkind:text stxexprs:text?'),
+    rows: () => [],
+  },
+  pg_publication: {
+    oid: 6104,
+    relkind: 'r',
+    columns: cols('oid:int pubname:text pubowner:int puballtables:bool pubinsert:bool pubupdate:bool pubdelete:bool pubtruncate:bool pubviaroot:bool'),
+    rows: () => [],
+  },
+  pg_publication_rel: { oid: 6106, relkind: 'r', columns: cols('oid:int prpubid:int prrelid:int prqual:text? prattrs:text?'), rows: () => [] },
+  pg_publication_namespace: { oid: 6237, relkind: 'r', columns: cols('oid:int pnpubid:int pnnspid:int'), rows: () => [] },
   pg_roles: {
     oid: 12001,
     relkind: 'v',

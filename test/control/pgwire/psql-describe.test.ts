@@ -3,6 +3,9 @@
  * psql 15 sends its own pg_catalog queries (regex operators, COLLATE, pg_table_is_visible,
  * pg_get_userbyid over pg_class / pg_namespace / pg_am), answered from definite's catalog
  * (actors/control/sql/pg-catalog.ts). Checked on psql's output: the listed names and types.
+ * `\d NAME`: the queries psql sends before its column query (captured from psql 15), with
+ * casts to regclass / regtype, answer as PostgreSQL 15's do; the column query itself (correlated
+ * subqueries) is not supported yet, so `\d NAME` ends with that error.
  */
 import { spawnSync } from 'node:child_process';
 import { setupNats, type TestNats } from '../../helpers/nats.js';
@@ -21,6 +24,7 @@ beforeAll(async () => {
     [
       'CREATE TABLE items (id int NOT NULL, name text, price numeric);',
       'CREATE TABLE other (x bigint);',
+      'CREATE INDEX other_x ON other (x);',
       'CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;',
       'CREATE MATERIALIZED VIEW named AS SELECT id, name FROM items WHERE name IS NOT NULL;',
     ].join('\n'),
@@ -77,7 +81,58 @@ test('\\dt with a pattern lists the matching tables only (psql\'s ^(...)$ regex)
   expect(listed('\\dv ch*')).toEqual(['public|cheap|view|materialize']);
 });
 
-test('a dropped table is no longer listed', () => {
-  expect(psql('DROP TABLE other;').stderr).toBe('');
+/** psql 15's queries for `\\d NAME` (captured with `psql -E` against PostgreSQL 15), for the oid `oid`. */
+const DESCRIBE = {
+  lookup: (name: string) => `SELECT c.oid,
+  n.nspname,
+  c.relname
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.~) '^(${name})$' COLLATE pg_catalog.default
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 2, 3;`,
+  tableInfo: (oid: string) => `SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
+FROM pg_catalog.pg_class c
+ LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
+LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
+WHERE c.oid = '${oid}';`,
+  parents: (oid: string) => `SELECT c.oid::pg_catalog.regclass
+FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
+WHERE c.oid = i.inhparent AND i.inhrelid = '${oid}'
+  AND c.relkind != 'p' AND c.relkind != 'I'
+ORDER BY inhseqno;`,
+  children: (oid: string) => `SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
+FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
+WHERE c.oid = i.inhrelid AND i.inhparent = '${oid}'
+ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;`,
+  policies: (oid: string) => `SELECT pol.polname, pol.polpermissive FROM pg_catalog.pg_policy pol WHERE pol.polrelid = '${oid}' ORDER BY 1;`,
+};
+
+test('\\d NAME: the queries psql sends before the column query answer as PostgreSQL\'s do', () => {
+  const [lookup] = listed(DESCRIBE.lookup('items'));
+  const [oid, schema, name] = lookup!.split('|');
+  expect([schema, name]).toEqual(['public', 'items']);
+  expect(Number(oid)).toBeGreaterThanOrEqual(16384);
+  // relchecks, relkind, relhasindex, ..., reloftype as regtype text ('' for none), relpersistence, relreplident, amname
+  expect(listed(DESCRIBE.tableInfo(oid!))).toEqual(['0|r|f|f|f|f|f|f|f||0||p|d|heap']);
+  const [view] = listed(DESCRIBE.lookup('cheap'));
+  expect(listed(DESCRIBE.tableInfo(view!.split('|')[0]!))).toEqual(['0|v|f|t|f|f|f|f|f||0||p|n|']);
+  const [indexed] = listed(DESCRIBE.lookup('other'));
+  expect(listed(DESCRIBE.tableInfo(indexed!.split('|')[0]!))).toEqual(['0|r|t|f|f|f|f|f|f||0||p|d|heap']);
+  expect(listed(DESCRIBE.parents(oid!))).toEqual([]);
+  expect(listed(DESCRIBE.children(oid!))).toEqual([]);
+  expect(listed(DESCRIBE.policies(oid!))).toEqual([]);
+  expect(listed(`SELECT '${oid}'::pg_catalog.regclass, ${oid}::pg_catalog.regclass, 'items'::regclass = ${oid}`)).toEqual([`${oid}|items|t`]);
+});
+
+test('\\d NAME stops at psql\'s column query: its correlated subqueries are not supported yet', () => {
+  const r = psql('\\d items');
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/ERROR:  a subquery in an expression is not supported\nLINE 3:   \(SELECT pg_catalog.pg_get_expr\(d.adbin/);
+});
+
+test('a dropped table (and its index) is no longer listed', () => {
+  expect(psql('DROP TABLE other CASCADE;').stderr).toBe('');
   expect(listed('\\dt')).toEqual(['public|items|table|materialize']);
+  expect(listed("SELECT relname FROM pg_class WHERE relname LIKE 'other%'")).toEqual([]);
 });
