@@ -165,3 +165,24 @@ describe('the relations definite leaves empty, pg_get_expr, pg_relation_is_publi
   });
 });
 
+describe('functions of psql\'s \\l and \\dt+', () => {
+  test('pg_size_pretty as PostgreSQL 15 answers it; pg_table_size & co. are NULL', () => {
+    // Each answer checked with psql against PostgreSQL 15.
+    expect(
+      run(`SELECT pg_size_pretty(0::bigint), pg_size_pretty(10239::bigint), pg_size_pretty(10240::bigint), pg_size_pretty(10751::bigint),
+        pg_size_pretty(-10240::bigint), pg_size_pretty(20971520::bigint), pg_size_pretty(10485759999::bigint), pg_size_pretty(1099511627776000::bigint),
+        pg_size_pretty(NULL::bigint), pg_size_pretty(pg_catalog.pg_table_size(${oidOf('u1')})), pg_total_relation_size(1259), pg_relation_size(1259)`),
+    ).toEqual([['0 bytes', '10239 bytes', '10 kB', '10 kB', '-10 kB', '20 MB', '10000 MB', '1000 TB', null, null, null, null]]);
+    expect(sqlError(() => run(`SELECT pg_size_pretty('a'::text)`)).sqlstate).toBe('42883');
+  });
+
+  test('pg_encoding_to_char, array_to_string over arrays as text', () => {
+    expect(run(`SELECT pg_encoding_to_char(6), pg_encoding_to_char(0), pg_encoding_to_char(999), array_to_string('{a,b}', E'\\n'), array_to_string(NULL, ',')`)).toEqual([
+      ['UTF8', 'SQL_ASCII', '', 'a\nb', null],
+    ]);
+    expect(run(`SELECT d.datname, pg_catalog.pg_encoding_to_char(d.encoding), pg_catalog.array_to_string(d.datacl, E'\\n') FROM pg_catalog.pg_database d`)).toEqual([
+      ['materialize', 'UTF8', null],
+    ]);
+  });
+});
+

@@ -2,7 +2,8 @@
  * psql's introspection (`\dt`, `\dv`, `\dm`, `\d`) against a real platform's pgwire front end:
  * psql 15 sends its own pg_catalog queries (regex operators, COLLATE, pg_table_is_visible,
  * pg_get_userbyid over pg_class / pg_namespace / pg_am), answered from definite's catalog
- * (actors/control/sql/pg-catalog.ts). Checked on psql's output: the listed names and types.
+ * (actors/control/sql/pg-catalog.ts). Checked on psql's output: the listed names and types;
+ * `\l`, `\dn`, `\dt+`, `\d+` (no sizes: definite reports none).
  * `\d NAME`: the queries psql sends before its column query (captured from psql 15), with
  * casts to regclass / regtype, answer as PostgreSQL 15's do; the column query itself (correlated
  * subqueries) is not supported yet, so `\d NAME` ends with that error.
@@ -79,6 +80,18 @@ test('\\d lists every relation with its type, in name order, in psql\'s aligned 
 test('\\dt with a pattern lists the matching tables only (psql\'s ^(...)$ regex)', () => {
   expect(listed('\\dt it*')).toEqual(['public|items|table|materialize']);
   expect(listed('\\dv ch*')).toEqual(['public|cheap|view|materialize']);
+});
+
+test('\\l lists the database, \\dn the schema, \\dt+ and \\d+ the relations with persistence, access method, no size', () => {
+  expect(listed('\\l')).toEqual(['materialize|materialize|UTF8|C|C||libc|']);
+  expect(listed('\\dn')).toEqual(['public|materialize']);
+  expect(listed('\\dt+ items')).toEqual(['public|items|table|materialize|permanent|heap||']);
+  expect(listed('\\d+')).toEqual([
+    'public|cheap|view|materialize|permanent|||',
+    'public|items|table|materialize|permanent|heap||',
+    'public|named|materialized view|materialize|permanent|heap||',
+    'public|other|table|materialize|permanent|heap||',
+  ]);
 });
 
 /** psql 15's queries for `\\d NAME` (captured with `psql -E` against PostgreSQL 15), for the oid `oid`. */
