@@ -94,6 +94,13 @@ test('\\l lists the database, \\dn the schema, \\dt+ and \\d+ the relations with
   ]);
 });
 
+test('\\di lists an index with its table; \\dtS includes the system relations', () => {
+  expect(listed('\\di')).toEqual(['public|other_x|index|materialize|other']);
+  const system = listed('\\dtS');
+  expect(system).toContain('pg_catalog|pg_class|table|materialize');
+  expect(system).toContain('public|items|table|materialize');
+});
+
 /** psql 15's queries for `\\d NAME` (captured with `psql -E` against PostgreSQL 15), for the oid `oid`. */
 const DESCRIBE = {
   lookup: (name: string) => `SELECT c.oid,
