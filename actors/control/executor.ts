@@ -169,7 +169,7 @@ async function select(deps: ControlDeps, prepared: PreparedSelect, settings: Set
 /** Plans a SELECT and decides where it runs; keeps the result for the next time `body` comes. */
 function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, body: string): PreparedSelect {
   const generation = deps.catalog.generation;
-  const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true }), { text: source.text, offset: source.offset });
+  const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true, system: true }), { text: source.text, offset: source.offset });
   const sources = readSources(deps, planned.inputs);
   const indexesOnly = [...sources.values()].every((s) => 'index' in s);
   const linearOfOne = sources.size === 1 && isLinear(planned.plan);

@@ -6,13 +6,22 @@
  */
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { RelationResolver } from './sql/index.js';
+import { SystemCatalog, withSystemRelations, type CatalogObject } from './sql/pg-catalog.js';
 import type { Catalog } from './catalog.js';
 import { indexOf } from './deps.js';
 import type { ReadSource } from './reads.js';
 import type { DataflowInput } from '../../protocol/compute/command.js';
 
-export function resolverFor(catalog: Catalog, options: { useIndexes: boolean }): RelationResolver {
-  return (name) => {
+/**
+ * Resolves names against `catalog`. With `system` (one-shot SELECTs only: a view or a write
+ * cannot read a constant snapshot of the catalog), `pg_catalog.*` and `information_schema.*`
+ * are constant relations derived from the catalog now (sql/pg-catalog.ts), and an unqualified
+ * name is looked up in pg_catalog first, as Postgres' search path does. Without it, only
+ * `public` has relations.
+ */
+export function resolverFor(catalog: Catalog, options: { useIndexes: boolean; system?: boolean }): RelationResolver {
+  const user: RelationResolver = (name, schema) => {
+    if (schema !== undefined && schema !== 'public') return undefined;
     const item = catalog.find(name);
     if (!item) return undefined;
     switch (item.kind) {
@@ -27,6 +36,7 @@ export function resolverFor(catalog: Catalog, options: { useIndexes: boolean }):
         return undefined;
     }
   };
+  return options.system ? withSystemRelations(user, () => systemCatalogOf(catalog)) : user;
 }
 
 /**
@@ -50,4 +60,26 @@ export function readSourceOf(catalog: Catalog, id: string): ReadSource {
   }
   if (item.collection) return { collection: item.collection, ...(item.kind === 'materialized_view' ? { errors: true } : {}) };
   throw new SqlError(SqlState.InternalError, `relation "${item.name}" has no data to read`);
+}
+
+/** definite's one database and role (pgwire/connection.ts' default account; not imported: a cycle). */
+const DATABASE = 'materialize';
+const OWNER = 'materialize';
+
+/** The system catalog of `catalog`'s relations now. */
+function systemCatalogOf(catalog: Catalog): SystemCatalog {
+  const objects: CatalogObject[] = [];
+  for (const item of catalog.all()) {
+    if (item.kind === 'cluster' || item.kind === 'timeline') continue;
+    objects.push({
+      id: item.id,
+      name: item.name,
+      kind: item.kind,
+      columns: item.columns,
+      ...(item.query !== undefined ? { query: item.query } : {}),
+      ...(item.on !== undefined ? { on: item.on } : {}),
+      ...(item.keys !== undefined ? { keys: item.keys } : {}),
+    });
+  }
+  return new SystemCatalog({ objects, database: DATABASE, owner: OWNER });
 }

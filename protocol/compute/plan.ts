@@ -57,9 +57,11 @@ export const SCALAR_FUNCTIONS = [
   // (string, start, count: 1-based, in code points, Postgres semantics; a negative count is an
   // error), replace [3] (string, from, to), position [2] (substring, string: SQL's
   // `position(substring IN string)`; 1-based in code points, 0 if absent),
-  // like / ilike [2] (SQL patterns with % and _ and backslash escape), starts_with [2]
+  // like / ilike [2] (SQL patterns with % and _ and backslash escape), starts_with [2],
+  // regex_match / regex_imatch [2] (string, Postgres regular expression: `~` and `~*`, a match
+  // anywhere in the string; posix-regex.ts)
   'lower', 'upper', 'length', 'trim', 'ltrim', 'rtrim', 'concat', '||', 'substr', 'replace', 'position',
-  'like', 'ilike', 'starts_with',
+  'like', 'ilike', 'starts_with', 'regex_match', 'regex_imatch',
   // numeric [1]: abs, floor, ceil, sqrt, exp, ln; round [1 or 2] (half away from zero); `power` [2];
   // greatest / least [n >= 1] (ignore NULLs, NULL only if all are)
   'abs', 'floor', 'ceil', 'round', 'sqrt', 'exp', 'ln', 'power', 'greatest', 'least',

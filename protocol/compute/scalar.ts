@@ -16,6 +16,7 @@ import type { Expr, ScalarFunction } from './plan.js';
 import {
   addNumeric, divNumeric, fitNumeric, modNumeric, mulNumeric, numericOf, numericOfFloat, numericOutOfRange, parseDecimal, subNumeric,
 } from '../numeric.js';
+import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -148,6 +149,16 @@ export function likeRegExp(pattern: string, caseInsensitive: boolean): RegExp {
   likeCache.set(cacheKey, re);
   return re;
 }
+/** A Postgres regular expression as a RegExp; an invalid one is an evaluation error. */
+function regex(pattern: string, caseInsensitive: boolean): RegExp {
+  try {
+    return posixRegExp(pattern, caseInsensitive);
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) return fail(e.message);
+    if (e instanceof SyntaxError) return fail(`invalid regular expression: ${e.message}`);
+    throw e;
+  }
+}
 function escapeRegExp(c: string): string {
   return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
 }
@@ -215,7 +226,7 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   is_null: [1, 1], is_not_null: [1, 1], coalesce: [1, Infinity], nullif: [2, 2],
   lower: [1, 1], upper: [1, 1], length: [1, 1], trim: [1, 1], ltrim: [1, 1], rtrim: [1, 1],
   concat: [0, Infinity], '||': [2, 2], substr: [2, 3], replace: [3, 3], position: [2, 2],
-  like: [2, 2], ilike: [2, 2], starts_with: [2, 2],
+  like: [2, 2], ilike: [2, 2], starts_with: [2, 2], regex_match: [2, 2], regex_imatch: [2, 2],
   abs: [1, 1], floor: [1, 1], ceil: [1, 1], round: [1, 2], sqrt: [1, 1], exp: [1, 1], ln: [1, 1],
   power: [2, 2], greatest: [1, Infinity], least: [1, Infinity],
   to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
@@ -326,6 +337,8 @@ const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
   like: (a, b) => likeRegExp(textArg('like', b), false).test(textArg('like', a)),
   ilike: (a, b) => likeRegExp(textArg('ilike', b), true).test(textArg('ilike', a)),
   starts_with: (a, b) => textArg('starts_with', a).startsWith(textArg('starts_with', b)),
+  regex_match: (a, b) => regex(textArg('regex_match', b), false).test(textArg('regex_match', a)),
+  regex_imatch: (a, b) => regex(textArg('regex_imatch', b), true).test(textArg('regex_imatch', a)),
   power: (a, b) => {
     const x = numArg('power', a);
     const y = numArg('power', b);

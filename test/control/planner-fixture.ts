@@ -49,7 +49,8 @@ export const VIEWS: Record<string, { id: string; query: string; columns?: Column
   broken: { id: 'u15', query: 'SELECT nope FROM emp' },
 };
 
-export const resolver: RelationResolver = (name): ResolvedRelation | undefined => {
+export const resolver: RelationResolver = (name, schema): ResolvedRelation | undefined => {
+  if (schema !== undefined && schema !== 'public') return undefined;
   const t = TABLES[name];
   if (t) return { kind: 'table', id: t.id, columns: t.columns };
   const v = VIEWS[name];

@@ -28,6 +28,8 @@ const TYPE_NAMES: Record<string, ColumnType> = {
   int: 'int', int4: 'int', integer: 'int', int2: 'smallint', smallint: 'smallint', int8: 'bigint', bigint: 'bigint',
   float: 'float', float4: 'float', float8: 'float', real: 'float', 'double precision': 'float',
   numeric: 'numeric', decimal: 'numeric',
+  // oid and name: what definite's system relations hold them as (sql/pg-catalog.ts).
+  oid: 'int', name: 'text',
   text: 'text', varchar: 'text', bpchar: 'text', char: 'text', string: 'text',
   bool: 'bool', boolean: 'bool',
   timestamp: 'timestamp', timestamptz: 'timestamp',

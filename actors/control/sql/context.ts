@@ -18,6 +18,8 @@ export const MoreSqlState = {
   InvalidColumnReference: '42P10',
   DuplicateAlias: '42712',
   InvalidRecursion: '42P19',
+  InvalidName: '42602',
+  InvalidSchemaName: '3F000',
 } as const;
 
 /** A common table expression (WITH name AS (query)), visible to the statement that defines it. */

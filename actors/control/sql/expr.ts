@@ -12,6 +12,7 @@ import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { planWindowCall, type WindowCollector } from './window.js';
 import { castTo, columnTypeOf, fitTypmod, typmodOf } from './casts.js';
+import { planRegCast, regTypeOf } from './pg-casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction, typedCall } from './functions.js';
@@ -51,6 +52,8 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('TypeCast' in node) {
     const inner = planExpr(node.TypeCast.arg!, env);
     const typeName = node.TypeCast.typeName;
+    const reg = regTypeOf((typeName?.names ?? []).map((n) => stringOf(n) ?? ''));
+    if (reg && !typeName?.arrayBounds?.length) return planRegCast(inner, reg, ctx, location);
     return fitTypmod(castTo(inner, columnTypeOf(typeName, ctx), ctx, location), typmodOf(typeName, ctx));
   }
   if ('A_Expr' in node) return aExpr(node.A_Expr, env, location);
@@ -81,7 +84,12 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('SQLValueFunction' in node) throw ctx.unsupported('CURRENT_TIMESTAMP and other SQL value functions', location);
   if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);
   if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);
-  if ('CollateClause' in node) throw ctx.unsupported('COLLATE', location);
+  if ('CollateClause' in node) {
+    // The default collation (the only one definite has: code-unit order) changes nothing.
+    const coll = (node.CollateClause.collname ?? []).map((n) => stringOf(n) ?? '');
+    if (coll[coll.length - 1] === 'default' && (coll.length === 1 || coll[0] === 'pg_catalog')) return planExpr(node.CollateClause.arg!, env);
+    throw ctx.unsupported(`COLLATE ${coll.join('.')}`, location, 'definite has one collation, default');
+  }
   throw ctx.unsupported(`the expression ${nodeKind(node)}`, location);
 }
 
@@ -134,6 +142,11 @@ function operatorName(e: A_Expr): string {
 }
 
 const ARITHMETIC: Record<string, ScalarFunction> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
+/** Postgres' regular-expression match operators (OPERATOR(pg_catalog.~) is `~`). */
+const REGEX: Record<string, { fn: ScalarFunction; negated: boolean }> = {
+  '~': { fn: 'regex_match', negated: false }, '~*': { fn: 'regex_imatch', negated: false },
+  '!~': { fn: 'regex_match', negated: true }, '!~*': { fn: 'regex_imatch', negated: true },
+};
 const COMPARISON: Record<string, ScalarFunction> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
@@ -272,6 +285,11 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
   }
   // Postgres' exponentiation operator: power(), float8 unless an operand is numeric.
   if (op === '^') return planFunction('power', [left, right], ctx, location);
+  if (REGEX[op]) {
+    const { fn, negated } = REGEX[op]!;
+    const t = typedCall(fn, [textOperand(left, op, env, location), textOperand(right, op, env, location)], 'bool', '?column?');
+    return negated ? typedCall('not', [t], 'bool', '?column?') : t;
+  }
   if (op === '||') {
     const asText = (t: Typed) => (t.type === null ? coerce(t, 'text', ctx, location) : t.type === 'text' ? t : castTo(t, 'text', ctx, location));
     if (left.type !== null && left.type !== 'text' && right.type !== null && right.type !== 'text') {

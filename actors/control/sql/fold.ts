@@ -14,7 +14,7 @@ const NON_STRICT = new Set<ScalarFunction>(['and', 'or', 'is_null', 'is_not_null
 
 /** Result types of functions whose result type does not depend on their arguments. */
 const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
-  '=': 'bool', '<>': 'bool', '<': 'bool', '<=': 'bool', '>': 'bool', '>=': 'bool', not: 'bool', like: 'bool', ilike: 'bool', starts_with: 'bool',
+  '=': 'bool', '<>': 'bool', '<': 'bool', '<=': 'bool', '>': 'bool', '>=': 'bool', not: 'bool', like: 'bool', ilike: 'bool', starts_with: 'bool', regex_match: 'bool', regex_imatch: 'bool',
   lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text',
   length: 'int', position: 'int', to_int: 'int', div_int: 'int', to_float: 'float', to_bool: 'bool', sqrt: 'float', exp: 'float', ln: 'float',
   check_smallint: 'smallint', check_int: 'int', check_bigint: 'bigint',

@@ -7,7 +7,8 @@
  */
 import type { Alias, JoinExpr, Node, RangeVar } from 'libpg-query';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
-import type { Column } from '../../../protocol/types.js';
+import type { Plan } from '../../../protocol/compute/plan.js';
+import type { Column, Value } from '../../../protocol/types.js';
 import { locationOf, MoreSqlState, nodeKind, stringOf, type Ctes, type PlanContext } from './context.js';
 import { planBool, planComparison, type ExprEnv } from './expr.js';
 import { conjuncts, toExpr } from './exprs.js';
@@ -74,9 +75,6 @@ function relation(rv: RangeVar, ctx: PlanContext, ctes: Ctes): Rel {
   const name = rv.relname ?? '';
   const location = rv.location;
   const alias = rv.alias?.aliasname ?? name;
-  if (rv.schemaname && rv.schemaname !== 'public') {
-    throw ctx.error(SqlState.UndefinedTable, `relation "${rv.schemaname}.${name}" does not exist`, location, 'definite has one schema, public');
-  }
   const cte = rv.schemaname ? undefined : ctes.get(name);
   if (cte) {
     const q = planQueryBody(cte.query, ctx, cte.ctes, 'maintained');
@@ -84,8 +82,17 @@ function relation(rv: RangeVar, ctx: PlanContext, ctes: Ctes): Rel {
     const columns = renamed(named, rv.alias, ctx, location);
     return { plan: q.plan, cols: columns.map(colType), scope: Scope.ofRelation(columns, alias) };
   }
-  const found = ctx.resolver(name);
-  if (!found) throw ctx.error(SqlState.UndefinedTable, `relation "${name}" does not exist`, location);
+  const found = ctx.resolver(name, rv.schemaname);
+  if (!found) {
+    const qualified = rv.schemaname ? `${rv.schemaname}.${name}` : name;
+    const hint = rv.schemaname && !['public', 'pg_catalog', 'information_schema'].includes(rv.schemaname) ? 'definite has the schemas public, pg_catalog and information_schema' : undefined;
+    throw ctx.error(SqlState.UndefinedTable, `relation "${qualified}" does not exist`, location, hint);
+  }
+  if (found.kind === 'constant') {
+    const columns = renamed(found.columns, rv.alias, ctx, location);
+    const plan: Plan = { op: 'constant', rows: found.rows.map((r): [Value[], number] => [r, 1]), arity: columns.length };
+    return { plan, cols: columns.map(colType), scope: Scope.ofRelation(columns, alias) };
+  }
   if (found.kind === 'view') {
     if (ctx.viewStack.includes(found.id)) throw ctx.error(MoreSqlState.InvalidRecursion, `view "${name}" refers to itself`, location);
     let q;

@@ -8,6 +8,7 @@ import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import { castTo } from './casts.js';
+import { PG_FUNCTIONS } from './pg-functions.js';
 import type { PlanContext } from './context.js';
 import { foldExpr } from './fold.js';
 import { toExpr } from './exprs.js';
@@ -133,6 +134,7 @@ const FUNCTIONS: Record<string, Builder> = {
   }),
   greatest: greatestLeast('greatest'),
   least: greatestLeast('least'),
+  ...PG_FUNCTIONS,
 };
 
 /** Whether `name` is a scalar function definite knows. */

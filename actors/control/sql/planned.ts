@@ -5,7 +5,7 @@
  * writes. Types only; the planner itself lives in planner.ts and write.ts.
  */
 import type { OrderKey, Plan } from '../../../protocol/compute/plan.js';
-import type { Column } from '../../../protocol/types.js';
+import type { Column, Value } from '../../../protocol/types.js';
 
 /**
  * A relation, as the resolver describes it.
@@ -17,10 +17,15 @@ import type { Column } from '../../../protocol/types.js';
  */
 export type ResolvedRelation =
   | { kind: 'table' | 'source' | 'materialized_view'; id: string; columns: Column[] }
-  | { kind: 'view'; id: string; query: string; columns?: Column[] };
+  | { kind: 'view'; id: string; query: string; columns?: Column[] }
+  | { kind: 'constant'; id: string; columns: Column[]; rows: Value[][] };
 
-/** Looks a relation up by its (case-sensitive, already case-folded by the parser) name. */
-export type RelationResolver = (name: string) => ResolvedRelation | undefined;
+/**
+ * Looks a relation up by its (case-sensitive, already case-folded by the parser) name, in
+ * `schema` when the query names one, else along the search path (a system relation, such as
+ * pg_catalog.pg_class, is a `constant`: its rows as of planning).
+ */
+export type RelationResolver = (name: string, schema?: string) => ResolvedRelation | undefined;
 
 /** One collection a plan reads: the `get` name in the plan, the catalog id, the SQL name. */
 export interface PlannedInput {
