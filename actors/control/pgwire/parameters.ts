@@ -71,6 +71,8 @@ export function binaryParamText(value: Buffer, oid: number, index: number): stri
     case Oid.float8:
       size(8);
       return floatText(value.readDoubleBE(0));
+    case Oid.numeric:
+      return numericText(value, index);
     case Oid.text:
     case Oid.varchar:
     case Oid.bpchar:
@@ -81,6 +83,37 @@ export function binaryParamText(value: Buffer, oid: number, index: number): stri
         hint: 'send the parameter in the text format, or declare its type in Parse',
       });
   }
+}
+
+/**
+ * A binary numeric (as PostgreSQL's numeric_send writes it, and the JDBC driver sends a BigDecimal):
+ * int16 ndigits, int16 weight, uint16 sign (0 +, 0x4000 -, 0xC000 NaN), int16 dscale, then ndigits
+ * base-10000 digits, the first worth 10000^weight. Its exact decimal text, with dscale decimals.
+ */
+function numericText(value: Buffer, index: number): string {
+  const bad = () => new SqlError(SqlState.InvalidParameterValue, `parameter $${index}: invalid binary numeric`);
+  if (value.length < 8) throw bad();
+  const ndigits = value.readInt16BE(0);
+  const weight = value.readInt16BE(2);
+  const sign = value.readUInt16BE(4);
+  const dscale = value.readInt16BE(6);
+  if (ndigits < 0 || dscale < 0 || value.length !== 8 + 2 * ndigits) throw bad();
+  if (sign === 0xc000) return 'NaN';
+  if (sign !== 0 && sign !== 0x4000) throw bad();
+  const digits = Array.from({ length: ndigits }, (_, i) => value.readInt16BE(8 + 2 * i));
+  if (digits.some((d) => d < 0 || d > 9999)) throw bad();
+  // Integer part: the digit groups of weight >= 0; fraction: those below, to dscale decimals.
+  let int = '';
+  for (let w = weight, i = 0; w >= 0; w--, i++) int += String(digits[i] ?? 0).padStart(4, '0');
+  int = int.replace(/^0+(?=\d)/, '') || '0';
+  let frac = '';
+  for (let w = -1; frac.length < dscale; w--) {
+    const i = weight - w;
+    frac += i >= 0 && i < ndigits ? String(digits[i]).padStart(4, '0') : '0000';
+  }
+  frac = frac.slice(0, dscale);
+  const text = frac ? `${int}.${frac}` : int;
+  return sign === 0x4000 && /[1-9]/.test(text) ? `-${text}` : text;
 }
 
 function floatText(n: number): string {

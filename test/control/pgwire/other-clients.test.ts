@@ -72,9 +72,10 @@ function run(cmd: string, args: string[]): Promise<string[]> {
   expect(lines).toEqual([
     expect.stringMatching(/^connected 15\.0/),
     'insert 1',
-    'row 1 one 10 1.5',
-    "row 2 two's 20 2.25",
-    'row 3 null 30 3.25',
+    'row 1 one 10 1.5 12.345',
+    "row 2 two's 20 2.25 -0.0012",
+    // definite's numeric keeps the value, not the scale (100000005.00 reads back as 100000005).
+    'row 3 null 30 3.25 100000005',
     'done',
   ]);
 });

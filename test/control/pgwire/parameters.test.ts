@@ -43,3 +43,22 @@ test('binary parameters: bool, int2/4/8, float8, text', () => {
   expect(() => binaryParamText(Buffer.from([0, 1]), 23, 1)).toThrow(/must be 4 bytes/);
   expect(() => binaryParamText(Buffer.from([0, 1]), 0, 1)).toThrow(/not supported/);
 });
+
+test('binary numeric parameters (numeric_send, as the JDBC driver sends a BigDecimal)', () => {
+  const numeric = (weight: number, sign: number, dscale: number, digits: number[]) => {
+    const b = Buffer.alloc(8 + 2 * digits.length);
+    b.writeInt16BE(digits.length, 0);
+    b.writeInt16BE(weight, 2);
+    b.writeUInt16BE(sign, 4);
+    b.writeInt16BE(dscale, 6);
+    digits.forEach((d, i) => b.writeInt16BE(d, 8 + 2 * i));
+    return binaryParamText(b, 1700, 1);
+  };
+  expect(numeric(0, 0, 3, [12, 3450])).toBe('12.345');
+  expect(numeric(-1, 0x4000, 4, [12])).toBe('-0.0012');
+  expect(numeric(1, 0, 0, [1])).toBe('10000');
+  expect(numeric(2, 0, 2, [1, 0, 5])).toBe('100000005.00');
+  expect(numeric(0, 0, 0, [])).toBe('0');
+  expect(numeric(0, 0xc000, 0, [])).toBe('NaN');
+  expect(() => binaryParamText(Buffer.from([0, 1]), 1700, 1)).toThrow(/invalid binary numeric/);
+});
