@@ -162,5 +162,7 @@ export function evaluationError(message: string): SqlError {
   // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
   if (isOutOfRangeMessage(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
+  // protocol/compute/posix-regex.ts' and scalar.ts' messages: Postgres' invalid_regular_expression.
+  if (/regular expression/.test(message)) return new SqlError('2201B', message);
   return new SqlError('22000', message);
 }
