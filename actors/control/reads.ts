@@ -163,5 +163,7 @@ export function evaluationError(message: string): SqlError {
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
   if (isOutOfRangeMessage(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
   if (/^value too long for type/.test(message)) return new SqlError('22001', message);
+  // protocol/compute/posix-regex.ts' and scalar.ts' messages: Postgres' invalid_regular_expression.
+  if (/regular expression/.test(message)) return new SqlError('2201B', message);
   return new SqlError('22000', message);
 }

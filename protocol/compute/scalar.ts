@@ -155,7 +155,8 @@ function regex(pattern: string, caseInsensitive: boolean): RegExp {
     return posixRegExp(pattern, caseInsensitive);
   } catch (e) {
     if (e instanceof RegexSyntaxError) return fail(e.message);
-    if (e instanceof SyntaxError) return fail(`invalid regular expression: ${e.message}`);
+    // JavaScript's message names the translated pattern ("Invalid regular expression: /(/u: ..."): keep the reason.
+    if (e instanceof SyntaxError) return fail(`invalid regular expression: ${e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`);
     throw e;
   }
 }

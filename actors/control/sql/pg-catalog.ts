@@ -7,7 +7,8 @@
  * and the array and node-tree columns as text; float4 as float). Oids are stable per object:
  * a catalog id `uN` is oid 16384 + N (Postgres' first user oid), system objects have Postgres'
  * own oids where it has fixed ones. One role (oid 10) owns everything.
- * It reads no catalog itself: its caller describes the objects (SystemCatalogInput).
+ * It reads no catalog itself: its caller describes the objects (SystemCatalogInput), and
+ * withSystemRelations puts the system schemas in front of the caller's resolver.
  */
 import type { Column, ColumnType, Value } from '../../../protocol/types.js';
 import type { RelationResolver, ResolvedRelation } from './planned.js';

@@ -101,6 +101,11 @@ test('\\di lists an index with its table; \\dtS includes the system relations', 
   expect(system).toContain('public|items|table|materialize');
 });
 
+test('a malformed regular expression is 2201B, as in Postgres', () => {
+  const r = psql("\\set VERBOSITY verbose\nSELECT 'a' ~ '(';");
+  expect(r.stderr).toMatch(/^ERROR:  2201B: invalid regular expression: Unterminated group\n/);
+});
+
 /** psql 15's queries for `\\d NAME` (captured with `psql -E` against PostgreSQL 15), for the oid `oid`. */
 const DESCRIBE = {
   lookup: (name: string) => `SELECT c.oid,
