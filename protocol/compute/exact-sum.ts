@@ -64,6 +64,11 @@ export class ExactSum {
     return this.small === 0 && this.big === 0n;
   }
 
+  /** The exact sum divided by `n` (avg of floats: the rounded sum, divided). */
+  average(n: number): number {
+    return this.value() / n;
+  }
+
   /** The exact sum, rounded to the nearest double. */
   value(): number {
     if (this.big === 0n) return this.small + 0;

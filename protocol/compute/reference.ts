@@ -238,20 +238,10 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
     case 'count':
       return values.reduce((n, [v, d]) => (v === null ? n : n + d), 0);
     case 'sum':
-    case 'avg': {
-      const sum = new ExactSum();
-      let n = 0;
-      for (const [v, d] of values) {
-        if (v === null) continue;
-        sum.add(v as number, d);
-        n += d;
-      }
-      if (n === 0) return null;
-      return a.fn === 'sum' ? sum.value() : sum.value() / n;
-    }
+    case 'avg':
     case 'sum_numeric':
     case 'avg_numeric': {
-      const sum = new DecimalSum();
+      const sum = a.fn === 'sum' || a.fn === 'avg' ? new ExactSum() : new DecimalSum();
       let n = 0;
       for (const [v, d] of values) {
         if (v === null) continue;
@@ -259,7 +249,7 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
         n += d;
       }
       if (n === 0) return null;
-      return a.fn === 'sum_numeric' ? sum.value() : sum.average(n);
+      return a.fn === 'sum' || a.fn === 'sum_numeric' ? sum.value() : sum.average(n);
     }
     case 'min':
     case 'max':

@@ -45,32 +45,13 @@ class Count extends CountStar {
   }
 }
 
+/** sum / avg (ExactSum over doubles) and sum_numeric / avg_numeric (DecimalSum over decimals). */
 class Sum implements Accumulator {
   private n = 0;
-  private readonly sum = new ExactSum();
-  constructor(private readonly average: boolean) {}
-  add(v: Value, diff: number): void {
-    if (v === null) return;
-    this.n += diff;
-    this.sum.add(v as number, diff);
-  }
-  value(): Value {
-    if (this.n === 0) return null;
-    return this.average ? this.sum.value() / this.n : this.sum.value();
-  }
-  isEmpty(): boolean {
-    return this.n === 0 && this.sum.isZero();
-  }
-  records(): number {
-    return 0;
-  }
-}
-
-/** sum_numeric / avg_numeric: Sum on decimals (protocol/numeric.ts). */
-class DecimalSumAcc implements Accumulator {
-  private n = 0;
-  private readonly sum = new DecimalSum();
-  constructor(private readonly average: boolean) {}
+  constructor(
+    private readonly sum: ExactSum | DecimalSum,
+    private readonly average: boolean,
+  ) {}
   add(v: Value, diff: number): void {
     if (v === null) return;
     this.n += diff;
@@ -146,13 +127,13 @@ export function newAccumulator(a: Aggregate): Accumulator {
     case 'count':
       return new Count();
     case 'sum':
-      return new Sum(false);
+      return new Sum(new ExactSum(), false);
     case 'avg':
-      return new Sum(true);
+      return new Sum(new ExactSum(), true);
     case 'sum_numeric':
-      return new DecimalSumAcc(false);
+      return new Sum(new DecimalSum(), false);
     case 'avg_numeric':
-      return new DecimalSumAcc(true);
+      return new Sum(new DecimalSum(), true);
     case 'min':
       return new Distinct(1);
     case 'max':
