@@ -14,6 +14,7 @@ import type { PeekResponse } from '../../protocol/compute/response.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
 import { isOutOfRangeMessage } from '../../protocol/int-range.js';
+import { CARDINALITY_VIOLATION, isSubqueryCardinalityMessage, SUBQUERY_TOO_MANY_ROWS } from './sql/subquery.js';
 import { isErrorCode } from '../../protocol/errors.js';
 import { SinceViolationError } from '../../protocol/storage/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
@@ -162,5 +163,6 @@ export function evaluationError(message: string): SqlError {
   // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
   if (isOutOfRangeMessage(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
+  if (isSubqueryCardinalityMessage(message)) return new SqlError(CARDINALITY_VIOLATION, SUBQUERY_TOO_MANY_ROWS);
   return new SqlError('22000', message);
 }
