@@ -5,7 +5,7 @@
  */
 import { evaluatePlan } from '../../protocol/compute/reference.js';
 import { planQueryText } from '../../actors/control/sql/index.js';
-import { bag, errorOf, inputsFor, resolver, rows, setup } from './planner-fixture.js';
+import { bag, errorOf, inputsFor, resolver, rows, setup, sorted } from './planner-fixture.js';
 
 beforeAll(setup);
 
@@ -57,4 +57,26 @@ test('where subqueries are not supported, and wrong shapes', () => {
   expect(errorOf('SELECT (SELECT id, name FROM emp)').sqlstate).toBe('42601');
   expect(errorOf('SELECT id FROM emp e WHERE dept IN (SELECT dname FROM dept)').sqlstate).toBe('42804');
   expect(errorOf('SELECT (SELECT nope FROM emp)').sqlstate).toBe('42703');
+});
+
+test('subqueries in ORDER BY, under GROUP BY, nested, over CTEs and views', () => {
+  expect(rows('SELECT id FROM dept ORDER BY (SELECT count(*) FROM emp WHERE emp.dept = dept.id), id')).toEqual([[40], [20], [10]]);
+  expect(bag('SELECT dept, count(*), (SELECT dname FROM dept d WHERE d.id = emp.dept) FROM emp GROUP BY dept')).toEqual(sorted([[10, 2, 'eng'], [20, 1, 'ops'], [30, 1, null], [null, 1, null]]));
+  expect(errorOf('SELECT dept, (SELECT dname FROM dept d WHERE d.id = emp.id) FROM emp GROUP BY dept').sqlstate).toBe('42803');
+  expect(rows('SELECT (SELECT max(n) FROM nums WHERE n < (SELECT max(n) FROM nums2 WHERE n < 3))')).toEqual([[1]]);
+  expect(rows('WITH c AS (SELECT n FROM nums2 WHERE n > 1) SELECT (SELECT count(*) FROM c), 2 IN (SELECT n FROM c)')).toEqual([[3, true]]);
+  expect(bag('SELECT id FROM emp WHERE id IN (SELECT id FROM eng)')).toEqual([[1], [2]]);
+  expect(bag('SELECT id FROM emp e WHERE EXISTS (SELECT 1 FROM nums WHERE n = e.id) AND id NOT IN (SELECT n FROM nums2 WHERE n IS NOT NULL)')).toEqual([[3]]);
+  expect(bag('SELECT DISTINCT (SELECT count(*) FROM nums WHERE n = e.id) FROM emp e')).toEqual([[0], [1], [2]]);
+});
+
+test('correlated subqueries: NULL outer values, a correlated predicate on an expression, shapes refused', () => {
+  // emp 4 has dept NULL: the subquery over dept = NULL is empty.
+  expect(bag('SELECT id, (SELECT count(*) FROM dept WHERE dept.id = emp.dept), EXISTS (SELECT 1 FROM dept WHERE dept.id = emp.dept) FROM emp')).toEqual([
+    [1, 1, true], [2, 1, true], [3, 1, true], [4, 0, false], [5, 0, false],
+  ]);
+  expect(bag('SELECT id, (SELECT count(*) FROM nums WHERE n IS NOT DISTINCT FROM e.dept / 10) FROM emp e')).toEqual([[1, 2], [2, 2], [3, 1], [4, 2], [5, 1]]);
+  expect(errorOf('SELECT (SELECT count(*) FROM emp WHERE dept = d.id GROUP BY dept) FROM dept d').sqlstate).toBe('0A000');
+  expect(errorOf('SELECT (SELECT id FROM emp WHERE dept = d.id LIMIT 1) FROM dept d').sqlstate).toBe('0A000');
+  expect(errorOf('SELECT (SELECT 1 FROM emp WHERE dept = d.id AND EXISTS (SELECT 1)) FROM dept d').sqlstate).toBe('0A000');
 });

@@ -184,7 +184,7 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   const from = planFrom(stmt.fromClause ?? [], ctx, collector.ctes);
   const r = from.cols.length;
   const scope = new CorrelatedScope(from.scope, env.scope, r);
-  const where = stmt.whereClause ? conjuncts(toExpr(planBool(stmt.whereClause, { ctx, scope, clause: 'WHERE' }, 'argument of WHERE').expr)) : [];
+  const where = stmt.whereClause ? conjuncts(toExpr(planBool(stmt.whereClause, { ctx, scope, clause: 'the WHERE of a correlated subquery' }, 'argument of WHERE').expr)) : [];
   const targets = stmt.targetList ?? [];
   const aggregates = new AggregateCollector(false);
   let value: Typed = { expr: lit(true, 'bool'), type: 'bool', nullable: false, name: 'exists' };
