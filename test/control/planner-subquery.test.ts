@@ -24,6 +24,10 @@ test('a scalar subquery of more than one row is an evaluation error, of none is 
   expect(rows('SELECT (SELECT n FROM nums2 WHERE n = 2) FROM empty')).toEqual([]);
 });
 
+test('scalar subqueries of bool, float and text', () => {
+  expect(rows("SELECT (SELECT active FROM emp WHERE id = 1), (SELECT budget FROM dept WHERE id = 10), true IN (SELECT active FROM emp), 'ann' NOT IN (SELECT name FROM emp WHERE id > 1)")).toEqual([[true, 1000.5, true, true]]);
+});
+
 test('EXISTS and NOT EXISTS, uncorrelated', () => {
   expect(rows('SELECT EXISTS (SELECT 1 FROM empty), NOT EXISTS (SELECT * FROM empty), EXISTS (SELECT * FROM nums)')).toEqual([[false, true, true]]);
   expect(bag('SELECT id FROM dept WHERE EXISTS (SELECT 1 FROM nums WHERE n = 3)')).toEqual([[10], [20], [40]]);

@@ -16,10 +16,10 @@ import { conjuncts, exprKey, toExpr } from './exprs.js';
 import { foldExpr } from './fold.js';
 import { planFrom } from './from.js';
 import { outputColumn, sortKey, type QueryBody } from './query.js';
-import { filter, project, projectExprs, range, type Rel } from './rel.js';
+import { filter, projectExprs, type Rel } from './rel.js';
 import { isPlainExpr, settle, type PExpr, type Typed } from './typed.js';
 import { applyWindows, resolveWindows, WindowCollector } from './window.js';
-import { attachSubqueries, resolveSubqueries, SubqueryCollector } from './subquery.js';
+import { attachSubqueries, filterWithSubqueries, resolveSubqueries, SubqueryCollector } from './subquery.js';
 
 interface Target {
   typed: Typed;
@@ -208,9 +208,3 @@ function withDefaultRow(reduce: Plan, aggregates: CollectedAggregate[]): Plan {
   return { op: 'union', inputs: [reduce, defaultRow, { op: 'negate', input: present }] };
 }
 
-/** `plan` filtered by `pred`, its subqueries joined in for the filter and projected away after. */
-function filterWithSubqueries(plan: Plan, arity: number, pred: Expr, subqueries: SubqueryCollector, finalize: (e: PExpr) => Expr): Plan {
-  if (subqueries.list.length === 0) return filter(plan, conjuncts(pred));
-  const s = attachSubqueries(plan, arity, subqueries, finalize);
-  return project(filter(s.plan, conjuncts(resolveSubqueries(pred, s.values))), s.arity, range(0, arity));
-}

@@ -375,3 +375,10 @@ export function hasSubquery(e: Expr): boolean {
   }
 }
 
+
+/** `plan` filtered by `pred`, its subqueries joined in for the filter and projected away after. */
+export function filterWithSubqueries(plan: Plan, arity: number, pred: Expr, subqueries: SubqueryCollector, finalize: (e: PExpr) => Expr): Plan {
+  if (subqueries.list.length === 0) return filter(plan, conjuncts(pred));
+  const s = attachSubqueries(plan, arity, subqueries, finalize);
+  return project(filter(s.plan, conjuncts(resolveSubqueries(pred, s.values))), s.arity, range(0, arity));
+}
