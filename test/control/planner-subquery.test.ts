@@ -56,6 +56,14 @@ test('correlated scalar, EXISTS and IN, and the count bug', () => {
   expect(bag('SELECT id, (SELECT count(*) + 1 FROM emp e WHERE e.dept = d.id) FROM dept d')).toEqual([[10, 3], [20, 2], [40, 1]]);
 });
 
+test('a correlated scalar subquery of more than one row for some outer row errors; EXISTS of an aggregate is true', () => {
+  const planned = planQueryText('SELECT (SELECT name FROM emp e WHERE e.dept = d.id) FROM dept d', resolver);
+  expect(() => evaluatePlan(planned.plan, inputsFor(planned))).toThrow(/more than one row returned by a subquery/);
+  expect(bag('SELECT (SELECT name FROM emp e WHERE e.dept = d.id) FROM dept d WHERE id > 10')).toEqual([[null], ['cat']]);
+  expect(bag('SELECT id, EXISTS (SELECT count(*) FROM emp e WHERE e.dept = d.id) FROM dept d')).toEqual([[10, true], [20, true], [40, true]]);
+  expect(errorOf('SELECT (SELECT (SELECT count(*) FROM nums WHERE n = d.id) FROM emp LIMIT 1) FROM dept d').sqlstate).toBe('0A000');
+});
+
 test('where subqueries are not supported, and wrong shapes', () => {
   expect(errorOf('SELECT * FROM emp JOIN dept ON emp.dept IN (SELECT 1)').sqlstate).toBe('0A000');
   expect(errorOf('SELECT (SELECT id, name FROM emp)').sqlstate).toBe('42601');
