@@ -14,6 +14,7 @@ import type { PeekResponse } from '../../protocol/compute/response.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { EVAL_ERROR } from '../../protocol/compute/scalar.js';
 import { isOutOfRangeMessage } from '../../protocol/int-range.js';
+import { CARDINALITY_VIOLATION, isSubqueryCardinalityMessage, SUBQUERY_TOO_MANY_ROWS } from './sql/subquery.js';
 import { isErrorCode } from '../../protocol/errors.js';
 import { SinceViolationError } from '../../protocol/storage/errors.js';
 import { clusterSubject } from '../../protocol/compute/subjects.js';
@@ -165,5 +166,6 @@ export function evaluationError(message: string): SqlError {
   if (/^value too long for type/.test(message)) return new SqlError('22001', message);
   // protocol/compute/posix-regex.ts' and scalar.ts' messages: Postgres' invalid_regular_expression.
   if (/regular expression/.test(message)) return new SqlError('2201B', message);
+  if (isSubqueryCardinalityMessage(message)) return new SqlError(CARDINALITY_VIOLATION, SUBQUERY_TOO_MANY_ROWS);
   return new SqlError('22000', message);
 }

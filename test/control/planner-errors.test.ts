@@ -63,7 +63,8 @@ test('42803 grouping errors', () => {
 });
 
 test('0A000 for what definite does not support', () => {
-  expect(errorOf('SELECT * FROM emp WHERE id IN (SELECT 1)')).toMatchObject({ sqlstate: '0A000', message: expect.stringContaining('subquery in an expression') });
+  expect(errorOf('SELECT * FROM emp GROUP BY (SELECT 1)')).toMatchObject({ sqlstate: '0A000', message: expect.stringContaining('subquery in GROUP BY') });
+  expect(errorOf('SELECT * FROM emp WHERE id > ALL (SELECT 1)')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT sum(id) OVER (ORDER BY id ROWS 2 PRECEDING) FROM emp')).toMatchObject({ sqlstate: '0A000' });
   expect(errorOf('SELECT * FROM emp WHERE rank() OVER (ORDER BY id) = 1')).toMatchObject({ sqlstate: '42P20', message: 'window functions are not allowed in WHERE' });
   expect(errorOf('WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r')).toMatchObject({ sqlstate: '0A000' });

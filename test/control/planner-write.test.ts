@@ -113,3 +113,10 @@ test('write errors carry their SQLSTATE', () => {
   const e = sqlError(() => plan(`DELETE FROM emp WHERE nope = 1`));
   expect(e.details['position']).toBe(23);
 });
+
+test('DELETE and UPDATE with subqueries in WHERE (issue #18)', () => {
+  expect(after('DELETE FROM emp WHERE dept NOT IN (SELECT id FROM dept)').map((r) => r[0])).toEqual([1, 2, 3, 4]);
+  expect(after('DELETE FROM emp e WHERE NOT EXISTS (SELECT 1 FROM dept WHERE dept.id = e.dept)').map((r) => r[0])).toEqual([1, 2, 3]);
+  expect(after('DELETE FROM emp WHERE salary < (SELECT max(salary) FROM emp)').map((r) => r[0])).toEqual([3, 5]);
+  expect(updates('UPDATE dept SET budget = 0 WHERE id IN (SELECT dept FROM emp WHERE active)')).toEqual(expect.arrayContaining([[[20, 'ops', 0], 1], [[20, 'ops', null], -1]]));
+});

@@ -59,7 +59,7 @@ export function rewriteGrouped(
 ): Expr {
   const keyIndex = new Map(keys.map((k, i) => [exprKey(k), i]));
   const go = (x: PExpr): Expr => {
-    if (x.op === 'win') return x as unknown as Expr; // resolved by sql/window.ts
+    if (x.op === 'win' || x.op === 'sub') return x as unknown as Expr; // resolved by sql/window.ts, sql/subquery.ts
     if (x.op !== 'agg' && x.op !== 'lit') {
       const k = keyIndex.get(exprKey(x as Expr));
       if (k !== undefined) return { op: 'col', index: k };

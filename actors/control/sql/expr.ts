@@ -2,8 +2,8 @@
  * Scalar expressions: from libpg-query's expression nodes to typed plan IR (typed.ts' PExpr),
  * resolving column names in a Scope, type-checking operators (typed.ts' rules), expanding
  * syntax sugar (BETWEEN, IN lists, simple CASE, IS DISTINCT FROM, IS TRUE ...) into the IR's
- * functions, and collecting aggregate calls where they are allowed. Subqueries in expressions,
- * window functions and parameters are refused with 0A000. It plans no relational operator.
+ * functions, and collecting aggregate calls where they are allowed. Subqueries in expressions go
+ * to subquery.ts; parameters are refused with 0A000. It plans no relational operator.
  */
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
 import type { Aggregate, AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
@@ -19,6 +19,7 @@ import { planFunction, typedCall } from './functions.js';
 import { integerConstantType, numericConstant } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import type { Scope } from './scope.js';
+import { planSubLink, type SubqueryCollector } from './subquery.js';
 import { call, coerce, isNumeric, lit, settle, unify, type PExpr, type Typed } from './typed.js';
 
 export interface ExprEnv {
@@ -32,6 +33,8 @@ export interface ExprEnv {
   inAggregate?: boolean;
   /** Where window functions are allowed (the select list, ORDER BY), where they go. */
   windows?: WindowCollector;
+  /** Where subqueries are allowed (WHERE, HAVING, the select list, ORDER BY), where they go. */
+  subqueries?: SubqueryCollector;
 }
 
 const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
@@ -79,7 +82,7 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
     return planFunction(name, (node.MinMaxExpr.args ?? []).map((a) => planExpr(a, env)), ctx, location);
   }
   if ('FuncCall' in node) return funcCall(node.FuncCall, env, location);
-  if ('SubLink' in node) throw ctx.unsupported('a subquery in an expression', location, 'rewrite it as a join, or a subquery in FROM');
+  if ('SubLink' in node) return planSubLink(node.SubLink, env);
   if ('ParamRef' in node) throw ctx.unsupported('a parameter ($n)', location);
   if ('SQLValueFunction' in node) throw ctx.unsupported('CURRENT_TIMESTAMP and other SQL value functions', location);
   if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);

@@ -15,6 +15,8 @@ export function exprKey(e: Expr | PExpr): string {
       return `agg${e.index}`;
     case 'win':
       return `win${e.index}`;
+    case 'sub':
+      return `sub${e.index}`;
     case 'lit':
       return `${JSON.stringify(e.value)}:${e.type}`;
     case 'call':
@@ -86,6 +88,9 @@ export function toExpr(e: PExpr): Expr {
       throw new Error('internal: aggregate reference outside a grouped context');
     case 'win':
       // Resolved to its window node's column by the SELECT that owns it (sql/window.ts).
+      return e as unknown as Expr;
+    case 'sub':
+      // Resolved to the columns of its joined subquery by the SELECT that owns it (sql/subquery.ts).
       return e as unknown as Expr;
     case 'col':
     case 'lit':

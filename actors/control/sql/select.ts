@@ -19,6 +19,7 @@ import { outputColumn, sortKey, type QueryBody } from './query.js';
 import { filter, projectExprs, type Rel } from './rel.js';
 import { isPlainExpr, settle, type PExpr, type Typed } from './typed.js';
 import { applyWindows, resolveWindows, WindowCollector } from './window.js';
+import { attachSubqueries, filterWithSubqueries, resolveSubqueries, SubqueryCollector } from './subquery.js';
 
 interface Target {
   typed: Typed;
@@ -37,8 +38,9 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const inputArity = from.cols.length;
 
   if (stmt.whereClause) {
-    const pred = planBool(stmt.whereClause, { ctx, scope, clause: 'WHERE' }, 'argument of WHERE');
-    plan = filter(plan, conjuncts(toExpr(pred.expr)));
+    const subqueries = new SubqueryCollector(ctes);
+    const pred = planBool(stmt.whereClause, { ctx, scope, clause: 'WHERE', subqueries }, 'argument of WHERE');
+    plan = filterWithSubqueries(plan, inputArity, toExpr(pred.expr), subqueries, toExpr);
   }
 
   const groupItems = stmt.groupClause ?? [];
@@ -46,7 +48,8 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const aggEnv = (clause: string): ExprEnv => ({ ctx, scope, clause, aggregates: collector });
   // The select list and ORDER BY may also call window functions.
   const windows = new WindowCollector();
-  const selectEnv = (clause: string): ExprEnv => ({ ...aggEnv(clause), windows });
+  const selectSubqueries = new SubqueryCollector(ctes);
+  const selectEnv = (clause: string): ExprEnv => ({ ...aggEnv(clause), windows, subqueries: selectSubqueries });
 
   // The select list (planned over the input, aggregates collected).
   const targets: Target[] = [];
@@ -76,7 +79,8 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     if (!keys.some((k) => exprKey(k.expr) === exprKey(key.expr))) keys.push(settle(key, ctx));
   }
 
-  const having = stmt.havingClause ? planBool(stmt.havingClause, aggEnv('HAVING'), 'argument of HAVING') : undefined;
+  const havingSubqueries = new SubqueryCollector(ctes);
+  const having = stmt.havingClause ? planBool(stmt.havingClause, { ...aggEnv('HAVING'), subqueries: havingSubqueries }, 'argument of HAVING') : undefined;
 
   // ORDER BY and DISTINCT ON items: output columns by name or position, else expressions.
   const orderItem = (node: Node): OrderItem => {
@@ -106,7 +110,9 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     arity = keys.length + collector.list.length;
     const columnName = (index: number) => scope.columns.find((c) => c.index === index)?.name ?? `column ${index + 1}`;
     finalize = (e, clause, location) => rewriteGrouped(e, keyExprs, columnName, ctx, clause, location);
-    if (having) plan = filter(plan, conjuncts(finalize(having.expr, 'HAVING', locationOf(stmt.havingClause))));
+    const fin = finalize;
+    const at = locationOf(stmt.havingClause);
+    if (having) plan = filterWithSubqueries(plan, arity, fin(having.expr, 'HAVING', at), havingSubqueries, (e) => fin(e, 'HAVING', at));
   }
 
   // Window functions, over the (grouped) rows, before the select list reads them.
@@ -116,6 +122,15 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     plan = w.plan;
     arity = w.arity;
     finalize = (e, clause, location) => resolveWindows(grouping(e, clause, location), w.columns);
+  }
+
+  // Subqueries of the select list and ORDER BY, joined to the rows they are evaluated over.
+  if (selectSubqueries.list.length > 0) {
+    const before = finalize;
+    const s = attachSubqueries(plan, arity, selectSubqueries, (e) => before(e, 'select list'));
+    plan = s.plan;
+    arity = s.arity;
+    finalize = (e, clause, location) => resolveSubqueries(before(e, clause, location), s.values);
   }
 
   // The select list, then hidden ORDER BY / DISTINCT ON columns.
@@ -192,3 +207,4 @@ function withDefaultRow(reduce: Plan, aggregates: CollectedAggregate[]): Plan {
   };
   return { op: 'union', inputs: [reduce, defaultRow, { op: 'negate', input: present }] };
 }
+

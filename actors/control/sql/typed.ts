@@ -25,7 +25,9 @@ export type PExpr =
   /** The `index`th aggregate of the enclosing SELECT (replaced by a column of its reduce). */
   | { op: 'agg'; index: number }
   /** The `index`th window function call of the enclosing SELECT (replaced by a column of its window node). */
-  | { op: 'win'; index: number };
+  | { op: 'win'; index: number }
+  /** The `index`th subquery of the enclosing clause (replaced by columns joined in by subquery.ts). */
+  | { op: 'sub'; index: number };
 
 export interface Typed {
   expr: PExpr;
@@ -128,6 +130,7 @@ export function isPlainExpr(e: PExpr): boolean {
   switch (e.op) {
     case 'agg':
     case 'win':
+    case 'sub':
       return false;
     case 'col':
     case 'lit':

@@ -196,10 +196,12 @@ export function applyWindows(plan: Plan, arity: number, windows: CollectedWindow
 
 /** Replaces each window call reference in `e` by its column. */
 export function resolveWindows(e: Expr, columns: number[]): Expr {
-  const x = e as Expr | { op: 'win'; index: number };
+  const x = e as Expr | { op: 'win' | 'sub'; index: number };
   switch (x.op) {
     case 'win':
       return { op: 'col', index: columns[x.index]! };
+    case 'sub':
+      return x as unknown as Expr; // resolved by sql/subquery.ts
     case 'col':
     case 'lit':
       return x;

@@ -14,6 +14,7 @@ import type { Column, Row } from '../../../protocol/types.js';
 import { assignTo } from './casts.js';
 import { locationOf, PlanContext } from './context.js';
 import { planBool, planExpr } from './expr.js';
+import { filterWithSubqueries, SubqueryCollector } from './subquery.js';
 import { conjuncts, toExpr } from './exprs.js';
 import { optimize } from './optimize.js';
 import { SqlSource } from './parse.js';
@@ -140,8 +141,9 @@ export function planUpdate(stmt: UpdateStmt, resolver: RelationResolver, options
 
 function matching(get: Plan, scope: Scope, where: Node | undefined, ctx: PlanContext): Plan {
   if (!where) return get;
-  const pred = planBool(where, { ctx, scope, clause: 'WHERE' }, 'argument of WHERE');
-  return filter(get, conjuncts(toExpr(pred.expr)));
+  const subqueries = new SubqueryCollector(new Map());
+  const pred = planBool(where, { ctx, scope, clause: 'WHERE', subqueries }, 'argument of WHERE');
+  return filterWithSubqueries(get, scope.columns.length, toExpr(pred.expr), subqueries, toExpr);
 }
 
 /** Throws 23502 if a row holds NULL in a NOT NULL column of `columns`. */
