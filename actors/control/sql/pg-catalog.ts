@@ -136,7 +136,8 @@ const PG_CATALOG: Record<string, Definition> = {
       c.relations.flatMap((r) =>
         r.columns.map((col, i) => {
           const t = pgTypeOfColumn(col.type);
-          return [r.oid, col.name, t.oid, -1, t.len, i + 1, 0, -1, -1, t.len > 0 && t.len <= 8, t.len === 8 ? 'd' : 'i', t.len > 0 ? 'p' : 'x', '', !col.nullable, false, false, '', '', false, true, 0, col.type === 'text' ? DEFAULT_COLLATION : 0, null, null, null, null];
+          // attnotnull: a table's NOT NULL; Postgres never marks a view's (or materialized view's) columns.
+          return [r.oid, col.name, t.oid, -1, t.len, i + 1, 0, -1, -1, t.len > 0 && t.len <= 8, t.len === 8 ? 'd' : 'i', t.len > 0 ? 'p' : 'x', '', !col.nullable && r.relkind === 'r', false, false, '', '', false, true, 0, col.type === 'text' ? DEFAULT_COLLATION : 0, null, null, null, null];
         }),
       ),
   },

@@ -150,10 +150,18 @@ test('\\d NAME: the queries psql sends before the column query answer as Postgre
   expect(listed(`SELECT '${oid}'::pg_catalog.regclass, ${oid}::pg_catalog.regclass, 'items'::regclass = ${oid}`)).toEqual([`${oid}|items|t`]);
 });
 
-test('\\d NAME stops at psql\'s column query: its correlated subqueries are not supported yet', () => {
+test('\\d NAME of a table passes psql\'s column query (correlated subqueries) and stops at its policy query (ARRAY(subquery))', () => {
   const r = psql('\\d items');
   expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/ERROR:  a subquery in an expression is not supported\nLINE 3:   \(SELECT pg_catalog.pg_get_expr\(d.adbin/);
+  expect(r.stderr).toMatch(/ERROR:  ARRAY \(subquery\) is not supported/);
+});
+
+test('\\d NAME of a view describes its columns, as psql shows PostgreSQL\'s', () => {
+  const v = psql('\\d cheap');
+  expect(v.stderr).toBe('');
+  expect(v.stdout).toBe(
+    '                View "public.cheap"\n Column |  Type   | Collation | Nullable | Default \n--------+---------+-----------+----------+---------\n id     | integer |           |          | \n name   | text    |           |          | \n\n',
+  );
 });
 
 test('a dropped table (and its index) is no longer listed', () => {
