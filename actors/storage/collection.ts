@@ -31,6 +31,7 @@ import { Shard, newIncarnation, type AppendBatch } from './shard.js';
 import { binaryValue, checkEncodedBatch } from './encoded-batch.js';
 import { Subscriptions } from './subscriptions.js';
 import { txnsFrontierOf, type TxnsFrontier } from './txns-frontier.js';
+import { txnsFollowersOf } from './txns-followers.js';
 import { validateBatch } from './validate.js';
 import type { SourceDriver } from './sources/driver.js';
 import { GeneratorDriver } from './sources/generator.js';
@@ -92,7 +93,8 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     }
     const now = () => this.ctx.clock.now();
     const leases = leaseBookOf(this.ctx.transport, this.ctx.region, now);
-    this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, now, (err) => this.ctx.fail(err), (inbox) => leases.renewedAt(inbox));
+    const followers = this.txns ? txnsFollowersOf(this.ctx.transport, this.ctx.hostId, this.txns) : undefined;
+    this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, now, (err) => this.ctx.fail(err), (inbox) => leases.renewedAt(inbox), followers, () => this.syncWatching());
     this.dataUpper = this.shard.state.batches.at(-1)?.upper ?? 0;
     this.shard.onChange = (what) => {
       if (what === 'data') this.dataUpper = this.shard.state.upper;
@@ -161,6 +163,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       badMessages: s.badMessages,
       upstreamRereads: s.upstreamRereads,
       subscriptions: this.subs?.size ?? 0,
+      ...(this.txns ? { followingTxns: (this.subs?.size ?? 0) - (this.subs?.pumped ?? 0) } : {}),
       ...(this.driver ? { driver: this.driver.info() } : {}),
     };
   }
@@ -233,6 +236,11 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       validateBatch(this.ctx.id, this.shard.schema, updates!, cmd.expectedUpper, cmd.newUpper);
       batch = updates!;
       for (const u of batch) if (u[1] < minTime) minTime = u[1];
+    }
+    // Data on its way: no subscription may follow the txns upper past it (subscriptions.ts).
+    if (this.txns && (staged !== undefined || encodedUpdates !== undefined || updates!.length > 0)) {
+      this.subs.unfollowAll();
+      this.syncWatching();
     }
     const { writer, token, expectedUpper, newUpper } = cmd;
     const append = { writer, token, expectedUpper, newUpper, updates: batch, ...(minTime < Infinity ? { minTime } : {}), ...(lazy ? { lazy } : {}) };
@@ -337,7 +345,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
    * the lease check (which also retries since) only while a subscription is open.
    */
   private syncWatching(): void {
-    const needed = this.waiters.length > 0 || this.subs.size > 0;
+    const needed = this.waiters.length > 0 || this.subs.pumped > 0;
     if (this.txns && needed && !this.unlisten) this.unlisten = this.txns.listen(() => this.changed());
     if (!needed && this.unlisten) {
       this.unlisten();
@@ -380,6 +388,8 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
   }
 
   private shutdown(): void {
+    // Followers must not go on following a txns upper this collection no longer answers for.
+    this.subs?.unfollowAll();
     unregisterCollection(this.ctx.region, this.ctx.id, this);
     this.driver?.stop();
     if (this.timer) clearInterval(this.timer);

@@ -251,6 +251,11 @@ export class Shard {
    * append is decided but not durable it stays where it was: the append's updates may lie below
    * the txns upper of that moment, and must be readable before their times are.
    */
+  /** Whether an append is decided but not yet durable (its updates are not readable yet). */
+  get appendInFlight(): boolean {
+    return this.head.upper !== this.meta.upper;
+  }
+
   get readUpper(): number {
     const txns = this.sealedBy;
     if (!txns) return this.meta.upper;

@@ -14,6 +14,9 @@
  *
  * Progress with no updates, for a subscription opened with a `progressInbox`, goes out in one
  * SubscribeProgress per subscriber per turn (subscription-progress.ts), without credit or seq.
+ * For a table sealed by txns, a subscription that has delivered everything up to the table's own
+ * upper *follows* the txns upper instead (txns-followers.ts): it is not pumped again until the
+ * table is written (`unfollowAll`, called when an append is decided).
  *
  * A subscription opened with `consolidated: false` gets the stored bytes instead
  * (SubscribeEncodedBatch, `Shard.encodedRange`): no decoding, consolidation or re-encoding here,
@@ -31,6 +34,7 @@ import { arrayHeaderSize, chunkBatches, writeArrayHeader } from './encoded-batch
 import { storedAsConsolidated, storedAsSnapshot, type StoredChunk } from './stored-consolidated.js';
 import { nextTurn } from './slices.js';
 import { progressOutboxOf } from './subscription-progress.js';
+import type { TxnsFollowers } from './txns-followers.js';
 
 export const LEASE_MS = 60_000;
 /** Updates per message (bounded further by the payload limit). */
@@ -59,6 +63,8 @@ interface Sub {
   renewedAt: number;
   pumping: boolean;
   again: boolean;
+  /** Its progress follows the host's txns upper (told to the subscriber); not pumped meanwhile. */
+  following: boolean;
 }
 
 /** The msgpack encoding of an empty array. */
@@ -75,10 +81,36 @@ export class Subscriptions {
     private readonly onError: (err: unknown) => void,
     /** When a progress inbox last renewed its subscriptions' leases in bulk (lease-book.ts). */
     private readonly bulkRenewedAt: (progressInbox: string) => number = () => 0,
+    /** For a table sealed by txns: where caught-up subscriptions follow the txns upper. */
+    private readonly followers?: TxnsFollowers,
+    /** Called when a subscription starts following (the collection may stop listening to txns). */
+    private readonly onFollow: () => void = () => undefined,
   ) {}
 
   get size(): number {
     return this.subs.size;
+  }
+
+  /** Open subscriptions that do not follow the txns upper (they need its advances pumped). */
+  get pumped(): number {
+    let n = 0;
+    for (const s of this.subs.values()) if (!s.following) n++;
+    return n;
+  }
+
+  /**
+   * The table is being written: no subscription follows the txns upper any more (each is told
+   * before any txns advance past the write can be sent), and each is pumped again once the
+   * write is readable.
+   */
+  unfollowAll(): void {
+    for (const sub of this.subs.values()) this.stopFollowing(sub);
+  }
+
+  private stopFollowing(sub: Sub): void {
+    if (!sub.following) return;
+    sub.following = false;
+    this.followers!.unfollow(sub.progressInbox!, sub.id);
   }
 
   /** The lowest time an open subscription still reads from (since may not pass it), or Infinity. */
@@ -104,6 +136,7 @@ export class Subscriptions {
       renewedAt: this.now(),
       pumping: false,
       again: false,
+      following: false,
     };
     this.subs.set(sub.id, sub);
     this.pump(sub);
@@ -123,6 +156,7 @@ export class Subscriptions {
     const sub = this.subs.get(id);
     if (!sub) return;
     this.subs.delete(id);
+    this.stopFollowing(sub);
     this.release(sub);
     this.send(sub, { type: 'SubscribeEnd', subscribeId: id, reason, ...(message ? { message } : {}) });
   }
@@ -159,7 +193,7 @@ export class Subscriptions {
   }
 
   private async drain(sub: Sub): Promise<void> {
-    while (this.subs.get(sub.id) === sub && sub.credit > 0) {
+    while (this.subs.get(sub.id) === sub && sub.credit > 0 && !sub.following) {
       const upper = this.shard.readUpper;
       if (sub.snapshotAt !== undefined) {
         if (sub.snapshotAt >= upper) return; // waits until the snapshot time is sealed
@@ -185,8 +219,16 @@ export class Subscriptions {
       if (parts.length === 0 && sub.progressInbox !== undefined) {
         // Progress only: batched with the host's other subscriptions to the same subscriber.
         if (this.subs.get(sub.id) !== sub) return;
-        progressOutboxOf(this.transport).add(sub.progressInbox, [sub.id, sub.seq, upper]);
         sub.through = upper - 1;
+        // Everything the table itself holds is delivered, and no append is on its way: from
+        // here the subscription's progress is the txns upper, until the table is written.
+        if (this.followers && !this.shard.appendInFlight && upper >= this.shard.upper) {
+          sub.following = true;
+          this.followers.follow(sub.progressInbox, sub.id, sub.seq);
+          this.onFollow();
+          return;
+        }
+        progressOutboxOf(this.transport).add(sub.progressInbox, [sub.id, sub.seq, upper]);
         continue;
       }
       if (!sub.consolidated) {

@@ -253,6 +253,10 @@ export class StorageClient {
 /** The client's progress inbox: SubscribeProgress items, each handed to its subscription. */
 class ProgressRouter {
   private readonly subs = new Map<string, ResumableSubscription>();
+  /** Subscriptions following a host's txns upper, by `<origin incarnation>/<host>`. */
+  private readonly followers = new Map<string, Set<ResumableSubscription>>();
+  /** The last message number seen of each origin (storage process). */
+  private readonly originSeqs = new Map<string, number>();
   private sub: { unsubscribe(): void } | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
 
@@ -286,19 +290,67 @@ class ProgressRouter {
   }
 
   private receive(data: Uint8Array): void {
-    let body: { type?: string; items?: unknown };
+    let body: { type?: string; items?: unknown; origin?: unknown; follow?: unknown; unfollow?: unknown; txns?: unknown };
     try {
       body = decode(data) as typeof body;
     } catch {
       return; // not ours to fail on: progress is only an optimisation of SubscribeBatch
     }
     if (body.type !== 'SubscribeProgress' || !Array.isArray(body.items)) return;
+    const origin = Array.isArray(body.origin) && typeof body.origin[0] === 'string' && typeof body.origin[1] === 'number' ? (body.origin as [string, number]) : undefined;
+    if (origin) this.checkOrigin(origin);
     for (const item of body.items as unknown[]) {
       if (!Array.isArray(item) || item.length !== 3) continue;
       const [id, seq, upper] = item as [unknown, unknown, unknown];
       if (typeof id !== 'string' || typeof seq !== 'number' || typeof upper !== 'number') continue;
       this.subs.get(id)?.progressItem(id, seq, upper);
     }
+    if (Array.isArray(body.unfollow)) {
+      for (const id of body.unfollow as unknown[]) if (typeof id === 'string') this.subs.get(id)?.unfollow();
+    }
+    if (origin && Array.isArray(body.follow)) {
+      for (const item of body.follow as unknown[]) {
+        if (!Array.isArray(item) || item.length !== 3) continue;
+        const [id, seq, host] = item as [unknown, unknown, unknown];
+        if (typeof id !== 'string' || typeof seq !== 'number' || typeof host !== 'string') continue;
+        const sub = this.subs.get(id);
+        if (!sub) continue;
+        sub.follow(id, seq, `${origin[0]}/${host}`);
+        this.followerSet(`${origin[0]}/${host}`).add(sub);
+      }
+    }
+    if (origin && Array.isArray(body.txns)) {
+      for (const entry of body.txns as unknown[]) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') continue;
+        const key = `${origin[0]}/${entry[0]}`;
+        const set = this.followers.get(key);
+        if (!set) continue;
+        for (const sub of [...set]) if (!sub.txnsAdvanced(key, entry[1])) set.delete(sub);
+        if (set.size === 0) this.followers.delete(key);
+      }
+    }
+  }
+
+  /**
+   * Messages of one origin (a storage process) are numbered per inbox: after a gap (a message
+   * NATS dropped), an unfollow may have been lost, so nothing of that origin follows any more and
+   * its followers resubscribe from what they have.
+   */
+  private checkOrigin([incarnation, seq]: [string, number]): void {
+    const last = this.originSeqs.get(incarnation);
+    this.originSeqs.set(incarnation, seq);
+    if (last === undefined || seq === last + 1) return;
+    for (const [key, set] of this.followers) {
+      if (!key.startsWith(`${incarnation}/`)) continue;
+      this.followers.delete(key);
+      for (const sub of set) sub.followingLost();
+    }
+  }
+
+  private followerSet(key: string): Set<ResumableSubscription> {
+    let set = this.followers.get(key);
+    if (!set) this.followers.set(key, (set = new Set()));
+    return set;
   }
 }
 
@@ -321,6 +373,11 @@ class ResumableSubscription implements StorageSubscription {
   private timer: NodeJS.Timeout;
   /** A progress item that overtook the batch it names: applied once that batch is in. */
   private earlyProgress: { seq: number; upper: number } | undefined;
+  /**
+   * Its progress follows a host's txns upper (`key`) once batch `seq` is in (`active`), until an
+   * unfollow, a later batch, or a resubscription.
+   */
+  private following: { key: string; seq: number; active: boolean } | undefined;
   private heardAt = 0;
 
   constructor(
@@ -359,6 +416,7 @@ class ResumableSubscription implements StorageSubscription {
     this.progress.unregister(this.id);
     this.id = randomUUID().replace(/-/g, '');
     this.earlyProgress = undefined;
+    this.following = undefined;
     const inbox = `${this.inboxPrefix}.${this.id}`;
     this.expectedSeq = 1;
     this.received = 0;
@@ -442,6 +500,10 @@ class ResumableSubscription implements StorageSubscription {
     }
     this.expectedSeq++;
     this.heardAt = Date.now();
+    if (this.following) {
+      if (batch.seq === this.following.seq) this.following.active = true;
+      else if (batch.seq > this.following.seq) this.following = undefined; // the table was written
+    }
     const upper = batch.upper[0]!;
     if (this.through === undefined) {
       // The snapshot may come in several messages: deliver it whole, once it is complete.
@@ -501,6 +563,41 @@ class ResumableSubscription implements StorageSubscription {
       this.through = upper - 1;
       this.listener.progress([upper]);
     }
+  }
+
+  /** Follow `key`'s txns upper from batch `seq` on (at once when that batch is in). */
+  follow(id: string, seq: number, key: string): void {
+    if (this.closed || id !== this.id) return;
+    this.heardAt = Date.now();
+    this.following = { key, seq, active: seq <= this.expectedSeq - 1 && this.through !== undefined };
+  }
+
+  unfollow(): void {
+    this.following = undefined;
+  }
+
+  /**
+   * `key`'s txns upper is `upper`: progress, while following it. Returns false when this
+   * subscription no longer follows `key` (the router forgets it).
+   */
+  txnsAdvanced(key: string, upper: number): boolean {
+    const f = this.following;
+    if (this.closed || !f || f.key !== key) return false;
+    this.heardAt = Date.now();
+    if (f.active && this.through !== undefined && upper - 1 > this.through) {
+      this.through = upper - 1;
+      this.listener.progress([upper]);
+    }
+    return true;
+  }
+
+  /** A message of the host that told it to follow was lost: subscribe again from what it has. */
+  followingLost(): void {
+    if (!this.following) return;
+    this.following = undefined;
+    const old = this.id;
+    this.wire.request(collectionSubject(this.region, this.collection), { type: 'CancelSubscribe', subscribeId: old }).catch(() => undefined);
+    void this.resubscribe();
   }
 
   private deliverUnconsolidated(updates: DecodedUpdates): void {

@@ -53,9 +53,26 @@ export const SubscribeEncodedBatch = defineMessage('SubscribeEncodedBatch', {
  * SubscribeBatch/SubscribeEncodedBatch sent before it; 0 for none). It may overtake that message:
  * a receiver applies it only once it has received `seq` (and ignores items of subscriptions it
  * does not know). A lost one only delays progress; the next carries a later upper.
+ *
+ * Subscriptions to tables sealed by txns may *follow* their host's txns upper (docs/decoupling.md):
+ * - `origin` `[incarnation, n]`: the storage process that sent it and the message's number among
+ *   that process's messages to this inbox (1, 2, ...). After a gap, the receiver must treat every
+ *   subscription that follows a host of that origin as no longer following, and resubscribe it
+ *   from its last progress (a lost `unfollow` could otherwise let a txns upper pass data).
+ * - `follow` `[subscribeId, seq, host]`: once batch `seq` is in (at once if it is), every update
+ *   of that subscription before `host`'s txns upper is delivered, until an `unfollow` of it or a
+ *   batch with a later seq.
+ * - `unfollow` `[subscribeId]`: it follows no longer (its table is being written).
+ * - `txns` `[host, upper]`: that host's txns upper now; each following subscription of `host` (of
+ *   this origin) has progress `upper`.
+ * Apply in this order: items, unfollow, follow, txns.
  */
 export const SubscribeProgress = defineMessage('SubscribeProgress', {
   items: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 0 }), Timestamp]), { maxItems: 10_000 }),
+  origin: Type.Optional(Type.Tuple([Type.String(), Type.Integer({ minimum: 1 })])),
+  follow: Type.Optional(Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 0 }), Type.String()]))),
+  unfollow: Type.Optional(Type.Array(Type.String())),
+  txns: Type.Optional(Type.Array(Type.Tuple([Type.String(), Timestamp]))),
 });
 /** The stream ended (`dropped`: the collection is gone; `expired`: no Credit for the lease time). */
 export const SubscribeEnd = defineMessage('SubscribeEnd', {
@@ -152,7 +169,14 @@ const exampleSummary: CollectionSummary = {
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   Ok: { type: 'Ok', detail: 'collection u7 created' },
   Appended: { type: 'Appended', upper: 1_700_000_000_005, duplicate: false },
-  SubscribeProgress: { type: 'SubscribeProgress', items: [['s1', 3, 1_700_000_000_006], ['s2', 0, 1_700_000_000_006]] },
+  SubscribeProgress: {
+    type: 'SubscribeProgress',
+    items: [['s1', 3, 1_700_000_000_006], ['s2', 0, 1_700_000_000_006]],
+    origin: ['9a0e', 12],
+    follow: [['s3', 4, 'storage-0']],
+    unfollow: ['s4'],
+    txns: [['storage-0', 1_700_000_000_007]],
+  },
   SnapshotRows: { type: 'SnapshotRows', asOf: 1_700_000_000_004, rows: [[[1, 'a'], 1]] },
   SubscribeStarted: { type: 'SubscribeStarted', subscribeId: 's1', since: 1_700_000_000_000, upper: 1_700_000_000_005, incarnation: '3f1c' },
   SubscribeBatch: { type: 'SubscribeBatch', subscribeId: 's1', seq: 1, updates: [[[1, 'a'], 1_700_000_000_004, 1]], upper: [1_700_000_000_005] },
