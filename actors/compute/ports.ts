@@ -70,8 +70,7 @@ export interface CollectionListener {
   failed(error: Error): void;
 }
 
-/** `following`: an empty append that asked to follow the txns upper (`follow`) was granted it. */
-export type AppendOutcome = { ok: true; following?: boolean } | { ok: false; currentUpper: number };
+export type AppendOutcome = { ok: true } | { ok: false; currentUpper: number };
 
 /** STORAGE as COMPUTE uses it. */
 export interface StoragePort {
@@ -86,7 +85,5 @@ export interface StoragePort {
     expectedUpper: number;
     newUpper: number;
     updates: Update[];
-    /** With no updates: the view's inputs, asking that it follow its host's txns upper. */
-    follow?: string[];
   }): Promise<AppendOutcome>;
 }
