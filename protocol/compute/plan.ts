@@ -35,6 +35,7 @@ import { WINDOW_FUNCTIONS, type WindowCall } from './window.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
+import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
 export const SCALAR_FUNCTIONS = [
@@ -83,6 +84,8 @@ export const SCALAR_FUNCTIONS = [
   // check_varchar [2] (text, n): varchar(n)'s assignment check: the text itself when it has at most
   // n characters (code points), cut to n when only spaces are past n, else an error (22001)
   'check_varchar',
+  // dates, timestamps and intervals: protocol/compute/datetime-scalar.ts
+  ...DATETIME_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 
