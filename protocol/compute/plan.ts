@@ -9,7 +9,8 @@
  * Values and types (protocol/types.ts): SQL NULL is `null`; `smallint`, `int`, `bigint`,
  * `float` and `numeric` are JS numbers (integers are integral, within their type's range:
  * int-range.ts); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
- * since the epoch (a number).
+ * since the epoch (a number); `date` days since 1970-01-01 (a number); `interval` an encoded
+ * string (protocol/datetime.ts).
  *
  * Null semantics (SQL's): every function of a NULL argument is NULL, except `and` / `or` (three-
  * valued logic: false AND NULL = false, true OR NULL = true), `is_null`, `is_not_null`, `coalesce`,

@@ -2,7 +2,8 @@
  * Postgres types of definite's column types (OID, size) and the encoding of values in the text and
  * binary formats. definite's `int` is reported as int4 (the type of an `int` column), `float` as
  * float8, `numeric` as numeric, `timestamp` (milliseconds since the epoch, UTC) as timestamp
- * without time zone. A type this table does not know is reported as text.
+ * without time zone, `date` as date (1082), `interval` as interval (1186; protocol/datetime.ts). A type
+ * this table does not know is reported as text.
  */
 import type { Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
