@@ -5,6 +5,7 @@
  * rounds. extract's numeric results are compared as numbers (definite keeps no display scale:
  * Postgres prints extract(second ...) as 1.500000).
  */
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { setupNats, type TestNats } from '../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -134,4 +135,25 @@ test('a materialized view over a date column equals PostgreSQL after INSERT / DE
     expect(await rows(ours, 'SELECT * FROM mv ORDER BY m')).toEqual(want);
   }
   await oracle.query('DROP TABLE lineitem');
+});
+
+test('COPY FROM STDIN into date and interval columns (psql), as PostgreSQL, and a bad date fails 22008', async () => {
+  const port = await pgwirePort(p);
+  const psql = (args: string[], input: string, ourSide: boolean) =>
+    spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-h', '127.0.0.1', '-p', String(ourSide ? port : 5432), '-U', ourSide ? 'materialize' : 'postgres', ourSide ? 'materialize' : 'test', ...args], {
+      input, encoding: 'utf8', env: { ...process.env, PAGER: '' },
+    });
+  const ddl = 'CREATE TABLE spans (d date, i interval)';
+  await oracle.query('DROP TABLE IF EXISTS spans');
+  await oracle.query(ddl);
+  await ours.query(ddl);
+  const data = '1998-12-01\t3 months\n0044-03-15 BC\t1 day 02:00:00\n2020-02-29\t-1 day +02:00:00\n\\N\t1.5 years\n\\.\n';
+  for (const side of [true, false]) expect(psql(['-c', 'COPY spans FROM STDIN'], data, side).status).toBe(0);
+  const q = 'SELECT d, i, d + i FROM spans ORDER BY d NULLS FIRST';
+  expect(await rows(ours, q)).toEqual(await rows(oracle, q));
+  const bad = psql(['-c', 'COPY spans FROM STDIN'], '2020-02-30\t1 day\n\\.\n', true);
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toMatch(/22008: date\/time field value out of range/);
+  expect(await rows(ours, 'SELECT count(*) FROM spans')).toEqual([['4']]);
+  await oracle.query('DROP TABLE spans');
 });
