@@ -46,6 +46,9 @@ export const ColumnType = Type.Union([
   Type.Literal('numeric'),
   Type.Literal('text'),
   Type.Literal('timestamp'),
+  /** Days since 1970-01-01; `interval` is an encoded (months, days, microseconds) string: protocol/datetime.ts. */
+  Type.Literal('date'),
+  Type.Literal('interval'),
 ]);
 export type ColumnType = Static<typeof ColumnType>;
 

@@ -162,6 +162,11 @@ function viewContents(contents: Array<[Row, number]>): Array<[Row, number]> {
 export function evaluationError(message: string): SqlError {
   // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
+  // protocol/compute/datetime-scalar.ts' messages, with Postgres' codes.
+  if (/^invalid input syntax for type (date|timestamp|interval)/.test(message)) return new SqlError('22007', message);
+  if (/^(date\/time field value out of range|interval field value out of range|(date|timestamp|interval) out of range)/.test(message)) return new SqlError('22008', message);
+  if (/^unit ".*" not supported for type/.test(message)) return new SqlError(SqlState.FeatureNotSupported, message);
+  if (/^unit ".*" not recognized for type/.test(message)) return new SqlError('22023', message);
   if (isOutOfRangeMessage(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
   if (/^value too long for type/.test(message)) return new SqlError('22001', message);
   // protocol/compute/posix-regex.ts' and scalar.ts' messages: Postgres' invalid_regular_expression.

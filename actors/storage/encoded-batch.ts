@@ -10,6 +10,7 @@
  * (by time, by size) without decoding rows, for subscriptions that take the stored bytes
  * (`consolidated: false`) and for readers that work through a large batch in slices.
  */
+import { dateInRange } from '../../protocol/datetime.js';
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import { inIntRange, isIntegerType } from '../../protocol/int-range.js';
@@ -210,11 +211,13 @@ function fitsScalar(kind: Kind, num: number, column: Column): boolean {
     case Kind.Bool:
       return column.type === 'bool';
     case Kind.Str:
-      return column.type === 'text';
+      // An interval's string (protocol/datetime.ts) is not decoded here.
+      return column.type === 'text' || column.type === 'interval';
     case Kind.Int:
     case Kind.Float:
       if (isIntegerType(column.type)) return inIntRange(num, column.type);
       if (column.type === 'timestamp') return Number.isInteger(num);
+      if (column.type === 'date') return dateInRange(num);
       if (column.type === 'float' || column.type === 'numeric') return Number.isFinite(num);
       return false;
     default:

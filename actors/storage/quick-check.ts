@@ -40,7 +40,7 @@ for (const [b, kind, size] of [
 function accepted(column: Column): number {
   const nil = column.nullable ? NIL : 0;
   if (column.type === 'bool') return nil | BOOL;
-  if (column.type === 'text') return nil | STR;
+  if (column.type === 'text' || column.type === 'interval') return nil | STR;
   return nil | INT | FLOAT;
 }
 
@@ -74,7 +74,9 @@ export function quickCheck(schema: Column[], bytes: Uint8Array, lower: number, u
   if (n === 0 || width > 15) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const accepts = schema.map(accepted);
-  const integral = schema.map((c) => isIntegerType(c.type) || c.type === 'timestamp');
+  // An interval's string is checked only by validate.ts' full check.
+  if (schema.some((c) => c.type === 'interval')) return undefined;
+  const integral = schema.map((c) => isIntegerType(c.type) || c.type === 'timestamp' || c.type === 'date');
   const ranged = schema.map((c) => (isIntegerType(c.type) ? c.type : undefined));
   const rowHeader = 0x90 | width;
   let p = 0;

@@ -4,6 +4,7 @@
  */
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import { inIntRange } from '../../protocol/int-range.js';
+import { dateInRange, isEncodedInterval } from '../../protocol/datetime.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
 
 export function fits(value: Value, column: Column): boolean {
@@ -22,6 +23,10 @@ export function fits(value: Value, column: Column): boolean {
       return typeof value === 'string';
     case 'bool':
       return typeof value === 'boolean';
+    case 'date':
+      return typeof value === 'number' && dateInRange(value);
+    case 'interval':
+      return typeof value === 'string' && isEncodedInterval(value);
   }
 }
 

@@ -9,7 +9,8 @@
  * Values and types (protocol/types.ts): SQL NULL is `null`; `smallint`, `int`, `bigint`,
  * `float` and `numeric` are JS numbers (integers are integral, within their type's range:
  * int-range.ts); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
- * since the epoch (a number).
+ * since the epoch (a number); `date` days since 1970-01-01 (a number); `interval` an encoded
+ * string (protocol/datetime.ts).
  *
  * Null semantics (SQL's): every function of a NULL argument is NULL, except `and` / `or` (three-
  * valued logic: false AND NULL = false, true OR NULL = true), `is_null`, `is_not_null`, `coalesce`,
@@ -35,6 +36,7 @@ import { WINDOW_FUNCTIONS, type WindowCall } from './window.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
+import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
 export const SCALAR_FUNCTIONS = [
@@ -83,6 +85,8 @@ export const SCALAR_FUNCTIONS = [
   // check_varchar [2] (text, n): varchar(n)'s assignment check: the text itself when it has at most
   // n characters (code points), cut to n when only spaces are past n, else an error (22001)
   'check_varchar',
+  // dates, timestamps and intervals: protocol/compute/datetime-scalar.ts
+  ...DATETIME_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

@@ -17,6 +17,7 @@ import {
   addNumeric, divNumeric, fitNumeric, modNumeric, mulNumeric, numericOf, numericOfFloat, numericOutOfRange, parseDecimal, subNumeric,
 } from '../numeric.js';
 import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
+import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -234,7 +235,10 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1], round_even: [1, 1],
   add_numeric: [2, 2], sub_numeric: [2, 2], mul_numeric: [2, 2], div_numeric: [2, 2], mod_numeric: [2, 2],
   to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3], check_varchar: [2, 2],
+  ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
 };
+
+const DATETIME = datetimeFunctions(fail);
 
 /** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
 export function checkVarchar(s: string, n: number): string {
@@ -261,6 +265,7 @@ function toNumeric(v: Value): number {
 
 /** Strict functions of one argument: NULL in, NULL out. */
 const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
+  ...DATETIME.unary,
   neg: (a) => finite(-numArg('neg', a)),
   not: (a) => {
     if (typeof a !== 'boolean') fail(`not expects a bool, got ${typeName(a)}`);
@@ -306,6 +311,7 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
 
 /** Strict functions of two arguments: NULL if either is NULL. */
 const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
+  ...DATETIME.binary,
   '+': (a, b) => finite(numArg('+', a) + numArg('+', b)),
   '-': (a, b) => finite(numArg('-', a) - numArg('-', b)),
   '*': (a, b) => finite(numArg('*', a) * numArg('*', b)),

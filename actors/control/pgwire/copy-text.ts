@@ -11,6 +11,7 @@ import { checkVarchar } from '../../../protocol/compute/scalar.js';
 import { fitNumeric, numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 
 const InvalidTextRepresentation = '22P02';
+import { encodeInterval, parseDate, parseInterval } from '../../../protocol/datetime.js';
 
 export type CopyFormat = 'text' | 'csv';
 
@@ -231,6 +232,16 @@ function typedValue(f: string, col: Column, line: number): Value {
         throw new SqlError('22008', `date/time field value out of range: "${f}"`, { hint: `COPY line ${line}, column ${col.name}` });
       }
       return ms;
+    }
+    case 'date': {
+      const d = parseDate(f);
+      if (typeof d !== 'number') throw new SqlError(d.code, d.message, { hint: `COPY line ${line}, column ${col.name}` });
+      return d;
+    }
+    case 'interval': {
+      const i = parseInterval(f);
+      if ('code' in i) throw new SqlError(i.code, i.message, { hint: `COPY line ${line}, column ${col.name}` });
+      return encodeInterval(i);
     }
     default:
       return f;

@@ -2,10 +2,12 @@
  * Postgres types of definite's column types (OID, size) and the encoding of values in the text and
  * binary formats. definite's `int` is reported as int4 (the type of an `int` column), `float` as
  * float8, `numeric` as numeric, `timestamp` (milliseconds since the epoch, UTC) as timestamp
- * without time zone. A type this table does not know is reported as text.
+ * without time zone, `date` as date (1082), `interval` as interval (1186; protocol/datetime.ts). A type
+ * this table does not know is reported as text.
  */
 import type { Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
+import { decodeInterval, formatDate, formatInterval } from '../../../protocol/datetime.js';
 
 export const Oid = {
   bool: 16,
@@ -22,6 +24,7 @@ export const Oid = {
   date: 1082,
   timestamp: 1114,
   timestamptz: 1184,
+  interval: 1186,
   numeric: 1700,
 } as const;
 
@@ -39,6 +42,8 @@ const TYPES: Record<string, PgType> = {
   numeric: { oid: Oid.numeric, size: -1 },
   text: { oid: Oid.text, size: -1 },
   timestamp: { oid: Oid.timestamp, size: 8 },
+  date: { oid: Oid.date, size: 4 },
+  interval: { oid: Oid.interval, size: 16 },
 };
 
 export function pgTypeOf(columnType: string): PgType {
@@ -65,10 +70,15 @@ export function textValue(v: Value, columnType: string): Buffer | null {
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
   if (typeof v === 'number' && columnType === 'numeric') return Buffer.from(numericText(v));
+  if (typeof v === 'number' && columnType === 'date') return Buffer.from(formatDate(v));
+  if (typeof v === 'string' && columnType === 'interval') {
+    const i = decodeInterval(v);
+    if (i) return Buffer.from(formatInterval(i));
+  }
   return Buffer.from(String(v), 'utf8');
 }
 
-/** A value in the binary format: bool, smallint (int2), int (int4), bigint (int8), float (float8), text, timestamp; 0A000 for others. */
+/** A value in the binary format: bool, smallint (int2), int (int4), bigint (int8), float (float8), text, timestamp, date, interval; 0A000 for others. */
 export function binaryValue(v: Value, columnType: string): Buffer | null {
   if (v === null) return null;
   switch (columnType) {
@@ -101,9 +111,25 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
       b.writeBigInt64BE(BigInt(Math.round((Number(v) - PG_EPOCH_MS) * 1000)), 0);
       return b;
     }
+    case 'date': {
+      // Days since 2000-01-01.
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32BE(Number(v) - PG_EPOCH_MS / 86_400_000, 0);
+      return b;
+    }
+    case 'interval': {
+      const i = decodeInterval(String(v));
+      if (!i) break;
+      const b = Buffer.allocUnsafe(16);
+      b.writeBigInt64BE(BigInt(i.micros), 0);
+      b.writeInt32BE(i.days, 8);
+      b.writeInt32BE(i.months, 12);
+      return b;
+    }
     case 'text':
       return Buffer.from(String(v), 'utf8');
     default:
-      throw new SqlError(SqlState.FeatureNotSupported, `the binary format of ${columnType} is not supported`, { hint: 'request the text format for this column' });
+      break;
   }
+  throw new SqlError(SqlState.FeatureNotSupported, `the binary format of ${columnType} is not supported`, { hint: 'request the text format for this column' });
 }

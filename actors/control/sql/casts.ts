@@ -15,6 +15,7 @@
  * bigint (milliseconds since the epoch; past int's range for any time after January 1970).
  */
 import type { TypeName } from 'libpg-query';
+import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import { MoreSqlState, stringOf, type PlanContext } from './context.js';
@@ -33,11 +34,20 @@ const TYPE_NAMES: Record<string, ColumnType> = {
   text: 'text', varchar: 'text', bpchar: 'text', char: 'text', string: 'text',
   bool: 'bool', boolean: 'bool',
   timestamp: 'timestamp', timestamptz: 'timestamp',
+  date: 'date', interval: 'interval',
+};
+
+/** Casts of dates, timestamps and intervals (protocol/compute/datetime-scalar.ts). */
+const DATETIME_CASTS: Record<string, ScalarFunction> = {
+  'date->text': 'date_text', 'timestamp->text': 'timestamp_text', 'interval->text': 'interval_text',
+  'text->date': 'text_to_date', 'text->timestamp': 'text_to_timestamp', 'text->interval': 'text_to_interval',
+  'date->timestamp': 'date_to_timestamp', 'timestamp->date': 'timestamp_to_date',
 };
 
 /** Postgres' name of each type, as it names a cast column (`SELECT '1'::int` is column `int4`). */
 export const PG_TYPE_NAME: Record<ColumnType, string> = {
   smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp',
+  date: 'date', interval: 'interval',
 };
 
 /** The column type a SQL type name denotes; 0A000 for types definite does not have. */
@@ -49,7 +59,7 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   if (names.length > 1 && names[0] !== 'pg_catalog' && names[0] !== 'public') throw ctx.error(SqlState.UndefinedObject, `type "${names.join('.')}" does not exist`, location);
   const type = TYPE_NAMES[name.toLowerCase()];
   if (!type) {
-    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, float, numeric, text, bool and timestamp');
+    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, float, numeric, text, bool, timestamp, date and interval');
   }
   return type;
 }
@@ -80,6 +90,7 @@ export function typmodOf(typeName: TypeName | undefined, ctx: PlanContext): Typm
     if (length > 10485760) throw ctx.error(SqlState.InvalidParameterValue, 'length for type varchar cannot exceed 10485760', location);
     return { length };
   }
+  if (type === 'interval') return undefined; // the field range: intervalRangeOf
   if (type !== 'numeric') {
     throw ctx.unsupported(`type modifiers on ${name}`, location, `write ${name === 'bpchar' ? 'varchar' : name}${name === 'bpchar' ? `(${values.join(', ')})` : ''} instead`);
   }
@@ -88,6 +99,13 @@ export function typmodOf(typeName: TypeName | undefined, ctx: PlanContext): Typm
   if (precision < 1 || precision > 1000) throw ctx.error(SqlState.InvalidParameterValue, `NUMERIC precision ${precision} must be between 1 and 1000`, location);
   if (scale < -1000 || scale > 1000) throw ctx.error(SqlState.InvalidParameterValue, `NUMERIC scale ${scale} must be between -1000 and 1000`, location);
   return { precision, scale };
+}
+
+/** The field range of `INTERVAL '...' DAY` and the like (Postgres' typmod mask), if any. */
+export function intervalRangeOf(typeName: TypeName | undefined): number | undefined {
+  const first = typeName?.typmods?.[0];
+  const c = first && 'A_Const' in first ? (first.A_Const as { ival?: { ival?: number } }) : undefined;
+  return c?.ival ? (c.ival.ival ?? undefined) : undefined;
 }
 
 /** A table column's modifiers. */
@@ -114,7 +132,7 @@ export function fitTypmod(t: Typed, mod: Typmod | undefined, explicit = true): T
 }
 
 /** Converts `t` to `target` as an explicit cast. */
-export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?: number): Typed {
+export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?: number, intervalRange?: number): Typed {
   const name = t.name === '?column?' ? PG_TYPE_NAME[target] : t.name;
   const to = (expr: Typed['expr'], nullable = t.nullable): Typed => {
     const folded = isPlainExpr(expr) ? foldExpr(toExpr(expr), target) : expr;
@@ -123,7 +141,7 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   const from = t.type;
   if (from === null) {
     if (t.unknownText !== undefined) {
-      const value = parseLiteral(t.unknownText, target, ctx, location);
+      const value = parseLiteral(t.unknownText, target, ctx, location, intervalRange);
       return to(lit(value, target), value === null);
     }
     return to(lit(null, target), true);
@@ -140,6 +158,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
     // Postgres rounds float8 half to even, numeric half away from zero.
     return toInteger(call('to_int', call(from === 'float' ? 'round_even' : 'round', t.expr)));
   }
+  const datetime = DATETIME_CASTS[`${from}->${target}`];
+  if (datetime) return to(call(datetime, t.expr));
   if (target === 'text' && from !== 'timestamp') return to(call('to_text', t.expr));
   if (from === 'text') {
     if (isIntegerType(target)) return toInteger(call('to_int', t.expr));

@@ -44,9 +44,14 @@ export class PlanContext {
     private readonly inputsById = new Map<string, PlannedInput>(),
   ) {}
 
+  /** Whether the plan is maintained (a view, a SUBSCRIBE): no wall-clock functions (now()). */
+  maintained = false;
+
   /** A context for planning a view's definition: the statement's inputs, no positions. */
   forView(id: string): PlanContext {
-    return new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById);
+    const ctx = new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById);
+    ctx.maintained = true;
+    return ctx;
   }
 
   /** Records that the plan reads `id` (as `get` name `id`). */

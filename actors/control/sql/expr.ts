@@ -11,7 +11,8 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { planWindowCall, type WindowCollector } from './window.js';
-import { castTo, columnTypeOf, fitTypmod, typmodOf } from './casts.js';
+import { castTo, columnTypeOf, fitTypmod, intervalRangeOf, typmodOf } from './casts.js';
+import { datetimeBinary, planSqlValueFunction } from './datetime.js';
 import { planRegCast, regTypeOf } from './pg-casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
@@ -57,7 +58,9 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
     const typeName = node.TypeCast.typeName;
     const reg = regTypeOf((typeName?.names ?? []).map((n) => stringOf(n) ?? ''));
     if (reg && !typeName?.arrayBounds?.length) return planRegCast(inner, reg, ctx, location);
-    return fitTypmod(castTo(inner, columnTypeOf(typeName, ctx), ctx, location), typmodOf(typeName, ctx));
+    const target = columnTypeOf(typeName, ctx);
+    if (target === 'interval') return castTo(inner, target, ctx, location, intervalRangeOf(typeName));
+    return fitTypmod(castTo(inner, target, ctx, location), typmodOf(typeName, ctx));
   }
   if ('A_Expr' in node) return aExpr(node.A_Expr, env, location);
   if ('BoolExpr' in node) {
@@ -84,7 +87,7 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('FuncCall' in node) return funcCall(node.FuncCall, env, location);
   if ('SubLink' in node) return planSubLink(node.SubLink, env);
   if ('ParamRef' in node) throw ctx.unsupported('a parameter ($n)', location);
-  if ('SQLValueFunction' in node) throw ctx.unsupported('CURRENT_TIMESTAMP and other SQL value functions', location);
+  if ('SQLValueFunction' in node) return planSqlValueFunction(node.SQLValueFunction, ctx, location);
   if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);
   if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);
   if ('CollateClause' in node) {
@@ -159,6 +162,7 @@ function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
     case 'AEXPR_OP': {
       if (!e.lexpr) {
         const arg = planExpr(e.rexpr!, env);
+        if (op === '-' && arg.type === 'interval') return typedCall('interval_neg', [arg], 'interval', '?column?');
         if (op === '+' || op === '-') {
           const n = numberOperand(arg, op, env, location);
           if (op === '+') return n;
@@ -267,6 +271,8 @@ function numberOperand(t: Typed, op: string, env: ExprEnv, location: number | un
 function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: number | undefined): Typed {
   const { ctx } = env;
   if (COMPARISON[op]) return planComparison(op, left, right, env, location);
+  const datetime = datetimeBinary(op, left, right, ctx, location);
+  if (datetime) return datetime;
   if (ARITHMETIC[op]) {
     // An unknown literal takes the other side's type.
     if (left.type === null && isNumeric(right.type)) left = coerce(left, right.type, ctx, location);
@@ -322,6 +328,8 @@ export function planComparison(op: string, left: Typed, right: Typed, env: ExprE
     }
     throw e;
   }
+  // Intervals compare by their span (protocol/datetime.ts): '1 mon' = '30 days', as in Postgres.
+  if (items[0]!.type === 'interval') items = items.map((i) => typedCall('interval_key', [i], 'text', i.name, i.nullable));
   return typedCall(fn, items, 'bool', '?column?');
 }
 

@@ -9,6 +9,7 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import { castTo } from './casts.js';
 import { PG_FUNCTIONS } from './pg-functions.js';
+import { DATETIME_SQL_FUNCTIONS } from './datetime.js';
 import type { PlanContext } from './context.js';
 import { foldExpr } from './fold.js';
 import { toExpr } from './exprs.js';
@@ -135,6 +136,7 @@ const FUNCTIONS: Record<string, Builder> = {
   greatest: greatestLeast('greatest'),
   least: greatestLeast('least'),
   ...PG_FUNCTIONS,
+  ...DATETIME_SQL_FUNCTIONS,
 };
 
 /** Whether `name` is a scalar function definite knows. */

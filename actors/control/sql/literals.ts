@@ -9,16 +9,17 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import { numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
+import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
-  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp',
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp', date: 'date', interval: 'interval',
 };
 
 const TRUE_WORDS = ['true', 'yes', 'on', '1'];
 const FALSE_WORDS = ['false', 'no', 'off', '0'];
 
 /** Reads `text` as a value of `type`, or throws 22P02. */
-export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, location?: number): Value {
+export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, location?: number, intervalRange = INTERVAL_FULL_RANGE): Value {
   const bad = () => ctx.error(MoreSqlState.InvalidTextRepresentation, `invalid input syntax for type ${TYPE_LABEL[type]}: "${text}"`, location);
   const s = text.trim();
   switch (type) {
@@ -52,6 +53,16 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
     }
     case 'timestamp':
       return parseTimestamp(s) ?? (() => { throw bad(); })();
+    case 'date': {
+      const d = parseDate(text);
+      if (typeof d !== 'number') throw ctx.error(d.code, d.message, location);
+      return d;
+    }
+    case 'interval': {
+      const i = parseInterval(text, intervalRange);
+      if ('code' in i) throw ctx.error(i.code, i.message, location);
+      return encodeInterval(i);
+    }
   }
 }
 

@@ -64,6 +64,8 @@ export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; le
   { oid: 25, typname: 'text', sqlName: 'text', len: -1, category: 'S', of: 'text' },
   { oid: 26, typname: 'oid', sqlName: 'oid', len: 4, category: 'N' },
   { oid: 701, typname: 'float8', sqlName: 'double precision', len: 8, category: 'N', of: 'float' },
+  { oid: 1082, typname: 'date', sqlName: 'date', len: 4, category: 'D', of: 'date' },
+  { oid: 1186, typname: 'interval', sqlName: 'interval', len: 16, category: 'T', of: 'interval' },
   { oid: 1114, typname: 'timestamp', sqlName: 'timestamp without time zone', len: 8, category: 'D', of: 'timestamp' },
   { oid: 1700, typname: 'numeric', sqlName: 'numeric', len: -1, category: 'N', of: 'numeric' },
   { oid: 2205, typname: 'regclass', sqlName: 'regclass', len: 4, category: 'N' },

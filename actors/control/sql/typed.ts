@@ -75,6 +75,7 @@ export function settle(t: Typed, ctx: PlanContext, location?: number): Typed & {
 /** Whether `from` converts implicitly to `to` (the same type, or a numeric widening). */
 export function implicitlyConverts(from: ColumnType, to: ColumnType): boolean {
   if (from === to) return true;
+  if (from === 'date' && to === 'timestamp') return true; // as Postgres' implicit date -> timestamp
   const a = NUMERIC_RANK[from];
   const b = NUMERIC_RANK[to];
   return a !== undefined && b !== undefined && a <= b;
@@ -92,6 +93,10 @@ export function coerce(t: Typed, target: ColumnType, ctx: PlanContext, location?
       return { expr: lit(value, target), type: target, nullable: value === null, name: t.name };
     }
     return { ...t, expr: lit(null, target), type: target };
+  }
+  if (t.type === 'date' && target === 'timestamp') {
+    const expr = t.expr.op === 'lit' ? lit(t.expr.value === null ? null : (t.expr.value as number) * 86_400_000, target) : call('date_to_timestamp', t.expr);
+    return { ...t, type: target, expr };
   }
   if (implicitlyConverts(t.type, target)) return { ...t, type: target, expr: t.expr.op === 'lit' ? lit(t.expr.value, target) : t.expr };
   throw ctx.error(
