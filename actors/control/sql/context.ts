@@ -35,6 +35,8 @@ export interface Cte {
 export type Ctes = ReadonlyMap<string, Cte>;
 
 export class PlanContext {
+  /** Planning a maintained result (a view, materialized view or index): clock functions are refused (temporal.ts). */
+  maintained = false;
   constructor(
     readonly resolver: RelationResolver,
     /** Undefined while planning a view's stored text: its positions would point into the wrong text. */
@@ -46,7 +48,9 @@ export class PlanContext {
 
   /** A context for planning a view's definition: the statement's inputs, no positions. */
   forView(id: string): PlanContext {
-    return new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById);
+    const ctx = new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById);
+    ctx.maintained = this.maintained;
+    return ctx;
   }
 
   /** Records that the plan reads `id` (as `get` name `id`). */

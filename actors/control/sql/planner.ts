@@ -24,6 +24,7 @@ export interface QueryPlanOptions extends PlanOptions {
 export function planQuery(select: SelectStmt, resolver: RelationResolver, options: QueryPlanOptions = {}): PlannedQuery {
   const source = options.text !== undefined ? new SqlSource(options.text, options.offset ?? 0) : undefined;
   const ctx = new PlanContext(resolver, source);
+  ctx.maintained = options.mode === 'maintained';
   const q = planQueryBody(select, ctx, new Map(), options.mode ?? 'peek');
   const plan = options.optimize === false ? q.plan : optimize(q.plan);
   return { plan, columns: q.columns, inputs: usedInputs(ctx.inputs(), plan), finishing: q.finishing };
