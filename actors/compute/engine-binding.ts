@@ -50,6 +50,9 @@ function checkExprs(plan: Plan): void {
     case 'reduce':
       plan.aggregates.forEach((a) => compile(a.expr));
       break;
+    case 'temporal':
+      [...plan.lower, ...plan.upper].forEach(compile);
+      break;
     default:
       break;
   }

@@ -142,7 +142,8 @@ async function evaluate(
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
   const { ts, data } = await deps.reader.read(readRequest(sources, settings, asOf));
-  const { rows, errors } = evaluatePlanWithErrors(plan, data);
+  // A temporal filter (mz_now()) sees the read timestamp.
+  const { rows, errors } = evaluatePlanWithErrors(plan, data, { time: ts });
   if (errors.length > 0) throw evaluationError(errors[0]![0]);
   return { ts, rows };
 }

@@ -175,7 +175,16 @@ export type Plan =
    *  are not ranked. */
   | { op: 'topk'; input: Plan; groupKey: number[]; order: OrderKey[]; limit?: number; offset: number }
   /** Window functions (window.ts): each input row followed by one value per call, computed over its partition. */
-  | { op: 'window'; input: Plan; partitionBy: number[]; orderBy: OrderKey[]; functions: WindowCall[] };
+  | { op: 'window'; input: Plan; partitionBy: number[]; orderBy: OrderKey[]; functions: WindowCall[] }
+  /**
+   * A temporal filter (Materialize's `mz_now()` predicates, temporal.ts): each input row is in the
+   * output at the times t with `lower[i] <= t` for every lower bound and `t < upper[j]` for every
+   * upper bound, each bound evaluated over the row (a timestamp: integral milliseconds). A NULL
+   * bound keeps the row out at every time (the comparison is NULL); a non-integral bound is an
+   * evaluation error. Maintained, a row inserted at time t appears at max(t, lower) and is
+   * retracted at upper, with no further input: the output changes at times no input changed.
+   */
+  | { op: 'temporal'; input: Plan; lower: Expr[]; upper: Expr[] };
 
 const ExprSchema = Type.Recursive(
   (This) =>
@@ -272,6 +281,7 @@ const PlanSchema = Type.Recursive(
           { minItems: 1, maxItems: 64 },
         ),
       }),
+      node('temporal', { input: This, lower: Type.Array(ExprSchema, { maxItems: 256 }), upper: Type.Array(ExprSchema, { maxItems: 256 }) }),
     ]),
   { $id: 'Plan' },
 );
@@ -327,6 +337,11 @@ export function planArity(plan: Plan): number {
     case 'filter': {
       const arity = planArity(plan.input);
       plan.predicates.forEach((p) => checkExpr(p, arity));
+      return arity;
+    }
+    case 'temporal': {
+      const arity = planArity(plan.input);
+      [...plan.lower, ...plan.upper].forEach((p) => checkExpr(p, arity));
       return arity;
     }
     case 'project':

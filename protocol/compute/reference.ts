@@ -17,6 +17,7 @@ import { DecimalSum } from '../numeric.js';
 import type { Aggregate, Plan } from './plan.js';
 import { compareValues, compileOrder, consolidateRows, rowKey } from './row.js';
 import { compileExpr, EvaluationError } from './scalar.js';
+import { compileTemporal, presentAt } from './temporal.js';
 
 type Collection = Array<[Row, number]>;
 
@@ -26,17 +27,22 @@ export interface Evaluation {
   errors: Array<[string, number]>;
 }
 
+/** Where a plan is evaluated: `time` is the timestamp its `temporal` filters (mz_now()) see. */
+export interface EvaluateOptions {
+  time?: number;
+}
+
 /** The plan's output over `inputs` (name -> rows with multiplicities), consolidated and sorted. */
-export function evaluatePlan(plan: Plan, inputs: Map<string, Array<[Row, number]>>): Array<[Row, number]> {
-  const { rows, errors } = evaluatePlanWithErrors(plan, inputs);
+export function evaluatePlan(plan: Plan, inputs: Map<string, Array<[Row, number]>>, options: EvaluateOptions = {}): Array<[Row, number]> {
+  const { rows, errors } = evaluatePlanWithErrors(plan, inputs, options);
   if (errors.length > 0) throw new EvaluationError(errors[0]![0]);
   return rows;
 }
 
 /** Like `evaluatePlan`, but returns the error multiset instead of throwing. */
-export function evaluatePlanWithErrors(plan: Plan, inputs: Map<string, Array<[Row, number]>>): Evaluation {
+export function evaluatePlanWithErrors(plan: Plan, inputs: Map<string, Array<[Row, number]>>, options: EvaluateOptions = {}): Evaluation {
   const errors = new Map<string, number>();
-  const rows = evaluate(plan, inputs, errors);
+  const rows = evaluate(plan, inputs, errors, options.time);
   const errs = [...errors].filter(([, n]) => n !== 0).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { rows, errors: errs };
 }
@@ -52,8 +58,8 @@ function guarded<T>(errors: Map<string, number>, diff: number, f: () => T): T | 
   }
 }
 
-function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<string, number>): Collection {
-  const ev = (p: Plan) => evaluate(p, inputs, errors);
+function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<string, number>, time: number | undefined): Collection {
+  const ev = (p: Plan) => evaluate(p, inputs, errors, time);
   switch (plan.op) {
     case 'get': {
       const rows = inputs.get(plan.name);
@@ -79,6 +85,12 @@ function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<strin
     case 'filter': {
       const ps = plan.predicates.map(compileExpr);
       return ev(plan.input).filter(([row, diff]) => guarded(errors, diff, () => ps.every((p) => p(row) === true)) === true);
+    }
+    case 'temporal': {
+      if (time === undefined) throw new Error('a temporal filter (mz_now()) is evaluated at a time: pass options.time');
+      const bounds = compileTemporal(plan.lower, plan.upper);
+      const t = time;
+      return ev(plan.input).filter(([row, diff]) => guarded(errors, diff, () => presentAt(bounds(row), t)) === true);
     }
     case 'project':
       return consolidateRows(ev(plan.input).map(([row, diff]) => [plan.columns.map((c) => row[c]!), diff]));

@@ -115,7 +115,7 @@ export function runDifferential(plan: Plan, specs: InputSpec[], opts: DiffOption
   const reference = (t: number) => {
     const inputs = new Map<string, Array<[Row, number]>>();
     for (const [name, updates] of streams) inputs.set(name, updates.filter((u) => Math.max(u[1], asOf) <= t).map((u) => [u[0], u[2]] as [Row, number]));
-    return evaluatePlanWithErrors(plan, inputs);
+    return evaluatePlanWithErrors(plan, inputs, { time: t });
   };
   const where = (t: number) => `seed ${opts.seed}, time ${t}`;
   const check = (t: number, fromStream: boolean) => {
@@ -165,7 +165,8 @@ export function runDifferential(plan: Plan, specs: InputSpec[], opts: DiffOption
     } else if (action < 0.9) {
       const res = engine.step();
       const newUpper = res.frontier.length === 0 ? null : res.frontier[0]!;
-      const stop = newUpper ?? end;
+      // Complete: a temporal filter's output may change after the inputs' last time.
+      const stop = newUpper ?? Math.max(end, ...res.updates.map((u) => u[1] + 2));
       const seen = new Set<string>();
       let lastTime = -Infinity;
       for (const [row, t, d] of res.updates) {

@@ -16,7 +16,9 @@ import type { Node } from './node.js';
 import { ReduceNode } from './reduce.js';
 import { ConstantNode, InputNode } from './sources.js';
 import { ThresholdNode } from './threshold.js';
+import { TemporalNode } from './temporal.js';
 import { TopKNode } from './topk.js';
+import { compileTemporal } from '../../../protocol/compute/temporal.js';
 import { WindowNode } from './window.js';
 
 export interface Graph {
@@ -25,18 +27,21 @@ export interface Graph {
   root: Node;
   inputs: Map<string, InputNode>;
   arrangements: Arrangement[];
+  /** The temporal filters: nodes that schedule output changes at later times (temporal.ts). */
+  temporal: TemporalNode[];
 }
 
 export function buildGraph(plan: Plan): Graph {
   const b = new Builder();
   const root = b.build(plan);
-  return { nodes: b.nodes, root, inputs: b.inputs, arrangements: b.allArrangements };
+  return { nodes: b.nodes, root, inputs: b.inputs, arrangements: b.allArrangements, temporal: b.temporal };
 }
 
 class Builder {
   readonly nodes: Node[] = [];
   readonly inputs = new Map<string, InputNode>();
   readonly allArrangements: Arrangement[] = [];
+  readonly temporal: TemporalNode[] = [];
   private readonly memo = new Map<string, Node>();
   private readonly arrangements = new Map<string, Arrangement>();
 
@@ -95,6 +100,12 @@ class Builder {
         }
         const input = this.build(p);
         return this.add((id) => new MfpNode(id, planArity(plan), input, compileMfp(stages)));
+      }
+      case 'temporal': {
+        const input = this.build(plan.input);
+        const node = this.add((id) => new TemporalNode(id, input.arity, input, compileTemporal(plan.lower, plan.upper)));
+        this.temporal.push(node);
+        return node;
       }
       case 'join':
         return this.join(plan.inputs, plan.equivalences);

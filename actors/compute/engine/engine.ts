@@ -171,7 +171,19 @@ export class DataflowEngine implements Engine {
     }
     this.started = true;
     const unique = times.length > 1 ? [...new Set(times)].sort((a, b) => a - b) : times;
-    for (const t of unique) this.processTime(t, t >= outputFrom ? updates : undefined, t >= outputFrom ? errors : undefined);
+    const temporal = this.graph.temporal;
+    for (let i = 0; ; ) {
+      // The next time: the inputs' next, or a temporal filter's scheduled change if earlier
+      // (scheduled while processing an earlier time of this very step, possibly).
+      let t = i < unique.length ? unique[i]! : Infinity;
+      for (let k = 0; k < temporal.length; k++) {
+        const s = temporal[k]!.nextTime();
+        if (s !== undefined && s < t) t = s;
+      }
+      if (t >= limit) break;
+      if (i < unique.length && unique[i] === t) i++;
+      this.processTime(t, t >= outputFrom ? updates : undefined, t >= outputFrom ? errors : undefined);
+    }
     this.upper = limit === Infinity ? null : limit;
     return { updates, errors, frontier: this.upper === null ? [] : [this.upper] };
   }

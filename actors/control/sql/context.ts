@@ -35,6 +35,8 @@ export interface Cte {
 export type Ctes = ReadonlyMap<string, Cte>;
 
 export class PlanContext {
+  /** Planning a maintained result (a view, materialized view or index): clock functions are refused (temporal.ts). */
+  maintained = false;
   constructor(
     readonly resolver: RelationResolver,
     /** Undefined while planning a view's stored text: its positions would point into the wrong text. */
@@ -44,13 +46,11 @@ export class PlanContext {
     private readonly inputsById = new Map<string, PlannedInput>(),
   ) {}
 
-  /** Whether the plan is maintained (a view, a SUBSCRIBE): no wall-clock functions (now()). */
-  maintained = false;
 
   /** A context for planning a view's definition: the statement's inputs, no positions. */
   forView(id: string): PlanContext {
     const ctx = new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById);
-    ctx.maintained = true;
+    ctx.maintained = this.maintained;
     return ctx;
   }
 

@@ -21,6 +21,7 @@ import { integerConstantType, numericConstant } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import type { Scope } from './scope.js';
 import { planSubLink, type SubqueryCollector } from './subquery.js';
+import { checkClockFunction, checkClockValue, mzNowRefused } from './temporal.js';
 import { call, coerce, isNumeric, lit, settle, unify, type PExpr, type Typed } from './typed.js';
 
 export interface ExprEnv {
@@ -87,6 +88,7 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('FuncCall' in node) return funcCall(node.FuncCall, env, location);
   if ('SubLink' in node) return planSubLink(node.SubLink, env);
   if ('ParamRef' in node) throw ctx.unsupported('a parameter ($n)', location);
+  if ('SQLValueFunction' in node) checkClockValue(node.SQLValueFunction, ctx, location);
   if ('SQLValueFunction' in node) return planSqlValueFunction(node.SQLValueFunction, ctx, location);
   if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);
   if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);
@@ -372,7 +374,9 @@ function funcCall(f: FuncCall, env: ExprEnv, location: number | undefined): Type
   const { ctx } = env;
   const names = (f.funcname ?? []).map((n) => stringOf(n) ?? '');
   const name = names[names.length - 1]!;
-  if (names.length > 1 && names[0] !== 'pg_catalog') throw ctx.error(SqlState.UndefinedFunction, `function ${names.join('.')} does not exist`, location);
+  if (names.length > 1 && names[0] !== 'pg_catalog' && !(names[0] === 'mz_catalog' && name === 'mz_now')) throw ctx.error(SqlState.UndefinedFunction, `function ${names.join('.')} does not exist`, location);
+  if (name === 'mz_now' && (names.length === 1 || names[0] === 'mz_catalog')) throw mzNowRefused(ctx, env.clause, location);
+  checkClockFunction(name, ctx, location);
   if (f.over) {
     if (!env.windows) throw ctx.error('42P20', `window functions are not allowed in ${env.clause}`, location);
     return planWindowCall(name, f, env, location);

@@ -72,6 +72,7 @@ export function simplify(plan: Plan): Plan {
     case 'threshold':
     case 'topk':
     case 'window':
+    case 'temporal':
     case 'reduce': {
       const input = simplify(plan.input);
       if (isEmpty(input)) return { op: 'constant', rows: [], arity: planArity(plan) };

@@ -59,6 +59,14 @@ function pruneTo(plan: Plan, needed: number[]): Plan {
       const pos = new Map(have.map((c, i) => [c, i]));
       return narrow({ op: 'filter', input, predicates: plan.predicates.map((p) => remap(p, (x) => pos.get(x)!)) }, have);
     }
+    case 'temporal': {
+      const bounds = [...plan.lower, ...plan.upper];
+      const have = sortedUnique([...needed, ...bounds.flatMap((p) => [...columnsOf(p)])]);
+      const input = pruneTo(plan.input, have);
+      const pos = new Map(have.map((c, i) => [c, i]));
+      const at = (x: number) => pos.get(x)!;
+      return narrow({ op: 'temporal', input, lower: plan.lower.map((p) => remap(p, at)), upper: plan.upper.map((p) => remap(p, at)) }, have);
+    }
     case 'join': {
       const have = sortedUnique([...needed, ...plan.equivalences.flat()]);
       const inputs: Plan[] = [];

@@ -56,6 +56,9 @@ function push(plan: Plan, preds: Expr[]): Plan {
     case 'distinct':
     case 'threshold':
       return { op: plan.op, input: push(plan.input, preds) };
+    case 'temporal':
+      // Both keep or drop rows one by one: the ordinary filter goes first (fewer rows scheduled).
+      return { ...plan, input: push(plan.input, preds) };
     case 'reduce':
     case 'topk': {
       const k = plan.groupKey;

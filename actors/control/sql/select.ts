@@ -19,6 +19,7 @@ import { outputColumn, sortKey, type QueryBody } from './query.js';
 import { filter, projectExprs, type Rel } from './rel.js';
 import { isPlainExpr, settle, type PExpr, type Typed } from './typed.js';
 import { applyWindows, resolveWindows, WindowCollector } from './window.js';
+import { splitTemporal } from './temporal.js';
 import { attachSubqueries, filterWithSubqueries, resolveSubqueries, SubqueryCollector } from './subquery.js';
 
 interface Target {
@@ -38,9 +39,15 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const inputArity = from.cols.length;
 
   if (stmt.whereClause) {
-    const subqueries = new SubqueryCollector(ctes);
-    const pred = planBool(stmt.whereClause, { ctx, scope, clause: 'WHERE', subqueries }, 'argument of WHERE');
-    plan = filterWithSubqueries(plan, inputArity, toExpr(pred.expr), subqueries, toExpr);
+    // mz_now() comparisons become a temporal filter after the ordinary conditions (temporal.ts).
+    const { rest, bounds } = splitTemporal(stmt.whereClause, ctx, (n) => planExpr(n, { ctx, scope, clause: 'WHERE' }));
+    if (rest) {
+      const subqueries = new SubqueryCollector(ctes);
+      const pred = planBool(rest, { ctx, scope, clause: 'WHERE', subqueries }, 'argument of WHERE');
+      plan = filterWithSubqueries(plan, inputArity, toExpr(pred.expr), subqueries, toExpr);
+    }
+    const bound = (e: PExpr) => foldExpr(toExpr(e), 'bigint');
+    if (bounds) plan = { op: 'temporal', input: plan, lower: bounds.lower.map(bound), upper: bounds.upper.map(bound) };
   }
 
   const groupItems = stmt.groupClause ?? [];
@@ -80,7 +87,9 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   }
 
   const havingSubqueries = new SubqueryCollector(ctes);
-  const having = stmt.havingClause ? planBool(stmt.havingClause, { ...aggEnv('HAVING'), subqueries: havingSubqueries }, 'argument of HAVING') : undefined;
+  const havingSplit = stmt.havingClause ? splitTemporal(stmt.havingClause, ctx, (n) => planExpr(n, aggEnv('HAVING'))) : undefined;
+  const having = havingSplit?.rest ? planBool(havingSplit.rest, { ...aggEnv('HAVING'), subqueries: havingSubqueries }, 'argument of HAVING') : undefined;
+  const havingBounds = havingSplit?.bounds;
 
   // ORDER BY and DISTINCT ON items: output columns by name or position, else expressions.
   const orderItem = (node: Node): OrderItem => {
@@ -96,7 +105,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const distinctOnItems = isDistinctOn ? distinctOn.map(orderItem) : [];
 
   // Aggregation.
-  const grouped = groupItems.length > 0 || having !== undefined || collector.list.length > 0;
+  const grouped = groupItems.length > 0 || stmt.havingClause !== undefined || collector.list.length > 0;
   let finalize: (e: PExpr, clause: string, location?: number) => Expr = (e) => toExpr(e);
   let arity = inputArity;
   if (grouped) {
@@ -113,6 +122,10 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     const fin = finalize;
     const at = locationOf(stmt.havingClause);
     if (having) plan = filterWithSubqueries(plan, arity, fin(having.expr, 'HAVING', at), havingSubqueries, (e) => fin(e, 'HAVING', at));
+    if (havingBounds) {
+      const bound = (e: PExpr) => foldExpr(fin(e, 'HAVING', at), 'bigint');
+      plan = { op: 'temporal', input: plan, lower: havingBounds.lower.map(bound), upper: havingBounds.upper.map(bound) };
+    }
   }
 
   // Window functions, over the (grouped) rows, before the select list reads them.
