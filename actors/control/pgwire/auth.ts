@@ -2,7 +2,8 @@
  * Password authentication of one connection, between its StartupMessage and AuthenticationOk.
  * With `scram-sha-256` (the default): AuthenticationSASL [SCRAM-SHA-256], the client's
  * SASLInitialResponse (client-first-message), AuthenticationSASLContinue (server-first),
- * SASLResponse (client-final), AuthenticationSASLFinal (ServerSignature); with `password`:
+ * SASLResponse (client-final), AuthenticationSASLFinal (ServerSignature); on TLS
+ * SCRAM-SHA-256-PLUS is offered first (channel binding to the server certificate); with `password`:
  * AuthenticationCleartextPassword and a PasswordMessage checked against the same verifier. An
  * unknown user goes through the same exchange with a verifier no password matches, so it fails
  * the same way as a wrong password: FATAL 28P01 `password authentication failed for user "x"`.
@@ -13,7 +14,7 @@ import * as be from './backend.js';
 import { BodyReader } from './body-reader.js';
 import type { Frame } from './frames.js';
 import { ProtocolError } from './protocol-error.js';
-import { mockVerifier, SCRAM_MECHANISM, ScramAuthFailed, ScramExchange, ScramProtocolError, verifyPassword, type ScramVerifier } from './scram.js';
+import { mockVerifier, ScramAuthFailed, ScramExchange, ScramProtocolError, verifyPassword, type ScramVerifier } from './scram.js';
 
 export type AuthMethod = 'scram-sha-256' | 'password';
 
@@ -26,15 +27,18 @@ const MOCK_SECRET = randomBytes(32);
 
 export class PasswordAuth {
   private readonly verifier: ScramVerifier;
-  private scram: ScramExchange | undefined;
+  private readonly scram: ScramExchange;
+  private started = false;
 
-  constructor(private readonly method: AuthMethod, private readonly user: string, verifier: ScramVerifier | undefined) {
+  /** `channelBinding`: tls-server-end-point data on a TLS connection (SCRAM-SHA-256-PLUS offered). */
+  constructor(private readonly method: AuthMethod, private readonly user: string, verifier: ScramVerifier | undefined, channelBinding?: Buffer) {
     this.verifier = verifier ?? mockVerifier(user, MOCK_SECRET);
+    this.scram = new ScramExchange(this.verifier, channelBinding);
   }
 
   /** The first authentication request to send. */
   start(): Buffer {
-    return this.method === 'password' ? be.authenticationCleartextPassword() : be.authenticationSASL([SCRAM_MECHANISM]);
+    return this.method === 'password' ? be.authenticationCleartextPassword() : be.authenticationSASL(this.scram.mechanisms());
   }
 
   /**
@@ -65,15 +69,14 @@ export class PasswordAuth {
   }
 
   private sasl(frame: Frame): { reply?: Buffer; done: boolean } {
-    if (!this.scram) {
+    if (!this.started) {
+      this.started = true;
       const r = new BodyReader(frame.body, 'SASLInitialResponse');
       const mechanism = r.cstring();
       const length = r.int32();
       const data = length < 0 ? Buffer.alloc(0) : r.bytes(length);
       r.end();
-      if (mechanism !== SCRAM_MECHANISM) throw new ProtocolError(`client selected an invalid SASL authentication mechanism "${mechanism}"`);
-      this.scram = new ScramExchange(this.verifier);
-      return { reply: be.authenticationSASLContinue(this.scram.clientFirst(data.toString('utf8'))), done: false };
+      return { reply: be.authenticationSASLContinue(this.scram.clientFirst(data.toString('utf8'), mechanism)), done: false };
     }
     return { reply: be.authenticationSASLFinal(this.scram.clientFinal(frame.body.toString('utf8'))), done: true };
   }

@@ -12,7 +12,7 @@
  * handled the socket is paused, and writes wait for 'drain', so neither side buffers without bound.
  */
 import type { Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { StatementResult } from '../../../protocol/control/response.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ControlDeps, Settings } from '../deps.js';
@@ -38,6 +38,7 @@ import { ProtocolError } from './protocol-error.js';
 import type { PgUsers } from './accounts.js';
 import { PasswordAuth, type AuthMethod } from './auth.js';
 import { upgradeToTls } from './tls.js';
+import { tlsServerEndPoint } from './channel-binding.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -299,11 +300,18 @@ export class PgConnection {
       return this.accept(params);
     }
     // Any other name is a password user of the account; an unknown one fails the same way as a wrong password.
-    const exchange = new PasswordAuth(method, user, users.users.get(user));
+    const exchange = new PasswordAuth(method, user, users.users.get(user), this.channelBinding());
     this.auth = { exchange, params };
     this.phase = 'auth';
     this.send(exchange.start());
     this.flush();
+  }
+
+  /** tls-server-end-point data of this TLS connection's certificate (SCRAM-SHA-256-PLUS), undefined without TLS. */
+  private channelBinding(): Buffer | undefined {
+    if (!this.encrypted) return undefined;
+    const raw = (this.socket as TLSSocket).getCertificate?.();
+    return raw && 'raw' in raw && raw.raw ? tlsServerEndPoint(raw.raw) : undefined;
   }
 
   /** One message of the password exchange; AuthenticationOk and the rest of the start-up once it succeeds. */

@@ -2,7 +2,7 @@
  * A reader of nats-server's configuration format, enough for the `accounts` block of nats.conf:
  * maps `{ }` and arrays `[ ]`, keys separated from values by `:`, `=` or whitespace, items by
  * commas, semicolons or newlines, `#` and `//` comments, quoted ('...' / "...") and bare values
- * (bare values run to the end of the item: `127.0.0.1:4222` is one value). A bare `$NAME` is a
+ * (a bare value ends at whitespace or a separator: `127.0.0.1:4222` is one value). A bare `$NAME` is a
  * variable: a top-level key of the file, else the environment (unset: undefined). `include` is
  * not followed. Values stay strings (numbers and booleans too); a syntax error throws.
  */
@@ -74,8 +74,8 @@ export function parseNatsConf(text: string, env: NodeJS.ProcessEnv = process.env
     }
     if (c === '"' || c === "'") return quoted();
     const start = i;
-    while (i < text.length && !/[\n,;}\]#]/.test(text[i]!)) i++;
-    const bare = text.slice(start, i).trim();
+    while (i < text.length && !/[\s,;}\]#]/.test(text[i]!)) i++;
+    const bare = text.slice(start, i);
     if (bare === '') fail('value expected');
     if (bare.startsWith('$')) variables.push({ holder, key: slot, name: bare.slice(1) });
     return bare;

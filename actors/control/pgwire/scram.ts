@@ -4,8 +4,11 @@
  * Postgres stores in pg_authid) and the password itself is not kept. `ScramExchange` runs one
  * authentication: client-first-message -> server-first-message, client-final-message -> proof
  * checked against StoredKey -> server-final-message (the ServerSignature proving the server
- * knows ServerKey). Channel binding is not offered (no SCRAM-SHA-256-PLUS): the gs2 flag `n` or
- * `y` is accepted, `p=...` refused. A cleartext password (AuthenticationCleartextPassword) is
+ * knows ServerKey). On a TLS connection SCRAM-SHA-256-PLUS is offered too, with channel binding
+ * `tls-server-end-point` (channel-binding.ts): the client's `c=` must carry the hash of the
+ * server's certificate, so a man in the middle with another certificate fails. Without it the gs2
+ * flag `n` is accepted, and `y` only when PLUS was not offered (else a downgrade: refused, as
+ * Postgres). A cleartext password (AuthenticationCleartextPassword) is
  * checked against the same verifier (`verifyPassword`). Usernames in `n=` are ignored, as
  * Postgres (the start-up packet's user counts). Passwords are taken as their UTF-8 bytes
  * without SASLprep (identical for ASCII passwords).
@@ -23,6 +26,7 @@ export interface ScramVerifier {
 /** Postgres' default iteration count (scram_iterations). */
 export const SCRAM_ITERATIONS = 4096;
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
+export const SCRAM_PLUS_MECHANISM = 'SCRAM-SHA-256-PLUS';
 
 /** A malformed SCRAM message (08P01 in Postgres), as opposed to a wrong password. */
 export class ScramProtocolError extends Error {
@@ -90,27 +94,44 @@ const PRINTABLE_NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;
 export class ScramExchange {
   private clientFirstBare = '';
   private serverFirst = '';
-  private gs2Header = '';
+  /** What the client's c= must decode to: the gs2 header, plus the channel binding data with PLUS. */
+  private expectedC = Buffer.alloc(0);
   private nonce = '';
   private state: 'first' | 'final' | 'done' = 'first';
 
-  constructor(private readonly verifier: ScramVerifier) {}
+  /**
+   * `channelBinding`: the tls-server-end-point data when PLUS is offered (TLS), else undefined.
+   * `serverNonce`: for tests against published vectors; random otherwise.
+   */
+  constructor(private readonly verifier: ScramVerifier, private readonly channelBinding?: Buffer, private readonly serverNonce?: string) {}
 
-  /** client-first-message (the SASLInitialResponse data) -> server-first-message. */
-  clientFirst(message: string): string {
+  /** The mechanisms to offer, best first (as Postgres: PLUS first on TLS). */
+  mechanisms(): string[] {
+    return this.channelBinding ? [SCRAM_PLUS_MECHANISM, SCRAM_MECHANISM] : [SCRAM_MECHANISM];
+  }
+
+  /** client-first-message (the SASLInitialResponse data, for `mechanism`) -> server-first-message. */
+  clientFirst(message: string, mechanism = SCRAM_MECHANISM): string {
     if (this.state !== 'first') throw new ScramProtocolError('unexpected SCRAM client-first-message');
+    if (!this.mechanisms().includes(mechanism)) throw new ScramProtocolError(`client selected an invalid SASL authentication mechanism "${mechanism}"`);
     const m = /^(n|y|p=[^,]*),(a=[^,]*)?,(.*)$/s.exec(message);
     if (!m) throw new ScramProtocolError('malformed SCRAM message (invalid GS2 header)');
-    if (m[1]!.startsWith('p=')) throw new ScramProtocolError('channel binding is not supported by this server (SCRAM-SHA-256-PLUS is not offered)');
+    const flag = m[1]!;
+    const plus = mechanism === SCRAM_PLUS_MECHANISM;
+    if (plus && !flag.startsWith('p=')) throw new ScramProtocolError('channel binding is required with SCRAM-SHA-256-PLUS, but the client did not request it');
+    if (plus && flag !== 'p=tls-server-end-point') throw new ScramProtocolError(`unsupported SCRAM channel-binding type "${flag.slice(2)}"`);
+    if (!plus && flag.startsWith('p=')) throw new ScramProtocolError('channel binding requested, but the mechanism is not SCRAM-SHA-256-PLUS');
+    if (flag === 'y' && this.channelBinding) throw new ScramProtocolError('SCRAM channel binding negotiation error (the client supports it and the server offered it)');
     if (m[2]) throw new ScramProtocolError('client uses authorization identity, but it is not supported');
-    this.gs2Header = `${m[1]},${m[2] ?? ''},`;
+    const gs2 = Buffer.from(`${flag},,`, 'latin1');
+    this.expectedC = plus ? Buffer.concat([gs2, this.channelBinding!]) : gs2;
     this.clientFirstBare = m[3]!;
     const attrs = attributes(this.clientFirstBare);
     if (attrs[0]?.[0] === 'm') throw new ScramProtocolError('client requires an unsupported SCRAM extension');
     if (attrs[0]?.[0] !== 'n' || attrs[1]?.[0] !== 'r') throw new ScramProtocolError('malformed SCRAM message (n= and r= expected)');
     const clientNonce = attrs[1][1];
     if (!PRINTABLE_NONCE.test(clientNonce)) throw new ScramProtocolError('malformed SCRAM message (invalid nonce)');
-    this.nonce = clientNonce + randomBytes(18).toString('base64');
+    this.nonce = clientNonce + (this.serverNonce ?? randomBytes(18).toString('base64'));
     this.serverFirst = `r=${this.nonce},s=${this.verifier.salt.toString('base64')},i=${this.verifier.iterations}`;
     this.state = 'final';
     return this.serverFirst;
@@ -125,7 +146,7 @@ export class ScramExchange {
     if (attrs[0]?.[0] !== 'c' || attrs[1]?.[0] !== 'r' || attrs[proofAt]?.[0] !== 'p' || proofAt < 2) {
       throw new ScramProtocolError('malformed SCRAM message (c=, r= and p= expected)');
     }
-    if (Buffer.from(attrs[0][1], 'base64').toString('latin1') !== this.gs2Header) throw new ScramProtocolError('SCRAM channel binding check failed');
+    if (!Buffer.from(attrs[0][1], 'base64').equals(this.expectedC)) throw new ScramProtocolError('SCRAM channel binding check failed');
     if (attrs[1][1] !== this.nonce) throw new ScramProtocolError('SCRAM nonce mismatch');
     const proof = Buffer.from(attrs[proofAt]![1], 'base64');
     if (proof.length !== 32) throw new ScramProtocolError('malformed SCRAM message (invalid proof)');

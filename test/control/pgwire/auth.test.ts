@@ -172,7 +172,16 @@ test('TLS: pg with ssl and psql with sslmode=require on DFN; ACME (no TLS) refus
       expect((await c.query('SELECT count(*) AS n FROM dfn_items')).rows).toEqual([{ n: '2' }]);
     });
   }
-  const viaTls = psql(dfnPort, 'client', '\\conninfo\nSELECT count(*) AS n FROM dfn_items;', { PGPASSWORD: 'client-secret' }, 'sslmode=require');
+  // SCRAM-SHA-256-PLUS (channel binding to the server's certificate) when pg is asked to use it.
+  const bound = client(dfnPort, { ...DFN_CLIENT, ssl: { rejectUnauthorized: false }, enableChannelBinding: true } as pg.ClientConfig);
+  const conn = (bound as unknown as { connection: { sendSASLInitialResponseMessage(m: string, r: string): void } }).connection;
+  const mechanisms: string[] = [];
+  const send = conn.sendSASLInitialResponseMessage.bind(conn);
+  conn.sendSASLInitialResponseMessage = (m, r) => (mechanisms.push(`${m} ${r.slice(0, 24)}`), send(m, r));
+  expect(await using(bound, async (c) => (await c.query('SELECT count(*) AS n FROM dfn_items')).rows)).toEqual([{ n: '2' }]);
+  expect(mechanisms).toEqual(['SCRAM-SHA-256-PLUS p=tls-server-end-point,,']);
+  // psql: channel_binding=require fails unless the server does SCRAM-SHA-256-PLUS correctly.
+  const viaTls = psql(dfnPort, 'client', '\\conninfo\nSELECT count(*) AS n FROM dfn_items;', { PGPASSWORD: 'client-secret' }, 'sslmode=require channel_binding=require');
   expect(viaTls.stderr).toBe('');
   expect(viaTls.stdout).toMatch(/SSL connection \(protocol: TLSv1\.[23]/);
   expect(viaTls.stdout).toMatch(/ n \n---\n 2\n/);
