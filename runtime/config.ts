@@ -18,6 +18,9 @@
  * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |
  * | DFN_OPERATOR_USER / DFN_OPERATOR_PASS | operator / operator-secret (NATS user for the inspector's actions) |
  * | DFN_PGWIRE_PORT   | 6875 (the Postgres wire protocol front end, on 127.0.0.1; 0: any free port, written to <data dir>/pgwire.port) |
+ * | DFN_PGWIRE_AUTH   | scram-sha-256 (pg password users: SCRAM-SHA-256; `password`: cleartext) |
+ * | DFN_PGWIRE_TLS_CERT / DFN_PGWIRE_TLS_KEY | (none) PEM files: pgwire answers SSLRequest with TLS |
+ * | DFN_NATS_CONF     | <project>/nats.conf (the accounts and users the pg users come from) |
  * | DFN_WEBHOOK_PORT  | 6876 (webhook sources' HTTP front end, on 127.0.0.1; 0: any free port, written to <data dir>/webhook.port) |
  * | DFN_HOST_NODE_ARGS | (none) extra node flags for host processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` |
  * | DFN_ENV_NODE_ARGS | (none) extra node flags for the environment process (`definite up` starts it), the same way |
@@ -42,6 +45,10 @@ export interface PlatformConfig {
   operatorUser: string;
   operatorPass: string;
   pgwirePort: number;
+  pgwireAuth: string;
+  pgwireTlsCert: string | undefined;
+  pgwireTlsKey: string | undefined;
+  natsConf: string;
   webhookPort: number;
 }
 
@@ -65,6 +72,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     operatorUser: env['DFN_OPERATOR_USER'] ?? 'operator',
     operatorPass: env['DFN_OPERATOR_PASS'] ?? 'operator-secret',
     pgwirePort: Number(env['DFN_PGWIRE_PORT'] ?? 6875),
+    pgwireAuth: env['DFN_PGWIRE_AUTH'] || 'scram-sha-256',
+    pgwireTlsCert: env['DFN_PGWIRE_TLS_CERT'] || undefined,
+    pgwireTlsKey: env['DFN_PGWIRE_TLS_KEY'] || undefined,
+    natsConf: env['DFN_NATS_CONF'] || join(PROJECT_ROOT, 'nats.conf'),
     webhookPort: Number(env['DFN_WEBHOOK_PORT'] ?? 6876),
   };
 }

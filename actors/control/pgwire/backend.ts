@@ -1,5 +1,6 @@
 /**
- * Encodes backend (server-to-client) messages of protocol 3.0: authentication, ParameterStatus,
+ * Encodes backend (server-to-client) messages of protocol 3.0: the SSLRequest answer,
+ * authentication (Ok, CleartextPassword, SASL, SASLContinue, SASLFinal), ParameterStatus,
  * BackendKeyData, ReadyForQuery, RowDescription, DataRow, CommandComplete, EmptyQueryResponse,
  * ErrorResponse / NoticeResponse, and the extended protocol's ParseComplete, BindComplete,
  * CloseComplete, ParameterDescription, NoData and PortalSuspended. Each returns one Buffer.
@@ -56,6 +57,12 @@ const EMPTY = Buffer.alloc(0);
 
 export const authenticationOk = (): Buffer => message('R', int32(0));
 export const sslRefused = (): Buffer => Buffer.from('N', 'latin1');
+export const sslAccepted = (): Buffer => Buffer.from('S', 'latin1');
+export const authenticationCleartextPassword = (): Buffer => message('R', int32(3));
+/** AuthenticationSASL: the mechanisms offered, each a C string, then an empty one. */
+export const authenticationSASL = (mechanisms: string[]): Buffer => message('R', Buffer.concat([int32(10), ...mechanisms.map(cstr), cstr('')]));
+export const authenticationSASLContinue = (data: string): Buffer => message('R', Buffer.concat([int32(11), Buffer.from(data, 'utf8')]));
+export const authenticationSASLFinal = (data: string): Buffer => message('R', Buffer.concat([int32(12), Buffer.from(data, 'utf8')]));
 export const parameterStatus = (name: string, value: string): Buffer => message('S', Buffer.concat([cstr(name), cstr(value)]));
 export const backendKeyData = (pid: number, secret: number): Buffer => message('K', Buffer.concat([int32(pid), int32(secret)]));
 export const readyForQuery = (status: TransactionStatus): Buffer => message('Z', Buffer.from(status, 'latin1'));

@@ -1,8 +1,10 @@
 /**
  * One pgwire client connection: a session of its own (settings, prepared statements, portals)
  * that runs its SQL through the same session logic as the NATS session actor (session-sql.ts).
- * It reads frames (frames.ts), answers the start-up (SSLRequest 'N', trust auth of `materialize`
- * on loopback, ParameterStatus, BackendKeyData), the simple query protocol (several statements,
+ * It reads frames (frames.ts), answers the start-up (SSLRequest 'N', or 'S' and TLS when
+ * configured, tls.ts; trust auth of `materialize` on loopback in the default account, SCRAM or
+ * cleartext password auth of the account's other pg users, auth.ts; ParameterStatus,
+ * BackendKeyData), the simple query protocol (several statements,
  * the rest skipped after an error; several writes and no block: one implicit transaction,
  * implicit.ts) and the extended one (Parse/Bind/Describe/Execute with
  * max_rows/Close/Flush/Sync, errors skipping to Sync). A protocol violation is a FATAL 08P01 and
@@ -10,6 +12,7 @@
  * handled the socket is paused, and writes wait for 'drain', so neither side buffers without bound.
  */
 import type { Socket } from 'node:net';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { StatementResult } from '../../../protocol/control/response.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ControlDeps, Settings } from '../deps.js';
@@ -32,6 +35,10 @@ import { decodeFrontend, decodeStartup, type FrontendMessage } from './frontend.
 import { binaryParamText, literalOf, parameterCount, substituteParameters } from './parameters.js';
 import { binaryValue, Oid, pgTypeOf, textValue } from './pg-types.js';
 import { ProtocolError } from './protocol-error.js';
+import type { PgUsers } from './accounts.js';
+import { PasswordAuth, type AuthMethod } from './auth.js';
+import { upgradeToTls } from './tls.js';
+import { tlsServerEndPoint } from './channel-binding.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -41,6 +48,10 @@ export interface ConnectionHost {
   register(conn: PgConnection): { pid: number; secret: number };
   unregister(conn: PgConnection): void;
   cancel(pid: number, secret: number): void;
+  /** The pg users of this process's account and the password method. */
+  readonly auth: { users: PgUsers; method: AuthMethod };
+  /** The TLS context when TLS is configured (SSLRequest answered 'S'), else undefined. */
+  readonly tls: SecureContext | undefined;
 }
 
 /** The user and database of the default account (trust authentication on loopback). */
@@ -77,7 +88,10 @@ export class PgConnection {
   private readonly reader = new FrameReader();
   private readonly out: Buffer[] = [];
   private outBytes = 0;
-  private phase: 'startup' | 'ready' | 'closed' = 'startup';
+  private phase: 'startup' | 'auth' | 'ready' | 'closed' = 'startup';
+  /** The password exchange under way, and the start-up parameters it authenticates. */
+  private auth: { exchange: PasswordAuth; params: Record<string, string> } | undefined;
+  private encrypted = false;
   private busy = false;
   private skipToSync = false;
   private readonly settings: Settings = { ...DEFAULT_SETTINGS };
@@ -93,14 +107,34 @@ export class PgConnection {
   pid = 0;
   secret = 0;
 
-  constructor(private readonly socket: Socket, private readonly host: ConnectionHost) {
+  private readonly onData = (chunk: Buffer): void => {
+    this.reader.push(chunk);
+    void this.pump();
+  };
+  private readonly onGone = (): void => this.closed();
+
+  constructor(private socket: Socket, private readonly host: ConnectionHost) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.reader.push(chunk);
-      void this.pump();
-    });
-    socket.on('error', () => this.closed());
-    socket.on('close', () => this.closed());
+    this.listen(socket);
+  }
+
+  private listen(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', this.onGone);
+    socket.on('close', this.onGone);
+  }
+
+  /** Answers SSLRequest with 'S' and carries on over TLS on the same TCP connection. */
+  private async startTls(context: SecureContext): Promise<void> {
+    if (this.reader.buffered > 0) throw new ProtocolError('received unencrypted data after SSL request');
+    const raw = this.socket;
+    await new Promise<void>((resolve, reject) => raw.write(be.sslAccepted(), (err) => (err ? reject(err) : resolve())));
+    raw.off('data', this.onData);
+    raw.off('error', this.onGone);
+    raw.off('close', this.onGone);
+    this.socket = upgradeToTls(raw, context);
+    this.listen(this.socket);
+    this.encrypted = true;
   }
 
   /** Cancels the statement running now, if any (CancelRequest). */
@@ -124,6 +158,7 @@ export class PgConnection {
     this.statements.clear();
     this.portals.clear();
     this.copyIn = undefined;
+    this.auth = undefined;
     this.txn.reset();
     this.host.unregister(this);
     this.socket.destroySoon?.();
@@ -202,6 +237,7 @@ export class PgConnection {
 
   private async handleFrame(frame: Frame): Promise<void> {
     if (this.phase === 'startup') return this.startup(frame);
+    if (this.phase === 'auth') return this.authenticate(frame);
     const msg = decodeFrontend(frame);
     if (this.copyIn) return this.copyInMessage(msg);
     if (this.skipToSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
@@ -234,10 +270,15 @@ export class PgConnection {
     }
   }
 
-  private startup(frame: Frame): void {
+  private async startup(frame: Frame): Promise<void> {
     const packet = decodeStartup(frame);
     switch (packet.type) {
       case 'SSLRequest':
+        if (this.encrypted) throw new ProtocolError('SSLRequest on an encrypted connection');
+        if (this.host.tls) await this.startTls(this.host.tls);
+        else this.socket.write(be.sslRefused());
+        this.reader.expectStartup = true;
+        return;
       case 'GSSENCRequest':
         this.socket.write(be.sslRefused());
         this.reader.expectStartup = true;
@@ -253,9 +294,40 @@ export class PgConnection {
     const params = packet.params;
     const user = params['user'];
     if (!user) throw new ProtocolError('no PostgreSQL user name specified in startup packet', InvalidAuthorization);
-    if (user !== DEFAULT_USER) throw new ProtocolError(`role "${user}" does not exist (connect as "${DEFAULT_USER}")`, InvalidAuthorization);
-    if (!isLoopback(this.socket.remoteAddress)) throw new ProtocolError(`no password authentication for "${user}" from ${this.socket.remoteAddress}: connect over loopback`, InvalidAuthorization);
-    const database = params['database'] ?? user;
+    const { users, method } = this.host.auth;
+    if (user === DEFAULT_USER && users.trustDefaultUser) {
+      if (!isLoopback(this.socket.remoteAddress)) throw new ProtocolError(`no password authentication for "${user}" from ${this.socket.remoteAddress}: connect over loopback`, InvalidAuthorization);
+      return this.accept(params);
+    }
+    // Any other name is a password user of the account; an unknown one fails the same way as a wrong password.
+    const exchange = new PasswordAuth(method, user, users.users.get(user), this.channelBinding());
+    this.auth = { exchange, params };
+    this.phase = 'auth';
+    this.send(exchange.start());
+    this.flush();
+  }
+
+  /** tls-server-end-point data of this TLS connection's certificate (SCRAM-SHA-256-PLUS), undefined without TLS. */
+  private channelBinding(): Buffer | undefined {
+    if (!this.encrypted) return undefined;
+    const raw = (this.socket as TLSSocket).getCertificate?.();
+    return raw && 'raw' in raw && raw.raw ? tlsServerEndPoint(raw.raw) : undefined;
+  }
+
+  /** One message of the password exchange; AuthenticationOk and the rest of the start-up once it succeeds. */
+  private authenticate(frame: Frame): void {
+    const { exchange, params } = this.auth!;
+    const { reply, done } = exchange.step(frame);
+    if (reply) this.send(reply);
+    if (!done) return this.flush();
+    this.auth = undefined;
+    this.accept(params);
+  }
+
+  /** The user is authenticated: the database, the settings, AuthenticationOk, ReadyForQuery. */
+  private accept(params: Record<string, string>): void {
+    const user = params['user']!;
+    const database = params['database'] || user;
     if (database !== DEFAULT_DATABASE) throw new ProtocolError(`database "${database}" does not exist`, InvalidCatalogName);
     if (!this.host.deps()) throw new ProtocolError('the coordinator is starting up; retry shortly', CannotConnectNow);
     this.user = user;

@@ -3,7 +3,9 @@
  * coordinator whose handlers its connections use (the NATS front end is the session actor). It is
  * supervised like the other controllers: a crash closes its connections and the restart listens
  * again. It writes the port it bound to `<data dir>/pgwire.port` (for port 0 and for tools). A
- * port already in use is logged and not retried, so it never takes the controllers down.
+ * port already in use is logged and not retried, so it never takes the controllers down; so is a
+ * TLS certificate or key that cannot be loaded (no fallback to plaintext) or an unknown
+ * DFN_PGWIRE_AUTH. The pg users come from nats.conf (DFN_NATS_CONF), accounts.ts.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,9 @@ import type { ActorKind } from '../../../runtime/host.js';
 import { loadConfig } from '../../../runtime/config.js';
 import { coordinatorOf } from '../coordinator.js';
 import { PgwireServer } from './server.js';
+import { loadPgUsers } from './accounts.js';
+import { AUTH_METHODS, type AuthMethod } from './auth.js';
+import { loadSecureContext, tlsConfig } from './tls.js';
 
 export interface PgwireConfig {
   /** The TCP port on 127.0.0.1 (default DFN_PGWIRE_PORT, else 6875; 0: any free port). */
@@ -31,7 +36,20 @@ class Pgwire implements ActorBehavior {
   async recover(): Promise<void> {
     const config = loadConfig();
     const port = (this.ctx.config as PgwireConfig | undefined)?.port ?? config.pgwirePort;
-    const server = new PgwireServer(() => coordinatorOf(this.ctx.region)?.deps);
+    let server: PgwireServer;
+    try {
+      const method = config.pgwireAuth as AuthMethod;
+      if (!AUTH_METHODS.includes(method)) throw new Error(`DFN_PGWIRE_AUTH must be one of ${AUTH_METHODS.join(', ')}, not "${config.pgwireAuth}"`);
+      const tls = tlsConfig(config.pgwireTlsCert, config.pgwireTlsKey);
+      server = new PgwireServer(() => coordinatorOf(this.ctx.region)?.deps, {
+        users: loadPgUsers(config.natsConf, config.natsUser, this.ctx.region),
+        method,
+        ...(tls ? { tls: loadSecureContext(tls) } : {}),
+      });
+    } catch (err) {
+      console.error(`[pgwire] not listening: ${(err as Error).message}`);
+      return;
+    }
     try {
       this.port = await server.listen(port);
     } catch (err) {
@@ -56,7 +74,8 @@ class Pgwire implements ActorBehavior {
   }
 
   info(): Record<string, unknown> {
-    return { port: this.port ?? null, connections: this.server?.count() ?? 0 };
+    const s = this.server;
+    return { port: this.port ?? null, connections: s?.count() ?? 0, account: s?.auth.users.account ?? null, passwordUsers: s ? [...s.auth.users.users.keys()] : [], tls: s ? s.tls !== undefined : null };
   }
 }
 

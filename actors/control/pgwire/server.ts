@@ -2,12 +2,26 @@
  * The pgwire listener: a TCP server on 127.0.0.1 (Materialize's port 6875 by default,
  * DFN_PGWIRE_PORT) whose every connection is a PgConnection. It hands out BackendKeyData (pid,
  * secret) and routes a CancelRequest to the connection it names (a wrong secret is ignored, as in
- * Postgres). Stopping it closes the listener and every connection.
+ * Postgres). It holds what start-up needs: the pg users of the process's account (accounts.ts),
+ * the password method, and the TLS context if TLS is configured. Stopping it closes the listener
+ * and every connection.
  */
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { ControlDeps } from '../deps.js';
 import { PgConnection, type ConnectionHost } from './connection.js';
+import { defaultPgUsers, type PgUsers } from './accounts.js';
+import type { AuthMethod } from './auth.js';
+
+export interface PgwireServerOptions {
+  /** The pg users (default: `materialize` only, trust on loopback). */
+  users?: PgUsers;
+  /** The password method for the password users (default SCRAM-SHA-256). */
+  method?: AuthMethod;
+  /** TLS: SSLRequest answered 'S' and the connection upgraded (default: 'N'). */
+  tls?: SecureContext;
+}
 
 export class PgwireServer implements ConnectionHost {
   private server: Server | undefined;
@@ -15,7 +29,13 @@ export class PgwireServer implements ConnectionHost {
   private readonly open = new Set<PgConnection>();
   private nextPid = 1;
 
-  constructor(readonly depsOf: () => ControlDeps | undefined) {}
+  readonly auth: { users: PgUsers; method: AuthMethod };
+  readonly tls: SecureContext | undefined;
+
+  constructor(readonly depsOf: () => ControlDeps | undefined, options: PgwireServerOptions = {}) {
+    this.auth = { users: options.users ?? defaultPgUsers(), method: options.method ?? 'scram-sha-256' };
+    this.tls = options.tls;
+  }
 
   deps(): ControlDeps | undefined {
     return this.depsOf();

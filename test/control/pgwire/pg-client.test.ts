@@ -192,9 +192,9 @@ test('malformed bytes on a raw socket: 08P01 and closed; the server keeps servin
   expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
 });
 
-test('start-up errors: an unknown database is 3D000, an unknown user 28000; SSLRequest is answered N', async () => {
+test('start-up errors: an unknown database is 3D000, an unknown user 28P01 (as a wrong password); SSLRequest is answered N without TLS', async () => {
   expect(await sqlstate(newClient({ database: 'nope' }).connect())).toBe('3D000');
-  expect(await sqlstate(newClient({ user: 'someone' }).connect())).toBe('28000');
+  expect(await sqlstate(newClient({ user: 'someone', password: 'x' }).connect())).toBe('28P01');
   const reply = await new Promise<Buffer>((resolve, reject) => {
     const s = netConnect(port, '127.0.0.1', () => s.write(serialize.requestSsl()));
     s.once('data', (d) => (resolve(d), s.destroy()));
