@@ -46,6 +46,22 @@ test('a row leaves the materialized view when mz_now() passes at + 2000, with no
   expect(await a.rows('SELECT id FROM events')).toEqual([[1]]);
 });
 
+test('a timestamp bound with an INTERVAL: the row leaves at at + 2 seconds', async () => {
+  await a.sql('CREATE TABLE ev (id int, at timestamp)');
+  await a.sql("CREATE MATERIALIZED VIEW recent_ev AS SELECT id FROM ev WHERE mz_now() < at + INTERVAL '2 seconds'");
+  const at = Date.now();
+  await a.sql(`INSERT INTO ev VALUES (1, '${new Date(at).toISOString().replace('T', ' ').replace('Z', '')}'::timestamp)`);
+  let last = 0;
+  for (;;) {
+    const r = (await a.sql('SELECT id FROM recent_ev'))[0]!;
+    last = Number(r.timestamp);
+    if ((r.rows ?? []).length === 0) break;
+    expect(last).toBeLessThan(at + 2000);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  expect(last).toBeGreaterThanOrEqual(at + 2000);
+});
+
 test('now() in a materialized view is 0A000 with a hint to use mz_now()', async () => {
   const e = await a.sqlError('CREATE MATERIALIZED VIEW bad AS SELECT id FROM events WHERE at > now()');
   expect(e.sqlstate).toBe('0A000');
