@@ -246,20 +246,20 @@ export class Shard {
   get upper(): number {
     return this.meta.upper;
   }
-  /**
-   * The upper readers see: `upper`, or for a table sealed by txns max(upper, txns upper). While an
-   * append is decided but not durable it stays where it was: the append's updates may lie below
-   * the txns upper of that moment, and must be readable before their times are.
-   */
   /** Whether an append is decided but not yet durable (its updates are not readable yet). */
   get appendInFlight(): boolean {
     return this.head.upper !== this.meta.upper;
   }
 
+  /**
+   * The upper readers see: `upper`, or for a table sealed by txns max(upper, txns upper). While an
+   * append is decided but not durable it stays where it was: the append's updates may lie below
+   * the txns upper of that moment, and must be readable before their times are.
+   */
   get readUpper(): number {
     const txns = this.sealedBy;
     if (!txns) return this.meta.upper;
-    if (this.head.upper !== this.meta.upper) return Math.max(this.meta.upper, this.lastReadUpper);
+    if (this.appendInFlight) return Math.max(this.meta.upper, this.lastReadUpper);
     this.lastReadUpper = Math.max(this.meta.upper, txns.upper, this.lastReadUpper);
     return this.lastReadUpper;
   }

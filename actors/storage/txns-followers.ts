@@ -7,26 +7,31 @@
  * (`unfollow`, at the moment the append is decided, before any txns advance can pass it).
  */
 import type { Transport } from '../../runtime/transport.js';
-import { progressOutboxOf } from './subscription-progress.js';
+import { progressOutboxOf, type TxnsSource } from './subscription-progress.js';
 import type { TxnsFrontier } from './txns-frontier.js';
 
-export class TxnsFollowers {
+/** Also the TxnsSource its outbox entries name: the host and its txns upper, read at each flush. */
+export class TxnsFollowers implements TxnsSource {
   /** Followers per subscriber inbox. */
   private readonly byInbox = new Map<string, Set<string>>();
   private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
-    private readonly host: string,
+    readonly host: string,
     private readonly frontier: TxnsFrontier,
   ) {}
+
+  get upper(): number {
+    return this.frontier.upper;
+  }
 
   /** Subscription `id` (of `inbox`) follows from batch `seq` on. */
   follow(inbox: string, id: string, seq: number): void {
     let ids = this.byInbox.get(inbox);
     if (!ids) this.byInbox.set(inbox, (ids = new Set()));
     ids.add(id);
-    progressOutboxOf(this.transport).follow(inbox, id, seq, this.source());
+    progressOutboxOf(this.transport).follow(inbox, id, seq, this);
     this.unlisten ??= this.frontier.listen(() => this.advanced());
   }
 
@@ -41,26 +46,9 @@ export class TxnsFollowers {
     }
   }
 
-  get size(): number {
-    let n = 0;
-    for (const ids of this.byInbox.values()) n += ids.size;
-    return n;
-  }
-
   private advanced(): void {
     const outbox = progressOutboxOf(this.transport);
-    for (const inbox of this.byInbox.keys()) outbox.txns(inbox, this.source());
-  }
-
-  private source(): { host: string; upper: number } {
-    const frontier = this.frontier;
-    const host = this.host;
-    return {
-      host,
-      get upper() {
-        return frontier.upper;
-      },
-    };
+    for (const inbox of this.byInbox.keys()) outbox.txns(inbox, this);
   }
 }
 
