@@ -58,8 +58,11 @@ test('bad requests get their status and write nothing', async () => {
   expect((await post('nosuch', '{}')).status).toBe(404);
   expect((await fetch(`${base}/strict`)).status).toBe(405);
   expect((await fetch(`${base.replace('/public', '/other')}/strict`, { method: 'POST', body: '{}' })).status).toBe(404);
-  const big = await post('strict', JSON.stringify({ pad: 'x'.repeat(3 * 1024 * 1024) })).catch((err: Error) => err);
-  if (!(big instanceof Error)) expect(big.status).toBe(413);
+  // The server answers 413 and closes; the client may see the answer or, still sending, the reset.
+  // (fetch's errors come from Node's realm, so `instanceof Error` is false under jest: duck-type.)
+  const big: { status?: number; message?: string } = await post('strict', JSON.stringify({ pad: 'x'.repeat(3 * 1024 * 1024) })).catch((err: Error) => ({ message: String(err?.message) }));
+  if (big.status !== undefined) expect(big.status).toBe(413);
+  else expect(big.message).toMatch(/fetch failed|other side closed|ECONNRESET|EPIPE/i);
   // A table of the same name is not a webhook source; INSERT into a webhook source is refused.
   await a.sql('CREATE TABLE plain (body text)');
   expect((await post('plain', '{}')).status).toBe(404);
