@@ -7,7 +7,8 @@
  * count(DISTINCT), DISTINCT, global aggregates, UNION/INTERSECT/EXCEPT [ALL] and IN/EXISTS
  * subqueries. Each query runs as a SELECT; some are kept as materialized views through rounds of
  * random INSERT / UPDATE / DELETE applied to both. A wrong answer fails the test, and so does an
- * error from definite where PostgreSQL answers. The seed is in each failure's message, so it
+ * error from definite where PostgreSQL answers (except an overflow only one evaluation order
+ * reaches: mayOverflow). The seed is in each failure's message, so it
  * replays (DFN_RANDOM_QUERY_SEED picks another seed).
  */
 import pg from 'pg';
@@ -65,6 +66,16 @@ async function ourRows(q: string): Promise<string[] | Error> {
   }
 }
 
+/**
+ * A query with an int4-overflowing literal may fail with 22003 in one system and not the other:
+ * SQL leaves the order of evaluation open (PostgreSQL reorders a WHERE's conditions and folds
+ * constants; definite evaluates as written), so an overflow that only one evaluation order
+ * reaches is not a wrong answer. Answers are still compared whenever both answer.
+ */
+function mayOverflow(q: string, got: string[] | Error): boolean {
+  return got instanceof Error && (got as { sqlstate?: string }).sqlstate === '22003' && /2147483647|1073741824/.test(q);
+}
+
 async function both(text: string): Promise<void> {
   await t.a.sql(text);
   await pgClient!.query(text);
@@ -72,7 +83,7 @@ async function both(text: string): Promise<void> {
 
 beforeAll(async () => {
   if (!pgClient) return;
-  await both('CREATE TABLE r (a int, b int, c text); CREATE TABLE s (a int, d int)');
+  await both('CREATE TABLE r (a int, b int, c text, n numeric); CREATE TABLE s (a int, d int)');
   await both(`INSERT INTO r VALUES ${randomRows(gen, 'r', 14)}`);
   await both(`INSERT INTO s VALUES ${randomRows(gen, 's', 10)}`);
 });
@@ -86,6 +97,7 @@ maybe('random SELECTs give PostgreSQL 15 its answers', async () => {
     if (expected instanceof Error) continue; // not a query PostgreSQL answers either
     const got = await ourRows(q);
     compared++;
+    if (mayOverflow(q, got)) continue;
     if (got instanceof Error) wrong.push(`seed ${SEED} query ${i}: ${q}\n  definite failed: ${got.message}`);
     else if (JSON.stringify(got) !== JSON.stringify(expected)) wrong.push(`seed ${SEED} query ${i}: ${q}\n  definite: ${got.join(' ')}\n  postgres: ${expected.join(' ')}`);
   }
@@ -99,7 +111,9 @@ maybe('random materialized views stay equal to PostgreSQL through random writes'
     const q = gen.query();
     if ((await pgRows(q)) instanceof Error) continue;
     const name = `rv${views.length}`;
-    await t.a.sql(`CREATE MATERIALIZED VIEW ${name} AS ${q}`);
+    const created = await t.a.sql(`CREATE MATERIALIZED VIEW ${name} AS ${q}`).catch((e: Error) => e);
+    if (created instanceof Error && mayOverflow(q, created)) continue;
+    if (created instanceof Error) throw created;
     views.push(q);
   }
   const wrong: string[] = [];
@@ -108,7 +122,9 @@ maybe('random materialized views stay equal to PostgreSQL through random writes'
     for (const [i, q] of views.entries()) {
       const got = await ourRows(`SELECT * FROM rv${i}`);
       const expected = await pgRows(q);
-      if (got instanceof Error || expected instanceof Error || JSON.stringify(got) !== JSON.stringify(expected)) {
+      if (got instanceof Error && expected instanceof Error) continue; // both in an error state
+      if (expected instanceof Error ? true : mayOverflow(q, got)) continue;
+      if (got instanceof Error || JSON.stringify(got) !== JSON.stringify(expected)) {
         wrong.push(`seed ${SEED} round ${round} view rv${i}: ${q}\n  definite: ${got instanceof Error ? got.message : got.join(' ')}\n  postgres: ${expected instanceof Error ? expected.message : expected.join(' ')}`);
       }
     }

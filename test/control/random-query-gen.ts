@@ -1,9 +1,10 @@
 /**
- * A seeded generator of random SQL over two small tables, `r (a int, b int, c text)` and
- * `s (a int, d int)`, for the differential tests against PostgreSQL (random-queries.test.ts).
- * Values are small (0..5, 'x'/'y'/'z') with NULLs, so joins, groups and NULL cases are common;
- * every query is one both PostgreSQL and definite should answer, and all its rows are compared
- * (no LIMIT, whose ties would make the answer depend on order).
+ * A seeded generator of random SQL over two small tables, `r (a int, b int, c text, n numeric)`
+ * and `s (a int, d int)`, for the differential tests against PostgreSQL (random-queries.test.ts).
+ * Values are small (0..5, 'x'/'y'/'z', decimals like 1.25) with NULLs, so joins, groups and NULL
+ * cases are common. All of a query's rows are compared; a LIMIT comes only after an ORDER BY of
+ * every output column, so ties cannot change the answer. Some expressions overflow int4 on
+ * purpose (PostgreSQL's 22003 must then be definite's answer too).
  */
 
 export class QueryGen {
@@ -41,6 +42,8 @@ export class QueryGen {
   intExpr(cols: string[], depth = 2): string {
     if (depth <= 0 || this.random() < 0.35) return this.random() < 0.75 ? this.pick(cols) : String(this.int(6));
     const e = () => this.intExpr(cols, depth - 1);
+    if (this.random() < 0.03) return `(${e()} ${this.pick(['+', '*', '-'])} ${this.pick(['2147483647', '-2147483647', '1073741824'])})`;
+    if (this.random() < 0.05) return `length(${this.textExpr()})`;
     switch (this.int(9)) {
       case 0: return `(${e()} + ${e()})`;
       case 1: return `(${e()} - ${e()})`;
@@ -51,6 +54,44 @@ export class QueryGen {
       case 6: return `CASE WHEN ${this.pred(cols, depth - 1)} THEN ${e()} ELSE ${e()} END`;
       case 7: return `coalesce(${e()}, ${e()})`;
       default: return `nullif(${e()}, ${e()})`;
+    }
+  }
+
+  /** A numeric expression over r.n and an int expression. */
+  numExpr(cols: string[]): string {
+    const n = this.random() < 0.8 ? 'r.n' : this.pick(['1.5', '0.1', '-2.25']);
+    switch (this.int(8)) {
+      case 0: return `(${n} + ${this.intExpr(cols, 1)})`;
+      case 1: return `(${n} * ${this.pick(['2', '0.5', 'r.n', '3.3'])})`;
+      case 2: return `round(${n}, ${this.int(3)})`;
+      case 3: return `round(${n})`;
+      case 4: return `(${n} - ${this.pick(['0.3', 'r.n', '1'])})`;
+      case 5: return `(${n} / ${this.pick(['4', '2.5', '8'])})`;
+      case 6: return `abs(${n})`;
+      default: return n;
+    }
+  }
+
+  /** A text expression over r.c. */
+  textExpr(): string {
+    switch (this.int(6)) {
+      case 0: return 'upper(r.c)';
+      case 1: return "(r.c || 'q')";
+      case 2: return "coalesce(r.c, 'w')";
+      case 3: return 'substr(r.c, 1, 1)';
+      case 4: return "replace(r.c, 'x', 'ab')";
+      default: return 'r.c';
+    }
+  }
+
+  /** A float expression: rounding of halves is to even for floats (numeric: away from zero). */
+  floatExpr(cols: string[]): string {
+    const e = this.intExpr(cols, 1);
+    switch (this.int(4)) {
+      case 0: return `round(${e}::float8 / 2)`;
+      case 1: return `(${e}::float8 / 4)::int`;
+      case 2: return `(${e}::numeric / 2)::int`;
+      default: return `round((${e} / 2.0)::numeric)`;
     }
   }
 
@@ -91,9 +132,15 @@ export class QueryGen {
   query(): string {
     const R = ['r.a', 'r.b'];
     const J = ['r.a', 'r.b', 's.a', 's.d'];
-    switch (this.int(7)) {
+    switch (this.int(9)) {
       case 0: // projection and filter
         return `SELECT ${this.random() < 0.3 ? 'DISTINCT ' : ''}${this.intExpr(R)} AS x, r.c, ${this.intExpr(R)} AS y FROM r WHERE ${this.pred(R, 2, 'r.c')}`;
+      case 7: // numeric, text and float expressions
+        return `SELECT ${this.numExpr(R)} AS x, ${this.textExpr()} AS t, ${this.floatExpr(R)} AS f FROM r WHERE ${this.random() < 0.5 ? `r.n ${this.pick(['<', '>=', '<>'])} ${this.pick(['1.25', '0.3', 'r.a'])}` : this.pred(R, 1, 'r.c')}`;
+      case 8: { // ORDER BY every output column, then LIMIT
+        const dir = () => this.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST']);
+        return `SELECT ${this.intExpr(R, 1)} AS x, r.c, r.n FROM r WHERE ${this.pred(R, 1, 'r.c')} ORDER BY 1${dir()}, 2${dir()}, 3${dir()} LIMIT ${1 + this.int(6)}${this.random() < 0.3 ? ` OFFSET ${this.int(3)}` : ''}`;
+      }
       case 1: { // group by
         const g = this.random() < 0.5 ? 'r.c' : this.intExpr(R, 1);
         const having = this.random() < 0.4 ? ` HAVING count(*) > ${this.int(3)}` : '';
@@ -120,7 +167,7 @@ export class QueryGen {
   }
 
   agg(cols: string[]): string {
-    const e = this.intExpr(cols, 1);
+    const e = cols.includes('r.a') && this.random() < 0.2 ? this.numExpr(cols) : this.intExpr(cols, 1);
     switch (this.int(7)) {
       case 0: return `count(${e})`;
       case 1: return `sum(${e})`;
@@ -132,13 +179,21 @@ export class QueryGen {
     }
   }
 
+  /** `make()`'s first text without an overflowing literal (writes must succeed in both). */
+  private noOverflow(make: () => string): string {
+    for (;;) {
+      const text = make();
+      if (!/2147483647|1073741824/.test(text)) return text;
+    }
+  }
+
   /** One round of random writes to both tables. */
   writes(): string[] {
     return [
       `INSERT INTO r VALUES ${randomRows(this, 'r', 1 + this.int(4))}`,
       `INSERT INTO s VALUES ${randomRows(this, 's', 1 + this.int(3))}`,
       `DELETE FROM ${this.pick(['r', 's'])} WHERE a = ${this.int(6)}${this.random() < 0.5 ? ' OR a IS NULL' : ''}`,
-      `UPDATE r SET b = (${this.intExpr(['a', 'b'], 1)}) % 7 WHERE ${this.pred(['a', 'b'], 1)}`,
+      `UPDATE r SET b = (${this.noOverflow(() => this.intExpr(['a', 'b'], 1))}) % 7 WHERE ${this.noOverflow(() => this.pred(['a', 'b'], 1))}`,
       `UPDATE s SET d = d + 1 WHERE d ${this.pick(['<', '>'])} ${this.int(6)}`,
     ];
   }
@@ -146,5 +201,6 @@ export class QueryGen {
 
 /** `n` random rows for `table` as a VALUES list. */
 export function randomRows(g: QueryGen, table: 'r' | 's', n: number): string {
-  return Array.from({ length: n }, () => (table === 'r' ? `(${g.small()}, ${g.small()}, ${g.text()})` : `(${g.small()}, ${g.small()})`)).join(', ');
+  const decimal = () => (g.random() < 0.2 ? 'NULL' : g.pick(['1.25', '-2.5', '0.1', '3', '0.35', '10.75', '2.5', '-0.5']));
+  return Array.from({ length: n }, () => (table === 'r' ? `(${g.small()}, ${g.small()}, ${g.text()}, ${decimal()})` : `(${g.small()}, ${g.small()})`)).join(', ');
 }
