@@ -132,7 +132,18 @@ export class QueryGen {
   query(): string {
     const R = ['r.a', 'r.b'];
     const J = ['r.a', 'r.b', 's.a', 's.d'];
-    switch (this.int(9)) {
+    switch (this.int(12)) {
+      case 9: { // outer joins of every kind
+        const kind = this.pick(['RIGHT JOIN', 'FULL JOIN', 'LEFT JOIN']);
+        return `SELECT r.a, r.b, s.a AS sa, s.d, coalesce(r.b, s.d, -1) AS x FROM r ${kind} s ON r.a = s.a${this.random() < 0.4 ? ` AND r.b ${this.pick(['<', '>', '='])} s.d` : ''}`;
+      }
+      case 10: { // window functions whose answers ties cannot change
+        const fn = this.pick(['rank()', 'dense_rank()', 'sum(r.b)', 'count(*)', 'max(r.b)', 'min(r.a)']);
+        const part = this.random() < 0.6 ? 'PARTITION BY r.c ' : '';
+        return `SELECT r.a, r.b, r.c, ${fn} OVER (${part}ORDER BY r.a${this.random() < 0.5 ? ' DESC' : ''}) AS w FROM r WHERE ${this.pred(R, 1, 'r.c')}`;
+      }
+      case 11: // CTEs, scalar subqueries in the select list, FILTER
+        return `WITH g AS (SELECT r.a AS k, count(*) AS n, sum(r.b) FILTER (WHERE r.b > ${this.int(4)}) AS f FROM r GROUP BY r.a) SELECT g.k, g.n, g.f, (SELECT max(s.d) FROM s WHERE s.a = g.k) AS m FROM g WHERE g.n ${this.pick(['>=', '<'])} ${this.int(3)}`;
       case 0: // projection and filter
         return `SELECT ${this.random() < 0.3 ? 'DISTINCT ' : ''}${this.intExpr(R)} AS x, r.c, ${this.intExpr(R)} AS y FROM r WHERE ${this.pred(R, 2, 'r.c')}`;
       case 7: // numeric, text and float expressions
