@@ -83,6 +83,14 @@ test('a materialized view whose arithmetic overflows after an INSERT errors (220
   expect(await a.rows('SELECT * FROM acc_next')).toEqual([[1, 11]]);
 });
 
+test('real (float4) is refused with a hint, not held as a double (which would print other digits)', async () => {
+  for (const sql of ['SELECT 1.1::real', 'SELECT 1.1::float4 * 3', 'CREATE TABLE reals (x real)', 'SELECT CAST(1 AS float4)']) {
+    const [code, message] = await failure(sql);
+    expect([sql, code, message]).toEqual([sql, '0A000', 'type real (float4) is not supported']);
+  }
+  expect(await a.rows('SELECT 1.5::float8 * 2, 1.5::double precision, 2::float')).toEqual([[3, 1.5, 2]]);
+});
+
 test('float8 rounds half to even (round and casts to int), numeric half away from zero', async () => {
   expect(await a.rows('SELECT round(2.5::float8), (2.5::float8)::int, round(2.5::numeric), (2.5::numeric)::int, (-2.5::float8)::int, round(-2.5::float8), round(3.5::float8)')).toEqual([[2, 2, 3, 3, -2, -2, 4]]);
 });

@@ -64,6 +64,23 @@ export function numericText(n: number): string {
   return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
 }
 
+/**
+ * A float8 as Postgres 15 writes it (float8out, extra_float_digits >= 1): the shortest digits
+ * that read back as the same double, in fixed notation when the decimal exponent is in
+ * [-4, 15), else as `d.ddde+XX` with a signed exponent of at least two digits (1e+16, 1e-05);
+ * `-0`, `NaN`, `Infinity`, `-Infinity`.
+ */
+export function float8Text(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  const [mantissa, exp] = n.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  if (e >= -4 && e < 15) return String(n);
+  const digits = String(Math.abs(e)).padStart(2, '0');
+  return `${mantissa}e${e < 0 ? '-' : '+'}${digits}`;
+}
+
 /** A value in the text format (null stays null). */
 export function textValue(v: Value, columnType: string): Buffer | null {
   if (v === null) return null;
@@ -71,6 +88,7 @@ export function textValue(v: Value, columnType: string): Buffer | null {
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
   if (typeof v === 'number' && columnType === 'numeric') return Buffer.from(numericText(v));
   if (typeof v === 'number' && columnType === 'date') return Buffer.from(formatDate(v));
+  if (typeof v === 'number' && columnType === 'float') return Buffer.from(float8Text(v));
   if (typeof v === 'string' && columnType === 'interval') {
     const i = decodeInterval(v);
     if (i) return Buffer.from(formatInterval(i));

@@ -27,7 +27,7 @@ import { call, checkedInt, implicitlyConverts, isNumeric, isPlainExpr, lit, type
 
 const TYPE_NAMES: Record<string, ColumnType> = {
   int: 'int', int4: 'int', integer: 'int', int2: 'smallint', smallint: 'smallint', int8: 'bigint', bigint: 'bigint',
-  float: 'float', float4: 'float', float8: 'float', real: 'float', 'double precision': 'float',
+  float: 'float', float8: 'float', 'double precision': 'float',
   numeric: 'numeric', decimal: 'numeric',
   // oid and name: what definite's system relations hold them as (sql/pg-catalog.ts).
   oid: 'int', name: 'text',
@@ -58,6 +58,11 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   if (typeName?.arrayBounds?.length) throw ctx.unsupported(`array type ${name}[]`, location);
   if (names.length > 1 && names[0] !== 'pg_catalog' && names[0] !== 'public') throw ctx.error(SqlState.UndefinedObject, `type "${names.join('.')}" does not exist`, location);
   const type = TYPE_NAMES[name.toLowerCase()];
+  if (name.toLowerCase() === 'float4' || name.toLowerCase() === 'real') {
+    // definite's floats are doubles; a real held as one would give other digits than Postgres'
+    // single precision (1.1::real::float8 is 1.100000023841858 there): an error, not another answer.
+    throw ctx.error(SqlState.FeatureNotSupported, 'type real (float4) is not supported', location, 'use double precision (float8)');
+  }
   if (!type) {
     throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, float, numeric, text, bool, timestamp, date and interval');
   }

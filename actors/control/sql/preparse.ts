@@ -39,7 +39,7 @@ export type Extension =
 
 const TYPE_NAMES: Record<string, ColumnType> = {
   INT: 'int', INTEGER: 'int', INT4: 'int', INT8: 'bigint', BIGINT: 'bigint', INT2: 'smallint', SMALLINT: 'smallint',
-  FLOAT: 'float', FLOAT8: 'float', DOUBLE: 'float', REAL: 'float', NUMERIC: 'numeric', DECIMAL: 'numeric',
+  FLOAT: 'float', FLOAT8: 'float', DOUBLE: 'float', NUMERIC: 'numeric', DECIMAL: 'numeric',
   TEXT: 'text', VARCHAR: 'text', STRING: 'text', BOOL: 'bool', BOOLEAN: 'bool', TIMESTAMP: 'timestamp',
 };
 
