@@ -4,11 +4,15 @@
  * and kept as a materialized view through rounds of random INSERTs and DELETEs applied to both.
  */
 import type { Row } from '../../protocol/types.js';
+import type pg from 'pg';
 import { connectOracle } from '../helpers/postgres.js';
 import { sorted, usePlatform } from './sql-client.js';
 
-const pgClient = await connectOracle({ database: 'definite_subqueries_test', fresh: true });
-afterAll(async () => pgClient.end());
+let pgClient: pg.Client;
+beforeAll(async () => {
+  pgClient = await connectOracle({ database: 'definite_subqueries_test', fresh: true });
+});
+afterAll(async () => pgClient?.end());
 
 // A seeded generator, so a failure replays.
 let seed = 18;
