@@ -100,7 +100,13 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(path, 'utf8').trim());
+      let holder: number;
+      try {
+        holder = Number(readFileSync(path, 'utf8').trim());
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+        throw e;
+      }
       if (holder > 0 && !alive(holder)) rmSync(path, { force: true });
       else await sleep(200);
     }
