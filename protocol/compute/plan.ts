@@ -116,6 +116,8 @@ export type Expr =
  *  (the exact sum rounded once, so the result never depends on the order of updates) and NULL when
  *  the non-NULL multiplicities sum to zero; `min`, `max` and `count_distinct` consider the values
  *  whose multiplicity in the group is positive. `sum` / `avg` of a non-number is an error.
+ *  With `distinct`, `sum` / `avg` (and the numeric ones) take each value whose multiplicity in
+ *  the group is positive once.
  *
  *  `bool_and` / `bool_or` of the distinct non-NULL booleans present (NULL when none);
  *  `string_agg` joins the present non-NULL texts, each repeated by its multiplicity, in
@@ -129,6 +131,8 @@ export interface Aggregate {
   separator?: string;
   /** string_agg: descending order. */
   desc?: boolean;
+  /** sum / avg / sum_numeric / avg_numeric of the distinct non-NULL values (SQL's `DISTINCT`). */
+  distinct?: boolean;
 }
 
 export interface OrderKey {
@@ -237,6 +241,7 @@ const PlanSchema = Type.Recursive(
               expr: ExprSchema,
               separator: Type.Optional(Type.String({ maxLength: 1024 })),
               desc: Type.Optional(Type.Boolean()),
+              distinct: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
           ),

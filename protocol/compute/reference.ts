@@ -255,7 +255,7 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
     case 'avg_numeric': {
       const sum = a.fn === 'sum' || a.fn === 'avg' ? new ExactSum() : new DecimalSum();
       let n = 0;
-      for (const [v, d] of values) {
+      for (const [v, d] of a.distinct ? distinctPresent(values) : values) {
         if (v === null) continue;
         sum.add(v as number, d);
         n += d;
@@ -324,4 +324,11 @@ function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => 
     }
   }
   return consolidateRows(out);
+}
+
+/** The values of positive multiplicity in `values`, each once (sum / avg DISTINCT). */
+function distinctPresent(values: Array<[Value, number]>): Array<[Value, number]> {
+  const m = new Map<Value, number>();
+  for (const [v, d] of values) if (v !== null) m.set(v, (m.get(v) ?? 0) + d);
+  return [...m].filter(([, d]) => d > 0).map(([v]) => [v, 1]);
 }

@@ -112,6 +112,12 @@ test('cross product, and a class with two columns of one input', () => {
 
 const AGGREGATES: AggregateFunction[] = ['count', 'count_star', 'sum', 'min', 'max', 'avg', 'count_distinct'];
 
+test.each(['sum', 'avg', 'sum_numeric', 'avg_numeric'] as AggregateFunction[])('reduce with %s(DISTINCT), grouped and global', (fn) => {
+  const agg = (index: number): Aggregate => ({ fn, expr: col(index), distinct: true });
+  differential({ op: 'reduce', input: get('A', 2), groupKey: [0], aggregates: [agg(1), { fn: 'count', expr: col(1) }] }, [A]);
+  differential({ op: 'reduce', input: get('A', 2), groupKey: [], aggregates: [agg(1)] }, [A]);
+});
+
 test.each(AGGREGATES)('reduce with %s, grouped and global', (fn) => {
   const agg = (index: number): Aggregate => ({ fn, expr: col(index) });
   differential({ op: 'reduce', input: get('A', 2), groupKey: [0], aggregates: [agg(1)] }, [A]);

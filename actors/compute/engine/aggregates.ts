@@ -4,7 +4,8 @@
  * the semantics of plan.ts and the reference evaluator: count and count(*) are sums of
  * multiplicities; sum and avg are exact (ExactSum), NULL when the non-NULL multiplicity is zero;
  * min, max and count(distinct) keep the group's multiset of distinct values, so deletions are
- * exact: a value counts while its multiplicity is positive.
+ * exact: a value counts while its multiplicity is positive; sum / avg (DISTINCT) keep the
+ * distinct values too, and sum each once.
  */
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { newExtendedAccumulator } from './aggregates-extended.js';
@@ -69,6 +70,30 @@ class Sum implements Accumulator {
   }
 }
 
+/** sum / avg (DISTINCT): each value counts once while its multiplicity in the group is positive. */
+class DistinctSum implements Accumulator {
+  private readonly values = new Map<Value, number>();
+  constructor(private readonly inner: Sum) {}
+  add(v: Value, diff: number): void {
+    if (v === null) return;
+    const before = this.values.get(v) ?? 0;
+    const after = before + diff;
+    if (after === 0) this.values.delete(v);
+    else this.values.set(v, after);
+    if (before <= 0 && after > 0) this.inner.add(v, 1);
+    else if (before > 0 && after <= 0) this.inner.add(v, -1);
+  }
+  value(): Value {
+    return this.inner.value();
+  }
+  isEmpty(): boolean {
+    return this.values.size === 0;
+  }
+  records(): number {
+    return this.values.size;
+  }
+}
+
 /**
  * The distinct non-NULL values of a group with their multiplicities. min / max cache the extreme
  * and rescan the distinct values only when the cached one loses its last copy.
@@ -121,6 +146,9 @@ class Distinct implements Accumulator {
 /** A fresh accumulator for `a`. */
 export function newAccumulator(a: Aggregate): Accumulator {
   const fn = a.fn;
+  if (a.distinct && (fn === 'sum' || fn === 'avg' || fn === 'sum_numeric' || fn === 'avg_numeric')) {
+    return new DistinctSum(new Sum(fn === 'sum' || fn === 'avg' ? new ExactSum() : new DecimalSum(), fn === 'avg' || fn === 'avg_numeric'));
+  }
   switch (fn) {
     case 'count_star':
       return new CountStar();

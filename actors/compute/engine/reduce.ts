@@ -107,7 +107,7 @@ export class ReduceNode extends BaseNode {
 
   override records(): number {
     let n = this.groupCount;
-    if (this.aggregates.some((a) => a.fn === 'min' || a.fn === 'max' || a.fn === 'count_distinct' || a.fn === 'bool_and' || a.fn === 'bool_or' || a.fn === 'string_agg')) {
+    if (this.aggregates.some((a) => a.distinct || a.fn === 'min' || a.fn === 'max' || a.fn === 'count_distinct' || a.fn === 'bool_and' || a.fn === 'bool_or' || a.fn === 'string_agg')) {
       for (const head of this.groups.values()) for (let g: Group | null = head; g; g = g.next) for (const a of g.accs) n += a.records();
     }
     return n;

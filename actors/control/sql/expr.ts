@@ -451,14 +451,14 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
       return result(name, arg, arg.type!);
     case 'sum':
     case 'avg': {
-      if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location, `aggregate over a SELECT DISTINCT subquery instead`);
       if (arg.type === null) arg = coerce(arg, arg.unknownText !== undefined ? 'numeric' : 'int', ctx, location);
       if (!isNumeric(arg.type)) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${arg.type}) does not exist`, location, `${name} takes a number`);
       // Postgres: avg of float is float, of integers and numeric numeric (exact decimals).
-      if (name === 'avg') return arg.type === 'float' ? result(name, arg, 'float') : result('avg_numeric', arg, 'numeric');
+      const distinct = f.agg_distinct ? { distinct: true } : {};
+      if (name === 'avg') return arg.type === 'float' ? result(name, arg, 'float', distinct) : result('avg_numeric', arg, 'numeric', distinct);
       // Postgres: sum of smallint / int is bigint (range-checked), sum of bigint or numeric numeric.
-      if (arg.type === 'bigint' || arg.type === 'numeric') return checkedNumeric(result('sum_numeric', arg, 'numeric'));
-      return checked(result(name, arg, isIntegerType(arg.type) ? 'bigint' : arg.type));
+      if (arg.type === 'bigint' || arg.type === 'numeric') return checkedNumeric(result('sum_numeric', arg, 'numeric', distinct));
+      return checked(result(name, arg, isIntegerType(arg.type) ? 'bigint' : arg.type, distinct));
     }
     default:
       throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);
