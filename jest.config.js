@@ -1,4 +1,6 @@
 // jest: native ESM, TypeScript through SWC (no typecheck here: `tsc --noEmit` runs first in `npm test`).
+// globalSetup / globalTeardown: the state dir of the private PostgreSQL cluster the oracle tests
+// fall back to, and stopping it (test/helpers/postgres-cluster.ts).
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -10,4 +12,6 @@ export default {
   testTimeout: 600000,
   maxWorkers: 2,
   setupFiles: [],
+  globalSetup: '<rootDir>/test/helpers/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/jest-global-teardown.ts',
 };

@@ -1,9 +1,9 @@
 // The system programs and libraries definite's two commands need, in one place: for each, the binary (or file)
 // that shows it is installed, where it is looked for, the Debian package that provides it, and which command
 // needs it (`start`: `npm start`; `test`: `npm test`). scripts/preflight.js installs what is missing
-// from this list. A later dependency (a PostgreSQL server, psql, a newer nats-server) is one more
-// entry here, so a newcomer's `npm test` and CI install the same things.
-import { existsSync } from 'node:fs';
+// from this list. A later dependency (a newer nats-server) is one more entry here, so a newcomer's
+// `npm test` and CI install the same things.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -15,7 +15,8 @@ import { join } from 'node:path';
  * @property {string} why         one line: what uses it
  * @property {string} [envOverride] an environment variable that names the binary's path instead
  * @property {string} [file]      instead of a binary: an absolute path whose presence means it is
- *   installed (a library), looked for under `DFN_PREFLIGHT_ROOT` when set (tests), else under /
+ *   installed (a library), looked for under `DFN_PREFLIGHT_ROOT` when set (tests), else under /;
+ *   a path segment that is exactly `*` matches any directory there (a version number)
  */
 
 /** @type {Dependency[]} */
@@ -58,6 +59,14 @@ export const DEPENDENCIES = [
     neededBy: ['test'],
     why: 'test/control/pgwire/other-clients.test.ts connects through it',
   },
+  {
+    name: 'PostgreSQL server',
+    binary: 'postgres',
+    file: '/usr/lib/postgresql/*/bin/postgres',
+    apt: 'postgresql',
+    neededBy: ['test'],
+    why: 'the oracle tests compare with PostgreSQL (test/helpers/postgres.ts uses 127.0.0.1:5432 or starts a private cluster); the package brings psql too',
+  },
 ];
 
 /**
@@ -70,12 +79,25 @@ export function searchDirs(env = process.env) {
   return [...(env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/bin', '/sbin', '/bin'].filter(Boolean);
 }
 
+/** The existing paths `pattern` (absolute; a `*` segment matches any entry there) names under `root`. */
+export function expand(root, pattern) {
+  let found = [root];
+  for (const seg of pattern.split('/').filter(Boolean)) {
+    found = found.flatMap((dir) => {
+      if (seg !== '*') return [join(dir, seg)];
+      try {
+        return readdirSync(dir).sort().map((e) => join(dir, e));
+      } catch {
+        return [];
+      }
+    });
+  }
+  return found.filter((p) => existsSync(p));
+}
+
 /** Where the dependency's binary is, or undefined when it is not installed. */
 export function locate(dep, env = process.env) {
-  if (dep.file) {
-    const p = join(env.DFN_PREFLIGHT_ROOT ?? '/', dep.file);
-    return existsSync(p) ? p : undefined;
-  }
+  if (dep.file) return expand(env.DFN_PREFLIGHT_ROOT ?? '/', dep.file).at(-1);
   const override = dep.envOverride ? env[dep.envOverride] : undefined;
   if (override) return existsSync(override) ? override : undefined;
   for (const dir of searchDirs(env)) {

@@ -1,6 +1,6 @@
 /**
  * date, interval, extract / date_part / date_trunc against PostgreSQL 15 (the oracle,
- * 127.0.0.1:5432): the same expressions over pgwire in both, text outputs compared, fixed and
+ * test/helpers/postgres.ts): the same expressions over pgwire in both, text outputs compared, fixed and
  * random dates; then a materialized view over a table with a date column after INSERT / DELETE
  * rounds. extract's numeric results are compared as numbers (definite keeps no display scale:
  * Postgres prints extract(second ...) as 1.500000).
@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { setupNats, type TestNats } from '../helpers/nats.js';
+import { connectOracle, oraclePsqlArgs } from '../helpers/postgres.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const region = 'dtoracle';
@@ -31,9 +32,7 @@ beforeAll(async () => {
   p = await startPlatform(nats, region);
   ours = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(p), user: 'materialize', database: 'materialize' });
   await ours.connect();
-  oracle = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-  await oracle.connect();
-  await oracle.query('SET TIME ZONE UTC');
+  oracle = await connectOracle();
 });
 afterAll(async () => {
   await oracle?.end();
@@ -138,9 +137,10 @@ test('a materialized view over a date column equals PostgreSQL after INSERT / DE
 });
 
 test('COPY FROM STDIN into date and interval columns (psql), as PostgreSQL, and a bad date fails 22008', async () => {
-  const port = await pgwirePort(p);
+  const ourArgs = ['-h', '127.0.0.1', '-p', String(await pgwirePort(p)), '-U', 'materialize', 'materialize'];
+  const theirArgs = await oraclePsqlArgs();
   const psql = (args: string[], input: string, ourSide: boolean) =>
-    spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-h', '127.0.0.1', '-p', String(ourSide ? port : 5432), '-U', ourSide ? 'materialize' : 'postgres', ourSide ? 'materialize' : 'test', ...args], {
+    spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', ...(ourSide ? ourArgs : theirArgs), ...args], {
       input, encoding: 'utf8', env: { ...process.env, PAGER: '' },
     });
   const ddl = 'CREATE TABLE spans (d date, i interval)';

@@ -1,11 +1,12 @@
 /**
- * numeric against PostgreSQL (the oracle, 127.0.0.1:5432): random decimals through + - * / %,
+ * numeric against PostgreSQL (the oracle, test/helpers/postgres.ts): random decimals through + - * / %,
  * round, numeric(p,s) casts, and grouped sum / avg, once as one-off SELECTs and once maintained
  * in a materialized view after INSERT and DELETE rounds. Exact results must be equal; a quotient
  * or an average must be the double nearest Postgres' (longer) decimal.
  */
 import pg from 'pg';
 import { setupNats, type TestNats } from '../helpers/nats.js';
+import { connectOracle } from '../helpers/postgres.js';
 import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { connectClient, type SqlClient } from './sql-client.js';
 
@@ -38,8 +39,7 @@ beforeAll(async () => {
   nats = await setupNats();
   p = await startPlatform(nats, region);
   a = await connectClient(nats, region);
-  oracle = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-  await oracle.connect();
+  oracle = await connectOracle();
 });
 afterAll(async () => {
   await oracle?.end();

@@ -1,7 +1,7 @@
 /**
  * Differential tests against PostgreSQL (issue #18): random queries over random data, compared as
- * multisets with PostgreSQL 15's answers (127.0.0.1:5432, user postgres; skipped with a message
- * when it is not reachable). The generator (random-query-gen.ts) covers what definite's SQL
+ * multisets with PostgreSQL 15's answers (test/helpers/postgres.ts, in a database of this file's
+ * own). The generator (random-query-gen.ts) covers what definite's SQL
  * supports: arithmetic, CASE, COALESCE/NULLIF, comparisons, AND/OR/NOT with NULLs, IN lists,
  * BETWEEN, LIKE, inner and left joins, GROUP BY / HAVING with count, sum, min, max, avg and
  * count(DISTINCT), DISTINCT, global aggregates, UNION/INTERSECT/EXCEPT [ALL] and IN/EXISTS
@@ -11,33 +11,18 @@
  * reaches: mayOverflow). The seed is in each failure's message, so it
  * replays (DFN_RANDOM_QUERY_SEED picks another seed).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Row } from '../../protocol/types.js';
+import { connectOracle } from '../helpers/postgres.js';
 import { usePlatform } from './sql-client.js';
 import { QueryGen, randomRows } from './random-query-gen.js';
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
-const DB = 'definite_random_queries_test';
 const SEED = Number(process.env['DFN_RANDOM_QUERY_SEED'] ?? 20261207);
 
-async function oracle(): Promise<pg.Client | undefined> {
-  try {
-    const admin = new pg.Client({ ...PG, database: 'postgres' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await admin.query(`CREATE DATABASE ${DB}`);
-    await admin.end();
-    const c = new pg.Client({ ...PG, database: DB });
-    await c.connect();
-    return c;
-  } catch (e) {
-    console.warn(`random-queries: PostgreSQL is not reachable on 127.0.0.1:5432 (${(e as Error).message}); the oracle tests are skipped`);
-    return undefined;
-  }
-}
-
-const pgClient = await oracle();
-const maybe = pgClient ? test : test.skip;
+let pgClient: pg.Client;
+beforeAll(async () => {
+  pgClient = await connectOracle({ database: 'definite_random_queries_test', fresh: true });
+});
 afterAll(async () => pgClient?.end());
 
 const t = usePlatform('sqlrandom');
@@ -53,7 +38,7 @@ const normRows = (rows: unknown[][]): string[] => rows.map((r) => JSON.stringify
 
 async function pgRows(q: string): Promise<string[] | Error> {
   try {
-    return normRows((await pgClient!.query({ text: q, rowMode: 'array' })).rows as unknown[][]);
+    return normRows((await pgClient.query({ text: q, rowMode: 'array' })).rows as unknown[][]);
   } catch (e) {
     return e as Error;
   }
@@ -78,17 +63,16 @@ function mayOverflow(q: string, got: string[] | Error): boolean {
 
 async function both(text: string): Promise<void> {
   await t.a.sql(text);
-  await pgClient!.query(text);
+  await pgClient.query(text);
 }
 
 beforeAll(async () => {
-  if (!pgClient) return;
   await both('CREATE TABLE r (a int, b int, c text, n numeric); CREATE TABLE s (a int, d int)');
   await both(`INSERT INTO r VALUES ${randomRows(gen, 'r', 14)}`);
   await both(`INSERT INTO s VALUES ${randomRows(gen, 's', 10)}`);
 });
 
-maybe('random SELECTs give PostgreSQL 15 its answers', async () => {
+test('random SELECTs give PostgreSQL 15 its answers', async () => {
   const wrong: string[] = [];
   let compared = 0;
   for (let i = 0; i < 250; i++) {
@@ -105,7 +89,7 @@ maybe('random SELECTs give PostgreSQL 15 its answers', async () => {
   expect(wrong).toEqual([]);
 });
 
-maybe('random materialized views stay equal to PostgreSQL through random writes', async () => {
+test('random materialized views stay equal to PostgreSQL through random writes', async () => {
   const views: string[] = [];
   for (let i = 0; views.length < 16; i++) {
     const q = gen.query();

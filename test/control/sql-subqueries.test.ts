@@ -1,34 +1,17 @@
 /**
  * Subqueries in expressions (issue #18) end to end on a real platform, against the real
- * PostgreSQL 15 as the oracle (127.0.0.1:5432, user postgres, trust auth; the tests skip with a
- * message when it is not reachable): small random tables with NULLs, each query run as a SELECT
+ * PostgreSQL 15 as the oracle (test/helpers/postgres.ts, in a database of this file's own): small random tables with NULLs, each query run as a SELECT
  * and kept as a materialized view through rounds of random INSERTs and DELETEs applied to both.
  */
-import pg from 'pg';
 import type { Row } from '../../protocol/types.js';
+import type pg from 'pg';
+import { connectOracle } from '../helpers/postgres.js';
 import { sorted, usePlatform } from './sql-client.js';
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
-const DB = 'definite_subqueries_test';
-
-async function oracle(): Promise<pg.Client | undefined> {
-  try {
-    const admin = new pg.Client({ ...PG, database: 'postgres' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await admin.query(`CREATE DATABASE ${DB}`);
-    await admin.end();
-    const c = new pg.Client({ ...PG, database: DB });
-    await c.connect();
-    return c;
-  } catch (e) {
-    console.warn(`sql-subqueries: PostgreSQL is not reachable on 127.0.0.1:5432 (${(e as Error).message}); the oracle tests are skipped`);
-    return undefined;
-  }
-}
-
-const pgClient = await oracle();
-const maybe = pgClient ? test : test.skip;
+let pgClient: pg.Client;
+beforeAll(async () => {
+  pgClient = await connectOracle({ database: 'definite_subqueries_test', fresh: true });
+});
 afterAll(async () => pgClient?.end());
 
 // A seeded generator, so a failure replays.
@@ -41,12 +24,12 @@ const t = usePlatform('sqlsubq');
 
 async function both(text: string): Promise<void> {
   await t.a.sql(text);
-  await pgClient!.query(text);
+  await pgClient.query(text);
 }
 
 /** Postgres' rows with bigint / numeric as numbers, as definite returns them. */
 async function expected(query: string): Promise<Row[]> {
-  const r = await pgClient!.query({ text: query, rowMode: 'array' });
+  const r = await pgClient.query({ text: query, rowMode: 'array' });
   return sorted(r.rows.map((row: unknown[]) => row.map((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v)) as Row));
 }
 
@@ -64,34 +47,33 @@ const QUERIES: Array<[string, string]> = [
 ];
 
 beforeAll(async () => {
-  if (!pgClient) return;
   await both('CREATE TABLE a (k int, x int); CREATE TABLE b (k int, y int)');
   await both(`INSERT INTO a VALUES ${values(12)}`);
   await both(`INSERT INTO b VALUES ${values(12)}`);
 });
 
-maybe('each query as a SELECT gives Postgres 15 its answer', async () => {
+test('each query as a SELECT gives Postgres 15 its answer', async () => {
   for (const [, q] of QUERIES) {
     expect([q, sorted(await t.a.rows(q))]).toEqual([q, await expected(q)]);
   }
 });
 
-maybe('a view with subqueries, and its rows after an UPDATE whose WHERE has one', async () => {
+test('a view with subqueries, and its rows after an UPDATE whose WHERE has one', async () => {
   await t.a.sql('CREATE VIEW w AS SELECT k, (SELECT count(*) FROM b WHERE b.k = a.k) AS n FROM a WHERE x IS NOT NULL');
-  await pgClient!.query('CREATE VIEW w AS SELECT k, (SELECT count(*) FROM b WHERE b.k = a.k) AS n FROM a WHERE x IS NOT NULL');
+  await pgClient.query('CREATE VIEW w AS SELECT k, (SELECT count(*) FROM b WHERE b.k = a.k) AS n FROM a WHERE x IS NOT NULL');
   expect(sorted(await t.a.rows('SELECT * FROM w WHERE n > 0'))).toEqual(await expected('SELECT * FROM w WHERE n > 0'));
   await both('UPDATE a SET x = x + 10 WHERE EXISTS (SELECT 1 FROM b WHERE b.y = a.x)');
   expect(sorted(await t.a.rows('SELECT * FROM a'))).toEqual(await expected('SELECT * FROM a'));
 });
 
-maybe('a scalar subquery of more than one row fails with 21000, as in Postgres', async () => {
+test('a scalar subquery of more than one row fails with 21000, as in Postgres', async () => {
   const e = await t.a.sqlError('SELECT k, (SELECT y FROM b) FROM a');
   expect(e.sqlstate).toBe('21000');
   expect(e.message).toBe('more than one row returned by a subquery used as an expression');
-  await expect(pgClient!.query('SELECT k, (SELECT y FROM b) FROM a')).rejects.toMatchObject({ code: '21000' });
+  await expect(pgClient.query('SELECT k, (SELECT y FROM b) FROM a')).rejects.toMatchObject({ code: '21000' });
 });
 
-maybe('materialized views of them stay equal to Postgres through inserts and deletes', async () => {
+test('materialized views of them stay equal to Postgres through inserts and deletes', async () => {
   for (const [name, q] of QUERIES) await t.a.sql(`CREATE MATERIALIZED VIEW v_${name} AS ${q}`);
   for (let round = 0; round < 4; round++) {
     const table = round % 2 === 0 ? 'b' : 'a';

@@ -2,7 +2,7 @@
  * COPY and transactions with psql on a real platform: COPY FROM STDIN of 100,000 rows (text) then
  * counted and summed, 200,000 more (over one message, staged) in one commit, CSV with quotes and NULLs (`COPY 3`), a bad value (22P02, nothing written);
  * COPY TO STDOUT of tricky values compared byte for byte with PostgreSQL's own output (the
- * oracle, 127.0.0.1:5432); `COPY (SUBSCRIBE t) TO STDOUT` (psql under stdbuf -oL) receiving a later INSERT, then psql
+ * oracle, test/helpers/postgres.ts); `COPY (SUBSCRIBE t) TO STDOUT` (psql under stdbuf -oL) receiving a later INSERT, then psql
  * SIGINTed (its CancelRequest ends the COPY with 57014); a COPY (SUBSCRIBE) whose client stops
  * reading while 300,000 rows are written (the server's queue pauses and resumes the subscription)
  * still delivers every row exactly once; and `BEGIN; SELECT; COMMIT` in an
@@ -17,6 +17,7 @@ import { actorsIn } from '../../../protocol/inspect/tree.js';
 import type { Tree } from '../../../protocol/inspect/messages.js';
 import { eventually, setupNats, type TestNats } from '../../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../../helpers/platform.js';
+import { oraclePsqlArgs } from '../../helpers/postgres.js';
 
 const require = createRequire(import.meta.url);
 const { serialize } = require('pg-protocol') as typeof import('pg-protocol');
@@ -104,7 +105,7 @@ test('COPY ... TO STDOUT: text format byte for byte as PostgreSQL writes it; CSV
   await client.query(`INSERT INTO tricky VALUES ${values.join(', ')}`);
   const ours = psql(['-c', 'COPY (SELECT * FROM tricky ORDER BY id) TO STDOUT']);
   expect(ours.stderr).toBe('');
-  const oracle = spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', 'test', '-c', `COPY (SELECT * FROM (VALUES ${values.join(', ')}) AS v(id, s, f, b) ORDER BY id) TO STDOUT`], { encoding: 'utf8' });
+  const oracle = spawnSync('psql', ['-X', '-q', ...(await oraclePsqlArgs()), '-c', `COPY (SELECT * FROM (VALUES ${values.join(', ')}) AS v(id, s, f, b) ORDER BY id) TO STDOUT`], { encoding: 'utf8' });
   expect(oracle.stderr).toBe('');
   expect(ours.stdout).toBe(oracle.stdout);
   const csv = psql(['-c', 'COPY (SELECT id, s FROM tricky WHERE id < 3 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)']);

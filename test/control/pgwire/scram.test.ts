@@ -1,6 +1,6 @@
 /**
  * The pieces of pgwire authentication on their own: SCRAM-SHA-256 against RFC 7677's published
- * exchange and against PostgreSQL 15's stored verifiers (the oracle on 127.0.0.1:5432: a role's
+ * exchange and against PostgreSQL 15's stored verifiers (the oracle, test/helpers/postgres.ts: a role's
  * pg_authid.rolpassword is re-derived byte for byte and checked); channel binding (downgrade and
  * a wrong certificate hash refused; the certificate's signature hash read as openssl prints it);
  * the nats.conf reader and which NATS users become pg users of which account.
@@ -10,12 +10,12 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { formatVerifier, makeVerifier, parseVerifier, ScramAuthFailed, ScramExchange, ScramProtocolError, verifyPassword } from '../../../actors/control/pgwire/scram.js';
 import { signatureAlgorithm, tlsServerEndPoint } from '../../../actors/control/pgwire/channel-binding.js';
 import { parseNatsConf } from '../../../actors/control/pgwire/nats-conf.js';
 import { pgUsersFromConf, subjectMatches } from '../../../actors/control/pgwire/accounts.js';
 import { PROJECT_ROOT } from '../../../runtime/nats-server.js';
+import { connectOracle } from '../../helpers/postgres.js';
 
 // RFC 7677 section 3: user "user", password "pencil".
 const RFC = {
@@ -52,8 +52,7 @@ test('a wrong proof fails (ScramAuthFailed); malformed messages, a changed nonce
 });
 
 test("PostgreSQL 15's stored verifier: parsed, re-derived from the password and salt, and checked", async () => {
-  const oracle = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-  await oracle.connect();
+  const oracle = await connectOracle();
   const role = `dfn_scram_${process.pid}`;
   try {
     await oracle.query("SET password_encryption = 'scram-sha-256'");
