@@ -172,5 +172,9 @@ export function evaluationError(message: string): SqlError {
   // protocol/compute/posix-regex.ts' and scalar.ts' messages: Postgres' invalid_regular_expression.
   if (/regular expression/.test(message)) return new SqlError('2201B', message);
   if (isSubqueryCardinalityMessage(message)) return new SqlError(CARDINALITY_VIOLATION, SUBQUERY_TOO_MANY_ROWS);
+  // protocol/compute/scalar.ts' and text-scalar.ts' messages, with Postgres' codes.
+  if (/^cannot take (logarithm|square root) of/.test(message)) return new SqlError(/logarithm/.test(message) ? '2201E' : '2201F', message);
+  if (/^(null character not permitted|requested length too large|requested character not valid)/.test(message)) return new SqlError('54000', message);
+  if (/^(field position must not be zero|character number must be positive)/.test(message)) return new SqlError('22023', message);
   return new SqlError('22000', message);
 }

@@ -37,6 +37,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
 import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
+import { TEXT_FUNCTIONS } from './text-scalar.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
 export const SCALAR_FUNCTIONS = [
@@ -87,6 +88,8 @@ export const SCALAR_FUNCTIONS = [
   'check_varchar',
   // dates, timestamps and intervals: protocol/compute/datetime-scalar.ts
   ...DATETIME_FUNCTIONS,
+  // more string and math functions (lpad, split_part, trunc, ...): protocol/compute/text-scalar.ts
+  ...TEXT_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

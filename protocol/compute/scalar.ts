@@ -18,6 +18,7 @@ import {
 } from '../numeric.js';
 import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
 import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
+import { TEXT_ARITY, textFunctions, type TextFunction } from './text-scalar.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -236,9 +237,11 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   add_numeric: [2, 2], sub_numeric: [2, 2], mul_numeric: [2, 2], div_numeric: [2, 2], mod_numeric: [2, 2],
   to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3], check_varchar: [2, 2],
   ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
+  ...(TEXT_ARITY as Record<TextFunction, [number, number]>),
 };
 
 const DATETIME = datetimeFunctions(fail);
+const TEXT = textFunctions(fail);
 
 /** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
 export function checkVarchar(s: string, n: number): string {
@@ -517,6 +520,18 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
     }
     default:
       break;
+  }
+  const strict = TEXT[fn as TextFunction];
+  if (strict) {
+    return (row) => {
+      const values = new Array<Value>(n);
+      for (let i = 0; i < n; i++) {
+        const v = args[i]!(row);
+        if (v === null) return null;
+        values[i] = v;
+      }
+      return strict(values);
+    };
   }
   if (n === 1) {
     const f = UNARY[fn];

@@ -10,6 +10,7 @@ import type { ColumnType } from '../../../protocol/types.js';
 import { castTo } from './casts.js';
 import { PG_FUNCTIONS } from './pg-functions.js';
 import { DATETIME_SQL_FUNCTIONS } from './datetime.js';
+import { TEXT_SQL_FUNCTIONS } from './text-functions.js';
 import type { PlanContext } from './context.js';
 import { foldExpr } from './fold.js';
 import { toExpr } from './exprs.js';
@@ -137,6 +138,7 @@ const FUNCTIONS: Record<string, Builder> = {
   least: greatestLeast('least'),
   ...PG_FUNCTIONS,
   ...DATETIME_SQL_FUNCTIONS,
+  ...TEXT_SQL_FUNCTIONS,
 };
 
 /** Whether `name` is a scalar function definite knows. */
