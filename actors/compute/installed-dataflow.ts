@@ -74,7 +74,9 @@ export class InstalledDataflow {
     this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
       const { collection, errors } = description.exports.sink;
-      this.sink = new Sink(collection, writerId, description.asOf, this.engine, storage, onError, errors ? this.arity : undefined);
+      // Its output changes only when an input does (no temporal filter): it may follow txns.
+      const followInputs = description.inputs.map((i) => i.collection);
+      this.sink = new Sink(collection, writerId, description.asOf, this.engine, storage, onError, errors ? this.arity : undefined, followInputs);
     }
   }
 
@@ -93,6 +95,7 @@ export class InstalledDataflow {
         updates: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += updates.length;
+          if (updates.length > 0) this.sink?.inputData();
           if (!input.errors) return this.engine.pushInput(input.name, updates);
           const { data, errors } = splitUpdates(updates);
           this.engine.pushInput(input.name, data);
@@ -101,6 +104,7 @@ export class InstalledDataflow {
         unconsolidated: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += updates.rows.length;
+          if (updates.rows.length > 0) this.sink?.inputData();
           if (!input.errors) return this.engine.pushInputColumns(input.name, updates);
           const { data, errors } = splitColumns(updates);
           this.engine.pushInputColumns(input.name, data);

@@ -108,8 +108,9 @@ const CollectionSummary = Type.Object(
     /** The readable upper: every time below it is sealed. */
     upper: Timestamp,
     /**
-     * For a table sealed by txns (TableSource.txns): its own upper, which a compare-and-append
-     * expects; `upper` is max(writeUpper, the host's txns upper).
+     * For a table sealed by txns (TableSource.txns), or a view following the txns upper (txns.ts
+     * AdvanceUppers `follow`): its own upper, which a compare-and-append expects; `upper` is then
+     * max(writeUpper, the host's txns upper) (for the view: while it follows).
      */
     writeUpper: Type.Optional(Timestamp),
     /** The storage host serving it (where AdvanceUppers for it goes). */
