@@ -74,8 +74,9 @@ export class InstalledDataflow {
     this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
       const { collection, errors } = description.exports.sink;
-      // Its output changes only when an input does (no temporal filter): it may follow txns.
-      const followInputs = description.inputs.map((i) => i.collection);
+      // Only a view whose output changes only when an input does may follow txns: not one with a
+      // temporal filter (mz_now()), whose output changes with time alone.
+      const followInputs = hasTemporal(description.plan as Plan) ? undefined : description.inputs.map((i) => i.collection);
       this.sink = new Sink(collection, writerId, description.asOf, this.engine, storage, onError, errors ? this.arity : undefined, followInputs);
     }
   }
@@ -232,4 +233,11 @@ export class InstalledDataflow {
       this.onFrontier?.(upper);
     }
   }
+}
+
+/** Whether a plan has a temporal filter anywhere (its output then changes with time, not only with its inputs). */
+function hasTemporal(plan: Plan): boolean {
+  if (plan.op === 'temporal') return true;
+  if ('input' in plan && hasTemporal(plan.input)) return true;
+  return 'inputs' in plan && plan.inputs.some(hasTemporal);
 }

@@ -175,6 +175,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       subscriptions: this.subs?.size ?? 0,
       ...(this.txns ? { followingTxns: (this.subs?.size ?? 0) - (this.subs?.pumped ?? 0), followedBy: this.dependents.size } : {}),
       ...(this.followingTxns ? { followsTxns: true } : {}),
+      ...(!this.txns && this.shard.readUpper !== s.upper ? { writeUpper: s.upper } : {}),
       ...(this.driver ? { driver: this.driver.info() } : {}),
     };
   }
@@ -187,7 +188,9 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       schema: s.schema,
       since: s.since,
       upper: this.shard.readUpper,
-      ...(this.txns || this.followingTxns ? { writeUpper: s.upper } : {}),
+      // Whenever the readable upper is not the collection's own (a txns table; a view that follows,
+      // or followed, the txns upper): what a compare-and-append, and so a sink's reconcile, expects.
+      ...(this.txns || this.shard.readUpper !== s.upper ? { writeUpper: s.upper } : {}),
       host: this.ctx.hostId,
       status: this.status,
       position: s.position,
@@ -354,8 +357,10 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
 
   /** The since the read policy allows: upper minus the window, below every open subscription. */
   private defaultSince(): number {
-    // A view following txns: not past what its sink wrote (it may stop following any time).
-    const upper = this.followingTxns ? this.shard.upper : this.shard.readUpper;
+    // Anything but a txns table: from what was written, not the readable upper, which for a view
+    // that follows (or followed) the txns upper may be far ahead of it. Else a since past the
+    // sink's upper would make its reconcile's read of the collection at `upper - 1` fail.
+    const upper = this.txns ? this.shard.readUpper : this.shard.upper;
     return Math.min(upper - COMPACTION_WINDOW_MS, this.subs.lowestNeeded());
   }
 
