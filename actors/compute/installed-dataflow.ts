@@ -74,7 +74,10 @@ export class InstalledDataflow {
     this.arity = planArity(description.plan as Plan); // checked by the engine factory
     if (description.exports.sink) {
       const { collection, errors } = description.exports.sink;
-      this.sink = new Sink(collection, writerId, description.asOf, this.engine, storage, onError, errors ? this.arity : undefined);
+      // Only a view whose output changes only when an input does may follow txns: not one with a
+      // temporal filter (mz_now()), whose output changes with time alone.
+      const followInputs = hasTemporal(description.plan as Plan) ? undefined : description.inputs.map((i) => i.collection);
+      this.sink = new Sink(collection, writerId, description.asOf, this.engine, storage, onError, errors ? this.arity : undefined, followInputs);
     }
   }
 
@@ -93,6 +96,7 @@ export class InstalledDataflow {
         updates: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += updates.length;
+          if (updates.length > 0) this.sink?.inputData();
           if (!input.errors) return this.engine.pushInput(input.name, updates);
           const { data, errors } = splitUpdates(updates);
           this.engine.pushInput(input.name, data);
@@ -101,6 +105,7 @@ export class InstalledDataflow {
         unconsolidated: (updates) => {
           if (this.dropped) return;
           this.inputRows[input.name]! += updates.rows.length;
+          if (updates.rows.length > 0) this.sink?.inputData();
           if (!input.errors) return this.engine.pushInputColumns(input.name, updates);
           const { data, errors } = splitColumns(updates);
           this.engine.pushInputColumns(input.name, data);
@@ -228,4 +233,11 @@ export class InstalledDataflow {
       this.onFrontier?.(upper);
     }
   }
+}
+
+/** Whether a plan has a temporal filter anywhere (its output then changes with time, not only with its inputs). */
+function hasTemporal(plan: Plan): boolean {
+  if (plan.op === 'temporal') return true;
+  if ('input' in plan && hasTemporal(plan.input)) return true;
+  return 'inputs' in plan && plan.inputs.some(hasTemporal);
 }

@@ -70,7 +70,8 @@ export interface CollectionListener {
   failed(error: Error): void;
 }
 
-export type AppendOutcome = { ok: true } | { ok: false; currentUpper: number };
+/** `following`: an empty append that asked to follow the txns upper (`follow`) was granted it. */
+export type AppendOutcome = { ok: true; following?: boolean } | { ok: false; currentUpper: number };
 
 /** STORAGE as COMPUTE uses it. */
 export interface StoragePort {
@@ -85,5 +86,7 @@ export interface StoragePort {
     expectedUpper: number;
     newUpper: number;
     updates: Update[];
+    /** With no updates: the view's inputs, asking that it follow its host's txns upper. */
+    follow?: string[];
   }): Promise<AppendOutcome>;
 }

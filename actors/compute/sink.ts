@@ -11,10 +11,19 @@
  *
  * With `errorArity` (the view's column count), the dataflow's evaluation errors are written too,
  * as error rows of the collection's last column (protocol/error-column.ts), beside the data.
+ *
+ * With `followInputs` (the view's input collections; only for a view whose output changes only
+ * when an input does), its empty appends ask STORAGE to let the collection follow its host's txns
+ * upper (docs/decoupling.md). Once granted, it sends no empty append while its dataflow takes no
+ * input data, but for one every FOLLOW_REFRESH_MS (a safety net: it asks again, so a view whose
+ * following STORAGE ended without the dataflow seeing data is advanced all the same).
  */
 import type { Row, Update } from '../../protocol/types.js';
 import { dataRow, errorRow } from '../../protocol/error-column.js';
 import type { Engine, StoragePort } from './ports.js';
+
+/** While following the txns upper and idle: at most one empty append per this many ms. */
+export const FOLLOW_REFRESH_MS = 5000;
 
 export interface SinkStats {
   collection: string;
@@ -34,6 +43,11 @@ export class Sink {
   conflicts = 0;
   /** Set by the owner when the dataflow is dropped. */
   closed = false;
+  /** The upper at which STORAGE granted following the txns upper (while `upper` is still it). */
+  private followingAt: number | undefined;
+  /** The dataflow took input updates since the last append was sent. */
+  private inputSeen = true;
+  private lastAppendAt = 0;
 
   constructor(
     readonly collection: string,
@@ -43,7 +57,21 @@ export class Sink {
     private readonly storage: StoragePort,
     private readonly onError: (err: unknown) => void,
     private readonly errorArity?: number,
+    private readonly followInputs?: string[],
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** The dataflow took input updates (its output may change, and following may have ended). */
+  inputData(): void {
+    this.inputSeen = true;
+  }
+
+  /** Whether the collection, following the txns upper, needs no empty append to reach `goal`. */
+  private idleFollowing(goal: number): boolean {
+    if (this.followingAt !== this.upper || this.inputSeen) return false;
+    if (this.now() - this.lastAppendAt >= FOLLOW_REFRESH_MS) return false;
+    return !this.pending.some((u) => u[1] < goal);
+  }
 
   stats(): SinkStats {
     return { collection: this.collection, upper: this.upper, appends: this.appends, conflicts: this.conflicts };
@@ -86,6 +114,7 @@ export class Sink {
           if (this.target > goal) continue;
           break;
         }
+        if (this.idleFollowing(goal)) break;
         await this.append(goal);
       }
     } catch (err) {
@@ -116,17 +145,23 @@ export class Sink {
   }
 
   private async append(frontier: number): Promise<void> {
-    const batch = this.pending.filter((u) => u[1] < frontier);
-    const r = await this.storage.compareAndAppend(this.args(this.upper, frontier, consolidate(batch)));
+    const batch = consolidate(this.pending.filter((u) => u[1] < frontier));
+    this.inputSeen = false;
+    this.lastAppendAt = this.now();
+    const follow = batch.length === 0 && this.followInputs ? { follow: this.followInputs } : {};
+    const r = await this.storage.compareAndAppend({ ...this.args(this.upper, frontier, batch), ...follow });
     if (r.ok) {
       this.appends++;
       this.upper = frontier;
+      this.followingAt = r.following ? frontier : undefined;
       // Output pushed while the append was in flight stays pending.
       this.pending = this.pending.filter((u) => u[1] >= frontier);
     } else {
       // Another rendition moved the collection: reconcile against what it wrote.
       this.conflicts++;
       this.reconciled = false;
+      this.inputSeen = true;
+      this.followingAt = undefined;
     }
   }
 

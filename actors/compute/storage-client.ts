@@ -33,7 +33,8 @@ export class NatsStoragePort implements StoragePort {
   async frontiers(collection: string): Promise<{ since: number; upper: number }> {
     const d = await this.client.describe(collection);
     if (d.host) this.hosts.set(collection, d.host);
-    return { since: d.since, upper: d.upper };
+    // What compare-and-append expects (a view following txns reads further than it holds).
+    return { since: d.since, upper: d.writeUpper ?? d.upper };
   }
 
   snapshot(collection: string, asOf: number): Promise<Array<[Row, number]>> {
@@ -41,7 +42,7 @@ export class NatsStoragePort implements StoragePort {
   }
 
   /** An empty append (a sink moving its upper) goes with the others to its host, batched. */
-  compareAndAppend(args: { collection: string; writer: string; token: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
+  compareAndAppend(args: { collection: string; writer: string; token: string; expectedUpper: number; newUpper: number; updates: Update[]; follow?: string[] }): Promise<AppendOutcome> {
     const host = this.hosts.get(args.collection);
     if (args.updates.length === 0 && host !== undefined) {
       const { updates: _none, ...item } = args;
@@ -50,8 +51,9 @@ export class NatsStoragePort implements StoragePort {
     return this.appendAlone(args);
   }
 
-  private async appendAlone(args: { collection: string; writer: string; token: string; expectedUpper: number; newUpper: number; updates: Update[] }): Promise<AppendOutcome> {
-    const r = await this.client.compareAndAppend(args);
+  private async appendAlone(args: { collection: string; writer: string; token: string; expectedUpper: number; newUpper: number; updates: Update[]; follow?: string[] }): Promise<AppendOutcome> {
+    const { follow: _alone, ...append } = args; // a single Append cannot ask to follow
+    const r = await this.client.compareAndAppend(append);
     return r.ok ? { ok: true } : { ok: false, currentUpper: r.currentUpper };
   }
 }

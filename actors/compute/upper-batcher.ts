@@ -18,6 +18,7 @@ export interface EmptyAppend {
   token: string;
   expectedUpper: number;
   newUpper: number;
+  follow?: string[];
 }
 
 type Pending = { item: EmptyAppend; resolve: (o: AppendOutcome) => void; reject: (e: unknown) => void };
@@ -75,7 +76,7 @@ export class UpperBatcher {
     }
     list.forEach((p, i) => {
       const r = reply.results[i];
-      if (r?.ok) p.resolve({ ok: true });
+      if (r?.ok) p.resolve(r.following ? { ok: true, following: true } : { ok: true });
       else if (r && r.code === StorageErrorCode.UpperMismatch && typeof r.currentUpper === 'number') p.resolve({ ok: false, currentUpper: r.currentUpper });
       else this.settleAlone(p);
     });

@@ -19,7 +19,7 @@ import { COLLECTION_COMMANDS, type CollectionCommand } from '../../protocol/stor
 import type { CollectionStatus, CollectionSummary } from '../../protocol/storage/response.js';
 import { collectionStatusSubject } from '../../protocol/storage/subjects.js';
 import { hostFrontiersOf } from './host-frontiers.js';
-import { registerCollection, unregisterCollection, type LocalCollection } from './local-collections.js';
+import { localCollection, registerCollection, unregisterCollection, type LocalCollection } from './local-collections.js';
 import { InvalidRequestError } from '../../protocol/errors.js';
 import { InvalidBatchError, UnknownCollectionError } from '../../protocol/storage/errors.js';
 import type { SourceSpec } from '../../protocol/storage/source.js';
@@ -70,6 +70,13 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
   private dataUpper = 0;
   private changeScheduled = false;
   private publishPending = false;
+  /**
+   * A view following its host's txns upper (`followTxns`): the frontier and the input tables,
+   * each of which ends it when written. In memory only: after a restart the view's sink asks again.
+   */
+  private followingTxns: { frontier: TxnsFrontier; inputs: Collection[] } | undefined;
+  /** For a txns table: the views following the txns upper while this table is unwritten. */
+  private readonly dependents = new Set<Collection>();
 
   constructor(private readonly ctx: ActorContext) {}
 
@@ -96,6 +103,9 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     const followers = this.txns ? txnsFollowersOf(this.ctx.transport, this.ctx.hostId, this.txns) : undefined;
     this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, now, (err) => this.ctx.fail(err), (inbox) => leases.renewedAt(inbox), followers, () => this.syncWatching());
     this.dataUpper = this.shard.state.batches.at(-1)?.upper ?? 0;
+    this.shard.onDataDecided = () => {
+      for (const view of [...this.dependents]) view.stopFollowingTxns();
+    };
     this.shard.onChange = (what) => {
       if (what === 'data') this.dataUpper = this.shard.state.upper;
       this.changed(true);
@@ -163,7 +173,9 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       badMessages: s.badMessages,
       upstreamRereads: s.upstreamRereads,
       subscriptions: this.subs?.size ?? 0,
-      ...(this.txns ? { followingTxns: (this.subs?.size ?? 0) - (this.subs?.pumped ?? 0) } : {}),
+      ...(this.txns ? { followingTxns: (this.subs?.size ?? 0) - (this.subs?.pumped ?? 0), followedBy: this.dependents.size } : {}),
+      ...(this.followingTxns ? { followsTxns: true } : {}),
+      ...(!this.txns && this.shard.readUpper !== s.upper ? { writeUpper: s.upper } : {}),
       ...(this.driver ? { driver: this.driver.info() } : {}),
     };
   }
@@ -176,7 +188,9 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       schema: s.schema,
       since: s.since,
       upper: this.shard.readUpper,
-      ...(this.txns ? { writeUpper: s.upper } : {}),
+      // Whenever the readable upper is not the collection's own (a txns table; a view that follows,
+      // or followed, the txns upper): what a compare-and-append, and so a sink's reconcile, expects.
+      ...(this.txns || this.shard.readUpper !== s.upper ? { writeUpper: s.upper } : {}),
       host: this.ctx.hostId,
       status: this.status,
       position: s.position,
@@ -266,6 +280,48 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     return (await (reply as Later).promise) as unknown as { upper: number; duplicate: boolean };
   }
 
+  /**
+   * A view over `inputs` (its sink says so) follows the txns upper (docs/decoupling.md, "Views
+   * that follow the transaction log"): granted when its own upper is `upper` and every input is a
+   * txns table of this host with no append in flight and its own upper at most `upper`. Then no
+   * input has data at or after `upper`, so the view's contents at every later time below the txns
+   * upper are its contents at `upper - 1`: it reads as sealed through the txns upper, until an
+   * input's next append is decided (`stopFollowingTxns`, before that append can be sealed).
+   */
+  followTxns(inputs: string[], upper: number): boolean {
+    if (!this.shard || this.shard.dropped || this.spec.kind !== 'table' || this.txns || this.shard.upper !== upper || this.shard.appendInFlight) return false;
+    const frontier = txnsFrontierOf(this.ctx.region, this.ctx.hostId);
+    if (!frontier.known) return false;
+    const tables: Collection[] = [];
+    for (const id of inputs) {
+      const c = localCollection(this.ctx.region, id);
+      if (!(c instanceof Collection) || !c.followableThrough(upper, this.ctx.hostId)) return false;
+      tables.push(c);
+    }
+    this.stopFollowingTxns();
+    this.followingTxns = { frontier, inputs: tables };
+    for (const t of tables) t.dependents.add(this);
+    this.shard.sealedBy = frontier;
+    this.changed();
+    return true;
+  }
+
+  /** A txns table of `hostId` with nothing written or on its way at or after `upper`. */
+  private followableThrough(upper: number, hostId: string): boolean {
+    return this.txns !== undefined && this.ctx.hostId === hostId && this.ctx.alive() && !this.shard.dropped && !this.shard.appendInFlight && this.shard.upper <= upper;
+  }
+
+  /** Ends following: the view keeps the upper it gave (never back) and waits for its sink. */
+  stopFollowingTxns(): void {
+    const f = this.followingTxns;
+    if (!f) return;
+    void this.shard.readUpper; // remembered as the last given
+    this.shard.sealedBy = undefined;
+    for (const t of f.inputs) t.dependents.delete(this);
+    this.followingTxns = undefined;
+    this.syncWatching();
+  }
+
   private async snapshot(asOf: number, wait: boolean): Promise<Typed> {
     if (wait && asOf >= this.shard.readUpper && asOf >= this.shard.since) {
       await new Promise<void>((resolve) => {
@@ -301,7 +357,11 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
 
   /** The since the read policy allows: upper minus the window, below every open subscription. */
   private defaultSince(): number {
-    return Math.min(this.shard.readUpper - COMPACTION_WINDOW_MS, this.subs.lowestNeeded());
+    // Anything but a txns table: from what was written, not the readable upper, which for a view
+    // that follows (or followed) the txns upper may be far ahead of it. Else a since past the
+    // sink's upper would make its reconcile's read of the collection at `upper - 1` fail.
+    const upper = this.txns ? this.shard.readUpper : this.shard.upper;
+    return Math.min(upper - COMPACTION_WINDOW_MS, this.subs.lowestNeeded());
   }
 
   /**
@@ -346,8 +406,9 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
    */
   private syncWatching(): void {
     const needed = this.waiters.length > 0 || this.subs.pumped > 0;
-    if (this.txns && needed && !this.unlisten) this.unlisten = this.txns.listen(() => this.changed());
-    if (!needed && this.unlisten) {
+    const frontier = this.txns ?? this.followingTxns?.frontier;
+    if (frontier && needed && !this.unlisten) this.unlisten = frontier.listen(() => this.changed());
+    if ((!needed || !frontier) && this.unlisten) {
       this.unlisten();
       this.unlisten = undefined;
     }
@@ -390,6 +451,8 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
   private shutdown(): void {
     // Followers must not go on following a txns upper this collection no longer answers for.
     this.subs?.unfollowAll();
+    this.stopFollowingTxns();
+    for (const view of [...this.dependents]) view.stopFollowingTxns();
     unregisterCollection(this.ctx.region, this.ctx.id, this);
     this.driver?.stop();
     if (this.timer) clearInterval(this.timer);

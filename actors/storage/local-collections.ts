@@ -6,6 +6,8 @@
 export interface LocalCollection {
   /** Exactly an Append with no updates: same checks, same reply. */
   appendEmpty(args: { writer: string; token: string; expectedUpper: number; newUpper: number }): Promise<{ upper: number; duplicate: boolean }>;
+  /** A view over `inputs` whose own upper is `upper` follows its host's txns upper, if it may. */
+  followTxns(inputs: string[], upper: number): boolean;
 }
 
 const running = new Map<string, LocalCollection>();

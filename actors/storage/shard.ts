@@ -181,6 +181,8 @@ export class Shard {
    * updates), `empty` (upper moved, nothing written) or `since`.
    */
   onChange: (what: 'data' | 'empty' | 'since') => void = () => undefined;
+  /** Called when an append with updates is decided (before it is durable). */
+  onDataDecided: () => void = () => undefined;
   /**
    * For a table sealed by its host's transaction log: the txns upper (docs/decoupling.md). Every
    * time below it is sealed for readers (`readUpper`), and no update may be appended below it.
@@ -258,7 +260,8 @@ export class Shard {
    */
   get readUpper(): number {
     const txns = this.sealedBy;
-    if (!txns) return this.meta.upper;
+    // (lastReadUpper: a view that followed the txns upper for a while keeps what it gave.)
+    if (!txns) return Math.max(this.meta.upper, this.lastReadUpper);
     if (this.appendInFlight) return Math.max(this.meta.upper, this.lastReadUpper);
     this.lastReadUpper = Math.max(this.meta.upper, txns.upper, this.lastReadUpper);
     return this.lastReadUpper;
@@ -311,6 +314,7 @@ export class Shard {
         updates = { staged: updates.staged, listed: staged } as StagedRef;
       }
       if (this.sealedBy) checkNotSealed(collection, this.sealedBy, minTime);
+      if (minTime !== undefined) this.onDataDecided();
       // Decided: the next append is decided (on top of this one) while this one is written.
       return { upper: args.newUpper, duplicate: false, durable: this.commit(updates, args.newUpper, { writer: { id: args.writer, token: args.token } }) };
     });

@@ -9,6 +9,8 @@
  * It also takes `AdvanceUppers` for the host's collections: each item is handed in-process to its
  * collection as an Append with no updates (local-collections.ts), all at once, so the host's
  * store writes them in one group commit and a cluster's idle views cost one request per step.
+ * An item with `follow` also asks that its collection follow the txns upper (collection.ts
+ * `followTxns`): then the view's sink need not advance it while its inputs are idle.
  */
 import { MessageSet } from '../../protocol/message.js';
 import { InvalidRequestError } from '../../protocol/errors.js';
@@ -61,11 +63,12 @@ export class Txns implements ActorBehavior<TxnsCommand> {
 
   private async advanceUppers(items: AdvanceUppers['items']): Promise<UppersAdvanced> {
     const results = await Promise.all(
-      items.map(async ({ collection, ...args }): Promise<UppersAdvanced['results'][number]> => {
+      items.map(async ({ collection, follow, ...args }): Promise<UppersAdvanced['results'][number]> => {
         const c = localCollection(this.ctx.region, collection);
         if (!c) return { ok: false, code: StorageErrorCode.UnknownCollection, message: `collection ${collection} is not running on host ${this.ctx.hostId}` };
         try {
           const r = await c.appendEmpty(args);
+          if (follow) return { ok: true, upper: r.upper, duplicate: r.duplicate, following: c.followTxns(follow, r.upper) };
           return { ok: true, upper: r.upper, duplicate: r.duplicate };
         } catch (err) {
           const e = err instanceof DefiniteError ? err : undefined;

@@ -108,8 +108,10 @@ const CollectionSummary = Type.Object(
     /** The readable upper: every time below it is sealed. */
     upper: Timestamp,
     /**
-     * For a table sealed by txns (TableSource.txns): its own upper, which a compare-and-append
-     * expects; `upper` is max(writeUpper, the host's txns upper).
+     * Its own upper, which a compare-and-append expects, whenever `upper` differs from it: for a
+     * table sealed by txns (TableSource.txns; always given), `upper` is max(writeUpper, the host's
+     * txns upper); for a view following the txns upper (txns.ts AdvanceUppers `follow`) the same
+     * while it follows, and the upper it last gave once it stopped, until its sink writes past it.
      */
     writeUpper: Type.Optional(Timestamp),
     /** The storage host serving it (where AdvanceUppers for it goes). */

@@ -42,7 +42,23 @@ export const TxnsProgress = defineMessage('TxnsProgress', { host: HostId, upper:
  */
 export const AdvanceUppers = defineMessage('AdvanceUppers', {
   items: Type.Array(
-    Type.Object({ collection: CollectionId, writer: Writer, token: Type.String({ maxLength: 128 }), expectedUpper: Timestamp, newUpper: Timestamp }, { additionalProperties: false }),
+    Type.Object(
+      {
+        collection: CollectionId,
+        writer: Writer,
+        token: Type.String({ maxLength: 128 }),
+        expectedUpper: Timestamp,
+        newUpper: Timestamp,
+        /**
+         * The collections whose contents alone determine this one's (a materialized view's inputs),
+         * when its writer asks it to follow the host's txns upper (docs/decoupling.md): granted
+         * when every one is a txns table of this host with nothing written at or after
+         * `newUpper`; it then reads as sealed through the txns upper until one of them is written.
+         */
+        follow: Type.Optional(Type.Array(CollectionId, { maxItems: 64 })),
+      },
+      { additionalProperties: false },
+    ),
     { minItems: 1, maxItems: 10_000 },
   ),
 });
@@ -54,7 +70,7 @@ export const AdvanceUppers = defineMessage('AdvanceUppers', {
 export const UppersAdvanced = defineMessage('UppersAdvanced', {
   results: Type.Array(
     Type.Union([
-      Type.Object({ ok: Type.Literal(true), upper: Timestamp, duplicate: Type.Boolean() }, { additionalProperties: false }),
+      Type.Object({ ok: Type.Literal(true), upper: Timestamp, duplicate: Type.Boolean(), following: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
       Type.Object({ ok: Type.Literal(false), code: Type.String(), message: Type.String(), currentUpper: Type.Optional(Timestamp) }, { additionalProperties: false }),
     ]),
     { maxItems: 10_000 },
@@ -74,7 +90,13 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   DescribeTxns: { type: 'DescribeTxns' },
   TxnsInfo: { type: 'TxnsInfo', host: 'storage-0', upper: 1_700_000_000_006, advances: 12 },
   TxnsProgress: { type: 'TxnsProgress', host: 'storage-0', upper: 1_700_000_000_006 },
-  AdvanceUppers: { type: 'AdvanceUppers', items: [{ collection: 'u12', writer: 'c1-u12', token: '1700000000004-1700000000006', expectedUpper: 1_700_000_000_004, newUpper: 1_700_000_000_006 }] },
+  AdvanceUppers: {
+    type: 'AdvanceUppers',
+    items: [
+      { collection: 'u12', writer: 'c1-u12', token: '1700000000004-1700000000006', expectedUpper: 1_700_000_000_004, newUpper: 1_700_000_000_006 },
+      { collection: 'u14', writer: 'c1-u14', token: '1700000000004-1700000000006', expectedUpper: 1_700_000_000_004, newUpper: 1_700_000_000_006, follow: ['u3'] },
+    ],
+  },
   UppersAdvanced: {
     type: 'UppersAdvanced',
     results: [

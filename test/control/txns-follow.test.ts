@@ -33,6 +33,12 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
+/** Views whose collections follow the txns upper (their sinks send no empty appends meanwhile). */
+async function viewsFollowing(): Promise<number> {
+  const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
+  return actorsIn(tree.root).reduce((n, x) => n + (x.kind === 'collection' && x.info?.['followsTxns'] ? 1 : 0), 0);
+}
+
 /** Subscriptions following the txns upper, over all table collections (inspection info, flushed each second). */
 async function following(): Promise<number> {
   const tree = await p.transport.request<Tree>(treeSubject(region), { type: 'GetTree' });
@@ -44,7 +50,10 @@ test('subscriptions to idle tables follow the txns upper, and views stay exact a
   for (let i = 0; i < TABLES; i++) {
     await a.sql(`CREATE TABLE t${i} (x int); CREATE MATERIALIZED VIEW v${i} AS SELECT count(*) AS n, sum(x) AS s FROM t${i}`);
   }
+  // A view over a view does not follow (its input is no txns table) and stays exact all the same.
+  await a.sql('CREATE MATERIALIZED VIEW vv AS SELECT sum(n) AS total FROM v0');
   await eventually(async () => (await following()) >= TABLES, 'every view input follows the txns upper');
+  await eventually(async () => (await viewsFollowing()) >= TABLES, 'every view over a table follows the txns upper');
 
   const expected = Array.from({ length: TABLES }, () => ({ n: 0, s: 0 }));
   for (let round = 0; round < 120; round++) {
@@ -58,8 +67,10 @@ test('subscriptions to idle tables follow the txns upper, and views stay exact a
     if (round % 10 === 9) await new Promise((r) => setTimeout(r, 30 + (round % 3) * 500));
   }
   for (let i = 0; i < TABLES; i++) expect(await a.rows(`SELECT n, s FROM v${i}`)).toEqual([[expected[i]!.n, expected[i]!.s]]);
+  expect(await a.rows('SELECT total FROM vv')).toEqual([[expected[0]!.n]]);
   // Idle again: they follow again.
   await eventually(async () => (await following()) >= TABLES, 'the inputs follow again once idle');
+  await eventually(async () => (await viewsFollowing()) >= TABLES, 'the views follow again once idle');
   // Another table's write moves the timeline; every idle view answers at the newest time.
   await a.sql('CREATE TABLE other (x int)');
   await a.sql('INSERT INTO other VALUES (1)');
