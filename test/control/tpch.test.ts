@@ -165,3 +165,15 @@ test('the TPCH source holds the generator rows; each of the 22 queries as a mate
   console.log(report.join('\n'));
   expect(failures).toEqual([]);
 });
+
+test('after the storage host is SIGKILLed and restarted, the tables hold the same rows, not generated again', async () => {
+  const fingerprint = `SELECT count(*), sum(l_extendedprice), sum(l_orderkey * l_linenumber), min(l_comment), max(l_shipdate) FROM lineitem`;
+  const counts = `SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM part), (SELECT sum(ps_supplycost) FROM partsupp), (SELECT count(*) FROM customer)`;
+  const before = [await rows(ours, fingerprint), await rows(ours, counts)];
+  const storage = (await p.hosts()).find((h) => h.hostId === 'storage-0')!;
+  process.kill(storage.pid, 'SIGKILL');
+  await eventually(async () => (await p.hosts()).some((h) => h.hostId === 'storage-0' && h.state === 'running' && h.pid !== storage.pid), 'storage-0 restarted');
+  const after = await eventually(async () => [await rows(ours, fingerprint), await rows(ours, counts)], 'the TPC-H tables readable again', 300_000);
+  expect(after).toEqual(before);
+  expect(sameMultiset(await rows(ours, 'SELECT * FROM q1'), await rows(oracle, tpchQueries(SF)[1]!))).toBe(true);
+});
