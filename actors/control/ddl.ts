@@ -250,7 +250,7 @@ export async function dropObject(deps: ControlDeps, ext: Extract<Extension, { ki
     throw new SqlError(ns ? SqlState.UndefinedObject : SqlState.UndefinedTable, `${kindLabel(ext.objectKind)} "${ext.name}" does not exist`);
   }
   const doomed = new Map<string, CatalogItem>([[target.id, target]]);
-  // Subsources of an auction source belong to it.
+  // Subsources of an AUCTION or TPCH source belong to it.
   for (const sub of (target.source?.['subsources'] as string[] | undefined) ?? []) {
     const s = deps.catalog.get(sub);
     if (s) doomed.set(s.id, s);
