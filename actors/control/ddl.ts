@@ -9,7 +9,8 @@
  */
 import type { CreateStmt, IndexStmt, Node } from 'libpg-query';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
-import { GENERATOR_SCHEMAS } from '../../protocol/storage/source.js';
+import { GENERATOR_SCHEMAS, type GeneratorSource } from '../../protocol/storage/source.js';
+import { TPCH_SCHEMAS, TPCH_TABLES, tpchOffsets } from '../../protocol/storage/tpch.js';
 import type { Column } from '../../protocol/types.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { kindLabel, type CatalogItem, type ObjectKind } from './catalog.js';
@@ -137,19 +138,26 @@ export async function createSource(deps: ControlDeps, ext: Extract<Extension, { 
     await deps.catalog.create(item({ id, name: ext.name, kind: 'source', columns: schema, sql, collection: id, source: { kind: 'generator', generator: 'counter' } }));
     return '';
   }
-  // AUCTION: like Materialize, the source itself holds no rows; its subsources `auctions` and `bids` do.
-  for (const sub of ['auctions', 'bids'] as const) if (deps.catalog.exists('table', sub)) throw duplicate(deps.catalog.find(sub)!.kind, sub);
+  // AUCTION and TPCH: like Materialize, the source itself holds no rows; its subsources do
+  // (`auctions` and `bids`; the eight TPC-H tables).
+  const generator = ext.generator;
+  const outputs: Array<{ output: NonNullable<GeneratorSource['output']>; schema: Column[]; maxOffsets?: number }> =
+    generator === 'auction'
+      ? (['auctions', 'bids'] as const).map((output) => ({ output, schema: [...GENERATOR_SCHEMAS[output]] }))
+      : TPCH_TABLES.map((output) => ({ output, schema: [...TPCH_SCHEMAS[output]], maxOffsets: tpchOffsets(output, ext.scaleFactor ?? 0.01) }));
+  for (const { output } of outputs) if (deps.catalog.exists('table', output)) throw duplicate(deps.catalog.find(output)!.kind, output);
   const parent = await deps.catalog.allocateId();
   const subsources: string[] = [];
-  for (const output of ['auctions', 'bids'] as const) {
+  for (const { output, schema, maxOffsets } of outputs) {
     const id = await deps.catalog.allocateId();
-    const schema = [...GENERATOR_SCHEMAS[output]];
-    await whenAvailable(() => deps.storage.createSource(id, { kind: 'generator', generator: 'auction', output, tickMs: ext.tickMs, schema }));
+    // A TPC-H table is written whole in one step (at most 100,000 offsets per step), then stays.
+    const settings = maxOffsets === undefined ? {} : { scaleFactor: ext.scaleFactor ?? 0.01, maxOffsets, perTick: Math.min(maxOffsets, 100_000) };
+    await whenAvailable(() => deps.storage.createSource(id, { kind: 'generator', generator, output, tickMs: ext.tickMs, schema, ...settings }));
     await waitForCollection(deps, id);
-    await deps.catalog.create(item({ id, name: output, kind: 'source', columns: schema, sql, collection: id, dependsOn: [], source: { kind: 'generator', generator: 'auction', output, parent } }));
+    await deps.catalog.create(item({ id, name: output, kind: 'source', columns: schema, sql, collection: id, dependsOn: [], source: { kind: 'generator', generator, output, parent } }));
     subsources.push(id);
   }
-  await deps.catalog.create(item({ id: parent, name: ext.name, kind: 'source', columns: [], sql, source: { kind: 'generator', generator: 'auction', subsources } }));
+  await deps.catalog.create(item({ id: parent, name: ext.name, kind: 'source', columns: [], sql, source: { kind: 'generator', generator, subsources } }));
   return '';
 }
 
@@ -242,7 +250,7 @@ export async function dropObject(deps: ControlDeps, ext: Extract<Extension, { ki
     throw new SqlError(ns ? SqlState.UndefinedObject : SqlState.UndefinedTable, `${kindLabel(ext.objectKind)} "${ext.name}" does not exist`);
   }
   const doomed = new Map<string, CatalogItem>([[target.id, target]]);
-  // Subsources of an auction source belong to it.
+  // Subsources of an AUCTION or TPCH source belong to it.
   for (const sub of (target.source?.['subsources'] as string[] | undefined) ?? []) {
     const s = deps.catalog.get(sub);
     if (s) doomed.set(s.id, s);

@@ -8,12 +8,15 @@
  *   tick (offsets 1, 2, 3, ...). `auction`: Materialize's auction generator; `output` picks the
  *   relation: `auctions` (id, seller, item, end_time) or `bids` (id, buyer, auction_id, amount,
  *   bid_time); both are pure functions of the offset, so two sources with the same settings agree.
+ *   `tpch`: the TPC-H tables at `scaleFactor`, one collection per table (`output`), each offset
+ *   one row (lineitem: one order's lines), pure functions of (table, offset, scale factor).
  * - `jetstream`: ingests a NATS JetStream stream; each message's payload (JSON object or msgpack
  *   map, per `format`) is mapped to the declared columns by name; messages that do not fit are
  *   counted (`badMessages`) and reported, never silently dropped from the count.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Schema } from '../types.js';
+import { TPCH_MAX_SCALE, TPCH_TABLES } from './tpch.js';
 
 const Tick = Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'milliseconds between ticks' });
 
@@ -33,9 +36,11 @@ export const TableSource = Type.Object(
 export const GeneratorSource = Type.Object(
   {
     kind: Type.Literal('generator'),
-    generator: Type.Union([Type.Literal('counter'), Type.Literal('auction')]),
-    /** For `auction`: which relation this collection holds. */
-    output: Type.Optional(Type.Union([Type.Literal('auctions'), Type.Literal('bids')])),
+    generator: Type.Union([Type.Literal('counter'), Type.Literal('auction'), Type.Literal('tpch')]),
+    /** For `auction` and `tpch`: which relation this collection holds. */
+    output: Type.Optional(Type.Union([Type.Literal('auctions'), Type.Literal('bids'), ...TPCH_TABLES.map((t) => Type.Literal(t))])),
+    /** For `tpch`: the TPC-H scale factor (the rows are a function of it: protocol/storage/tpch.ts). */
+    scaleFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: TPCH_MAX_SCALE })),
     tickMs: Tick,
     /** Offsets produced per tick (default 1). */
     perTick: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),

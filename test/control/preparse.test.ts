@@ -16,6 +16,13 @@ test('CREATE SOURCE from generators and JetStream', () => {
     kind: 'create_generator_source', name: 'c', ifNotExists: false, generator: 'counter', tickMs: 100,
   });
   expect(preparse(`create source if not exists "Auc" from generator auction for all tables`)).toMatchObject({ name: 'Auc', generator: 'auction', ifNotExists: true, tickMs: 1000 });
+  expect(preparse(`CREATE SOURCE tpch FROM LOAD GENERATOR TPCH (SCALE FACTOR 0.01) FOR ALL TABLES`)).toEqual({
+    kind: 'create_generator_source', name: 'tpch', ifNotExists: false, generator: 'tpch', tickMs: 1000, scaleFactor: 0.01,
+  });
+  expect(preparse(`CREATE SOURCE t FROM LOAD GENERATOR TPCH`)).toMatchObject({ generator: 'tpch', scaleFactor: 0.01 });
+  expect(preparse(`CREATE SOURCE t FROM LOAD GENERATOR TPCH (TICK INTERVAL '2s', SCALE FACTOR 1)`)).toMatchObject({ tickMs: 2000, scaleFactor: 1 });
+  for (const bad of ['0', '11']) expect(() => preparse(`CREATE SOURCE t FROM LOAD GENERATOR TPCH (SCALE FACTOR ${bad})`)).toThrow(/SCALE FACTOR must be greater than 0/);
+  expect(() => preparse(`CREATE SOURCE t FROM LOAD GENERATOR COUNTER (SCALE FACTOR 1)`)).toThrow(SqlError);
   expect(preparse(`CREATE SOURCE ev FROM JETSTREAM STREAM 'events' SUBJECT 'ev.>' FORMAT JSON (id int NOT NULL, name text, score double precision)`)).toEqual({
     kind: 'create_jetstream_source', name: 'ev', ifNotExists: false, stream: 'events', subject: 'ev.>', format: 'json',
     columns: [

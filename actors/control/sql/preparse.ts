@@ -1,7 +1,8 @@
 /**
  * The pre-parser for definite's SQL extensions (Materialize's syntax), tried before libpg-query:
  *
- *   CREATE SOURCE [IF NOT EXISTS] name [IN CLUSTER c] FROM [LOAD] GENERATOR COUNTER|AUCTION [(TICK INTERVAL '100ms')]
+ *   CREATE SOURCE [IF NOT EXISTS] name [IN CLUSTER c] FROM [LOAD] GENERATOR COUNTER|AUCTION [(TICK INTERVAL '100ms')] [FOR ALL TABLES]
+ *   CREATE SOURCE [IF NOT EXISTS] name FROM [LOAD] GENERATOR TPCH [(SCALE FACTOR 0.01 [, TICK INTERVAL '1s'])] [FOR ALL TABLES]
  *   CREATE SOURCE [IF NOT EXISTS] name FROM JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] FORMAT JSON|MSGPACK (col type [NOT NULL], ...)
  *   CREATE CLUSTER [IF NOT EXISTS] name [(SIZE 'x')]
  *   DROP SOURCE|CLUSTER|TABLE|VIEW|MATERIALIZED VIEW|INDEX [IF EXISTS] name [CASCADE]
@@ -14,12 +15,13 @@
  */
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
+import { TPCH_MAX_SCALE } from '../../../protocol/storage/tpch.js';
 import { Cursor, tokenize } from './cursor.js';
 
 export type ObjectKind = 'source' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline';
 
 export type Extension =
-  | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction'; tickMs: number; cluster?: string }
+  | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction' | 'tpch'; tickMs: number; scaleFactor?: number; cluster?: string }
   | {
       kind: 'create_jetstream_source';
       name: string;
@@ -130,10 +132,16 @@ function createSource(c: Cursor): Extension {
   }
   c.keywords('LOAD');
   c.expectKeywords('GENERATOR');
-  const generator = c.keywords('COUNTER') ? 'counter' : c.keywords('AUCTION') ? 'auction' : c.fail('expected COUNTER or AUCTION');
+  const generator = c.keywords('COUNTER') ? 'counter' : c.keywords('AUCTION') ? 'auction' : c.keywords('TPCH') ? 'tpch' : c.fail('expected COUNTER, AUCTION or TPCH');
   let tickMs = 1000;
+  let scaleFactor: number | undefined;
   if (c.punct('(')) {
     do {
+      if (generator === 'tpch' && c.keywords('SCALE', 'FACTOR')) {
+        scaleFactor = c.number('a scale factor');
+        if (!(scaleFactor > 0 && scaleFactor <= TPCH_MAX_SCALE)) throw new SqlError(SqlState.InvalidParameterValue, `SCALE FACTOR must be greater than 0 and at most ${TPCH_MAX_SCALE}`);
+        continue;
+      }
       c.expectKeywords('TICK');
       c.keywords('INTERVAL');
       tickMs = parseInterval(c.string('an interval such as \'100ms\''), c);
@@ -142,7 +150,11 @@ function createSource(c: Cursor): Extension {
   }
   c.keywords('FOR', 'ALL', 'TABLES');
   c.expectEnd();
-  return { kind: 'create_generator_source', name, ifNotExists, generator, tickMs, ...(cluster !== undefined ? { cluster } : {}) };
+  return {
+    kind: 'create_generator_source', name, ifNotExists, generator, tickMs,
+    ...(generator === 'tpch' ? { scaleFactor: scaleFactor ?? 0.01 } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
+  };
 }
 
 /** '100ms', '1s', '2 seconds', '500 milliseconds' -> milliseconds. */

@@ -42,9 +42,17 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     // mz_now() comparisons become a temporal filter after the ordinary conditions (temporal.ts).
     const { rest, bounds } = splitTemporal(stmt.whereClause, ctx, (n) => planExpr(n, { ctx, scope, clause: 'WHERE' }));
     if (rest) {
-      const subqueries = new SubqueryCollector(ctes);
-      const pred = planBool(rest, { ctx, scope, clause: 'WHERE', subqueries }, 'argument of WHERE');
-      plan = filterWithSubqueries(plan, inputArity, toExpr(pred.expr), subqueries, toExpr);
+      // The conditions without subqueries filter first, so a subquery's outer rows are only the
+      // rows they keep (for `FROM a, b WHERE a.k = b.k AND x IN (...)`, the join, not a × b).
+      const parts = andConjuncts(rest).flatMap(factorOr);
+      const groups = [parts.filter((c) => !hasSubLink(c)), parts.filter(hasSubLink)];
+      for (const group of groups) {
+        if (group.length === 0) continue;
+        const cond: Node = group.length === 1 ? group[0]! : { BoolExpr: { boolop: 'AND_EXPR', args: group } };
+        const subqueries = new SubqueryCollector(ctes);
+        const pred = planBool(cond, { ctx, scope, clause: 'WHERE', subqueries }, 'argument of WHERE');
+        plan = filterWithSubqueries(plan, inputArity, toExpr(pred.expr), subqueries, toExpr);
+      }
     }
     const bound = (e: PExpr) => foldExpr(toExpr(e), 'bigint');
     if (bounds) plan = { op: 'temporal', input: plan, lower: bounds.lower.map(bound), upper: bounds.upper.map(bound) };
@@ -221,3 +229,36 @@ function withDefaultRow(reduce: Plan, aggregates: CollectedAggregate[]): Plan {
   return { op: 'union', inputs: [reduce, defaultRow, { op: 'negate', input: present }] };
 }
 
+/** The conjuncts of an AND tree. */
+function andConjuncts(n: Node): Node[] {
+  if ('BoolExpr' in n && n.BoolExpr.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).flatMap(andConjuncts);
+  return [n];
+}
+
+/** A parse tree's text without source positions, to compare conditions written alike. */
+const shape = (n: Node): string => JSON.stringify(n, (k, v: unknown) => (k === 'location' ? undefined : v));
+
+/**
+ * `(A AND B) OR (A AND C)` as `A AND (B OR C)`: the conjuncts every arm of an OR has are taken
+ * out, as Postgres does, so a join condition repeated in each arm (TPC-H Q19) is a join key and
+ * not a filter over a cross product. An arm left with nothing makes the OR true.
+ */
+function factorOr(n: Node): Node[] {
+  if (!('BoolExpr' in n) || n.BoolExpr.boolop !== 'OR_EXPR') return [n];
+  const arms = (n.BoolExpr.args ?? []).map(andConjuncts);
+  if (arms.length < 2) return [n];
+  const common = arms[0]!.filter((c) => arms.every((arm) => arm.some((d) => shape(d) === shape(c))));
+  if (common.length === 0) return [n];
+  const shared = new Set(common.map(shape));
+  const rests = arms.map((arm) => arm.filter((c) => !shared.has(shape(c))));
+  if (rests.some((r) => r.length === 0)) return common;
+  const and = (xs: Node[]): Node => (xs.length === 1 ? xs[0]! : { BoolExpr: { boolop: 'AND_EXPR', args: xs } });
+  return [...common, { BoolExpr: { boolop: 'OR_EXPR', args: rests.map(and) } }];
+}
+
+/** Whether a parse tree holds a subquery (a SubLink) anywhere. */
+function hasSubLink(n: unknown): boolean {
+  if (n === null || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some(hasSubLink);
+  return Object.entries(n).some(([k, v]) => k === 'SubLink' || hasSubLink(v));
+}

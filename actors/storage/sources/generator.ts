@@ -1,12 +1,13 @@
 /**
  * The generator source driver: every `tickMs` it commits the next `perTick` offsets (until
  * `maxOffsets`) at the current timestamp, with the new offset as its upstream position; once done
- * it keeps advancing upper on the tick so views over it keep making progress.
+ * it keeps advancing upper on the tick so views over it keep making progress. An offset may yield
+ * several rows (TPC-H's lineitem: an order's lines).
  */
 import type { GeneratorSource } from '../../../protocol/storage/source.js';
 import type { Update } from '../../../protocol/types.js';
 import { type DriverContext, type SourceDriver } from './driver.js';
-import { generatorRow } from './generators.js';
+import { generatorRows } from './generators.js';
 
 export class GeneratorDriver implements SourceDriver {
   private timer: NodeJS.Timeout | undefined;
@@ -41,7 +42,7 @@ export class GeneratorDriver implements SourceDriver {
         const from = shard.position;
         const to = Math.max(from, Math.min(from + (this.spec.perTick ?? 1), this.spec.maxOffsets ?? Number.MAX_SAFE_INTEGER));
         const updates: Update[] = [];
-        for (let offset = from + 1; offset <= to; offset++) updates.push([generatorRow(this.spec.generator, this.spec.output, offset), ts, 1]);
+        for (let offset = from + 1; offset <= to; offset++) for (const row of generatorRows(this.spec, offset)) updates.push([row, ts, 1]);
         return { updates, extras: { position: to } };
       });
       this.ticks++;

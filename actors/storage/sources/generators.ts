@@ -2,9 +2,13 @@
  * Deterministic load generators: each row is a pure function of its offset (1, 2, 3, ...), so a
  * restarted source produces exactly the rows it would have, and two sources with the same
  * settings agree. `counter` yields `[offset]`. `auction` follows Materialize's auction load
- * generator: offset n is auction n and bid n; a bid is on one of the ten latest auctions.
+ * generator: offset n is auction n and bid n; a bid is on one of the ten latest auctions. `tpch`
+ * is in tpch.ts.
  */
+import type { GeneratorSource } from '../../../protocol/storage/source.js';
 import type { Row } from '../../../protocol/types.js';
+import { TPCH_TABLES, type TpchTable } from '../../../protocol/storage/tpch.js';
+import { tpchRows } from './tpch.js';
 
 const ITEMS = ['Signed Memorabilia', 'City Bar Crawl', 'Best Pizza in Town', 'Gift Basket', 'Custom Art'];
 /** Generator time zero: end_time and bid_time are derived from it and the offset, not the clock. */
@@ -31,7 +35,17 @@ export function bidRow(offset: number): Row {
   return [offset, 1 + (mix(offset, 4) % 1000), auction, 1 + (mix(offset, 5) % 100), EPOCH + offset * 1000 + (mix(offset, 6) % 1000)];
 }
 
-export function generatorRow(generator: 'counter' | 'auction', output: 'auctions' | 'bids' | undefined, offset: number): Row {
-  if (generator === 'counter') return counterRow(offset);
-  return output === 'bids' ? bidRow(offset) : auctionRow(offset);
+/** The rows offset `offset` of a generator source yields (one, except for TPC-H's lineitem). */
+export function generatorRows(spec: Pick<GeneratorSource, 'generator' | 'output' | 'scaleFactor'>, offset: number): Row[] {
+  switch (spec.generator) {
+    case 'counter':
+      return [counterRow(offset)];
+    case 'auction':
+      return [spec.output === 'bids' ? bidRow(offset) : auctionRow(offset)];
+    case 'tpch': {
+      const table = spec.output as TpchTable;
+      if (!TPCH_TABLES.includes(table)) throw new Error(`tpch generator: unknown table ${String(spec.output)}`);
+      return tpchRows(table, spec.scaleFactor ?? 0.01, offset);
+    }
+  }
 }
