@@ -1,5 +1,5 @@
 /**
- * TPC-H over the TPCH load generator against PostgreSQL 15 (the oracle, 127.0.0.1:5432): a real
+ * TPC-H over the TPCH load generator against PostgreSQL (the oracle, test/helpers/postgres.ts): a real
  * platform creates `CREATE SOURCE tpch FROM LOAD GENERATOR TPCH (SCALE FACTOR 0.01)`, the rows
  * definite holds are checked against the generator's and copied into a fresh PostgreSQL schema,
  * then each of the 22 queries is created as a materialized view in definite and run in
@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { connectOracle } from '../helpers/postgres.js';
 import { TPCH_SCHEMAS, TPCH_TABLES, tpchOffsets, type TpchTable } from '../../protocol/storage/tpch.js';
 import { tpchRows } from '../../actors/storage/sources/tpch.js';
 import type { Column } from '../../protocol/types.js';
@@ -35,8 +36,7 @@ beforeAll(async () => {
   p = await startPlatform(nats, region);
   ours = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(p), user: 'materialize', database: 'materialize' });
   await ours.connect();
-  oracle = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-  await oracle.connect();
+  oracle = await connectOracle();
   await oracle.query(`CREATE SCHEMA ${schema}`);
   await oracle.query(`SET search_path TO ${schema}`);
 });
