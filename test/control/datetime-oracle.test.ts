@@ -6,10 +6,11 @@
  * Postgres prints extract(second ...) as 1.500000).
  */
 import { spawnSync } from 'node:child_process';
-import pg from 'pg';
-import { setupNats, type TestNats } from '../helpers/nats.js';
-import { connectOracle, oraclePsqlArgs } from '../helpers/postgres.js';
-import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import type pg from 'pg';
+import type { TestNats } from '../helpers/nats.js';
+import { oraclePsqlArgs } from '../helpers/postgres.js';
+import { pgwirePort, type TestPlatform } from '../helpers/platform.js';
+import { usePgPlatform } from './pg-platform.js';
 
 const region = 'dtoracle';
 let nats: TestNats;
@@ -27,19 +28,8 @@ function random(seed: number): () => number {
   };
 }
 
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  ours = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(p), user: 'materialize', database: 'materialize' });
-  await ours.connect();
-  oracle = await connectOracle();
-});
-afterAll(async () => {
-  await oracle?.end();
-  await ours?.end();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+const t = usePgPlatform(region);
+beforeAll(() => ({ nats, p, ours, oracle } = t));
 
 const raw = { getTypeParser: () => (v: string) => v };
 async function rows(c: pg.Client, sql: string): Promise<unknown[][]> {

@@ -75,18 +75,25 @@ export const sorted = (rows: Row[]) => [...rows].sort((a, b) => JSON.stringify(a
 
 /**
  * A real NATS server, platform and client for one test file: started in `beforeAll`, stopped in
- * `afterAll`. The returned object's fields are set once `beforeAll` has run.
+ * `afterAll`. The returned object's fields are set once `beforeAll` has run; `b`, a second
+ * session, only with `{ second: true }`.
  */
-export function usePlatform(region: string, setup?: (c: SqlClient) => Promise<void>): { nats: TestNats; p: TestPlatform; a: SqlClient } {
-  const t = {} as { nats: TestNats; p: TestPlatform; a: SqlClient };
+export function usePlatform(
+  region: string,
+  setup?: (c: SqlClient) => Promise<void>,
+  opts: { second?: boolean } = {},
+): { nats: TestNats; p: TestPlatform; a: SqlClient; b: SqlClient } {
+  const t = {} as { nats: TestNats; p: TestPlatform; a: SqlClient; b: SqlClient };
   beforeAll(async () => {
     t.nats = await setupNats();
     t.p = await startPlatform(t.nats, region);
     t.a = await connectClient(t.nats, region);
+    if (opts.second) t.b = await connectClient(t.nats, region);
     await setup?.(t.a);
   });
   afterAll(async () => {
     await t.a?.close();
+    await t.b?.close();
     await t.p?.cleanup();
     await t.nats?.cleanup();
   });

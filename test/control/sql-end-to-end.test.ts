@@ -5,14 +5,14 @@
  * settings, SHOW, consistency across sessions, and SELECTs no index answers computed by a
  * transient dataflow on the cluster.
  */
-import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
+import { eventually, type TestNats } from '../helpers/nats.js';
 import { treeSubject } from '../../protocol/inspect/subjects.js';
 import { actorsIn } from '../../protocol/inspect/tree.js';
 import type { Tree } from '../../protocol/inspect/messages.js';
 import { computeControllerSubject } from '../../protocol/compute/subjects.js';
 import type { ClusterList } from '../../protocol/compute/controller.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
-import { connectClient, sorted, type SqlClient } from './sql-client.js';
+import type { TestPlatform } from '../helpers/platform.js';
+import { sorted, type SqlClient, usePlatform } from './sql-client.js';
 
 const region = 'ctle2e';
 let nats: TestNats;
@@ -20,18 +20,8 @@ let p: TestPlatform;
 let a: SqlClient;
 let b: SqlClient;
 
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  a = await connectClient(nats, region);
-  b = await connectClient(nats, region);
-});
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+const t = usePlatform(region, undefined, { second: true });
+beforeAll(() => ({ nats, p, a, b } = t));
 
 test('01-tables: CREATE TABLE, INSERT, SELECT with NULLs', async () => {
   const r = await a.sql('CREATE TABLE emp (id int NOT NULL, name text, dept int); CREATE TABLE dept (id int NOT NULL, dname text)');

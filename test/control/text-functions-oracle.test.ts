@@ -6,29 +6,13 @@
  * their errors' SQLSTATEs. Not compared (known gaps, docs/sql.md): numeric display scale
  * (Postgres prints trunc(4 * 1.25, 1) as 5.0, definite 5) and a float -0 (definite prints 0).
  */
-import pg from 'pg';
-import { setupNats, type TestNats } from '../helpers/nats.js';
-import { connectOracle } from '../helpers/postgres.js';
-import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import type pg from 'pg';
+import { usePgPlatform } from './pg-platform.js';
 
-let nats: TestNats;
-let p: TestPlatform;
+const t = usePgPlatform('textfns', { database: 'definite_text_functions_test', fresh: true });
 let ours: pg.Client;
 let oracle: pg.Client;
-
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, 'textfns');
-  ours = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(p), user: 'materialize', database: 'materialize' });
-  await ours.connect();
-  oracle = await connectOracle({ database: 'definite_text_functions_test', fresh: true });
-});
-afterAll(async () => {
-  await oracle?.end();
-  await ours?.end();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+beforeAll(() => ({ ours, oracle } = t));
 
 const raw = { getTypeParser: () => (v: string) => v };
 async function answer(c: pg.Client, sql: string): Promise<unknown> {

@@ -8,10 +8,10 @@
  * or an average). Queries that need SQL definite lacks are listed in KNOWN_GAPS with their error;
  * the test checks they still fail that way, so the list stays honest. Hydration times are printed.
  */
-import pg from 'pg';
-import { setupNats, eventually, type TestNats } from '../helpers/nats.js';
-import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
-import { connectOracle } from '../helpers/postgres.js';
+import type pg from 'pg';
+import { eventually, type TestNats } from '../helpers/nats.js';
+import type { TestPlatform } from '../helpers/platform.js';
+import { usePgPlatform } from './pg-platform.js';
 import { TPCH_SCHEMAS, TPCH_TABLES, tpchOffsets, type TpchTable } from '../../protocol/storage/tpch.js';
 import { tpchRows } from '../../actors/storage/sources/tpch.js';
 import type { Column } from '../../protocol/types.js';
@@ -31,22 +31,15 @@ let ours: pg.Client;
 let oracle: pg.Client;
 const schema = `tpch_${process.pid}_${Date.now()}`;
 
+const t = usePgPlatform(region);
 beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  ours = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(p), user: 'materialize', database: 'materialize' });
-  await ours.connect();
-  oracle = await connectOracle();
+  ({ nats, p, ours, oracle } = t);
   await oracle.query(`CREATE SCHEMA ${schema}`);
   await oracle.query(`SET search_path TO ${schema}`);
 });
-afterAll(async () => {
-  await oracle?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-  await oracle?.end();
-  await ours?.end();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+t.beforeStop = async () => {
+  await oracle?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+};
 
 const raw = { getTypeParser: () => (v: string) => v };
 async function rows(c: pg.Client, sql: string): Promise<Array<Array<string | null>>> {

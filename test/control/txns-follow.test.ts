@@ -7,12 +7,12 @@
  * through its view at once, with pauses that let the subscription follow again in between), and
  * a table that is never written stays readable through its view at the newest time.
  */
-import { eventually, setupNats, type TestNats } from '../helpers/nats.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { eventually, type TestNats } from '../helpers/nats.js';
+import type { TestPlatform } from '../helpers/platform.js';
 import { treeSubject } from '../../protocol/inspect/subjects.js';
 import { actorsIn } from '../../protocol/inspect/tree.js';
 import type { Tree } from '../../protocol/inspect/messages.js';
-import { connectClient, type SqlClient } from './sql-client.js';
+import { type SqlClient, usePlatform } from './sql-client.js';
 
 const region = 'txnsfollow';
 let nats: TestNats;
@@ -20,18 +20,8 @@ let p: TestPlatform;
 let a: SqlClient;
 let b: SqlClient;
 
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  a = await connectClient(nats, region);
-  b = await connectClient(nats, region);
-});
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+const t = usePlatform(region, undefined, { second: true });
+beforeAll(() => ({ nats, p, a, b } = t));
 
 /** Views whose collections follow the txns upper (their sinks send no empty appends meanwhile). */
 async function viewsFollowing(): Promise<number> {

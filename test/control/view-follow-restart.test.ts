@@ -8,13 +8,13 @@
  * reconciled against the view's readable upper instead of the upper it wrote; every append then
  * missed). A view with a temporal filter (mz_now()) over the same table never follows.
  */
-import { eventually, setupNats, type TestNats } from '../helpers/nats.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { eventually, type TestNats } from '../helpers/nats.js';
+import type { TestPlatform } from '../helpers/platform.js';
 import { signal } from '../../runtime/process-util.js';
 import { treeSubject } from '../../protocol/inspect/subjects.js';
 import { actorsIn } from '../../protocol/inspect/tree.js';
 import type { Tree } from '../../protocol/inspect/messages.js';
-import { connectClient, type SqlClient } from './sql-client.js';
+import { type SqlClient, usePlatform } from './sql-client.js';
 
 const region = 'viewfollowrestart';
 let nats: TestNats;
@@ -22,18 +22,8 @@ let p: TestPlatform;
 let a: SqlClient;
 let b: SqlClient;
 
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  a = await connectClient(nats, region);
-  b = await connectClient(nats, region);
-});
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await p?.cleanup();
-  await nats?.cleanup();
-});
+const t = usePlatform(region, undefined, { second: true });
+beforeAll(() => ({ nats, p, a, b } = t));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
