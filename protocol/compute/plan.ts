@@ -37,6 +37,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
 import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
+import { ARRAY_FUNCTIONS } from './array-scalar.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
 export const SCALAR_FUNCTIONS = [
@@ -87,6 +88,8 @@ export const SCALAR_FUNCTIONS = [
   'check_varchar',
   // dates, timestamps and intervals: protocol/compute/datetime-scalar.ts
   ...DATETIME_FUNCTIONS,
+  // one-dimensional arrays: protocol/compute/array-scalar.ts
+  ...ARRAY_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 
@@ -97,6 +100,9 @@ export const AGGREGATE_FUNCTIONS = [
   'bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop',
   // exact decimal sum / average of numeric (and integer) values: protocol/numeric.ts' DecimalSum
   'sum_numeric', 'avg_numeric',
+  // array_agg: the values (NULLs included) as an array, ascending by value (protocol/compute/row.ts
+  // order, NULLs last; descending with `desc`, NULLs first); NULL for a group of no rows
+  'array_agg',
 ] as const;
 export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
 

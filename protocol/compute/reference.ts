@@ -10,7 +10,7 @@
  * multiset is not empty; `evaluatePlanWithErrors` returns both.
  */
 import type { Row, Value } from '../types.js';
-import { checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
+import { arrayAggregate, checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
 import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
 import { DecimalSum } from '../numeric.js';
@@ -282,6 +282,11 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
         if (v !== null) distinct.set(v, (distinct.get(v) ?? 0) + d);
       }
       return presentValuesAggregate(a, [...distinct].filter(([, d]) => d > 0));
+    }
+    case 'array_agg': {
+      const distinct = new Map<Value, number>();
+      for (const [v, d] of values) distinct.set(v, (distinct.get(v) ?? 0) + d);
+      return arrayAggregate(a, [...distinct].filter(([, d]) => d > 0));
     }
     case 'var_samp':
     case 'var_pop':
