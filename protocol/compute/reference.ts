@@ -10,6 +10,7 @@
  * multiset is not empty; `evaluatePlanWithErrors` returns both.
  */
 import type { Row, Value } from '../types.js';
+import { tableFunctionValues } from './table-function.js';
 import { arrayAggregate, checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
 import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
@@ -58,6 +59,10 @@ function guarded<T>(errors: Map<string, number>, diff: number, f: () => T): T | 
   }
 }
 
+const failEval = (message: string): never => {
+  throw new EvaluationError(message);
+};
+
 function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<string, number>, time: number | undefined): Collection {
   const ev = (p: Plan) => evaluate(p, inputs, errors, time);
   switch (plan.op) {
@@ -91,6 +96,15 @@ function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<strin
       const bounds = compileTemporal(plan.lower, plan.upper);
       const t = time;
       return ev(plan.input).filter(([row, diff]) => guarded(errors, diff, () => presentAt(bounds(row), t)) === true);
+    }
+    case 'flat_map': {
+      const fs = plan.exprs.map(compileExpr);
+      const out: Collection = [];
+      for (const [row, diff] of ev(plan.input)) {
+        const values = guarded(errors, diff, () => tableFunctionValues(plan.func, fs.map((f) => f(row)), failEval));
+        if (values) for (const v of values) out.push([[...row, v], diff]);
+      }
+      return consolidateRows(out);
     }
     case 'project':
       return consolidateRows(ev(plan.input).map(([row, diff]) => [plan.columns.map((c) => row[c]!), diff]));

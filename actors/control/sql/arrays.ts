@@ -84,6 +84,8 @@ export function planArrayFunction(name: string, args: Typed[], ctx: PlanContext,
   };
   switch (name) {
     case 'array_to_string': {
+      // Of text: the system columns held as an array's text (pg-functions.ts).
+      if (args[0] !== undefined && (args[0].type === 'text' || args[0].type === null)) return undefined;
       if (args.length < 2 || args.length > 3) fail();
       const [a, sep, nul] = args as [Typed, Typed, Typed | undefined];
       return typedCall('array_to_string', [arrayArg(a), textArg(sep), ...(nul ? [textArg(nul)] : [])], 'text', name, a.nullable || sep.nullable);

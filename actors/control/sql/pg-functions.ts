@@ -81,7 +81,15 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
     if (args.length !== 1) fail();
     return lookup(oidArg(args[0]!, fail, ctx, loc), [[6, 'UTF8'], [0, 'SQL_ASCII']], lit('', 'text') as Expr, 'text', name);
   },
-  // definite's system relations hold arrays as their text ('{a,b}'), NULL in every row now.
+  // definite has no extended statistics (pg_statistic_ext is empty): NULL, as Postgres answers
+  // for an oid that is no statistics object.
+  pg_get_statisticsobjdef_columns: (args, fail, ctx, loc, name) => {
+    if (args.length !== 1) fail();
+    oidArg(args[0]!, fail, ctx, loc);
+    return { expr: lit(null, 'text'), type: 'text', nullable: true, name };
+  },
+  // The system columns still held as text ('{a,b}': pg_class.relacl, ...), NULL in every row now;
+  // array_to_string of an array is arrays.ts'.
   array_to_string: (args, fail, ctx, loc, name) => {
     if (args.length < 2 || args.length > 3) fail();
     const [a, sep] = args.slice(0, 2).map((t) => {

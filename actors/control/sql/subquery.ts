@@ -21,7 +21,8 @@
  *           NULL if x is NULL or some v is NULL (count(v) < count); else false.
  * This file plans; it evaluates nothing.
  */
-import type { Node, SelectStmt, SubLink } from 'libpg-query';
+import type { Node, RangeFunction, SelectStmt, SubLink } from 'libpg-query';
+import { planTableFunctionCall } from './table-functions.js';
 import type { Expr, Plan } from '../../../protocol/compute/plan.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
@@ -149,6 +150,22 @@ function arrayOrder(stmt: SelectStmt, ctx: PlanContext, location: number | undef
   return { stmt: { ...stmt, sortClause: [] }, desc };
 }
 
+/** Whether a function in FROM reads columns it cannot find without the outer query. */
+function readsOuter(rf: RangeFunction, ctx: PlanContext): boolean {
+  try {
+    planTableFunctionCall(rf, ctx, Scope.empty());
+    return false;
+  } catch (e) {
+    if (e instanceof SqlError && (e.sqlstate === SqlState.UndefinedColumn || e.sqlstate === SqlState.UndefinedTable)) return true;
+    throw e;
+  }
+}
+
+/** `e` with each column reference c replaced by at(c). */
+function remapExpr(e: Expr, at: (c: number) => number): Expr {
+  return substitute(e, (i) => ({ op: 'col', index: at(i) }));
+}
+
 function isNumber(t: ColumnType): boolean {
   return t === 'smallint' || t === 'int' || t === 'bigint' || t === 'numeric' || t === 'float';
 }
@@ -220,9 +237,19 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   if (stmt.groupClause?.length || stmt.havingClause) throw refuse('GROUP BY / HAVING');
   if (stmt.distinctClause?.length) throw refuse('DISTINCT');
   if (stmt.limitCount || stmt.limitOffset) throw refuse('LIMIT / OFFSET');
-  const from = planFrom(stmt.fromClause ?? [], ctx, collector.ctes);
-  const r = from.cols.length;
+  // Functions in FROM that read the outer row (generate_series(0, array_upper(o.a, 1))) are
+  // applied per row of FROM ⋈ D (flat_map); their columns follow FROM's own in the scope.
+  const items = stmt.fromClause ?? [];
+  const lateral = items.filter((i) => 'RangeFunction' in i && readsOuter(i.RangeFunction, ctx));
+  const plain = planFrom(items.filter((i) => !lateral.includes(i)), ctx, collector.ctes);
+  const r0 = plain.cols.length;
+  const r = r0 + lateral.length;
+  const fnScope = new CorrelatedScope(plain.scope, env.scope, r);
+  const calls = lateral.map((i) => planTableFunctionCall((i as { RangeFunction: RangeFunction }).RangeFunction, ctx, fnScope));
+  const fromScope = calls.reduce((sc, c, i) => Scope.concat(sc, Scope.ofRelation([c.column], c.alias), r0 + i), plain.scope);
+  const from = { ...plain, cols: [...plain.cols, ...calls.map((c) => ({ type: c.column.type, nullable: c.column.nullable }))], scope: fromScope };
   const scope = new CorrelatedScope(from.scope, env.scope, r);
+  for (const ref of fnScope.refs) scope.refs.push(ref);
   const where = stmt.whereClause ? conjuncts(toExpr(planBool(stmt.whereClause, { ctx, scope, clause: 'the WHERE of a correlated subquery' }, 'argument of WHERE').expr)) : [];
   const targets = stmt.targetList ?? [];
   const aggregates = new AggregateCollector(false);
@@ -247,7 +274,14 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   const aggregated = aggregates.list.length > 0;
   const dCols = range(r, r + k).map((i): Expr => ({ op: 'col', index: i }));
   const build = (d: Plan): Plan => {
-    const joined = filter({ op: 'join', inputs: [from.plan, d], equivalences: [] }, where);
+    // FROM ⋈ D, then each lateral function (its arguments over [FROM, D] remapped to [plain FROM, D, earlier functions]).
+    let base: Plan = { op: 'join', inputs: [plain.plan, d], equivalences: [] };
+    const at = (c: number) => (c < r0 ? c : c >= r ? r0 + (c - r) : r0 + k + (c - r0));
+    calls.forEach((c) => {
+      base = { op: 'flat_map', input: base, func: c.func, exprs: c.args.map((a) => remapExpr(toExpr(a.expr), at)) };
+    });
+    if (calls.length > 0) base = project(base, r0 + k + calls.length, [...range(0, r0), ...range(r0 + k, r0 + k + calls.length), ...range(r0, r0 + k)]);
+    const joined = filter(base, where);
     if (!aggregated) return projectExprs(joined, r + k, [...dCols, toExpr(value.expr)]);
     // A global aggregate per d; each d without rows gets the aggregates' empty values.
     const m = aggregates.list.length;
