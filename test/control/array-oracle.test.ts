@@ -117,6 +117,20 @@ const QUERIES = [
   "SELECT k, (SELECT string_agg(g.s, ',' ORDER BY g.s) FROM generate_series(0, o.k) n, g WHERE g.v = n) FROM o ORDER BY k",
 ];
 
+test('a table with array columns stores and returns them as PostgreSQL', async () => {
+  for (const c of [ours, oracle]) {
+    await c.query('CREATE TABLE ta (id int, a int[], t text[])');
+    await c.query("INSERT INTO ta VALUES (1, '{1,2,NULL}', '{\"a b\",NULL,\"\"}'), (2, ARRAY[3], ARRAY['x']), (3, NULL, '{}')");
+  }
+  for (const sql of ['SELECT * FROM ta ORDER BY id', 'SELECT id, a[2], cardinality(t), 2 = ANY (a) FROM ta ORDER BY id', 'SELECT id FROM ta WHERE a = ARRAY[3]']) {
+    const [want, got] = [await run(oracle, sql), await run(ours, sql)];
+    expect(want.code).toBeUndefined();
+    expect([sql, got.rows]).toEqual([sql, want.rows]);
+  }
+  const bad = "INSERT INTO ta VALUES (4, '{x}', '{}')";
+  expect((await run(ours, bad)).code).toBe((await run(oracle, bad)).code);
+});
+
 /** Maintained: a materialized view (PostgreSQL: a view) over g and o, after writes to both. */
 const VIEW = `SELECT k, ARRAY(SELECT g.v FROM g WHERE g.k = o.k ORDER BY 1) AS vs,
   (SELECT string_agg(g.s, ',' ORDER BY g.s) FROM generate_series(0, o.k) n, g WHERE g.v = n) AS ss,
