@@ -5,8 +5,10 @@
  * (actors/control/sql/pg-catalog.ts). Checked on psql's output: the listed names and types;
  * `\l`, `\dn`, `\dt+`, `\d+` (no sizes: definite reports none).
  * `\d NAME`: the queries psql sends before its column query (captured from psql 15), with
- * casts to regclass / regtype, answer as PostgreSQL 15's do; the column query itself (correlated
- * subqueries) is not supported yet, so `\d NAME` ends with that error.
+ * casts to regclass / regtype, answer as PostgreSQL 15's do; `\d` of a view prints what psql
+ * prints for PostgreSQL's; `\d` of a table and of a materialized view (their policy, statistics
+ * and publication queries need arrays: ARRAY(subquery), = ANY, int2[], subscripts, a correlated
+ * generate_series) prints what psql prints for the same objects built in PostgreSQL 15.
  */
 import { spawnSync } from 'node:child_process';
 import { setupNats, type TestNats } from '../../helpers/nats.js';
