@@ -196,6 +196,15 @@ const PG_CATALOG: Record<string, Definition> = {
     columns: cols('oid:int collname:text collnamespace:int collowner:int collprovider:text collisdeterministic:bool collencoding:int collcollate:text? collctype:text?'),
     rows: () => [[DEFAULT_COLLATION, 'default', NAMESPACE.pg_catalog, OWNER_OID, 'd', true, -1, null, null]],
   },
+  // Constraints: definite has none (NOT NULL is pg_attribute's, as in Postgres).
+  pg_constraint: {
+    oid: 2606,
+    relkind: 'r',
+    columns: cols(`oid:int conname:text connamespace:int contype:text condeferrable:bool condeferred:bool convalidated:bool conrelid:int contypid:int
+      conindid:int conparentid:int confrelid:int confupdtype:text confdeltype:text confmatchtype:text conislocal:bool coninhcount:int connoinherit:bool
+      conkey:smallint[]? confkey:smallint[]? conbin:text?`),
+    rows: () => [],
+  },
   pg_inherits: { oid: 2611, relkind: 'r', columns: cols('inhrelid:int inhparent:int inhseqno:int inhdetachpending:bool'), rows: () => [] },
   // Row security policies, extended statistics and publications: definite has none.
   pg_policy: { oid: 3256, relkind: 'r', columns: cols('oid:int polname:text polrelid:int polcmd:text polpermissive:bool polroles:int[] polqual:text? polwithcheck:text?'), rows: () => [] },

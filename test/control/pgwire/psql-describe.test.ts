@@ -158,16 +158,20 @@ function psqlPostgres(db: string, script: string): { stdout: string; stderr: str
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
-test('\\d NAME of a table and of a materialized view prints what psql prints for PostgreSQL 15\'s same objects', () => {
+test('\\d NAME of a table (with and without an index) and of a materialized view prints what psql prints for PostgreSQL 15\'s same objects', () => {
   // The same objects in a PostgreSQL database of their own (its queries: policies with
   // ARRAY(subquery) and = ANY, extended statistics, publications with int2[] and subscripts).
   const db = 'definite_psql_describe';
   psqlPostgres('postgres', `DROP DATABASE IF EXISTS ${db};`);
   expect(psqlPostgres('postgres', `CREATE DATABASE ${db};`).stderr).toBe('');
   try {
-    const setup = psqlPostgres(db, 'CREATE TABLE items (id int NOT NULL, name text, price numeric);\nCREATE MATERIALIZED VIEW named AS SELECT id, name FROM items WHERE name IS NOT NULL;');
+    const setup = psqlPostgres(
+      db,
+      'CREATE TABLE items (id int NOT NULL, name text, price numeric);\nCREATE TABLE other (x bigint);\nCREATE INDEX other_x ON other (x);\nCREATE MATERIALIZED VIEW named AS SELECT id, name FROM items WHERE name IS NOT NULL;',
+    );
     expect(setup.stderr).toBe('');
-    for (const name of ['items', 'named']) {
+    // `other` has an index: psql's index query (pg_index, pg_constraint, pg_get_indexdef) prints it.
+    for (const name of ['items', 'named', 'other']) {
       const want = psqlPostgres(db, `\\d ${name}`);
       expect(want.stderr).toBe('');
       const got = psql(`\\d ${name}`);
