@@ -6,6 +6,7 @@
  * ARRAY (subquery) uncorrelated and correlated, x = ANY (ARRAY (subquery)); the type OIDs of
  * array columns in RowDescription.
  */
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { setupNats, type TestNats } from '../helpers/nats.js';
 import { pgwirePort, startPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -127,6 +128,17 @@ test('a table with array columns stores and returns them as PostgreSQL', async (
     expect(want.code).toBeUndefined();
     expect([sql, got.rows]).toEqual([sql, want.rows]);
   }
+  // COPY FROM STDIN (psql) reads array columns in their text form; COPY TO STDOUT writes it.
+  const copyIn = 'COPY ta FROM STDIN;\n5\t{7,NULL,8}\t{"q r",\\N,s}\n6\t\\N\t{}\n\\.\nCOPY (SELECT * FROM ta ORDER BY id) TO STDOUT;\n';
+  const viaPsql = (port: number, user: string, db: string) => {
+    const r = spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', user, ...(db === 'test' ? ['-c', 'SET search_path = arroracle', '-f', '-'] : []), db], { input: copyIn, encoding: 'utf8' });
+    return { stdout: r.stdout, stderr: r.stderr };
+  };
+  const [wantCopy, gotCopy] = [viaPsql(5432, 'postgres', 'test'), viaPsql(await pgwirePort(p), 'materialize', 'materialize')];
+  expect(wantCopy.stderr).toBe('');
+  expect(gotCopy).toEqual(wantCopy);
+  // Inside a field, COPY's \N is an escaped N (only a whole field \N is NULL), in Postgres too.
+  expect(gotCopy.stdout).toContain('5\t{7,NULL,8}\t{"q r",N,s}\n');
   const bad = "INSERT INTO ta VALUES (4, '{x}', '{}')";
   expect((await run(ours, bad)).code).toBe((await run(oracle, bad)).code);
 });
