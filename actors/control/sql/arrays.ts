@@ -5,7 +5,7 @@
  * type of x), and the functions array_to_string, array_lower, array_upper, array_length and
  * cardinality. ARRAY (subquery) is subquery.ts', array_agg expr.ts', unnest from.ts'.
  */
-import type { A_ArrayExpr, A_Indirection } from 'libpg-query';
+import type { A_ArrayExpr } from 'libpg-query';
 import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import { SqlState } from '../../../protocol/control/errors.js';
 import { arrayTypeOf, elementTypeOf } from '../../../protocol/array.js';
@@ -25,13 +25,12 @@ export function planArrayConstructor(a: A_ArrayExpr, elements: Typed[], ctx: Pla
 }
 
 /** `a[i]` (1-based; NULL out of range); slices and several subscripts are 0A000. */
-export function planSubscript(ind: A_Indirection, arg: Typed, subscripts: Array<Typed | 'slice'>, ctx: PlanContext, location: number | undefined): Typed {
+export function planSubscript(arg: Typed, subscripts: Array<Typed | 'slice'>, ctx: PlanContext, location: number | undefined): Typed {
   if (subscripts.length !== 1 || subscripts[0] === 'slice') throw ctx.unsupported(subscripts.includes('slice') ? 'array slices' : 'several subscripts', location, 'definite has one-dimensional arrays: a[i]');
   const element = elementTypeOf(arg.type);
   if (!element) throw ctx.error(SqlState.DatatypeMismatch, `cannot subscript type ${arg.type ?? 'unknown'} because it does not support subscripting`, location);
   const i = subscripts[0]!;
   if (i.type !== null && !implicitlyConverts(i.type, 'int')) throw ctx.error(SqlState.DatatypeMismatch, 'array subscript must have type integer', location);
-  void ind;
   return typedCall('array_subscript', [arg, coerce(i, 'int', ctx, location)], element, arg.name, true);
 }
 

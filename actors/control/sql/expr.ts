@@ -3,7 +3,8 @@
  * resolving column names in a Scope, type-checking operators (typed.ts' rules), expanding
  * syntax sugar (BETWEEN, IN lists, simple CASE, IS DISTINCT FROM, IS TRUE ...) into the IR's
  * functions, and collecting aggregate calls where they are allowed. Subqueries in expressions go
- * to subquery.ts; parameters are refused with 0A000. It plans no relational operator.
+ * to subquery.ts, array constructs (ARRAY[...], a[i], ANY / ALL, array functions) to arrays.ts;
+ * parameters are refused with 0A000. It plans no relational operator.
  */
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
 import type { Aggregate, AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
@@ -98,7 +99,7 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
       if (!('A_Indices' in i)) throw ctx.unsupported('a field selection', location);
       return i.A_Indices.is_slice || !i.A_Indices.uidx ? 'slice' : planExpr(i.A_Indices.uidx, env);
     });
-    return planSubscript(ind, planExpr(ind.arg!, env), subscripts, ctx, location);
+    return planSubscript(planExpr(ind.arg!, env), subscripts, ctx, location);
   }
   if ('ArrayExpr' in node) throw ctx.unsupported('an array', location);
   if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);

@@ -19,6 +19,8 @@
  *   EXISTS  count > 0
  *   IN      true if (d, x) is among δ(S) (a second join, F below); else false if count = 0; else
  *           NULL if x is NULL or some v is NULL (count(v) < count); else false.
+ *   ARRAY   T's max(v) is array_agg(v) (ordered by v), the value coalesce(array_agg, '{}').
+ * A function in a correlated subquery's FROM that reads the outer row is a flat_map over FROM × D.
  * This file plans; it evaluates nothing.
  */
 import type { Node, RangeFunction, SelectStmt, SubLink } from 'libpg-query';
