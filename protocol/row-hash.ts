@@ -27,6 +27,11 @@ export function hashValue(v: Value): number {
     return h ^ 0x5bd1e995;
   }
   if (v === null) return NULL_HASH;
+  if (Array.isArray(v)) {
+    let h = 0x3c6ef372 ^ v.length;
+    for (const e of v) h = combine(h, hashValue(e));
+    return h;
+  }
   return v ? TRUE_HASH : FALSE_HASH;
 }
 

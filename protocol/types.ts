@@ -8,8 +8,15 @@ import { Type, type Static } from '@sinclair/typebox';
 export const Timestamp = Type.Integer({ minimum: 0, description: 'milliseconds since the epoch' });
 export type Timestamp = Static<typeof Timestamp>;
 
-/** One column value: SQL NULL is msgpack nil; numbers, strings and booleans as themselves. */
-export const Value = Type.Union([Type.Null(), Type.Boolean(), Type.Number(), Type.String()]);
+/** A value that is not an array: SQL NULL is msgpack nil; numbers, strings and booleans as themselves. */
+export const ScalarValue = Type.Union([Type.Null(), Type.Boolean(), Type.Number(), Type.String()]);
+export type ScalarValue = Static<typeof ScalarValue>;
+
+/**
+ * One column value: a scalar, or a one-dimensional SQL array as an array of scalars (its
+ * elements, NULLs among them; lower bound 1, as every array definite makes).
+ */
+export const Value = Type.Union([ScalarValue, Type.Array(ScalarValue, { maxItems: 1_000_000 })]);
 export type Value = Static<typeof Value>;
 
 /** A row: an array of column values in the collection's column order. */
@@ -49,6 +56,14 @@ export const ColumnType = Type.Union([
   /** Days since 1970-01-01; `interval` is an encoded (months, days, microseconds) string: protocol/datetime.ts. */
   Type.Literal('date'),
   Type.Literal('interval'),
+  /** One-dimensional arrays of the element types above (the element type is the name without `[]`). */
+  Type.Literal('bool[]'),
+  Type.Literal('smallint[]'),
+  Type.Literal('int[]'),
+  Type.Literal('bigint[]'),
+  Type.Literal('float[]'),
+  Type.Literal('numeric[]'),
+  Type.Literal('text[]'),
 ]);
 export type ColumnType = Static<typeof ColumnType>;
 

@@ -53,6 +53,9 @@ function checkExprs(plan: Plan): void {
     case 'temporal':
       [...plan.lower, ...plan.upper].forEach(compile);
       break;
+    case 'flat_map':
+      plan.exprs.forEach(compile);
+      break;
     default:
       break;
   }

@@ -256,9 +256,22 @@ export function checkEncodedBatch(collection: string, schema: Column[], bytes: U
       for (let c = 0; c < width; c++) {
         const kind = r.scalar();
         if (kind === Kind.Other) {
-          // A map, array or binary value fits no column type (and is not read any further).
           if (c >= schema.length) throw widthError(collection, i, width, schema.length);
-          throw columnError(collection, i, schema[c]!, 'a non-scalar value');
+          // An array column (int[], text[], ...) holds a msgpack array of its element type's scalars,
+          // NULLs among them; a map, binary value or nested array fits no column (and is not read further).
+          const col = schema[c]!;
+          const n = col.type.endsWith('[]') ? r.arrayHeader() : -1;
+          if (n < 0) throw columnError(collection, i, col, 'a non-scalar value');
+          const element: Column = { ...col, type: col.type.slice(0, -2) as Column['type'], nullable: true };
+          for (let e = 0; e < n; e++) {
+            const ek = r.scalar();
+            if (ek === Kind.Other) throw columnError(collection, i, col, 'a nested value');
+            if (bad < 0 && !fitsScalar(ek, r.num, element)) {
+              bad = c;
+              badKind = ek;
+            }
+          }
+          continue;
         }
         if (bad < 0 && (c >= schema.length || !fitsScalar(kind, r.num, schema[c]!))) {
           bad = c;

@@ -27,6 +27,11 @@ export function fits(value: Value, column: Column): boolean {
       return typeof value === 'number' && dateInRange(value);
     case 'interval':
       return typeof value === 'string' && isEncodedInterval(value);
+    default: {
+      // One-dimensional arrays: every element fits the element type (NULL elements allowed).
+      const element = { ...column, type: column.type.slice(0, -2) as Column['type'], nullable: true };
+      return Array.isArray(value) && value.every((e) => fits(e, element));
+    }
   }
 }
 

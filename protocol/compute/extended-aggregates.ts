@@ -9,7 +9,25 @@ import { compareValues } from './row.js';
 import { EvaluationError } from './scalar.js';
 import type { Value } from '../types.js';
 
-export const EXTENDED_AGGREGATES = new Set(['bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop']);
+export const EXTENDED_AGGREGATES = new Set(['bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop', 'array_agg']);
+
+/**
+ * array_agg of the values present (NULL among them) with their multiplicities: each repeated by its
+ * multiplicity, ascending by value with NULLs last (descending with `desc`: NULLs first, as
+ * Postgres' `ORDER BY x DESC`); NULL when there is none.
+ */
+export function arrayAggregate(a: Aggregate, present: Array<[Value, number]>): Value {
+  if (present.length === 0) return null;
+  const sign = a.desc ? -1 : 1;
+  const order = (x: Value, y: Value): number => (x === null ? (y === null ? 0 : 1) : y === null ? -1 : compareValues(x, y));
+  const sorted = [...present].sort((x, y) => sign * order(x[0], y[0]));
+  const out: Array<Exclude<Value, unknown[]>> = [];
+  for (const [v, n] of sorted) {
+    if (Array.isArray(v)) throw new EvaluationError('array_agg of arrays (multidimensional arrays) is not supported');
+    for (let i = 0; i < n; i++) out.push(v as Exclude<Value, unknown[]>);
+  }
+  return out;
+}
 
 /** Aggregates of the distinct non-NULL values present (multiplicity > 0) with their multiplicities. */
 export function presentValuesAggregate(a: Aggregate, present: Array<[Value, number]>): Value {
@@ -43,7 +61,7 @@ export function varianceAggregate(fn: Aggregate['fn'], n: number, sx: number, sx
 
 /** The value an extended aggregate takes in, checked (a wrong kind is an evaluation error). */
 export function checkExtendedInput(fn: Aggregate['fn'], v: Value): void {
-  if (v === null) return;
+  if (v === null || fn === 'array_agg') return;
   const want = fn === 'bool_and' || fn === 'bool_or' ? 'boolean' : fn === 'string_agg' ? 'string' : 'number';
   if (typeof v !== want) throw new EvaluationError(`${fn} expects ${want === 'string' ? 'text' : want === 'boolean' ? 'booleans' : 'numbers'}`);
 }

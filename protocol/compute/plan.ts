@@ -38,6 +38,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
 import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
 import { TEXT_FUNCTIONS } from './text-scalar.js';
+import { ARRAY_FUNCTIONS } from './array-scalar.js';
+import { TABLE_FUNCTIONS, type TableFunction } from './table-function.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
 export const SCALAR_FUNCTIONS = [
@@ -90,6 +92,8 @@ export const SCALAR_FUNCTIONS = [
   ...DATETIME_FUNCTIONS,
   // more string and math functions (lpad, split_part, trunc, ...): protocol/compute/text-scalar.ts
   ...TEXT_FUNCTIONS,
+  // one-dimensional arrays: protocol/compute/array-scalar.ts
+  ...ARRAY_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 
@@ -100,6 +104,9 @@ export const AGGREGATE_FUNCTIONS = [
   'bool_and', 'bool_or', 'string_agg', 'var_samp', 'var_pop', 'stddev_samp', 'stddev_pop',
   // exact decimal sum / average of numeric (and integer) values: protocol/numeric.ts' DecimalSum
   'sum_numeric', 'avg_numeric',
+  // array_agg: the values (NULLs included) as an array, ascending by value (protocol/compute/row.ts
+  // order, NULLs last; descending with `desc`, NULLs first); NULL for a group of no rows
+  'array_agg',
 ] as const;
 export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
 
@@ -191,7 +198,13 @@ export type Plan =
    * evaluation error. Maintained, a row inserted at time t appears at max(t, lower) and is
    * retracted at upper, with no further input: the output changes at times no input changed.
    */
-  | { op: 'temporal'; input: Plan; lower: Expr[]; upper: Expr[] };
+  | { op: 'temporal'; input: Plan; lower: Expr[]; upper: Expr[] }
+  /**
+   * A table function per input row (table-function.ts: generate_series, unnest): `exprs` are its
+   * arguments over the row; each value it yields is an output row, the input row then that value.
+   * A row whose arguments fail to evaluate, or whose function fails, is an evaluation error.
+   */
+  | { op: 'flat_map'; input: Plan; func: TableFunction; exprs: Expr[] };
 
 const ExprSchema = Type.Recursive(
   (This) =>
@@ -290,6 +303,7 @@ const PlanSchema = Type.Recursive(
         ),
       }),
       node('temporal', { input: This, lower: Type.Array(ExprSchema, { maxItems: 256 }), upper: Type.Array(ExprSchema, { maxItems: 256 }) }),
+      node('flat_map', { input: This, func: Type.Union(TABLE_FUNCTIONS.map((f) => Type.Literal(f))), exprs: Type.Array(ExprSchema, { maxItems: 3 }) }),
     ]),
   { $id: 'Plan' },
 );
@@ -351,6 +365,11 @@ export function planArity(plan: Plan): number {
       const arity = planArity(plan.input);
       [...plan.lower, ...plan.upper].forEach((p) => checkExpr(p, arity));
       return arity;
+    }
+    case 'flat_map': {
+      const arity = planArity(plan.input);
+      plan.exprs.forEach((e) => checkExpr(e, arity));
+      return arity + 1;
     }
     case 'project':
       checkCols(plan.columns, planArity(plan.input), 'project');

@@ -10,7 +10,8 @@
  * multiset is not empty; `evaluatePlanWithErrors` returns both.
  */
 import type { Row, Value } from '../types.js';
-import { checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
+import { tableFunctionValues } from './table-function.js';
+import { arrayAggregate, checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
 import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
 import { DecimalSum } from '../numeric.js';
@@ -58,6 +59,10 @@ function guarded<T>(errors: Map<string, number>, diff: number, f: () => T): T | 
   }
 }
 
+const failEval = (message: string): never => {
+  throw new EvaluationError(message);
+};
+
 function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<string, number>, time: number | undefined): Collection {
   const ev = (p: Plan) => evaluate(p, inputs, errors, time);
   switch (plan.op) {
@@ -91,6 +96,15 @@ function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<strin
       const bounds = compileTemporal(plan.lower, plan.upper);
       const t = time;
       return ev(plan.input).filter(([row, diff]) => guarded(errors, diff, () => presentAt(bounds(row), t)) === true);
+    }
+    case 'flat_map': {
+      const fs = plan.exprs.map(compileExpr);
+      const out: Collection = [];
+      for (const [row, diff] of ev(plan.input)) {
+        const values = guarded(errors, diff, () => tableFunctionValues(plan.func, fs.map((f) => f(row)), failEval));
+        if (values) for (const v of values) out.push([[...row, v], diff]);
+      }
+      return consolidateRows(out);
     }
     case 'project':
       return consolidateRows(ev(plan.input).map(([row, diff]) => [plan.columns.map((c) => row[c]!), diff]));
@@ -282,6 +296,11 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
         if (v !== null) distinct.set(v, (distinct.get(v) ?? 0) + d);
       }
       return presentValuesAggregate(a, [...distinct].filter(([, d]) => d > 0));
+    }
+    case 'array_agg': {
+      const distinct = new Map<Value, number>();
+      for (const [v, d] of values) distinct.set(v, (distinct.get(v) ?? 0) + d);
+      return arrayAggregate(a, [...distinct].filter(([, d]) => d > 0));
     }
     case 'var_samp':
     case 'var_pop':

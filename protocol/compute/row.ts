@@ -14,18 +14,45 @@ function rank(v: Value): number {
       return 1;
     case 'number':
       return 2;
-    default:
+    case 'string':
       return 3;
+    default:
+      return 4;
   }
 }
 
-/** The total order of values: NULL < false < true < numbers (numeric) < strings (code units). */
+/**
+ * The total order of values: NULL < false < true < numbers (numeric) < strings (code units) <
+ * arrays. Arrays compare element by element (a NULL element after every value, as Postgres'
+ * array comparison), then the shorter first.
+ */
 export function compareValues(a: Value, b: Value): number {
   if (a === b) return 0;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
+  if (ra === 4) return compareArrays(a as Value[], b as Value[]);
   return (a as number | string | boolean) < (b as number | string | boolean) ? -1 : 1;
+}
+
+function compareArrays(a: Value[], b: Value[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    const c = compareValues(x, y);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/** Whether two values are the same value (arrays element by element). */
+export function valuesEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Lexicographic order of rows by `compareValues`; a proper prefix sorts first. */
@@ -41,7 +68,7 @@ export function compareRows(a: Row, b: Row): number {
 /** True when two rows hold the same values (1, "1", true and NULL are all different). */
 export function rowsEqual(a: Row, b: Row): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !valuesEqual(a[i]!, b[i]!)) return false;
   return true;
 }
 
@@ -56,7 +83,8 @@ export function rowKey(row: Row): string {
     else if (v === true) key += 't';
     else if (v === false) key += 'f';
     else if (typeof v === 'number') key += `d${v};`;
-    else key += `s${v.length}:${v}`;
+    else if (typeof v === 'string') key += `s${v.length}:${v}`;
+    else key += `a${v.length}[${rowKey(v)}]`;
   }
   return key;
 }

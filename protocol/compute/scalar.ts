@@ -19,6 +19,8 @@ import {
 import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
 import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
 import { TEXT_ARITY, textFunctions, type TextFunction } from './text-scalar.js';
+import { ARRAY_ARITY, arrayFunctions, arrayToString, QUANTIFIED, quantified } from './array-scalar.js';
+import { compareValues } from './row.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -45,7 +47,7 @@ const fail = (message: string): never => {
 };
 
 function typeName(v: Value): string {
-  return v === null ? 'null' : typeof v === 'string' ? 'text' : typeof v === 'number' ? 'number' : 'bool';
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'string' ? 'text' : typeof v === 'number' ? 'number' : 'bool';
 }
 
 /** A finite number, with -0 normalised to 0; out-of-range results are errors, as in Postgres. */
@@ -69,7 +71,9 @@ function intArg(fn: string, v: Value): number {
 
 /** Compares two non-NULL values of one type (numbers, strings by code unit, false < true). */
 function compare(fn: string, a: Value, b: Value): number {
-  if (typeof a !== typeof b) fail(`cannot compare ${typeName(a)} with ${typeName(b)} (${fn})`);
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b)) fail(`cannot compare ${typeName(a)} with ${typeName(b)} (${fn})`);
+  // Arrays: element by element, a NULL element after every value, then the shorter first (Postgres' btarraycmp).
+  if (Array.isArray(a)) return compareValues(a, b);
   return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
 }
 
@@ -238,10 +242,12 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3], check_varchar: [2, 2],
   ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
   ...(TEXT_ARITY as Record<TextFunction, [number, number]>),
+  ...(ARRAY_ARITY as Record<keyof typeof ARRAY_ARITY, [number, number]>),
 };
 
 const DATETIME = datetimeFunctions(fail);
 const TEXT = textFunctions(fail);
+const ARRAYS = arrayFunctions(fail);
 
 /** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
 export function checkVarchar(s: string, n: number): string {
@@ -269,6 +275,7 @@ function toNumeric(v: Value): number {
 /** Strict functions of one argument: NULL in, NULL out. */
 const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   ...DATETIME.unary,
+  ...ARRAYS.unary,
   neg: (a) => finite(-numArg('neg', a)),
   not: (a) => {
     if (typeof a !== 'boolean') fail(`not expects a bool, got ${typeName(a)}`);
@@ -315,6 +322,7 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
 /** Strict functions of two arguments: NULL if either is NULL. */
 const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
   ...DATETIME.binary,
+  ...ARRAYS.binary,
   '+': (a, b) => finite(numArg('+', a) + numArg('+', b)),
   '-': (a, b) => finite(numArg('-', a) - numArg('-', b)),
   '*': (a, b) => finite(numArg('*', a) * numArg('*', b)),
@@ -518,6 +526,16 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
         return f === '' ? text : text.split(f).join(textArg('replace', to));
       };
     }
+    case 'array':
+      return (row) => args.map((a) => {
+        const v = a(row);
+        if (Array.isArray(v)) fail('multidimensional arrays are not supported');
+        return v as Exclude<Value, unknown[]>;
+      });
+    case 'array_to_string': {
+      const [a, b, c] = args as [CompiledExpr, CompiledExpr, CompiledExpr | undefined];
+      return (row) => arrayToString(a(row), b(row), c?.(row), fail);
+    }
     default:
       break;
   }
@@ -532,6 +550,11 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
       }
       return strict(values);
     };
+  }
+  const q = QUANTIFIED[fn as keyof typeof QUANTIFIED];
+  if (q) {
+    const [a, b] = args as [CompiledExpr, CompiledExpr];
+    return (row) => quantified(a(row), b(row), q, (x, y) => compare(fn, x, y), fail);
   }
   if (n === 1) {
     const f = UNARY[fn];

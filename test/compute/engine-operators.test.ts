@@ -200,3 +200,14 @@ test('window ntile and several calls over one partitioning, with no ORDER BY', (
   differential({ op: 'window', input: get('A', 2), partitionBy: [0], orderBy: [{ column: 1, desc: false, nullsFirst: true }], functions: [{ fn: 'ntile', offset: 3 }, { fn: 'row_number' }, { fn: 'sum', column: 1 }] }, [A]);
   differential({ op: 'window', input: get('A', 2), partitionBy: [0], orderBy: [], functions: [{ fn: 'count_star' }, { fn: 'last_value', column: 1 }, { fn: 'rank' }] }, [A]);
 });
+
+// flat_map (table functions per row) and arrays: the engine against the reference evaluator.
+test('flat_map generate_series and unnest per row, with NULL bounds, a zero step (errors) and arrays from array_agg', () => {
+  differential({ op: 'flat_map', input: get('A', 2), func: 'generate_series', exprs: [col(0), col(1)] }, [A]);
+  differential({ op: 'flat_map', input: get('A', 2), func: 'generate_series', exprs: [lit(0), col(1), col(0)] }, [A], true);
+  differential({ op: 'flat_map', input: get('A', 2), func: 'unnest', exprs: [call('array', col(0), col(1), lit(null))] }, [A]);
+  const agg: Plan = { op: 'reduce', input: get('A', 2), groupKey: [0], aggregates: [{ fn: 'array_agg', expr: col(1) }, { fn: 'array_agg', expr: col(1), desc: true }] };
+  differential(agg, [A]);
+  differential({ op: 'flat_map', input: agg, func: 'unnest', exprs: [col(1)] }, [A]);
+  differential({ op: 'map', input: agg, exprs: [call('eq_any', lit(2), col(1)), call('array_to_string', col(2), lit(','), lit('*')), call('array_subscript', col(1), lit(2))] }, [A]);
+});

@@ -141,6 +141,25 @@ test('malformed bytes are an InvalidBatch, never a crash', () => {
   expect(outcome(() => checkEncodedBatch('c', schema, good, 1000, 999))).toMatch(/^InvalidBatch/);
 });
 
+test('array columns: the exact check agrees with validating the decoded updates (elements of the element type, NULLs allowed)', () => {
+  const arrays: Column[] = [
+    { name: 'a', type: 'int[]', nullable: true },
+    { name: 't', type: 'text[]', nullable: false },
+  ];
+  const cases: Array<[Value, Value]> = [
+    [[1, 2, null], ['a', null]], [null, []], [[], ['x']], [[2 ** 31], ['x']], [[1.5], ['x']], [['1'], ['x']], [[1], [1]], [1, ['x']], [[1], 'x'], [[1], null],
+  ];
+  for (const [a, t] of cases) {
+    const updates = [[[a, t], 5, 1]];
+    const bytes = encode(updates);
+    const want = outcome(() => validateBatch('c', arrays, updates, 0, 10));
+    expect([a, t, outcome(() => checkEncodedBatch('c', arrays, bytes, 0, 10))]).toEqual([a, t, want]);
+    expect(quickCheck(arrays, bytes, 0, 10)).toBeUndefined();
+  }
+  expect(outcome(() => checkEncodedBatch('c', arrays, encode([[[[1], ['x']], 5, 1]]), 0, 10))).toBe('ok');
+  expect(outcome(() => checkEncodedBatch('c', arrays, encode([[[[[1]], ['x']], 5, 1]]), 0, 10))).toMatch(/^InvalidBatch@0/);
+});
+
 test('concatenated batches equal the encoded concatenation, across header sizes', () => {
   const r = new SeededRandom(3);
   for (const sizes of [[0], [1, 2], [15, 1], [10, 6], [40000, 30000], [0, 70000], [3, 0, 4]]) {

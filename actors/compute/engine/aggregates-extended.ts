@@ -7,7 +7,7 @@
  */
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
-import { presentValuesAggregate, varianceAggregate } from '../../../protocol/compute/extended-aggregates.js';
+import { arrayAggregate, presentValuesAggregate, varianceAggregate } from '../../../protocol/compute/extended-aggregates.js';
 import type { Value } from '../../../protocol/types.js';
 import type { Accumulator } from './aggregates.js';
 
@@ -15,9 +15,13 @@ class PresentValues implements Accumulator {
   private readonly values = new Map<Value, number>();
   private cached: Value = null;
   private valid = true;
-  constructor(private readonly aggregate: Aggregate) {}
+  /** array_agg keeps NULLs (they are elements); the others ignore them. */
+  private readonly keepNulls: boolean;
+  constructor(private readonly aggregate: Aggregate) {
+    this.keepNulls = aggregate.fn === 'array_agg';
+  }
   add(v: Value, diff: number): void {
-    if (v === null) return;
+    if (v === null && !this.keepNulls) return;
     const after = (this.values.get(v) ?? 0) + diff;
     if (after === 0) this.values.delete(v);
     else this.values.set(v, after);
@@ -25,7 +29,8 @@ class PresentValues implements Accumulator {
   }
   value(): Value {
     if (!this.valid) {
-      this.cached = presentValuesAggregate(this.aggregate, [...this.values].filter(([, n]) => n > 0));
+      const present = [...this.values].filter(([, n]) => n > 0);
+      this.cached = this.keepNulls ? arrayAggregate(this.aggregate, present) : presentValuesAggregate(this.aggregate, present);
       this.valid = true;
     }
     return this.cached;
@@ -63,6 +68,6 @@ class Variance implements Accumulator {
 
 /** A fresh accumulator for an extended aggregate. */
 export function newExtendedAccumulator(a: Aggregate): Accumulator {
-  if (a.fn === 'bool_and' || a.fn === 'bool_or' || a.fn === 'string_agg') return new PresentValues(a);
+  if (a.fn === 'bool_and' || a.fn === 'bool_or' || a.fn === 'string_agg' || a.fn === 'array_agg') return new PresentValues(a);
   return new Variance(a.fn);
 }

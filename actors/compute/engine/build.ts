@@ -11,7 +11,7 @@ import { normalizeEquivalences } from '../../../protocol/compute/reference.js';
 import type { Row } from '../../../protocol/types.js';
 import { Arrangement } from './arrangement.js';
 import { JoinNode } from './join.js';
-import { compileMfp, MfpNode, NegateNode, UnionNode, type MfpStage } from './linear.js';
+import { compileMfp, FlatMapNode, MfpNode, NegateNode, UnionNode, type MfpStage } from './linear.js';
 import type { Node } from './node.js';
 import { ReduceNode } from './reduce.js';
 import { ConstantNode, InputNode } from './sources.js';
@@ -106,6 +106,10 @@ class Builder {
         const node = this.add((id) => new TemporalNode(id, input.arity, input, compileTemporal(plan.lower, plan.upper)));
         this.temporal.push(node);
         return node;
+      }
+      case 'flat_map': {
+        const input = this.build(plan.input);
+        return this.add((id) => new FlatMapNode(id, input.arity + 1, input, plan.func, plan.exprs));
       }
       case 'join':
         return this.join(plan.inputs, plan.equivalences);

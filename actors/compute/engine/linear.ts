@@ -3,7 +3,8 @@
  * intra-input equality filters), union and negate. Each maps a delta to a delta row by row. A row
  * whose expressions fail to evaluate is dropped and reported to the error sink with its diff.
  */
-import type { Row } from '../../../protocol/types.js';
+import type { Row, Value } from '../../../protocol/types.js';
+import { tableFunctionValues, type TableFunction } from '../../../protocol/compute/table-function.js';
 import { compileExpr, EvaluationError } from '../../../protocol/compute/scalar.js';
 import type { Expr } from '../../../protocol/compute/plan.js';
 import { BaseNode, Delta, type Node, type StepContext } from './node.js';
@@ -89,6 +90,43 @@ export class MfpNode extends BaseNode {
     return out.length > 0 ? out : undefined;
   }
 }
+
+/** A table function per row (plan.ts' flat_map): the row once per value, with the value appended. */
+export class FlatMapNode extends BaseNode {
+  private readonly args: Array<(row: Row) => Value>;
+  constructor(
+    id: number,
+    arity: number,
+    private readonly input: Node,
+    private readonly func: TableFunction,
+    exprs: Expr[],
+  ) {
+    super(id, arity);
+    this.args = exprs.map(compileExpr);
+  }
+  step(ctx: StepContext): Delta | undefined {
+    const d = ctx.deltas[this.input.id];
+    if (d === undefined) return undefined;
+    const out = new Delta();
+    for (let i = 0; i < d.rows.length; i++) {
+      const row = d.rows[i]!;
+      let values: Value[];
+      try {
+        values = tableFunctionValues(this.func, this.args.map((f) => f(row)), failEval);
+      } catch (err) {
+        if (!(err instanceof EvaluationError)) throw err;
+        ctx.error(err.message, d.diffs[i]!);
+        continue;
+      }
+      for (const v of values) out.push([...row, v], d.diffs[i]!);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+}
+
+const failEval = (message: string): never => {
+  throw new EvaluationError(message);
+};
 
 /** Multiset sum of inputs of one arity. */
 export class UnionNode extends BaseNode {

@@ -4,6 +4,7 @@
  * an unquoted empty field), and the lines of COPY FROM parsed back into fields and then into
  * definite values of the table's column types (22P02 / 22003 on a bad value, with the line).
  */
+import { parseArrayText } from '../../../protocol/array.js';
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
@@ -243,7 +244,13 @@ function typedValue(f: string, col: Column, line: number): Value {
       if ('code' in i) throw new SqlError(i.code, i.message, { hint: `COPY line ${line}, column ${col.name}` });
       return encodeInterval(i);
     }
-    default:
-      return f;
+    default: {
+      if (!col.type.endsWith('[]')) return f;
+      // An array column: Postgres' array text ('{1,2,NULL}'), each element read as the element type.
+      const parsed = parseArrayText(f);
+      if (!parsed.ok) throw new SqlError('22P02', `malformed array literal: "${f}" (${parsed.detail})`, { hint: `COPY line ${line}, column ${col.name}` });
+      const element: Column = { ...col, type: col.type.slice(0, -2) as Column['type'], nullable: true };
+      return parsed.elements.map((e) => (e === null ? null : (typedValue(e, element, line) as Exclude<Value, unknown[]>)));
+    }
   }
 }

@@ -100,7 +100,7 @@ function updateBytes(row: Row): number {
     if (v === null || typeof v === 'boolean') n += 1;
     else if (typeof v === 'number') n += Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 5 : 9;
     else {
-      const len = Buffer.byteLength(v, 'utf8');
+      const len = Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v), 'utf8');
       n += len + (len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5);
     }
   }

@@ -6,6 +6,7 @@
  * this table does not know is reported as text.
  */
 import type { Value } from '../../../protocol/types.js';
+import { formatArray } from '../../../protocol/array.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { decodeInterval, formatDate, formatInterval } from '../../../protocol/datetime.js';
 
@@ -44,6 +45,14 @@ const TYPES: Record<string, PgType> = {
   timestamp: { oid: Oid.timestamp, size: 8 },
   date: { oid: Oid.date, size: 4 },
   interval: { oid: Oid.interval, size: 16 },
+  // One-dimensional arrays (Postgres' _bool, _int2, _int4, _int8, _float8, _numeric, _text).
+  'bool[]': { oid: 1000, size: -1 },
+  'smallint[]': { oid: 1005, size: -1 },
+  'int[]': { oid: 1007, size: -1 },
+  'bigint[]': { oid: 1016, size: -1 },
+  'float[]': { oid: 1022, size: -1 },
+  'numeric[]': { oid: 1231, size: -1 },
+  'text[]': { oid: 1009, size: -1 },
 };
 
 export function pgTypeOf(columnType: string): PgType {
@@ -84,6 +93,10 @@ export function float8Text(n: number): string {
 /** A value in the text format (null stays null). */
 export function textValue(v: Value, columnType: string): Buffer | null {
   if (v === null) return null;
+  if (Array.isArray(v)) {
+    const element = columnType.slice(0, -2);
+    return Buffer.from(formatArray(v.map((e) => (e === null ? null : textValue(e, element)!.toString('utf8')))), 'utf8');
+  }
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
   if (typeof v === 'number' && columnType === 'numeric') return Buffer.from(numericText(v));

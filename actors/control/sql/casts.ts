@@ -14,6 +14,7 @@
  * `32768::smallint` is 22003 "smallint out of range". (*) int only, as in Postgres. (**) int and
  * bigint (milliseconds since the epoch; past int's range for any time after January 1970).
  */
+import { arrayTypeOf, elementTypeOf } from '../../../protocol/array.js';
 import type { TypeName } from 'libpg-query';
 import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import { SqlState } from '../../../protocol/control/errors.js';
@@ -48,14 +49,36 @@ const DATETIME_CASTS: Record<string, ScalarFunction> = {
 export const PG_TYPE_NAME: Record<ColumnType, string> = {
   smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp',
   date: 'date', interval: 'interval',
+  // Postgres names a cast to an array type after its element type (`'{1}'::int[]` is column `int4`).
+  'bool[]': 'bool', 'smallint[]': 'int2', 'int[]': 'int4', 'bigint[]': 'int8', 'float[]': 'float8', 'numeric[]': 'numeric', 'text[]': 'text',
 };
+
+/**
+ * Casts of arrays: to text (array_out), from text (text_to_array, each element read as the
+ * element type), and between arrays whose element types convert implicitly (int2[] to int4[]: the
+ * same values). Undefined for any other pair (the caller's error).
+ */
+function castArray(t: Typed, from: ColumnType, target: ColumnType): Typed['expr'] | undefined {
+  const fromElement = elementTypeOf(from);
+  const toElement = elementTypeOf(target);
+  if (fromElement && target === 'text') return call('array_out', t.expr, lit(fromElement, 'text'));
+  if (toElement && from === 'text') return call('text_to_array', t.expr, lit(toElement, 'text'));
+  if (fromElement && toElement && implicitlyConverts(fromElement, toElement)) return t.expr;
+  return undefined;
+}
 
 /** The column type a SQL type name denotes; 0A000 for types definite does not have. */
 export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): ColumnType {
   const names = (typeName?.names ?? []).map((n) => stringOf(n) ?? '');
   const name = names[names.length - 1] ?? '';
   const location = typeName?.location;
-  if (typeName?.arrayBounds?.length) throw ctx.unsupported(`array type ${name}[]`, location);
+  if (typeName?.arrayBounds?.length) {
+    if (typeName.arrayBounds.length > 1) throw ctx.unsupported(`multidimensional array type ${name}${'[]'.repeat(typeName.arrayBounds.length)}`, location, 'definite has one-dimensional arrays');
+    const element = columnTypeOf({ ...typeName, arrayBounds: [] }, ctx);
+    const array = arrayTypeOf(element);
+    if (!array) throw ctx.unsupported(`array type ${name}[]`, location, 'definite has arrays of bool, smallint, int, bigint, float, numeric and text');
+    return array;
+  }
   if (names.length > 1 && names[0] !== 'pg_catalog' && names[0] !== 'public') throw ctx.error(SqlState.UndefinedObject, `type "${names.join('.')}" does not exist`, location);
   const type = TYPE_NAMES[name.toLowerCase()];
   if (name.toLowerCase() === 'float4' || name.toLowerCase() === 'real') {
@@ -165,6 +188,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   }
   const datetime = DATETIME_CASTS[`${from}->${target}`];
   if (datetime) return to(call(datetime, t.expr));
+  const arrayCast = castArray(t, from, target);
+  if (arrayCast) return to(arrayCast);
   if (target === 'text' && from !== 'timestamp') return to(call('to_text', t.expr));
   if (from === 'text') {
     if (isIntegerType(target)) return toInteger(call('to_int', t.expr));

@@ -3,7 +3,8 @@
  * resolving column names in a Scope, type-checking operators (typed.ts' rules), expanding
  * syntax sugar (BETWEEN, IN lists, simple CASE, IS DISTINCT FROM, IS TRUE ...) into the IR's
  * functions, and collecting aggregate calls where they are allowed. Subqueries in expressions go
- * to subquery.ts; parameters are refused with 0A000. It plans no relational operator.
+ * to subquery.ts, array constructs (ARRAY[...], a[i], ANY / ALL, array functions) to arrays.ts;
+ * parameters are refused with 0A000. It plans no relational operator.
  */
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
 import type { Aggregate, AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
@@ -21,6 +22,7 @@ import { integerConstantType, numericConstant } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import type { Scope } from './scope.js';
 import { planSubLink, type SubqueryCollector } from './subquery.js';
+import { arrayTypeOrFail, planArrayConstructor, planArrayFunction, planQuantified, planSubscript } from './arrays.js';
 import { checkClockFunction, checkClockValue, mzNowRefused } from './temporal.js';
 import { call, coerce, isNumeric, lit, settle, unify, type PExpr, type Typed } from './typed.js';
 
@@ -39,7 +41,7 @@ export interface ExprEnv {
   subqueries?: SubqueryCollector;
 }
 
-const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
+const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
 /** SQL names of the variance family and the plan's aggregate for each. */
 const VARIANCE: Record<string, AggregateFunction> = { variance: 'var_samp', var_samp: 'var_samp', var_pop: 'var_pop', stddev: 'stddev_samp', stddev_samp: 'stddev_samp', stddev_pop: 'stddev_pop' };
 
@@ -90,7 +92,16 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('ParamRef' in node) throw ctx.unsupported('a parameter ($n)', location);
   if ('SQLValueFunction' in node) checkClockValue(node.SQLValueFunction, ctx, location);
   if ('SQLValueFunction' in node) return planSqlValueFunction(node.SQLValueFunction, ctx, location);
-  if ('A_ArrayExpr' in node || 'ArrayExpr' in node) throw ctx.unsupported('an array', location);
+  if ('A_ArrayExpr' in node) return planArrayConstructor(node.A_ArrayExpr, (node.A_ArrayExpr.elements ?? []).map((e) => planExpr(e, env)), ctx, location);
+  if ('A_Indirection' in node) {
+    const ind = node.A_Indirection;
+    const subscripts = (ind.indirection ?? []).map((i): Typed | 'slice' => {
+      if (!('A_Indices' in i)) throw ctx.unsupported('a field selection', location);
+      return i.A_Indices.is_slice || !i.A_Indices.uidx ? 'slice' : planExpr(i.A_Indices.uidx, env);
+    });
+    return planSubscript(planExpr(ind.arg!, env), subscripts, ctx, location);
+  }
+  if ('ArrayExpr' in node) throw ctx.unsupported('an array', location);
   if ('RowExpr' in node) throw ctx.unsupported('a row constructor', location);
   if ('CollateClause' in node) {
     // The default collation (the only one definite has: code-unit order) changes nothing.
@@ -232,7 +243,7 @@ function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
       throw ctx.unsupported('SIMILAR TO', location, 'use LIKE');
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw ctx.unsupported('ANY / ALL', location, 'use IN (...)');
+      return planQuantified(op, e.kind === 'AEXPR_OP_ALL', planExpr(e.lexpr!, env), planExpr(e.rexpr!, env), ctx, location);
     default:
       throw ctx.unsupported(`the operator ${op}`, location);
   }
@@ -386,7 +397,7 @@ function funcCall(f: FuncCall, env: ExprEnv, location: number | undefined): Type
     throw ctx.error(SqlState.WrongObjectType, `${f.agg_star ? '*' : f.agg_distinct ? 'DISTINCT' : 'FILTER'} specified, but ${name} is not an aggregate function`, location);
   }
   const args = (f.args ?? []).map((a) => planExpr(a, env));
-  return planFunction(name, args, ctx, location);
+  return planArrayFunction(name, args, ctx, location) ?? planFunction(name, args, ctx, location);
 }
 
 function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | undefined): Typed {
@@ -418,6 +429,7 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
   }
   const args = (f.args ?? []).map((a) => planExpr(a, argEnv));
   if (name === 'string_agg') return stringAgg(f, args, argEnv, result, location);
+  if (name === 'array_agg') return arrayAgg(f, args, argEnv, result, location);
   if (f.agg_order) throw ctx.unsupported(`ORDER BY inside ${name}(...)`, location, 'the order of rows does not change this aggregate');
   if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
   let arg = args[0]!;
@@ -463,6 +475,35 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
     default:
       throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);
   }
+}
+
+/**
+ * array_agg(value [ORDER BY value [ASC | DESC]]): the values, NULLs included, in the order of
+ * their value (ascending without ORDER BY: Postgres leaves that order unspecified, so it is one
+ * of its answers); NULL for no rows.
+ */
+function arrayAgg(
+  f: FuncCall,
+  args: Typed[],
+  env: ExprEnv,
+  result: (fn: AggregateFunction, arg: Typed, type: ColumnType, extra: Partial<Aggregate>) => Typed,
+  location: number | undefined,
+): Typed {
+  const { ctx } = env;
+  if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function array_agg(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
+  if (f.agg_distinct) throw ctx.unsupported('array_agg(DISTINCT ...)', location);
+  const value = settle(args[0]!, ctx, location);
+  const type = arrayTypeOrFail(value.type, ctx, location);
+  let desc = false;
+  for (const item of f.agg_order ?? []) {
+    const by = 'SortBy' in item ? item.SortBy : undefined;
+    const expr = by?.node ? planExpr(by.node, env) : undefined;
+    if (!expr || exprKey(toExpr(expr.expr)) !== exprKey(toExpr(value.expr)) || (by?.sortby_nulls && by.sortby_nulls !== 'SORTBY_NULLS_DEFAULT')) {
+      throw ctx.unsupported('array_agg ordered by anything but its value', location, 'array_agg(x ORDER BY x [DESC]) is supported');
+    }
+    desc = by?.sortby_dir === 'SORTBY_DESC';
+  }
+  return { ...result('array_agg', value, type, desc ? { desc } : {}), nullable: true };
 }
 
 /**

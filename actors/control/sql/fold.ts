@@ -10,7 +10,9 @@ import { evaluate, EvaluationError } from '../../../protocol/compute/scalar.js';
 import type { ColumnType } from '../../../protocol/types.js';
 
 /** Functions that are not NULL whenever an argument is NULL (plan.ts' null semantics). */
-const NON_STRICT = new Set<ScalarFunction>(['and', 'or', 'is_null', 'is_not_null', 'coalesce', 'nullif', 'concat', 'greatest', 'least']);
+const NON_STRICT = new Set<ScalarFunction>(['and', 'or', 'is_null', 'is_not_null', 'coalesce', 'nullif', 'concat', 'greatest', 'least',
+  // arrays (array-scalar.ts): NULL elements, a NULL null-text, NULL x in ANY / ALL do not make the result NULL
+  'array', 'array_to_string', 'eq_any', 'ne_any', 'lt_any', 'le_any', 'gt_any', 'ge_any', 'eq_all', 'ne_all', 'lt_all', 'le_all', 'gt_all', 'ge_all']);
 
 /** Result types of functions whose result type does not depend on their arguments. */
 const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {

@@ -9,11 +9,18 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import { numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
+import { parseArrayText } from '../../../protocol/array.js';
 import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
   smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp', date: 'date', interval: 'interval',
+  'bool[]': 'boolean[]', 'smallint[]': 'smallint[]', 'int[]': 'integer[]', 'bigint[]': 'bigint[]', 'float[]': 'double precision[]', 'numeric[]': 'numeric[]', 'text[]': 'text[]',
 };
+
+/** Postgres' name of a type in messages (`integer`, `text[]`). */
+export function typeLabel(type: ColumnType): string {
+  return TYPE_LABEL[type];
+}
 
 const TRUE_WORDS = ['true', 'yes', 'on', '1'];
 const FALSE_WORDS = ['false', 'no', 'off', '0'];
@@ -62,6 +69,14 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
       const i = parseInterval(text, intervalRange);
       if ('code' in i) throw ctx.error(i.code, i.message, location);
       return encodeInterval(i);
+    }
+    default: {
+      // An array literal: '{1,2,NULL}', each element read as the element type.
+      const element = type.slice(0, -2) as ColumnType;
+      const parsed = parseArrayText(text);
+      if (!parsed.ok && parsed.detail.startsWith('Multidimensional')) throw ctx.unsupported('multidimensional arrays', location, 'definite has one-dimensional arrays');
+      if (!parsed.ok) throw ctx.error(MoreSqlState.InvalidTextRepresentation, `malformed array literal: "${text}"`, location, `${parsed.detail}`);
+      return parsed.elements.map((e) => (e === null ? null : (parseLiteral(e, element, ctx, location) as Exclude<Value, unknown[]>)));
     }
   }
 }

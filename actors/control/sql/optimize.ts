@@ -73,6 +73,7 @@ export function simplify(plan: Plan): Plan {
     case 'topk':
     case 'window':
     case 'temporal':
+    case 'flat_map':
     case 'reduce': {
       const input = simplify(plan.input);
       if (isEmpty(input)) return { op: 'constant', rows: [], arity: planArity(plan) };

@@ -4,7 +4,8 @@
  * catalog holds at the time of the query. Each is a constant relation (rows and columns), built
  * when a one-shot SELECT is planned; nothing here is stored or maintained. Column names follow
  * Postgres 15; their types are definite's nearest (oid, regproc and int4 as int; name, "char"
- * and the array and node-tree columns as text; float4 as float). Oids are stable per object:
+ * and the node-tree columns as text; float4 as float; oid[] as int[], int2vector as smallint[],
+ * "char"[] as text[]; pg_index's vectors and the acl columns still as text). Oids are stable per object:
  * a catalog id `uN` is oid 16384 + N (Postgres' first user oid), system objects have Postgres'
  * own oids where it has fixed ones. One role (oid 10) owns everything.
  * It reads no catalog itself: its caller describes the objects (SystemCatalogInput), and
@@ -54,7 +55,7 @@ export function oidOf(id: string): number {
 }
 
 /** Postgres' types of definite's column types: oid, type name, format_type's name, length. */
-export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; len: number; category: string; of?: ColumnType }> = [
+export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; len: number; category: string; of?: ColumnType; elem?: number; array?: number }> = [
   { oid: 16, typname: 'bool', sqlName: 'boolean', len: 1, category: 'B', of: 'bool' },
   { oid: 18, typname: 'char', sqlName: '"char"', len: 1, category: 'Z' },
   { oid: 19, typname: 'name', sqlName: 'name', len: 64, category: 'S' },
@@ -70,6 +71,16 @@ export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; le
   { oid: 1700, typname: 'numeric', sqlName: 'numeric', len: -1, category: 'N', of: 'numeric' },
   { oid: 2205, typname: 'regclass', sqlName: 'regclass', len: 4, category: 'N' },
   { oid: 2206, typname: 'regtype', sqlName: 'regtype', len: 4, category: 'N' },
+  // Array types (typcategory 'A', typelem their element's oid).
+  { oid: 1000, typname: '_bool', sqlName: 'boolean[]', len: -1, category: 'A', of: 'bool[]', elem: 16 },
+  { oid: 1002, typname: '_char', sqlName: '"char"[]', len: -1, category: 'A', elem: 18 },
+  { oid: 1005, typname: '_int2', sqlName: 'smallint[]', len: -1, category: 'A', of: 'smallint[]', elem: 21 },
+  { oid: 1007, typname: '_int4', sqlName: 'integer[]', len: -1, category: 'A', of: 'int[]', elem: 23 },
+  { oid: 1016, typname: '_int8', sqlName: 'bigint[]', len: -1, category: 'A', of: 'bigint[]', elem: 20 },
+  { oid: 1009, typname: '_text', sqlName: 'text[]', len: -1, category: 'A', of: 'text[]', elem: 25 },
+  { oid: 1028, typname: '_oid', sqlName: 'oid[]', len: -1, category: 'A', elem: 26 },
+  { oid: 1022, typname: '_float8', sqlName: 'double precision[]', len: -1, category: 'A', of: 'float[]', elem: 701 },
+  { oid: 1231, typname: '_numeric', sqlName: 'numeric[]', len: -1, category: 'A', of: 'numeric[]', elem: 1700 },
 ];
 
 /** The pg_type row of a definite column type. */
@@ -139,7 +150,7 @@ const PG_CATALOG: Record<string, Definition> = {
         r.columns.map((col, i) => {
           const t = pgTypeOfColumn(col.type);
           // attnotnull: a table's NOT NULL; Postgres never marks a view's (or materialized view's) columns.
-          return [r.oid, col.name, t.oid, -1, t.len, i + 1, 0, -1, -1, t.len > 0 && t.len <= 8, t.len === 8 ? 'd' : 'i', t.len > 0 ? 'p' : 'x', '', !col.nullable && r.relkind === 'r', false, false, '', '', false, true, 0, col.type === 'text' ? DEFAULT_COLLATION : 0, null, null, null, null];
+          return [r.oid, col.name, t.oid, -1, t.len, i + 1, col.type.endsWith('[]') ? 1 : 0, -1, -1, t.len > 0 && t.len <= 8, t.len === 8 ? 'd' : 'i', t.len > 0 ? 'p' : 'x', '', !col.nullable && r.relkind === 'r', false, false, '', '', false, true, 0, col.type === 'text' || col.type === 'text[]' ? DEFAULT_COLLATION : 0, null, null, null, null];
         }),
       ),
   },
@@ -148,7 +159,12 @@ const PG_CATALOG: Record<string, Definition> = {
     relkind: 'r',
     columns: cols(`oid:int typname:text typnamespace:int typowner:int typlen:smallint typbyval:bool typtype:text typcategory:text typispreferred:bool
       typisdefined:bool typdelim:text typrelid:int typelem:int typarray:int typnotnull:bool typbasetype:int typtypmod:int typndims:int typcollation:int typdefault:text?`),
-    rows: () => PG_TYPES.map((t) => [t.oid, t.typname, NAMESPACE.pg_catalog, OWNER_OID, t.len, t.len > 0 && t.len <= 8, 'b', t.category, false, true, ',', 0, 0, 0, false, 0, -1, 0, t.oid === 25 || t.oid === 19 ? DEFAULT_COLLATION : 0, null]),
+    rows: () =>
+      PG_TYPES.map((t) => {
+        const array = PG_TYPES.find((a) => a.elem === t.oid)?.oid ?? 0;
+        const collation = t.oid === 25 || t.oid === 19 || t.oid === 1009 ? DEFAULT_COLLATION : 0;
+        return [t.oid, t.typname, NAMESPACE.pg_catalog, OWNER_OID, t.len, t.len > 0 && t.len <= 8, 'b', t.category, false, true, ',', 0, t.elem ?? 0, array, false, 0, -1, 0, collation, null];
+      }),
   },
   pg_database: {
     oid: 1262,
@@ -180,13 +196,22 @@ const PG_CATALOG: Record<string, Definition> = {
     columns: cols('oid:int collname:text collnamespace:int collowner:int collprovider:text collisdeterministic:bool collencoding:int collcollate:text? collctype:text?'),
     rows: () => [[DEFAULT_COLLATION, 'default', NAMESPACE.pg_catalog, OWNER_OID, 'd', true, -1, null, null]],
   },
+  // Constraints: definite has none (NOT NULL is pg_attribute's, as in Postgres).
+  pg_constraint: {
+    oid: 2606,
+    relkind: 'r',
+    columns: cols(`oid:int conname:text connamespace:int contype:text condeferrable:bool condeferred:bool convalidated:bool conrelid:int contypid:int
+      conindid:int conparentid:int confrelid:int confupdtype:text confdeltype:text confmatchtype:text conislocal:bool coninhcount:int connoinherit:bool
+      conkey:smallint[]? confkey:smallint[]? conbin:text?`),
+    rows: () => [],
+  },
   pg_inherits: { oid: 2611, relkind: 'r', columns: cols('inhrelid:int inhparent:int inhseqno:int inhdetachpending:bool'), rows: () => [] },
   // Row security policies, extended statistics and publications: definite has none.
-  pg_policy: { oid: 3256, relkind: 'r', columns: cols('oid:int polname:text polrelid:int polcmd:text polpermissive:bool polroles:text polqual:text? polwithcheck:text?'), rows: () => [] },
+  pg_policy: { oid: 3256, relkind: 'r', columns: cols('oid:int polname:text polrelid:int polcmd:text polpermissive:bool polroles:int[] polqual:text? polwithcheck:text?'), rows: () => [] },
   pg_statistic_ext: {
     oid: 3381,
     relkind: 'r',
-    columns: cols('oid:int stxrelid:int stxname:text stxnamespace:int stxowner:int stxstattarget:int stxkeys:text stxkind:text stxexprs:text?'),
+    columns: cols('oid:int stxrelid:int stxname:text stxnamespace:int stxowner:int stxstattarget:int stxkeys:smallint[] stxkind:text[] stxexprs:text?'),
     rows: () => [],
   },
   pg_publication: {
@@ -195,7 +220,7 @@ const PG_CATALOG: Record<string, Definition> = {
     columns: cols('oid:int pubname:text pubowner:int puballtables:bool pubinsert:bool pubupdate:bool pubdelete:bool pubtruncate:bool pubviaroot:bool'),
     rows: () => [],
   },
-  pg_publication_rel: { oid: 6106, relkind: 'r', columns: cols('oid:int prpubid:int prrelid:int prqual:text? prattrs:text?'), rows: () => [] },
+  pg_publication_rel: { oid: 6106, relkind: 'r', columns: cols('oid:int prpubid:int prrelid:int prqual:text? prattrs:smallint[]?'), rows: () => [] },
   pg_publication_namespace: { oid: 6237, relkind: 'r', columns: cols('oid:int pnpubid:int pnnspid:int'), rows: () => [] },
   pg_roles: {
     oid: 12001,

@@ -81,7 +81,43 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
     if (args.length !== 1) fail();
     return lookup(oidArg(args[0]!, fail, ctx, loc), [[6, 'UTF8'], [0, 'SQL_ASCII']], lit('', 'text') as Expr, 'text', name);
   },
-  // definite's system relations hold arrays as their text ('{a,b}'), NULL in every row now.
+  // An index's definition as Postgres writes it: CREATE INDEX name ON public.table USING btree (a, b)
+  // (definite's indexes are arrangements on columns; psql's \d shows what follows USING).
+  pg_get_indexdef: (args, fail, ctx, loc, name) => {
+    if (args.length !== 1 && args.length !== 3) fail();
+    const oid = oidArg(args[0]!, fail, ctx, loc);
+    if (args.length === 3) {
+      oidArg(args[1]!, fail, ctx, loc);
+      if (args[2]!.type !== null && args[2]!.type !== 'bool') fail();
+    }
+    const index = systemRows(ctx, 'pg_index', name, loc);
+    const classes = systemRows(ctx, 'pg_class', name, loc);
+    const attrs = systemRows(ctx, 'pg_attribute', name, loc);
+    const relname = new Map(classes.rows.map((r) => [r[classes.column('oid')], String(r[classes.column('relname')])]));
+    const attname = new Map(attrs.rows.map((r) => [`${String(r[attrs.column('attrelid')])}/${String(r[attrs.column('attnum')])}`, String(r[attrs.column('attname')])]));
+    const quote = (id: string) => (/^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`);
+    const pairs = index.rows.map((r): [Value, Value] => {
+      const [ix, rel] = [r[index.column('indexrelid')]!, r[index.column('indrelid')]!];
+      const keys = String(r[index.column('indkey')]).split(' ').filter((k) => k !== '').map((k) => quote(attname.get(`${String(rel)}/${k}`) ?? k));
+      return [ix, `CREATE INDEX ${quote(relname.get(ix) ?? '')} ON public.${quote(relname.get(rel) ?? '')} USING btree (${keys.join(', ')})`];
+    });
+    return lookup(oid, pairs, lit(null, 'text') as Expr, 'text', name);
+  },
+  // definite has no constraints (pg_constraint is empty): NULL, as for an oid that is none.
+  pg_get_constraintdef: (args, fail, ctx, loc, name) => {
+    if (args.length < 1 || args.length > 2) fail();
+    oidArg(args[0]!, fail, ctx, loc);
+    return { expr: lit(null, 'text'), type: 'text', nullable: true, name };
+  },
+  // definite has no extended statistics (pg_statistic_ext is empty): NULL, as Postgres answers
+  // for an oid that is no statistics object.
+  pg_get_statisticsobjdef_columns: (args, fail, ctx, loc, name) => {
+    if (args.length !== 1) fail();
+    oidArg(args[0]!, fail, ctx, loc);
+    return { expr: lit(null, 'text'), type: 'text', nullable: true, name };
+  },
+  // The system columns still held as text ('{a,b}': pg_class.relacl, ...), NULL in every row now;
+  // array_to_string of an array is arrays.ts'.
   array_to_string: (args, fail, ctx, loc, name) => {
     if (args.length < 2 || args.length > 3) fail();
     const [a, sep] = args.slice(0, 2).map((t) => {

@@ -56,6 +56,12 @@ function push(plan: Plan, preds: Expr[]): Plan {
     case 'distinct':
     case 'threshold':
       return { op: plan.op, input: push(plan.input, preds) };
+    case 'flat_map': {
+      // A predicate over the input's columns keeps or drops the row before the function runs.
+      const n = planArity(plan.input);
+      const below = (p: Expr) => [...columnsOf(p)].every((c) => c < n);
+      return filter({ ...plan, input: push(plan.input, preds.filter(below)) }, preds.filter((p) => !below(p)));
+    }
     case 'temporal':
       // Both keep or drop rows one by one: the ordinary filter goes first (fewer rows scheduled).
       return { ...plan, input: push(plan.input, preds) };

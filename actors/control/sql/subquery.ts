@@ -19,9 +19,12 @@
  *   EXISTS  count > 0
  *   IN      true if (d, x) is among δ(S) (a second join, F below); else false if count = 0; else
  *           NULL if x is NULL or some v is NULL (count(v) < count); else false.
+ *   ARRAY   T's max(v) is array_agg(v) (ordered by v), the value coalesce(array_agg, '{}').
+ * A function in a correlated subquery's FROM that reads the outer row is a flat_map over FROM × D.
  * This file plans; it evaluates nothing.
  */
-import type { Node, SelectStmt, SubLink } from 'libpg-query';
+import type { Node, RangeFunction, SelectStmt, SubLink } from 'libpg-query';
+import { planTableFunctionCall } from './table-functions.js';
 import type { Expr, Plan } from '../../../protocol/compute/plan.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
@@ -36,6 +39,7 @@ import { Scope, type ScopeColumn } from './scope.js';
 import { commonType, coerce, settle, type PExpr, type Typed } from './typed.js';
 import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import type { Value } from '../../../protocol/types.js';
+import { arrayTypeOf } from '../../../protocol/array.js';
 
 const lit = (value: Value, type: ColumnType): Expr => ({ op: 'lit', value, type });
 const call = (fn: ScalarFunction, ...args: Expr[]): Expr => ({ op: 'call', fn, args });
@@ -49,10 +53,12 @@ export function isSubqueryCardinalityMessage(message: string): boolean {
   return message.includes(SUBQUERY_TOO_MANY_ROWS);
 }
 
-type Kind = 'scalar' | 'exists' | 'in';
+type Kind = 'scalar' | 'exists' | 'in' | 'array';
 
 export interface CollectedSubquery {
   kind: Kind;
+  /** ARRAY (subquery): the elements in descending order (ORDER BY its value DESC). */
+  desc?: boolean;
   /** The outer columns the subquery reads (over the outer scope), in D's column order. */
   outer: Array<{ expr: PExpr; col: ColType }>;
   /** IN: the left operand (over the outer scope, coerced to the common type). */
@@ -105,9 +111,61 @@ export function planSubLink(link: SubLink, env: ExprEnv): Typed {
       const index = collector.add({ kind: 'in', ...inner, test });
       return { expr: { op: 'sub', index }, type: 'bool', nullable: true, name: '?column?' };
     }
+    case 'ARRAY_SUBLINK': {
+      const { stmt: unordered, desc } = arrayOrder(stmt, ctx, location);
+      const inner = planInner(unordered, env, collector, 'array', location);
+      const type = arrayTypeOf(inner.valueType);
+      if (!type) throw ctx.unsupported(`ARRAY (subquery) of ${inner.valueType}`, location, 'definite has arrays of bool, smallint, int, bigint, float, numeric and text');
+      const index = collector.add({ kind: 'array', ...inner, ...(desc ? { desc } : {}) });
+      return { expr: { op: 'sub', index }, type, nullable: false, name: 'array' };
+    }
     default:
-      throw ctx.unsupported(`${(link.subLinkType ?? 'this subquery').replace('_SUBLINK', '')} (subquery)`, location, 'IN, EXISTS and scalar subqueries are supported');
+      throw ctx.unsupported(`${(link.subLinkType ?? 'this subquery').replace('_SUBLINK', '')} (subquery)`, location, 'IN, EXISTS, ARRAY and scalar subqueries are supported');
   }
+}
+
+/**
+ * ARRAY (subquery)'s ORDER BY: the order of its elements, an array_agg's (ascending by value,
+ * NULLs last; or descending). Only the order by the value itself (`ORDER BY 1`, or the selected
+ * expression) is built; without ORDER BY, ascending (Postgres leaves that order unspecified).
+ */
+function arrayOrder(stmt: SelectStmt, ctx: PlanContext, location: number | undefined): { stmt: SelectStmt; desc: boolean } {
+  const sort = stmt.sortClause ?? [];
+  if (sort.length === 0) return { stmt, desc: false };
+  const strip = (n: unknown): string => JSON.stringify(n, (k, v) => (k === 'location' ? undefined : v));
+  const target = stmt.targetList?.[0];
+  const value = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
+  let desc = false;
+  for (const item of sort) {
+    const by = 'SortBy' in item ? item.SortBy : undefined;
+    const node = by?.node;
+    const isFirst = node !== undefined && 'A_Const' in node && node.A_Const.ival?.ival === 1;
+    const isValue = node !== undefined && value !== undefined && strip(node) === strip(value);
+    const dir = by?.sortby_dir === 'SORTBY_DESC';
+    const nullsDefault = !by?.sortby_nulls || by.sortby_nulls === 'SORTBY_NULLS_DEFAULT';
+    if ((!isFirst && !isValue) || !nullsDefault || (stmt.targetList?.length ?? 0) !== 1) {
+      throw ctx.unsupported('ARRAY (subquery) ordered by anything but its value', location, 'ARRAY(SELECT x ... ORDER BY x [DESC]) or ORDER BY 1 is supported');
+    }
+    desc = dir;
+  }
+  if (stmt.limitCount || stmt.limitOffset) throw ctx.unsupported('LIMIT / OFFSET in ARRAY (subquery)', location);
+  return { stmt: { ...stmt, sortClause: [] }, desc };
+}
+
+/** Whether a function in FROM reads columns it cannot find without the outer query. */
+function readsOuter(rf: RangeFunction, ctx: PlanContext): boolean {
+  try {
+    planTableFunctionCall(rf, ctx, Scope.empty());
+    return false;
+  } catch (e) {
+    if (e instanceof SqlError && (e.sqlstate === SqlState.UndefinedColumn || e.sqlstate === SqlState.UndefinedTable)) return true;
+    throw e;
+  }
+}
+
+/** `e` with each column reference c replaced by at(c). */
+function remapExpr(e: Expr, at: (c: number) => number): Expr {
+  return substitute(e, (i) => ({ op: 'col', index: at(i) }));
 }
 
 function isNumber(t: ColumnType): boolean {
@@ -181,9 +239,19 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   if (stmt.groupClause?.length || stmt.havingClause) throw refuse('GROUP BY / HAVING');
   if (stmt.distinctClause?.length) throw refuse('DISTINCT');
   if (stmt.limitCount || stmt.limitOffset) throw refuse('LIMIT / OFFSET');
-  const from = planFrom(stmt.fromClause ?? [], ctx, collector.ctes);
-  const r = from.cols.length;
+  // Functions in FROM that read the outer row (generate_series(0, array_upper(o.a, 1))) are
+  // applied per row of FROM ⋈ D (flat_map); their columns follow FROM's own in the scope.
+  const items = stmt.fromClause ?? [];
+  const lateral = items.filter((i) => 'RangeFunction' in i && readsOuter(i.RangeFunction, ctx));
+  const plain = planFrom(items.filter((i) => !lateral.includes(i)), ctx, collector.ctes);
+  const r0 = plain.cols.length;
+  const r = r0 + lateral.length;
+  const fnScope = new CorrelatedScope(plain.scope, env.scope, r);
+  const calls = lateral.map((i) => planTableFunctionCall((i as { RangeFunction: RangeFunction }).RangeFunction, ctx, fnScope));
+  const fromScope = calls.reduce((sc, c, i) => Scope.concat(sc, Scope.ofRelation([c.column], c.alias), r0 + i), plain.scope);
+  const from = { ...plain, cols: [...plain.cols, ...calls.map((c) => ({ type: c.column.type, nullable: c.column.nullable }))], scope: fromScope };
   const scope = new CorrelatedScope(from.scope, env.scope, r);
+  for (const ref of fnScope.refs) scope.refs.push(ref);
   const where = stmt.whereClause ? conjuncts(toExpr(planBool(stmt.whereClause, { ctx, scope, clause: 'the WHERE of a correlated subquery' }, 'argument of WHERE').expr)) : [];
   const targets = stmt.targetList ?? [];
   const aggregates = new AggregateCollector(false);
@@ -208,7 +276,14 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   const aggregated = aggregates.list.length > 0;
   const dCols = range(r, r + k).map((i): Expr => ({ op: 'col', index: i }));
   const build = (d: Plan): Plan => {
-    const joined = filter({ op: 'join', inputs: [from.plan, d], equivalences: [] }, where);
+    // FROM ⋈ D, then each lateral function (its arguments over [FROM, D] remapped to [plain FROM, D, earlier functions]).
+    let base: Plan = { op: 'join', inputs: [plain.plan, d], equivalences: [] };
+    const at = (c: number) => (c < r0 ? c : c >= r ? r0 + (c - r) : r0 + k + (c - r0));
+    calls.forEach((c) => {
+      base = { op: 'flat_map', input: base, func: c.func, exprs: c.args.map((a) => remapExpr(toExpr(a.expr), at)) };
+    });
+    if (calls.length > 0) base = project(base, r0 + k + calls.length, [...range(0, r0), ...range(r0 + k, r0 + k + calls.length), ...range(r0, r0 + k)]);
+    const joined = filter(base, where);
     if (!aggregated) return projectExprs(joined, r + k, [...dCols, toExpr(value.expr)]);
     // A global aggregate per d; each d without rows gets the aggregates' empty values.
     const m = aggregates.list.length;
@@ -253,18 +328,20 @@ export function attachSubqueries(plan: Plan, arity: number, collector: SubqueryC
     const d: Plan = k === 0 ? ONE_EMPTY_ROW : { op: 'distinct', input: project(outer, width, dKeys) };
     const rows = s.build(d); // arity k + 1
     const v: Expr = { op: 'col', index: k };
+    // ARRAY (subquery) is the ordered aggregation array_agg in place of max (an empty d: '{}').
+    const arrayType = s.kind === 'array' ? arrayTypeOf(s.valueType)! : undefined;
     const counts: Plan = {
       op: 'reduce',
       input: rows,
       groupKey: range(0, k),
       aggregates: [
         { fn: 'count_star', expr: lit(true, 'bool') },
-        { fn: 'max', expr: v },
+        arrayType ? { fn: 'array_agg', expr: v, ...(s.desc ? { desc: true } : {}) } : { fn: 'max', expr: v },
         { fn: 'count', expr: v },
       ],
     };
     const none: Plan = { op: 'union', inputs: [d, { op: 'negate', input: project(counts, k + 3, range(0, k)) }] };
-    const perD: Plan = { op: 'union', inputs: [counts, { op: 'map', input: none, exprs: [lit(0, 'bigint'), lit(null, s.valueType), lit(0, 'bigint')] }] };
+    const perD: Plan = { op: 'union', inputs: [counts, { op: 'map', input: none, exprs: [lit(0, 'bigint'), lit(null, arrayType ?? s.valueType), lit(0, 'bigint')] }] };
     plan = nullSafeJoin(outer, width, dKeys, perD, k + 3, range(0, k), keyCols);
     const col = (i: number): Expr => ({ op: 'col', index: i });
     const count = col(width + k);
@@ -276,6 +353,8 @@ export function attachSubqueries(plan: Plan, arity: number, collector: SubqueryC
       // The error is an evaluation error of the outer row (so an empty outer relation never raises it).
       const tooMany: Expr = call('to_int', lit(SUBQUERY_TOO_MANY_ROWS, 'text'));
       value = { op: 'case', whens: [{ when: call('>', count, lit(1, 'bigint')), then: tooMany }], else: max };
+    } else if (s.kind === 'array') {
+      value = call('coalesce', max, lit([], arrayType!));
     } else if (s.kind === 'exists') {
       value = call('>', count, lit(0, 'bigint'));
     } else {

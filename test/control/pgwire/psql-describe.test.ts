@@ -5,8 +5,10 @@
  * (actors/control/sql/pg-catalog.ts). Checked on psql's output: the listed names and types;
  * `\l`, `\dn`, `\dt+`, `\d+` (no sizes: definite reports none).
  * `\d NAME`: the queries psql sends before its column query (captured from psql 15), with
- * casts to regclass / regtype, answer as PostgreSQL 15's do; the column query itself (correlated
- * subqueries) is not supported yet, so `\d NAME` ends with that error.
+ * casts to regclass / regtype, answer as PostgreSQL 15's do; `\d` of a view prints what psql
+ * prints for PostgreSQL's; `\d` of a table and of a materialized view (their policy, statistics
+ * and publication queries need arrays: ARRAY(subquery), = ANY, int2[], subscripts, a correlated
+ * generate_series) prints what psql prints for the same objects built in PostgreSQL 15.
  */
 import { spawnSync } from 'node:child_process';
 import { setupNats, type TestNats } from '../../helpers/nats.js';
@@ -150,10 +152,37 @@ test('\\d NAME: the queries psql sends before the column query answer as Postgre
   expect(listed(`SELECT '${oid}'::pg_catalog.regclass, ${oid}::pg_catalog.regclass, 'items'::regclass = ${oid}`)).toEqual([`${oid}|items|t`]);
 });
 
-test('\\d NAME of a table passes psql\'s column query (correlated subqueries) and stops at its policy query (ARRAY(subquery))', () => {
-  const r = psql('\\d items');
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/ERROR:  ARRAY \(subquery\) is not supported/);
+/** psql against PostgreSQL 15 (127.0.0.1:5432), database `db`. */
+function psqlPostgres(db: string, script: string): { stdout: string; stderr: string } {
+  const r = spawnSync('psql', ['-X', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', db], { input: script, encoding: 'utf8', env: { ...process.env, PAGER: '' } });
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+test('\\d NAME of a table (with and without an index) and of a materialized view prints what psql prints for PostgreSQL 15\'s same objects', () => {
+  // The same objects in a PostgreSQL database of their own (its queries: policies with
+  // ARRAY(subquery) and = ANY, extended statistics, publications with int2[] and subscripts).
+  const db = 'definite_psql_describe';
+  psqlPostgres('postgres', `DROP DATABASE IF EXISTS ${db};`);
+  expect(psqlPostgres('postgres', `CREATE DATABASE ${db};`).stderr).toBe('');
+  try {
+    const setup = psqlPostgres(
+      db,
+      'CREATE TABLE items (id int NOT NULL, name text, price numeric);\nCREATE TABLE other (x bigint);\nCREATE INDEX other_x ON other (x);\nCREATE MATERIALIZED VIEW named AS SELECT id, name FROM items WHERE name IS NOT NULL;',
+    );
+    expect(setup.stderr).toBe('');
+    // `other` has an index: psql's index query (pg_index, pg_constraint, pg_get_indexdef) prints it.
+    for (const name of ['items', 'named', 'other']) {
+      const want = psqlPostgres(db, `\\d ${name}`);
+      expect(want.stderr).toBe('');
+      const got = psql(`\\d ${name}`);
+      expect(got.stderr).toBe('');
+      expect(got.stdout).toBe(want.stdout);
+    }
+    expect(psql('\\d items').stdout).toContain('Table "public.items"');
+    expect(psql('\\d named').stdout).toContain('Materialized view "public.named"');
+  } finally {
+    psqlPostgres('postgres', `DROP DATABASE IF EXISTS ${db};`);
+  }
 });
 
 test('\\d NAME of a view describes its columns, as psql shows PostgreSQL\'s', () => {
