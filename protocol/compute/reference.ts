@@ -269,7 +269,7 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
     case 'avg_numeric': {
       const sum = a.fn === 'sum' || a.fn === 'avg' ? new ExactSum() : new DecimalSum();
       let n = 0;
-      for (const [v, d] of a.distinct ? distinctPresent(values) : values) {
+      for (const [v, d] of a.distinct ? presentValues(values).map(([v]): [Value, number] => [v, 1]) : values) {
         if (v === null) continue;
         sum.add(v as number, d);
         n += d;
@@ -280,9 +280,7 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
     case 'min':
     case 'max':
     case 'count_distinct': {
-      const distinct = new Map<Value, number>();
-      for (const [v, d] of values) if (v !== null) distinct.set(v, (distinct.get(v) ?? 0) + d);
-      const present = [...distinct].filter(([, d]) => d > 0).map(([v]) => v);
+      const present = presentValues(values).map(([v]) => v);
       if (a.fn === 'count_distinct') return present.length;
       if (present.length === 0) return null;
       const sign = a.fn === 'min' ? 1 : -1;
@@ -291,16 +289,10 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
     case 'bool_and':
     case 'bool_or':
     case 'string_agg': {
-      const distinct = new Map<Value, number>();
-      for (const [v, d] of values) {
-        if (v !== null) distinct.set(v, (distinct.get(v) ?? 0) + d);
-      }
-      return presentValuesAggregate(a, [...distinct].filter(([, d]) => d > 0));
+      return presentValuesAggregate(a, presentValues(values));
     }
     case 'array_agg': {
-      const distinct = new Map<Value, number>();
-      for (const [v, d] of values) distinct.set(v, (distinct.get(v) ?? 0) + d);
-      return arrayAggregate(a, [...distinct].filter(([, d]) => d > 0));
+      return arrayAggregate(a, presentValues(values, true));
     }
     case 'var_samp':
     case 'var_pop':
@@ -345,9 +337,9 @@ function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => 
   return consolidateRows(out);
 }
 
-/** The values of positive multiplicity in `values`, each once (sum / avg DISTINCT). */
-function distinctPresent(values: Array<[Value, number]>): Array<[Value, number]> {
+/** The distinct values of positive total multiplicity in `values`, with it; NULLs only with `nulls`. */
+function presentValues(values: Array<[Value, number]>, nulls = false): Array<[Value, number]> {
   const m = new Map<Value, number>();
-  for (const [v, d] of values) if (v !== null) m.set(v, (m.get(v) ?? 0) + d);
-  return [...m].filter(([, d]) => d > 0).map(([v]) => [v, 1]);
+  for (const [v, d] of values) if (nulls || v !== null) m.set(v, (m.get(v) ?? 0) + d);
+  return [...m].filter(([, d]) => d > 0);
 }

@@ -70,18 +70,26 @@ class Sum implements Accumulator {
   }
 }
 
+/**
+ * Adds `diff` copies of `v` to `values` (a value leaves the map at multiplicity 0); `presence` is
+ * 1 when v became present (multiplicity from <= 0 to > 0), -1 when it stopped being, else 0.
+ */
+function addToMultiset(values: Map<Value, number>, v: Value, diff: number): { presence: -1 | 0 | 1; after: number } {
+  const before = values.get(v) ?? 0;
+  const after = before + diff;
+  if (after === 0) values.delete(v);
+  else values.set(v, after);
+  return { presence: before <= 0 && after > 0 ? 1 : before > 0 && after <= 0 ? -1 : 0, after };
+}
+
 /** sum / avg (DISTINCT): each value counts once while its multiplicity in the group is positive. */
 class DistinctSum implements Accumulator {
   private readonly values = new Map<Value, number>();
   constructor(private readonly inner: Sum) {}
   add(v: Value, diff: number): void {
     if (v === null) return;
-    const before = this.values.get(v) ?? 0;
-    const after = before + diff;
-    if (after === 0) this.values.delete(v);
-    else this.values.set(v, after);
-    if (before <= 0 && after > 0) this.inner.add(v, 1);
-    else if (before > 0 && after <= 0) this.inner.add(v, -1);
+    const change = addToMultiset(this.values, v, diff).presence;
+    if (change !== 0) this.inner.add(v, change);
   }
   value(): Value {
     return this.inner.value();
@@ -109,12 +117,8 @@ class Distinct implements Accumulator {
 
   add(v: Value, diff: number): void {
     if (v === null) return;
-    const before = this.values.get(v) ?? 0;
-    const after = before + diff;
-    if (after === 0) this.values.delete(v);
-    else this.values.set(v, after);
-    if (before <= 0 && after > 0) this.positive++;
-    else if (before > 0 && after <= 0) this.positive--;
+    const { presence, after } = addToMultiset(this.values, v, diff);
+    this.positive += presence;
     if (this.sign === 0) return;
     if (after > 0) {
       if (this.bestValid && (this.best === null || this.sign * compareValues(v, this.best) < 0)) this.best = v;

@@ -494,16 +494,25 @@ function arrayAgg(
   if (f.agg_distinct) throw ctx.unsupported('array_agg(DISTINCT ...)', location);
   const value = settle(args[0]!, ctx, location);
   const type = arrayTypeOrFail(value.type, ctx, location);
+  const desc = orderedByValue(f, value, env, 'array_agg', 'array_agg(x ORDER BY x [DESC]) is supported', location);
+  return { ...result('array_agg', value, type, desc ? { desc } : {}), nullable: true };
+}
+
+/**
+ * An ordered aggregate's ORDER BY, which may only be by the aggregated value itself (ASC or DESC,
+ * default NULLs placement): true when descending; anything else is 0A000 with `hint`.
+ */
+function orderedByValue(f: FuncCall, value: Typed, env: ExprEnv, name: string, hint: string, location: number | undefined): boolean {
   let desc = false;
   for (const item of f.agg_order ?? []) {
     const by = 'SortBy' in item ? item.SortBy : undefined;
     const expr = by?.node ? planExpr(by.node, env) : undefined;
     if (!expr || exprKey(toExpr(expr.expr)) !== exprKey(toExpr(value.expr)) || (by?.sortby_nulls && by.sortby_nulls !== 'SORTBY_NULLS_DEFAULT')) {
-      throw ctx.unsupported('array_agg ordered by anything but its value', location, 'array_agg(x ORDER BY x [DESC]) is supported');
+      throw env.ctx.unsupported(`${name} ordered by anything but its value`, location, hint);
     }
     desc = by?.sortby_dir === 'SORTBY_DESC';
   }
-  return { ...result('array_agg', value, type, desc ? { desc } : {}), nullable: true };
+  return desc;
 }
 
 /**
@@ -525,14 +534,6 @@ function stringAgg(
   const sep = coerce(args[1]!, 'text', ctx, location, 'string_agg');
   if (sep.expr.op !== 'lit') throw ctx.unsupported('a string_agg separator that is not a constant', location);
   const separator = sep.expr.value === null ? '' : String(sep.expr.value);
-  let desc = false;
-  for (const item of f.agg_order ?? []) {
-    const by = 'SortBy' in item ? item.SortBy : undefined;
-    const expr = by?.node ? planExpr(by.node, env) : undefined;
-    if (!expr || exprKey(toExpr(expr.expr)) !== exprKey(toExpr(value.expr)) || (by?.sortby_nulls && by.sortby_nulls !== 'SORTBY_NULLS_DEFAULT')) {
-      throw ctx.unsupported('string_agg ordered by anything but its value', location, 'string_agg(x, sep ORDER BY x [DESC]) is supported');
-    }
-    desc = by?.sortby_dir === 'SORTBY_DESC';
-  }
+  const desc = orderedByValue(f, value, env, 'string_agg', 'string_agg(x, sep ORDER BY x [DESC]) is supported', location);
   return result('string_agg', value, 'text', { separator, ...(desc ? { desc } : {}) });
 }
