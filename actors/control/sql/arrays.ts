@@ -11,7 +11,7 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import { arrayTypeOf, elementTypeOf } from '../../../protocol/array.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { PlanContext } from './context.js';
-import { typedCall } from './functions.js';
+import { typedCall } from './typed-call.js';
 import { coerce, implicitlyConverts, unify, type Typed } from './typed.js';
 
 /** ARRAY[e1, e2, ...]: the elements coerced to their common type. */

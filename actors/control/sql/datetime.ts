@@ -11,17 +11,8 @@ import { MS_PER_DAY } from '../../../protocol/datetime.js';
 import { unitError } from '../../../protocol/compute/datetime-scalar.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { PlanContext } from './context.js';
-import type { ScalarFunction } from '../../../protocol/compute/plan.js';
-import { foldExpr } from './fold.js';
-import { toExpr } from './exprs.js';
-import { call as callExpr, coerce, isNumeric, isPlainExpr, lit, type Typed } from './typed.js';
-
-/** functions.ts' typedCall (not imported: functions.ts imports this file). */
-function typedCall(fn: ScalarFunction, args: Typed[], type: ColumnType, name: string): Typed {
-  const expr = callExpr(fn, ...args.map((a) => a.expr));
-  const folded = isPlainExpr(expr) ? foldExpr(toExpr(expr), type) : expr;
-  return { expr: folded, type, nullable: folded.op === 'lit' ? folded.value === null : args.some((a) => a.nullable), name };
-}
+import { typedCall } from './typed-call.js';
+import { coerce, isNumeric, lit, type Typed } from './typed.js';
 
 const isDatetime = (t: ColumnType | null) => t === 'date' || t === 'timestamp' || t === 'interval';
 

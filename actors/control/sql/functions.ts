@@ -9,21 +9,12 @@ import { SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import { castTo } from './casts.js';
 import { PG_FUNCTIONS } from './pg-functions.js';
+import { typedCall } from './typed-call.js';
 import { DATETIME_SQL_FUNCTIONS } from './datetime.js';
 import { TEXT_SQL_FUNCTIONS } from './text-functions.js';
 import type { PlanContext } from './context.js';
-import { foldExpr } from './fold.js';
-import { toExpr } from './exprs.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
-import { call, coerce, commonType, implicitlyConverts, isNumeric, isPlainExpr, type NumericType, type PExpr, type Typed } from './typed.js';
-
-/** Builds a typed call, folding constants and deriving nullability (NULL on any NULL argument). */
-export function typedCall(fn: ScalarFunction, args: Typed[], type: ColumnType, name: string, nullable = args.some((a) => a.nullable)): Typed {
-  const expr: PExpr = call(fn, ...args.map((a) => a.expr));
-  // An expression over aggregates is never all literals: nothing to fold.
-  const folded: PExpr = isPlainExpr(expr) ? foldExpr(toExpr(expr), type) : expr;
-  return { expr: folded, type, nullable: folded.op === 'lit' ? folded.value === null : nullable, name };
-}
+import { coerce, commonType, implicitlyConverts, isNumeric, type NumericType, type Typed } from './typed.js';
 
 type Builder = (args: Typed[], fail: () => never, ctx: PlanContext, location: number | undefined, name: string) => Typed;
 

@@ -8,18 +8,10 @@ import type { ScalarFunction } from '../../../protocol/compute/plan.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import type { PlanContext } from './context.js';
-import { foldExpr } from './fold.js';
-import { toExpr } from './exprs.js';
-import { call, coerce, implicitlyConverts, isNumeric, isPlainExpr, lit, type Typed } from './typed.js';
+import { typedCall } from './typed-call.js';
+import { coerce, implicitlyConverts, isNumeric, lit, type Typed } from './typed.js';
 
 type Builder = (args: Typed[], fail: () => never, ctx: PlanContext, location: number | undefined, name: string) => Typed;
-
-/** functions.ts' typedCall (not imported: functions.ts imports this file). */
-function typedCall(fn: ScalarFunction, args: Typed[], type: ColumnType, name: string): Typed {
-  const expr = call(fn, ...args.map((a) => a.expr));
-  const folded = isPlainExpr(expr) ? foldExpr(toExpr(expr), type) : expr;
-  return { expr: folded, type, nullable: folded.op === 'lit' ? folded.value === null : args.some((a) => a.nullable), name };
-}
 
 /** The call `fn(args)` when each argument converts implicitly to its type in `types`, else 42883. */
 function signature(fn: ScalarFunction, types: ColumnType[], result: ColumnType, min = types.length): Builder {
