@@ -125,7 +125,11 @@ export async function createSource(deps: ControlDeps, ext: Extract<Extension, { 
   if (taken(deps, 'source', ext.name, ext.ifNotExists)) return `source "${ext.name}" already exists, skipping`;
   if (ext.kind === 'create_jetstream_source') {
     const id = await deps.catalog.allocateId();
-    await whenAvailable(() => deps.storage.createSource(id, { kind: 'jetstream', stream: ext.stream, format: ext.format, schema: ext.columns, ...(ext.subject ? { filterSubject: ext.subject } : {}) }));
+    await whenAvailable(() => deps.storage.createSource(id, {
+      kind: 'jetstream', stream: ext.stream, format: ext.format, schema: ext.columns,
+      ...(ext.subject ? { filterSubject: ext.subject } : {}),
+      ...(ext.envelope ? { envelope: ext.envelope, key: ext.key } : {}),
+    }));
     await waitForCollection(deps, id);
     await deps.catalog.create(item({ id, name: ext.name, kind: 'source', columns: ext.columns, sql, collection: id, source: { kind: 'jetstream', stream: ext.stream } }));
     return '';

@@ -89,6 +89,7 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
   }
 
   private async create(cmd: CreateSource): Promise<Reply> {
+    checkSourceSpec(cmd.spec);
     const existing = this.records.get(cmd.id);
     if (existing) {
       if (!isDeepStrictEqual(existing.spec, cmd.spec)) {
@@ -178,3 +179,14 @@ export const storageControllerKind: ActorKind = {
   create: (ctx: ActorContext) => new StorageController(ctx),
   subject: (region: string) => storageControllerSubject(region),
 };
+
+/** What the schema cannot say: an upsert or Debezium source names existing key columns, and only such a source has a key. */
+function checkSourceSpec(spec: SourceSpec): void {
+  if (spec.kind !== 'jetstream') return;
+  const keyed = spec.envelope === 'upsert' || spec.envelope === 'debezium';
+  if (keyed && !spec.key) throw new InvalidRequestError(`an ${spec.envelope} source needs key columns`);
+  if (!keyed && spec.key) throw new InvalidRequestError('key columns are only for an upsert or debezium source');
+  const names = new Set(spec.schema.map((c) => c.name));
+  for (const k of spec.key ?? []) if (!names.has(k)) throw new InvalidRequestError(`key column "${k}" is not a column of the source`);
+  if (new Set(spec.key).size !== (spec.key ?? []).length) throw new InvalidRequestError('a key column is named twice');
+}

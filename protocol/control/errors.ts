@@ -13,6 +13,7 @@ export const SqlState = {
   UndefinedObject: '42704',
   DuplicateObject: '42710',
   DuplicateTable: '42P07',
+  DuplicateColumn: '42701',
   AmbiguousColumn: '42702',
   DatatypeMismatch: '42804',
   UndefinedFunction: '42883',

@@ -12,7 +12,9 @@
  *   one row (lineitem: one order's lines), pure functions of (table, offset, scale factor).
  * - `jetstream`: ingests a NATS JetStream stream; each message's payload (JSON object or msgpack
  *   map, per `format`) is mapped to the declared columns by name; messages that do not fit are
- *   counted (`badMessages`) and reported, never silently dropped from the count.
+ *   counted (`badMessages`) and reported, never silently dropped from the count. `envelope`
+ *   (default `none`, append-only) may be `upsert` or `debezium`, keyed by the `key` columns: a
+ *   message then replaces (or, null, deletes) its key's row (actors/storage/sources/envelope.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Schema } from '../types.js';
@@ -61,6 +63,14 @@ export const JetStreamSource = Type.Object(
     schema: Schema,
     /** Most messages fetched per pull (default 1000). */
     batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    /**
+     * `none` (default): each message one new row. `upsert`: a payload replaces its key's row, a
+     * null payload (empty body or JSON null) deletes the key named by its `Dfn-Key` header (a JSON
+     * object of the key columns). `debezium`: `{before, after, op}` events, bare or in `payload`.
+     */
+    envelope: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('upsert'), Type.Literal('debezium')])),
+    /** The key columns (names in `schema`) of an `upsert` or `debezium` source. */
+    key: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 63 }), { minItems: 1, maxItems: 32 })),
   },
   { additionalProperties: false },
 );

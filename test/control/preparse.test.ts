@@ -31,6 +31,10 @@ test('CREATE SOURCE from generators and JetStream', () => {
       { name: 'score', type: 'float', nullable: true },
     ],
   });
+  expect(preparse(`CREATE SOURCE u FROM JETSTREAM 'S' FORMAT MSGPACK (id int, v text) KEY (id) ENVELOPE UPSERT`)).toMatchObject({ envelope: 'upsert', key: ['id'] });
+  expect(preparse(`CREATE SOURCE u FROM JETSTREAM 'S' FORMAT JSON (a int, b int, v text) KEY (a, b) ENVELOPE DEBEZIUM`)).toMatchObject({ envelope: 'debezium', key: ['a', 'b'] });
+  expect(preparse(`CREATE SOURCE u FROM JETSTREAM 'S' FORMAT JSON (id int) ENVELOPE NONE`)).not.toHaveProperty('envelope');
+  expect(() => preparse(`CREATE SOURCE u FROM JETSTREAM 'S' FORMAT JSON (id int) ENVELOPE UPSERT`)).toThrow(/needs KEY/);
 });
 
 test('clusters, drops, show', () => {

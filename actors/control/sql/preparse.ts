@@ -4,6 +4,7 @@
  *   CREATE SOURCE [IF NOT EXISTS] name [IN CLUSTER c] FROM [LOAD] GENERATOR COUNTER|AUCTION [(TICK INTERVAL '100ms')] [FOR ALL TABLES]
  *   CREATE SOURCE [IF NOT EXISTS] name FROM [LOAD] GENERATOR TPCH [(SCALE FACTOR 0.01 [, TICK INTERVAL '1s'])] [FOR ALL TABLES]
  *   CREATE SOURCE [IF NOT EXISTS] name FROM JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] FORMAT JSON|MSGPACK (col type [NOT NULL], ...)
+ *     [KEY (col, ...) ENVELOPE UPSERT|DEBEZIUM | ENVELOPE NONE]
  *   CREATE CLUSTER [IF NOT EXISTS] name [(SIZE 'x')]
  *   DROP SOURCE|CLUSTER|TABLE|VIEW|MATERIALIZED VIEW|INDEX [IF EXISTS] name [CASCADE]
  *   SUBSCRIBE [TO] name | (query) [WITH (PROGRESS)] [AS OF n]
@@ -30,6 +31,8 @@ export type Extension =
       subject?: string;
       format: 'json' | 'msgpack';
       columns: { name: string; type: ColumnType; nullable: boolean }[];
+      envelope?: 'upsert' | 'debezium';
+      key?: string[];
     }
   | { kind: 'create_webhook_source'; name: string; ifNotExists: boolean; format: 'json' | 'text'; headers: boolean }
   | { kind: 'create_cluster'; name: string; ifNotExists: boolean }
@@ -127,8 +130,9 @@ function createSource(c: Cursor): Extension {
       columns.push({ name: col, type, nullable: !notNull });
     } while (c.punct(','));
     c.expectPunct(')');
+    const keyed = jetStreamEnvelope(c, columns.map((col) => col.name));
     c.expectEnd();
-    return { kind: 'create_jetstream_source', name, ifNotExists, stream, ...(subject !== undefined ? { subject } : {}), format, columns };
+    return { kind: 'create_jetstream_source', name, ifNotExists, stream, ...(subject !== undefined ? { subject } : {}), format, columns, ...keyed };
   }
   c.keywords('LOAD');
   c.expectKeywords('GENERATOR');
@@ -155,6 +159,30 @@ function createSource(c: Cursor): Extension {
     ...(generator === 'tpch' ? { scaleFactor: scaleFactor ?? 0.01 } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
   };
+}
+
+/** `[KEY (col, ...)] [ENVELOPE NONE | UPSERT | DEBEZIUM]`: an upsert or Debezium source needs a key of its columns, and only it has one. */
+function jetStreamEnvelope(c: Cursor, names: string[]): { envelope?: 'upsert' | 'debezium'; key?: string[] } {
+  let key: string[] | undefined;
+  if (c.keywords('KEY')) {
+    c.expectPunct('(');
+    key = [];
+    do {
+      const col = c.ident('a key column');
+      if (!names.includes(col)) throw new SqlError(SqlState.UndefinedColumn, `key column "${col}" is not a column of the source`);
+      if (key.includes(col)) throw new SqlError(SqlState.DuplicateColumn, `key column "${col}" is named twice`);
+      key.push(col);
+    } while (c.punct(','));
+    c.expectPunct(')');
+  }
+  let envelope: 'none' | 'upsert' | 'debezium' = 'none';
+  if (c.keywords('ENVELOPE')) envelope = c.keywords('UPSERT') ? 'upsert' : c.keywords('DEBEZIUM') ? 'debezium' : c.keywords('NONE') ? 'none' : c.fail('expected UPSERT, DEBEZIUM or NONE');
+  if (envelope === 'none') {
+    if (key) throw new SqlError(SqlState.InvalidParameterValue, 'KEY is only for ENVELOPE UPSERT or ENVELOPE DEBEZIUM');
+    return {};
+  }
+  if (!key) throw new SqlError(SqlState.InvalidParameterValue, `ENVELOPE ${envelope.toUpperCase()} needs KEY (col, ...)`);
+  return { envelope, key };
 }
 
 /** '100ms', '1s', '2 seconds', '500 milliseconds' -> milliseconds. */

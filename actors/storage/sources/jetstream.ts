@@ -8,13 +8,18 @@
  * in `upstreamRereads` (and skipped), so the guarantee is measured, not assumed. Payloads are
  * decoded as they arrive: a JsMsg's bytes may be a view into a buffer the client reuses later. When the stream
  * is idle, upper still advances on a 1 s tick so views keep making progress.
+ *
+ * With `envelope` `upsert` or `debezium` (envelope.ts), each message sets or deletes its key's row;
+ * the current row per key (upsert-state.ts) is rebuilt from the shard when the driver starts and
+ * again after a failed commit, never from the stream.
  */
 import { jetstream, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { JetStreamSource } from '../../../protocol/storage/source.js';
-import type { Row, Update, Value } from '../../../protocol/types.js';
+import type { Update } from '../../../protocol/types.js';
 import { decode } from '../../../protocol/codec.js';
-import { fits } from '../validate.js';
 import type { DriverContext, SourceDriver } from './driver.js';
+import { changeOf, type Change, type EnvelopeSpec } from './envelope.js';
+import { UpsertState } from './upsert-state.js';
 
 const IDLE_TICK_MS = 1000;
 const RETRY_MS = 1000;
@@ -23,15 +28,23 @@ export class JetStreamDriver implements SourceDriver {
   private running = false;
   private messages: ConsumerMessages | undefined;
   private idle: NodeJS.Timeout | undefined;
-  private buffer: Array<{ seq: number; row: Row | undefined }> = [];
+  private buffer: Array<{ seq: number; change: Change }> = [];
   private lastCommitAt = 0;
   private fetched = 0;
   private lastBad: string | undefined;
+  private readonly envelope: EnvelopeSpec;
+  /** Each key's current row (upsert and debezium envelopes); `loaded` false until it equals the shard. */
+  private readonly state: UpsertState | undefined;
+  private loaded = false;
 
   constructor(
     private readonly spec: JetStreamSource,
     private readonly ctx: DriverContext,
-  ) {}
+  ) {
+    const keyIndexes = (spec.key ?? []).map((k) => spec.schema.findIndex((c) => c.name === k));
+    this.envelope = { envelope: spec.envelope ?? 'none', schema: spec.schema, keyIndexes };
+    this.state = this.envelope.envelope === 'none' ? undefined : new UpsertState(keyIndexes);
+  }
 
   start(): void {
     this.running = true;
@@ -49,7 +62,10 @@ export class JetStreamDriver implements SourceDriver {
   }
 
   info(): Record<string, unknown> {
-    return { stream: this.spec.stream, sequence: this.ctx.shard.position, fetched: this.fetched, lastBadMessage: this.lastBad };
+    return {
+      stream: this.spec.stream, sequence: this.ctx.shard.position, fetched: this.fetched, lastBadMessage: this.lastBad,
+      ...(this.state ? { envelope: this.envelope.envelope, keys: this.state.size } : {}),
+    };
   }
 
   private crash(err: unknown): void {
@@ -59,6 +75,10 @@ export class JetStreamDriver implements SourceDriver {
   private async run(): Promise<void> {
     while (this.running && this.ctx.alive()) {
       try {
+        if (this.state && !this.loaded) {
+          await this.state.load(this.ctx.shard, this.ctx.collection);
+          this.loaded = true;
+        }
         const js = jetstream(this.ctx.transport.nc);
         const consumer = await js.consumers.get(this.spec.stream, {
           deliver_policy: DeliverPolicy.StartSequence,
@@ -70,11 +90,12 @@ export class JetStreamDriver implements SourceDriver {
         for await (const m of this.messages) {
           if (!this.running || !this.ctx.alive()) break;
           this.fetched++;
-          this.buffer.push({ seq: m.seq, row: this.toRow(m) });
+          this.buffer.push({ seq: m.seq, change: this.toChange(m) });
           if (this.buffer.length >= (this.spec.batchSize ?? 1000) || m.info.pending === 0) await this.flush();
         }
       } catch (err) {
         if (!this.running) return;
+        this.loaded = false; // a failed commit may have changed the state: rebuild it from the shard
         this.ctx.stalled(`stream ${this.spec.stream}: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
@@ -97,37 +118,32 @@ export class JetStreamDriver implements SourceDriver {
           continue;
         }
         position = m.seq;
-        if (m.row) updates.push([m.row, ts, 1]);
-        else bad++;
+        const c = m.change;
+        if (c.kind === 'append') updates.push([c.row, ts, 1]);
+        else if (c.kind === 'upsert') this.state!.apply(c.key, c.row, ts, updates);
+        else if (c.kind === 'bad') bad++;
       }
       return { updates, extras: { position, badMessages: bad, upstreamRereads: rereads } };
     });
     this.lastCommitAt = this.ctx.clock.now();
   }
 
-  /** The row of a message, or undefined (and the reason kept) when it does not fit the schema. */
-  private toRow(m: JsMsg): Row | undefined {
-    let payload: unknown;
-    try {
-      payload = this.spec.format === 'json' ? JSON.parse(new TextDecoder().decode(m.data)) : decode(m.data);
-    } catch (err) {
-      this.lastBad = `seq ${m.seq}: not ${this.spec.format}: ${(err as Error).message}`;
-      return undefined;
-    }
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-      this.lastBad = `seq ${m.seq}: payload is not an object`;
-      return undefined;
-    }
-    const obj = payload as Record<string, unknown>;
-    const row: Value[] = [];
-    for (const col of this.spec.schema) {
-      const v = obj[col.name] === undefined ? null : (obj[col.name] as Value);
-      if (!fits(v, col)) {
-        this.lastBad = `seq ${m.seq}: column "${col.name}" (${col.type}) cannot hold ${JSON.stringify(obj[col.name])}`;
-        return undefined;
+  /** The change a message asks for; a bad one's reason is kept. */
+  private toChange(m: JsMsg): Change {
+    let payload: unknown = null;
+    if (m.data.length > 0) {
+      try {
+        payload = this.spec.format === 'json' ? JSON.parse(new TextDecoder().decode(m.data)) : decode(m.data);
+      } catch (err) {
+        return this.bad(m.seq, `not ${this.spec.format}: ${(err as Error).message}`);
       }
-      row.push(v);
-    }
-    return row;
+    } else if (this.envelope.envelope === 'none') return this.bad(m.seq, 'empty payload');
+    const change = changeOf(payload, m.headers?.get('Dfn-Key') || undefined, this.envelope);
+    return change.kind === 'bad' ? this.bad(m.seq, change.reason) : change;
+  }
+
+  private bad(seq: number, reason: string): Change {
+    this.lastBad = `seq ${seq}: ${reason}`;
+    return { kind: 'bad', reason };
   }
 }
