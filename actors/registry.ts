@@ -9,6 +9,7 @@ import { timelineKind } from './control/timeline.js';
 import { collectionKind } from './storage/collection.js';
 import { txnsKind } from './storage/txns.js';
 import { storageControllerKind } from './storage/controller.js';
+import { sinkKind } from './storage/sinks/jetstream-sink.js';
 import { clusterKind } from './compute/cluster-kind.js';
 import { computeControllerKind } from './compute/controller.js';
 import { coordinatorKind } from './control/coordinator.js';
@@ -16,7 +17,7 @@ import { sessionKind } from './control/session.js';
 import { pgwireKind } from './control/pgwire/pgwire-kind.js';
 import { webhookKind } from './control/webhook/webhook-kind.js';
 
-export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind, pgwireKind, webhookKind];
+export const ACTOR_KINDS: ActorKind[] = [counterKind, timelineKind, collectionKind, txnsKind, storageControllerKind, sinkKind, clusterKind, computeControllerKind, coordinatorKind, sessionKind, pgwireKind, webhookKind];
 
 /** The storage host processes collections are placed on. */
 export const STORAGE_HOSTS = ['storage-0'];

@@ -1,5 +1,5 @@
 /**
- * The catalog: names, stable ids and definitions of every object (tables, sources, views,
+ * The catalog: names, stable ids and definitions of every object (tables, sources, sinks, views,
  * materialized views, indexes, clusters, timelines), durable in the coordinator's LevelDB
  * sublevel. Ids (`u1`, `u2`, ...) are never reused, so STORAGE collections and COMPUTE dataflows
  * named after them stay unambiguous across drops and restarts. One writer: the coordinator.
@@ -8,7 +8,7 @@ import type { Column } from '../../protocol/types.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { ActorStore } from '../../runtime/store.js';
 
-export type ObjectKind = 'table' | 'source' | 'view' | 'materialized_view' | 'index' | 'cluster' | 'timeline';
+export type ObjectKind = 'table' | 'source' | 'sink' | 'view' | 'materialized_view' | 'index' | 'cluster' | 'timeline';
 
 export interface CatalogItem {
   id: string;
@@ -39,6 +39,7 @@ export interface CatalogItem {
 const KIND_LABEL: Record<ObjectKind, string> = {
   table: 'table',
   source: 'source',
+  sink: 'sink',
   view: 'view',
   materialized_view: 'materialized view',
   index: 'index',

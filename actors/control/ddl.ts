@@ -276,6 +276,8 @@ export async function dropObject(deps: ControlDeps, ext: Extract<Extension, { ki
   }
   const items = [...doomed.values()];
   await deps.catalog.drop(items.map((i) => i.id));
+  // Sinks first: each stops and releases its read hold before what it reads goes.
+  for (const i of items) if (i.kind === 'sink') await deps.storage.dropSink(i.id);
   for (const i of items) {
     if (i.dataflow && i.cluster && deps.catalog.get(i.cluster) !== undefined) await deps.compute.drop(i.cluster, i.dataflow).catch(() => undefined);
   }

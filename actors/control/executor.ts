@@ -13,6 +13,7 @@ import type { Row } from '../../protocol/types.js';
 import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
 import { createWebhookSource } from './webhook/webhook-source.js';
+import { createSink } from './sink-ddl.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { evaluationError, type Isolation, type ReadRequest, type ReadSource } from './reads.js';
 import { dataflowInputOf, readSourceOf, resolverFor } from './resolve.js';
@@ -42,7 +43,7 @@ export interface StatementOptions {
 }
 
 const DROP_TAGS: Record<string, string> = {
-  table: 'DROP TABLE', source: 'DROP SOURCE', view: 'DROP VIEW', materialized_view: 'DROP MATERIALIZED VIEW',
+  table: 'DROP TABLE', source: 'DROP SOURCE', sink: 'DROP SINK', view: 'DROP VIEW', materialized_view: 'DROP MATERIALIZED VIEW',
   index: 'DROP INDEX', cluster: 'DROP CLUSTER', timeline: 'DROP TIMELINE',
 };
 
@@ -97,6 +98,8 @@ async function executeExtension(deps: ControlDeps, ext: Exclude<Extension, { kin
       return ddl(deps, 'CREATE SOURCE', () => createSource(deps, ext, text));
     case 'create_webhook_source':
       return ddl(deps, 'CREATE SOURCE', () => createWebhookSource(deps, ext, text));
+    case 'create_jetstream_sink':
+      return ddl(deps, 'CREATE SINK', () => createSink(deps, ext, text));
     case 'create_cluster':
       return ddl(deps, 'CREATE CLUSTER', () => createCluster(deps, ext.name, ext.ifNotExists, text));
     case 'drop':
@@ -282,7 +285,7 @@ export async function planBufferedInsert(deps: ControlDeps, text: string, offset
   return writeRows(deps, planned, settings);
 }
 
-const SHOW_KINDS: Array<ObjectKind> = ['table', 'source', 'view', 'materialized_view', 'index', 'cluster'];
+const SHOW_KINDS: Array<ObjectKind> = ['table', 'source', 'sink', 'view', 'materialized_view', 'index', 'cluster'];
 
 function showObjects(deps: ControlDeps, kind: ObjectKind | 'object'): StatementResult {
   const items = deps.catalog.all().filter((i) => (kind === 'object' ? SHOW_KINDS.includes(i.kind) && i.kind !== 'cluster' : i.kind === kind));

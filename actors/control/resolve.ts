@@ -70,7 +70,7 @@ const OWNER = 'materialize';
 function systemCatalogOf(catalog: Catalog): SystemCatalog {
   const objects: CatalogObject[] = [];
   for (const item of catalog.all()) {
-    if (item.kind === 'cluster' || item.kind === 'timeline') continue;
+    if (item.kind === 'cluster' || item.kind === 'timeline' || item.kind === 'sink') continue;
     objects.push({
       id: item.id,
       name: item.name,

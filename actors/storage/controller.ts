@@ -7,8 +7,9 @@
  * ingesting and serving while the controller is down; only creating and dropping waits for it.
  */
 import { MessageSet } from '../../protocol/message.js';
-import { CONTROLLER_COMMANDS, type ControllerCommand, type CreateSource } from '../../protocol/storage/command.js';
+import { CONTROLLER_COMMANDS, type ControllerCommand, type CreateSink, type CreateSource } from '../../protocol/storage/command.js';
 import { collectionSubject, storageControllerSubject } from '../../protocol/storage/subjects.js';
+import type { SinkSpec } from '../../protocol/storage/sink.js';
 import { UnknownCollectionError } from '../../protocol/storage/errors.js';
 import { InvalidRequestError, isErrorCode } from '../../protocol/errors.js';
 import { hostSubject } from '../../protocol/subjects.js';
@@ -26,6 +27,14 @@ interface SourceRecord {
   createdAt: number;
 }
 
+/** A sink, run by a `sink` actor on its host (actors/storage/sinks/). */
+interface SinkRecord {
+  id: string;
+  sink: SinkSpec;
+  host: string;
+  createdAt: number;
+}
+
 export interface StorageControllerConfig {
   /** Storage host processes collections are placed on. */
   hosts: string[];
@@ -37,6 +46,7 @@ const commands = new MessageSet<ControllerCommand>(CONTROLLER_COMMANDS);
 export class StorageController implements ActorBehavior<ControllerCommand> {
   readonly commands = commands;
   private readonly records = new Map<string, SourceRecord>();
+  private readonly sinks = new Map<string, SinkRecord>();
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   adopted = 0;
@@ -51,6 +61,10 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
   async recover(): Promise<void> {
     for await (const [, record] of this.ctx.store.entries<SourceRecord>({ gte: 'source/', lt: 'source/\xff' })) {
       this.records.set(record.id, record);
+      this.pending.add(record.id);
+    }
+    for await (const [, record] of this.ctx.store.entries<SinkRecord>({ gte: 'sink/', lt: 'sink/\xff' })) {
+      this.sinks.set(record.id, record);
       this.pending.add(record.id);
     }
     this.timer = setInterval(() => void this.ensureAll(), ENSURE_RETRY_MS);
@@ -68,6 +82,10 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
         return this.create(cmd);
       case 'DropSource':
         return this.dropSource(cmd.id);
+      case 'CreateSink':
+        return this.createSink(cmd);
+      case 'DropSink':
+        return this.dropSink(cmd.id);
       case 'AllowCompaction':
         this.record(cmd.collection);
         return this.ctx.transport.request(collectionSubject(this.ctx.region, cmd.collection), cmd);
@@ -104,6 +122,54 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
     }
     await this.ensure(this.records.get(cmd.id)!);
     return { type: 'Ok', detail: existing ? `collection ${cmd.id} already exists` : `collection ${cmd.id} created` };
+  }
+
+  /**
+   * Records the sink and starts it on the host of the collection it reads. Its read hold
+   * (`sink:<id>`) is placed at `asOf` first, so what it must publish stays readable.
+   */
+  private async createSink(cmd: CreateSink): Promise<Reply> {
+    const from = this.record(cmd.spec.from);
+    checkSinkSpec(cmd.spec);
+    if (this.records.has(cmd.id)) throw new InvalidRequestError(`${cmd.id} is a collection, not a sink`);
+    const existing = this.sinks.get(cmd.id);
+    if (existing) {
+      if (!isDeepStrictEqual(existing.sink, cmd.spec)) throw new InvalidRequestError(`sink ${cmd.id} already exists with a different definition`);
+    } else {
+      await this.ctx.transport.request(collectionSubject(this.ctx.region, from.id), { type: 'AllowCompaction', collection: from.id, holder: `sink:${cmd.id}`, since: [cmd.spec.asOf] });
+      const record: SinkRecord = { id: cmd.id, sink: cmd.spec, host: from.host, createdAt: this.ctx.clock.now() };
+      await this.ctx.store.batch([{ type: 'put', key: `sink/${cmd.id}`, value: record }]);
+      this.sinks.set(cmd.id, record);
+    }
+    await this.ensureSink(this.sinks.get(cmd.id)!);
+    return { type: 'Ok', detail: existing ? `sink ${cmd.id} already exists` : `sink ${cmd.id} created` };
+  }
+
+  private async dropSink(id: string): Promise<Reply> {
+    const record = this.sinks.get(id);
+    if (!record) throw new UnknownCollectionError(`unknown sink "${id}"`);
+    try {
+      await this.ctx.transport.request(hostSubject(this.ctx.region, record.host), { type: 'StopActor', id });
+    } catch (err) {
+      if (!isErrorCode(err, 'NotFound') && !isErrorCode(err, 'NoResponders')) throw err;
+    }
+    if (this.records.has(record.sink.from)) {
+      await this.ctx.transport
+        .request(collectionSubject(this.ctx.region, record.sink.from), { type: 'AllowCompaction', collection: record.sink.from, holder: `sink:${id}`, since: [] })
+        .catch(() => undefined); // a collection not running now: its hold goes with a later drop
+    }
+    await this.ctx.store.batch([{ type: 'del', key: `sink/${id}` }]);
+    this.sinks.delete(id);
+    this.pending.delete(id);
+    return { type: 'Ok', detail: `sink ${id} dropped` };
+  }
+
+  private async ensureSink(record: SinkRecord): Promise<void> {
+    await this.ctx.transport.request(hostSubject(this.ctx.region, record.host), {
+      type: 'StartActor',
+      actor: { kind: 'sink', id: record.id, config: { spec: record.sink } },
+    });
+    this.pending.delete(record.id);
   }
 
   private async dropSource(id: string): Promise<Reply> {
@@ -157,8 +223,10 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
     }
     for (const id of [...this.pending]) {
       const record = this.records.get(id);
-      if (!record) continue;
-      await this.ensure(record).catch(() => undefined); // host not up yet: retried on the next tick
+      const sink = this.sinks.get(id);
+      // host not up yet: retried on the next tick
+      if (record) await this.ensure(record).catch(() => undefined);
+      else if (sink) await this.ensureSink(sink).catch(() => undefined);
     }
   }
 }
@@ -188,5 +256,15 @@ function checkSourceSpec(spec: SourceSpec): void {
   if (!keyed && spec.key) throw new InvalidRequestError('key columns are only for an upsert or debezium source');
   const names = new Set(spec.schema.map((c) => c.name));
   for (const k of spec.key ?? []) if (!names.has(k)) throw new InvalidRequestError(`key column "${k}" is not a column of the source`);
+  if (new Set(spec.key).size !== (spec.key ?? []).length) throw new InvalidRequestError('a key column is named twice');
+}
+
+/** What the schema cannot say of a sink: an upsert sink has a key, and key columns are columns. */
+function checkSinkSpec(spec: SinkSpec): void {
+  // definite's own subjects and NATS' are not a sink's to write.
+  if (/^(dfn|_INBOX|\$[A-Z]+)(\.|$)/i.test(spec.subject)) throw new InvalidRequestError(`subject "${spec.subject}" is reserved (dfn.*, _INBOX.*, $*)`);
+  if (spec.envelope === 'upsert' && !spec.key) throw new InvalidRequestError('an upsert sink needs key columns');
+  const names = new Set((spec.errors ? spec.schema.slice(0, -1) : spec.schema).map((c) => c.name));
+  for (const k of spec.key ?? []) if (!names.has(k)) throw new InvalidRequestError(`key column "${k}" is not a column of the sink's collection`);
   if (new Set(spec.key).size !== (spec.key ?? []).length) throw new InvalidRequestError('a key column is named twice');
 }

@@ -26,11 +26,12 @@ import { Header } from '../envelope.js';
 import { DefiniteError, isErrorCode, isTransient } from '../errors.js';
 import type { Frontier, Row, Update } from '../types.js';
 import type { SourceSpec } from './source.js';
+import type { SinkSpec } from './sink.js';
 import { MalformedMessageError } from '../errors.js';
 import { MessageSet } from '../message.js';
-import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type StatusUpdate, type SubscribeBatch } from './response.js';
+import { SubscribeEncodedBatch, type CollectionSummary, type CollectionList, type SinkInfo, type StatusUpdate, type SubscribeBatch } from './response.js';
 import { DecodedUpdates } from './encoded-updates.js';
-import { collectionStatusSubject, collectionSubject, leasesSubject, storageControllerSubject, txnsSubject } from './subjects.js';
+import { collectionStatusSubject, collectionSubject, leasesSubject, sinkSubject, storageControllerSubject, txnsSubject } from './subjects.js';
 import { StorageErrorCode } from './errors.js';
 
 type Typed = { type: string; [key: string]: unknown };
@@ -98,6 +99,17 @@ export class StorageClient {
   }
   dropSource(id: string): Promise<Typed> {
     return this.wire.request(storageControllerSubject(this.region), { type: 'DropSource', id }, { timeoutMs: 30_000 });
+  }
+  createSink(id: string, spec: SinkSpec): Promise<Typed> {
+    return this.wire.request(storageControllerSubject(this.region), { type: 'CreateSink', id, spec }, { timeoutMs: 30_000 });
+  }
+  dropSink(id: string): Promise<Typed> {
+    return this.wire.request(storageControllerSubject(this.region), { type: 'DropSink', id }, { timeoutMs: 30_000 });
+  }
+  /** A sink's state, from the sink itself. */
+  async describeSink(id: string): Promise<SinkInfo['sink']> {
+    const r = await this.wire.request<Typed>(sinkSubject(this.region, id), { type: 'Describe' });
+    return r['sink'] as SinkInfo['sink'];
   }
   async list(): Promise<CollectionList['collections']> {
     const r = await this.wire.request<Typed>(storageControllerSubject(this.region), { type: 'ListCollections' }, { timeoutMs: 30_000 });

@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage, type MessageOf } from '../message.js';
 import { Frontier, Timestamp } from '../types.js';
 import { SourceSpec } from './source.js';
+import { SinkSpec } from './sink.js';
 
 export const CollectionId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const Holder = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
@@ -19,6 +20,10 @@ const Inbox = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,256}$' });
 export const CreateSource = defineMessage('CreateSource', { id: CollectionId, spec: SourceSpec });
 /** Drop a collection: its frontier becomes empty, subscriptions end, its data is deleted. */
 export const DropSource = defineMessage('DropSource', { id: CollectionId });
+/** Create a sink (sink.ts) publishing a collection's changes. Idempotent for the same id and spec. */
+export const CreateSink = defineMessage('CreateSink', { id: CollectionId, spec: SinkSpec });
+/** Stop a sink for good and release its read hold (what it published stays in its stream). */
+export const DropSink = defineMessage('DropSink', { id: CollectionId });
 /**
  * Set `holder`'s read hold on a collection: `since` may advance to the minimum of all holds.
  * The empty frontier releases the hold. Accepted by the controller and by the collection itself.
@@ -98,13 +103,14 @@ export const Describe = defineMessage('Describe', {});
 /** From the storage controller: drop this collection (empty frontier, delete the data, exit). */
 export const Drop = defineMessage('Drop', {});
 
-export const CONTROLLER_COMMANDS = [CreateSource, DropSource, AllowCompaction, ListCollections] as const;
+export const CONTROLLER_COMMANDS = [CreateSource, DropSource, CreateSink, DropSink, AllowCompaction, ListCollections] as const;
 export type ControllerCommand = MessageOf<typeof CONTROLLER_COMMANDS>;
 
 export const COLLECTION_COMMANDS = [Append, StageBatch, Snapshot, Subscribe, Credit, CancelSubscribe, Describe, AllowCompaction, Drop] as const;
 export type CollectionCommand = MessageOf<typeof COLLECTION_COMMANDS>;
 
 export type CreateSource = Static<typeof CreateSource>;
+export type CreateSink = Static<typeof CreateSink>;
 export type Append = Static<typeof Append>;
 export type Subscribe = Static<typeof Subscribe>;
 
@@ -112,6 +118,11 @@ export type Subscribe = Static<typeof Subscribe>;
 export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   CreateSource: { type: 'CreateSource', id: 'u7', spec: { kind: 'table', schema: [{ name: 'k', type: 'int', nullable: false }] } },
   DropSource: { type: 'DropSource', id: 'u7' },
+  CreateSink: {
+    type: 'CreateSink', id: 'u9',
+    spec: { kind: 'jetstream', from: 'u7', schema: [{ name: 'k', type: 'int', nullable: false }], stream: 'OUT', subject: 'out.k', format: 'json', envelope: 'upsert', key: ['k'], asOf: 1_700_000_000_000 },
+  },
+  DropSink: { type: 'DropSink', id: 'u9' },
   AllowCompaction: { type: 'AllowCompaction', collection: 'u7', holder: 'compute:idx1', since: [1_700_000_000_000] },
   ListCollections: { type: 'ListCollections' },
   Append: { type: 'Append', writer: 'control', token: 'w-17', expectedUpper: 1_700_000_000_000, newUpper: 1_700_000_000_005, updates: [[[1, 'a'], 1_700_000_000_001, 1]] },

@@ -136,7 +136,30 @@ export const CollectionList = defineMessage('CollectionList', {
   collections: Type.Array(Type.Object({ id: CollectionId, kind: Type.String(), host: Type.String(), summary: Type.Optional(CollectionSummary) }, { additionalProperties: false })),
 });
 
-export const STORAGE_REPLIES = [Ok, Appended, SnapshotRows, SubscribeStarted, CollectionInfo, CollectionList] as const;
+/** A sink's state (Describe on its subject). */
+export const SinkInfo = defineMessage('SinkInfo', {
+  sink: Type.Object(
+    {
+      id: CollectionId,
+      from: CollectionId,
+      stream: Type.String(),
+      subject: Type.String(),
+      /** `stalled` with `reason` when it cannot go on (its stream gone, a key violation, an error in its view). */
+      status: Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('stalled')]),
+      reason: Type.Optional(Type.String()),
+      /** Every time below it is published in full. */
+      upper: Timestamp,
+      /** Messages published by this incarnation; messages found already published when it resumed. */
+      published: Type.Integer({ minimum: 0 }),
+      skippedOnResume: Type.Integer({ minimum: 0 }),
+      /** The subject's last stream sequence as the sink knows it. */
+      lastSequence: Type.Integer({ minimum: 0 }),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const STORAGE_REPLIES = [Ok, Appended, SnapshotRows, SubscribeStarted, CollectionInfo, CollectionList, SinkInfo] as const;
 export type StorageReply = MessageOf<typeof STORAGE_REPLIES>;
 export const STREAM_MESSAGES = [SubscribeBatch, SubscribeEncodedBatch, SubscribeEnd, SubscribeProgress] as const;
 export type StreamMessage = MessageOf<typeof STREAM_MESSAGES>;
@@ -147,6 +170,7 @@ export type SubscribeBatch = Static<typeof SubscribeBatch>;
 export type SubscribeEncodedBatch = Static<typeof SubscribeEncodedBatch>;
 export type SubscribeProgress = Static<typeof SubscribeProgress>;
 export type HostFrontiers = Static<typeof HostFrontiers>;
+export type SinkInfo = Static<typeof SinkInfo>;
 export type StatusUpdate = Static<typeof StatusUpdate>;
 export type { Update };
 export type CollectionList = Static<typeof CollectionList>;
@@ -195,5 +219,6 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   HostFrontiers: { type: 'HostFrontiers', host: 'storage-0', collections: [{ collection: 'u7', since: [1_700_000_000_000], upper: [1_700_000_000_005] }, { collection: 'u9', since: [], upper: [] }] },
   StatusUpdate: { type: 'StatusUpdate', collection: 'u7', status: 'running', incarnation: '3f1c', at: 1_700_000_000_003 },
   CollectionInfo: { type: 'CollectionInfo', collection: exampleSummary },
+  SinkInfo: { type: 'SinkInfo', sink: { id: 'u9', from: 'u7', stream: 'OUT', subject: 'out.k', status: 'running', upper: 1_700_000_000_005, published: 12, skippedOnResume: 0, lastSequence: 40 } },
   CollectionList: { type: 'CollectionList', collections: [{ id: 'u7', kind: 'table', host: 'storage-0', summary: exampleSummary }] },
 };

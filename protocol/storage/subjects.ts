@@ -5,6 +5,7 @@
  * dfn.<region>.storage.controller                  the storage controller's commands (request/reply)
  * dfn.<region>.storage.collection.<id>             a collection's commands (request/reply)
  * dfn.<region>.storage.collection.<id>.status      StatusUpdate publications
+ * dfn.<region>.storage.sink.<id>                   a sink's commands (Describe: SinkInfo)
  * dfn.<region>.storage.txns.<host>                 a storage host's transaction log of tables (txns.ts)
  * dfn.<region>.storage.txns.<host>.progress        TxnsProgress publications
  * dfn.<region>.storage.frontiers.<host>            HostFrontiers publications (since, upper of the host's collections)
@@ -22,6 +23,10 @@ export function storageControllerSubject(region: string): string {
 
 export function collectionSubject(region: string, collection: string): string {
   return actorSubject(region, 'storage', 'collection', collection);
+}
+
+export function sinkSubject(region: string, sink: string): string {
+  return actorSubject(region, 'storage', 'sink', sink);
 }
 
 /** The frontier publications of the collections on storage host `host` (HostFrontiers). */

@@ -41,6 +41,12 @@ test('clusters, drops, show', () => {
   expect(preparse('CREATE CLUSTER c2 (SIZE \'small\')')).toEqual({ kind: 'create_cluster', name: 'c2', ifNotExists: false });
   expect(preparse('DROP MATERIALIZED VIEW IF EXISTS mv CASCADE')).toEqual({ kind: 'drop', objectKind: 'materialized_view', name: 'mv', ifExists: true, cascade: true });
   expect(preparse('DROP SOURCE s')).toMatchObject({ objectKind: 'source', name: 's' });
+  expect(preparse('DROP SINK IF EXISTS k')).toMatchObject({ objectKind: 'sink', name: 'k', ifExists: true });
+  expect(preparse(`CREATE SINK k FROM mv INTO JETSTREAM STREAM 'OUT' SUBJECT 'out.mv' KEY (a, b) FORMAT MSGPACK ENVELOPE UPSERT`)).toEqual({
+    kind: 'create_jetstream_sink', name: 'k', ifNotExists: false, from: 'mv', stream: 'OUT', subject: 'out.mv', key: ['a', 'b'], format: 'msgpack', envelope: 'upsert',
+  });
+  expect(preparse(`CREATE SINK IF NOT EXISTS k FROM t INTO JETSTREAM 'OUT' FORMAT JSON ENVELOPE DEBEZIUM`)).toMatchObject({ ifNotExists: true, envelope: 'debezium', stream: 'OUT' });
+  expect(() => preparse(`CREATE SINK k FROM t INTO JETSTREAM 'OUT' FORMAT JSON ENVELOPE UPSERT`)).toThrow(/needs KEY/);
   expect(preparse('SHOW MATERIALIZED VIEWS')).toEqual({ kind: 'show_objects', objectKind: 'materialized_view' });
   expect(preparse('SHOW SOURCES')).toEqual({ kind: 'show_objects', objectKind: 'source' });
   expect(preparse('SHOW cluster')).toBeUndefined();

@@ -5,6 +5,8 @@
  *   CREATE SOURCE [IF NOT EXISTS] name FROM [LOAD] GENERATOR TPCH [(SCALE FACTOR 0.01 [, TICK INTERVAL '1s'])] [FOR ALL TABLES]
  *   CREATE SOURCE [IF NOT EXISTS] name FROM JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] FORMAT JSON|MSGPACK (col type [NOT NULL], ...)
  *     [KEY (col, ...) ENVELOPE UPSERT|DEBEZIUM | ENVELOPE NONE]
+ *   CREATE SINK [IF NOT EXISTS] name FROM obj INTO JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] [KEY (col, ...)]
+ *     FORMAT JSON|MSGPACK ENVELOPE UPSERT|DEBEZIUM
  *   CREATE CLUSTER [IF NOT EXISTS] name [(SIZE 'x')]
  *   DROP SOURCE|CLUSTER|TABLE|VIEW|MATERIALIZED VIEW|INDEX [IF EXISTS] name [CASCADE]
  *   SUBSCRIBE [TO] name | (query) [WITH (PROGRESS)] [AS OF n]
@@ -19,7 +21,7 @@ import type { ColumnType } from '../../../protocol/types.js';
 import { TPCH_MAX_SCALE } from '../../../protocol/storage/tpch.js';
 import { Cursor, tokenize } from './cursor.js';
 
-export type ObjectKind = 'source' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline';
+export type ObjectKind = 'source' | 'sink' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline';
 
 export type Extension =
   | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction' | 'tpch'; tickMs: number; scaleFactor?: number; cluster?: string }
@@ -35,6 +37,17 @@ export type Extension =
       key?: string[];
     }
   | { kind: 'create_webhook_source'; name: string; ifNotExists: boolean; format: 'json' | 'text'; headers: boolean }
+  | {
+      kind: 'create_jetstream_sink';
+      name: string;
+      ifNotExists: boolean;
+      from: string;
+      stream: string;
+      subject?: string;
+      key?: string[];
+      format: 'json' | 'msgpack';
+      envelope: 'upsert' | 'debezium';
+    }
   | { kind: 'create_cluster'; name: string; ifNotExists: boolean }
   | { kind: 'drop'; objectKind: ObjectKind; name: string; ifExists: boolean; cascade: boolean }
   | { kind: 'subscribe'; target: { name: string } | { query: string; offset: number }; progress: boolean; asOf?: number }
@@ -49,7 +62,7 @@ const TYPE_NAMES: Record<string, ColumnType> = {
 };
 
 const SHOW_KINDS: Record<string, ObjectKind | 'object'> = {
-  SOURCES: 'source', TABLES: 'table', VIEWS: 'view', INDEXES: 'index', CLUSTERS: 'cluster', TIMELINES: 'timeline', OBJECTS: 'object',
+  SOURCES: 'source', SINKS: 'sink', TABLES: 'table', VIEWS: 'view', INDEXES: 'index', CLUSTERS: 'cluster', TIMELINES: 'timeline', OBJECTS: 'object',
 };
 
 /** Parses `text` if it is one of the extension statements, else returns undefined. */
@@ -78,6 +91,7 @@ export function preparse(text: string, offset = 0): Extension | undefined {
 function createStatement(text: string, c: Cursor, offset: number): Extension | undefined {
   c.expectKeywords('CREATE');
   if (c.keywords('SOURCE')) return createSource(c);
+  if (c.keywords('SINK')) return createSink(c);
   if (c.keywords('CLUSTER')) {
     const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
     const name = c.ident('a cluster name');
@@ -94,6 +108,36 @@ function createStatement(text: string, c: Cursor, offset: number): Extension | u
     return { kind: 'create_cluster', name, ifNotExists };
   }
   return inClusterRewrite(text, offset);
+}
+
+function createSink(c: Cursor): Extension {
+  const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
+  const name = c.ident('a sink name');
+  if (c.keywords('IN', 'CLUSTER')) c.ident('a cluster name'); // sinks run on storage hosts (docs/sinks.md)
+  c.expectKeywords('FROM');
+  const from = c.ident('the object the sink reads');
+  c.expectKeywords('INTO', 'JETSTREAM');
+  c.keywords('STREAM');
+  const stream = c.peek()?.t === 'string' ? c.string() : c.ident('a stream name');
+  const subject = c.keywords('SUBJECT') ? c.string('a subject') : undefined;
+  let key: string[] | undefined;
+  if (c.keywords('KEY')) {
+    c.expectPunct('(');
+    key = [];
+    do {
+      const col = c.ident('a key column');
+      if (key.includes(col)) throw new SqlError(SqlState.DuplicateColumn, `key column "${col}" is named twice`);
+      key.push(col);
+    } while (c.punct(','));
+    c.expectPunct(')');
+  }
+  c.expectKeywords('FORMAT');
+  const format = c.keywords('JSON') ? 'json' : c.keywords('MSGPACK') ? 'msgpack' : c.fail('expected JSON or MSGPACK');
+  c.expectKeywords('ENVELOPE');
+  const envelope = c.keywords('UPSERT') ? 'upsert' : c.keywords('DEBEZIUM') ? 'debezium' : c.fail('expected UPSERT or DEBEZIUM');
+  if (envelope === 'upsert' && !key) throw new SqlError(SqlState.InvalidParameterValue, 'ENVELOPE UPSERT needs KEY (col, ...)');
+  c.expectEnd();
+  return { kind: 'create_jetstream_sink', name, ifNotExists, from, stream, ...(subject !== undefined ? { subject } : {}), ...(key ? { key } : {}), format, envelope };
 }
 
 function createSource(c: Cursor): Extension {
@@ -199,21 +243,13 @@ export function parseInterval(s: string, c?: Cursor): number {
   return Math.round(ms);
 }
 
+const DROP_KINDS: Array<[string, ObjectKind]> = [['SOURCE', 'source'], ['SINK', 'sink'], ['CLUSTER', 'cluster'], ['TABLE', 'table'], ['VIEW', 'view'], ['INDEX', 'index']];
+
 function dropStatement(c: Cursor): Extension {
   c.expectKeywords('DROP');
   const objectKind: ObjectKind = c.keywords('MATERIALIZED', 'VIEW')
     ? 'materialized_view'
-    : c.keywords('SOURCE')
-      ? 'source'
-      : c.keywords('CLUSTER')
-        ? 'cluster'
-        : c.keywords('TABLE')
-          ? 'table'
-          : c.keywords('VIEW')
-            ? 'view'
-            : c.keywords('INDEX')
-              ? 'index'
-              : c.fail('expected SOURCE, CLUSTER, TABLE, VIEW, MATERIALIZED VIEW or INDEX');
+    : (DROP_KINDS.find(([word]) => c.keywords(word))?.[1] ?? c.fail('expected SOURCE, SINK, CLUSTER, TABLE, VIEW, MATERIALIZED VIEW or INDEX'));
   const ifExists = c.keywords('IF', 'EXISTS');
   const name = c.ident();
   const cascade = c.keywords('CASCADE');

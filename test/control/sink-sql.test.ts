@@ -1,0 +1,65 @@
+/**
+ * CREATE SINK ... INTO JETSTREAM through SQL (issue #19): a materialized view's changes published
+ * with ENVELOPE UPSERT, read back by an upsert source on the same stream, which must equal the
+ * view after inserts, updates and deletes; SHOW SINKS, DROP SINK, dependencies, and bad input.
+ */
+import { eventually, setupNats, type TestNats } from '../helpers/nats.js';
+import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { connectClient, sorted, type SqlClient } from './sql-client.js';
+
+const region = 'sinksql';
+let nats: TestNats;
+let p: TestPlatform;
+let a: SqlClient;
+
+beforeAll(async () => {
+  nats = await setupNats();
+  p = await startPlatform(nats, region);
+  a = await connectClient(nats, region);
+});
+afterAll(async () => {
+  await a?.close();
+  await p?.cleanup();
+  await nats?.cleanup();
+});
+
+const same = async (x: string, y: string) => JSON.stringify(sorted(await a.rows(x))) === JSON.stringify(sorted(await a.rows(y)));
+
+test('an upsert sink of a view, read back by an upsert source, equals the view', async () => {
+  await a.sql('CREATE TABLE orders (id int NOT NULL, customer text NOT NULL, amount bigint NOT NULL)');
+  await a.sql("INSERT INTO orders VALUES (1, 'ann', 10), (2, 'bob', 5), (3, 'ann', 7)");
+  await a.sql('CREATE MATERIALIZED VIEW spend AS SELECT customer, sum(amount) AS total, count(*) AS n FROM orders GROUP BY customer');
+  await a.sql(`CREATE SINK spend_out FROM spend INTO JETSTREAM STREAM 'SPEND' SUBJECT 'spend.by_customer' KEY (customer) FORMAT JSON ENVELOPE UPSERT`);
+  await a.sql(`CREATE SOURCE spend_back FROM JETSTREAM STREAM 'SPEND' SUBJECT 'spend.by_customer' FORMAT JSON (customer text NOT NULL, total numeric, n bigint) KEY (customer) ENVELOPE UPSERT`);
+  await eventually(() => same('SELECT customer, total, n FROM spend_back', 'SELECT customer, total, n FROM spend'), 'the snapshot went round');
+  await a.sql("INSERT INTO orders VALUES (4, 'cy', 1), (5, 'bob', 2)");
+  await a.sql("UPDATE orders SET amount = amount * 2 WHERE customer = 'ann'");
+  await a.sql("DELETE FROM orders WHERE customer = 'bob'");
+  await eventually(() => same('SELECT customer, total, n FROM spend_back', 'SELECT customer, total, n FROM spend'), 'the changes went round');
+  expect(sorted(await a.rows('SELECT customer, total, n FROM spend_back'))).toEqual([['ann', 34, 2], ['cy', 1, 1]]);
+  expect(await a.rows('SHOW SINKS')).toEqual([['spend_out', 'sink', null]]);
+});
+
+test('a sink depends on what it reads; DROP SINK stops it', async () => {
+  expect((await a.sqlError('DROP MATERIALIZED VIEW spend')).sqlstate).toBe('2BP01');
+  await a.sql('DROP SINK spend_out');
+  expect(await a.rows('SHOW SINKS')).toEqual([]);
+  await a.sql("INSERT INTO orders VALUES (6, 'dee', 3)");
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await a.rows("SELECT customer FROM spend_back WHERE customer = 'dee'")).toEqual([]);
+  expect((await a.sqlError('DROP SINK spend_out')).sqlstate).toBe('42P01');
+  await a.sql('DROP SINK IF EXISTS spend_out');
+});
+
+test('bad CREATE SINK statements are refused and create nothing', async () => {
+  await a.sql('CREATE VIEW plain AS SELECT id FROM orders');
+  const bad = async (sql: string, sqlstate: string) => expect((await a.sqlError(sql)).sqlstate).toBe(sqlstate);
+  await bad(`CREATE SINK s1 FROM plain INTO JETSTREAM STREAM 'X' KEY (id) FORMAT JSON ENVELOPE UPSERT`, '0A000');
+  await bad(`CREATE SINK s1 FROM orders INTO JETSTREAM STREAM 'X' FORMAT JSON ENVELOPE UPSERT`, '22023');
+  await bad(`CREATE SINK s1 FROM orders INTO JETSTREAM STREAM 'X' KEY (nope) FORMAT JSON ENVELOPE UPSERT`, '42703');
+  await bad(`CREATE SINK s1 FROM orders INTO JETSTREAM STREAM 'X' SUBJECT 'dfn.sinksql.control.x' KEY (id) FORMAT JSON ENVELOPE UPSERT`, '42501');
+  await bad(`CREATE SINK s1 FROM orders INTO JETSTREAM STREAM 'X' SUBJECT 'x.>' KEY (id) FORMAT JSON ENVELOPE UPSERT`, '22023');
+  await bad(`CREATE SINK s1 FROM nope INTO JETSTREAM STREAM 'X' KEY (id) FORMAT JSON ENVELOPE UPSERT`, '42P01');
+  await bad(`CREATE SINK s1 FROM orders INTO JETSTREAM STREAM 'X' FORMAT XML ENVELOPE UPSERT`, '42601');
+  expect(await a.rows('SHOW SINKS')).toEqual([]);
+});
