@@ -21,6 +21,9 @@ export interface DrillReport {
   /** SQL tables alive at the end, and how often their SUBSCRIBE streams were resumed. */
   sqlTables: number;
   sqlResumes: number;
+  /** Sinks of SQL tables alive at the end, and the messages read from their streams (each checked exactly once). */
+  sqlSinks: number;
+  sinkMessages: number;
   elapsedMs: number;
 }
 
@@ -39,6 +42,8 @@ export function buildReport(ctx: DrillContext, seed: number, scenario: string, t
     sources: ctx.model.sources.size,
     sqlTables: ctx.sql.tables.size,
     sqlResumes: [...ctx.sqlSubs.values()].reduce((n, s) => n + s.model.resumes, 0),
+    sqlSinks: [...ctx.sql.tables.values()].filter((t) => t.sink).length,
+    sinkMessages: [...ctx.sql.tables.values()].reduce((n, t) => n + (t.sink?.messages ?? 0), 0),
     elapsedMs: Math.round(performance.now() - startedAt),
   };
 }

@@ -9,6 +9,7 @@ import type { Action } from './actions.js';
 import type { DrillContext } from './context.js';
 import { SqlSubscriber } from './sql-subscribe.js';
 import type { SqlTableModel } from './sql-model.js';
+import { createSink } from './sql-sinks.js';
 
 const MAX_TABLES = 3;
 const MAX_COUNTERS = 2;
@@ -82,6 +83,15 @@ export const SQL_ACTIONS: Action[] = [
       await ctx.sqlA.read(`DROP TABLE IF EXISTS ${m.name} CASCADE`);
       return `dropped table ${m.name} and its views`;
     },
+  },
+  {
+    name: 'create-sql-sink',
+    needs: ['control', 'compute'],
+    weight: 1,
+    when: (ctx) => [...ctx.sql.tables.values()].some((m) => !m.sink),
+    // every drill gets one sink early, so the faults meet it
+    firstOf: (ctx) => ![...ctx.sql.tables.values()].some((m) => m.sink),
+    run: (ctx) => createSink(ctx, ctx.rng.pick([...ctx.sql.tables.values()].filter((m) => !m.sink))),
   },
   {
     name: 'sql-insert-burst',

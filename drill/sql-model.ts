@@ -4,6 +4,7 @@
  * counter sources with their check view, and the SQL subscriptions that stay connected across
  * every fault. Nothing here talks to the platform.
  */
+import type { SinkModel } from './sql-sinks.js';
 
 /** A SQL table `name (k int NOT NULL, v int)` and its materialized view `name_agg`. */
 export interface SqlTableModel {
@@ -13,6 +14,8 @@ export interface SqlTableModel {
   unknown: Set<number>;
   nextKey: number;
   subscriber?: SqlSubscriberModel;
+  /** Its view's upsert sink (drill/sql-sinks.ts), once created. */
+  sink?: SinkModel;
 }
 
 /** A counter source `name` and its check view `name_check` (min, max, count, count distinct). */
