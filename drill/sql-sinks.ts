@@ -9,7 +9,7 @@
 import { SINK_HEADERS } from '../protocol/storage/sink.js';
 import type { DrillContext } from './context.js';
 import type { SqlTableModel } from './sql-model.js';
-import { sortRows } from './sql-actions.js';
+import { insertBurst, sortRows } from './sql-actions.js';
 import { until } from './until.js';
 
 export class SinkModel {
@@ -35,7 +35,9 @@ export async function createSink(ctx: DrillContext, m: SqlTableModel): Promise<s
   const subject = `drill.${m.name}.sink`;
   await ctx.sqlA.read(`CREATE SINK IF NOT EXISTS ${name} FROM ${m.view} INTO JETSTREAM STREAM '${stream}' SUBJECT '${subject}' KEY (g) FORMAT JSON ENVELOPE UPSERT`);
   m.sink = new SinkModel(name, stream, subject);
-  return `created upsert sink ${name} of ${m.view} into ${stream}`;
+  // the sink gets changes to publish at once, whatever the table held
+  const inserted = await insertBurst(ctx, m);
+  return `created upsert sink ${name} of ${m.view} into ${stream}; ${inserted}`;
 }
 
 /** Reads the messages the sink added since the last check, checking their order. */

@@ -11,6 +11,7 @@ import type { CreateStmt, IndexStmt, Node } from 'libpg-query';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import { GENERATOR_SCHEMAS, type GeneratorSource } from '../../protocol/storage/source.js';
 import { TPCH_SCHEMAS, TPCH_TABLES, tpchOffsets } from '../../protocol/storage/tpch.js';
+import { NEXMARK_DEFAULT_RATE, NEXMARK_SCHEMAS, NEXMARK_TABLES } from '../../protocol/storage/nexmark.js';
 import type { Column } from '../../protocol/types.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { kindLabel, type CatalogItem, type ObjectKind } from './catalog.js';
@@ -142,20 +143,28 @@ export async function createSource(deps: ControlDeps, ext: Extract<Extension, { 
     await deps.catalog.create(item({ id, name: ext.name, kind: 'source', columns: schema, sql, collection: id, source: { kind: 'generator', generator: 'counter' } }));
     return '';
   }
-  // AUCTION and TPCH: like Materialize, the source itself holds no rows; its subsources do
-  // (`auctions` and `bids`; the eight TPC-H tables).
+  // AUCTION, TPCH and NEXMARK: like Materialize, the source itself holds no rows; its subsources
+  // do (`auctions` and `bids`; the eight TPC-H tables; person, auction, bid).
   const generator = ext.generator;
   const outputs: Array<{ output: NonNullable<GeneratorSource['output']>; schema: Column[]; maxOffsets?: number }> =
     generator === 'auction'
       ? (['auctions', 'bids'] as const).map((output) => ({ output, schema: [...GENERATOR_SCHEMAS[output]] }))
-      : TPCH_TABLES.map((output) => ({ output, schema: [...TPCH_SCHEMAS[output]], maxOffsets: tpchOffsets(output, ext.scaleFactor ?? 0.01) }));
+      : generator === 'nexmark'
+        ? NEXMARK_TABLES.map((output) => ({ output, schema: [...NEXMARK_SCHEMAS[output]], ...(ext.maxEvents !== undefined ? { maxOffsets: ext.maxEvents } : {}) }))
+        : TPCH_TABLES.map((output) => ({ output, schema: [...TPCH_SCHEMAS[output]], maxOffsets: tpchOffsets(output, ext.scaleFactor ?? 0.01) }));
   for (const { output } of outputs) if (deps.catalog.exists('table', output)) throw duplicate(deps.catalog.find(output)!.kind, output);
   const parent = await deps.catalog.allocateId();
   const subsources: string[] = [];
   for (const { output, schema, maxOffsets } of outputs) {
     const id = await deps.catalog.allocateId();
     // A TPC-H table is written whole in one step (at most 100,000 offsets per step), then stays.
-    const settings = maxOffsets === undefined ? {} : { scaleFactor: ext.scaleFactor ?? 0.01, maxOffsets, perTick: Math.min(maxOffsets, 100_000) };
+    // Nexmark's three tables step through the same events at the rate asked for (per tick).
+    const settings =
+      generator === 'nexmark'
+        ? { perTick: Math.max(1, Math.round(((ext.eventsPerSecond ?? NEXMARK_DEFAULT_RATE) * ext.tickMs) / 1000)), ...(maxOffsets !== undefined ? { maxOffsets } : {}) }
+        : maxOffsets === undefined
+          ? {}
+          : { scaleFactor: ext.scaleFactor ?? 0.01, maxOffsets, perTick: Math.min(maxOffsets, 100_000) };
     await whenAvailable(() => deps.storage.createSource(id, { kind: 'generator', generator, output, tickMs: ext.tickMs, schema, ...settings }));
     await waitForCollection(deps, id);
     await deps.catalog.create(item({ id, name: output, kind: 'source', columns: schema, sql, collection: id, dependsOn: [], source: { kind: 'generator', generator, output, parent } }));

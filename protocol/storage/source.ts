@@ -10,6 +10,8 @@
  *   bid_time); both are pure functions of the offset, so two sources with the same settings agree.
  *   `tpch`: the TPC-H tables at `scaleFactor`, one collection per table (`output`), each offset
  *   one row (lineitem: one order's lines), pure functions of (table, offset, scale factor).
+ *   `nexmark`: the Nexmark benchmark's person / auction / bid (protocol/storage/nexmark.ts),
+ *   offset n being event n - 1 of one sequence, kept by the collection of its kind.
  * - `jetstream`: ingests a NATS JetStream stream; each message's payload (JSON object or msgpack
  *   map, per `format`) is mapped to the declared columns by name; messages that do not fit are
  *   counted (`badMessages`) and reported, never silently dropped from the count. `envelope`
@@ -19,6 +21,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Schema } from '../types.js';
 import { TPCH_MAX_SCALE, TPCH_TABLES } from './tpch.js';
+import { NEXMARK_TABLES } from './nexmark.js';
 
 const Tick = Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'milliseconds between ticks' });
 
@@ -38,9 +41,9 @@ export const TableSource = Type.Object(
 export const GeneratorSource = Type.Object(
   {
     kind: Type.Literal('generator'),
-    generator: Type.Union([Type.Literal('counter'), Type.Literal('auction'), Type.Literal('tpch')]),
-    /** For `auction` and `tpch`: which relation this collection holds. */
-    output: Type.Optional(Type.Union([Type.Literal('auctions'), Type.Literal('bids'), ...TPCH_TABLES.map((t) => Type.Literal(t))])),
+    generator: Type.Union([Type.Literal('counter'), Type.Literal('auction'), Type.Literal('tpch'), Type.Literal('nexmark')]),
+    /** For `auction`, `tpch` and `nexmark`: which relation this collection holds. */
+    output: Type.Optional(Type.Union([Type.Literal('auctions'), Type.Literal('bids'), ...TPCH_TABLES.map((t) => Type.Literal(t)), ...NEXMARK_TABLES.map((t) => Type.Literal(t))])),
     /** For `tpch`: the TPC-H scale factor (the rows are a function of it: protocol/storage/tpch.ts). */
     scaleFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: TPCH_MAX_SCALE })),
     tickMs: Tick,

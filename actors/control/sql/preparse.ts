@@ -3,6 +3,7 @@
  *
  *   CREATE SOURCE [IF NOT EXISTS] name [IN CLUSTER c] FROM [LOAD] GENERATOR COUNTER|AUCTION [(TICK INTERVAL '100ms')] [FOR ALL TABLES]
  *   CREATE SOURCE [IF NOT EXISTS] name FROM [LOAD] GENERATOR TPCH [(SCALE FACTOR 0.01 [, TICK INTERVAL '1s'])] [FOR ALL TABLES]
+ *   CREATE SOURCE [IF NOT EXISTS] name FROM [LOAD] GENERATOR NEXMARK [(EVENTS PER SECOND n, MAX EVENTS n, TICK INTERVAL '100ms')] [FOR ALL TABLES]
  *   CREATE SOURCE [IF NOT EXISTS] name FROM JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] FORMAT JSON|MSGPACK (col type [NOT NULL], ...)
  *     [KEY (col, ...) ENVELOPE UPSERT|DEBEZIUM | ENVELOPE NONE]
  *   CREATE SINK [IF NOT EXISTS] name FROM obj INTO JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] [KEY (col, ...)]
@@ -19,12 +20,13 @@
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import { TPCH_MAX_SCALE } from '../../../protocol/storage/tpch.js';
+import { NEXMARK_DEFAULT_RATE, NEXMARK_MAX_RATE } from '../../../protocol/storage/nexmark.js';
 import { Cursor, tokenize } from './cursor.js';
 
 export type ObjectKind = 'source' | 'sink' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline';
 
 export type Extension =
-  | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction' | 'tpch'; tickMs: number; scaleFactor?: number; cluster?: string }
+  | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction' | 'tpch' | 'nexmark'; tickMs: number; scaleFactor?: number; eventsPerSecond?: number; maxEvents?: number; cluster?: string }
   | {
       kind: 'create_jetstream_source';
       name: string;
@@ -180,11 +182,23 @@ function createSource(c: Cursor): Extension {
   }
   c.keywords('LOAD');
   c.expectKeywords('GENERATOR');
-  const generator = c.keywords('COUNTER') ? 'counter' : c.keywords('AUCTION') ? 'auction' : c.keywords('TPCH') ? 'tpch' : c.fail('expected COUNTER, AUCTION or TPCH');
-  let tickMs = 1000;
+  const generator = c.keywords('COUNTER') ? 'counter' : c.keywords('AUCTION') ? 'auction' : c.keywords('TPCH') ? 'tpch' : c.keywords('NEXMARK') ? 'nexmark' : c.fail('expected COUNTER, AUCTION, TPCH or NEXMARK');
+  let tickMs = generator === 'nexmark' ? 100 : 1000;
   let scaleFactor: number | undefined;
+  let eventsPerSecond: number | undefined;
+  let maxEvents: number | undefined;
   if (c.punct('(')) {
     do {
+      if (generator === 'nexmark' && c.keywords('EVENTS', 'PER', 'SECOND')) {
+        eventsPerSecond = c.number('events per second');
+        if (!(Number.isInteger(eventsPerSecond) && eventsPerSecond >= 1 && eventsPerSecond <= NEXMARK_MAX_RATE)) throw new SqlError(SqlState.InvalidParameterValue, `EVENTS PER SECOND must be an integer from 1 to ${NEXMARK_MAX_RATE}`);
+        continue;
+      }
+      if (generator === 'nexmark' && c.keywords('MAX', 'EVENTS')) {
+        maxEvents = c.number('a number of events');
+        if (!(Number.isSafeInteger(maxEvents) && maxEvents >= 1)) throw new SqlError(SqlState.InvalidParameterValue, 'MAX EVENTS must be a positive integer');
+        continue;
+      }
       if (generator === 'tpch' && c.keywords('SCALE', 'FACTOR')) {
         scaleFactor = c.number('a scale factor');
         if (!(scaleFactor > 0 && scaleFactor <= TPCH_MAX_SCALE)) throw new SqlError(SqlState.InvalidParameterValue, `SCALE FACTOR must be greater than 0 and at most ${TPCH_MAX_SCALE}`);
@@ -201,6 +215,7 @@ function createSource(c: Cursor): Extension {
   return {
     kind: 'create_generator_source', name, ifNotExists, generator, tickMs,
     ...(generator === 'tpch' ? { scaleFactor: scaleFactor ?? 0.01 } : {}),
+    ...(generator === 'nexmark' ? { eventsPerSecond: eventsPerSecond ?? NEXMARK_DEFAULT_RATE, ...(maxEvents !== undefined ? { maxEvents } : {}) } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
   };
 }

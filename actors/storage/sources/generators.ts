@@ -3,12 +3,14 @@
  * restarted source produces exactly the rows it would have, and two sources with the same
  * settings agree. `counter` yields `[offset]`. `auction` follows Materialize's auction load
  * generator: offset n is auction n and bid n; a bid is on one of the ten latest auctions. `tpch`
- * is in tpch.ts.
+ * is in tpch.ts, `nexmark` in nexmark.ts.
  */
 import type { GeneratorSource } from '../../../protocol/storage/source.js';
 import type { Row } from '../../../protocol/types.js';
 import { TPCH_TABLES, type TpchTable } from '../../../protocol/storage/tpch.js';
 import { tpchRows } from './tpch.js';
+import { NEXMARK_TABLES, type NexmarkTable } from '../../../protocol/storage/nexmark.js';
+import { nexmarkRows } from './nexmark.js';
 
 const ITEMS = ['Signed Memorabilia', 'City Bar Crawl', 'Best Pizza in Town', 'Gift Basket', 'Custom Art'];
 /** Generator time zero: end_time and bid_time are derived from it and the offset, not the clock. */
@@ -35,7 +37,7 @@ export function bidRow(offset: number): Row {
   return [offset, 1 + (mix(offset, 4) % 1000), auction, 1 + (mix(offset, 5) % 100), EPOCH + offset * 1000 + (mix(offset, 6) % 1000)];
 }
 
-/** The rows offset `offset` of a generator source yields (one, except for TPC-H's lineitem). */
+/** The rows offset `offset` of a generator source yields (one, except for TPC-H's lineitem and Nexmark's: none when the event is of another kind). */
 export function generatorRows(spec: Pick<GeneratorSource, 'generator' | 'output' | 'scaleFactor'>, offset: number): Row[] {
   switch (spec.generator) {
     case 'counter':
@@ -46,6 +48,11 @@ export function generatorRows(spec: Pick<GeneratorSource, 'generator' | 'output'
       const table = spec.output as TpchTable;
       if (!TPCH_TABLES.includes(table)) throw new Error(`tpch generator: unknown table ${String(spec.output)}`);
       return tpchRows(table, spec.scaleFactor ?? 0.01, offset);
+    }
+    case 'nexmark': {
+      const table = spec.output as NexmarkTable;
+      if (!NEXMARK_TABLES.includes(table)) throw new Error(`nexmark generator: unknown table ${String(spec.output)}`);
+      return nexmarkRows(table, offset);
     }
   }
 }
