@@ -194,6 +194,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       ...(this.txns || this.shard.readUpper !== s.upper ? { writeUpper: s.upper } : {}),
       host: this.ctx.hostId,
       status: this.status,
+      ...(this.statusMessage !== undefined ? { statusMessage: this.statusMessage.slice(0, 4096) } : {}),
       position: s.position,
       updates: s.updates,
       batches: s.batches.length,
