@@ -135,7 +135,10 @@ export class PostgresDriver implements SourceDriver {
       } catch (err) {
         if (!this.running || !this.ctx.alive()) break;
         if (err instanceof FatalStall) {
+          // What was committed upstream before it is written first: the status then names where it stopped.
           this.fatal = err.message;
+          this.current = undefined;
+          await this.flushing.catch(() => undefined);
           this.stall(err.message);
         } else {
           this.stall(`upstream ${this.spec.connection.host}:${this.spec.connection.port}: ${describeError(err)}; retrying in ${backoff} ms`);
@@ -220,19 +223,26 @@ export class PostgresDriver implements SourceDriver {
 
   private async stream(repl: pg.Client): Promise<void> {
     const start = formatLsn(this.ctx.shard.position + 1);
+    // After the first failure nothing more of this stream is looked at (the connection closes).
+    let broken = false;
     const ended = new Promise<void>((resolve, reject) => {
-      repl.on('error', reject);
-      repl.on('end', () => reject(new Error('the replication connection closed')));
+      const fail = (err: unknown) => {
+        broken = true;
+        reject(err);
+      };
+      repl.on('error', fail);
+      repl.on('end', () => fail(new Error('the replication connection closed')));
       repl.connection.on('copyData', (msg: { chunk: Buffer }) => {
+        if (broken || !this.running) return;
         try {
           this.onCopyData(repl, msg.chunk);
         } catch (err) {
-          reject(err);
+          fail(err);
         }
       });
       repl
         .query(`START_REPLICATION SLOT ${quoteIdent(this.spec.slot)} LOGICAL ${start} (proto_version '1', publication_names ${quoteLiteral(this.spec.publication)})`)
-        .then(() => reject(new Error('the replication stream ended')), reject);
+        .then(() => fail(new Error('the replication stream ended')), fail);
     });
     await ended;
   }
