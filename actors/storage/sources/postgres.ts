@@ -45,6 +45,8 @@ export class PostgresDriver implements SourceDriver {
   private current: Txn | undefined;
   private pending: Txn[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** Committed upstream transactions received but not yet durable here (waiting or being written). */
+  private undurable = 0;
   private lastCommitAt = 0;
   /** The LSN confirmed to the slot (flush), as last sent. */
   private confirmed = 0;
@@ -256,7 +258,7 @@ export class PostgresDriver implements SourceDriver {
     if (m.tag === 'keepalive') {
       this.counters.keepalives++;
       // Idle and everything received is durable: the slot may keep no WAL before walEnd.
-      if (!this.current && this.pending.length === 0 && m.walEnd > this.confirmed) this.confirm(repl, m.walEnd);
+      if (!this.current && this.undurable === 0 && m.walEnd > this.confirmed) this.confirm(repl, m.walEnd);
       else if (m.replyRequested) this.confirm(repl, this.confirmed);
       return;
     }
@@ -275,6 +277,7 @@ export class PostgresDriver implements SourceDriver {
         txn.commitLsn = m.commitLsn;
         txn.endLsn = m.endLsn;
         this.counters.transactions++;
+        this.undurable++;
         this.pending.push(txn);
         this.scheduleFlush();
         return;
@@ -358,9 +361,21 @@ export class PostgresDriver implements SourceDriver {
   private async flush(): Promise<void> {
     const txns = this.pending;
     this.pending = [];
-    if (!this.running || !this.ctx.alive()) return;
+    try {
+      // Stopping, or no snapshot yet (nothing may be sealed): dropped, to be streamed again.
+      if (!this.running || !this.ctx.alive() || this.ctx.shard.position === 0) return;
+      await this.ingest(txns);
+    } finally {
+      this.undurable -= txns.length;
+    }
+    if (!this.running || !this.ctx.alive() || this.ctx.shard.position === 0) return;
+    this.lastCommitAt = this.ctx.clock.now();
+    const last = txns.at(-1);
+    if (last && this.repl) this.confirm(this.repl, last.endLsn);
+  }
+
+  private async ingest(txns: Txn[]): Promise<void> {
     const shard = this.ctx.shard;
-    if (shard.position === 0) return; // no snapshot yet: nothing may be sealed
     await shard.ingest(this.ctx.clock.now(), (ts) => {
       const updates: Update[] = [];
       let rereads = 0;
@@ -375,9 +390,6 @@ export class PostgresDriver implements SourceDriver {
       }
       return { updates, extras: { position, upstreamRereads: rereads } };
     });
-    this.lastCommitAt = this.ctx.clock.now();
-    const last = txns.at(-1);
-    if (last && this.repl) this.confirm(this.repl, last.endLsn);
   }
 
   private confirm(repl: pg.Client, lsn: number): void {
