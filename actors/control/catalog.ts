@@ -8,7 +8,12 @@ import type { Column } from '../../protocol/types.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { ActorStore } from '../../runtime/store.js';
 
-export type ObjectKind = 'table' | 'source' | 'sink' | 'view' | 'materialized_view' | 'index' | 'cluster' | 'timeline';
+export type ObjectKind = 'table' | 'source' | 'sink' | 'view' | 'materialized_view' | 'index' | 'cluster' | 'timeline' | 'secret' | 'connection';
+
+/** Kinds with a namespace of their own; relations and indexes share one. */
+export function ownNamespace(kind: ObjectKind): boolean {
+  return kind === 'cluster' || kind === 'timeline' || kind === 'secret' || kind === 'connection';
+}
 
 export interface CatalogItem {
   id: string;
@@ -34,6 +39,10 @@ export interface CatalogItem {
   keys?: number[];
   /** Source settings (kind, generator, stream, ...). */
   source?: Record<string, unknown>;
+  /** A secret's value: never printed (its `sql` is stored with the value masked). */
+  secret?: string;
+  /** A connection's settings (the password is the secret `passwordSecret`, by id). */
+  connection?: { type: 'postgres'; host: string; port: number; user: string; database: string; passwordSecret?: string };
 }
 
 const KIND_LABEL: Record<ObjectKind, string> = {
@@ -45,6 +54,8 @@ const KIND_LABEL: Record<ObjectKind, string> = {
   index: 'index',
   cluster: 'cluster',
   timeline: 'timeline',
+  secret: 'secret',
+  connection: 'connection',
 };
 
 export function kindLabel(kind: ObjectKind): string {
@@ -73,7 +84,7 @@ export class Catalog {
 
   /** Clusters and timelines have their own namespaces; relations and indexes share one. */
   private nameKey(kind: ObjectKind, name: string): string {
-    return kind === 'cluster' || kind === 'timeline' ? `${kind}:${name}` : `rel:${name}`;
+    return ownNamespace(kind) ? `${kind}:${name}` : `rel:${name}`;
   }
 
   all(): CatalogItem[] {
@@ -88,7 +99,7 @@ export class Catalog {
   find(name: string, kind?: ObjectKind): CatalogItem | undefined {
     const id = this.byName.get(this.nameKey(kind ?? 'table', name));
     const item = id === undefined ? undefined : this.items.get(id);
-    if (item && kind && kind !== 'cluster' && kind !== 'timeline' && item.kind !== kind) return undefined;
+    if (item && kind && !ownNamespace(kind) && item.kind !== kind) return undefined;
     return item;
   }
 
@@ -96,7 +107,7 @@ export class Catalog {
   resolve(name: string, kind?: ObjectKind): CatalogItem {
     const item = this.find(name, kind);
     if (item) return item;
-    if (kind === 'cluster' || kind === 'timeline') throw new SqlError(SqlState.UndefinedObject, `unknown ${kind} "${name}"`);
+    if (kind && ownNamespace(kind)) throw new SqlError(SqlState.UndefinedObject, `unknown ${kind} "${name}"`);
     throw new SqlError(SqlState.UndefinedTable, `unknown ${kind ? kindLabel(kind) : 'relation'} "${name}"`);
   }
 
@@ -113,7 +124,7 @@ export class Catalog {
 
   async create(item: CatalogItem): Promise<CatalogItem> {
     if (this.exists(item.kind, item.name)) {
-      const existing = this.find(item.name, item.kind === 'cluster' || item.kind === 'timeline' ? item.kind : undefined)!;
+      const existing = this.find(item.name, ownNamespace(item.kind) ? item.kind : undefined)!;
       throw new SqlError(item.kind === 'table' ? SqlState.DuplicateTable : SqlState.DuplicateObject, `${kindLabel(existing.kind)} "${item.name}" already exists`);
     }
     await this.store.batch([

@@ -14,7 +14,7 @@ import { TPCH_SCHEMAS, TPCH_TABLES, tpchOffsets } from '../../protocol/storage/t
 import { NEXMARK_DEFAULT_RATE, NEXMARK_SCHEMAS, NEXMARK_TABLES } from '../../protocol/storage/nexmark.js';
 import type { Column } from '../../protocol/types.js';
 import type { Plan } from '../../protocol/compute/plan.js';
-import { kindLabel, type CatalogItem, type ObjectKind } from './catalog.js';
+import { kindLabel, ownNamespace, type CatalogItem, type ObjectKind } from './catalog.js';
 import type { ControlDeps } from './deps.js';
 import { untilSinceHolds } from './reads.js';
 import { dataflowInputOf, resolverFor } from './resolve.js';
@@ -93,7 +93,7 @@ function duplicate(kind: ObjectKind, name: string): SqlError {
 
 /** True when the name is taken: IF NOT EXISTS then answers with a notice, otherwise it is an error. */
 export function taken(deps: ControlDeps, kind: ObjectKind, name: string, ifNotExists: boolean): boolean {
-  const ns: ObjectKind = kind === 'cluster' || kind === 'timeline' ? kind : 'table';
+  const ns: ObjectKind = ownNamespace(kind) ? kind : 'table';
   if (!deps.catalog.exists(ns, name)) return false;
   if (ifNotExists) return true;
   const existing = deps.catalog.find(name, ns === 'table' ? undefined : ns);
@@ -255,7 +255,7 @@ export async function createCluster(deps: ControlDeps, name: string, ifNotExists
 
 /** DROP kind [IF EXISTS] name [CASCADE]. Without CASCADE, refuses while dependents exist (2BP01). */
 export async function dropObject(deps: ControlDeps, ext: Extract<Extension, { kind: 'drop' }>): Promise<string> {
-  const ns = ext.objectKind === 'cluster' || ext.objectKind === 'timeline' ? ext.objectKind : undefined;
+  const ns = ownNamespace(ext.objectKind) ? ext.objectKind : undefined;
   const target = deps.catalog.find(ext.name, ns);
   if (!target || (ns === undefined && target.kind !== ext.objectKind)) {
     if (target) throw new SqlError(SqlState.WrongObjectType, `"${ext.name}" is a ${kindLabel(target.kind)}, not a ${kindLabel(ext.objectKind)}`);
@@ -263,7 +263,7 @@ export async function dropObject(deps: ControlDeps, ext: Extract<Extension, { ki
     throw new SqlError(ns ? SqlState.UndefinedObject : SqlState.UndefinedTable, `${kindLabel(ext.objectKind)} "${ext.name}" does not exist`);
   }
   const doomed = new Map<string, CatalogItem>([[target.id, target]]);
-  // Subsources of an AUCTION or TPCH source belong to it.
+  // Subsources of an AUCTION, TPCH or POSTGRES source belong to it.
   for (const sub of (target.source?.['subsources'] as string[] | undefined) ?? []) {
     const s = deps.catalog.get(sub);
     if (s) doomed.set(s.id, s);

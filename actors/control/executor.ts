@@ -14,6 +14,7 @@ import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
 import { createWebhookSource } from './webhook/webhook-source.js';
 import { createSink } from './sink-ddl.js';
+import { createConnection, createPostgresSource, createSecret, showSourceStatuses } from './postgres-source.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { evaluationError, type Isolation, type ReadRequest, type ReadSource } from './reads.js';
 import { dataflowInputOf, readSourceOf, resolverFor } from './resolve.js';
@@ -44,7 +45,7 @@ export interface StatementOptions {
 
 const DROP_TAGS: Record<string, string> = {
   table: 'DROP TABLE', source: 'DROP SOURCE', sink: 'DROP SINK', view: 'DROP VIEW', materialized_view: 'DROP MATERIALIZED VIEW',
-  index: 'DROP INDEX', cluster: 'DROP CLUSTER', timeline: 'DROP TIMELINE',
+  index: 'DROP INDEX', cluster: 'DROP CLUSTER', timeline: 'DROP TIMELINE', secret: 'DROP SECRET', connection: 'DROP CONNECTION',
 };
 
 /** Runs every statement of `sql`; `settings` is the session's, changed in place by SET. */
@@ -100,6 +101,14 @@ async function executeExtension(deps: ControlDeps, ext: Exclude<Extension, { kin
       return ddl(deps, 'CREATE SOURCE', () => createWebhookSource(deps, ext, text));
     case 'create_jetstream_sink':
       return ddl(deps, 'CREATE SINK', () => createSink(deps, ext, text));
+    case 'create_postgres_source':
+      return ddl(deps, 'CREATE SOURCE', () => createPostgresSource(deps, ext, text));
+    case 'create_secret':
+      return ddl(deps, 'CREATE SECRET', () => createSecret(deps, ext));
+    case 'create_connection':
+      return ddl(deps, 'CREATE CONNECTION', () => createConnection(deps, ext, text));
+    case 'show_source_statuses':
+      return showSourceStatuses(deps);
     case 'create_cluster':
       return ddl(deps, 'CREATE CLUSTER', () => createCluster(deps, ext.name, ext.ifNotExists, text));
     case 'drop':

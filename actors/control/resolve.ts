@@ -25,8 +25,11 @@ export function resolverFor(catalog: Catalog, options: { useIndexes: boolean; sy
     const item = catalog.find(name);
     if (!item) return undefined;
     switch (item.kind) {
-      case 'table':
       case 'source':
+        // A PostgreSQL source's subsource: a projection of its source's collection.
+        if (!item.collection && item.query !== undefined) return { kind: 'view', id: item.id, query: item.query, columns: item.columns };
+        return item.collection ? { kind: item.kind, id: item.id, columns: item.columns } : undefined;
+      case 'table':
       case 'materialized_view':
         return item.collection ? { kind: item.kind, id: item.id, columns: item.columns } : undefined;
       case 'view':
@@ -70,7 +73,7 @@ const OWNER = 'materialize';
 function systemCatalogOf(catalog: Catalog): SystemCatalog {
   const objects: CatalogObject[] = [];
   for (const item of catalog.all()) {
-    if (item.kind === 'cluster' || item.kind === 'timeline' || item.kind === 'sink') continue;
+    if (item.kind === 'cluster' || item.kind === 'timeline' || item.kind === 'sink' || item.kind === 'secret' || item.kind === 'connection') continue;
     objects.push({
       id: item.id,
       name: item.name,

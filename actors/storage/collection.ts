@@ -36,6 +36,7 @@ import { validateBatch } from './validate.js';
 import type { SourceDriver } from './sources/driver.js';
 import { GeneratorDriver } from './sources/generator.js';
 import { JetStreamDriver } from './sources/jetstream.js';
+import { PostgresDriver } from './sources/postgres.js';
 import { leaseBookOf } from './lease-book.js';
 
 export const COMPACTION_WINDOW_MS = 1000;
@@ -193,6 +194,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
       ...(this.txns || this.shard.readUpper !== s.upper ? { writeUpper: s.upper } : {}),
       host: this.ctx.hostId,
       status: this.status,
+      ...(this.statusMessage !== undefined ? { statusMessage: this.statusMessage.slice(0, 4096) } : {}),
       position: s.position,
       updates: s.updates,
       batches: s.batches.length,
@@ -215,6 +217,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     };
     if (spec.kind === 'generator') return new GeneratorDriver(spec, ctx);
     if (spec.kind === 'jetstream') return new JetStreamDriver(spec, ctx);
+    if (spec.kind === 'postgres') return new PostgresDriver(spec, ctx);
     return undefined;
   }
 
@@ -346,13 +349,20 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
   }
 
   private async drop(): Promise<Reply> {
-    this.driver?.stop();
+    const driver = this.driver;
+    driver?.stop();
     this.driver = undefined;
+    // A PostgreSQL source's replication slot goes with it. An unreachable upstream does not keep
+    // the collection alive: the slot is left there, and the reply says so.
+    let upstream = '';
+    await driver?.dropUpstream?.().catch((err: unknown) => {
+      upstream = `; its upstream could not be released: ${(err as Error).message}`;
+    });
     this.subs.endAll('dropped');
     await this.shard.markDropped();
     this.publishStatus('dropped');
     hostFrontiersOf(this.ctx.transport, this.ctx.region, this.ctx.hostId).changed(this.ctx.id, [], []);
-    return { type: 'Ok', detail: `collection ${this.ctx.id} dropped` };
+    return { type: 'Ok', detail: `collection ${this.ctx.id} dropped${upstream}` };
   }
 
   /** The since the read policy allows: upper minus the window, below every open subscription. */

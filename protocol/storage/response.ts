@@ -117,7 +117,9 @@ const CollectionSummary = Type.Object(
     /** The storage host serving it (where AdvanceUppers for it goes). */
     host: Type.Optional(Type.String()),
     status: CollectionStatus,
-    /** Upstream position: generator offset or JetStream stream sequence (0 for tables). */
+    /** Why it is stalled (or what it last reported), when it says. */
+    statusMessage: Type.Optional(Type.String({ maxLength: 4096 })),
+    /** Upstream position: generator offset, JetStream stream sequence, PostgreSQL commit LSN (0 for tables). */
     position: Type.Integer({ minimum: 0 }),
     /** Updates stored (after consolidation by compaction), batches on disk, bad upstream messages. */
     updates: Type.Integer({ minimum: 0 }),

@@ -17,9 +17,12 @@
  *   counted (`badMessages`) and reported, never silently dropped from the count. `envelope`
  *   (default `none`, append-only) may be `upsert` or `debezium`, keyed by the `key` columns: a
  *   message then replaces (or, null, deletes) its key's row (actors/storage/sources/envelope.ts).
+ * - `postgres`: PostgreSQL change data capture through a logical replication slot (pgoutput):
+ *   an initial snapshot, then every upstream transaction at one timestamp, with its commit LSN
+ *   as the upstream position (docs/sources-postgres.md).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Schema } from '../types.js';
+import { ColumnType, Schema } from '../types.js';
 import { TPCH_MAX_SCALE, TPCH_TABLES } from './tpch.js';
 import { NEXMARK_TABLES } from './nexmark.js';
 
@@ -78,7 +81,59 @@ export const JetStreamSource = Type.Object(
   { additionalProperties: false },
 );
 
-export const SourceSpec = Type.Union([TableSource, GeneratorSource, JetStreamSource]);
+/** One upstream table of a `postgres` source: its columns as CONTROL mapped them at CREATE time. */
+export const PostgresTable = Type.Object(
+  {
+    schema: Type.String({ minLength: 1, maxLength: 128 }),
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    columns: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), typeOid: Type.Integer({ minimum: 0 }), type: ColumnType }, { additionalProperties: false }), { minItems: 1, maxItems: 1600 }),
+  },
+  { additionalProperties: false },
+);
+
+export const PostgresSource = Type.Object(
+  {
+    kind: Type.Literal('postgres'),
+    /** Where the upstream is. The password is a secret's value: never printed (info() leaves it out). */
+    connection: Type.Object(
+      {
+        host: Type.String({ minLength: 1, maxLength: 256 }),
+        port: Type.Integer({ minimum: 1, maximum: 65535 }),
+        user: Type.String({ minLength: 1, maxLength: 128 }),
+        password: Type.Optional(Type.String({ maxLength: 4096 })),
+        database: Type.String({ minLength: 1, maxLength: 128 }),
+      },
+      { additionalProperties: false },
+    ),
+    publication: Type.String({ minLength: 1, maxLength: 128 }),
+    /** The logical replication slot this source owns (created at its first start, dropped with it). */
+    slot: Type.String({ pattern: '^[a-z0-9_]{1,63}$' }),
+    /** The upstream tables, in subsource order: row `[i, ...]` of the collection belongs to `tables[i]`. */
+    tables: Type.Array(PostgresTable, { minItems: 1, maxItems: 1000 }),
+    /** `_table` then every table's columns (nullable), as `postgresSchema(tables)` builds it. */
+    schema: Schema,
+  },
+  { additionalProperties: false },
+);
+
+export const SourceSpec = Type.Union([TableSource, GeneratorSource, JetStreamSource, PostgresSource]);
+export type PostgresSource = Static<typeof PostgresSource>;
+export type PostgresTable = Static<typeof PostgresTable>;
+
+/** The name of table `i`'s column `name` in a postgres source's collection. */
+export function postgresColumnName(i: number, name: string): string {
+  return `t${i}_${name}`.slice(0, 128);
+}
+
+/**
+ * A postgres source's collection schema: column `_table` (which upstream table a row is from),
+ * then each table's columns, nullable (a row of table i holds NULL in every other table's).
+ * One collection for all tables, so an upstream transaction's rows, the new upper and the commit
+ * LSN are one atomic commit; the subsources are CONTROL's projections of it.
+ */
+export function postgresSchema(tables: Array<{ columns: Array<{ name: string; type: Static<typeof ColumnType> }> }>): Static<typeof Schema> {
+  return [{ name: '_table', type: 'int', nullable: false }, ...tables.flatMap((t, i) => t.columns.map((c) => ({ name: postgresColumnName(i, c.name), type: c.type, nullable: true })))];
+}
 export type SourceSpec = Static<typeof SourceSpec>;
 export type TableSource = Static<typeof TableSource>;
 export type GeneratorSource = Static<typeof GeneratorSource>;

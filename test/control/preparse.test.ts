@@ -79,3 +79,42 @@ test('syntax errors carry SQLSTATE 42601 and a position', () => {
   expect(err!.details['position']).toBe(32);
   expect(() => parseInterval('soon')).toThrow(SqlError);
 });
+
+test('CREATE SECRET, CREATE CONNECTION ... TO POSTGRES, CREATE SOURCE ... FROM POSTGRES, their DROP and SHOW', () => {
+  expect(preparse(`CREATE SECRET pw AS 's3cr3t'`)).toEqual({ kind: 'create_secret', name: 'pw', ifNotExists: false, value: 's3cr3t' });
+  expect(preparse(`CREATE CONNECTION c TO POSTGRES (HOST 'db', PORT 5433, USER repl, PASSWORD SECRET pw, DATABASE 'shop')`)).toEqual({
+    kind: 'create_connection', name: 'c', ifNotExists: false, postgres: { host: 'db', port: 5433, user: 'repl', passwordSecret: 'pw', database: 'shop' },
+  });
+  expect(preparse(`CREATE CONNECTION c TO POSTGRES (HOST 'db', USER 'u', DATABASE d)`)).toMatchObject({ postgres: { port: 5432, user: 'u', database: 'd' } });
+  expect(preparse(`CREATE SOURCE s FROM POSTGRES CONNECTION c (PUBLICATION 'p') FOR ALL TABLES`)).toEqual({
+    kind: 'create_postgres_source', name: 's', ifNotExists: false, connection: 'c', publication: 'p',
+  });
+  expect(preparse(`CREATE SOURCE s FROM POSTGRES CONNECTION c (PUBLICATION 'p') FOR TABLES (a, sales.b AS b2)`)).toMatchObject({
+    tables: [{ table: 'a' }, { schema: 'sales', table: 'b', alias: 'b2' }],
+  });
+  expect(preparse('DROP SECRET IF EXISTS pw CASCADE')).toEqual({ kind: 'drop', objectKind: 'secret', name: 'pw', ifExists: true, cascade: true });
+  expect(preparse('DROP CONNECTION c')).toMatchObject({ objectKind: 'connection' });
+  expect(preparse('SHOW SECRETS')).toEqual({ kind: 'show_objects', objectKind: 'secret' });
+  expect(preparse('SHOW CONNECTIONS')).toEqual({ kind: 'show_objects', objectKind: 'connection' });
+  expect(preparse('SHOW SOURCE STATUSES')).toEqual({ kind: 'show_source_statuses' });
+});
+
+test('bad secret, connection and postgres source statements: syntax errors that never echo the secret', () => {
+  for (const bad of [`CREATE SECRET pw 'zz-secret'`, `CREATE SECRET pw AS 'zz-secret' more`, `CREATE SECRET pw AS zzsecret`]) {
+    let message = '';
+    try {
+      preparse(bad);
+    } catch (err) {
+      expect(err).toBeInstanceOf(SqlError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/syntax error/);
+    expect(message).not.toMatch(/zz-?secret/);
+  }
+  expect(() => preparse(`CREATE CONNECTION c TO POSTGRES (HOST 'h', USER 'u', PASSWORD 'zz', DATABASE 'd')`)).toThrow(/PASSWORD takes a secret/);
+  expect(() => preparse(`CREATE CONNECTION c TO POSTGRES (HOST 'h', PORT 0, USER 'u', DATABASE 'd')`)).toThrow(/not a TCP port/);
+  expect(() => preparse(`CREATE CONNECTION c TO POSTGRES (USER 'u', DATABASE 'd')`)).toThrow(/needs HOST/);
+  expect(() => preparse(`CREATE SOURCE s FROM POSTGRES CONNECTION c FOR ALL TABLES`)).toThrow(SqlError);
+  expect(() => preparse(`CREATE SOURCE s FROM POSTGRES CONNECTION c (PUBLICATION 'p')`)).toThrow(/expected FOR/);
+  expect(() => preparse(`CREATE SOURCE s FROM POSTGRES CONNECTION c (PUBLICATION 'p') FOR TABLES ()`)).toThrow(/expected a table name/);
+});

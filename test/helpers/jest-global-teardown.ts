@@ -11,12 +11,15 @@ import { join } from 'node:path';
 export default function globalTeardown(): void {
   const dir = process.env['DFN_ORACLE_PG_DIR'];
   if (!dir) return;
-  const stop = join(dir, 'stop.json');
-  // postmaster.pid: the server is (still) running; a failed start leaves none.
-  if (existsSync(stop) && existsSync(join(dir, 'cluster', 'data', 'postmaster.pid'))) {
-    const [cmd, ...args] = JSON.parse(readFileSync(stop, 'utf8')) as string[];
-    const r = spawnSync(cmd!, args, { encoding: 'utf8', cwd: '/' });
-    if (r.status !== 0) console.error(`the private PostgreSQL cluster did not stop: ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
+  // The oracle's cluster, and the wal_level=logical one of the PostgreSQL source tests.
+  for (const [name, file] of [['cluster', 'stop.json'], ['logical', 'stop-logical.json']] as const) {
+    const stop = join(dir, file);
+    // postmaster.pid: the server is (still) running; a failed start leaves none.
+    if (existsSync(stop) && existsSync(join(dir, name, 'data', 'postmaster.pid'))) {
+      const [cmd, ...args] = JSON.parse(readFileSync(stop, 'utf8')) as string[];
+      const r = spawnSync(cmd!, args, { encoding: 'utf8', cwd: '/' });
+      if (r.status !== 0) console.error(`the private PostgreSQL cluster ${name} did not stop: ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -63,9 +63,13 @@ function postgresOwner(): { uid: number; gid: number } {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-/** initdb and start a cluster under `dir`/cluster on a free port; the port. */
-async function startCluster(dir: string): Promise<number> {
-  const cluster = join(dir, 'cluster');
+/**
+ * initdb and start a cluster under `dir`/`name` on a free port (or `port`); the port. `extra`
+ * adds server settings (`-c wal_level=logical ...`). Its stop command is `dir`/stop.json for the
+ * default cluster, `dir`/stop-<name>.json for another.
+ */
+export async function startCluster(dir: string, name = 'cluster', extra = '', fixedPort?: number): Promise<number> {
+  const cluster = join(dir, name);
   rmSync(cluster, { recursive: true, force: true }); // what a failed earlier attempt left
   mkdirSync(cluster, { mode: 0o700 });
   if (asRoot()) {
@@ -74,13 +78,13 @@ async function startCluster(dir: string): Promise<number> {
   }
   const data = join(cluster, 'data');
   // How globalTeardown (test/helpers/jest-global-teardown.ts) stops it.
-  writeFileSync(join(dir, 'stop.json'), JSON.stringify(pgCommand('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])));
+  writeFileSync(join(dir, name === 'cluster' ? 'stop.json' : `stop-${name}.json`), JSON.stringify(pgCommand('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])));
   // Fixed encoding and locale (as the server on this project's machine: C.UTF-8), not the caller's.
   pgRun('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-  const settings = `-c listen_addresses=127.0.0.1 -k ${cluster} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC`;
+  const settings = `-c listen_addresses=127.0.0.1 -k ${cluster} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC ${extra}`;
   // A free port can be taken by another process before postgres binds it: then another one.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     try {
       pgRun('pg_ctl', ['-D', data, '-l', join(cluster, 'server.log'), '-w', '-o', `-p ${port} ${settings}`, 'start']);
       return port;
@@ -125,6 +129,32 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Server settings for logical replication (PostgreSQL sources): wal_level=logical and room for slots. */
+export const LOGICAL_SETTINGS = '-c wal_level=logical -c max_replication_slots=32 -c max_wal_senders=32';
+
+/** Stops a cluster started by startCluster under `dir`/`name` (pg_ctl stop -m fast), if it runs. */
+export function stopCluster(dir: string, name: string): void {
+  const stop = join(dir, name === 'cluster' ? 'stop.json' : `stop-${name}.json`);
+  if (!existsSync(stop) || !existsSync(join(dir, name, 'data', 'postmaster.pid'))) return;
+  const [cmd, ...args] = JSON.parse(readFileSync(stop, 'utf8')) as string[];
+  spawnSync(cmd!, args, { encoding: 'utf8', cwd: '/' });
+}
+
+/**
+ * The port of this jest run's private cluster with wal_level=logical (dir `logical`, next to the
+ * oracle's private cluster), started by the first caller in any worker, for tests that need
+ * logical replication when the server on 5432 does not have it.
+ */
+export async function privateLogicalClusterPort(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const dir = env[STATE_DIR_ENV];
+  if (!dir) throw new Error(`${STATE_DIR_ENV} is not set: run jest with jest.config.js, whose globalSetup makes the private PostgreSQL cluster's dir`);
+  const portFile = join(dir, 'logical-port');
+  return withLock(join(dir, 'lock'), async () => {
+    if (!existsSync(portFile)) writeFileSync(portFile, String(await startCluster(dir, 'logical', LOGICAL_SETTINGS)));
+    return Number(readFileSync(portFile, 'utf8'));
+  });
 }
 
 /** The port of this jest run's private cluster, started by the first caller in any worker. */

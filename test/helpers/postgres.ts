@@ -9,7 +9,7 @@
  * definite's), `oraclePsqlArgs()` psql's connection arguments for the same database.
  */
 import pg from 'pg';
-import { privateClusterPort } from './postgres-cluster.js';
+import { privateClusterPort, privateLogicalClusterPort } from './postgres-cluster.js';
 
 export const ORACLE_HOST = '127.0.0.1';
 export const ORACLE_USER = 'postgres';
@@ -106,4 +106,50 @@ export async function connectOracle(opts: { database?: string; fresh?: boolean }
 export async function oraclePsqlArgs(): Promise<string[]> {
   const { host, port, user } = await oracleServer();
   return ['-h', host, '-p', String(port), '-U', user, ORACLE_DATABASE];
+}
+
+let logical: Promise<OracleServer> | undefined;
+
+/**
+ * A PostgreSQL server with wal_level=logical for the PostgreSQL source tests: the server on
+ * 127.0.0.1:5432 when it takes postgres without a password and has wal_level=logical, else this
+ * jest run's private logical cluster (postgres-cluster.ts). Database `test` exists on it.
+ */
+export function logicalServer(): Promise<OracleServer> {
+  logical ??= (async () => {
+    if (process.env['DFN_ORACLE_PG'] !== 'private') {
+      try {
+        const c = await connectTo(LOCAL_PORT, 'postgres');
+        try {
+          const r = await c.query('SHOW wal_level');
+          if (r.rows[0]?.wal_level === 'logical') {
+            await ensureTestDatabase(LOCAL_PORT);
+            return { host: ORACLE_HOST, port: LOCAL_PORT, user: ORACLE_USER, private: false };
+          }
+        } finally {
+          await c.end();
+        }
+      } catch {
+        // not usable: the private one
+      }
+    }
+    const port = await privateLogicalClusterPort();
+    await ensureTestDatabase(port);
+    return { host: ORACLE_HOST, port, user: ORACLE_USER, private: true };
+  })();
+  return logical;
+}
+
+/** A client of `database` (created fresh when `fresh`) on the logical server, session time zone UTC. */
+export async function connectLogical(opts: { database: string; fresh?: boolean }): Promise<pg.Client> {
+  const { port } = await logicalServer();
+  if (opts.fresh) {
+    // Slots of an earlier run of the same test file would keep the database in use.
+    await admin(port, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '${opts.database}' AND NOT active`);
+    await admin(port, `DROP DATABASE IF EXISTS ${opts.database} WITH (FORCE)`);
+    await admin(port, `CREATE DATABASE ${opts.database}`);
+  }
+  const c = await connectTo(port, opts.database);
+  await c.query('SET TIME ZONE UTC');
+  return c;
 }

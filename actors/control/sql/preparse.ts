@@ -8,10 +8,14 @@
  *     [KEY (col, ...) ENVELOPE UPSERT|DEBEZIUM | ENVELOPE NONE]
  *   CREATE SINK [IF NOT EXISTS] name FROM obj INTO JETSTREAM [STREAM] 'stream' [SUBJECT 'subj'] [KEY (col, ...)]
  *     FORMAT JSON|MSGPACK ENVELOPE UPSERT|DEBEZIUM
+ *   CREATE SOURCE [IF NOT EXISTS] name FROM POSTGRES CONNECTION conn (PUBLICATION 'p') FOR ALL TABLES | FOR TABLES (t [AS n], s.t [AS n], ...)
+ *   CREATE SECRET [IF NOT EXISTS] name AS 'value'
+ *   CREATE CONNECTION [IF NOT EXISTS] name TO POSTGRES (HOST 'h', PORT n, USER 'u', PASSWORD SECRET s, DATABASE 'd')
  *   CREATE CLUSTER [IF NOT EXISTS] name [(SIZE 'x')]
- *   DROP SOURCE|CLUSTER|TABLE|VIEW|MATERIALIZED VIEW|INDEX [IF EXISTS] name [CASCADE]
+ *   DROP SOURCE|CLUSTER|TABLE|VIEW|MATERIALIZED VIEW|INDEX|SECRET|CONNECTION [IF EXISTS] name [CASCADE]
  *   SUBSCRIBE [TO] name | (query) [WITH (PROGRESS)] [AS OF n]
- *   SHOW SOURCES|TABLES|VIEWS|MATERIALIZED VIEWS|INDEXES|CLUSTERS|TIMELINES|OBJECTS
+ *   SHOW SOURCES|TABLES|VIEWS|MATERIALIZED VIEWS|INDEXES|CLUSTERS|TIMELINES|SECRETS|CONNECTIONS|OBJECTS
+ *   SHOW SOURCE STATUSES                       (each source's status and stall reason, from STORAGE)
  *   SELECT ... AS OF n                         (the AS OF is removed, the rest goes to libpg-query)
  *   CREATE MATERIALIZED VIEW name IN CLUSTER c AS ...   (IN CLUSTER removed likewise)
  *   CREATE INDEX name ON obj (cols) IN CLUSTER c         (likewise)
@@ -23,7 +27,17 @@ import { TPCH_MAX_SCALE } from '../../../protocol/storage/tpch.js';
 import { NEXMARK_DEFAULT_RATE, NEXMARK_MAX_RATE } from '../../../protocol/storage/nexmark.js';
 import { Cursor, tokenize } from './cursor.js';
 
-export type ObjectKind = 'source' | 'sink' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline';
+export type ObjectKind = 'source' | 'sink' | 'cluster' | 'table' | 'view' | 'materialized_view' | 'index' | 'timeline' | 'secret' | 'connection';
+
+/** A PostgreSQL connection's options (CREATE CONNECTION ... TO POSTGRES). */
+export interface PostgresConnectionOptions {
+  host: string;
+  port: number;
+  user: string;
+  /** The secret holding the password (its name). */
+  passwordSecret?: string;
+  database: string;
+}
 
 export type Extension =
   | { kind: 'create_generator_source'; name: string; ifNotExists: boolean; generator: 'counter' | 'auction' | 'tpch' | 'nexmark'; tickMs: number; scaleFactor?: number; eventsPerSecond?: number; maxEvents?: number; cluster?: string }
@@ -50,6 +64,19 @@ export type Extension =
       format: 'json' | 'msgpack';
       envelope: 'upsert' | 'debezium';
     }
+  | {
+      kind: 'create_postgres_source';
+      name: string;
+      ifNotExists: boolean;
+      connection: string;
+      publication: string;
+      /** undefined: FOR ALL TABLES; else the tables named (schema optional) and their subsource names. */
+      tables?: Array<{ schema?: string; table: string; alias?: string }>;
+    }
+  /** The value is never part of an error message, a notice or the stored statement. */
+  | { kind: 'create_secret'; name: string; ifNotExists: boolean; value: string }
+  | { kind: 'create_connection'; name: string; ifNotExists: boolean; postgres: PostgresConnectionOptions }
+  | { kind: 'show_source_statuses' }
   | { kind: 'create_cluster'; name: string; ifNotExists: boolean }
   | { kind: 'drop'; objectKind: ObjectKind; name: string; ifExists: boolean; cascade: boolean }
   | { kind: 'subscribe'; target: { name: string } | { query: string; offset: number }; progress: boolean; asOf?: number }
@@ -65,6 +92,7 @@ const TYPE_NAMES: Record<string, ColumnType> = {
 
 const SHOW_KINDS: Record<string, ObjectKind | 'object'> = {
   SOURCES: 'source', SINKS: 'sink', TABLES: 'table', VIEWS: 'view', INDEXES: 'index', CLUSTERS: 'cluster', TIMELINES: 'timeline', OBJECTS: 'object',
+  SECRETS: 'secret', CONNECTIONS: 'connection',
 };
 
 /** Parses `text` if it is one of the extension statements, else returns undefined. */
@@ -94,6 +122,8 @@ function createStatement(text: string, c: Cursor, offset: number): Extension | u
   c.expectKeywords('CREATE');
   if (c.keywords('SOURCE')) return createSource(c);
   if (c.keywords('SINK')) return createSink(c);
+  if (c.keywords('SECRET')) return createSecret(c);
+  if (c.keywords('CONNECTION')) return createConnection(c);
   if (c.keywords('CLUSTER')) {
     const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
     const name = c.ident('a cluster name');
@@ -155,6 +185,34 @@ function createSource(c: Cursor): Extension {
     const headers = c.keywords('INCLUDE', 'HEADERS');
     c.expectEnd();
     return { kind: 'create_webhook_source', name, ifNotExists, format, headers };
+  }
+  if (c.keywords('POSTGRES')) {
+    c.expectKeywords('CONNECTION');
+    const connection = c.ident('a connection name');
+    c.expectPunct('(');
+    c.expectKeywords('PUBLICATION');
+    const publication = c.string('a publication name');
+    c.expectPunct(')');
+    c.expectKeywords('FOR');
+    let tables: Array<{ schema?: string; table: string; alias?: string }> | undefined;
+    if (!c.keywords('ALL', 'TABLES')) {
+      c.expectKeywords('TABLES');
+      c.expectPunct('(');
+      tables = [];
+      do {
+        let table = c.ident('a table name');
+        let schema: string | undefined;
+        if (c.punct('.')) {
+          schema = table;
+          table = c.ident('a table name');
+        }
+        const alias = c.keywords('AS') ? c.ident('a subsource name') : undefined;
+        tables.push({ table, ...(schema !== undefined ? { schema } : {}), ...(alias !== undefined ? { alias } : {}) });
+      } while (c.punct(','));
+      c.expectPunct(')');
+    }
+    c.expectEnd();
+    return { kind: 'create_postgres_source', name, ifNotExists, connection, publication, ...(tables ? { tables } : {}) };
   }
   if (c.keywords('JETSTREAM')) {
     c.keywords('STREAM');
@@ -258,13 +316,54 @@ export function parseInterval(s: string, c?: Cursor): number {
   return Math.round(ms);
 }
 
-const DROP_KINDS: Array<[string, ObjectKind]> = [['SOURCE', 'source'], ['SINK', 'sink'], ['CLUSTER', 'cluster'], ['TABLE', 'table'], ['VIEW', 'view'], ['INDEX', 'index']];
+const DROP_KINDS: Array<[string, ObjectKind]> = [['SOURCE', 'source'], ['SINK', 'sink'], ['CLUSTER', 'cluster'], ['TABLE', 'table'], ['VIEW', 'view'], ['INDEX', 'index'], ['SECRET', 'secret'], ['CONNECTION', 'connection']];
+
+/** CREATE SECRET name AS 'value': no error names the value (a syntax error right before it says nothing of it). */
+function createSecret(c: Cursor): Extension {
+  const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
+  const name = c.ident('a secret name');
+  if (!c.keywords('AS')) throw new SqlError(SqlState.SyntaxError, `syntax error: expected CREATE SECRET ${name} AS 'value'`);
+  if (c.peek()?.t !== 'string') throw new SqlError(SqlState.SyntaxError, `syntax error: expected the secret's value as a string literal after AS`);
+  const value = c.string();
+  if (!c.atEnd()) throw new SqlError(SqlState.SyntaxError, `syntax error: unexpected text after the secret's value`);
+  return { kind: 'create_secret', name, ifNotExists, value };
+}
+
+/** CREATE CONNECTION name TO POSTGRES (HOST 'h', PORT n, USER 'u', PASSWORD SECRET s, DATABASE 'd'). */
+function createConnection(c: Cursor): Extension {
+  const ifNotExists = c.keywords('IF', 'NOT', 'EXISTS');
+  const name = c.ident('a connection name');
+  c.expectKeywords('TO', 'POSTGRES');
+  c.expectPunct('(');
+  const opts: Partial<PostgresConnectionOptions> = {};
+  do {
+    if (c.keywords('HOST')) opts.host = c.string('a host name');
+    else if (c.keywords('PORT')) {
+      const port = c.number('a port');
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SqlError(SqlState.InvalidParameterValue, `PORT ${port} is not a TCP port`);
+      opts.port = port;
+    } else if (c.keywords('USER')) opts.user = c.peek()?.t === 'string' ? c.string() : c.ident('a user name');
+    else if (c.keywords('PASSWORD')) {
+      if (c.peek()?.t === 'string') throw new SqlError(SqlState.InvalidParameterValue, 'PASSWORD takes a secret: CREATE SECRET s AS \'...\', then PASSWORD SECRET s');
+      c.expectKeywords('SECRET');
+      opts.passwordSecret = c.ident('a secret name');
+    } else if (c.keywords('DATABASE')) opts.database = c.peek()?.t === 'string' ? c.string() : c.ident('a database name');
+    else c.fail('expected HOST, PORT, USER, PASSWORD SECRET or DATABASE');
+    c.punct('=');
+  } while (c.punct(','));
+  c.expectPunct(')');
+  c.expectEnd();
+  if (opts.host === undefined) throw new SqlError(SqlState.InvalidParameterValue, 'a POSTGRES connection needs HOST');
+  if (opts.user === undefined) throw new SqlError(SqlState.InvalidParameterValue, 'a POSTGRES connection needs USER');
+  if (opts.database === undefined) throw new SqlError(SqlState.InvalidParameterValue, 'a POSTGRES connection needs DATABASE');
+  return { kind: 'create_connection', name, ifNotExists, postgres: { host: opts.host, port: opts.port ?? 5432, user: opts.user, database: opts.database, ...(opts.passwordSecret !== undefined ? { passwordSecret: opts.passwordSecret } : {}) } };
+}
 
 function dropStatement(c: Cursor): Extension {
   c.expectKeywords('DROP');
   const objectKind: ObjectKind = c.keywords('MATERIALIZED', 'VIEW')
     ? 'materialized_view'
-    : (DROP_KINDS.find(([word]) => c.keywords(word))?.[1] ?? c.fail('expected SOURCE, SINK, CLUSTER, TABLE, VIEW, MATERIALIZED VIEW or INDEX'));
+    : (DROP_KINDS.find(([word]) => c.keywords(word))?.[1] ?? c.fail('expected SOURCE, SINK, CLUSTER, TABLE, VIEW, MATERIALIZED VIEW, INDEX, SECRET or CONNECTION'));
   const ifExists = c.keywords('IF', 'EXISTS');
   const name = c.ident();
   const cascade = c.keywords('CASCADE');
@@ -325,6 +424,10 @@ function showStatement(c: Cursor): Extension | undefined {
   if (c.keywords('MATERIALIZED', 'VIEWS')) {
     c.expectEnd();
     return { kind: 'show_objects', objectKind: 'materialized_view' };
+  }
+  if (c.keywords('SOURCE', 'STATUSES')) {
+    c.expectEnd();
+    return { kind: 'show_source_statuses' };
   }
   const t = c.peek();
   if (t && t.t === 'word' && SHOW_KINDS[t.upper] && !c.peek(1)) {

@@ -25,4 +25,6 @@ export interface SourceDriver {
   start(): void;
   stop(): void;
   info(): Record<string, unknown>;
+  /** DROP: releases what the source holds upstream (a PostgreSQL replication slot); after stop(). */
+  dropUpstream?(): Promise<void>;
 }
