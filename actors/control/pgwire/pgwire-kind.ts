@@ -13,7 +13,7 @@ import { MessageSet } from '../../../protocol/message.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../../runtime/actor.js';
 import type { ActorKind } from '../../../runtime/host.js';
 import { loadConfig } from '../../../runtime/config.js';
-import { coordinatorOf } from '../coordinator.js';
+import { InProcessBackend } from '../session-backend.js';
 import { PgwireServer } from './server.js';
 import { loadPgUsers } from './accounts.js';
 import { AUTH_METHODS, type AuthMethod } from './auth.js';
@@ -41,7 +41,7 @@ class Pgwire implements ActorBehavior {
       const method = config.pgwireAuth as AuthMethod;
       if (!AUTH_METHODS.includes(method)) throw new Error(`DFN_PGWIRE_AUTH must be one of ${AUTH_METHODS.join(', ')}, not "${config.pgwireAuth}"`);
       const tls = tlsConfig(config.pgwireTlsCert, config.pgwireTlsKey);
-      server = new PgwireServer(() => coordinatorOf(this.ctx.region)?.deps, {
+      server = new PgwireServer(InProcessBackend.of(this.ctx.region), {
         users: loadPgUsers(config.natsConf, config.natsUser, this.ctx.region),
         method,
         ...(tls ? { tls: loadSecureContext(tls) } : {}),

@@ -9,7 +9,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { ControlDeps } from '../deps.js';
+import type { SessionBackend } from '../session-backend.js';
 import { PgConnection, type ConnectionHost } from './connection.js';
 import { defaultPgUsers, type PgUsers } from './accounts.js';
 import type { AuthMethod } from './auth.js';
@@ -32,13 +32,9 @@ export class PgwireServer implements ConnectionHost {
   readonly auth: { users: PgUsers; method: AuthMethod };
   readonly tls: SecureContext | undefined;
 
-  constructor(readonly depsOf: () => ControlDeps | undefined, options: PgwireServerOptions = {}) {
+  constructor(readonly backend: SessionBackend, options: PgwireServerOptions = {}) {
     this.auth = { users: options.users ?? defaultPgUsers(), method: options.method ?? 'scram-sha-256' };
     this.tls = options.tls;
-  }
-
-  deps(): ControlDeps | undefined {
-    return this.depsOf();
   }
 
   /** Listens on `host:port` (0: any free port); resolves with the port bound. */
