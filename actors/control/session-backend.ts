@@ -75,6 +75,8 @@ export interface SubscribeTarget {
 }
 
 export interface SessionBackend {
+  /** This backend, naming `session` in what it sends (over NATS; in-process: itself). */
+  forSession(session: string): SessionBackend;
   /** False while the coordinator (re)starts: new connections are refused (57P03). */
   ready(): boolean;
   /** Every statement of `sql` in order (the size limit checked; the first error stops the rest). */
@@ -122,6 +124,10 @@ export class InProcessBackend implements SessionBackend {
   /** The backend of region `region`'s coordinator in this process. */
   static of(region: string): InProcessBackend {
     return new InProcessBackend(() => coordinatorOf(region)?.deps);
+  }
+
+  forSession(): InProcessBackend {
+    return this;
   }
 
   ready(): boolean {

@@ -127,7 +127,7 @@ class Session implements ActorBehavior<SessionCommand> {
 
   /** The coordinator, through the session interface (in this process, or over NATS in a front-end process). */
   private backend(): SessionBackend {
-    const b = backendFor(this.ctx.region);
+    const b = backendFor(this.ctx.region).forSession(this.ctx.id);
     if (!b.ready()) throw new UnavailableError('the coordinator is restarting; retry shortly');
     return b;
   }

@@ -44,6 +44,8 @@ import { tlsServerEndPoint } from './channel-binding.js';
 export interface ConnectionHost {
   /** The coordinator, through the session interface (session-backend.ts). */
   readonly backend: SessionBackend;
+  /** A name for a new connection, unique in this process (it names the session to the coordinator). */
+  connectionId(): string;
   /** Registers the connection for CancelRequest; returns its BackendKeyData. */
   register(conn: PgConnection): { pid: number; secret: number };
   unregister(conn: PgConnection): void;
@@ -101,7 +103,9 @@ export class PgConnection {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   private cancelRunning: ((err: Error) => void) | undefined;
-  private readonly txn = new Transaction(() => this.host.backend, this.settings);
+  private readonly txn = new Transaction(() => this.backend, this.settings);
+  /** The coordinator, naming this connection in what it asks (session-backend.ts). */
+  private readonly backend: SessionBackend;
   /** A COPY FROM STDIN receiving CopyData, and the statements of its Query after it. */
   private copyIn: { copy: CopyIn; stmts: SqlStatement[]; next: number } | undefined;
   pid = 0;
@@ -114,6 +118,7 @@ export class PgConnection {
   private readonly onGone = (): void => this.closed();
 
   constructor(private socket: Socket, private readonly host: ConnectionHost) {
+    this.backend = host.backend.forSession(`pg-${host.connectionId()}`);
     socket.setNoDelay(true);
     this.listen(socket);
   }
@@ -329,7 +334,7 @@ export class PgConnection {
     const user = params['user']!;
     const database = params['database'] || user;
     if (database !== DEFAULT_DATABASE) throw new ProtocolError(`database "${database}" does not exist`, InvalidCatalogName);
-    if (!this.host.backend.ready()) throw new ProtocolError('the coordinator is starting up; retry shortly', CannotConnectNow);
+    if (!this.backend.ready()) throw new ProtocolError('the coordinator is starting up; retry shortly', CannotConnectNow);
     this.user = user;
     this.database = database;
     this.pg = defaultPgSettings(user, params['application_name'] ?? '');
@@ -356,7 +361,7 @@ export class PgConnection {
         const answer = compatStatement(`SET ${key} = '${value.replace(/'/g, "''")}'`, this.compatContext());
         if (!answer) throw new SqlError(SqlState.InvalidParameterValue, `invalid start-up parameter ${name}`);
       } else if (key in DEFAULT_SETTINGS) {
-        this.settings[key] = await this.host.backend.validateSetting(key, value);
+        this.settings[key] = await this.backend.validateSetting(key, value);
       } else {
         throw new SqlError(SqlState.UndefinedObject, `unrecognized configuration parameter "${name}"`);
       }
@@ -405,7 +410,7 @@ export class PgConnection {
         if (cls !== 'read') throw new SqlError(SqlState.FeatureNotSupported, 'DECLARE CURSOR takes a SELECT or a SUBSCRIBE');
         this.txn.beginRead();
         if (/^\s*SUBSCRIBE\b/i.test(c.query)) {
-          const sub = await this.cancelable(PgSubscription.open(this.host.backend, c.query, this.txn.readTimestamp));
+          const sub = await this.cancelable(PgSubscription.open(this.backend, c.query, this.txn.readTimestamp));
           cursors.declare(c.name, { columns: sub.columns, sub });
         } else {
           const result = await this.txn.run(c.query, c.offset, 'read', (t, o, options) => this.runOne(t, o, options));
@@ -442,7 +447,7 @@ export class PgConnection {
       if (compat.changed) this.send(be.parameterStatus(compat.changed.name, compat.changed.value));
       return compat.result;
     }
-    return this.cancelable(this.host.backend.execute({ text, offset }, this.settings, options));
+    return this.cancelable(this.backend.execute({ text, offset }, this.settings, options));
   }
 
   private async simpleQuery(sql: string): Promise<void> {
@@ -499,7 +504,7 @@ export class PgConnection {
   private async implicitWrites(stmts: SqlStatement[]): Promise<boolean> {
     let outcome;
     try {
-      outcome = await this.host.backend.writeImplicit(stmts, this.settings);
+      outcome = await this.backend.writeImplicit(stmts, this.settings);
     } catch (err) {
       this.send(be.errorResponse(errorFields(err)));
       return true;
@@ -512,7 +517,7 @@ export class PgConnection {
 
   /** COPY t FROM STDIN: CopyInResponse; CopyData follows (copyInMessage). */
   private async startCopyIn(copy: Extract<CopyStatement, { dir: 'from' }>, stmts: SqlStatement[], next: number): Promise<void> {
-    const table = await this.host.backend.table(copy.table);
+    const table = await this.backend.table(copy.table);
     if (this.txn.inBlock) this.txn.beginWrite();
     this.copyIn = { copy: new CopyIn(table.name, table.collection, table.columns, copy.format, copy.header), stmts, next };
     this.send(copyInResponse(table.columns.length));
@@ -547,7 +552,7 @@ export class PgConnection {
       if (this.txn.inBlock) this.txn.bufferRows(state.copy.collection, rows);
       else if (rows.length > 0) {
         const writes = new Map([[state.copy.collection, rows.map((r): [typeof r, number] => [r, 1])]]);
-        await this.cancelable(this.host.backend.commitWrites(writes, `table "${state.copy.table}" was dropped`));
+        await this.cancelable(this.backend.commitWrites(writes, `table "${state.copy.table}" was dropped`));
       }
       this.send(be.commandComplete(`COPY ${rows.length}`));
     } catch (err) {
@@ -578,7 +583,7 @@ export class PgConnection {
    */
   private async copySubscribe(query: string, copy: Extract<CopyStatement, { dir: 'to' }>): Promise<string> {
     this.txn.beginRead();
-    const sub = await this.cancelable(PgSubscription.open(this.host.backend, query, this.txn.readTimestamp));
+    const sub = await this.cancelable(PgSubscription.open(this.backend, query, this.txn.readTimestamp));
     // Read while streaming, so a client that closes its end is noticed ('close' ends the COPY)
     // even when no row comes; what it sends meanwhile waits in the frame reader.
     this.socket.resume();
