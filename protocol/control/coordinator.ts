@@ -109,6 +109,10 @@ export const FrontendStartSession = defineMessage('FrontendStartSession', {
 });
 export type FrontendStartSession = Static<typeof FrontendStartSession>;
 
+/** A pgwire CancelRequest for another front-end process's connection (published to all of them; no reply). */
+export const FrontendCancel = defineMessage('FrontendCancel', { pid: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }), secret: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }) });
+export type FrontendCancel = Static<typeof FrontendCancel>;
+
 export const COORDINATOR_REPLIES = [CoordResults, CoordResult, CoordImplicit, CoordInsert, CoordCommitted, CoordTable, CoordSetting, CoordSubscribeTarget, CoordAck] as const;
 export type CoordinatorReply = Static<(typeof COORDINATOR_REPLIES)[number]>;
 

@@ -25,6 +25,10 @@ export interface PgwireServerOptions {
   tls?: SecureContext;
   /** Sessions run in front-end processes: accepted sockets go there (handoff.ts), not to PgConnections here. */
   handoff?: SocketHandoff;
+  /** The first BackendKeyData pid (a front-end process's range: `(index + 1) << 20`), default 1. */
+  firstPid?: number;
+  /** A CancelRequest for a pid not served here (another front-end process's): pass it on. */
+  forwardCancel?: (pid: number, secret: number) => void;
 }
 
 export class PgwireServer implements ConnectionHost {
@@ -41,7 +45,11 @@ export class PgwireServer implements ConnectionHost {
     this.auth = { users: options.users ?? defaultPgUsers(), method: options.method ?? 'scram-sha-256' };
     this.tls = options.tls;
     this.handoff = options.handoff;
+    this.nextPid = options.firstPid ?? 1;
+    this.forwardCancel = options.forwardCancel;
   }
+
+  private readonly forwardCancel: ((pid: number, secret: number) => void) | undefined;
 
   private readonly handoff: SocketHandoff | undefined;
   /** Sockets handed to front-end processes. */
@@ -97,6 +105,16 @@ export class PgwireServer implements ConnectionHost {
   }
 
   cancel(pid: number, secret: number): void {
+    const conn = this.connections.get(pid);
+    if (conn) {
+      if (conn.secret === secret) conn.cancel();
+    } else {
+      this.forwardCancel?.(pid, secret);
+    }
+  }
+
+  /** A CancelRequest another front-end process passed on: only a connection of this one is canceled. */
+  cancelForwarded(pid: number, secret: number): void {
     const conn = this.connections.get(pid);
     if (conn && conn.secret === secret) conn.cancel();
   }
