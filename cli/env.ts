@@ -80,14 +80,15 @@ export async function envCommand(_args: ParsedArgs): Promise<void> {
       return false;
     });
   }
-  for (const actor of ENV_ACTORS) await envHost.startActor(actor);
-  for (const h of DEFAULT_HOSTS) await orchestrator.startHost(h.hostId, h.actors);
-  // Front-end processes left from a run with more of them are stopped; the wanted ones started.
+  // Front-end processes left from a run with more of them are stopped; the wanted ones started
+  // before the pgwire listener (so once it listens, and writes pgwire.port, they take sockets).
   for (const h of orchestrator.hosts()) {
     const m = /^frontend-(\d+)$/.exec(h.hostId);
     if (m && Number(m[1]) >= frontends) await orchestrator.stopHost(h.hostId);
   }
   for (let i = 0; i < frontends; i++) await orchestrator.startHost(frontendHostId(i), []);
+  for (const actor of ENV_ACTORS) await envHost.startActor(actor);
+  for (const h of DEFAULT_HOSTS) await orchestrator.startHost(h.hostId, h.actors);
   const adopted = orchestrator.adoptedAtStart;
   console.log(`[env] pid ${process.pid} orchestrating ${orchestrator.hosts().length} host(s)${adopted.length ? `, adopted: ${adopted.join(', ')}` : ''}`);
   const stop = async () => {

@@ -63,9 +63,9 @@ export class NatsBackend implements SessionBackend {
         .then((r) => {
           this.coordinatorReady = r.type === 'CoordAck' ? r.ready !== false : true;
         })
-        .catch(() => {
-          this.coordinatorReady = false;
-        });
+        // No answer (the coordinator is not up yet, or restarting): the statements themselves
+        // then fail with a typed error; only the coordinator's own "not ready" refuses connections.
+        .catch(() => undefined);
     void renew();
     this.timer = setInterval(renew, Math.max(100, Math.floor(leaseMs / 5)));
     this.timer.unref();
