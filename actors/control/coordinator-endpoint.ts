@@ -117,9 +117,10 @@ export class CoordinatorEndpoint {
     const b = this.backend;
     switch (req.type) {
       case 'CoordExecuteSql':
-        return { type: 'CoordResults', results: (await b.executeSql(req.sql, req.settings)).map(clean) };
+        // The executor changes `settings` in place (SET): the reply carries them back.
+        return { type: 'CoordResults', results: (await b.executeSql(req.sql, req.settings)).map(clean), settings: req.settings };
       case 'CoordExecute':
-        return { type: 'CoordResult', result: clean(await b.execute(req.statement, req.settings, req.asOf !== undefined ? { asOf: req.asOf } : {})) };
+        return { type: 'CoordResult', result: clean(await b.execute(req.statement, req.settings, req.asOf !== undefined ? { asOf: req.asOf } : {})), settings: req.settings };
       case 'CoordWriteImplicit': {
         const outcome = await b.writeImplicit(req.statements, req.settings);
         if (!outcome) return { type: 'CoordImplicit', planned: false, tags: [] };

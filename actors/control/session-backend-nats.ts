@@ -88,12 +88,16 @@ export class NatsBackend implements SessionBackend {
   }
 
   async executeSql(sql: string, settings: Settings): Promise<StatementResult[]> {
-    return (await this.call({ type: 'CoordExecuteSql', sql, settings }, 'CoordResults')).results;
+    const r = await this.call({ type: 'CoordExecuteSql', sql, settings }, 'CoordResults');
+    adopt(settings, r.settings);
+    return r.results;
   }
 
   async execute(stmt: SqlStatement, settings: Settings, options: StatementOptions = {}): Promise<StatementResult> {
     const statement = { text: stmt.text, offset: stmt.offset };
-    return (await this.call({ type: 'CoordExecute', statement, settings, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}) }, 'CoordResult')).result;
+    const r = await this.call({ type: 'CoordExecute', statement, settings, ...(options.asOf !== undefined ? { asOf: options.asOf } : {}) }, 'CoordResult');
+    adopt(settings, r.settings);
+    return r.result;
   }
 
   async writeImplicit(stmts: SqlStatement[], settings: Settings): Promise<ImplicitOutcome | undefined> {
@@ -138,4 +142,10 @@ export class NatsBackend implements SessionBackend {
     this.root().progressSent.delete(subscription);
     await this.call({ type: 'CoordSubscribeRelease', subscription }, 'CoordAck', SHORT_TIMEOUT_MS);
   }
+}
+
+/** The session's settings become `after` (what the coordinator's SET left), in place as the executor does in-process. */
+function adopt(settings: Settings, after: Settings): void {
+  for (const k of Object.keys(settings)) if (!(k in after)) delete settings[k];
+  Object.assign(settings, after);
 }

@@ -82,8 +82,9 @@ const ErrorBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CoordResults = defineMessage('CoordResults', { results: Type.Array(StatementResult) });
-export const CoordResult = defineMessage('CoordResult', { result: StatementResult });
+/** `settings`: the session's settings after the statements (SET changes them; the front end keeps them). */
+export const CoordResults = defineMessage('CoordResults', { results: Type.Array(StatementResult), settings: Settings });
+export const CoordResult = defineMessage('CoordResult', { result: StatementResult, settings: Settings });
 /** `planned: false`: the Query cannot be one implicit transaction (run it statement by statement). */
 export const CoordImplicit = defineMessage('CoordImplicit', { planned: Type.Boolean(), tags: Type.Array(Type.String()), error: Type.Optional(ErrorBody) });
 export const CoordInsert = defineMessage('CoordInsert', { collection: Type.String(), rows: Changes, tag: Type.String() });
@@ -133,6 +134,8 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   FrontendLease: { type: 'FrontendLease', frontend: 'frontend-0.1a2b' },
   FrontendClosed: { type: 'FrontendClosed', frontend: 'frontend-0.1a2b' },
   CoordImplicit: { type: 'CoordImplicit', planned: true, tags: ['INSERT 0 1'], error: { type: 'Error', code: 'SqlError', message: 'division by zero', determinacy: 'definite', details: { sqlstate: '22012' } } },
+  CoordResults: { type: 'CoordResults', results: [{ tag: 'SELECT 1', columns: [{ name: 'a', type: 'int' }], rows: [[1]], timestamp: 5 }], settings: { cluster: 'default' } },
+  CoordResult: { type: 'CoordResult', result: { tag: 'SET' }, settings: { cluster: 'c2' } },
   CoordSubscribeTarget: { type: 'CoordSubscribeTarget', subscription: 'pg-0011aabb', name: 't', collection: 'u1', asOf: 3, columns: [{ name: 'a', type: 'int' }], errors: false, progress: false },
   CoordTable: { type: 'CoordTable', name: 't', collection: 'u1', columns: [{ name: 'a', type: 'int', nullable: true }] },
 };
