@@ -29,6 +29,9 @@ interface Level {
   p99Ms: number;
   envCpuPct: number;
   frontendCpuPct: number;
+  /** Every platform process (nats-server, env, hosts, front ends) and this bench process (the clients). */
+  platformCpuPct: number;
+  clientCpuPct: number;
   errors: number;
 }
 
@@ -89,11 +92,11 @@ async function load(clients: pg.Client[], p: ControlPlatform, frontends: number[
   const warmupMs = 2000;
   const t0 = performance.now();
   let measureStart = 0;
-  let c0 = { env: 0, fe: 0 };
+  let c0 = { env: 0, fe: 0, all: 0, self: 0 };
   const measuring = new Promise<void>((resolve) =>
     setTimeout(() => {
       measureStart = performance.now();
-      c0 = { env: cpuTicks([p.envPid()]), fe: cpuTicks(frontends) };
+      c0 = { env: cpuTicks([p.envPid()]), fe: cpuTicks(frontends), all: cpuTicks(p.pids()), self: cpuTicks([process.pid]) };
       resolve();
     }, warmupMs),
   );
@@ -121,7 +124,7 @@ async function load(clients: pg.Client[], p: ControlPlatform, frontends: number[
   await measuring;
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const elapsed = (performance.now() - measureStart) / 1000;
-  const c1 = { env: cpuTicks([p.envPid()]), fe: cpuTicks(frontends) };
+  const c1 = { env: cpuTicks([p.envPid()]), fe: cpuTicks(frontends), all: cpuTicks(p.pids()), self: cpuTicks([process.pid]) };
   stop = true;
   await Promise.all(runs);
   void t0;
@@ -132,6 +135,8 @@ async function load(clients: pg.Client[], p: ControlPlatform, frontends: number[
     p99Ms: percentile(latencies, 99),
     envCpuPct: ((c1.env - c0.env) / CLK_TCK / elapsed) * 100,
     frontendCpuPct: ((c1.fe - c0.fe) / CLK_TCK / elapsed) * 100,
+    platformCpuPct: ((c1.all - c0.all) / CLK_TCK / elapsed) * 100,
+    clientCpuPct: ((c1.self - c0.self) / CLK_TCK / elapsed) * 100,
     errors,
   };
 }
@@ -179,6 +184,7 @@ export async function benchSessions(): Promise<Figure[]> {
     figures.push(figure(`${label}: p99 latency`, o.p99Ms, 'ms', vs('p99', b.p99Ms)));
     figures.push(figure(`${label}: environment process CPU`, o.envCpuPct, '% of a core', vs('environment process CPU', b.envCpuPct)));
     figures.push(figure(`${label}: front-end processes' CPU (together)`, o.frontendCpuPct, '% of a core'));
+    figures.push(figure(`${label}: every platform process's CPU (together)`, o.platformCpuPct, '% of a core', vs('every platform process', b.platformCpuPct)));
   });
   return figures;
 }
