@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [-- --only runtime|storage|compute|control|scale|pgwire|pgwire-copy|tpch]`: runs every
+ * `npm run bench [-- --json FILE] [-- --only runtime|storage|compute|control|scale|pgwire|pgwire-copy|tpch|sessions]`: runs every
  * benchmark module and prints each figure beside its baseline measured in the same run.
  * Each module runs in a fresh Node.js process of its own (same flags: `--expose-gc`, tsx), so
  * no module's heap, JIT state or leftover timers weigh on another's figures.
@@ -28,6 +28,7 @@ const MODULES: Array<[string, string]> = [
   ['pgwire', 'benchPgwire'],
   ['pgwire-copy', 'benchPgwireCopy'],
   ['tpch', 'benchTpch'],
+  ['sessions', 'benchSessions'],
 ];
 
 function fmt(n: number): string {

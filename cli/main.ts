@@ -5,6 +5,7 @@
  *   definite status [--format F]     every process and actor with its state (table|json)
  *   definite env                     the environment process (orchestrator + controllers)
  *   definite host --host-id ID       one host process (what the orchestrator runs)
+ *   definite frontend --host-id ID   one front-end process (DFN_FRONTENDS; the orchestrator runs it)
  *   definite sql ["SQL"] [--format F]   the SQL client (one-shot or interactive)
  *   definite inspect [--port P]      the actor inspector web page, against a running platform
  */
@@ -12,6 +13,7 @@ import { parseArgs } from './args.js';
 import { upCommand } from './up.js';
 import { envCommand } from './env.js';
 import { hostCommand } from './host.js';
+import { frontendCommand } from './frontend.js';
 import { statusCommand } from './status.js';
 import { sqlCommand } from './sql.js';
 import { inspectCommand } from './inspect.js';
@@ -24,6 +26,7 @@ commands:
                            every process and actor with its state
   env                      the environment process (orchestrator + controllers), started by up
   host --host-id ID        one host process, started by the orchestrator
+  frontend --host-id ID    one front-end process (sessions), started by the orchestrator (DFN_FRONTENDS=N)
   sql ["SQL; ..."] [--format table|csv|json]
                            run SQL (one-shot), or an interactive prompt without a statement
   inspect [--port P]       the actor inspector web page (127.0.0.1, DFN_INSPECTOR_PORT, default 8291)
@@ -35,6 +38,7 @@ const commands: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<v
   status: statusCommand,
   env: envCommand,
   host: hostCommand,
+  frontend: frontendCommand,
   sql: sqlCommand,
   inspect: inspectCommand,
 };

@@ -22,6 +22,8 @@ export interface HostLaunch {
   args: string[];
   env: Record<string, string>;
   logDir: string;
+  /** Open an IPC channel to the child (a front-end process receives sockets over it). */
+  ipc?: boolean;
 }
 
 export interface HostProcessOptions {
@@ -114,12 +116,23 @@ export class HostProcess implements Child {
     const log = openSync(join(launch.logDir, `${this.id}.log`), 'a');
     const child = spawn(launch.command, launch.args, {
       env: { ...process.env, ...launch.env },
-      stdio: ['ignore', log, log],
+      stdio: launch.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
       detached: true,
     });
     closeSync(log);
     child.unref();
+    if (launch.ipc) (child.channel as { unref?: () => void } | undefined)?.unref?.();
     return child;
+  }
+
+  /** Sends `message` with `handle` (a socket) over the IPC channel; false when there is none now. */
+  sendHandle(message: string, handle: import('node:net').Socket): boolean {
+    const child = this.child;
+    if (!child || !child.connected || this.state() !== 'running') return false;
+    child.send(message, handle, { keepOpen: false }, (err) => {
+      if (err) handle.destroy();
+    });
+    return true;
   }
 
   async stop(timeoutMs: number): Promise<void> {

@@ -152,6 +152,11 @@ export class Orchestrator {
     await this.supervisor.remove(hostId);
   }
 
+  /** The process of host `hostId`, if the orchestrator supervises one. */
+  processOf(hostId: string): HostProcess | undefined {
+    return this.procs.get(hostId);
+  }
+
   killHost(hostId: string): void {
     const proc = this.procs.get(hostId);
     if (!proc) throw new NotFoundError(`no host "${hostId}"`);
@@ -241,7 +246,8 @@ export class Orchestrator {
     const proc = new HostProcess({
       hostId,
       launch,
-      takeSpare: (id) => this.spare?.take(id),
+      // A spare is a `definite host`: never for a launch of another kind (a front-end process).
+      takeSpare: (id) => (launch.ipc || launch.args.includes('frontend') ? undefined : this.spare?.take(id)),
       clock: this.clock,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 10_000,
       checkMs: Math.max(50, Math.floor((this.options.heartbeatMs ?? 500) / 2)),

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { MessageSet } from '../../protocol/message.js';
 import { CONNECT_COMMANDS, type ConnectCommand } from '../../protocol/control/command.js';
 import type { SessionOpened } from '../../protocol/control/response.js';
-import { connectSubject, sessionSubject } from '../../protocol/control/subjects.js';
+import { connectSubject, frontendSessionsSubject, sessionSubject } from '../../protocol/control/subjects.js';
 import { StorageClient } from '../../protocol/storage/client.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
@@ -23,6 +23,7 @@ import { PlanCache } from './plan-cache.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { executeSql, validateSetting } from './executor.js';
 import { SubscribeHolds } from './subscribe-holds.js';
+import { CoordinatorEndpoint } from './coordinator-endpoint.js';
 import { GroupCommit } from './group-commit.js';
 import { Reader } from './reads.js';
 import { loadSqlParser } from './sql/index.js';
@@ -54,6 +55,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
   deps!: ControlDeps;
   sessionsOpened = 0;
   private timer: NodeJS.Timeout | undefined;
+  private endpoint: CoordinatorEndpoint | undefined;
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly ctx: ActorContext) {}
@@ -99,6 +101,9 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
     const fresh = catalog.all().length === 0;
     if (!catalog.exists('cluster', 'default')) await createCluster(this.deps, 'default', true, 'CREATE CLUSTER default');
     live.set(this.ctx.region, this);
+    // Sessions in front-end processes reach the coordinator here (coordinator-endpoint.ts).
+    this.endpoint = new CoordinatorEndpoint(this.ctx.transport, this.ctx.region, () => this.deps, () => this.ctx.clock.now());
+    this.endpoint.start();
     this.timer = setInterval(() => {
       if (!this.ctx.alive()) return;
       this.deps.commits.tick().catch(() => undefined);
@@ -112,6 +117,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.endpoint?.stop();
     this.deps?.holds.stop();
     if (live.get(this.ctx.region) === this) live.delete(this.ctx.region);
   }
@@ -126,7 +132,7 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
   }
 
   info(): Record<string, unknown> {
-    return { objects: this.deps?.catalog.all().length ?? 0, commits: this.deps?.commits.commits ?? 0, sessionsOpened: this.sessionsOpened };
+    return { objects: this.deps?.catalog.all().length ?? 0, commits: this.deps?.commits.commits ?? 0, sessionsOpened: this.sessionsOpened, ...(this.endpoint ? { endpoint: this.endpoint.info() } : {}) };
   }
 
   /** Runs `fn` after every earlier serialized change (catalog changes, UPDATE, DELETE). */
@@ -140,7 +146,13 @@ export class Coordinator implements ActorBehavior<ConnectCommand> {
     const settings: Settings = { ...DEFAULT_SETTINGS };
     for (const [k, v] of Object.entries(requested)) settings[k.toLowerCase()] = validateSetting(this.deps, k.toLowerCase(), v);
     const id = randomBytes(12).toString('hex');
-    await this.ctx.spawn({ kind: 'session', id, config: { settings, ...(client !== undefined ? { client } : {}) } }, { durable: false });
+    const config = { settings, ...(client !== undefined ? { client } : {}) };
+    // With front-end processes (DFN_FRONTENDS), one of them runs the session (cli/frontend.ts).
+    if (Number(process.env['DFN_FRONTENDS'] ?? 0) > 0) {
+      await this.ctx.transport.request(frontendSessionsSubject(this.ctx.region), { type: 'FrontendStartSession', session: id, ...config }, { timeoutMs: 10_000 });
+    } else {
+      await this.ctx.spawn({ kind: 'session', id, config }, { durable: false });
+    }
     this.sessionsOpened++;
     return { type: 'SessionOpened', session: id, subject: sessionSubject(this.ctx.region, id), settings };
   }

@@ -8,7 +8,6 @@
  * (subscribe-holds.ts) keeps that history for the resume window, also across CONTROL restarts.
  * Credit is counted and reported; the STORAGE subscription below applies its own flow control.
  */
-import { randomBytes } from 'node:crypto';
 import { splitUpdates } from '../../protocol/error-column.js';
 import type { Subscribe } from '../../protocol/control/command.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
@@ -17,8 +16,8 @@ import type { StorageSubscription } from '../../protocol/storage/client.js';
 import type { Update } from '../../protocol/types.js';
 import type { Static } from '@sinclair/typebox';
 import type { ActorContext } from '../../runtime/actor.js';
-import type { ControlDeps, Settings } from './deps.js';
-import { preparse } from './sql/index.js';
+import type { Settings } from './deps.js';
+import type { SessionBackend } from './session-backend.js';
 
 interface Live {
   id: string;
@@ -34,7 +33,7 @@ export class SessionSubscriptions {
 
   constructor(
     private readonly ctx: ActorContext,
-    private readonly deps: () => ControlDeps,
+    private readonly backend: () => SessionBackend,
   ) {}
 
   count(): number {
@@ -43,30 +42,12 @@ export class SessionSubscriptions {
 
   async start(cmd: Static<typeof Subscribe>, settings: Settings): Promise<SubscribeStarted> {
     void settings;
-    const deps = this.deps();
-    const text = /^\s*SUBSCRIBE\b/i.test(cmd.sql) ? cmd.sql : `SUBSCRIBE ${cmd.sql}`;
-    const ext = preparse(text);
-    if (!ext || ext.kind !== 'subscribe') throw new SqlError(SqlState.SyntaxError, 'expected SUBSCRIBE [TO] name [WITH (PROGRESS)] [AS OF t]');
-    if (!('name' in ext.target)) {
-      throw new SqlError(SqlState.FeatureNotSupported, 'SUBSCRIBE to a query is not supported', { hint: 'create a materialized view of the query and subscribe to it' });
-    }
-    const item = deps.catalog.resolve(ext.target.name);
-    if (!item.collection) {
-      throw new SqlError(SqlState.FeatureNotSupported, `SUBSCRIBE to ${item.kind.replace('_', ' ')} "${item.name}" is not supported`, {
-        hint: 'subscribe to a table, a source or a materialized view',
-      });
-    }
-    const progress = cmd.progress ?? ext.progress;
+    const backend = this.backend();
     const resume = cmd.asOf !== undefined;
-    const since = (await deps.storage.describe(item.collection, 30_000)).since;
-    let asOf: number;
-    if (resume) asOf = cmd.asOf! - 1;
-    else if (ext.asOf !== undefined) asOf = ext.asOf;
-    else asOf = await deps.reader.timestamp({ inputs: new Map([[item.name, { collection: item.collection }]]), isolation: 'strict serializable' });
-    if (asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${asOf} is before "${item.name}"'s since ${since}: that history has been compacted`);
-    const id = randomBytes(8).toString('hex');
     // Held from asOf on, so this stream can be resumed even after its session is gone.
-    await deps.holds.acquire(id, item.collection, asOf);
+    const target = await backend.subscribeStart({ sql: cmd.sql, resumable: true, ...(resume ? { resumeFrom: cmd.asOf! } : {}) });
+    const progress = cmd.progress ?? target.progress;
+    const { subscription: id, asOf } = target;
     const sub: Live = { id, inbox: cmd.inbox, seq: 0, credit: cmd.credit ?? 0, storage: undefined, ended: false };
     this.live.set(id, sub);
     const send = (updates: Update[], p?: number, ended?: string) => {
@@ -82,18 +63,18 @@ export class SessionSubscriptions {
       });
     };
     try {
-      sub.storage = await this.openStorage(deps, item.collection, item.kind === 'materialized_view', asOf, resume, progress, id, send);
+      sub.storage = await this.openStorage(backend, target.collection, target.errors, asOf, resume, progress, id, send);
     } catch (err) {
       this.live.delete(id);
-      await deps.holds.release(id);
+      await backend.subscribeRelease(id);
       throw err;
     }
-    return { type: 'SubscribeStarted', subscription: id, columns: item.columns.map((c) => ({ name: c.name, type: c.type })), asOf };
+    return { type: 'SubscribeStarted', subscription: id, columns: target.columns, asOf };
   }
 
   /** The STORAGE subscription behind a SUBSCRIBE: batches to the inbox, progress moves the read hold. */
   private openStorage(
-    deps: ControlDeps,
+    backend: SessionBackend,
     collection: string,
     /** A materialized view's collection: data rows lose the error column; an error ends the stream. */
     errors: boolean,
@@ -103,7 +84,7 @@ export class SessionSubscriptions {
     id: string,
     send: (updates: Update[], p?: number, ended?: string) => void,
   ): Promise<StorageSubscription> {
-    return deps.storage.subscribe(
+    return backend.storage.subscribe(
       collection,
       asOf,
       {
@@ -126,7 +107,7 @@ export class SessionSubscriptions {
             this.cancel(id);
           } else {
             if (progress) send([], upper[0]);
-            deps.holds.progressed(id, upper[0]!);
+            backend.subscribeProgressed(id, upper[0]!);
           }
         },
         failed: (err) => {
@@ -150,7 +131,7 @@ export class SessionSubscriptions {
     const sub = this.live.get(id);
     if (!sub) return;
     sub.storage?.cancel();
-    if (!keepHold) void this.deps().holds.release(id);
+    if (!keepHold) void this.backend().subscribeRelease(id).catch(() => undefined);
     if (!sub.ended) {
       sub.ended = true;
       this.ctx.transport.publish(sub.inbox, { type: 'SubscribeBatch', subscription: id, seq: sub.seq++, updates: [], ended: reason });

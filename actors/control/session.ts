@@ -13,11 +13,10 @@ import type { Results, StatementResult } from '../../protocol/control/response.j
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import { sessionSubject } from '../../protocol/control/subjects.js';
-import { coordinatorOf, type Coordinator } from './coordinator.js';
 import { DEFAULT_SETTINGS, type Settings } from './deps.js';
-import { executeSql } from './executor.js';
+import { backendFor, type SessionBackend } from './session-backend.js';
 import { SessionSubscriptions } from './session-subscribe.js';
-import { checkSqlSize, runSessionSql } from './session-sql.js';
+import { checkSqlSize } from './session-sql.js';
 
 const commands = new MessageSet<SessionCommand>(SESSION_COMMANDS);
 
@@ -70,7 +69,7 @@ class Session implements ActorBehavior<SessionCommand> {
     if (cmd.type === 'Subscribe') checkSqlSize(cmd.sql);
     switch (cmd.type) {
       case 'Execute':
-        return this.results(await runSessionSql(this.coordinator().deps, cmd.sql, this.settings));
+        return this.results(await this.backend().executeSql(cmd.sql, this.settings));
       case 'Command':
         return this.results([await this.typed(cmd.command)]);
       case 'Subscribe':
@@ -99,7 +98,7 @@ class Session implements ActorBehavior<SessionCommand> {
   private async typed(c: TypedCommand): Promise<StatementResult> {
     const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
     const literal = (v: unknown) => (v === null ? 'NULL' : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : typeof v === 'boolean' ? String(v) : String(v));
-    const run = async (sql: string) => (await executeSql(this.coordinator().deps, sql, this.settings))[0]!;
+    const run = async (sql: string) => (await this.backend().executeSql(sql, this.settings))[0]!;
     switch (c.op) {
       case 'insert':
         if (c.rows.length === 0) return { tag: 'INSERT 0 0' };
@@ -108,7 +107,7 @@ class Session implements ActorBehavior<SessionCommand> {
         let deleted = 0;
         let ts: number | undefined;
         for (const r of c.rows) {
-          const table = this.coordinator().deps.catalog.resolve(c.table, 'table');
+          const table = await this.backend().table(c.table);
           if (r.length !== table.columns.length) throw new SqlError(SqlState.DatatypeMismatch, `a row of ${c.table} has ${table.columns.length} columns, not ${r.length}`);
           const where = table.columns.map((col, i) => (r[i] === null ? `${ident(col.name)} IS NULL` : `${ident(col.name)} = ${literal(r[i])}`)).join(' AND ');
           const res = await run(`DELETE FROM ${ident(c.table)} WHERE ${where}`);
@@ -126,14 +125,15 @@ class Session implements ActorBehavior<SessionCommand> {
     }
   }
 
-  private coordinator(): Coordinator {
-    const c = coordinatorOf(this.ctx.region);
-    if (!c) throw new UnavailableError('the coordinator is restarting; retry shortly');
-    return c;
+  /** The coordinator, through the session interface (in this process, or over NATS in a front-end process). */
+  private backend(): SessionBackend {
+    const b = backendFor(this.ctx.region).forSession(this.ctx.id);
+    if (!b.ready()) throw new UnavailableError('the coordinator is restarting; retry shortly');
+    return b;
   }
 
   private subs(): SessionSubscriptions {
-    this.subscriptions ??= new SessionSubscriptions(this.ctx, () => this.coordinator().deps);
+    this.subscriptions ??= new SessionSubscriptions(this.ctx, () => this.backend());
     return this.subscriptions;
   }
 

@@ -15,10 +15,10 @@ import type { Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import type { StatementResult } from '../../../protocol/control/response.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
-import type { ControlDeps, Settings } from '../deps.js';
+import type { Settings } from '../deps.js';
 import { DEFAULT_SETTINGS } from '../deps.js';
-import { validateSetting } from '../executor.js';
-import { checkSqlSize, runSessionStatement } from '../session-sql.js';
+import { checkSqlSize } from '../session-sql.js';
+import type { SessionBackend } from '../session-backend.js';
 import type { StatementOptions } from '../executor.js';
 import { splitStatements, type SqlStatement } from '../sql/index.js';
 import { copyData, copyDone, CopyIn, copyInResponse, copyOutResponse, isCopy, parseCopy, type CopyStatement } from './copy.js';
@@ -26,7 +26,7 @@ import { encodeCopyRow } from './copy-text.js';
 import { parseCursorStatement } from './cursors.js';
 import { PgSubscription } from './subscription.js';
 import { classify, Transaction } from './transaction.js';
-import { isImplicitWriteBatch, planImplicit, runImplicit } from './implicit.js';
+import { isImplicitWriteBatch } from './implicit.js';
 import * as be from './backend.js';
 import { compatStatement, defaultPgSettings, REPORTED, type CompatContext, type PgSettings } from './compat.js';
 import { errorFields } from './errors.js';
@@ -42,8 +42,10 @@ import { tlsServerEndPoint } from './channel-binding.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
-  /** The coordinator's handlers, or undefined while it (re)starts. */
-  deps(): ControlDeps | undefined;
+  /** The coordinator, through the session interface (session-backend.ts). */
+  readonly backend: SessionBackend;
+  /** A name for a new connection, unique in this process (it names the session to the coordinator). */
+  connectionId(): string;
   /** Registers the connection for CancelRequest; returns its BackendKeyData. */
   register(conn: PgConnection): { pid: number; secret: number };
   unregister(conn: PgConnection): void;
@@ -101,7 +103,9 @@ export class PgConnection {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   private cancelRunning: ((err: Error) => void) | undefined;
-  private readonly txn = new Transaction(() => this.requireDeps(), this.settings);
+  private readonly txn = new Transaction(() => this.backend, this.settings);
+  /** The coordinator, naming this connection in what it asks (session-backend.ts). */
+  private readonly backend: SessionBackend;
   /** A COPY FROM STDIN receiving CopyData, and the statements of its Query after it. */
   private copyIn: { copy: CopyIn; stmts: SqlStatement[]; next: number } | undefined;
   pid = 0;
@@ -114,6 +118,7 @@ export class PgConnection {
   private readonly onGone = (): void => this.closed();
 
   constructor(private socket: Socket, private readonly host: ConnectionHost) {
+    this.backend = host.backend.forSession(`pg-${host.connectionId()}`);
     socket.setNoDelay(true);
     this.listen(socket);
   }
@@ -315,28 +320,28 @@ export class PgConnection {
   }
 
   /** One message of the password exchange; AuthenticationOk and the rest of the start-up once it succeeds. */
-  private authenticate(frame: Frame): void {
+  private async authenticate(frame: Frame): Promise<void> {
     const { exchange, params } = this.auth!;
     const { reply, done } = exchange.step(frame);
     if (reply) this.send(reply);
     if (!done) return this.flush();
     this.auth = undefined;
-    this.accept(params);
+    await this.accept(params);
   }
 
   /** The user is authenticated: the database, the settings, AuthenticationOk, ReadyForQuery. */
-  private accept(params: Record<string, string>): void {
+  private async accept(params: Record<string, string>): Promise<void> {
     const user = params['user']!;
     const database = params['database'] || user;
     if (database !== DEFAULT_DATABASE) throw new ProtocolError(`database "${database}" does not exist`, InvalidCatalogName);
-    if (!this.host.deps()) throw new ProtocolError('the coordinator is starting up; retry shortly', CannotConnectNow);
+    if (!this.backend.ready()) throw new ProtocolError('the coordinator is starting up; retry shortly', CannotConnectNow);
     this.user = user;
     this.database = database;
     this.pg = defaultPgSettings(user, params['application_name'] ?? '');
     for (const [k, v] of Object.entries(params)) {
       if (k === 'user' || k === 'database' || k === 'application_name' || k === 'replication') continue;
-      if (k === 'options') for (const [ok, ov] of parseOptions(v)) this.applyStartupSetting(ok, ov);
-      else this.applyStartupSetting(k, v);
+      if (k === 'options') for (const [ok, ov] of parseOptions(v)) await this.applyStartupSetting(ok, ov);
+      else await this.applyStartupSetting(k, v);
     }
     const { pid, secret } = this.host.register(this);
     this.pid = pid;
@@ -349,15 +354,14 @@ export class PgConnection {
   }
 
   /** A start-up parameter or `options` setting: a Postgres setting, or one of definite's (cluster, ...). */
-  private applyStartupSetting(name: string, value: string): void {
+  private async applyStartupSetting(name: string, value: string): Promise<void> {
     const key = name.toLowerCase();
     try {
       if (this.pg.has(key)) {
         const answer = compatStatement(`SET ${key} = '${value.replace(/'/g, "''")}'`, this.compatContext());
         if (!answer) throw new SqlError(SqlState.InvalidParameterValue, `invalid start-up parameter ${name}`);
       } else if (key in DEFAULT_SETTINGS) {
-        const deps = this.host.deps();
-        if (deps) this.settings[key] = validateSetting(deps, key, value);
+        this.settings[key] = await this.backend.validateSetting(key, value);
       } else {
         throw new SqlError(SqlState.UndefinedObject, `unrecognized configuration parameter "${name}"`);
       }
@@ -369,12 +373,6 @@ export class PgConnection {
 
   private compatContext(): CompatContext {
     return { settings: this.pg, user: this.user, database: this.database, pid: this.pid };
-  }
-
-  private requireDeps(): ControlDeps {
-    const deps = this.host.deps();
-    if (!deps) throw new SqlError(CannotConnectNow, 'the coordinator is restarting; retry shortly');
-    return deps;
   }
 
   /** Runs one statement under the transaction block's rules (transaction.ts); an error fails the block. */
@@ -412,7 +410,7 @@ export class PgConnection {
         if (cls !== 'read') throw new SqlError(SqlState.FeatureNotSupported, 'DECLARE CURSOR takes a SELECT or a SUBSCRIBE');
         this.txn.beginRead();
         if (/^\s*SUBSCRIBE\b/i.test(c.query)) {
-          const sub = await this.cancelable(PgSubscription.open(this.requireDeps(), c.query, this.txn.readTimestamp));
+          const sub = await this.cancelable(PgSubscription.open(this.backend, c.query, this.txn.readTimestamp));
           cursors.declare(c.name, { columns: sub.columns, sub });
         } else {
           const result = await this.txn.run(c.query, c.offset, 'read', (t, o, options) => this.runOne(t, o, options));
@@ -449,9 +447,7 @@ export class PgConnection {
       if (compat.changed) this.send(be.parameterStatus(compat.changed.name, compat.changed.value));
       return compat.result;
     }
-    const deps = this.host.deps();
-    if (!deps) throw new SqlError(CannotConnectNow, 'the coordinator is restarting; retry shortly');
-    return this.cancelable(runSessionStatement(deps, { text, offset }, this.settings, options));
+    return this.cancelable(this.backend.execute({ text, offset }, this.settings, options));
   }
 
   private async simpleQuery(sql: string): Promise<void> {
@@ -483,7 +479,7 @@ export class PgConnection {
         if (isCopy(stmt.text)) {
           this.txn.checkNotFailed('other');
           const copy = parseCopy(stmt.text);
-          if (copy.dir === 'from') return this.startCopyIn(copy, stmts, i + 1);
+          if (copy.dir === 'from') return await this.startCopyIn(copy, stmts, i + 1);
           this.send(be.commandComplete(await this.copyOut(copy)));
           continue;
         }
@@ -506,24 +502,22 @@ export class PgConnection {
    * by statement). Not cancelable: a CancelRequest must not report 57014 for a commit that lands.
    */
   private async implicitWrites(stmts: SqlStatement[]): Promise<boolean> {
+    let outcome;
     try {
-      const deps = this.requireDeps();
-      return await deps.serialize(async () => {
-        const plan = planImplicit(deps, stmts);
-        if (!plan) return false;
-        await runImplicit(deps, plan, this.settings, (tag) => this.send(be.commandComplete(tag)));
-        return true;
-      });
+      outcome = await this.backend.writeImplicit(stmts, this.settings);
     } catch (err) {
       this.send(be.errorResponse(errorFields(err)));
       return true;
     }
+    if (!outcome) return false;
+    for (const tag of outcome.tags) this.send(be.commandComplete(tag));
+    if (outcome.error !== undefined) this.send(be.errorResponse(errorFields(outcome.error)));
+    return true;
   }
 
   /** COPY t FROM STDIN: CopyInResponse; CopyData follows (copyInMessage). */
-  private startCopyIn(copy: Extract<CopyStatement, { dir: 'from' }>, stmts: SqlStatement[], next: number): void {
-    const table = this.requireDeps().catalog.resolve(copy.table, 'table');
-    if (!table.collection) throw new SqlError(SqlState.UndefinedTable, `table "${copy.table}" has no collection`);
+  private async startCopyIn(copy: Extract<CopyStatement, { dir: 'from' }>, stmts: SqlStatement[], next: number): Promise<void> {
+    const table = await this.backend.table(copy.table);
     if (this.txn.inBlock) this.txn.beginWrite();
     this.copyIn = { copy: new CopyIn(table.name, table.collection, table.columns, copy.format, copy.header), stmts, next };
     this.send(copyInResponse(table.columns.length));
@@ -557,9 +551,8 @@ export class PgConnection {
       const rows = state.copy.done();
       if (this.txn.inBlock) this.txn.bufferRows(state.copy.collection, rows);
       else if (rows.length > 0) {
-        const deps = this.requireDeps();
-        if (deps.catalog.resolve(state.copy.table, 'table').collection !== state.copy.collection) throw new SqlError(SqlState.UndefinedTable, `table "${state.copy.table}" was dropped`);
-        await this.cancelable(deps.commits.write(new Map([[state.copy.collection, rows.map((r): [typeof r, number] => [r, 1])]])));
+        const writes = new Map([[state.copy.collection, rows.map((r): [typeof r, number] => [r, 1])]]);
+        await this.cancelable(this.backend.commitWrites(writes, `table "${state.copy.table}" was dropped`));
       }
       this.send(be.commandComplete(`COPY ${rows.length}`));
     } catch (err) {
@@ -590,7 +583,7 @@ export class PgConnection {
    */
   private async copySubscribe(query: string, copy: Extract<CopyStatement, { dir: 'to' }>): Promise<string> {
     this.txn.beginRead();
-    const sub = await this.cancelable(PgSubscription.open(this.requireDeps(), query, this.txn.readTimestamp));
+    const sub = await this.cancelable(PgSubscription.open(this.backend, query, this.txn.readTimestamp));
     // Read while streaming, so a client that closes its end is noticed ('close' ends the COPY)
     // even when no row comes; what it sends meanwhile waits in the frame reader.
     this.socket.resume();

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { MessageSet } from '../../../protocol/message.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../../runtime/actor.js';
 import type { ActorKind } from '../../../runtime/host.js';
-import { loadConfig } from '../../../runtime/config.js';
-import { coordinatorOf } from '../coordinator.js';
-import { PgwireServer } from './server.js';
+import { loadConfig, type PlatformConfig } from '../../../runtime/config.js';
+import { InProcessBackend } from '../session-backend.js';
+import { PgwireServer, type PgwireServerOptions } from './server.js';
+import { socketHandoff } from './handoff.js';
 import { loadPgUsers } from './accounts.js';
 import { AUTH_METHODS, type AuthMethod } from './auth.js';
 import { loadSecureContext, tlsConfig } from './tls.js';
@@ -38,14 +39,8 @@ class Pgwire implements ActorBehavior {
     const port = (this.ctx.config as PgwireConfig | undefined)?.port ?? config.pgwirePort;
     let server: PgwireServer;
     try {
-      const method = config.pgwireAuth as AuthMethod;
-      if (!AUTH_METHODS.includes(method)) throw new Error(`DFN_PGWIRE_AUTH must be one of ${AUTH_METHODS.join(', ')}, not "${config.pgwireAuth}"`);
-      const tls = tlsConfig(config.pgwireTlsCert, config.pgwireTlsKey);
-      server = new PgwireServer(() => coordinatorOf(this.ctx.region)?.deps, {
-        users: loadPgUsers(config.natsConf, config.natsUser, this.ctx.region),
-        method,
-        ...(tls ? { tls: loadSecureContext(tls) } : {}),
-      });
+      const handoff = socketHandoff();
+      server = new PgwireServer(InProcessBackend.of(this.ctx.region), { ...pgwireServerOptions(config, this.ctx.region), ...(handoff ? { handoff } : {}) });
     } catch (err) {
       console.error(`[pgwire] not listening: ${(err as Error).message}`);
       return;
@@ -75,8 +70,16 @@ class Pgwire implements ActorBehavior {
 
   info(): Record<string, unknown> {
     const s = this.server;
-    return { port: this.port ?? null, connections: s?.count() ?? 0, account: s?.auth.users.account ?? null, passwordUsers: s ? [...s.auth.users.users.keys()] : [], tls: s ? s.tls !== undefined : null };
+    return { port: this.port ?? null, connections: s?.count() ?? 0, handedOff: s?.handedOff ?? 0, account: s?.auth.users.account ?? null, passwordUsers: s ? [...s.auth.users.users.keys()] : [], tls: s ? s.tls !== undefined : null };
   }
+}
+
+/** The pg users, password method and TLS context of this process's configuration (throws on a bad one). */
+export function pgwireServerOptions(config: PlatformConfig, region: string): PgwireServerOptions {
+  const method = config.pgwireAuth as AuthMethod;
+  if (!AUTH_METHODS.includes(method)) throw new Error(`DFN_PGWIRE_AUTH must be one of ${AUTH_METHODS.join(', ')}, not "${config.pgwireAuth}"`);
+  const tls = tlsConfig(config.pgwireTlsCert, config.pgwireTlsKey);
+  return { users: loadPgUsers(config.natsConf, config.natsUser, region), method, ...(tls ? { tls: loadSecureContext(tls) } : {}) };
 }
 
 export const pgwireKind: ActorKind = {

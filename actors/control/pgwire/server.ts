@@ -7,12 +7,14 @@
  * and every connection.
  */
 import { randomInt } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { ControlDeps } from '../deps.js';
+import type { SessionBackend } from '../session-backend.js';
 import { PgConnection, type ConnectionHost } from './connection.js';
 import { defaultPgUsers, type PgUsers } from './accounts.js';
 import type { AuthMethod } from './auth.js';
+import { errorResponse } from './backend.js';
+import type { SocketHandoff } from './handoff.js';
 
 export interface PgwireServerOptions {
   /** The pg users (default: `materialize` only, trust on loopback). */
@@ -21,6 +23,12 @@ export interface PgwireServerOptions {
   method?: AuthMethod;
   /** TLS: SSLRequest answered 'S' and the connection upgraded (default: 'N'). */
   tls?: SecureContext;
+  /** Sessions run in front-end processes: accepted sockets go there (handoff.ts), not to PgConnections here. */
+  handoff?: SocketHandoff;
+  /** The first BackendKeyData pid (a front-end process's range: `(index + 1) << 20`), default 1. */
+  firstPid?: number;
+  /** A CancelRequest for a pid not served here (another front-end process's): pass it on. */
+  forwardCancel?: (pid: number, secret: number) => void;
 }
 
 export class PgwireServer implements ConnectionHost {
@@ -28,24 +36,45 @@ export class PgwireServer implements ConnectionHost {
   private readonly connections = new Map<number, PgConnection>();
   private readonly open = new Set<PgConnection>();
   private nextPid = 1;
+  private nextConnection = 1;
 
   readonly auth: { users: PgUsers; method: AuthMethod };
   readonly tls: SecureContext | undefined;
 
-  constructor(readonly depsOf: () => ControlDeps | undefined, options: PgwireServerOptions = {}) {
+  constructor(readonly backend: SessionBackend, options: PgwireServerOptions = {}) {
     this.auth = { users: options.users ?? defaultPgUsers(), method: options.method ?? 'scram-sha-256' };
     this.tls = options.tls;
+    this.handoff = options.handoff;
+    this.nextPid = options.firstPid ?? 1;
+    this.forwardCancel = options.forwardCancel;
   }
 
-  deps(): ControlDeps | undefined {
-    return this.depsOf();
+  private readonly forwardCancel: ((pid: number, secret: number) => void) | undefined;
+
+  private readonly handoff: SocketHandoff | undefined;
+  /** Sockets handed to front-end processes. */
+  handedOff = 0;
+
+  /** Serves a socket accepted elsewhere (a front-end process's, handed over IPC). */
+  adopt(socket: Socket): void {
+    this.open.add(new PgConnection(socket, this));
+  }
+
+  private accepted(socket: Socket): void {
+    if (!this.handoff) return this.adopt(socket);
+    if (this.handoff(socket)) {
+      this.handedOff++;
+      return;
+    }
+    // No front-end process is up (they are restarting): refuse, as a starting Postgres does.
+    socket.on('error', () => undefined);
+    socket.end(errorResponse({ severity: 'FATAL', code: '57P03', message: 'no front-end process is running; retry shortly' }));
   }
 
   /** Listens on `host:port` (0: any free port); resolves with the port bound. */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createServer((socket) => {
-      this.open.add(new PgConnection(socket, this));
-    });
+    // Paused on accept, so a socket handed to a front-end process has not been read from here.
+    const server = createServer({ pauseOnConnect: this.handoff !== undefined }, (socket) => this.accepted(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -57,6 +86,10 @@ export class PgwireServer implements ConnectionHost {
     server.on('error', (err) => console.error(`[pgwire] ${err.message}`));
     const address = server.address();
     return typeof address === 'object' && address ? address.port : port;
+  }
+
+  connectionId(): string {
+    return String(this.nextConnection++);
   }
 
   register(conn: PgConnection): { pid: number; secret: number } {
@@ -72,6 +105,16 @@ export class PgwireServer implements ConnectionHost {
   }
 
   cancel(pid: number, secret: number): void {
+    const conn = this.connections.get(pid);
+    if (conn) {
+      if (conn.secret === secret) conn.cancel();
+    } else {
+      this.forwardCancel?.(pid, secret);
+    }
+  }
+
+  /** A CancelRequest another front-end process passed on: only a connection of this one is canceled. */
+  cancelForwarded(pid: number, secret: number): void {
     const conn = this.connections.get(pid);
     if (conn && conn.secret === secret) conn.cancel();
   }

@@ -8,13 +8,10 @@
  * snapshot, so nothing is missed or repeated and the queue stays bounded (its read hold keeps
  * that history meanwhile).
  */
-import { randomBytes } from 'node:crypto';
 import { splitUpdates } from '../../../protocol/error-column.js';
-import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { StorageSubscription } from '../../../protocol/storage/client.js';
 import type { Row, Update } from '../../../protocol/types.js';
-import type { ControlDeps } from '../deps.js';
-import { preparse } from '../sql/index.js';
+import type { SessionBackend } from '../session-backend.js';
 
 const HIGH = 50_000;
 const LOW = 5_000;
@@ -37,7 +34,7 @@ export class PgSubscription {
   private generation = 0;
 
   private constructor(
-    private readonly deps: ControlDeps,
+    private readonly backend: SessionBackend,
     private readonly id: string,
     private readonly collection: string,
     private readonly errors: boolean,
@@ -45,22 +42,14 @@ export class PgSubscription {
   ) {}
 
   /** Starts `SUBSCRIBE [TO] name [AS OF t]` (`asOf`: the transaction's timestamp, if it has one). */
-  static async open(deps: ControlDeps, text: string, asOfDefault?: number): Promise<PgSubscription> {
-    const ext = preparse(text);
-    if (!ext || ext.kind !== 'subscribe') throw new SqlError(SqlState.SyntaxError, 'expected SUBSCRIBE [TO] name [AS OF t]');
-    if (!('name' in ext.target)) throw new SqlError(SqlState.FeatureNotSupported, 'SUBSCRIBE to a query is not supported', { hint: 'create a materialized view of the query and subscribe to it' });
-    const item = deps.catalog.resolve(ext.target.name);
-    if (!item.collection) throw new SqlError(SqlState.FeatureNotSupported, `SUBSCRIBE to ${item.kind.replace('_', ' ')} "${item.name}" is not supported`, { hint: 'subscribe to a table, a source or a materialized view' });
-    const since = (await deps.storage.describe(item.collection, 30_000)).since;
-    const asOf = ext.asOf ?? asOfDefault ?? (await deps.reader.timestamp({ inputs: new Map([[item.name, { collection: item.collection }]]), isolation: 'strict serializable' }));
-    if (asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${asOf} is before "${item.name}"'s since ${since}: that history has been compacted`);
-    const columns = [{ name: 'mz_timestamp', type: 'numeric' }, { name: 'mz_diff', type: 'bigint' }, ...item.columns.map((c) => ({ name: c.name, type: c.type }))];
-    const sub = new PgSubscription(deps, `pg-${randomBytes(8).toString('hex')}`, item.collection, item.kind === 'materialized_view', columns);
-    await deps.holds.acquire(sub.id, item.collection, asOf);
+  static async open(backend: SessionBackend, text: string, asOfDefault?: number): Promise<PgSubscription> {
+    const target = await backend.subscribeStart({ sql: text, resumable: false, ...(asOfDefault !== undefined ? { asOfDefault } : {}) });
+    const columns = [{ name: 'mz_timestamp', type: 'numeric' }, { name: 'mz_diff', type: 'bigint' }, ...target.columns];
+    const sub = new PgSubscription(backend, target.subscription, target.collection, target.errors, columns);
     try {
-      await sub.subscribe(asOf, true);
+      await sub.subscribe(target.asOf, true);
     } catch (err) {
-      await deps.holds.release(sub.id);
+      await backend.subscribeRelease(target.subscription);
       throw err;
     }
     return sub;
@@ -111,7 +100,7 @@ export class PgSubscription {
     this.closed = true;
     this.storage?.cancel();
     this.storage = undefined;
-    void this.deps.holds.release(this.id).catch(() => undefined);
+    void this.backend.subscribeRelease(this.id).catch(() => undefined);
     this.wake?.();
   }
 
@@ -147,7 +136,7 @@ export class PgSubscription {
 
   private async subscribe(asOf: number, snapshot: boolean): Promise<void> {
     const generation = ++this.generation;
-    const storage = await this.deps.storage.subscribe(
+    const storage = await this.backend.storage.subscribe(
       this.collection,
       asOf,
       {
@@ -164,7 +153,7 @@ export class PgSubscription {
           if (upper.length === 0) return this.end('dropped');
           if (this.paused) return;
           this.progress = upper[0]!;
-          this.deps.holds.progressed(this.id, upper[0]! - 1);
+          this.backend.subscribeProgressed(this.id, upper[0]! - 1);
         },
         failed: (err) => this.end(`failed: ${err.message}`),
       },

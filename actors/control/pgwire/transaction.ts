@@ -11,8 +11,9 @@
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { StatementResult } from '../../../protocol/control/response.js';
 import type { Row } from '../../../protocol/types.js';
-import type { ControlDeps, Settings } from '../deps.js';
-import { planBufferedInsert, type StatementOptions } from '../executor.js';
+import type { Settings } from '../deps.js';
+import type { StatementOptions } from '../executor.js';
+import type { SessionBackend } from '../session-backend.js';
 import type { TransactionStatus } from './backend.js';
 import { Cursors } from './cursors.js';
 
@@ -73,7 +74,7 @@ export class Transaction {
   readonly cursors = new Cursors();
 
   constructor(
-    private readonly deps: () => ControlDeps,
+    private readonly backend: () => SessionBackend,
     private readonly settings: Settings,
   ) {}
 
@@ -156,7 +157,7 @@ export class Transaction {
       }
       case 'insert': {
         this.checkKind('write');
-        const w = await planBufferedInsert(this.deps(), text, offset, this.settings);
+        const w = await this.backend().planInsert({ text, offset }, this.settings);
         const rows = this.writes.get(w.collection) ?? [];
         for (const r of w.rows) rows.push(r);
         this.writes.set(w.collection, rows);
@@ -194,11 +195,7 @@ export class Transaction {
     const writes = new Map([...this.writes].filter(([, rows]) => rows.length > 0));
     this.reset();
     if (writes.size === 0) return { tag: 'COMMIT' };
-    const deps = this.deps();
-    for (const collection of writes.keys()) {
-      if (!deps.catalog.all().some((i) => i.collection === collection)) throw new SqlError(SqlState.UndefinedTable, 'a table this transaction wrote was dropped: nothing was written');
-    }
-    const ts = await deps.commits.write(writes);
+    const ts = await this.backend().commitWrites(writes, 'a table this transaction wrote was dropped: nothing was written');
     return { tag: 'COMMIT', timestamp: ts };
   }
 
