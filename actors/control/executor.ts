@@ -58,14 +58,15 @@ export async function executeSql(deps: ControlDeps, sql: string, settings: Setti
 
 /** Runs one statement of a longer text (`offset`: where it starts in that text, for error positions). */
 export async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings, options: StatementOptions = {}): Promise<StatementResult> {
+  if (options.bound) {
+    // Before the pre-parser: a template is only made for a text it leaves alone (param-plan.ts).
+    const bound = boundSelect(deps, options.bound, text, (t) => planSelectText(deps, t, offset));
+    if (bound) return select(deps, bound, settings, options.asOf);
+  }
   const ext = preparse(text, offset);
   if (ext && ext.kind !== 'rewritten') return executeExtension(deps, ext, text, settings);
   const body = ext?.kind === 'rewritten' ? ext.text : text;
   const asOf = (ext?.kind === 'rewritten' ? ext.asOf : undefined) ?? options.asOf;
-  if (options.bound && !ext) {
-    const bound = boundSelect(deps, options.bound, body, (t) => planSelectText(deps, t, offset));
-    if (bound) return select(deps, bound, settings, asOf);
-  }
   const cached = deps.plans.get(body, deps.catalog.generation);
   if (cached) return select(deps, cached, settings, asOf);
   const source = new SqlSource(body, offset);
@@ -182,8 +183,9 @@ function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, b
   return prepared;
 }
 
-/** A SELECT text planned as prepareSelect plans it, not cached; undefined for any other statement. */
+/** A SELECT text planned as prepareSelect plans it, not cached; undefined for any other statement or one the pre-parser changes. */
 function planSelectText(deps: ControlDeps, text: string, offset: number): PreparedSelect | undefined {
+  if (preparse(text, offset)) return undefined;
   const nodes = parseStatements(text, offset);
   const node = nodes[0];
   if (nodes.length !== 1 || !node || !('SelectStmt' in node)) return undefined;

@@ -14,7 +14,10 @@
  *   equals, in both, the value this module computes for one parameter (as the planner types an
  *   unknown literal: `parseLiteral` with the column's type), with as many such literals per
  *   parameter as the text has `$n` for it (none folded away, none duplicated);
- * - a value NULL, or one this module cannot type the planner's way, is planned as before.
+ * - a value NULL, or one this module cannot type the planner's way, is planned as before;
+ * - the pre-parser leaves the text alone (no AS OF, IN CLUSTER or definite statement), so a
+ *   statement served from its template skips the pre-parser too (bound values are literals: they
+ *   cannot add an AS OF).
  * A template is valid for one catalog generation, as the plan cache's entries. Statements that
  * cannot have one are remembered (per generation) so they are not tried again.
  */
@@ -25,7 +28,7 @@ import type { ControlDeps } from './deps.js';
 import type { PreparedSelect } from './plan-cache.js';
 import { keyLookup } from './key-lookup.js';
 import { resolverFor } from './resolve.js';
-import { parseStatements } from './sql/index.js';
+import { parseStatements, preparse } from './sql/index.js';
 import { PlanContext } from './sql/context.js';
 import { parseLiteral } from './sql/literals.js';
 import { substituteParameters as substitute } from './pgwire/parameters.js';
@@ -154,6 +157,8 @@ function bind(t: Template, literals: string[]): PreparedSelect | undefined {
 function parameterUses(template: string): Map<number, number> | undefined {
   let nodes: Node[];
   try {
+    // One of definite's statements, or AS OF / IN CLUSTER (the pre-parser's): no template.
+    if (preparse(template, 0)) return undefined;
     nodes = parseStatements(template, 0);
   } catch {
     return undefined;

@@ -40,12 +40,20 @@ try {
   const point = { name: 'point', text: 'SELECT v FROM kv_mv WHERE k = $1' };
   await client.query({ ...point, values: [7] });
   const only = process.env['DFN_LOOP_ONLY'];
-  if (only !== 'one') console.log('point', await loop((i) => client.query({ ...point, values: [(i * 7919) % ROWS] })));
-  if (only !== 'one') console.log('point same key', await loop(() => client.query({ ...point, values: [7] })));
-  if (only !== 'one') console.log('point again', await loop((i) => client.query({ ...point, values: [(i * 7919) % ROWS] })));
-  if (only !== 'one') console.log('point literal, simple query', await loop((i) => client.query(`SELECT v FROM kv_mv WHERE k = ${(i * 7919) % ROWS}`)));
-  if (only !== 'one') console.log('point literal, simple query, same key', await loop(() => client.query(`SELECT v FROM kv_mv WHERE k = 7`)));
-  if (only !== 'point') console.log('SELECT 1', await loop(() => client.query('SELECT 1')));
+  if (only === 'prepared') {
+    let n = 0;
+    console.log('point (prepared, new keys)', await loop((i) => (n++, client.query({ ...point, values: [(i * 7919) % ROWS] }))), 'queries', n);
+  }
+  if (only === 'select1') {
+    let n = 0;
+    console.log('SELECT 1', await loop(() => (n++, client.query('SELECT 1'))), 'queries', n);
+  }
+  if (!only) console.log('point', await loop((i) => client.query({ ...point, values: [(i * 7919) % ROWS] })));
+  if (!only) console.log('point same key', await loop(() => client.query({ ...point, values: [7] })));
+  if (!only) console.log('point again', await loop((i) => client.query({ ...point, values: [(i * 7919) % ROWS] })));
+  if (!only) console.log('point literal, simple query', await loop((i) => client.query(`SELECT v FROM kv_mv WHERE k = ${(i * 7919) % ROWS}`)));
+  if (!only) console.log('point literal, simple query, same key', await loop(() => client.query(`SELECT v FROM kv_mv WHERE k = 7`)));
+  if (!only) console.log('SELECT 1', await loop(() => client.query('SELECT 1')));
   await client.end();
 } finally {
   await p.stop();
