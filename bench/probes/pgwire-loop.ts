@@ -13,18 +13,54 @@ import { median } from '../figure.js';
 const ROWS = 1000;
 const MS = Number(process.env['DFN_LOOP_MS'] ?? 5000);
 
-async function loop(run: (i: number) => Promise<unknown>): Promise<number> {
+/** CPU seconds (user + system) of a process so far, from /proc. */
+function cpuOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+let platform: Awaited<ReturnType<typeof startControlPlatform>> | undefined;
+
+/** Median round trip (ms) and CPU µs per query of the environment process and of the other processes (cluster, storage, nats-server). */
+async function loop(run: (i: number) => Promise<unknown>): Promise<string> {
+  const env = platform!.envPid();
+  const others = platform!.pids().filter((pid) => pid !== env);
+  const sample = () => [cpuOf(env), others.reduce((n, pid) => n + cpuOf(pid), 0), performance.now() / 1000];
+  // The background's CPU (ticks, commits, the dataflows following them) while no query runs, per second, subtracted.
+  const idle0 = sample();
+  await new Promise((r) => setTimeout(r, 2000));
+  const idle1 = sample();
+  const varz = async () => (await (await fetch(`${platform!.monitorUrl}/varz`)).json()) as { in_msgs: number; in_bytes: number };
+  const v0 = await varz();
+  const cpu0 = sample();
+  const ms = await loopMs(run);
+  const cpu1 = sample();
+  const v1 = await varz();
+  const rate = (i: number) => (idle1[i]! - idle0[i]!) / (idle1[2]! - idle0[2]!);
+  const per = (i: number) => Math.round(((cpu1[i]! - cpu0[i]! - rate(i) * (cpu1[2]! - cpu0[2]!)) * 1e6) / count);
+  return `${ms.toFixed(3)} ms median; CPU per query: environment ${per(0)} µs, others ${per(1)} µs (${count} queries); NATS messages in per query ${((v1.in_msgs - v0.in_msgs) / count).toFixed(2)}, bytes ${Math.round((v1.in_bytes - v0.in_bytes) / count)}`;
+}
+
+let count = 0;
+async function loopMs(run: (i: number) => Promise<unknown>): Promise<number> {
+  count = 0;
   const times: number[] = [];
   const end = performance.now() + MS;
   for (let i = 0; performance.now() < end; i++) {
     const t0 = performance.now();
     await run(i);
     times.push(performance.now() - t0);
+    count++;
   }
   return median(times.slice(times.length / 10));
 }
 
 const p = await startControlPlatform();
+platform = p;
 try {
   let port = 0;
   while (!(port > 0)) {
@@ -41,12 +77,10 @@ try {
   await client.query({ ...point, values: [7] });
   const only = process.env['DFN_LOOP_ONLY'];
   if (only === 'prepared') {
-    let n = 0;
-    console.log('point (prepared, new keys)', await loop((i) => (n++, client.query({ ...point, values: [(i * 7919) % ROWS] }))), 'queries', n);
+    console.log('point (prepared, new keys)', await loop((i) => client.query({ ...point, values: [(i * 7919) % ROWS] })));
   }
   if (only === 'select1') {
-    let n = 0;
-    console.log('SELECT 1', await loop(() => (n++, client.query('SELECT 1'))), 'queries', n);
+    console.log('SELECT 1', await loop(() => client.query('SELECT 1')));
   }
   if (!only) console.log('point', await loop((i) => client.query({ ...point, values: [(i * 7919) % ROWS] })));
   if (!only) console.log('point same key', await loop(() => client.query({ ...point, values: [7] })));
@@ -55,6 +89,7 @@ try {
   if (!only) console.log('point literal, simple query, same key', await loop(() => client.query(`SELECT v FROM kv_mv WHERE k = 7`)));
   if (!only) console.log('SELECT 1', await loop(() => client.query('SELECT 1')));
   await client.end();
+  if (process.env['DFN_LOOP_LOG']) console.log(p.logTail());
 } finally {
   await p.stop();
 }
