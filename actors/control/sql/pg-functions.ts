@@ -45,9 +45,10 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
     if (args.length !== 1) fail();
     const oid = oidArg(args[0]!, fail, ctx, loc);
     const { rows, column } = systemRows(ctx, 'pg_class', name, loc);
-    const i = column('oid');
-    // Every relation is in pg_catalog, information_schema or public: all on the search path.
-    return lookup(oid, rows.map((r) => [r[i]!, true]), lit(false, 'bool') as Expr, 'bool', name);
+    const [i, ns] = [column('oid'), column('relnamespace')];
+    // The search path is pg_catalog and public, as Postgres' default: information_schema's
+    // relations are not visible (psql's \dp lists none of them for PostgreSQL either).
+    return lookup(oid, rows.map((r) => [r[i]!, r[ns] !== NAMESPACE.information_schema]), lit(false, 'bool') as Expr, 'bool', name);
   },
   // Every type is in pg_catalog, on the search path: true for a type of pg_type, false otherwise.
   pg_type_is_visible: (args, fail, ctx, loc, name) => {

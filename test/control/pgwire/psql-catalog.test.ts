@@ -1,5 +1,5 @@
 /**
- * psql 15's `\du`, `\dT`, `\df` and `\df+` against a real platform's pgwire front end, each
+ * psql 15's `\du`, `\dT`, `\df`, `\df+` and `\dp` against a real platform's pgwire front end, each
  * compared with what psql prints for PostgreSQL 15 (127.0.0.1:5432) with the same objects: a
  * database of its own with the same tables and view, and, for `\du`, a role with the attributes
  * of definite's one role, created in a transaction that is rolled back (roles are shared by the
@@ -66,4 +66,8 @@ test('\\dT lists no data types outside pg_catalog, as for PostgreSQL', () => {
 test('\\df lists no functions (none outside pg_catalog), as for a new PostgreSQL database', () => {
   expect(same('\\df')).toContain('List of functions');
   same('\\df+');
+});
+
+test('\\dp lists the tables and views with their (default: empty) privileges, as psql shows PostgreSQL\'s', () => {
+  expect(same('\\dp')).toContain(' public | items | table |');
 });
