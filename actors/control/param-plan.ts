@@ -93,12 +93,15 @@ export function boundSelect(deps: ControlDeps, bound: BoundParameters, text: str
   const entry = cache.get(bound.template, generation);
   if (entry && 'none' in entry) return undefined;
   if (entry) return bind(entry, bound.literals);
-  const made = makeTemplate(deps, bound, text, plan, generation);
+  const made = makeTemplate(bound, text, plan, generation);
+  // The bound values themselves did not plan (an error the caller reports): try again next time.
+  if (made === 'retry') return undefined;
   cache.set(bound.template, made ?? { generation, none: true });
   return made ? bind(made, bound.literals) : undefined;
 }
 
-function makeTemplate(deps: ControlDeps, bound: BoundParameters, text: string, plan: (text: string) => PreparedSelect | undefined, generation: number): Template | undefined {
+/** A template; undefined when the statement cannot have one; 'retry' when these values do not plan. */
+function makeTemplate(bound: BoundParameters, text: string, plan: (text: string) => PreparedSelect | undefined, generation: number): Template | undefined | 'retry' {
   const uses = parameterUses(bound.template);
   if (!uses) return undefined;
   const probes = bound.literals.map((l, i) => probeOf(l, i));
@@ -107,6 +110,10 @@ function makeTemplate(deps: ControlDeps, bound: BoundParameters, text: string, p
   let second: PreparedSelect | undefined;
   try {
     first = plan(text);
+  } catch {
+    return 'retry';
+  }
+  try {
     second = plan(substitute(bound.template, probes as string[]));
   } catch {
     return undefined;

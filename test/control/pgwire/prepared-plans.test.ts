@@ -81,6 +81,7 @@ test('a point SELECT by key: value after value, as PostgreSQL answers', async ()
 test('the first values must not fix the plan: contradictions, NULLs, parameters outside col = $n', async () => {
   // Planned first with a contradiction (7 = 8): the later (7, 7) must still find the row.
   await compare('contradiction', 'SELECT k FROM kv_i WHERE k = $1 AND k = $2', [[7, 8], [7, 7], [8, 8], [1, 2]]);
+  await compare('bad-first', 'SELECT v FROM kv_i WHERE k = $1', [['abc'], [7], ['x'], [8]]);
   await compare('null-first', 'SELECT k FROM kv_i WHERE k = $1', [[null], [2], [null], [3]]);
   // $1 > 5 could be folded with the first value: no template, each value planned.
   await compare('folded', 'SELECT k FROM kv_i WHERE k = $1 OR $1 > 47 ORDER BY k', [[3], [48], [2]]);
