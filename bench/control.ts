@@ -193,7 +193,9 @@ export async function startControlPlatform(): Promise<ControlPlatform> {
     const nodeOptions = [process.env['NODE_OPTIONS'] ?? '', '--expose-gc', `--import=${probeFile}`].join(' ').trim();
     const spawnEnv = () => {
       const log = openSync(join(dir, 'env.log'), 'a');
-      env = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
+      // DFN_ENV_NODE_ARGS: node flags for the environment process (e.g. `--cpu-prof --cpu-prof-dir=DIR`), as `definite up` takes them.
+      const nodeArgs = (process.env['DFN_ENV_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+      env = spawn(process.execPath, [...nodeArgs, join(PROJECT_ROOT, 'bin', 'definite.js'), 'env'], {
         env: {
           ...process.env,
           DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0',

@@ -22,6 +22,7 @@ import { computeTransient } from './transient.js';
 import type { PreparedSelect } from './plan-cache.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { keyLookup } from './key-lookup.js';
+import { boundSelect, type BoundParameters } from './param-plan.js';
 import {
   applyFinishing,
   checkNotNull,
@@ -41,6 +42,8 @@ import {
 export interface StatementOptions {
   /** A SELECT without its own AS OF reads at this timestamp (a read-only transaction's). */
   asOf?: number;
+  /** The text with `$n` and the bound values, when pgwire's Bind made the text: its plan may come from a template (param-plan.ts). */
+  bound?: BoundParameters;
 }
 
 const DROP_TAGS: Record<string, string> = {
@@ -57,6 +60,11 @@ export async function executeSql(deps: ControlDeps, sql: string, settings: Setti
 
 /** Runs one statement of a longer text (`offset`: where it starts in that text, for error positions). */
 export async function executeStatement(deps: ControlDeps, text: string, offset: number, settings: Settings, options: StatementOptions = {}): Promise<StatementResult> {
+  if (options.bound) {
+    // Before the pre-parser: a template is only made for a text it leaves alone (param-plan.ts).
+    const bound = boundSelect(deps, options.bound, text, (t) => planSelectText(deps, t, offset));
+    if (bound) return select(deps, bound, settings, options.asOf);
+  }
   const ext = preparse(text, offset);
   if (ext && ext.kind !== 'rewritten') return executeExtension(deps, ext, text, settings);
   const body = ext?.kind === 'rewritten' ? ext.text : text;
@@ -182,6 +190,22 @@ async function select(deps: ControlDeps, prepared: PreparedSelect, settings: Set
 /** Plans a SELECT and decides where it runs; keeps the result for the next time `body` comes. */
 function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, body: string): PreparedSelect {
   const generation = deps.catalog.generation;
+  const prepared = planSelect(deps, stmt, source);
+  deps.plans.set(body, generation, prepared);
+  return prepared;
+}
+
+/** A SELECT text planned as prepareSelect plans it, not cached; undefined for any other statement or one the pre-parser changes. */
+function planSelectText(deps: ControlDeps, text: string, offset: number): PreparedSelect | undefined {
+  if (preparse(text, offset)) return undefined;
+  const nodes = parseStatements(text, offset);
+  const node = nodes[0];
+  if (nodes.length !== 1 || !node || !('SelectStmt' in node)) return undefined;
+  return planSelect(deps, node.SelectStmt, new SqlSource(text, offset));
+}
+
+/** Plans a SELECT and decides where it runs (the route and a key lookup, if any). */
+function planSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource): PreparedSelect {
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true, system: true }), { text: source.text, offset: source.offset });
   const sources = readSources(deps, planned.inputs);
   const indexesOnly = [...sources.values()].every((s) => 'index' in s);
@@ -190,9 +214,7 @@ function prepareSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource, b
   const columns = planned.columns.map((c) => ({ name: c.name, type: c.type }));
   const [only] = sources.values();
   const lookup = route === 'peek' && only && 'index' in only && only.index.keys ? keyLookup(planned.plan, only.index.keys, only.index.keyTypes!) : undefined;
-  const prepared: PreparedSelect = { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, route, ...(lookup ? { lookup } : {}) };
-  deps.plans.set(body, generation, prepared);
-  return prepared;
+  return { plan: planned.plan, inputs: planned.inputs, sources, columns, finishing: planned.finishing, route, ...(lookup ? { lookup } : {}) };
 }
 
 /**

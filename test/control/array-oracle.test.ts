@@ -116,6 +116,10 @@ const QUERIES = [
   'SELECT k, (SELECT sum(n) FROM generate_series(1, o.k) n) FROM o ORDER BY k',
   'SELECT k, (SELECT count(*) FROM unnest(ARRAY[o.k, o.k + 1, NULL]) u) FROM o ORDER BY k',
   "SELECT k, (SELECT string_agg(g.s, ',' ORDER BY g.s) FROM generate_series(0, o.k) n, g WHERE g.v = n) FROM o ORDER BY k",
+  // A subquery in the select list of a correlated subquery (psql's \\dp policy query has one),
+  // reading the correlated subquery's columns and the outer query's.
+  "SELECT k, array_to_string(ARRAY(SELECT g.s || ':' || array_to_string(ARRAY(SELECT h.v FROM g h WHERE h.k = g.k AND h.v IS NOT NULL ORDER BY 1), ',') FROM g WHERE g.k = o.k AND g.s IS NOT NULL ORDER BY 1), ';') FROM o ORDER BY k",
+  'SELECT k, ARRAY(SELECT ARRAY(SELECT h.v FROM g h WHERE h.v > o.k AND h.k = g.k ORDER BY 1)::text FROM g WHERE g.k = o.k ORDER BY 1) FROM o ORDER BY k',
 ];
 
 test('a table with array columns stores and returns them as PostgreSQL', async () => {

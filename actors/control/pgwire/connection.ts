@@ -20,6 +20,7 @@ import { DEFAULT_SETTINGS } from '../deps.js';
 import { checkSqlSize } from '../session-sql.js';
 import type { SessionBackend } from '../session-backend.js';
 import type { StatementOptions } from '../executor.js';
+import type { BoundParameters } from '../param-plan.js';
 import { splitStatements, type SqlStatement } from '../sql/index.js';
 import { copyData, copyDone, CopyIn, copyInResponse, copyOutResponse, isCopy, parseCopy, type CopyStatement } from './copy.js';
 import { encodeCopyRow } from './copy-text.js';
@@ -78,6 +79,8 @@ interface Portal {
   statement: Prepared;
   sql: string;
   resultFormats: number[];
+  /** The statement's text with `$n` and the bound literals (a plan template may serve it, param-plan.ts). */
+  bound?: BoundParameters;
   result?: StatementResult;
   sent: number;
   done: boolean;
@@ -376,7 +379,7 @@ export class PgConnection {
   }
 
   /** Runs one statement under the transaction block's rules (transaction.ts); an error fails the block. */
-  private async run(text: string, offset: number): Promise<StatementResult> {
+  private async run(text: string, offset: number, bound?: BoundParameters): Promise<StatementResult> {
     const cls = classify(text);
     try {
       if (cls === 'cursor') {
@@ -388,7 +391,7 @@ export class PgConnection {
           hint: 'use COPY (SUBSCRIBE ...) TO STDOUT, or DECLARE c CURSOR FOR SUBSCRIBE ... and FETCH in a transaction block',
         });
       }
-      const result = await this.txn.run(text, offset, cls, (t, o, options) => this.runOne(t, o, options));
+      const result = await this.txn.run(text, offset, cls, (t, o, options) => this.runOne(t, o, bound && t === text ? { ...options, bound } : options));
       // The block's end ends its portals, as Postgres' non-holdable portals.
       if (cls === 'commit' || cls === 'rollback') this.portals.clear();
       return result;
@@ -641,7 +644,7 @@ export class PgConnection {
         });
         const sql = n === 0 ? statement.sql : substituteParameters(statement.sql, literals);
         if (msg.portal !== '' && this.portals.has(msg.portal)) throw new SqlError('42P03', `portal "${msg.portal}" already exists`);
-        this.portals.set(msg.portal, { statement, sql, resultFormats: msg.resultFormats, sent: 0, done: false });
+        this.portals.set(msg.portal, { statement, sql, resultFormats: msg.resultFormats, sent: 0, done: false, ...(n === 0 ? {} : { bound: { template: statement.sql, literals } }) });
         this.send(be.bindComplete());
         return;
       }
@@ -658,7 +661,7 @@ export class PgConnection {
         const portal = this.portal(msg.name);
         // Only reads run here (to learn their columns); a SET or a write runs at Execute, once.
         if (!READS.test(portal.sql)) return this.send(be.noData());
-        portal.result ??= await this.run(portal.sql, 0);
+        portal.result ??= await this.run(portal.sql, 0, portal.bound);
         this.send(portal.result.columns ? be.rowDescription(this.fields(portal.result, portal.resultFormats)) : be.noData());
         return;
       }
@@ -666,7 +669,7 @@ export class PgConnection {
         const portal = this.portal(msg.portal);
         if (portal.sql === '') return this.send(be.emptyQueryResponse());
         if (portal.done) return this.send(be.commandComplete(portal.result?.columns ? 'SELECT 0' : (portal.result?.tag ?? '')));
-        portal.result ??= await this.run(portal.sql, 0);
+        portal.result ??= await this.run(portal.sql, 0, portal.bound);
         const result = portal.result;
         if (portal.sent === 0) this.sendNotices(result);
         const rows = result.rows ?? [];

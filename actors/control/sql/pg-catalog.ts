@@ -229,6 +229,26 @@ const PG_CATALOG: Record<string, Definition> = {
       rolpassword:text rolvaliduntil:timestamp? rolbypassrls:bool rolconfig:text? oid:int`),
     rows: (c) => [[c.input.owner, true, true, true, true, true, false, -1, '********', null, true, null, OWNER_OID]],
   },
+  // Role membership: definite has one role, a member of none.
+  pg_auth_members: { oid: 1261, relkind: 'r', columns: cols('roleid:int member:int grantor:int admin_option:bool'), rows: () => [] },
+  // Functions: definite has no user-defined functions, and does not list its built-ins yet
+  // (psql's \df, which shows functions outside pg_catalog, prints none, as Postgres for a new database).
+  pg_proc: {
+    oid: 1255,
+    relkind: 'r',
+    columns: cols(`oid:int proname:text pronamespace:int proowner:int prolang:int procost:float prorows:float provariadic:int prosupport:int
+      prokind:text prosecdef:bool proleakproof:bool proisstrict:bool proretset:bool provolatile:text proparallel:text pronargs:smallint
+      pronargdefaults:smallint prorettype:int proargtypes:text proallargtypes:int[]? proargmodes:text[]? proargnames:text[]? proargdefaults:text?
+      protrftypes:int[]? prosrc:text probin:text? prosqlbody:text? proconfig:text[]? proacl:text?`),
+    rows: () => [],
+  },
+  // Postgres' built-in languages (its fixed oids); definite runs no user code in any.
+  pg_language: {
+    oid: 2612,
+    relkind: 'r',
+    columns: cols('oid:int lanname:text lanowner:int lanispl:bool lanpltrusted:bool lanplcallfoid:int laninline:int lanvalidator:int lanacl:text?'),
+    rows: () => [[12, 'internal', OWNER_OID, false, false, 0, 0, 0, null], [13, 'c', OWNER_OID, false, false, 0, 0, 0, null], [14, 'sql', OWNER_OID, false, true, 0, 0, 0, null]],
+  },
   pg_user: {
     oid: 12002,
     relkind: 'v',

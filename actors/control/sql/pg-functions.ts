@@ -1,5 +1,7 @@
 /**
  * Postgres' catalog functions clients call while introspecting: pg_table_is_visible(oid),
+ * pg_type_is_visible(oid), pg_function_is_visible(oid), pg_get_function_result(oid) &
+ * pg_get_function_arguments(oid) (NULL: pg_proc lists none),
  * format_type(oid, typmod), pg_get_userbyid(oid), obj_description(oid[, catalog]),
  * pg_relation_is_publishable(oid), pg_get_expr(tree, oid[, pretty]), pg_encoding_to_char(int),
  * array_to_string (of the arrays-as-text of the system relations), pg_size_pretty(bigint) and
@@ -43,10 +45,38 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
     if (args.length !== 1) fail();
     const oid = oidArg(args[0]!, fail, ctx, loc);
     const { rows, column } = systemRows(ctx, 'pg_class', name, loc);
+    const [i, ns] = [column('oid'), column('relnamespace')];
+    // The search path is pg_catalog and public, as Postgres' default: information_schema's
+    // relations are not visible (psql's \dp lists none of them for PostgreSQL either).
+    return lookup(oid, rows.map((r) => [r[i]!, r[ns] !== NAMESPACE.information_schema]), lit(false, 'bool') as Expr, 'bool', name);
+  },
+  // Every type is in pg_catalog, on the search path: true for a type of pg_type, false otherwise.
+  pg_type_is_visible: (args, fail, ctx, loc, name) => {
+    if (args.length !== 1) fail();
+    const oid = oidArg(args[0]!, fail, ctx, loc);
+    const { rows, column } = systemRows(ctx, 'pg_type', name, loc);
     const i = column('oid');
-    // Every relation is in pg_catalog, information_schema or public: all on the search path.
     return lookup(oid, rows.map((r) => [r[i]!, true]), lit(false, 'bool') as Expr, 'bool', name);
   },
+  // pg_proc lists no functions (pg-catalog.ts): false, and NULL for their result and arguments, as
+  // Postgres answers for an oid that is no function.
+  pg_function_is_visible: (args, fail, ctx, loc, name) => {
+    if (args.length !== 1) fail();
+    const oid = oidArg(args[0]!, fail, ctx, loc);
+    const { rows, column } = systemRows(ctx, 'pg_proc', name, loc);
+    const i = column('oid');
+    return lookup(oid, rows.map((r) => [r[i]!, true]), lit(false, 'bool') as Expr, 'bool', name);
+  },
+  ...Object.fromEntries(
+    ['pg_get_function_result', 'pg_get_function_arguments', 'pg_get_function_identity_arguments', 'pg_get_function_sqlbody'].map((fn): [string, Builder] => [
+      fn,
+      (args, fail, ctx, loc, name) => {
+        if (args.length !== 1) fail();
+        oidArg(args[0]!, fail, ctx, loc);
+        return { expr: lit(null, 'text'), type: 'text', nullable: true, name };
+      },
+    ]),
+  ),
   pg_get_userbyid: (args, fail, ctx, loc, name) => {
     if (args.length !== 1) fail();
     const oid = oidArg(args[0]!, fail, ctx, loc);

@@ -255,6 +255,9 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   const where = stmt.whereClause ? conjuncts(toExpr(planBool(stmt.whereClause, { ctx, scope, clause: 'the WHERE of a correlated subquery' }, 'argument of WHERE').expr)) : [];
   const targets = stmt.targetList ?? [];
   const aggregates = new AggregateCollector(false);
+  // Subqueries in the select list (ARRAY(SELECT ... WHERE x = ANY (outer.col)) inside psql's
+  // \dp policy query): joined to FROM ⋈ D below, before the value is computed over them.
+  const nested = new SubqueryCollector(collector.ctes);
   let value: Typed = { expr: lit(true, 'bool'), type: 'bool', nullable: false, name: 'exists' };
   const isStar = (n: Node) => 'ResTarget' in n && n.ResTarget.val !== undefined && 'ColumnRef' in n.ResTarget.val && (n.ResTarget.val.ColumnRef.fields ?? []).some((f) => 'A_Star' in f);
   if (kind !== 'exists' || !targets.some(isStar)) {
@@ -264,7 +267,7 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
     const planned = targets.map((t) => {
       const rt = 'ResTarget' in t ? t.ResTarget : {};
       if (isStar(t)) throw refuse('*');
-      const typed = settle(planExpr(rt.val!, { ctx, scope, clause: 'SELECT', aggregates }), ctx, locationOf(rt.val));
+      const typed = settle(planExpr(rt.val!, { ctx, scope, clause: 'SELECT', aggregates, subqueries: nested }), ctx, locationOf(rt.val));
       return { ...typed, name: rt.name ?? typed.name };
     });
     if (kind !== 'exists') value = planned[0]!;
@@ -274,6 +277,7 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   const k = refs.length;
   const valueType = value.type ?? 'text';
   const aggregated = aggregates.list.length > 0;
+  if (aggregated && nested.list.length > 0) throw refuse('a subquery beside aggregates in the select list');
   const dCols = range(r, r + k).map((i): Expr => ({ op: 'col', index: i }));
   const build = (d: Plan): Plan => {
     // FROM ⋈ D, then each lateral function (its arguments over [FROM, D] remapped to [plain FROM, D, earlier functions]).
@@ -284,6 +288,11 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
     });
     if (calls.length > 0) base = project(base, r0 + k + calls.length, [...range(0, r0), ...range(r0 + k, r0 + k + calls.length), ...range(r0, r0 + k)]);
     const joined = filter(base, where);
+    if (nested.list.length > 0) {
+      // The nested subqueries' outer columns are over [FROM, D], which is joined's layout.
+      const n = attachSubqueries(joined, r + k, nested, toExpr);
+      return projectExprs(n.plan, n.arity, [...dCols, resolveSubqueries(toExpr(value.expr), n.values)]);
+    }
     if (!aggregated) return projectExprs(joined, r + k, [...dCols, toExpr(value.expr)]);
     // A global aggregate per d; each d without rows gets the aggregates' empty values.
     const m = aggregates.list.length;
