@@ -3,24 +3,12 @@
  * with ENVELOPE UPSERT, read back by an upsert source on the same stream, which must equal the
  * view after inserts, updates and deletes; SHOW SINKS, DROP SINK, dependencies, and bad input.
  */
-import { eventually, setupNats, type TestNats } from '../helpers/nats.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
-import { connectClient, sorted, type SqlClient } from './sql-client.js';
+import { eventually } from '../helpers/nats.js';
+import { sorted, usePlatform, type SqlClient } from './sql-client.js';
 
-const region = 'sinksql';
-let nats: TestNats;
-let p: TestPlatform;
 let a: SqlClient;
-
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  a = await connectClient(nats, region);
-});
-afterAll(async () => {
-  await a?.close();
-  await p?.cleanup();
-  await nats?.cleanup();
+usePlatform('sinksql', async (c) => {
+  a = c;
 });
 
 const same = async (x: string, y: string) => JSON.stringify(sorted(await a.rows(x))) === JSON.stringify(sorted(await a.rows(y)));

@@ -5,32 +5,20 @@
  */
 import { jetstreamManager, jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { eventually, setupNats, type TestNats } from '../helpers/nats.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
-import { connectClient, sorted, type SqlClient } from './sql-client.js';
+import { eventually } from '../helpers/nats.js';
+import { sorted, usePlatform, type SqlClient } from './sql-client.js';
 
-const region = 'upsql';
-let nats: TestNats;
-let p: TestPlatform;
 let a: SqlClient;
-
-beforeAll(async () => {
-  nats = await setupNats();
-  p = await startPlatform(nats, region);
-  a = await connectClient(nats, region);
-  const jsm = await jetstreamManager(p.transport.nc);
+const t = usePlatform('upsql', async (c) => {
+  a = c;
+  const jsm = await jetstreamManager(t.p.transport.nc);
   await jsm.streams.add({ name: 'ACCOUNTS', subjects: ['accounts.>'] });
-});
-afterAll(async () => {
-  await a?.close();
-  await p?.cleanup();
-  await nats?.cleanup();
 });
 
 test('an upsert source keeps one row per key; a view over it follows sets and deletes', async () => {
   await a.sql(`CREATE SOURCE accounts FROM JETSTREAM STREAM 'ACCOUNTS' FORMAT JSON (id int NOT NULL, owner text, balance bigint) KEY (id) ENVELOPE UPSERT`);
   await a.sql('CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(balance) AS total FROM accounts');
-  const js = jetstream(p.transport.nc);
+  const js = jetstream(t.p.transport.nc);
   const model = new Map<number, [string, number]>();
   for (let i = 0; i < 60; i++) {
     const id = (i * 7) % 13;
@@ -52,7 +40,7 @@ test('an upsert source keeps one row per key; a view over it follows sets and de
 
 test('a Debezium source through SQL', async () => {
   await a.sql(`CREATE SOURCE people FROM JETSTREAM STREAM 'ACCOUNTS' SUBJECT 'accounts.people' FORMAT JSON (id int NOT NULL, name text) KEY (id) ENVELOPE DEBEZIUM`);
-  const js = jetstream(p.transport.nc);
+  const js = jetstream(t.p.transport.nc);
   await js.publish('accounts.people', JSON.stringify({ before: null, after: { id: 1, name: 'ann' }, op: 'c' }));
   await js.publish('accounts.people', JSON.stringify({ before: null, after: { id: 2, name: 'bob' }, op: 'c' }));
   await js.publish('accounts.people', JSON.stringify({ before: { id: 1, name: 'ann' }, after: { id: 1, name: 'anne' }, op: 'u' }));
