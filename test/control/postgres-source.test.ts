@@ -145,8 +145,7 @@ test('SIGKILL of the storage host mid-stream: nothing lost, nothing duplicated, 
   expect(info.status).toBe('running');
   const after = (await up.query('SELECT confirmed_flush_lsn::text AS lsn, (confirmed_flush_lsn > $2::pg_lsn) AS advanced FROM pg_replication_slots WHERE slot_name = $1', [slot[0]!.slot_name, lsnBefore])).rows[0] as { advanced: boolean };
   expect(after.advanced).toBe(true);
-  // What was resent after the restart was counted (skipped), not ingested twice.
-  expect(info.upstreamRereads).toBeGreaterThanOrEqual(0);
+  // What pgoutput resent after the restart (info.upstreamRereads) was skipped: the counts above show nothing twice.
 });
 
 test('TRUNCATE and a dropped publication stall the source with the reason; DROP SOURCE drops the slot', async () => {

@@ -71,7 +71,9 @@ export class PostgresDriver implements SourceDriver {
     this.running = true;
     this.idle = setInterval(() => {
       if (!this.ctx.alive()) return this.stop();
-      if (this.fatal || this.pending.length > 0 || this.ctx.clock.now() - this.lastCommitAt < IDLE_TICK_MS) return;
+      // Not while stalled: a source that cannot see its upstream does not claim nothing changed there
+      // (reads at later times wait instead of answering stale), as Materialize's upper stops too.
+      if (this.reason || this.pending.length > 0 || this.ctx.clock.now() - this.lastCommitAt < IDLE_TICK_MS) return;
       this.scheduleFlush();
     }, IDLE_TICK_MS);
     void this.run();
@@ -161,7 +163,9 @@ export class PostgresDriver implements SourceDriver {
     this.counters.connects++;
     const sql = (this.sql = pgClient(this.spec.connection));
     const repl = (this.repl = pgClient(this.spec.connection, true));
+    // Errors also reach the pending query (or the stream's listeners); an unobserved 'error' event would end the process.
     sql.on('error', () => undefined);
+    repl.on('error', () => undefined);
     await sql.connect();
     await repl.connect();
     await this.checkPublication(sql);
