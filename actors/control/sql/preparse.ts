@@ -152,17 +152,7 @@ function createSink(c: Cursor): Extension {
   c.keywords('STREAM');
   const stream = c.peek()?.t === 'string' ? c.string() : c.ident('a stream name');
   const subject = c.keywords('SUBJECT') ? c.string('a subject') : undefined;
-  let key: string[] | undefined;
-  if (c.keywords('KEY')) {
-    c.expectPunct('(');
-    key = [];
-    do {
-      const col = c.ident('a key column');
-      if (key.includes(col)) throw new SqlError(SqlState.DuplicateColumn, `key column "${col}" is named twice`);
-      key.push(col);
-    } while (c.punct(','));
-    c.expectPunct(')');
-  }
+  const key = keyColumns(c);
   c.expectKeywords('FORMAT');
   const format = c.keywords('JSON') ? 'json' : c.keywords('MSGPACK') ? 'msgpack' : c.fail('expected JSON or MSGPACK');
   c.expectKeywords('ENVELOPE');
@@ -278,20 +268,24 @@ function createSource(c: Cursor): Extension {
   };
 }
 
+/** `[KEY (col, ...)]`: the names, each once (and, given `names`, each one of them), or undefined without KEY. */
+function keyColumns(c: Cursor, names?: string[]): string[] | undefined {
+  if (!c.keywords('KEY')) return undefined;
+  c.expectPunct('(');
+  const key: string[] = [];
+  do {
+    const col = c.ident('a key column');
+    if (names && !names.includes(col)) throw new SqlError(SqlState.UndefinedColumn, `key column "${col}" is not a column of the source`);
+    if (key.includes(col)) throw new SqlError(SqlState.DuplicateColumn, `key column "${col}" is named twice`);
+    key.push(col);
+  } while (c.punct(','));
+  c.expectPunct(')');
+  return key;
+}
+
 /** `[KEY (col, ...)] [ENVELOPE NONE | UPSERT | DEBEZIUM]`: an upsert or Debezium source needs a key of its columns, and only it has one. */
 function jetStreamEnvelope(c: Cursor, names: string[]): { envelope?: 'upsert' | 'debezium'; key?: string[] } {
-  let key: string[] | undefined;
-  if (c.keywords('KEY')) {
-    c.expectPunct('(');
-    key = [];
-    do {
-      const col = c.ident('a key column');
-      if (!names.includes(col)) throw new SqlError(SqlState.UndefinedColumn, `key column "${col}" is not a column of the source`);
-      if (key.includes(col)) throw new SqlError(SqlState.DuplicateColumn, `key column "${col}" is named twice`);
-      key.push(col);
-    } while (c.punct(','));
-    c.expectPunct(')');
-  }
+  const key = keyColumns(c, names);
   let envelope: 'none' | 'upsert' | 'debezium' = 'none';
   if (c.keywords('ENVELOPE')) envelope = c.keywords('UPSERT') ? 'upsert' : c.keywords('DEBEZIUM') ? 'debezium' : c.keywords('NONE') ? 'none' : c.fail('expected UPSERT, DEBEZIUM or NONE');
   if (envelope === 'none') {
