@@ -13,7 +13,7 @@ import type { Row } from '../../protocol/types.js';
 import { kindLabel, type ObjectKind } from './catalog.js';
 import { aliasesOf, createCluster, createIndex, createSource, createTable, createView, dropObject } from './ddl.js';
 import { createWebhookSource } from './webhook/webhook-source.js';
-import { createSink } from './sink-ddl.js';
+import { createSink, showSinkStatuses } from './sink-ddl.js';
 import { createConnection, createPostgresSource, createSecret, showSourceStatuses } from './postgres-source.js';
 import { DEFAULT_SETTINGS, type ControlDeps, type Settings } from './deps.js';
 import { evaluationError, type Isolation, type ReadRequest, type ReadSource } from './reads.js';
@@ -117,6 +117,8 @@ async function executeExtension(deps: ControlDeps, ext: Exclude<Extension, { kin
       return ddl(deps, 'CREATE CONNECTION', () => createConnection(deps, ext, text));
     case 'show_source_statuses':
       return showSourceStatuses(deps);
+    case 'show_sink_statuses':
+      return showSinkStatuses(deps);
     case 'create_cluster':
       return ddl(deps, 'CREATE CLUSTER', () => createCluster(deps, ext.name, ext.ifNotExists, text));
     case 'drop':

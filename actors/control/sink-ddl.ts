@@ -9,6 +9,8 @@
 import type { Extension } from './sql/index.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { ControlDeps } from './deps.js';
+import type { StatementResult } from '../../protocol/control/response.js';
+import type { Row } from '../../protocol/types.js';
 import { item, taken, whenAvailable } from './ddl.js';
 
 export type SinkExt = Extract<Extension, { kind: 'create_jetstream_sink' }>;
@@ -41,4 +43,30 @@ export async function createSink(deps: ControlDeps, ext: SinkExt, sql: string): 
   );
   await deps.catalog.create(item({ id, name: ext.name, kind: 'sink', columns: [], sql, dependsOn: [from.id], source: { kind: 'jetstream_sink', stream: ext.stream, subject } }));
   return '';
+}
+
+/**
+ * SHOW SINK STATUSES (Materialize's mz_internal.mz_sink_statuses): each sink's status and stall
+ * reason, where it publishes, and its progress, asked of the sink actor itself.
+ */
+export async function showSinkStatuses(deps: ControlDeps): Promise<StatementResult> {
+  const sinks = deps.catalog.all().filter((i) => i.kind === 'sink');
+  const rows = await Promise.all(
+    sinks.map(async (s): Promise<Row> => {
+      const where = [String(s.source?.['stream'] ?? ''), String(s.source?.['subject'] ?? '')];
+      try {
+        const d = await deps.storage.describeSink(s.id);
+        return [s.name, 'jetstream', d.status, d.reason ?? null, ...where, d.published, d.upper];
+      } catch (err) {
+        return [s.name, 'jetstream', 'unknown', (err as Error).message, ...where, null, null];
+      }
+    }),
+  );
+  rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const text = (name: string) => ({ name, type: 'text' as const });
+  return {
+    tag: `SELECT ${rows.length}`,
+    columns: [text('name'), text('type'), text('status'), text('error'), text('stream'), text('subject'), { name: 'messages_published', type: 'bigint' }, { name: 'upper', type: 'bigint' }],
+    rows,
+  };
 }

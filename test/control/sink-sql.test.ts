@@ -26,6 +26,18 @@ test('an upsert sink of a view, read back by an upsert source, equals the view',
   await eventually(() => same('SELECT customer, total, n FROM spend_back', 'SELECT customer, total, n FROM spend'), 'the changes went round');
   expect(sorted(await a.rows('SELECT customer, total, n FROM spend_back'))).toEqual([['ann', 34, 2], ['cy', 1, 1]]);
   expect(await a.rows('SHOW SINKS')).toEqual([['spend_out', 'sink', null]]);
+  const [status] = await a.rows('SHOW SINK STATUSES');
+  expect(status!.slice(0, 6)).toEqual(['spend_out', 'jetstream', 'running', null, 'SPEND', 'spend.by_customer']);
+  expect(status![6]).toBeGreaterThanOrEqual(5); // the snapshot's 2 and the changes' messages
+  expect(status![7]).toBeGreaterThan(0);
+});
+
+test('SHOW SINK STATUSES shows a stalled sink with its reason', async () => {
+  await a.sql(`CREATE SINK by_customer FROM orders INTO JETSTREAM STREAM 'BYC' KEY (customer) FORMAT JSON ENVELOPE UPSERT`);
+  const row = await eventually(async () => (await a.rows('SHOW SINK STATUSES')).find((r) => r[0] === 'by_customer' && r[2] === 'stalled'), 'stalled');
+  expect(row[3]).toMatch(/key is not unique/); // ann has two orders
+  await a.sql('DROP SINK by_customer');
+  expect((await a.rows('SHOW SINK STATUSES')).map((r) => r[0])).toEqual(['spend_out']);
 });
 
 test('a sink depends on what it reads; DROP SINK stops it', async () => {

@@ -111,7 +111,7 @@ test('an upsert sink publishes each change once across SIGKILLs of the storage h
   await client.createSink('s1', spec({ asOf: upper - 1 }));
   await sinkCaughtUp('s1', first);
   const before = (await client.describeSink('s1')).published;
-  const big = await set(1500, 'bb'); // 1,500 messages at one time: killed while it publishes them
+  const big = await set(6000, 'bb'); // 6,000 messages at one time: killed while it publishes them (a window flies about 10k/s)
   await eventually(async () => (await client.describeSink('s1')).published > before + 300, 'the sink publishing time big');
   signal((await p.hosts()).find((h) => h.hostId === 'storage-0')!.pid, 'SIGKILL');
   await eventually(() => client.describe('t'), 'storage host back');

@@ -16,6 +16,7 @@
  *   SUBSCRIBE [TO] name | (query) [WITH (PROGRESS)] [AS OF n]
  *   SHOW SOURCES|TABLES|VIEWS|MATERIALIZED VIEWS|INDEXES|CLUSTERS|TIMELINES|SECRETS|CONNECTIONS|OBJECTS
  *   SHOW SOURCE STATUSES                       (each source's status and stall reason, from STORAGE)
+ *   SHOW SINK STATUSES                         (each sink's status, stall reason and progress, from its actor)
  *   SELECT ... AS OF n                         (the AS OF is removed, the rest goes to libpg-query)
  *   CREATE MATERIALIZED VIEW name IN CLUSTER c AS ...   (IN CLUSTER removed likewise)
  *   CREATE INDEX name ON obj (cols) IN CLUSTER c         (likewise)
@@ -77,6 +78,7 @@ export type Extension =
   | { kind: 'create_secret'; name: string; ifNotExists: boolean; value: string }
   | { kind: 'create_connection'; name: string; ifNotExists: boolean; postgres: PostgresConnectionOptions }
   | { kind: 'show_source_statuses' }
+  | { kind: 'show_sink_statuses' }
   | { kind: 'create_cluster'; name: string; ifNotExists: boolean }
   | { kind: 'drop'; objectKind: ObjectKind; name: string; ifExists: boolean; cascade: boolean }
   | { kind: 'subscribe'; target: { name: string } | { query: string; offset: number }; progress: boolean; asOf?: number }
@@ -422,6 +424,10 @@ function showStatement(c: Cursor): Extension | undefined {
   if (c.keywords('SOURCE', 'STATUSES')) {
     c.expectEnd();
     return { kind: 'show_source_statuses' };
+  }
+  if (c.keywords('SINK', 'STATUSES')) {
+    c.expectEnd();
+    return { kind: 'show_sink_statuses' };
   }
   const t = c.peek();
   if (t && t.t === 'word' && SHOW_KINDS[t.upper] && !c.peek(1)) {

@@ -28,6 +28,7 @@ import { InvalidRequestError } from '../../../protocol/errors.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../../runtime/actor.js';
 import type { ActorKind } from '../../../runtime/host.js';
 import { messagesAt, SinkKeyViolation, type SinkFormat } from './sink-messages.js';
+import { PublishWindow } from './publish-window.js';
 
 type SinkCommand = { type: 'Describe' };
 const commands = new MessageSet<SinkCommand>([Describe]);
@@ -51,9 +52,9 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
   private status: SinkInfo['sink']['status'] = 'starting';
   private reason: string | undefined;
   private upper = 0;
-  private published = 0;
   private skippedOnResume = 0;
   private lastSeq = 0;
+  private window!: PublishWindow;
   private resume: ResumePoint | undefined;
   private js!: JetStreamClient;
   private sub: StorageSubscription | undefined;
@@ -80,11 +81,14 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
     const nc = this.ctx.transport.nc;
     this.js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(spec.stream).catch(() => undefined);
-    if (!info) await jsm.streams.add({ name: spec.stream, subjects: [spec.subject] });
+    let info = await jsm.streams.info(spec.stream).catch(() => undefined);
+    if (!info) info = await jsm.streams.add({ name: spec.stream, subjects: [spec.subject] });
     const last = await jsm.streams.getMessage(spec.stream, { last_by_subj: spec.subject });
     this.resume = this.resumePoint(last ? { seq: last.seq, headers: last.header } : undefined);
     if (!this.resume) return;
+    const subjects = info.config.subjects ?? [];
+    const exclusive = subjects.length === 1 && subjects[0] === spec.subject && !info.config.sources?.length && !info.config.mirror;
+    this.window = new PublishWindow(this.js, exclusive, this.lastSeq, (err) => this.failed(err));
     this.upper = this.resume.asOf + (this.resume.snapshot ? 0 : 1);
     this.heldAt = this.resume.asOf;
     const storage = new StorageClient(this.ctx.transport, this.ctx.region);
@@ -112,6 +116,7 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
 
   async stop(): Promise<void> {
     this.sub?.cancel();
+    await this.window?.drain().catch(() => undefined);
   }
 
   handle(): Reply {
@@ -121,13 +126,27 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
       sink: {
         id: this.ctx.id, from: spec.from, stream: spec.stream, subject: spec.subject, status: this.status,
         ...(this.reason ? { reason: this.reason } : {}),
-        upper: this.upper, published: this.published, skippedOnResume: this.skippedOnResume, lastSequence: this.lastSeq,
+        upper: this.ackedUpper, published: this.published, skippedOnResume: this.skippedOnResume, lastSequence: this.lastSequence,
       },
     };
   }
 
   info(): Record<string, unknown> {
-    return { status: this.status, reason: this.reason, upper: this.upper, published: this.published, lastSequence: this.lastSeq };
+    return { status: this.status, reason: this.reason, upper: this.ackedUpper, published: this.published, lastSequence: this.lastSequence };
+  }
+
+  /** Messages acknowledged by JetStream (sent ones may be in flight). */
+  private get published(): number {
+    return this.window?.acked ?? 0;
+  }
+
+  /** The times below it are published and acknowledged. */
+  private get ackedUpper(): number {
+    return Math.min(this.upper, this.window?.oldestUnacked ?? Infinity);
+  }
+
+  private get lastSequence(): number {
+    return this.window?.lastSequence ?? this.lastSeq;
   }
 
   /** Where the subject's last message says to go on; undefined (and stalled) when it is not this sink's. */
@@ -184,18 +203,13 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
       h.set(SINK_HEADERS.index, String(i));
       h.set(SINK_HEADERS.count, String(messages.length));
       if (m.key !== undefined) h.set(SINK_HEADERS.key, m.key);
-      const ack = await this.js.publish(this.spec.subject, m.data, {
-        msgID: `${this.ctx.id}:${t}:${i}`,
-        expect: { lastSubjectSequence: this.lastSeq },
-        headers: h,
-      });
-      this.lastSeq = ack.seq;
-      this.published++;
+      await this.window.publish({ subject: this.spec.subject, data: m.data, headers: h, msgID: `${this.ctx.id}:${t}:${i}`, time: t });
     }
   }
 
+  /** Moves the read hold to the last time whose messages are all acknowledged. */
   private async moveHold(): Promise<void> {
-    const complete = this.upper - 1;
+    const complete = this.ackedUpper - 1;
     const now = this.ctx.clock.now();
     if (complete <= this.heldAt || now - this.holdSetAt < HOLD_EVERY_MS) return;
     await new StorageClient(this.ctx.transport, this.ctx.region).allowCompaction(this.spec.from, `sink:${this.ctx.id}`, [complete]);
