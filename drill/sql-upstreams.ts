@@ -1,10 +1,12 @@
 /**
- * The drill's real upstreams (issue #19): an upsert source on a JetStream stream and, when the
+ * The drill's real upstreams (issue #19): an upsert source on a JetStream stream, a webhook
+ * source (POSTs to the environment process's webhook front end) and, when the
  * drill is given a PostgreSQL server with wal_level=logical (`--postgres-port`), a PostgreSQL CDC
  * source. Bursts write to the upstream itself (JetStream publishes, PostgreSQL transactions of
  * INSERT / UPDATE / DELETE); after every step the source must come to hold exactly the upstream's
  * state: the upsert replay of every acknowledged message (`upsert-mismatch`), PostgreSQL's table
- * (`pg-source-mismatch`), one row per key. Faults meet them like any other source: the storage
+ * (`pg-source-mismatch`), one row per key; the webhook source every acknowledged body exactly
+ * once (`webhook-lost`, `webhook-duplicated`, `webhook-unexpected`). Faults meet them like any other source: the storage
  * host that ingests them is killed, paused and restarted, NATS with it.
  */
 import { headers as natsHeaders } from '@nats-io/transport-node';
@@ -31,9 +33,19 @@ export interface PgSourceModel {
   transactions: number;
 }
 
+/** A webhook source: the ids of the bodies POSTed to it, by what their answer said. */
+export interface WebhookModel {
+  name: string;
+  acknowledged: Set<string>;
+  /** Sent, but the answer never came: may have landed, at most once. */
+  unknown: Set<string>;
+  next: number;
+}
+
 /** The drill's upstreams, beside its SQL model. */
 export class UpstreamModel {
   readonly upserts = new Map<string, UpsertModel>();
+  readonly webhooks = new Map<string, WebhookModel>();
   readonly pg = new Map<string, PgSourceModel>();
   /** A client of the drill's PostgreSQL database, once a PostgreSQL source exists. */
   client: pg.Client | undefined;
@@ -118,6 +130,50 @@ async function pgBurst(ctx: DrillContext, m: PgSourceModel): Promise<string> {
   return `${n} PostgreSQL transactions on ${m.table}`;
 }
 
+async function createWebhookSource(ctx: DrillContext): Promise<string> {
+  const name = ctx.sql.newName('w');
+  await ctx.sqlA.read(`CREATE SOURCE IF NOT EXISTS ${name} FROM WEBHOOK BODY FORMAT JSON`);
+  const w: WebhookModel = { name, acknowledged: new Set(), unknown: new Set(), next: 0 };
+  ctx.upstreams.webhooks.set(name, w);
+  return `created webhook source ${name}; ${await webhookBurst(ctx, w)}`;
+}
+
+/**
+ * POSTs 5..30 bodies, each with an id of its own. A 200 means durable; an error answer means
+ * nothing was written and the POST is sent again; a refused connection (the environment process
+ * restarting) sent nothing, so it is sent again too; a request cut off after it was sent may or
+ * may not have landed (unknown).
+ */
+async function webhookBurst(ctx: DrillContext, w: WebhookModel): Promise<string> {
+  const n = ctx.rng.int(5, 30);
+  let unknown = 0;
+  for (let i = 0; i < n; i++) {
+    const id = `${w.name}:${w.next++}`;
+    // broken-drill fault injection: count a POST as acknowledged that was never sent
+    if (ctx.inject.includes('phantom-ack') && w.next === 1) {
+      w.acknowledged.add(`${id}-phantom`);
+    }
+    const outcome = await until(async () => {
+      const port = ctx.platform.webhookPort();
+      if (!port) return undefined;
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/api/webhook/materialize/public/${w.name}`, { method: 'POST', body: JSON.stringify({ id }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000) });
+        await r.arrayBuffer();
+        return r.status === 200 ? 'ok' : undefined;
+      } catch (err) {
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        return code === 'ECONNREFUSED' ? undefined : 'unknown';
+      }
+    }, `${w.name}: POST of ${id} answered`);
+    if (outcome === 'ok') w.acknowledged.add(id);
+    else {
+      w.unknown.add(id);
+      unknown++;
+    }
+  }
+  return `${n} webhook POSTs to ${w.name} (${unknown} unanswered)`;
+}
+
 function pgDatabase(ctx: DrillContext): string {
   return `drill_${ctx.platform.region}`;
 }
@@ -156,6 +212,21 @@ export const UPSTREAM_ACTIONS: Action[] = [
     run: (ctx) => upsertBurst(ctx, ctx.rng.pick([...ctx.upstreams.upserts.values()])),
   },
   {
+    name: 'create-webhook-source',
+    needs: ['control', 'compute'],
+    weight: 1,
+    when: (ctx) => ctx.upstreams.webhooks.size < 1,
+    firstOf: (ctx) => ctx.upstreams.webhooks.size === 0,
+    run: createWebhookSource,
+  },
+  {
+    name: 'webhook-burst',
+    needs: ['control', 'compute'],
+    weight: 2,
+    when: (ctx) => ctx.upstreams.webhooks.size > 0,
+    run: (ctx) => webhookBurst(ctx, ctx.rng.pick([...ctx.upstreams.webhooks.values()])),
+  },
+  {
     name: 'create-pg-source',
     needs: ['control', 'compute'],
     weight: 1,
@@ -178,10 +249,26 @@ export async function checkUpstreams(ctx: DrillContext): Promise<void> {
     const want = sortRows([...u.state].map(([k, v]) => [k, v]));
     await caughtUp(ctx, 'upsert-mismatch', u.name, `SELECT k, v FROM ${u.name}`, () => want, `the replay of ${u.messages} acknowledged messages`);
   }
+  for (const w of ctx.upstreams.webhooks.values()) checkWebhook(ctx, w, (await ctx.sqlB.rows(`SELECT body FROM ${w.name}`)).rows);
   for (const m of ctx.upstreams.pg.values()) {
     const want = sortRows((await ctx.upstreams.client!.query({ text: `SELECT k, v FROM ${m.table}`, rowMode: 'array' })).rows as unknown[][]);
     await caughtUp(ctx, 'pg-source-mismatch', m.source, `SELECT k, v FROM ${m.table}`, () => want, `PostgreSQL's ${m.table} after ${m.transactions} transactions`);
   }
+}
+
+/** Every acknowledged POST's body exactly once, an unanswered one at most once, nothing else (a 200 means visible: no waiting). */
+function checkWebhook(ctx: DrillContext, w: WebhookModel, rows: unknown[][]): void {
+  const seen = new Map<string, number>();
+  for (const [body] of rows) {
+    const id = String((JSON.parse(String(body)) as { id: unknown }).id);
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  const lost = [...w.acknowledged].filter((id) => !seen.has(id));
+  const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+  const unexpected = [...seen.keys()].filter((id) => !w.acknowledged.has(id) && !w.unknown.has(id));
+  if (lost.length) ctx.violate('webhook-lost', `${w.name}: acknowledged POSTs missing: ${lost.slice(0, 10).join(', ')}`);
+  if (twice.length) ctx.violate('webhook-duplicated', `${w.name}: bodies more than once: ${twice.slice(0, 10).join(', ')}`);
+  if (unexpected.length) ctx.violate('webhook-unexpected', `${w.name}: bodies never sent: ${unexpected.slice(0, 10).join(', ')}`);
 }
 
 async function caughtUp(ctx: DrillContext, kind: string, name: string, sql: string, want: () => unknown[][], what: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The restart chaos drill as a test: a short `all-faults` drill (every fault kind at least once,
  * against real nats-server and platform processes, on one server and on a cluster of three) must
- * find no violation, with an upsert source and a PostgreSQL CDC source (this run's private server
+ * find no violation, with an upsert source, a webhook source and a PostgreSQL CDC source (this run's private server
  * with wal_level=logical) beside the tables and sinks; a deliberately broken drill (a subscriber
  * that loses an update, a write counted as acknowledged that was never sent, a PostgreSQL table
  * taken out of its publication) must report exactly those violations, so the validations are
@@ -24,6 +24,7 @@ interface Report {
   sinkMessages: number;
   upsertMessages: number;
   pgTransactions: number;
+  webhookPosts: number;
   sqlWritesAcknowledged: number;
 }
 
@@ -87,6 +88,7 @@ describe('restart chaos drill', () => {
     // an upsert source and a PostgreSQL CDC source ingested through the faults, each equal to its upstream (drill/sql-upstreams.ts)
     expect(report.upsertMessages).toBeGreaterThan(0);
     expect(report.pgTransactions).toBeGreaterThan(0);
+    expect(report.webhookPosts).toBeGreaterThan(0);
   });
 
   test('a broken drill reports the violations it was given', async () => {
@@ -94,6 +96,7 @@ describe('restart chaos drill', () => {
     const kinds = new Set(report.violations.map((v) => v.kind));
     expect(kinds.has('upsert-mismatch')).toBe(true); // a set counted that was never published
     expect(kinds.has('pg-source-mismatch')).toBe(true); // the table left the publication
+    expect(kinds.has('webhook-lost')).toBe(true); // a POST counted that was never sent
     expect(kinds.has('subscription-gap') || kinds.has('subscription-duplicate')).toBe(true);
     expect(kinds.has('write-lost')).toBe(true);
     // both layers' checks fired: the STORAGE subscriber and table, and the SQL ones (tables t<n>)
