@@ -11,6 +11,7 @@ import { createSource, dropSource, publishBurst, writeBurst } from './sources.js
 import type { HostIdentity } from './model.js';
 import { until } from './until.js';
 import { SQL_ACTIONS, insertBurst } from './sql-actions.js';
+import { UPSTREAM_ACTIONS } from './sql-upstreams.js';
 
 export interface Action {
   name: string;
@@ -252,6 +253,7 @@ export const ACTIONS: Action[] = [
     },
   },
   ...SQL_ACTIONS,
+  ...UPSTREAM_ACTIONS,
 ];
 
 /** Every fault kind the drill can inject with the given capabilities. */

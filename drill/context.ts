@@ -12,6 +12,7 @@ import type { DrillModel } from './model.js';
 import type { SqlModel } from './sql-model.js';
 import type { DrillSql } from './sql-client.js';
 import type { SqlSubscriber } from './sql-subscribe.js';
+import type { UpstreamModel } from './sql-upstreams.js';
 
 /** What the running platform can do; an action needs all of its capabilities. */
 export type Capability = 'storage' | 'nats-cluster' | 'compute' | 'control';
@@ -34,6 +35,10 @@ export interface DrillContext {
   sql: SqlModel;
   sqlA: DrillSql;
   sqlB: DrillSql;
+  /** The real upstreams (an upsert JetStream source, a PostgreSQL source) and their state. */
+  upstreams: UpstreamModel;
+  /** A PostgreSQL server with wal_level=logical on 127.0.0.1 (`--postgres-port`), for a CDC source. */
+  postgresPort: number | undefined;
   /** SQL subscribers by the object they subscribe to. */
   sqlSubs: Map<string, SqlSubscriber>;
   capabilities: Set<Capability>;

@@ -34,6 +34,15 @@ export class DrillPlatform {
     return Transport.connect({ servers: url, name, ...NATS_USER, timeoutMs: 10_000 });
   }
 
+  /** The port the current environment process serves webhooks on (undefined before it wrote it). */
+  webhookPort(): number | undefined {
+    try {
+      return Number(readFileSync(join(this.dataDir, 'data', 'webhook.port'), 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Spawns `definite env` and waits until its orchestrator answers. */
   async startEnv(): Promise<void> {
     const log = openSync(join(this.dataDir, 'env.log'), 'a');
@@ -41,6 +50,7 @@ export class DrillPlatform {
       env: {
         ...process.env,
         DFN_PGWIRE_PORT: process.env['DFN_PGWIRE_PORT'] ?? '0',
+        DFN_WEBHOOK_PORT: '0', // a free port, written to <data dir>/webhook.port (webhookPort())
         DFN_REGION: this.region,
         DFN_DATA_DIR: join(this.dataDir, 'data'),
         DFN_NATS_URL: this.envNatsUrl,

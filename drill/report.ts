@@ -24,6 +24,11 @@ export interface DrillReport {
   /** Sinks of SQL tables alive at the end, and the messages read from their streams (each checked exactly once). */
   sqlSinks: number;
   sinkMessages: number;
+  /** Messages published to upsert sources, and PostgreSQL transactions read by CDC sources (each source checked against its upstream). */
+  upsertMessages: number;
+  pgTransactions: number;
+  /** Webhook POSTs answered 200 (each checked exactly once in its source). */
+  webhookPosts: number;
   elapsedMs: number;
 }
 
@@ -44,6 +49,9 @@ export function buildReport(ctx: DrillContext, seed: number, scenario: string, t
     sqlResumes: [...ctx.sqlSubs.values()].reduce((n, s) => n + s.model.resumes, 0),
     sqlSinks: [...ctx.sql.tables.values()].filter((t) => t.sink).length,
     sinkMessages: [...ctx.sql.tables.values()].reduce((n, t) => n + (t.sink?.messages ?? 0), 0),
+    upsertMessages: [...ctx.upstreams.upserts.values()].reduce((n, u) => n + u.messages, 0),
+    pgTransactions: [...ctx.upstreams.pg.values()].reduce((n, m) => n + m.transactions, 0),
+    webhookPosts: [...ctx.upstreams.webhooks.values()].reduce((n, w) => n + w.acknowledged.size, 0),
     elapsedMs: Math.round(performance.now() - startedAt),
   };
 }

@@ -21,6 +21,7 @@ import { Rng } from './rng.js';
 import { forcedFaults, nextAction, type Scenario } from './scenarios.js';
 import { checkFinal, checkStep, type Totals } from './validations.js';
 import { abortWaits, until } from './until.js';
+import { closeUpstreams, UpstreamModel } from './sql-upstreams.js';
 
 export interface DrillOptions {
   seed: number;
@@ -33,6 +34,8 @@ export interface DrillOptions {
   keep?: boolean;
   /** Fault injection of the deliberately broken drill; defaults to DFN_DRILL_INJECT. */
   inject?: string;
+  /** A PostgreSQL server with wal_level=logical on 127.0.0.1 (trust auth, user postgres): the drill adds a CDC source. */
+  postgresPort?: number;
   log?: (line: string) => void;
 }
 
@@ -71,6 +74,8 @@ export async function runDrill(o: DrillOptions): Promise<{ report: DrillReport; 
     }),
     model: new DrillModel(),
     sql: new SqlModel(),
+    upstreams: new UpstreamModel(),
+    postgresPort: o.postgresPort,
     sqlA: new DrillSql(transport, region, 'drill-writer'),
     sqlB: new DrillSql(transport, region, 'drill-reader'),
     sqlSubs: new Map(),
@@ -129,6 +134,7 @@ export async function runDrill(o: DrillOptions): Promise<{ report: DrillReport; 
     abortWaits(undefined);
     for (const m of ctx.model.sources.values()) m.subscriber?.sub?.cancel();
     for (const s of ctx.sqlSubs.values()) s.cancel();
+    await closeUpstreams(ctx);
     await platform.teardown().catch(() => undefined);
     await pubTransport.close().catch(() => undefined);
     await nats.stopAll();

@@ -4,13 +4,14 @@
  * its recomputation from the table read at the same timestamp; each counter's check view reads
  * exactly `1, n, n, n`; each SUBSCRIBE stream (resumed after any fault) holds exactly the view's
  * contents at its last progress; each sink's stream is exactly once and replays to its view
- * (sql-sinks.ts); and no session saw its timestamps go backwards.
+ * (sql-sinks.ts); each real upstream's source holds exactly its upstream's state (sql-upstreams.ts); and no session saw its timestamps go backwards.
  */
 import type { DrillContext } from './context.js';
 import { sortRows } from './sql-actions.js';
 import type { SqlTableModel } from './sql-model.js';
 import { describeKeys } from './validations.js';
 import { checkSinks } from './sql-sinks.js';
+import { checkUpstreams } from './sql-upstreams.js';
 
 /** `SELECT k % 5, count(*), sum(v) ... GROUP BY k % 5`, computed by the drill. */
 function recomputeAgg(rows: unknown[][]): unknown[][] {
@@ -113,6 +114,7 @@ export async function checkSql(ctx: DrillContext): Promise<number> {
   }
   await checkCounters(ctx);
   await checkSinks(ctx);
+  await checkUpstreams(ctx);
   for (const c of [ctx.sqlA, ctx.sqlB]) for (const p of c.problems.splice(0)) ctx.violate('timestamp-backwards', p);
   return found;
 }

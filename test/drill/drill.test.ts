@@ -1,13 +1,16 @@
 /**
  * The restart chaos drill as a test: a short `all-faults` drill (every fault kind at least once,
  * against real nats-server and platform processes, on one server and on a cluster of three) must
- * find no violation; a deliberately broken
- * drill (a subscriber that loses an update, a write counted as acknowledged that was never sent)
- * must report exactly those violations, so the validations are shown able to fail.
+ * find no violation, with an upsert source, a webhook source and a PostgreSQL CDC source (this run's private server
+ * with wal_level=logical) beside the tables and sinks; a deliberately broken drill (a subscriber
+ * that loses an update, a write counted as acknowledged that was never sent, a PostgreSQL table
+ * taken out of its publication) must report exactly those violations, so the validations are
+ * shown able to fail.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../runtime/nats-server.js';
+import { privateLogicalClusterPort } from '../helpers/postgres-cluster.js';
 
 interface Report {
   seed: number;
@@ -19,6 +22,9 @@ interface Report {
   upstreamRereads: number;
   sqlTables: number;
   sinkMessages: number;
+  upsertMessages: number;
+  pgTransactions: number;
+  webhookPosts: number;
   sqlWritesAcknowledged: number;
 }
 
@@ -56,12 +62,18 @@ function drill(args: string[], env: Record<string, string> = {}): Promise<{ repo
   });
 }
 
+/** This run's private PostgreSQL server with wal_level=logical, for the drill's CDC source. */
+let pgPort: string;
+beforeAll(async () => {
+  pgPort = String(await privateLogicalClusterPort());
+});
+
 describe('restart chaos drill', () => {
   test.each([
     ['one nats-server', ['--seed', '7']],
     ['a cluster of three nats-servers', ['--seed', '11', '--nats-cluster', '3']],
   ])('a short drill with every fault kind finds no violation (%s)', async (_name, args) => {
-    const { report, output } = await drill([...args, '--steps', '20', '--scenario', 'all-faults']);
+    const { report, output } = await drill([...args, '--steps', '20', '--scenario', 'all-faults', '--postgres-port', pgPort]);
     if (report.violations.length > 0) console.log(output);
     expect(report.violations).toEqual([]);
     for (const kind of FAULT_KINDS) expect(report.faults[kind]).toBeGreaterThanOrEqual(1);
@@ -73,11 +85,18 @@ describe('restart chaos drill', () => {
     expect(report.sqlWritesAcknowledged).toBeGreaterThan(0);
     // a sink of a table's view published through the faults, checked exactly once (drill/sql-sinks.ts)
     expect(report.sinkMessages).toBeGreaterThan(0);
+    // an upsert source and a PostgreSQL CDC source ingested through the faults, each equal to its upstream (drill/sql-upstreams.ts)
+    expect(report.upsertMessages).toBeGreaterThan(0);
+    expect(report.pgTransactions).toBeGreaterThan(0);
+    expect(report.webhookPosts).toBeGreaterThan(0);
   });
 
   test('a broken drill reports the violations it was given', async () => {
-    const { report } = await drill(['--seed', '2', '--steps', '12', '--scenario', 'storage-only'], { DFN_DRILL_INJECT: 'drop-subscriber-update,phantom-ack' });
+    const { report } = await drill(['--seed', '2', '--steps', '12', '--scenario', 'storage-only', '--postgres-port', pgPort], { DFN_DRILL_INJECT: 'drop-subscriber-update,phantom-ack,pg-unpublish' });
     const kinds = new Set(report.violations.map((v) => v.kind));
+    expect(kinds.has('upsert-mismatch')).toBe(true); // a set counted that was never published
+    expect(kinds.has('pg-source-mismatch')).toBe(true); // the table left the publication
+    expect(kinds.has('webhook-lost')).toBe(true); // a POST counted that was never sent
     expect(kinds.has('subscription-gap') || kinds.has('subscription-duplicate')).toBe(true);
     expect(kinds.has('write-lost')).toBe(true);
     // both layers' checks fired: the STORAGE subscriber and table, and the SQL ones (tables t<n>)
