@@ -116,6 +116,9 @@ export class CopyIn {
   private ended = false;
   private error: unknown;
   private skipHeader: boolean;
+  /** The text format: the next tab at or after the current line in `tabIn` (its length: none). */
+  private tabIn: Buffer | undefined;
+  private tabAt = 0;
   /** The text format: where each field of the current line starts and ends (reused). */
   private readonly bounds: number[] = [];
   /** Per column: read in place as ASCII text, as an integer within [-limit - 1, limit], or neither. */
@@ -156,7 +159,7 @@ export class CopyIn {
           const last = Buffer.concat(this.restBytes);
           this.restBytes = [];
           // The last line, without a line end (a CR in it is data, as before: only LF ends a line).
-          if (last.length > 0) this.textLine(last, 0, last.length, false);
+          if (last.length > 0) this.textLine(last, 0, last.length, false, true);
         }
       } catch (err) {
         this.error = err;
@@ -195,14 +198,16 @@ export class CopyIn {
       }
       const line = Buffer.concat([...this.restBytes, chunk.subarray(0, nl)]);
       this.restBytes = [];
-      this.textLine(line, 0, line.length, true);
+      this.textLine(line, 0, line.length, true, line.indexOf(BACKSLASH) >= 0);
       if (this.ended) return;
       from = nl + 1;
     }
+    // One native search per chunk: without a backslash in it, no line needs the byte-by-byte scan.
+    const escapes = chunk.indexOf(BACKSLASH, from) >= 0;
     for (;;) {
       const nl = chunk.indexOf(LF, from);
       if (nl < 0) break;
-      this.textLine(chunk, from, nl, true);
+      this.textLine(chunk, from, nl, true, escapes);
       if (this.ended) return;
       from = nl + 1;
     }
@@ -210,7 +215,7 @@ export class CopyIn {
   }
 
   /** One line of the text format, `buf[start, end)` without its LF (`ended`: there was one; then a CR before it is dropped). */
-  private textLine(buf: Buffer, start: number, end: number, ended: boolean): void {
+  private textLine(buf: Buffer, start: number, end: number, ended: boolean, mayEscape: boolean): void {
     if (ended && end > start && buf[end - 1] === CR) end--;
     this.line++;
     if (this.skipHeader) {
@@ -226,12 +231,27 @@ export class CopyIn {
     bounds.length = 0;
     let escaped = false;
     let fieldStart = start;
-    for (let i = start; i < end; i++) {
-      const b = buf[i]!;
-      if (b === TAB) {
-        bounds.push(fieldStart, i);
-        fieldStart = i + 1;
-      } else if (b === BACKSLASH) escaped = true;
+    if (mayEscape) {
+      for (let i = start; i < end; i++) {
+        const b = buf[i]!;
+        if (b === TAB) {
+          bounds.push(fieldStart, i);
+          fieldStart = i + 1;
+        } else if (b === BACKSLASH) escaped = true;
+      }
+    } else {
+      // No backslash: the tabs found natively. A tab past the line's end belongs to a later line
+      // and is remembered, so lines without tabs do not each search the rest of the chunk.
+      let t = this.tabIn === buf && this.tabAt >= start ? this.tabAt : buf.indexOf(TAB, start);
+      if (t < 0) t = buf.length;
+      while (t < end) {
+        bounds.push(fieldStart, t);
+        fieldStart = t + 1;
+        t = buf.indexOf(TAB, fieldStart);
+        if (t < 0) t = buf.length;
+      }
+      this.tabIn = buf;
+      this.tabAt = t;
     }
     bounds.push(fieldStart, end);
     const width = this.columns.length;

@@ -147,3 +147,13 @@ test('CopyIn (CSV) is the record splitter and typedRow; one byte at a time is th
   expect(received(text, columns, false, oneByOne, 'csv')).toEqual(want);
   expect(received(text, columns, false, [], 'csv')).toEqual(want);
 });
+
+test('CopyIn (text) without backslashes: one column, and lines with too few or too many fields, as the reference', () => {
+  const one = [{ name: 'x', type: 'text', nullable: true }] as Column[];
+  const lines = Array.from({ length: 20_000 }, (_, i) => `row ${i}`).join('\n') + '\n';
+  expect(received(lines, one, false, [7, 100_000])).toEqual(reference(lines, one, false));
+  const two = COLUMNS.slice(0, 2);
+  for (const text of ['1\t2\n3\t4\t5\n', '1\t2\n3\n', '1\t2\n\t\n', '1\t2\n5\t6']) {
+    expect(outcome(() => received(text, two, false, [3]))).toEqual(outcome(() => reference(text, two, false)));
+  }
+});
