@@ -19,10 +19,10 @@ import { encode } from '../../protocol/codec.js';
 import { isErrorCode, type DefiniteError } from '../../protocol/errors.js';
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 
+import { PART_BYTES, UpdateEncoder } from './update-encoder.js';
+
 /** A table's updates of one commit from this many rows on are measured, and staged when large. */
 const STAGE_MIN_ROWS = 1_000;
-/** The encoded size of one staged part (well below the NATS payload limit of 4 MiB or more). */
-const PART_BYTES = 1024 * 1024;
 
 /**
  * The msgpack encodings of `updates` in parts of about PART_BYTES each (one part when the whole
@@ -48,9 +48,12 @@ export function partsOf(updates: Update[]): Uint8Array[] {
 
 /** Changes to one table: rows with their diffs (+1 insert, -1 delete). */
 export type TableChanges = Map<string, Array<[Row, number]>>;
+/** Changes to tables already encoded (a COPY's rows: update-encoder.ts), their times set at commit. */
+export type EncodedChanges = Map<string, UpdateEncoder>;
 
 interface Pending {
   changes: TableChanges;
+  encoded: EncodedChanges | undefined;
   resolve(ts: number): void;
   reject(err: unknown): void;
 }
@@ -71,10 +74,13 @@ export class GroupCommit {
     private readonly storageHosts: readonly string[],
   ) {}
 
-  /** Commits `changes`; resolves with the commit timestamp once the write is durable and visible. */
-  write(changes: TableChanges): Promise<number> {
+  /**
+   * Commits `changes` (and `encoded`, in the same commit); resolves with the commit timestamp
+   * once the write is durable and visible.
+   */
+  write(changes: TableChanges, encoded?: EncodedChanges): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ changes, resolve, reject });
+      this.pending.push({ changes, encoded, resolve, reject });
       this.kick();
     });
   }
@@ -102,7 +108,7 @@ export class GroupCommit {
       // A write to a dropped table fails alone, not with the writes it would have shared a commit with.
       const batch: Pending[] = [];
       for (const p of this.pending) {
-        const dropped = [...p.changes.keys()].find((t) => !this.isLiveTable(t));
+        const dropped = [...p.changes.keys(), ...(p.encoded?.keys() ?? [])].find((t) => !this.isLiveTable(t));
         if (dropped === undefined) batch.push(p);
         else p.reject(new SqlError(SqlState.UndefinedTable, `table ${dropped} was dropped`));
       }
@@ -127,31 +133,55 @@ export class GroupCommit {
         byTable.set(table, list);
       }
     }
+    const encodedBy = new Map<string, UpdateEncoder[]>();
+    for (const p of batch) {
+      for (const [table, enc] of p.encoded ?? []) {
+        if (enc.rows === 0) continue;
+        encodedBy.set(table, [...(encodedBy.get(table) ?? []), enc]);
+        if (!byTable.has(table)) byTable.set(table, []);
+      }
+    }
     for (const t of byTable.keys()) if (!this.isLiveTable(t)) throw new SqlError(SqlState.UndefinedTable, `table ${t} was dropped`);
-    await Promise.all([...byTable].map(([t, updates]) => this.append(t, ts, updates)));
+    await Promise.all([...byTable].map(([t, updates]) => {
+      const encoded = encodedBy.get(t);
+      if (!encoded) return this.append(t, ts, updates);
+      // Already encoded: their times set to ts; rows of other writers to the table as more parts.
+      const parts = encoded.flatMap((e) => e.parts(ts));
+      if (updates.length > 0) parts.push(...partsOf(updates));
+      return this.appendParts(t, ts, parts, updates.length + encoded.reduce((n, e) => n + e.rows, 0));
+    }));
     await Promise.all(this.storageHosts.map((host) => this.storage.advanceTxns(host, this.writer, ts + 1)));
     await this.timeline.applyWrite(ts);
     this.commits++;
     return ts;
   }
 
-  private async append(collection: string, ts: number, updates: Update[]): Promise<void> {
+  private append(collection: string, ts: number, updates: Update[]): Promise<void> {
+    const parts = updates.length >= STAGE_MIN_ROWS ? partsOf(updates) : undefined;
+    return this.appendParts(collection, ts, parts ?? updates, updates.length);
+  }
+
+  /**
+   * Appends `count` updates at `ts` to `collection`: `updates`, or their encoding in `parts`
+   * (staged first when more than one, protocol/storage/README.md; one part as the Append's bytes).
+   */
+  private async appendParts(collection: string, ts: number, updatesOrParts: Update[] | Uint8Array[], count: number): Promise<void> {
     const token = randomUUID();
     let expected = this.uppers.get(collection) ?? (await this.writeUpperOf(collection));
+    const encoded = count > 0 && updatesOrParts[0] instanceof Uint8Array;
+    const parts = encoded ? (updatesOrParts as Uint8Array[]) : undefined;
     // A batch too large for one message is staged in parts first (protocol/storage/README.md).
-    let body: Update[] | { staged: { stageId: string; parts: number } } = updates;
-    const parts = updates.length >= STAGE_MIN_ROWS ? partsOf(updates) : undefined;
+    let body: Update[] | Uint8Array | { staged: { stageId: string; parts: number } } = parts ? parts[0]! : (updatesOrParts as Update[]);
     const stage = async (): Promise<void> => {
       const stageId = randomUUID();
-      for (let part = 0; part < parts!.length; part++) {
-        await this.storage.stageBatch({ collection, writer: this.writer, stageId, part, lower: ts, upper: ts + 1, encodedUpdates: parts![part]! });
-      }
+      // All parts at once: their transfer and the host's checks and writes overlap (shard.ts `stage`).
+      await Promise.all(parts!.map((encodedUpdates, part) => this.storage.stageBatch({ collection, writer: this.writer, stageId, part, lower: ts, upper: ts + 1, encodedUpdates })));
       body = { staged: { stageId, parts: parts!.length } };
     };
     if (parts && parts.length > 1) await stage();
     for (let restaged = 0; ; ) {
       if (expected > ts) {
-        if (updates.length === 0) return;
+        if (count === 0) return;
         throw new SqlError(SqlState.InternalError, `table ${collection} is already sealed up to ${expected}, beyond the write timestamp ${ts}`, { determinacy: 'definite' });
       }
       let r;

@@ -19,6 +19,8 @@ import type { StatementOptions } from './executor.js';
 import { DEFAULT_FRONTEND_LEASE_MS } from './coordinator-endpoint.js';
 import type { BufferedInsert, ImplicitOutcome, SessionBackend, SubscribeRequest, SubscribeTarget, TableInfo, Writes } from './session-backend.js';
 import type { SqlStatement } from './sql/index.js';
+import type { EncodedChanges } from './group-commit.js';
+import { withDecodedRows } from './update-encoder.js';
 
 const replies = new MessageSet<CoordinatorReply>(COORDINATOR_REPLIES);
 
@@ -111,7 +113,9 @@ export class NatsBackend implements SessionBackend {
     return { collection: r.collection, rows: r.rows, tag: r.tag };
   }
 
-  async commitWrites(writes: Writes, dropped: string): Promise<number> {
+  async commitWrites(writes: Writes, dropped: string, encoded?: EncodedChanges): Promise<number> {
+    // Encoded rows travel as rows here (the coordinator's group commit encodes them again).
+    if (encoded) writes = withDecodedRows(writes, encoded);
     return (await this.call({ type: 'CoordCommitWrites', writes: [...writes], dropped }, 'CoordCommitted')).timestamp;
   }
 

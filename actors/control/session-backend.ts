@@ -17,6 +17,7 @@ import type { StatementResult } from '../../protocol/control/response.js';
 import type { StorageClient } from '../../protocol/storage/client.js';
 import type { Column, ColumnType, Row } from '../../protocol/types.js';
 import { coordinatorOf } from './coordinator.js';
+import type { EncodedChanges } from './group-commit.js';
 import type { ControlDeps, Settings } from './deps.js';
 import { planBufferedInsert, validateSetting, type StatementOptions } from './executor.js';
 import { planImplicit, runImplicit } from './pgwire/implicit.js';
@@ -87,8 +88,11 @@ export interface SessionBackend {
   writeImplicit(stmts: SqlStatement[], settings: Settings): Promise<ImplicitOutcome | undefined>;
   /** Plans and evaluates one INSERT of a write block, without writing it. */
   planInsert(stmt: SqlStatement, settings: Settings): Promise<BufferedInsert>;
-  /** Commits a transaction's or a COPY's rows in one commit; 42P01 `dropped` when a table is gone. Returns the timestamp. */
-  commitWrites(writes: Writes, dropped: string): Promise<number>;
+  /**
+   * Commits a transaction's or a COPY's rows in one commit (`encoded`: rows already encoded as
+   * updates, update-encoder.ts); 42P01 `dropped` when a table is gone. Returns the timestamp.
+   */
+  commitWrites(writes: Writes, dropped: string, encoded?: EncodedChanges): Promise<number>;
   /** A table by name (42P01 when there is none). */
   table(name: string): Promise<TableInfo>;
   /** The validated value of a session setting (42704 unknown, 22023 bad value). */
@@ -172,12 +176,12 @@ export class InProcessBackend implements SessionBackend {
     return asSqlError(() => planBufferedInsert(deps, stmt.text, stmt.offset, settings));
   }
 
-  async commitWrites(writes: Writes, dropped: string): Promise<number> {
+  async commitWrites(writes: Writes, dropped: string, encoded?: EncodedChanges): Promise<number> {
     const deps = this.deps();
-    for (const collection of writes.keys()) {
+    for (const collection of [...writes.keys(), ...(encoded?.keys() ?? [])]) {
       if (!deps.catalog.all().some((i) => i.collection === collection)) throw new SqlError(SqlState.UndefinedTable, dropped);
     }
-    return deps.commits.write(writes);
+    return deps.commits.write(writes, encoded);
   }
 
   async table(name: string): Promise<TableInfo> {

@@ -336,10 +336,12 @@ export class Shard {
       throw new InvalidBatchError(`staged batch ${args.stageId} was begun by another writer or with other bounds`);
     }
     const { bytes, count, retractions } = encodedSorted(args.updates);
-    await this.write([{ type: 'put', key: partKey(stageKey(args.stageId), args.part), value: bytes }], false);
+    // Remembered before the write, so parts staged concurrently (a writer sends them all at once)
+    // join one batch; a part counts once its write is done (an append checks every part is there).
     const entry = batch ?? { writer: args.writer, lower: args.lower, upper: args.upper, parts: new Map(), at: Date.now() };
-    entry.parts.set(args.part, { count, retractions });
     this.staged.set(args.stageId, entry);
+    await this.write([{ type: 'put', key: partKey(stageKey(args.stageId), args.part), value: bytes }], false);
+    entry.parts.set(args.part, { count, retractions });
     this.stageTimer ??= setInterval(() => this.expireStaged(), STAGE_EXPIRY_MS / 4);
     this.stageTimer.unref();
   }

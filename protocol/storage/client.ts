@@ -180,11 +180,13 @@ export class StorageClient {
    * Compare-and-append. A timeout (outcome unknown) is retried with the same token, which the
    * collection answers as a duplicate if the first attempt had committed.
    */
-  compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] | { staged: { stageId: string; parts: number } } }): Promise<AppendOutcome> {
+  compareAndAppend(args: { collection: string; writer: string; token?: string; expectedUpper: number; newUpper: number; updates: Update[] | Uint8Array | { staged: { stageId: string; parts: number } } }): Promise<AppendOutcome> {
     const token = args.token ?? randomUUID();
-    // The updates travel as their msgpack bytes: the collection validates and stores those bytes
-    // without decoding them into objects (protocol/storage/README.md, Append).
-    const body = Array.isArray(args.updates) ? { encodedUpdates: encode(args.updates) } : { staged: args.updates.staged };
+    // The updates travel as their msgpack bytes (given already encoded, or encoded here): the
+    // collection validates and stores those bytes without decoding them into objects
+    // (protocol/storage/README.md, Append).
+    const u = args.updates;
+    const body = u instanceof Uint8Array ? { encodedUpdates: u } : Array.isArray(u) ? { encodedUpdates: encode(u) } : { staged: u.staged };
     const msg = { type: 'Append', writer: args.writer, token, expectedUpper: args.expectedUpper, newUpper: args.newUpper, ...body };
     // Only the bytes are kept while the append is in flight (not `args`): the update objects can
     // be collected at once instead of being copied by every young-generation GC meanwhile.

@@ -32,6 +32,19 @@ async function stageAll(shard: Shard, stageId: string, updates: Update[], t: num
   return parts.length;
 }
 
+test('parts staged all at once (as group commit sends them) join one batch: every part is there at the append', async () => {
+  const store = db.store.actor('s4');
+  const shard = await Shard.open(store, { schema, upper: 100 });
+  const parts = partsOf(rows(0, 60_000, 100));
+  expect(parts.length).toBeGreaterThan(2);
+  await Promise.all(parts.map((encoded, part) => shard.stage({ writer: 'w', stageId: 'par', part, lower: 100, upper: 101, updates: { encoded, count: (decode(encoded) as Update[]).length, sorted: true } })));
+  const r = await shard.compareAndAppend({ writer: 'w', token: 'tp', expectedUpper: 100, newUpper: 101, updates: { staged: { stageId: 'par', parts: parts.length } } }, 's4');
+  expect(r).toEqual({ upper: 101, duplicate: false });
+  const snap = await shard.snapshot(100, 's4');
+  expect(new Set(snap.map(([row]) => row[0])).size).toBe(60_000);
+  shard.close();
+});
+
 async function refusal(p: Promise<unknown>): Promise<DefiniteError> {
   try {
     await p;

@@ -22,6 +22,7 @@ import type { SessionBackend } from '../session-backend.js';
 import type { StatementOptions } from '../executor.js';
 import type { BoundParameters } from '../param-plan.js';
 import { splitStatements, type SqlStatement } from '../sql/index.js';
+import { decodedRows } from '../update-encoder.js';
 import { copyData, copyDone, CopyIn, copyInResponse, copyOutResponse, isCopy, parseCopy, type CopyStatement } from './copy.js';
 import { encodeCopyRow } from './copy-text.js';
 import { parseCursorStatement } from './cursors.js';
@@ -551,13 +552,13 @@ export class PgConnection {
     this.copyIn = undefined;
     try {
       if (msg.type === 'CopyFail') throw new SqlError(QueryCanceled, `COPY from stdin failed: ${msg.message}`);
-      const rows = state.copy.done();
-      if (this.txn.inBlock) this.txn.bufferRows(state.copy.collection, rows);
-      else if (rows.length > 0) {
-        const writes = new Map([[state.copy.collection, rows.map((r): [typeof r, number] => [r, 1])]]);
-        await this.cancelable(this.backend.commitWrites(writes, `table "${state.copy.table}" was dropped`));
+      const count = state.copy.done();
+      const { collection, encoder } = state.copy;
+      if (this.txn.inBlock) this.txn.bufferRows(collection, decodedRows(encoder).map(([row]) => row));
+      else if (count > 0) {
+        await this.cancelable(this.backend.commitWrites(new Map(), `table "${state.copy.table}" was dropped`, new Map([[collection, encoder]])));
       }
-      this.send(be.commandComplete(`COPY ${rows.length}`));
+      this.send(be.commandComplete(`COPY ${count}`));
     } catch (err) {
       this.txn.failed();
       this.send(be.errorResponse(errorFields(err)));

@@ -11,8 +11,9 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
-import type { Column, Row } from '../../../protocol/types.js';
+import type { Column } from '../../../protocol/types.js';
 import { splitCsv, splitTextLine, typedRow, type CopyFormat } from './copy-text.js';
+import { UpdateEncoder } from '../update-encoder.js';
 
 export type CopyStatement =
   | { dir: 'from'; table: string; format: CopyFormat; header: boolean }
@@ -93,30 +94,37 @@ export function copyData(text: string): Buffer {
  */
 export const MAX_COPY_BYTES = 256 * 1024 * 1024;
 
-/** The msgpack size of an update `[row, ts, diff]` carrying `row` (ts: 9 bytes, diff: 1). */
-function updateBytes(row: Row): number {
-  let n = 1 + (row.length < 16 ? 1 : 3) + 9 + 1;
-  for (const v of row) {
-    if (v === null || typeof v === 'boolean') n += 1;
-    else if (typeof v === 'number') n += Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 5 : 9;
-    else {
-      const len = Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v), 'utf8');
-      n += len + (len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5);
-    }
-  }
-  return n;
-}
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const BACKSLASH = 92;
+const DOT = 46;
+const INT_LIMIT: Partial<Record<string, number>> = { smallint: 32767, int: 2147483647 };
 
-/** The receiving side of one COPY FROM STDIN. */
+/**
+ * The receiving side of one COPY FROM STDIN. Rows are parsed from the bytes and encoded straight
+ * into the msgpack updates of the commit (update-encoder.ts): the text format line by line on the
+ * bytes (int and text fields without a backslash copied or read in place, any other field typed
+ * by copy-text.ts), CSV through its record splitter. No row objects are kept.
+ */
 export class CopyIn {
-  readonly rows: Row[] = [];
+  readonly encoder = new UpdateEncoder();
   private rest = '';
+  /** The text format: the bytes of a line not ended yet (pieces, joined once it ends). */
+  private restBytes: Buffer[] = [];
   private line = 0;
   private ended = false;
   private error: unknown;
   private skipHeader: boolean;
-  private bytes = 0;
-  /** A character split across two CopyData messages is decoded whole. */
+  /** The text format: the next tab at or after the current line in `tabIn` (its length: none). */
+  private tabIn: Buffer | undefined;
+  private tabAt = 0;
+  /** The text format: where each field of the current line starts and ends (reused). */
+  private readonly bounds: number[] = [];
+  /** Per column: read in place as ASCII text, as an integer within [-limit - 1, limit], or neither. */
+  private readonly fast: Array<'int' | 'text' | undefined>;
+  private readonly limit: number[];
+  /** CSV: a character split across two CopyData messages is decoded whole. */
   private readonly decoder = new StringDecoder('utf8');
 
   constructor(
@@ -127,81 +135,183 @@ export class CopyIn {
     header: boolean,
   ) {
     this.skipHeader = header;
+    this.fast = columns.map((c) => (c.type === 'text' && c.length === undefined ? 'text' : INT_LIMIT[c.type] !== undefined ? 'int' : undefined));
+    this.limit = columns.map((c) => INT_LIMIT[c.type] ?? 0);
   }
 
   /** One CopyData's bytes (a row may continue in the next). After an error, data is ignored. */
   data(chunk: Buffer): void {
     if (this.error !== undefined || this.ended) return;
     try {
-      this.parse(this.rest + this.decoder.write(chunk), false);
+      if (this.format === 'csv') this.parseCsv(this.rest + this.decoder.write(chunk), false);
+      else this.textChunk(chunk);
     } catch (err) {
       this.error = err;
     }
   }
 
-  /** CopyDone: the rows, or the first error. */
-  done(): Row[] {
+  /** CopyDone: the number of rows (in `encoder`), or the first error. */
+  done(): number {
     if (this.error === undefined && !this.ended) {
       try {
-        this.parse(this.rest + this.decoder.end(), true);
+        if (this.format === 'csv') this.parseCsv(this.rest + this.decoder.end(), true);
+        else if (this.restBytes.length > 0) {
+          const last = Buffer.concat(this.restBytes);
+          this.restBytes = [];
+          // The last line, without a line end (a CR in it is data, as before: only LF ends a line).
+          if (last.length > 0) this.textLine(last, 0, last.length, false, true);
+        }
       } catch (err) {
         this.error = err;
       }
     }
     if (this.error !== undefined) throw this.error;
-    return this.rows;
+    return this.encoder.rows;
   }
 
-  private parse(text: string, final: boolean): void {
-    if (this.format === 'csv') {
-      const { records, rest } = splitCsv(text, final);
-      this.rest = rest;
-      for (const r of records) {
-        this.line++;
-        if (this.skipHeader) {
-          this.skipHeader = false;
-          continue;
-        }
-        if (r.length === 1 && r[0] === '\\.') {
-          this.ended = true;
-          return;
-        }
-        this.add(typedRow(r, this.columns, this.line));
+  private parseCsv(text: string, final: boolean): void {
+    const { records, rest } = splitCsv(text, final);
+    this.rest = rest;
+    for (const r of records) {
+      this.line++;
+      if (this.skipHeader) {
+        this.skipHeader = false;
+        continue;
       }
-      return;
-    }
-    const lines = text.split('\n');
-    this.rest = lines.pop()!;
-    for (const l of lines) {
-      this.textLine(l.endsWith('\r') ? l.slice(0, -1) : l);
-      if (this.ended) return;
-    }
-    if (final && this.rest !== '') {
-      this.textLine(this.rest);
-      this.rest = '';
+      if (r.length === 1 && r[0] === '\\.') {
+        this.ended = true;
+        return;
+      }
+      this.encoder.row(typedRow(r, this.columns, this.line), 1);
+      this.checkSize();
     }
   }
 
-  private textLine(line: string): void {
+  /** The text format: the whole lines of `chunk` (after the unended line of the last chunk). */
+  private textChunk(chunk: Buffer): void {
+    let from = 0;
+    if (this.restBytes.length > 0) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.restBytes.push(Buffer.from(chunk));
+        return;
+      }
+      const line = Buffer.concat([...this.restBytes, chunk.subarray(0, nl)]);
+      this.restBytes = [];
+      this.textLine(line, 0, line.length, true, line.indexOf(BACKSLASH) >= 0);
+      if (this.ended) return;
+      from = nl + 1;
+    }
+    // One native search per chunk: without a backslash in it, no line needs the byte-by-byte scan.
+    const escapes = chunk.indexOf(BACKSLASH, from) >= 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, from);
+      if (nl < 0) break;
+      this.textLine(chunk, from, nl, true, escapes);
+      if (this.ended) return;
+      from = nl + 1;
+    }
+    if (from < chunk.length) this.restBytes.push(Buffer.from(chunk.subarray(from)));
+  }
+
+  /** One line of the text format, `buf[start, end)` without its LF (`ended`: there was one; then a CR before it is dropped). */
+  private textLine(buf: Buffer, start: number, end: number, ended: boolean, mayEscape: boolean): void {
+    if (ended && end > start && buf[end - 1] === CR) end--;
     this.line++;
     if (this.skipHeader) {
       this.skipHeader = false;
       return;
     }
-    if (line === '\\.') {
+    if (end - start === 2 && buf[start] === BACKSLASH && buf[start + 1] === DOT) {
       this.ended = true;
       return;
     }
-    this.add(typedRow(splitTextLine(line), this.columns, this.line));
+    // Field bounds first: a wrong number of fields is the line's error whatever its values.
+    const bounds = this.bounds;
+    bounds.length = 0;
+    let escaped = false;
+    let fieldStart = start;
+    if (mayEscape) {
+      for (let i = start; i < end; i++) {
+        const b = buf[i]!;
+        if (b === TAB) {
+          bounds.push(fieldStart, i);
+          fieldStart = i + 1;
+        } else if (b === BACKSLASH) escaped = true;
+      }
+    } else {
+      // No backslash: the tabs found natively. A tab past the line's end belongs to a later line
+      // and is remembered, so lines without tabs do not each search the rest of the chunk.
+      let t = this.tabIn === buf && this.tabAt >= start ? this.tabAt : buf.indexOf(TAB, start);
+      if (t < 0) t = buf.length;
+      while (t < end) {
+        bounds.push(fieldStart, t);
+        fieldStart = t + 1;
+        t = buf.indexOf(TAB, fieldStart);
+        if (t < 0) t = buf.length;
+      }
+      this.tabIn = buf;
+      this.tabAt = t;
+    }
+    bounds.push(fieldStart, end);
+    const width = this.columns.length;
+    if (bounds.length / 2 !== width || escaped) {
+      // The general path: fields as strings (escapes, \N), the same checks and messages.
+      this.encoder.row(typedRow(splitTextLine(buf.toString('utf8', start, end)), this.columns, this.line), 1);
+      this.checkSize();
+      return;
+    }
+    const enc = this.encoder;
+    enc.beginRow(width);
+    for (let c = 0; c < width; c++) {
+      const s = bounds[2 * c]!;
+      const e = bounds[2 * c + 1]!;
+      const kind = this.fast[c];
+      if (kind === 'int') {
+        const n = digits(buf, s, e);
+        // Within the limit on both sides (copy-text.ts checks |n| <= limit): else it decides, with its error.
+        if (n !== undefined && n <= this.limit[c]! && n >= -this.limit[c]!) {
+          enc.number(n);
+          continue;
+        }
+      } else if (kind === 'text' && ascii(buf, s, e)) {
+        enc.utf8(buf, s, e);
+        continue;
+      }
+      enc.value(typedRow([buf.toString('utf8', s, e)], [this.columns[c]!], this.line)[0]!);
+    }
+    enc.endRow(1);
+    this.checkSize();
   }
 
-  private add(row: Row): void {
-    this.bytes += updateBytes(row);
-    if (this.bytes > MAX_COPY_BYTES) {
+  private checkSize(): void {
+    if (this.encoder.size > MAX_COPY_BYTES) {
       throw new SqlError(SqlState.ProgramLimitExceeded, `COPY FROM STDIN is over ${MAX_COPY_BYTES} bytes at line ${this.line}: its rows are held in memory until they are written in one commit`, {
         hint: 'split the data into several COPY statements (nothing of this one was written)',
       });
     }
-    this.rows.push(row);
   }
+}
+
+/** The value of the decimal digits (optional sign) of `buf[s, e)`, when short enough to be exact; else undefined. */
+function digits(buf: Buffer, s: number, e: number): number | undefined {
+  let i = s;
+  let neg = false;
+  if (buf[i] === 45 || buf[i] === 43) {
+    neg = buf[i] === 45;
+    i++;
+  }
+  if (i === e || e - i > 15) return undefined;
+  let n = 0;
+  for (; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+function ascii(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i]! >= 0x80) return false;
+  return true;
 }

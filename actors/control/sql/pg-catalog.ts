@@ -205,6 +205,13 @@ const PG_CATALOG: Record<string, Definition> = {
       conkey:smallint[]? confkey:smallint[]? conbin:text?`),
     rows: () => [],
   },
+  // Extensions: definite has none (psql's \dx lists none; PostgreSQL's new databases have plpgsql).
+  pg_extension: {
+    oid: 3079,
+    relkind: 'r',
+    columns: cols('oid:int extname:text extowner:int extnamespace:int extrelocatable:bool extversion:text extconfig:int[]? extcondition:text[]?'),
+    rows: () => [],
+  },
   pg_inherits: { oid: 2611, relkind: 'r', columns: cols('inhrelid:int inhparent:int inhseqno:int inhdetachpending:bool'), rows: () => [] },
   // Row security policies, extended statistics and publications: definite has none.
   pg_policy: { oid: 3256, relkind: 'r', columns: cols('oid:int polname:text polrelid:int polcmd:text polpermissive:bool polroles:int[] polqual:text? polwithcheck:text?'), rows: () => [] },

@@ -7,6 +7,7 @@
  * supervisor restarts it, new connections work, and the killed one's SUBSCRIBE read hold is
  * released when its lease lapses, so the table's since moves past it.
  */
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { signal } from '../../../runtime/process-util.js';
 import { StorageClient } from '../../../protocol/storage/client.js';
@@ -63,6 +64,17 @@ async function hostPid(hostId: string): Promise<number> {
   if (!h) throw new Error(`no host ${hostId}`);
   return h.pid;
 }
+
+test('COPY FROM STDIN in a front-end process: its encoded rows reach the coordinator as rows, one commit', async () => {
+  const c = await connect();
+  await c.query('CREATE TABLE fe_copy (id int NOT NULL, name text, score bigint)');
+  const lines = Array.from({ length: 5_000 }, (_, i) => `${i}\t${i % 7 === 0 ? '\\N' : `n\\t${i}`}\t${i * 1_000_000_000}`);
+  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'materialize', 'materialize', '-c', 'COPY fe_copy FROM STDIN'], { input: `${lines.join('\n')}\n`, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  const got = await c.query("SELECT count(*)::int AS n, count(name)::int AS named, sum(score)::text AS s, max(name) FILTER (WHERE id = 1) AS one FROM fe_copy");
+  expect(got.rows[0]).toEqual({ n: 5_000, named: 5_000 - 715, s: String(((4_999 * 5_000) / 2) * 1_000_000_000), one: 'n\t1' });
+  await c.query('DROP TABLE fe_copy');
+});
 
 test('two front-end processes serve pgwire and NATS sessions; SIGKILL of one drops only its connections and releases its holds', async () => {
   const conns = [await connect(), await connect(), await connect(), await connect()];

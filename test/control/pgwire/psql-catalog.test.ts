@@ -71,3 +71,12 @@ test('\\df lists no functions (none outside pg_catalog), as for a new PostgreSQL
 test('\\dp lists the tables and views with their (default: empty) privileges, as psql shows PostgreSQL\'s', () => {
   expect(same('\\dp')).toContain(' public | items | table |');
 });
+
+test('\\dx lists no extensions (pg_extension is empty), as psql prints PostgreSQL\'s list when none matches', () => {
+  // PostgreSQL's databases have plpgsql; definite has no extensions: its \dx is PostgreSQL's empty list.
+  const empty = same('\\dx no_such_extension');
+  expect(empty).toContain('List of installed extensions');
+  expect(empty).toContain('(0 rows)');
+  expect(ours('\\dx')).toEqual({ stdout: empty, stderr: '' });
+  same('\\dx+ no_such_extension');
+});
