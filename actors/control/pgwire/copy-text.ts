@@ -9,6 +9,7 @@ import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
 import { checkVarchar } from '../../../protocol/compute/scalar.js';
+import { inIntRange } from '../../../protocol/int-range.js';
 import { fitNumeric, numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
 
 const InvalidTextRepresentation = '22P02';
@@ -142,7 +143,6 @@ export function splitCsv(text: string, final: boolean): { records: Array<Array<s
   return { records, rest: text.slice(start) };
 }
 
-const INT_RANGE: Record<string, number> = { smallint: 32767, int: 2147483647, bigint: Number.MAX_SAFE_INTEGER };
 
 /** A COPY FROM row of fields as a row of the table's column types. */
 export function typedRow(fields: Array<string | null>, columns: Column[], line: number): Row {
@@ -201,7 +201,7 @@ function typedValue(f: string, col: Column, line: number): Value {
       const s = f.charCodeAt(0) <= 32 || f.charCodeAt(f.length - 1) <= 32 ? f.trim() : f;
       if (!INTEGER.test(s)) throw badValue(f, col, line, col.type === 'int' ? 'integer' : col.type);
       const n = Number(s);
-      if (Math.abs(n) > INT_RANGE[col.type]! || (col.type === 'int' && n < -2147483648)) {
+      if (!inIntRange(n, col.type)) {
         throw new SqlError(SqlState.NumericValueOutOfRange, `value "${f}" is out of range for type ${col.type === 'int' ? 'integer' : col.type}`, { hint: `COPY line ${line}, column ${col.name}` });
       }
       return n;

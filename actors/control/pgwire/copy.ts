@@ -14,6 +14,7 @@ import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { Column } from '../../../protocol/types.js';
 import { splitCsv, splitTextLine, typedRow, type CopyFormat } from './copy-text.js';
 import { UpdateEncoder } from '../update-encoder.js';
+import { INT_RANGE } from '../../../protocol/int-range.js';
 
 export type CopyStatement =
   | { dir: 'from'; table: string; format: CopyFormat; header: boolean }
@@ -99,7 +100,8 @@ const LF = 10;
 const CR = 13;
 const BACKSLASH = 92;
 const DOT = 46;
-const INT_LIMIT: Partial<Record<string, number>> = { smallint: 32767, int: 2147483647 };
+/** The integer types the fast path reads in place (bigint goes the checked way: its range is definite's, past 2^53). */
+const FAST_INT: Partial<Record<string, readonly [number, number]>> = { smallint: INT_RANGE.smallint, int: INT_RANGE.int };
 
 /**
  * The receiving side of one COPY FROM STDIN. Rows are parsed from the bytes and encoded straight
@@ -121,9 +123,9 @@ export class CopyIn {
   private tabAt = 0;
   /** The text format: where each field of the current line starts and ends (reused). */
   private readonly bounds: number[] = [];
-  /** Per column: read in place as ASCII text, as an integer within [-limit - 1, limit], or neither. */
+  /** Per column: read in place as ASCII text, as an integer within its type's range, or neither. */
   private readonly fast: Array<'int' | 'text' | undefined>;
-  private readonly limit: number[];
+  private readonly range: Array<readonly [number, number]>;
   /** CSV: a character split across two CopyData messages is decoded whole. */
   private readonly decoder = new StringDecoder('utf8');
 
@@ -135,8 +137,8 @@ export class CopyIn {
     header: boolean,
   ) {
     this.skipHeader = header;
-    this.fast = columns.map((c) => (c.type === 'text' && c.length === undefined ? 'text' : INT_LIMIT[c.type] !== undefined ? 'int' : undefined));
-    this.limit = columns.map((c) => INT_LIMIT[c.type] ?? 0);
+    this.fast = columns.map((c) => (c.type === 'text' && c.length === undefined ? 'text' : FAST_INT[c.type] !== undefined ? 'int' : undefined));
+    this.range = columns.map((c) => FAST_INT[c.type] ?? [0, 0]);
   }
 
   /** One CopyData's bytes (a row may continue in the next). After an error, data is ignored. */
@@ -269,8 +271,8 @@ export class CopyIn {
       const kind = this.fast[c];
       if (kind === 'int') {
         const n = digits(buf, s, e);
-        // Within the limit on both sides (copy-text.ts checks |n| <= limit): else it decides, with its error.
-        if (n !== undefined && n <= this.limit[c]! && n >= -this.limit[c]!) {
+        // Within the type's range: else copy-text.ts decides, with its error.
+        if (n !== undefined && n >= this.range[c]![0] && n <= this.range[c]![1]) {
           enc.number(n);
           continue;
         }

@@ -157,3 +157,11 @@ test('CopyIn (text) without backslashes: one column, and lines with too few or t
     expect(outcome(() => received(text, two, false, [3]))).toEqual(outcome(() => reference(text, two, false)));
   }
 });
+
+test("each integer type's minimum is in range, one past it is 22003 (as PostgreSQL)", () => {
+  const cols = [{ name: 's', type: 'smallint', nullable: true }, { name: 'i', type: 'int', nullable: true }] as Column[];
+  expect(received('-32768\t-2147483648\n32767\t2147483647\n', cols, false, [])).toEqual([[-32768, -2147483648], [32767, 2147483647]]);
+  for (const line of ['-32769\t0\n', '0\t-2147483649\n', '32768\t0\n', '0\t2147483648\n']) {
+    expect(outcome(() => received(line, cols, false, [])).error).toMatch(/out of range.*"sqlstate":"22003"/);
+  }
+});
