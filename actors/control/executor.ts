@@ -22,6 +22,7 @@ import { computeTransient } from './transient.js';
 import type { PreparedSelect } from './plan-cache.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { keyLookup } from './key-lookup.js';
+import { pushIntoIndexes } from './index-pushdown.js';
 import { boundSelect, type BoundParameters } from './param-plan.js';
 import {
   applyFinishing,
@@ -163,9 +164,11 @@ async function evaluate(
   settings: Settings,
   asOf?: number,
 ): Promise<{ ts: number; rows: Array<[Row, number]> }> {
-  const { ts, data } = await deps.reader.read(readRequest(sources, settings, asOf));
+  // each index is read by peeks carrying the filters over it (index-pushdown.ts)
+  const pushed = pushIntoIndexes(plan, sources);
+  const { ts, data } = await deps.reader.read(readRequest(sources, settings, asOf), pushed.peeks);
   // A temporal filter (mz_now()) sees the read timestamp.
-  const { rows, errors } = evaluatePlanWithErrors(plan, data, { time: ts });
+  const { rows, errors } = evaluatePlanWithErrors(pushed.plan, data, { time: ts });
   if (errors.length > 0) throw evaluationError(errors[0]![0]);
   return { ts, rows };
 }

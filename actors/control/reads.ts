@@ -23,6 +23,7 @@ import type { ColumnType, Row } from '../../protocol/types.js';
 import type { Transport } from '../../runtime/transport.js';
 import { splitContents } from '../../protocol/error-column.js';
 import type { TimelineClient } from './timestamps.js';
+import type { PushedPeek } from './index-pushdown.js';
 
 /** Where one input of a read comes from. */
 /** Where a relation's data is read: a STORAGE collection, or an index (with its key columns and their types, if any). */
@@ -51,17 +52,24 @@ export class Reader {
     private readonly timeline: TimelineClient,
   ) {}
 
-  /** Chooses the read timestamp and fetches every input at it. */
-  async read(req: ReadRequest): Promise<{ ts: number; data: Map<string, Array<[Row, number]>> }> {
+  /**
+   * Chooses the read timestamp and fetches every input at it. With `peeks` (index-pushdown.ts),
+   * the indexes are read by those peeks, each under its own name, instead of whole.
+   */
+  async read(req: ReadRequest, peeks?: PushedPeek[]): Promise<{ ts: number; data: Map<string, Array<[Row, number]>> }> {
     const { ts, value: data } = await this.atTimestamp(req, async (ts) => {
       const data = new Map<string, Array<[Row, number]>>();
-      await Promise.all(
-        [...req.inputs].map(async ([name, source]) => {
-          if (!('collection' in source)) return data.set(name, await this.peek(source.index, ts));
+      await Promise.all([
+        ...[...req.inputs].map(async ([name, source]) => {
+          if (!('collection' in source)) {
+            if (!peeks) data.set(name, await this.peek(source.index, ts));
+            return;
+          }
           const contents = await this.storage.snapshotAll(source.collection, ts);
           data.set(name, source.errors ? viewContents(contents) : contents);
         }),
-      );
+        ...(peeks ?? []).map(async (p) => data.set(p.name, await this.peek(p.index, ts, 0, p.mfp, p.lookup))),
+      ]);
       return data;
     });
     return { ts, data };
