@@ -9,9 +9,15 @@
  * default 5 s, without a request) or when it says FrontendClosed. A resumable hold (a NATS
  * session's SUBSCRIBE) keeps its own resume window (subscribe-holds.ts), as in-process.
  * After a coordinator restart the endpoint learns the holds again from the progress reports.
+ *
+ * A reply over the payload limit (a large SELECT result) is kept, encoded, in CHUNK_BYTES parts
+ * and answered with CoordChunked; the front end fetches the parts (CoordFetchChunk). A failed
+ * statement request answers CoordStatementFailed with the settings its earlier SETs left.
  */
+import { randomUUID } from 'node:crypto';
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { COORDINATOR_REQUESTS, type CoordinatorRequest } from '../../protocol/control/coordinator.js';
+import { CHUNK_BYTES, CHUNK_TTL_MS, COORDINATOR_REQUESTS, type CoordinatorRequest } from '../../protocol/control/coordinator.js';
+import { encode } from '../../protocol/codec.js';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { StatementResult } from '../../protocol/control/response.js';
 import { coordinatorSubject } from '../../protocol/control/subjects.js';
@@ -37,9 +43,12 @@ export class CoordinatorEndpoint {
   private readonly leases = new Map<string, Lease>();
   private sub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Replies too large for one message, by id: their parts, and when each expires. */
+  private readonly chunked = new Map<string, { parts: Uint8Array[]; expires: number }>();
   /** Holds released because their front end's lease lapsed (for the inspector and tests). */
   expired = 0;
   requests = 0;
+  chunkedReplies = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -63,7 +72,7 @@ export class CoordinatorEndpoint {
   }
 
   info(): Record<string, unknown> {
-    return { frontends: this.leases.size, requests: this.requests, expiredHolds: this.expired };
+    return { frontends: this.leases.size, requests: this.requests, expiredHolds: this.expired, chunkedReplies: this.chunkedReplies, chunkedKept: this.chunked.size };
   }
 
   private lease(frontend: string): Lease {
@@ -75,6 +84,7 @@ export class CoordinatorEndpoint {
 
   /** Releases the holds of every front end whose lease lapsed. */
   async sweep(): Promise<void> {
+    for (const [id, c] of this.chunked) if (c.expires < this.now()) this.chunked.delete(id);
     const cutoff = this.now() - this.leaseMs;
     for (const [frontend, l] of [...this.leases]) {
       if (l.seen >= cutoff) continue;
@@ -99,9 +109,31 @@ export class CoordinatorEndpoint {
         headerType: msg.headers?.get(Header.Type),
         headerVersion: msg.headers?.get(Header.Version),
       });
-      this.transport.respond(msg, await this.handle(req));
+      this.transport.respond(msg, this.sized(await this.handle(req)));
     } catch (err) {
       this.transport.respondError(msg, asDefinite(err));
+    }
+  }
+
+  /** `reply`, or CoordChunked when its body is over the payload limit (its parts kept for CoordFetchChunk). */
+  private sized(reply: Typed): Typed {
+    if (reply.type !== 'CoordResults' && reply.type !== 'CoordResult') return reply;
+    const body = encode(reply);
+    if (body.length <= this.transport.maxPayload) return reply;
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < body.length; at += CHUNK_BYTES) parts.push(body.subarray(at, at + CHUNK_BYTES));
+    const id = `c${randomUUID().replace(/-/g, '')}`;
+    this.chunked.set(id, { parts, expires: this.now() + CHUNK_TTL_MS });
+    this.chunkedReplies++;
+    return { type: 'CoordChunked', id, parts: parts.length, bytes: body.length };
+  }
+
+  /** A statement request's failure, with the settings its earlier SETs left (the executor changes them in place). */
+  private async statement(settings: Record<string, string>, run: () => Promise<Typed>): Promise<Typed> {
+    try {
+      return await run();
+    } catch (err) {
+      return { type: 'CoordStatementFailed', error: asDefinite(err).toBody(), settings };
     }
   }
 
@@ -118,9 +150,17 @@ export class CoordinatorEndpoint {
     switch (req.type) {
       case 'CoordExecuteSql':
         // The executor changes `settings` in place (SET): the reply carries them back.
-        return { type: 'CoordResults', results: (await b.executeSql(req.sql, req.settings)).map(clean), settings: req.settings };
+        return this.statement(req.settings, async () => ({ type: 'CoordResults', results: (await b.executeSql(req.sql, req.settings)).map(clean), settings: req.settings }));
       case 'CoordExecute':
-        return { type: 'CoordResult', result: clean(await b.execute(req.statement, req.settings, req.asOf !== undefined ? { asOf: req.asOf } : {})), settings: req.settings };
+        return this.statement(req.settings, async () => ({ type: 'CoordResult', result: clean(await b.execute(req.statement, req.settings, req.asOf !== undefined ? { asOf: req.asOf } : {})), settings: req.settings }));
+      case 'CoordFetchChunk': {
+        const c = this.chunked.get(req.id);
+        const data = c?.parts[req.part];
+        if (!c || !data) throw new SqlError(SqlState.InternalError, `no part ${req.part} of reply ${req.id} (expired after ${CHUNK_TTL_MS} ms, or never made)`);
+        c.expires = this.now() + CHUNK_TTL_MS;
+        if (req.part === c.parts.length - 1) this.chunked.delete(req.id);
+        return { type: 'CoordChunk', data };
+      }
       case 'CoordWriteImplicit': {
         const outcome = await b.writeImplicit(req.statements, req.settings);
         if (!outcome) return { type: 'CoordImplicit', planned: false, tags: [] };

@@ -11,7 +11,7 @@ import { COORDINATOR_REPLIES, type CoordinatorReply } from '../../protocol/contr
 import type { StatementResult } from '../../protocol/control/response.js';
 import { coordinatorSubject } from '../../protocol/control/subjects.js';
 import { DefiniteError } from '../../protocol/errors.js';
-import { MessageSet } from '../../protocol/message.js';
+import { decodeMessage, MessageSet } from '../../protocol/message.js';
 import { StorageClient } from '../../protocol/storage/client.js';
 import type { Transport, Typed } from '../../runtime/transport.js';
 import type { Settings } from './deps.js';
@@ -84,9 +84,29 @@ export class NatsBackend implements SessionBackend {
   }
 
   private async call<T extends CoordinatorReply['type']>(message: Typed, expect: T, timeoutMs = STATEMENT_TIMEOUT_MS): Promise<Extract<CoordinatorReply, { type: T }>> {
-    const reply = await this.transport.request(this.subject, { ...message, frontend: this.frontend, session: this.session }, { timeoutMs, replies });
+    let reply = await this.transport.request(this.subject, { ...message, frontend: this.frontend, session: this.session }, { timeoutMs, replies });
+    if (reply.type === 'CoordChunked') reply = await this.unchunk(reply);
+    if (reply.type === 'CoordStatementFailed') {
+      const settings = (message as { settings?: Settings }).settings;
+      if (settings) adopt(settings, reply.settings);
+      throw DefiniteError.fromMessage(reply.error);
+    }
     if (reply.type !== expect) throw new DefiniteError('SchemaViolation', `expected ${expect} from the coordinator, got ${reply.type}`);
     return reply as Extract<CoordinatorReply, { type: T }>;
+  }
+
+  /** A reply too large for one message: its parts fetched in order, joined, decoded and checked as any reply. */
+  private async unchunk(head: Extract<CoordinatorReply, { type: 'CoordChunked' }>): Promise<CoordinatorReply> {
+    const body = new Uint8Array(head.bytes);
+    let at = 0;
+    for (let part = 0; part < head.parts; part++) {
+      const r = await this.transport.request(this.subject, { type: 'CoordFetchChunk', frontend: this.frontend, session: this.session, id: head.id, part }, { timeoutMs: SHORT_TIMEOUT_MS, replies });
+      if (r.type !== 'CoordChunk' || at + r.data.length > body.length) throw new DefiniteError('SchemaViolation', `part ${part} of chunked reply ${head.id} does not fit its ${head.bytes} bytes`);
+      body.set(r.data, at);
+      at += r.data.length;
+    }
+    if (at !== body.length) throw new DefiniteError('SchemaViolation', `chunked reply ${head.id}: ${at} of ${head.bytes} bytes`);
+    return decodeMessage(replies, body, { maxPayload: body.length });
   }
 
   async executeSql(sql: string, settings: Settings): Promise<StatementResult[]> {

@@ -50,6 +50,9 @@ export const CoordSubscribeStart = defineMessage('CoordSubscribeStart', {
 export const CoordSubscribeProgressed = defineMessage('CoordSubscribeProgressed', { ...Who, subscription: SubscriptionId, t: Timestamp });
 /** A subscription ended: its hold is released: → CoordAck. */
 export const CoordSubscribeRelease = defineMessage('CoordSubscribeRelease', { ...Who, subscription: SubscriptionId });
+const ChunkedId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+/** Part `part` of a reply too large for one message (CoordChunked): → CoordChunk. */
+export const CoordFetchChunk = defineMessage('CoordFetchChunk', { ...Who, id: ChunkedId, part: Type.Integer({ minimum: 0 }) });
 /** The front end is alive (sent every lease/5): → CoordAck (`ready`: the coordinator runs). */
 export const FrontendLease = defineMessage('FrontendLease', { frontend: FrontendId });
 /** The front end stops cleanly: its non-resumable holds are released now: → CoordAck. */
@@ -66,6 +69,7 @@ export const COORDINATOR_REQUESTS = [
   CoordSubscribeStart,
   CoordSubscribeProgressed,
   CoordSubscribeRelease,
+  CoordFetchChunk,
   FrontendLease,
   FrontendClosed,
 ] as const;
@@ -114,7 +118,24 @@ export type FrontendStartSession = Static<typeof FrontendStartSession>;
 export const FrontendCancel = defineMessage('FrontendCancel', { pid: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }), secret: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }) });
 export type FrontendCancel = Static<typeof FrontendCancel>;
 
-export const COORDINATOR_REPLIES = [CoordResults, CoordResult, CoordImplicit, CoordInsert, CoordCommitted, CoordTable, CoordSetting, CoordSubscribeTarget, CoordAck] as const;
+/**
+ * A statement request (CoordExecuteSql, CoordExecute) that failed, with the session's settings
+ * as the statements before the failing one left them (a SET before an error keeps its effect).
+ */
+export const CoordStatementFailed = defineMessage('CoordStatementFailed', { error: ErrorBody, settings: Settings });
+/**
+ * Instead of a reply whose body is over the payload limit (a large result): its msgpack body,
+ * `bytes` long, is kept by the coordinator for CHUNK_TTL_MS in `parts` parts of at most
+ * CHUNK_BYTES, fetched in order with CoordFetchChunk; the concatenation decodes as the reply.
+ */
+export const CoordChunked = defineMessage('CoordChunked', { id: ChunkedId, parts: Type.Integer({ minimum: 1 }), bytes: Type.Integer({ minimum: 0 }) });
+/** One part of a chunked reply. */
+export const CoordChunk = defineMessage('CoordChunk', { data: Type.Uint8Array() });
+/** A chunked reply's parts: at most this many bytes each; kept this long after the last fetch. */
+export const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_TTL_MS = 60_000;
+
+export const COORDINATOR_REPLIES = [CoordResults, CoordResult, CoordImplicit, CoordInsert, CoordCommitted, CoordTable, CoordSetting, CoordSubscribeTarget, CoordAck, CoordStatementFailed, CoordChunked, CoordChunk] as const;
 export type CoordinatorReply = Static<(typeof COORDINATOR_REPLIES)[number]>;
 
 const who = { frontend: 'frontend-0.1a2b', session: 'pg-7' };
@@ -132,6 +153,10 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
   CoordSubscribeRelease: { type: 'CoordSubscribeRelease', ...who, subscription: 'pg-0011aabb' },
   FrontendStartSession: { type: 'FrontendStartSession', session: 'a1b2c3', settings: { cluster: 'default' }, client: 'psql' },
   FrontendLease: { type: 'FrontendLease', frontend: 'frontend-0.1a2b' },
+  CoordFetchChunk: { type: 'CoordFetchChunk', ...who, id: 'c0011aabb', part: 1 },
+  CoordStatementFailed: { type: 'CoordStatementFailed', error: { type: 'Error', code: 'SqlError', message: 'relation "nope" does not exist', determinacy: 'definite', details: { sqlstate: '42P01' } }, settings: { cluster: 'c2' } },
+  CoordChunked: { type: 'CoordChunked', id: 'c0011aabb', parts: 5, bytes: 4_500_000 },
+  CoordChunk: { type: 'CoordChunk', data: new Uint8Array([0x93, 1, 2, 3]) },
   FrontendClosed: { type: 'FrontendClosed', frontend: 'frontend-0.1a2b' },
   CoordImplicit: { type: 'CoordImplicit', planned: true, tags: ['INSERT 0 1'], error: { type: 'Error', code: 'SqlError', message: 'division by zero', determinacy: 'definite', details: { sqlstate: '22012' } } },
   CoordResults: { type: 'CoordResults', results: [{ tag: 'SELECT 1', columns: [{ name: 'a', type: 'int' }], rows: [[1]], timestamp: 5 }], settings: { cluster: 'default' } },

@@ -89,6 +89,37 @@ test('statements, an implicit transaction and a commit over NATS; errors keep th
   expect((await b.execute({ text: 'SELECT count(*) FROM t', offset: 0 }, settings)).rows).toEqual([[4]]);
 });
 
+test('a result over the payload limit comes in chunks; a SET before a failing statement keeps its effect', async () => {
+  const b = new NatsBackend(p.transport, region, 'test-fe.c').forSession('s3');
+  await eventually(() => b.executeSql('CREATE TABLE big (id int NOT NULL, pad text)', settings).then(() => true), 'the coordinator answering');
+  const pad = 'x'.repeat(1000);
+  for (let k = 0; k < 6; k++) {
+    await b.execute({ text: `INSERT INTO big SELECT g, '${pad}' || g FROM generate_series(${k * 1000 + 1}, ${(k + 1) * 1000}) AS g`, offset: 0 }, settings);
+  }
+  // 6,000 rows of about 1 KB: over NATS' 4 MiB payload limit in one reply
+  const all = await b.execute({ text: 'SELECT id, pad FROM big', offset: 0 }, settings);
+  expect(all.rows!.length).toBe(6000);
+  expect(all.rows!.map((r) => r[0]).sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 6000 }, (_, i) => i + 1));
+  expect(all.rows!.every((r) => r[1] === `${pad}${r[0]}`)).toBe(true);
+  const sqlAll = await b.executeSql('SELECT id FROM big WHERE id <= 3 ORDER BY id; SELECT pad FROM big', settings);
+  expect(sqlAll.map((r) => r.rows!.length)).toEqual([3, 6000]);
+  const info = async () => {
+    const { actorsIn } = await import('../../protocol/inspect/tree.js');
+    const { treeSubject } = await import('../../protocol/inspect/subjects.js');
+    const tree = await p.transport.request<{ type: string; root: never }>(treeSubject(region), { type: 'GetTree' });
+    const info = actorsIn(tree.root).find((x: { kind: string }) => x.kind === 'coordinator')?.info as { endpoint?: Record<string, number> } | undefined;
+    return info?.endpoint;
+  };
+  await eventually(async () => ((await info())?.['chunkedReplies'] ?? 0) >= 2, 'two chunked replies counted');
+  expect((await info())?.['chunkedKept']).toBe(0); // every part fetched
+
+  // SET, then a failing statement, in one request: the error, and the SET stays (as in-process)
+  const mine: Record<string, string> = { ...settings };
+  const failed = await failure(b.executeSql("SET transaction_isolation = 'serializable'; SELECT * FROM nope", mine));
+  expect((failed as SqlError).sqlstate).toBe('42P01');
+  expect(mine['transaction_isolation']).toBe('serializable');
+});
+
 test("a front end's SUBSCRIBE hold is released when its lease lapses, and the since then moves past it", async () => {
   const b = new NatsBackend(p.transport, region, 'test-fe.dead').forSession('s2');
   await b.executeSql('CREATE TABLE h (id int NOT NULL)', settings);
