@@ -61,5 +61,5 @@ export function intTextOutOfRange(type: IntegerType, digits: string): string {
 
 /** Whether an evaluation error message is a numeric overflow (SQLSTATE 22003). */
 export function isOutOfRangeMessage(message: string): boolean {
-  return /^(smallint|integer|bigint|numeric value) out of range|^value ".*" is out of range for type|^numeric field overflow/i.test(message);
+  return /^(smallint|integer|bigint|numeric value) out of range|^value ".*" is out of range for type|^numeric field overflow|^value overflows numeric format/i.test(message);
 }

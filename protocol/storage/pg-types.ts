@@ -6,6 +6,7 @@
  * the ones parsed here. Depends on nothing of ours but the shared types.
  */
 import type { ColumnType, Value } from '../types.js';
+import { decimalFits, numericValue, parseDecimal } from '../numeric.js';
 
 /** Upstream type oid -> definite type (pg_type.dat). bytea becomes text in Postgres' hex form (`\x0a0b`); uuid, json and jsonb text. */
 export const PG_TYPE_OIDS: Readonly<Record<number, { name: string; type: ColumnType }>> = {
@@ -70,10 +71,15 @@ export function pgTextValue(oid: number, text: string): Value {
       if (Number.isSafeInteger(n)) return n;
       throw new Error(`${text} is beyond definite's integer range (±2^53 - 1)`);
     }
-    case 'float':
-    case 'numeric': {
+    case 'float': {
       const n = Number(text);
       if (Number.isFinite(n)) return n;
+      throw new Error(`${text} is not a finite number`);
+    }
+    case 'numeric': {
+      // Exact, at Postgres' display scale (numeric_out prints every digit of dscale): 1.50 stays 1.50.
+      const d = /^-?\d+(\.\d+)?$/.test(text) ? parseDecimal(text) : undefined;
+      if (d !== undefined && decimalFits(d)) return numericValue(d);
       throw new Error(`${text} is not a finite number`);
     }
     case 'text':

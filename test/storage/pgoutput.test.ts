@@ -76,6 +76,12 @@ describe('pgoutput decoder (bytes from PostgreSQL 15)', () => {
     expect(() => pgTextValue(20, '9007199254740993')).toThrow(/integer range/);
     expect(() => pgTextValue(701, 'NaN')).toThrow(/finite/);
     expect(() => pgTextValue(16, 'maybe')).toThrow(/not a boolean/);
+    // numeric: exact, at the scale Postgres printed (issue #18).
+    expect(pgTextValue(1700, '1.50')).toBe('\u00001.50');
+    expect(pgTextValue(1700, '12345678901234567890.123')).toBe('\u000012345678901234567890.123');
+    expect(pgTextValue(1700, '-0.001')).toBe(-0.001);
+    expect(() => pgTextValue(1700, 'NaN')).toThrow(/finite/);
+    expect(() => pgTextValue(1700, 'Infinity')).toThrow(/finite/);
     expect(pgColumnType(1186)).toBeUndefined(); // interval: not mapped
   });
 });

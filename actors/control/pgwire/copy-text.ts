@@ -9,7 +9,7 @@ import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
 import { checkVarchar } from '../../../protocol/compute/scalar.js';
-import { fitNumeric, numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
+import { decimalFits, fitNumeric, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 
 const InvalidTextRepresentation = '22P02';
 import { encodeInterval, parseDate, parseInterval } from '../../../protocol/datetime.js';
@@ -168,15 +168,16 @@ export function typedRow(fields: Array<string | null>, columns: Column[], line: 
 
 /** 22P02 for a field that is not a value of its column's type. (Top level: no closure per value.) */
 /** A numeric field read exactly, rounded and checked as its column's numeric(p, s). */
-function numericField(s: string, col: Column, line: number): number {
+function numericField(s: string, col: Column, line: number): NumericValue {
   const where = { hint: `COPY line ${line}, column ${col.name}` };
-  let v = numericOf(parseDecimal(s)!);
-  if (typeof v === 'number' && col.precision !== undefined) {
+  const d = parseDecimal(s)!;
+  if (!decimalFits(d)) throw new SqlError(SqlState.NumericValueOutOfRange, numericOutOfRange(), where);
+  let v = numericValue(d);
+  if (col.precision !== undefined) {
     const fitted = fitNumeric(v, col.precision, col.scale ?? 0);
     if (!fitted.ok) throw new SqlError(SqlState.NumericValueOutOfRange, `${fitted.message}: ${fitted.detail}`, where);
     v = fitted.value;
   }
-  if (typeof v === 'string') throw new SqlError(SqlState.NumericValueOutOfRange, numericOutOfRange(v), where);
   return v;
 }
 

@@ -6,7 +6,7 @@
  */
 import { inIntRange, intTextOutOfRange, type IntegerType } from '../../../protocol/int-range.js';
 import { SqlState } from '../../../protocol/control/errors.js';
-import { numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
+import { decimalFits, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
@@ -105,7 +105,7 @@ export function integerConstantType(value: number): IntegerType {
  * exponent, or past int8, is numeric. An integer Postgres would make a bigint but past
  * definite's bigint (±(2^53 - 1)) is 22003 with its digits, never a rounded number.
  */
-export function numericConstant(text: string, ctx: PlanContext, location?: number): { value: number; type: 'int' | 'bigint' | 'numeric' } {
+export function numericConstant(text: string, ctx: PlanContext, location?: number): { value: NumericValue; type: 'int' | 'bigint' | 'numeric' } {
   const value = Number(text);
   if (/^[+-]?[0-9]+$/.test(text)) {
     if (Number.isSafeInteger(value)) return { value, type: inIntRange(value, 'int') ? 'int' : 'bigint' };
@@ -115,14 +115,11 @@ export function numericConstant(text: string, ctx: PlanContext, location?: numbe
   return { value: exactNumeric(text, ctx, location), type: 'numeric' };
 }
 
-/** Decimal text as a numeric value, exactly, or 22003 when definite's numeric cannot hold it. */
-export function exactNumeric(text: string, ctx: PlanContext, location?: number): number {
+/** Decimal text as a numeric value, exactly and at its scale, or 22003 past numeric's limits. */
+export function exactNumeric(text: string, ctx: PlanContext, location?: number): NumericValue {
   const d = parseDecimal(text);
   if (!d) throw ctx.error(MoreSqlState.InvalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`, location);
-  const v = numericOf(d);
-  if (typeof v === 'string') {
-    throw ctx.error(SqlState.NumericValueOutOfRange, numericOutOfRange(v), location, 'round it to 15 significant digits, or use float8 for approximate values');
-  }
-  return v;
+  if (!decimalFits(d)) throw ctx.error(SqlState.NumericValueOutOfRange, numericOutOfRange(), location);
+  return numericValue(d);
 }
 
