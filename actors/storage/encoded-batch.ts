@@ -230,6 +230,8 @@ function fitsScalar(kind: Kind, num: number, column: Column, r: Reader): boolean
       // An interval's string (protocol/datetime.ts) is not decoded here.
       // A numeric carried as a string (protocol/numeric.ts) is decoded and checked.
       if (column.type === 'numeric') return isNumericValue(r.lastString());
+      // A bigint past ±(2^53 - 1) is a tagged string of its digits (protocol/int-range.ts).
+      if (column.type === 'bigint') return inIntRange(r.lastString(), 'bigint');
       return column.type === 'text' || column.type === 'interval';
     case Kind.Int:
     case Kind.Float:

@@ -14,7 +14,7 @@ export function fits(value: Value, column: Column): boolean {
     case 'smallint':
     case 'int':
     case 'bigint':
-      return typeof value === 'number' && inIntRange(value, column.type);
+      return inIntRange(value, column.type);
     case 'timestamp':
       return typeof value === 'number' && Number.isInteger(value);
     case 'float':

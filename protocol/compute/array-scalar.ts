@@ -16,7 +16,7 @@
  */
 import type { ScalarValue, Value } from '../types.js';
 import { formatArray, parseArrayText } from '../array.js';
-import { inIntRange } from '../int-range.js';
+import { intOfText, type IntegerType } from '../int-range.js';
 import { decimalFits, isNumericString, numericText, numericValue, parseDecimal, type NumericValue } from '../numeric.js';
 
 export const ARRAY_ARITY = {
@@ -62,9 +62,9 @@ function readElement(s: string, element: string, fail: Fail): ScalarValue {
     case 'bigint': {
       const t = s.trim();
       if (!/^[+-]?\d+$/.test(t)) return bad();
-      const n = Number(t);
-      if (!Number.isSafeInteger(n) || !inIntRange(n, element)) fail(`value "${t}" is out of range for type ${LABEL[element]}`);
-      return n + 0;
+      const n = intOfText(t, element as IntegerType);
+      if (n === undefined) fail(`value "${t}" is out of range for type ${LABEL[element]}`);
+      return n!;
     }
     case 'float': {
       const t = s.trim().toLowerCase();

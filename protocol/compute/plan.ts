@@ -47,6 +47,9 @@ export const SCALAR_FUNCTIONS = [
   // arithmetic [2]: `+ - * /` on numbers (`/` is exact division; a zero divisor is an error),
   // `div_int` truncating integer division, `%` remainder (sign of the dividend); `neg` [1]
   '+', '-', '*', '/', 'div_int', '%', 'neg',
+  // `add_int`, `sub_int`, `mul_int`, `mod_int` [2]: integer arithmetic, exact over int8 (BigInt past
+  // 2^53; a bigint past ±(2^53 - 1) is a NUL-tagged digit string, protocol/int-range.ts)
+  'add_int', 'sub_int', 'mul_int', 'mod_int',
   // comparisons [2]: numbers, strings (code-unit order), booleans (false < true)
   '=', '<>', '<', '<=', '>', '>=',
   // boolean logic: `and` / `or` [n >= 2] three-valued; `not` [1]

@@ -11,7 +11,7 @@
  */
 import { DefiniteError, InvalidRequestError, registerError, type Determinacy } from '../errors.js';
 import type { Row, Value } from '../types.js';
-import { inIntRange, intOutOfRange, intTextOutOfRange, type IntegerType } from '../int-range.js';
+import { bigOfInt, inIntRange, intOfText, intOutOfRange, intTextOutOfRange, intValue, type IntegerType } from '../int-range.js';
 import type { Expr, ScalarFunction } from './plan.js';
 import {
   addDecimal, compareNumeric, decimalFits, decimalOfValue, divDecimal, fitNumeric, floorDecimal, isNumericString, modDecimal, mulDecimal,
@@ -201,30 +201,47 @@ function round(x: number, digits: number): number {
  * A number truncated toward zero, a bool as 1 / 0, or text parsed as an integer. Its range is
  * the caller's `check_*`; only text past every integer type fails here, with its digits.
  */
-function toInt(v: Value): number {
-  let n: number;
-  if (typeof v === 'number') n = Math.trunc(v);
-  else if (isNumericString(v)) {
-    const d = truncDecimal(decimalOfValue(v as string), 0).mant;
-    if (d > 9007199254740991n || d < -9007199254740991n) fail('bigint out of range');
-    n = Number(d);
+function toInt(v: Value): number | string {
+  if (typeof v === 'number') {
+    if (v !== v || v === Infinity || v === -Infinity) fail('integer out of range');
+    const n = Math.trunc(v);
+    // An integral double past 2^53 is an exact integer: BigInt keeps every bit of it.
+    return Number.isSafeInteger(n) ? n + 0 : intValue(BigInt(n));
   }
-  else if (typeof v === 'boolean') n = v ? 1 : 0;
-  else {
-    const s = trimSpaces(v as string, true, true);
-    if (!/^[+-]?\d+$/.test(s)) fail(`invalid input syntax for type integer: "${v}"`);
-    n = Number(s);
-    if (!Number.isSafeInteger(n)) fail(intTextOutOfRange('bigint', s));
-  }
-  if (n !== n || n === Infinity || n === -Infinity) fail('integer out of range');
-  return n + 0;
+  if (isNumericString(v)) return intValue(truncDecimal(decimalOfValue(v as string), 0).mant);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const s = trimSpaces(v as string, true, true);
+  if (!/^[+-]?\d+$/.test(s)) fail(`invalid input syntax for type integer: "${v}"`);
+  const n = intOfText(s, 'bigint');
+  if (n === undefined) fail(intTextOutOfRange('bigint', s));
+  return n!;
 }
 
 /** The range check of an integer type: `v` itself, or an out-of-range error. */
 const checkInt = (type: IntegerType) => (v: Value): Value => {
-  if (typeof v !== 'number') fail(`check_${type} expects a number, got ${typeName(v)}`);
-  if (!inIntRange(v as number, type)) fail(intOutOfRange(type, v as number));
+  if (typeof v !== 'number' && !isNumericString(v)) fail(`check_${type} expects a number, got ${typeName(v)}`);
+  if (!inIntRange(v, type)) fail(intOutOfRange(type, v));
   return v;
+};
+
+/** An integer operand (a number, or a bigint past 2^53 as a tagged string) as a BigInt. */
+function bigArg(fn: string, v: Value): bigint {
+  const n = bigOfInt(v);
+  if (n === undefined) fail(`${fn} expects an integer, got ${String(v)}`);
+  return n!;
+}
+
+/**
+ * Integer arithmetic, exact over int8: on numbers when the result is a safe integer (a double
+ * holds it exactly, so the double result is the exact one), else on BigInt. The range of the
+ * result's type is the planner's `check_*` around it.
+ */
+const intArithmetic = (fn: string, onNumbers: (a: number, b: number) => number, onBig: (a: bigint, b: bigint) => bigint) => (a: Value, b: Value): Value => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = onNumbers(a, b);
+    if (Number.isSafeInteger(r)) return r + 0;
+  }
+  return intValue(onBig(bigArg(fn, a), bigArg(fn, b)));
 };
 
 function toFloat(v: Value): number {
@@ -250,6 +267,7 @@ function toBool(v: Value): boolean {
 /** The arities each function accepts: [min, max]. */
 const ARITY: Record<ScalarFunction, [number, number]> = {
   '+': [2, 2], '-': [2, 2], '*': [2, 2], '/': [2, 2], div_int: [2, 2], '%': [2, 2], neg: [1, 1],
+  add_int: [2, 2], sub_int: [2, 2], mul_int: [2, 2], mod_int: [2, 2],
   '=': [2, 2], '<>': [2, 2], '<': [2, 2], '<=': [2, 2], '>': [2, 2], '>=': [2, 2],
   and: [2, Infinity], or: [2, Infinity], not: [1, 1],
   is_null: [1, 1], is_not_null: [1, 1], coalesce: [1, Infinity], nullif: [2, 2],
@@ -374,11 +392,24 @@ const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
     if (y === 0) fail('division by zero');
     return finite(x / y);
   },
+  add_int: intArithmetic('+', (x, y) => x + y, (x, y) => x + y),
+  sub_int: intArithmetic('-', (x, y) => x - y, (x, y) => x - y),
+  mul_int: intArithmetic('*', (x, y) => x * y, (x, y) => x * y),
   div_int: (a, b) => {
-    const x = numArg('div_int', a);
-    const y = numArg('div_int', b);
-    if (y === 0) fail('division by zero');
-    return finite(Math.trunc(x / y));
+    if (typeof a === 'number' && typeof b === 'number' && Math.abs(a) <= 4294967296) {
+      // |a| <= 2^32: the double quotient truncates to the exact one.
+      if (b === 0) fail('division by zero');
+      return finite(Math.trunc(a / b)) + 0;
+    }
+    const y = bigArg('/', b);
+    if (y === 0n) fail('division by zero');
+    return intValue(bigArg('/', a) / y);
+  },
+  mod_int: (a, b) => {
+    const y = bigArg('%', b);
+    if (y === 0n) fail('division by zero');
+    if (typeof a === 'number' && typeof b === 'number') return (a % b) + 0;
+    return intValue(bigArg('%', a) % y);
   },
   '%': (a, b) => {
     const x = numArg('%', a);

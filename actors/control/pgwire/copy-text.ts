@@ -4,6 +4,7 @@
  * an unquoted empty field), and the lines of COPY FROM parsed back into fields and then into
  * definite values of the table's column types (22P02 / 22003 on a bad value, with the line).
  */
+import { intOfText } from '../../../protocol/int-range.js';
 import { parseArrayText } from '../../../protocol/array.js';
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
@@ -142,7 +143,6 @@ export function splitCsv(text: string, final: boolean): { records: Array<Array<s
   return { records, rest: text.slice(start) };
 }
 
-const INT_RANGE: Record<string, number> = { smallint: 32767, int: 2147483647, bigint: Number.MAX_SAFE_INTEGER };
 
 /** A COPY FROM row of fields as a row of the table's column types. */
 export function typedRow(fields: Array<string | null>, columns: Column[], line: number): Row {
@@ -201,8 +201,9 @@ function typedValue(f: string, col: Column, line: number): Value {
     case 'bigint': {
       const s = f.charCodeAt(0) <= 32 || f.charCodeAt(f.length - 1) <= 32 ? f.trim() : f;
       if (!INTEGER.test(s)) throw badValue(f, col, line, col.type === 'int' ? 'integer' : col.type);
-      const n = Number(s);
-      if (Math.abs(n) > INT_RANGE[col.type]! || (col.type === 'int' && n < -2147483648)) {
+      // Exact over each type's range; a bigint past ±(2^53 - 1) is its tagged digits (protocol/int-range.ts).
+      const n = intOfText(s, col.type);
+      if (n === undefined) {
         throw new SqlError(SqlState.NumericValueOutOfRange, `value "${f}" is out of range for type ${col.type === 'int' ? 'integer' : col.type}`, { hint: `COPY line ${line}, column ${col.name}` });
       }
       return n;

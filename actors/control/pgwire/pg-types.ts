@@ -129,7 +129,8 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
     }
     case 'bigint': {
       const b = Buffer.allocUnsafe(8);
-      b.writeBigInt64BE(BigInt(v as number), 0);
+      // A bigint past ±(2^53 - 1) is a tagged string of its digits (protocol/int-range.ts).
+      b.writeBigInt64BE(BigInt(typeof v === 'string' && isNumericString(v) ? v.slice(1) : (v as number)), 0);
       return b;
     }
     case 'float': {

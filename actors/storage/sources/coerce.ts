@@ -8,6 +8,7 @@
  */
 import type { Column, Value } from '../../../protocol/types.js';
 import { JsonNumber } from '../../../protocol/exact-json.js';
+import { inIntRange, intValue, isIntegerType } from '../../../protocol/int-range.js';
 import { decimalFits, isNumericString, normalize, numericValue, parseDecimal } from '../../../protocol/numeric.js';
 
 /** `v` as a value of `column` (see the header); undefined when it is an exact number the column cannot hold. */
@@ -20,6 +21,7 @@ export function coerceField(v: unknown, column: Column): unknown {
     return v.map((e) => coerceField(e, element));
   }
   if (type === 'numeric') {
+    if (typeof v === 'bigint') return numericValue({ mant: v, scale: 0 });
     if (v instanceof JsonNumber || (typeof v === 'string' && !isNumericString(v))) {
       const text = v instanceof JsonNumber ? v.text : v.trim();
       const d = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? parseDecimal(text) : undefined;
@@ -28,11 +30,19 @@ export function coerceField(v: unknown, column: Column): unknown {
     return v;
   }
   if (v instanceof JsonNumber) {
-    // A float takes the nearest double, as JSON.parse gives; an integer column only an integer.
-    const x = Number(v.text);
-    if (type === 'float') return x;
+    // A float takes the nearest double, as JSON.parse gives; an integer column only an integer,
+    // exactly (a bigint past ±(2^53 - 1) as its tagged digits, protocol/int-range.ts).
+    if (type === 'float') return Number(v.text);
+    if (!isIntegerType(type)) return undefined;
     const d = parseDecimal(v.text);
-    return Number.isSafeInteger(x) && d !== undefined && normalize(d).scale === 0 ? x : undefined;
+    if (d === undefined || d.scale > 200 || normalize(d).scale !== 0) return undefined;
+    const n = normalize(d).mant;
+    return inIntRange(intValue(n), type) ? intValue(n) : undefined;
+  }
+  if (typeof v === 'bigint') {
+    // msgpack int64 (decoded as BigInt past 2^53, protocol/codec.ts).
+    if (type === 'float') return Number(v);
+    return isIntegerType(type) && inIntRange(intValue(v), type) ? intValue(v) : undefined;
   }
   return v as Value;
 }
