@@ -71,6 +71,10 @@ test('bigint columns: WHERE, ORDER BY, GROUP BY, DISTINCT, joins, sum / avg / mi
     const theirs = await run(t.oracle, 'SELECT g, sum(v), avg(v), min(v), max(v), count(v) FROM big GROUP BY g ORDER BY g');
     expect(ours).toEqual(theirs);
   }
+  await t.ours.query('CREATE INDEX big_v ON big (v)');
+  await same('SELECT id FROM big WHERE v = 9007199254740993 ORDER BY id');
+  await same("SELECT id FROM big WHERE v IN (9223372036854775807, '9007199254740992') ORDER BY id");
+  await same('SELECT id FROM big WHERE v = 9007199254740993.0 ORDER BY id');
   await same('UPDATE big SET v = v + 1 WHERE id = 1');
   await same('SELECT id, v FROM big ORDER BY id');
   await same('UPDATE big SET v = v + 1 WHERE id = 8');
