@@ -8,12 +8,15 @@ import type { StatementResult } from '../protocol/control/response.js';
 import type { ColumnType, Value } from '../protocol/types.js';
 import { formatTimestamp } from '../protocol/timestamp-text.js';
 import { decodeInterval, formatDate, formatInterval } from '../protocol/datetime.js';
+import { isNumericString, numericText } from '../protocol/numeric.js';
 
 /** A row's values as they are shown: timestamps as text. */
 export function shown(row: Value[], types: Array<ColumnType | string>): Value[] {
   return row.map((v, i) => {
     if (types[i] === 'timestamp' && typeof v === 'number') return formatTimestamp(v);
     if (types[i] === 'date' && typeof v === 'number') return formatDate(v);
+    // A numeric carried as a string (protocol/numeric.ts: 1.50, or past a double) as its digits.
+    if (isNumericString(v)) return numericText(v as string);
     const iv = types[i] === 'interval' && typeof v === 'string' ? decodeInterval(v) : undefined;
     return iv ? formatInterval(iv) : v;
   });

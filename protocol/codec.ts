@@ -1,11 +1,14 @@
 /**
  * The wire codec: msgpack through msgpackr with `useRecords: false`, so every payload is plain,
  * self-describing msgpack that any language's msgpack library can read. This file owns encoding
- * and decoding only; validation lives in `validate.ts`.
+ * and decoding only; validation lives in `validate.ts`. A msgpack int64 / uint64 past ±(2^53 - 1)
+ * decodes as a BigInt (`int64AsType: 'auto'`; smaller ones as numbers), never as a rounded double:
+ * a client's exact bigint reaches the typed commands and the msgpack sources exactly, and anywhere
+ * a BigInt is not expected it is refused (schema or batch validation), not rounded.
  */
 import { Packr } from 'msgpackr';
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'number' });
 
 /** Encodes a value as msgpack. */
 export function encode(value: unknown): Uint8Array {

@@ -16,6 +16,7 @@ import { sessionSubject } from '../../protocol/control/subjects.js';
 import { DEFAULT_SETTINGS, type Settings } from './deps.js';
 import { backendFor, type SessionBackend } from './session-backend.js';
 import { SessionSubscriptions } from './session-subscribe.js';
+import { isNumericString, numericText } from '../../protocol/numeric.js';
 import { checkSqlSize } from './session-sql.js';
 
 const commands = new MessageSet<SessionCommand>(SESSION_COMMANDS);
@@ -97,7 +98,8 @@ class Session implements ActorBehavior<SessionCommand> {
   /** Typed commands run as the equivalent SQL, so both paths share validation and semantics. */
   private async typed(c: TypedCommand): Promise<StatementResult> {
     const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-    const literal = (v: unknown) => (v === null ? 'NULL' : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : typeof v === 'boolean' ? String(v) : String(v));
+    // A numeric carried as a string (protocol/numeric.ts) goes back as its digits.
+    const literal = (v: unknown) => (v === null ? 'NULL' : isNumericString(v) ? `'${numericText(v as string)}'` : typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : typeof v === 'boolean' ? String(v) : String(v));
     const run = async (sql: string) => (await this.backend().executeSql(sql, this.settings))[0]!;
     switch (c.op) {
       case 'insert':

@@ -15,6 +15,7 @@ import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import { inIntRange, isIntegerType } from '../../protocol/int-range.js';
 import type { Column } from '../../protocol/types.js';
+import { isNumericValue } from '../../protocol/numeric.js';
 import { quickCheck } from './quick-check.js';
 
 /** What a valid encoded batch holds. */
@@ -84,7 +85,7 @@ export class Reader {
     const b = this.bytes[p]!;
     if (b <= 0x7f) return this.done(1, Kind.Int, b);
     if (b >= 0xe0) return this.done(1, Kind.Int, b - 0x100);
-    if (b >= 0xa0 && b <= 0xbf) return this.done(1 + (b & 0x1f), Kind.Str, NaN);
+    if (b >= 0xa0 && b <= 0xbf) return this.str(1, b & 0x1f);
     switch (b) {
       case 0xc0:
         return this.done(1, Kind.Nil, NaN);
@@ -123,13 +124,13 @@ export class Reader {
         return this.done(9, Kind.Float, v.getFloat64(p + 1));
       case 0xd9:
         this.need(2);
-        return this.done(2 + v.getUint8(p + 1), Kind.Str, NaN);
+        return this.str(2, v.getUint8(p + 1));
       case 0xda:
         this.need(3);
-        return this.done(3 + v.getUint16(p + 1), Kind.Str, NaN);
+        return this.str(3, v.getUint16(p + 1));
       case 0xdb:
         this.need(5);
-        return this.done(5 + v.getUint32(p + 1), Kind.Str, NaN);
+        return this.str(5, v.getUint32(p + 1));
       default:
         this.num = NaN;
         return Kind.Other;
@@ -193,6 +194,21 @@ export class Reader {
     }
   }
 
+  /** Where the last string read starts and ends in `bytes` (its UTF-8 payload). */
+  strStart = 0;
+  strEnd = 0;
+
+  private str(header: number, length: number): Kind {
+    this.strStart = this.pos + header;
+    this.strEnd = this.strStart + length;
+    return this.done(header + length, Kind.Str, NaN);
+  }
+
+  /** The last string read (call only after `scalar()` returned Str). */
+  lastString(): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.strStart, this.strEnd - this.strStart).toString('utf8');
+  }
+
   private done(size: number, kind: Kind, num: number): Kind {
     this.need(size);
     this.pos += size;
@@ -204,7 +220,7 @@ export class Reader {
 class Truncated extends Error {}
 
 /** Whether a scalar of `kind` with numeric value `num` fits `column` (the rules of `fits`). */
-function fitsScalar(kind: Kind, num: number, column: Column): boolean {
+function fitsScalar(kind: Kind, num: number, column: Column, r: Reader): boolean {
   switch (kind) {
     case Kind.Nil:
       return column.nullable;
@@ -212,6 +228,10 @@ function fitsScalar(kind: Kind, num: number, column: Column): boolean {
       return column.type === 'bool';
     case Kind.Str:
       // An interval's string (protocol/datetime.ts) is not decoded here.
+      // A numeric carried as a string (protocol/numeric.ts) is decoded and checked.
+      if (column.type === 'numeric') return isNumericValue(r.lastString());
+      // A bigint past ±(2^53 - 1) is a tagged string of its digits (protocol/int-range.ts).
+      if (column.type === 'bigint') return inIntRange(r.lastString(), 'bigint');
       return column.type === 'text' || column.type === 'interval';
     case Kind.Int:
     case Kind.Float:
@@ -266,14 +286,14 @@ export function checkEncodedBatch(collection: string, schema: Column[], bytes: U
           for (let e = 0; e < n; e++) {
             const ek = r.scalar();
             if (ek === Kind.Other) throw columnError(collection, i, col, 'a nested value');
-            if (bad < 0 && !fitsScalar(ek, r.num, element)) {
+            if (bad < 0 && !fitsScalar(ek, r.num, element, r)) {
               bad = c;
               badKind = ek;
             }
           }
           continue;
         }
-        if (bad < 0 && (c >= schema.length || !fitsScalar(kind, r.num, schema[c]!))) {
+        if (bad < 0 && (c >= schema.length || !fitsScalar(kind, r.num, schema[c]!, r))) {
           bad = c;
           badKind = kind;
         }

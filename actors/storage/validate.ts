@@ -6,6 +6,7 @@ import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import { inIntRange } from '../../protocol/int-range.js';
 import { dateInRange, isEncodedInterval } from '../../protocol/datetime.js';
 import type { Column, Update, Value } from '../../protocol/types.js';
+import { isNumericValue } from '../../protocol/numeric.js';
 
 export function fits(value: Value, column: Column): boolean {
   if (value === null) return column.nullable;
@@ -13,12 +14,13 @@ export function fits(value: Value, column: Column): boolean {
     case 'smallint':
     case 'int':
     case 'bigint':
-      return typeof value === 'number' && inIntRange(value, column.type);
+      return inIntRange(value, column.type);
     case 'timestamp':
       return typeof value === 'number' && Number.isInteger(value);
     case 'float':
-    case 'numeric':
       return typeof value === 'number' && Number.isFinite(value);
+    case 'numeric':
+      return typeof value === 'number' ? Number.isFinite(value) : isNumericValue(value);
     case 'text':
       return typeof value === 'string';
     case 'bool':

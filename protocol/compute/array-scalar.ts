@@ -16,8 +16,8 @@
  */
 import type { ScalarValue, Value } from '../types.js';
 import { formatArray, parseArrayText } from '../array.js';
-import { inIntRange } from '../int-range.js';
-import { parseDecimal } from '../numeric.js';
+import { intOfText, type IntegerType } from '../int-range.js';
+import { decimalFits, isNumericString, numericText, numericValue, parseDecimal, type NumericValue } from '../numeric.js';
 
 export const ARRAY_ARITY = {
   array: [0, Infinity], array_subscript: [2, 2], array_lower: [2, 2], array_upper: [2, 2], array_length: [2, 2], cardinality: [1, 1],
@@ -43,18 +43,11 @@ type Fail = (message: string) => never;
 export function elementText(v: ScalarValue, element: string): string | null {
   if (v === null) return null;
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (typeof v === 'number' && element === 'numeric') return plainDigits(v);
+  if (element === 'numeric' && (typeof v === 'number' || isNumericString(v))) return numericText(v as NumericValue);
   if (typeof v === 'number' && element === 'float') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
   return String(v);
 }
 
-/** A number's decimal text without an exponent, as numeric prints. */
-function plainDigits(n: number): string {
-  const s = String(n);
-  if (!/e/i.test(s) || !Number.isFinite(n)) return s;
-  if (Math.abs(n) >= 1) return BigInt(n).toString();
-  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
-}
 
 const LABEL: Record<string, string> = { smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean' };
 
@@ -69,9 +62,9 @@ function readElement(s: string, element: string, fail: Fail): ScalarValue {
     case 'bigint': {
       const t = s.trim();
       if (!/^[+-]?\d+$/.test(t)) return bad();
-      const n = Number(t);
-      if (!Number.isSafeInteger(n) || !inIntRange(n, element)) fail(`value "${t}" is out of range for type ${LABEL[element]}`);
-      return n + 0;
+      const n = intOfText(t, element as IntegerType);
+      if (n === undefined) fail(`value "${t}" is out of range for type ${LABEL[element]}`);
+      return n!;
     }
     case 'float': {
       const t = s.trim().toLowerCase();
@@ -83,8 +76,8 @@ function readElement(s: string, element: string, fail: Fail): ScalarValue {
     }
     case 'numeric': {
       const d = parseDecimal(s.trim());
-      if (!d) return bad();
-      return Number(s.trim());
+      if (!d || !decimalFits(d)) return bad();
+      return numericValue(d);
     }
     case 'bool': {
       const t = s.trim().toLowerCase();

@@ -14,6 +14,7 @@ import {
   civilOfDays, dateInRange, daysInMonth, daysOfCivil, decodeInterval, encodeInterval, formatDate, formatInterval, intervalFits, intervalKey,
   MS_PER_DAY, parseDate, parseInterval, timestampInRange, US_PER_DAY, type Interval,
 } from '../datetime.js';
+import { isNumericString, numericToFloat } from '../numeric.js';
 import { formatTimestamp } from '../timestamp-text.js';
 
 /** The functions, with their arities. */
@@ -134,7 +135,7 @@ export function datetimeFunctions(fail: Fail): {
   unary: Partial<Record<DatetimeFunction, (a: Value) => Value>>;
   binary: Partial<Record<DatetimeFunction, (a: Value, b: Value) => Value>>;
 } {
-  const num = (fn: string, v: Value): number => (typeof v === 'number' ? v : fail(`${fn} expects a number, got ${typeof v}`));
+  const num = (fn: string, v: Value): number => (typeof v === 'number' ? v : isNumericString(v) ? numericToFloat(v as string) : fail(`${fn} expects a number, got ${typeof v}`));
   const text = (fn: string, v: Value): string => (typeof v === 'string' ? v : fail(`${fn} expects text, got ${typeof v}`));
   const iv = (fn: string, v: Value): Interval => decodeInterval(text(fn, v)) ?? fail(`${fn} expects an interval, got "${String(v)}"`);
   const date = (days: number): number => (dateInRange(days) ? days + 0 : fail('date out of range'));

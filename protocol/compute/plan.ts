@@ -7,8 +7,9 @@
  * signed multiplicities, so that it can be maintained under insertions and retractions.
  *
  * Values and types (protocol/types.ts): SQL NULL is `null`; `smallint`, `int`, `bigint`,
- * `float` and `numeric` are JS numbers (integers are integral, within their type's range:
- * int-range.ts); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
+ * `float` are JS numbers (integers are integral, within their type's range: int-range.ts);
+ * `numeric` a number or a NUL-tagged decimal string with its display scale (protocol/numeric.ts:
+ * compared, hashed and matched as keys by decimal value); `text` is a string; `bool` a boolean; `timestamp` is milliseconds
  * since the epoch (a number); `date` days since 1970-01-01 (a number); `interval` an encoded
  * string (protocol/datetime.ts).
  *
@@ -46,6 +47,9 @@ export const SCALAR_FUNCTIONS = [
   // arithmetic [2]: `+ - * /` on numbers (`/` is exact division; a zero divisor is an error),
   // `div_int` truncating integer division, `%` remainder (sign of the dividend); `neg` [1]
   '+', '-', '*', '/', 'div_int', '%', 'neg',
+  // `add_int`, `sub_int`, `mul_int`, `mod_int` [2]: integer arithmetic, exact over int8 (BigInt past
+  // 2^53; a bigint past ±(2^53 - 1) is a NUL-tagged digit string, protocol/int-range.ts)
+  'add_int', 'sub_int', 'mul_int', 'mod_int',
   // comparisons [2]: numbers, strings (code-unit order), booleans (false < true)
   '=', '<>', '<', '<=', '>', '>=',
   // boolean logic: `and` / `or` [n >= 2] three-valued; `not` [1]
@@ -72,19 +76,22 @@ export const SCALAR_FUNCTIONS = [
   'abs', 'floor', 'ceil', 'round', 'sqrt', 'exp', 'ln', 'power', 'greatest', 'least',
   // casts [1]: to_int (truncates floats toward zero; parses text), to_float, to_text, to_bool
   'to_int', 'to_float', 'to_text', 'to_bool',
+  // `numeric_text` [1]: a numeric's text as numeric_out prints it (plain digits at its scale, no exponent)
+  'numeric_text',
   // integer range checks [1] (protocol/compute/int-range.ts): the argument itself when it is an
   // integer within smallint / int (int4) / bigint, else an error ("integer out of range"). The
   // planner wraps every integer-typed arithmetic result, cast and sum in the check of its type.
   'check_smallint', 'check_int', 'check_bigint',
   // `round_even` [1]: round half to even, as Postgres rounds float8 (round(2.5::float8) = 2)
   'round_even',
-  // numeric (protocol/numeric.ts: a number means its shortest decimal form): add / sub / mul /
-  // mod_numeric [2] exact on the decimals (an error when the result needs more digits than a
-  // double's shortest form holds), div_numeric [2] Postgres' rounded quotient as a double;
-  // to_numeric [1] of a float (rounded to 15 significant digits, as Postgres) or of text (exact);
-  // check_numeric [1]: a number itself, an exact decimal as text (from sum_numeric) an error;
-  // fit_numeric [3] (value, precision, scale): numeric(p, s)'s rounding and overflow check
+  // numeric (protocol/numeric.ts: exact decimals with a display scale, a number or a tagged
+  // string): add / sub / mul / div / mod_numeric [2] exact, at Postgres' result scales (22003
+  // past numeric's limits), div rounded to select_div_scale; to_numeric [1] of a float (rounded
+  // to 15 significant digits, as Postgres) or of text (exact, at its scale); check_numeric [1]
+  // the numeric itself; fit_numeric [3] (value, precision, scale): numeric(p, s)'s rounding and
+  // overflow check; round_numeric / trunc_numeric [1 or 2] (value, digits): at scale max(digits, 0)
   'add_numeric', 'sub_numeric', 'mul_numeric', 'div_numeric', 'mod_numeric', 'to_numeric', 'check_numeric', 'fit_numeric',
+  'round_numeric', 'trunc_numeric',
   // check_varchar [2] (text, n): varchar(n)'s assignment check: the text itself when it has at most
   // n characters (code points), cut to n when only spaces are past n, else an error (22001)
   'check_varchar',
@@ -119,9 +126,8 @@ export type Expr =
 /** One aggregate: `count(expr)` counts non-NULL values; `count_star` counts rows (expr ignored);
  *  `sum` / `min` / `max` / `avg` ignore NULLs and are NULL on a group with no non-NULL value;
  *  `avg` is a float; `count_distinct` counts distinct non-NULL values. `sum_numeric` /
- *  `avg_numeric` are `sum` / `avg` on decimals (protocol/numeric.ts): the sum exact (its text
- *  when no double has it as its shortest form: the planner wraps it in `check_numeric`), the
- *  average Postgres' rounded quotient (protocol/numeric.ts divDecimal) as a double. With signed
+ *  `avg_numeric` are `sum` / `avg` on decimals (protocol/numeric.ts DecimalSum): the sum exact at
+ *  the largest scale present, the average Postgres' quotient at select_div_scale. With signed
  *  multiplicities: counts and sums weigh each row by its multiplicity; `sum` and `avg` are exact
  *  (the exact sum rounded once, so the result never depends on the order of updates) and NULL when
  *  the non-NULL multiplicities sum to zero; `min`, `max` and `count_distinct` consider the values

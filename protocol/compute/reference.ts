@@ -14,9 +14,10 @@ import { tableFunctionValues } from './table-function.js';
 import { arrayAggregate, checkExtendedInput, EXTENDED_AGGREGATES, presentValuesAggregate, varianceAggregate } from './extended-aggregates.js';
 import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
-import { DecimalSum } from '../numeric.js';
+import { DecimalSum, isNumericString, numericIdentity } from '../numeric.js';
 import type { Aggregate, Plan } from './plan.js';
-import { compareValues, compileOrder, consolidateRows, rowKey } from './row.js';
+import { compareValues, compileOrder, consolidateRows, keyOf } from './row.js';
+import { sameKeyValue } from '../row-hash.js';
 import { compileExpr, EvaluationError } from './scalar.js';
 import { compileTemporal, presentAt } from './temporal.js';
 
@@ -113,19 +114,19 @@ function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<strin
     case 'reduce':
       return reduce(ev(plan.input), plan.groupKey, plan.aggregates, errors);
     case 'distinct':
-      return ev(plan.input).filter(([, d]) => d > 0).map(([row]) => [row, 1]);
+      return byValue(ev(plan.input)).filter(([, d]) => d > 0).map(([row]) => [row, 1]);
     case 'union':
       return consolidateRows(plan.inputs.flatMap(ev));
     case 'negate':
       return ev(plan.input).map(([row, d]) => [row, -d]);
     case 'threshold':
-      return ev(plan.input).filter(([, d]) => d > 0);
+      return byValue(ev(plan.input)).filter(([, d]) => d > 0);
     case 'topk':
       return topk(ev(plan.input), plan.groupKey, compileOrder(plan.order), plan.offset, plan.limit);
     case 'window': {
       const groups = new Map<string, Collection>();
       for (const [row, d] of ev(plan.input)) {
-        const k = rowKey(plan.partitionBy.map((c) => row[c]!));
+        const k = keyOf(plan.partitionBy.map((c) => row[c]!));
         let g = groups.get(k);
         if (!g) groups.set(k, (g = []));
         g.push([row, d]);
@@ -183,7 +184,7 @@ function join(inputs: Collection[], equivalences: number[][]): Collection {
     for (const entry of inputs[i]!) {
       const key = own.map((c) => entry[0][c]!);
       if (key.some((v) => v === null)) continue;
-      const k = rowKey(key);
+      const k = keyOf(key);
       const list = rows.get(k);
       if (list) list.push(entry);
       else rows.set(k, [entry]);
@@ -199,19 +200,37 @@ function join(inputs: Collection[], equivalences: number[][]): Collection {
     const { probe, rows } = lookupFor(i, acc.length);
     const key = probe.map((c) => acc[c]!);
     if (key.some((v) => v === null)) return;
-    for (const [row, d] of rows.get(rowKey(key)) ?? []) {
+    for (const [row, d] of rows.get(keyOf(key)) ?? []) {
       const next = acc.concat(row);
       let ok = true;
       for (let c = acc.length; c < next.length && ok; c++) {
         const l = leader.get(c);
         if (l === undefined) continue;
-        ok = next[c] !== null && next[c] === next[l];
+        ok = next[c] !== null && sameKeyValue(next[c]!, next[l]!);
       }
       if (ok) extend(i + 1, next, diff * d);
     }
   };
   extend(0, [], 1);
   return consolidateRows(out);
+}
+
+/**
+ * Rows that are one value (1.5 and 1.50: `keyOf`) summed into one, shown as the first of them
+ * with a positive multiplicity, as the engine's distinct and threshold do.
+ */
+function byValue(input: Collection): Collection {
+  const groups = new Map<string, [Row, number, boolean]>();
+  for (const [row, d] of input) {
+    const k = keyOf(row);
+    const g = groups.get(k);
+    if (!g) groups.set(k, [row, d, d > 0]);
+    else {
+      g[1] += d;
+      if (!g[2] && d > 0) [g[0], g[2]] = [row, true];
+    }
+  }
+  return [...groups.values()].map(([row, d]): [Row, number] => [row, d]);
 }
 
 function reduce(input: Collection, groupKey: number[], aggregates: Aggregate[], errors: Map<string, number>): Collection {
@@ -221,7 +240,7 @@ function reduce(input: Collection, groupKey: number[], aggregates: Aggregate[], 
     const values = guarded(errors, diff, () => fs.map((f) => f(row)));
     if (!values) continue;
     const key = groupKey.map((c) => row[c]!);
-    const k = rowKey(key);
+    const k = keyOf(key);
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { key, rows: [], count: 0 }));
     g.rows.push([values, diff]);
@@ -250,9 +269,10 @@ export function compileAggregateInput(a: Aggregate): (row: Row) => Value {
   }
   if (a.fn !== 'sum' && a.fn !== 'avg' && a.fn !== 'sum_numeric' && a.fn !== 'avg_numeric') return f;
   const fn = a.fn;
+  const numeric = fn === 'sum_numeric' || fn === 'avg_numeric';
   return (row) => {
     const v = f(row);
-    if (v !== null && typeof v !== 'number') throw new EvaluationError(`${fn} expects numbers, got ${typeof v === 'string' ? 'text' : 'bool'}`);
+    if (v !== null && typeof v !== 'number' && !(numeric && isNumericString(v))) throw new EvaluationError(`${fn} expects numbers, got ${typeof v === 'string' ? 'text' : 'bool'}`);
     return v;
   };
 }
@@ -316,7 +336,7 @@ function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => 
   const groups = new Map<string, Collection>();
   for (const [row, d] of input) {
     if (d <= 0) continue;
-    const k = rowKey(groupKey.map((c) => row[c]!));
+    const k = keyOf(groupKey.map((c) => row[c]!));
     let g = groups.get(k);
     if (!g) groups.set(k, (g = []));
     g.push([row, d]);
@@ -339,7 +359,14 @@ function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => 
 
 /** The distinct values of positive total multiplicity in `values`, with it; NULLs only with `nulls`. */
 function presentValues(values: Array<[Value, number]>, nulls = false): Array<[Value, number]> {
-  const m = new Map<Value, number>();
-  for (const [v, d] of values) if (nulls || v !== null) m.set(v, (m.get(v) ?? 0) + d);
-  return [...m].filter(([, d]) => d > 0);
+  // Numerics by value (1.5 and 1.50 are one value, shown as the first seen).
+  const m = new Map<Value, [Value, number]>();
+  for (const [v, d] of values) {
+    if (!nulls && v === null) continue;
+    const k = isNumericString(v) ? numericIdentity(v as string) : v;
+    const e = m.get(k);
+    if (e) e[1] += d;
+    else m.set(k, [v, d]);
+  }
+  return [...m.values()].filter(([, d]) => d > 0);
 }

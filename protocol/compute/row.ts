@@ -6,6 +6,7 @@
  */
 import type { Row, Value } from '../types.js';
 import type { OrderKey } from './plan.js';
+import { compareNumeric, numericIdentity, type NumericValue } from '../numeric.js';
 
 function rank(v: Value): number {
   if (v === null) return 0;
@@ -15,15 +16,25 @@ function rank(v: Value): number {
     case 'number':
       return 2;
     case 'string':
-      return 3;
+      // A numeric carried as a string (protocol/numeric.ts) is a number.
+      return v.charCodeAt(0) === 0 ? 2 : 3;
     default:
       return 4;
   }
 }
 
+/** Numerics by decimal value, then (equal values of different scales) the shorter form first. */
+function compareNumerics(a: NumericValue, b: NumericValue): number {
+  const c = compareNumeric(a, b);
+  if (c !== 0) return c;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a.length - b.length;
+}
+
 /**
- * The total order of values: NULL < false < true < numbers (numeric) < strings (code units) <
- * arrays. Arrays compare element by element (a NULL element after every value, as Postgres'
+ * The total order of values: NULL < false < true < numbers (numeric, by decimal value, 1.5 before
+ * 1.50) < strings (code units) < arrays. Arrays compare element by element (a NULL element after every value, as Postgres'
  * array comparison), then the shorter first.
  */
 export function compareValues(a: Value, b: Value): number {
@@ -32,6 +43,7 @@ export function compareValues(a: Value, b: Value): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   if (ra === 4) return compareArrays(a as Value[], b as Value[]);
+  if (ra === 2 && (typeof a === 'string' || typeof b === 'string')) return compareNumerics(a as NumericValue, b as NumericValue);
   return (a as number | string | boolean) < (b as number | string | boolean) ? -1 : 1;
 }
 
@@ -85,6 +97,22 @@ export function rowKey(row: Row): string {
     else if (typeof v === 'number') key += `d${v};`;
     else if (typeof v === 'string') key += `s${v.length}:${v}`;
     else key += `a${v.length}[${rowKey(v)}]`;
+  }
+  return key;
+}
+
+/**
+ * A string that identifies a key (a GROUP BY, join or partition key): as `rowKey`, but numerics
+ * by decimal value, so 1.5 and 1.50 are one key (protocol/numeric.ts).
+ */
+export function keyOf(row: Row): string {
+  let key = '';
+  for (const v of row) {
+    if (typeof v === 'string' && v.charCodeAt(0) === 0) {
+      const id = numericIdentity(v);
+      key += typeof id === 'number' ? `d${id};` : `s${id.length}:${id}`;
+    } else if (Array.isArray(v)) key += `a${v.length}[${keyOf(v)}]`;
+    else key += rowKey([v]);
   }
   return key;
 }

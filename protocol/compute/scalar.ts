@@ -11,10 +11,12 @@
  */
 import { DefiniteError, InvalidRequestError, registerError, type Determinacy } from '../errors.js';
 import type { Row, Value } from '../types.js';
-import { inIntRange, intOutOfRange, intTextOutOfRange, type IntegerType } from '../int-range.js';
+import { bigOfInt, inIntRange, intOfText, intOutOfRange, intTextOutOfRange, intValue, type IntegerType } from '../int-range.js';
 import type { Expr, ScalarFunction } from './plan.js';
 import {
-  addNumeric, divNumeric, fitNumeric, modNumeric, mulNumeric, numericOf, numericOfFloat, numericOutOfRange, parseDecimal, subNumeric,
+  addDecimal, compareNumeric, decimalFits, decimalOfValue, divDecimal, fitNumeric, floorDecimal, isNumericString, modDecimal, mulDecimal,
+  numericOfFloat, numericOutOfRange, numericText, numericToFloat, numericValue, parseDecimal, roundDecimal, subDecimal, truncDecimal,
+  type Decimal, type NumericValue,
 } from '../numeric.js';
 import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
 import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
@@ -56,9 +58,19 @@ function finite(r: number): number {
   return r + 0;
 }
 
+/** A number argument; a numeric carried as a string is read as the nearest double (float functions). */
 function numArg(fn: string, v: Value): number {
-  if (typeof v !== 'number') fail(`${fn} expects a number, got ${typeName(v)}`);
+  if (typeof v !== 'number') {
+    if (isNumericString(v)) return numericToFloat(v as string);
+    fail(`${fn} expects a number, got ${typeName(v)}`);
+  }
   return v as number;
+}
+/** A numeric argument (a number or a tagged string: protocol/numeric.ts). */
+function decArg(fn: string, v: Value): Decimal {
+  if (typeof v !== 'number' && !isNumericString(v)) fail(`${fn} expects a number, got ${typeName(v)}`);
+  if (typeof v === 'number' && !Number.isFinite(v)) fail('numeric value out of range');
+  return decimalOfValue(v as NumericValue);
 }
 function textArg(fn: string, v: Value): string {
   if (typeof v !== 'string') fail(`${fn} expects text, got ${typeName(v)}`);
@@ -71,7 +83,11 @@ function intArg(fn: string, v: Value): number {
 
 /** Compares two non-NULL values of one type (numbers, strings by code unit, false < true). */
 function compare(fn: string, a: Value, b: Value): number {
-  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b)) fail(`cannot compare ${typeName(a)} with ${typeName(b)} (${fn})`);
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (typeof a === 'string' && (isNumericString(a) || isNumericString(b)))) {
+    // A numeric carried as a string against a number or another one: by decimal value (1.5 = 1.50).
+    if ((typeof a === 'number' || isNumericString(a)) && (typeof b === 'number' || isNumericString(b))) return compareNumeric(a as NumericValue, b as NumericValue);
+    fail(`cannot compare ${typeName(a)} with ${typeName(b)} (${fn})`);
+  }
   // Arrays: element by element, a NULL element after every value, then the shorter first (Postgres' btarraycmp).
   if (Array.isArray(a)) return compareValues(a, b);
   return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
@@ -100,7 +116,7 @@ function changeCase(s: string, upper: boolean): string {
 }
 
 function toText(v: Value): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return isNumericString(v) ? numericText(v) : v;
   if (typeof v === 'number') return String(v);
   return v ? 'true' : 'false';
 }
@@ -170,7 +186,7 @@ function escapeRegExp(c: string): string {
   return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
 }
 
-/** Rounds half away from zero to `digits` decimal places, on the shortest decimal form of x. */
+/** Rounds half away from zero to `digits` decimal places, on the shortest decimal form of x (floats; numerics: roundNumeric). */
 function round(x: number, digits: number): number {
   if (digits === 0) return finite(Math.sign(x) * Math.round(Math.abs(x)));
   const shift = (v: number, d: number): number => {
@@ -185,29 +201,52 @@ function round(x: number, digits: number): number {
  * A number truncated toward zero, a bool as 1 / 0, or text parsed as an integer. Its range is
  * the caller's `check_*`; only text past every integer type fails here, with its digits.
  */
-function toInt(v: Value): number {
-  let n: number;
-  if (typeof v === 'number') n = Math.trunc(v);
-  else if (typeof v === 'boolean') n = v ? 1 : 0;
-  else {
-    const s = trimSpaces(v as string, true, true);
-    if (!/^[+-]?\d+$/.test(s)) fail(`invalid input syntax for type integer: "${v}"`);
-    n = Number(s);
-    if (!Number.isSafeInteger(n)) fail(intTextOutOfRange('bigint', s));
+function toInt(v: Value): number | string {
+  if (typeof v === 'number') {
+    if (v !== v || v === Infinity || v === -Infinity) fail('integer out of range');
+    const n = Math.trunc(v);
+    // An integral double past 2^53 is an exact integer: BigInt keeps every bit of it.
+    return Number.isSafeInteger(n) ? n + 0 : intValue(BigInt(n));
   }
-  if (n !== n || n === Infinity || n === -Infinity) fail('integer out of range');
-  return n + 0;
+  if (isNumericString(v)) return intValue(truncDecimal(decimalOfValue(v as string), 0).mant);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const s = trimSpaces(v as string, true, true);
+  if (!/^[+-]?\d+$/.test(s)) fail(`invalid input syntax for type integer: "${v}"`);
+  const n = intOfText(s, 'bigint');
+  if (n === undefined) fail(intTextOutOfRange('bigint', s));
+  return n!;
 }
 
 /** The range check of an integer type: `v` itself, or an out-of-range error. */
 const checkInt = (type: IntegerType) => (v: Value): Value => {
-  if (typeof v !== 'number') fail(`check_${type} expects a number, got ${typeName(v)}`);
-  if (!inIntRange(v as number, type)) fail(intOutOfRange(type, v as number));
+  if (typeof v !== 'number' && !isNumericString(v)) fail(`check_${type} expects a number, got ${typeName(v)}`);
+  if (!inIntRange(v, type)) fail(intOutOfRange(type, v));
   return v;
+};
+
+/** An integer operand (a number, or a bigint past 2^53 as a tagged string) as a BigInt. */
+function bigArg(fn: string, v: Value): bigint {
+  const n = bigOfInt(v);
+  if (n === undefined) fail(`${fn} expects an integer, got ${String(v)}`);
+  return n!;
+}
+
+/**
+ * Integer arithmetic, exact over int8: on numbers when the result is a safe integer (a double
+ * holds it exactly, so the double result is the exact one), else on BigInt. The range of the
+ * result's type is the planner's `check_*` around it.
+ */
+const intArithmetic = (fn: string, onNumbers: (a: number, b: number) => number, onBig: (a: bigint, b: bigint) => bigint) => (a: Value, b: Value): Value => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = onNumbers(a, b);
+    if (Number.isSafeInteger(r)) return r + 0;
+  }
+  return intValue(onBig(bigArg(fn, a), bigArg(fn, b)));
 };
 
 function toFloat(v: Value): number {
   if (typeof v === 'number') return v;
+  if (isNumericString(v)) return finite(numericToFloat(v as string));
   if (typeof v === 'boolean') return v ? 1 : 0;
   const s = trimSpaces(v as string, true, true);
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) fail(`invalid input syntax for type float: "${v}"`);
@@ -228,6 +267,7 @@ function toBool(v: Value): boolean {
 /** The arities each function accepts: [min, max]. */
 const ARITY: Record<ScalarFunction, [number, number]> = {
   '+': [2, 2], '-': [2, 2], '*': [2, 2], '/': [2, 2], div_int: [2, 2], '%': [2, 2], neg: [1, 1],
+  add_int: [2, 2], sub_int: [2, 2], mul_int: [2, 2], mod_int: [2, 2],
   '=': [2, 2], '<>': [2, 2], '<': [2, 2], '<=': [2, 2], '>': [2, 2], '>=': [2, 2],
   and: [2, Infinity], or: [2, Infinity], not: [1, 1],
   is_null: [1, 1], is_not_null: [1, 1], coalesce: [1, Infinity], nullif: [2, 2],
@@ -236,10 +276,11 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   like: [2, 2], ilike: [2, 2], starts_with: [2, 2], regex_match: [2, 2], regex_imatch: [2, 2],
   abs: [1, 1], floor: [1, 1], ceil: [1, 1], round: [1, 2], sqrt: [1, 1], exp: [1, 1], ln: [1, 1],
   power: [2, 2], greatest: [1, Infinity], least: [1, Infinity],
-  to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1],
+  to_int: [1, 1], to_float: [1, 1], to_text: [1, 1], to_bool: [1, 1], numeric_text: [1, 1],
   check_smallint: [1, 1], check_int: [1, 1], check_bigint: [1, 1], round_even: [1, 1],
   add_numeric: [2, 2], sub_numeric: [2, 2], mul_numeric: [2, 2], div_numeric: [2, 2], mod_numeric: [2, 2],
   to_numeric: [1, 1], check_numeric: [1, 1], fit_numeric: [3, 3], check_varchar: [2, 2],
+  round_numeric: [1, 2], trunc_numeric: [1, 2],
   ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
   ...(TEXT_ARITY as Record<TextFunction, [number, number]>),
   ...(ARRAY_ARITY as Record<keyof typeof ARRAY_ARITY, [number, number]>),
@@ -257,26 +298,42 @@ export function checkVarchar(s: string, n: number): string {
   return fail(`value too long for type character varying(${n})`);
 }
 
-/** A numeric result: the number, or an error naming the decimal definite cannot hold. */
-function held(r: number | string): number {
-  if (typeof r === 'string') fail(numericOutOfRange(r));
-  return r as number;
+/** A numeric result as its value, or 22003 past Postgres' numeric limits. */
+function held(d: Decimal): NumericValue {
+  if (!decimalFits(d)) fail(numericOutOfRange());
+  return numericValue(d);
 }
 
-/** A float as numeric (15 significant digits, as Postgres), or text read exactly. */
-function toNumeric(v: Value): number {
+/** A float as numeric (15 significant digits, as Postgres), or text read exactly (at its scale). */
+function toNumeric(v: Value): NumericValue {
   if (typeof v === 'number') return numericOfFloat(finite(v));
   if (typeof v !== 'string') fail(`to_numeric expects a number or text, got ${typeName(v)}`);
+  if (isNumericString(v)) return v as string;
   const d = parseDecimal(v as string);
   if (!d) fail(`invalid input syntax for type numeric: "${v}"`);
-  return held(numericOf(d!));
+  return held(d!);
+}
+
+/** round / trunc of a numeric to `digits` places (Postgres: display scale max(digits, 0)). */
+function roundNumeric(v: Value, digits: Value, trunc: boolean): NumericValue {
+  const n = intArg(trunc ? 'trunc' : 'round', digits);
+  const d = decArg(trunc ? 'trunc' : 'round', v);
+  const k = Math.max(-MAX_DIGITS_ARG, Math.min(MAX_DIGITS_ARG, n));
+  return held(trunc ? truncDecimal(d, k) : roundDecimal(d, k));
+}
+const MAX_DIGITS_ARG = 16383;
+
+/** `-v` (or `abs(v)`) of a numeric carried as a string, at its scale. */
+function negated(v: string, abs: boolean): NumericValue {
+  const d = decArg(abs ? 'abs' : 'neg', v);
+  return numericValue({ mant: abs && d.mant < 0n ? -d.mant : abs ? d.mant : -d.mant, scale: d.scale });
 }
 
 /** Strict functions of one argument: NULL in, NULL out. */
 const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   ...DATETIME.unary,
   ...ARRAYS.unary,
-  neg: (a) => finite(-numArg('neg', a)),
+  neg: (a) => (typeof a === 'string' ? negated(a, false) : finite(-numArg('neg', a))),
   not: (a) => {
     if (typeof a !== 'boolean') fail(`not expects a bool, got ${typeName(a)}`);
     return !a;
@@ -287,10 +344,12 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   trim: (a) => trimSpaces(textArg('trim', a), true, true),
   ltrim: (a) => trimSpaces(textArg('ltrim', a), true, false),
   rtrim: (a) => trimSpaces(textArg('rtrim', a), false, true),
-  abs: (a) => Math.abs(numArg('abs', a)),
-  floor: (a) => finite(Math.floor(numArg('floor', a))),
-  ceil: (a) => finite(Math.ceil(numArg('ceil', a))),
-  round: (a) => round(numArg('round', a), 0),
+  abs: (a) => (typeof a === 'string' ? negated(a, true) : Math.abs(numArg('abs', a))),
+  floor: (a) => (typeof a === 'string' ? held(floorDecimal(decArg('floor', a), false)) : finite(Math.floor(numArg('floor', a)))),
+  ceil: (a) => (typeof a === 'string' ? held(floorDecimal(decArg('ceil', a), true)) : finite(Math.ceil(numArg('ceil', a)))),
+  round: (a) => (typeof a === 'string' ? held(roundDecimal(decArg('round', a), 0)) : round(numArg('round', a), 0)),
+  round_numeric: (a) => roundNumeric(a, 0, false),
+  trunc_numeric: (a) => roundNumeric(a, 0, true),
   sqrt: (a) => {
     const x = numArg('sqrt', a);
     if (x < 0) fail('cannot take square root of a negative number');
@@ -306,12 +365,13 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   to_int: toInt,
   to_float: toFloat,
   to_text: toText,
+  numeric_text: (a) => (typeof a === 'number' || isNumericString(a) ? numericText(a as NumericValue) : toText(a)),
   to_bool: toBool,
   check_smallint: checkInt('smallint'),
   check_int: checkInt('int'),
   check_bigint: checkInt('bigint'),
   to_numeric: toNumeric,
-  check_numeric: (a) => (typeof a === 'string' ? fail(numericOutOfRange(a)) : numArg('check_numeric', a)),
+  check_numeric: (a) => (isNumericString(a) ? a : numArg('check_numeric', a)),
   round_even: (a) => {
     const x = numArg('round_even', a);
     const r = Math.round(x);
@@ -332,11 +392,24 @@ const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
     if (y === 0) fail('division by zero');
     return finite(x / y);
   },
+  add_int: intArithmetic('+', (x, y) => x + y, (x, y) => x + y),
+  sub_int: intArithmetic('-', (x, y) => x - y, (x, y) => x - y),
+  mul_int: intArithmetic('*', (x, y) => x * y, (x, y) => x * y),
   div_int: (a, b) => {
-    const x = numArg('div_int', a);
-    const y = numArg('div_int', b);
-    if (y === 0) fail('division by zero');
-    return finite(Math.trunc(x / y));
+    if (typeof a === 'number' && typeof b === 'number' && Math.abs(a) <= 4294967296) {
+      // |a| <= 2^32: the double quotient truncates to the exact one.
+      if (b === 0) fail('division by zero');
+      return finite(Math.trunc(a / b)) + 0;
+    }
+    const y = bigArg('/', b);
+    if (y === 0n) fail('division by zero');
+    return intValue(bigArg('/', a) / y);
+  },
+  mod_int: (a, b) => {
+    const y = bigArg('%', b);
+    if (y === 0n) fail('division by zero');
+    if (typeof a === 'number' && typeof b === 'number') return (a % b) + 0;
+    return intValue(bigArg('%', a) % y);
   },
   '%': (a, b) => {
     const x = numArg('%', a);
@@ -365,20 +438,40 @@ const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
     return finite(Math.pow(x, y));
   },
   round: (a, b) => round(numArg('round', a), intArg('round', b)),
-  add_numeric: (a, b) => held(addNumeric(numArg('+', a), numArg('+', b))),
-  sub_numeric: (a, b) => held(subNumeric(numArg('-', a), numArg('-', b))),
-  mul_numeric: (a, b) => held(mulNumeric(numArg('*', a), numArg('*', b))),
+  round_numeric: (a, b) => roundNumeric(a, b, false),
+  trunc_numeric: (a, b) => roundNumeric(a, b, true),
+  add_numeric: (a, b) => {
+    if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      const r = a + b;
+      if (Number.isSafeInteger(r)) return r + 0;
+    }
+    return held(addDecimal(decArg('+', a), decArg('+', b)));
+  },
+  sub_numeric: (a, b) => {
+    if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      const r = a - b;
+      if (Number.isSafeInteger(r)) return r + 0;
+    }
+    return held(subDecimal(decArg('-', a), decArg('-', b)));
+  },
+  mul_numeric: (a, b) => {
+    if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      const r = a * b;
+      if (Number.isSafeInteger(r)) return r + 0;
+    }
+    return held(mulDecimal(decArg('*', a), decArg('*', b)));
+  },
   div_numeric: (a, b) => {
-    const x = numArg('/', a);
-    const y = numArg('/', b);
-    if (y === 0) fail('division by zero');
-    return divNumeric(x, y);
+    const x = decArg('/', a);
+    const y = decArg('/', b);
+    if (y.mant === 0n) fail('division by zero');
+    return held(divDecimal(x, y));
   },
   mod_numeric: (a, b) => {
-    const x = numArg('%', a);
-    const y = numArg('%', b);
-    if (y === 0) fail('division by zero');
-    return held(modNumeric(x, y));
+    const x = decArg('%', a);
+    const y = decArg('%', b);
+    if (y.mant === 0n) fail('division by zero');
+    return held(modDecimal(x, y));
   },
   substr: (a, b) => substr(textArg('substr', a), intArg('substr', b), undefined),
   check_varchar: (a, b) => checkVarchar(textArg('check_varchar', a), intArg('check_varchar', b)),
@@ -509,9 +602,11 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
         const precision = p(row);
         const scale = sc(row);
         if (x === null || precision === null || scale === null) return null;
-        const fitted = fitNumeric(numArg('fit_numeric', x), intArg('fit_numeric', precision), intArg('fit_numeric', scale));
+        if (typeof x !== 'number' && !isNumericString(x)) fail(`fit_numeric expects a number, got ${typeName(x)}`);
+        if (typeof x === 'number' && !Number.isFinite(x)) fail('numeric value out of range');
+        const fitted = fitNumeric(x as NumericValue, intArg('fit_numeric', precision), intArg('fit_numeric', scale));
         if (!fitted.ok) fail(`${fitted.message}: ${fitted.detail}`);
-        return held((fitted as { value: number | string }).value);
+        return (fitted as { value: NumericValue }).value;
       };
     }
     case 'replace': {

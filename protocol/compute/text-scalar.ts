@@ -5,6 +5,7 @@
  * zero, on the shortest decimal form as round does), log10 [1]. All are strict (NULL in, NULL
  * out) and count in code points, as Postgres does with UTF8; errors are Postgres' messages.
  */
+import { isNumericString, numericToFloat } from '../numeric.js';
 import type { Value } from '../types.js';
 
 type Fail = (message: string) => never;
@@ -23,7 +24,7 @@ const MAX_BUILT = 64 * 1024 * 1024;
 export function textFunctions(fail: Fail): Record<TextFunction, (args: Value[]) => Value> {
   const text = (fn: string, v: Value): string => (typeof v === 'string' ? v : fail(`${fn} expects text, got ${typeof v}`));
   const int = (fn: string, v: Value): number => (typeof v === 'number' && Number.isInteger(v) ? v : fail(`${fn} expects an integer, got ${String(v)}`));
-  const num = (fn: string, v: Value): number => (typeof v === 'number' ? v : fail(`${fn} expects a number, got ${typeof v}`));
+  const num = (fn: string, v: Value): number => (typeof v === 'number' ? v : isNumericString(v) ? numericToFloat(v as string) : fail(`${fn} expects a number, got ${typeof v}`));
   const chars = (s: string): string[] => [...s];
   const built = (n: number): void => {
     if (n > MAX_BUILT) fail('requested length too large');

@@ -6,6 +6,8 @@
  * the ones parsed here. Depends on nothing of ours but the shared types.
  */
 import type { ColumnType, Value } from '../types.js';
+import { decimalFits, numericValue, parseDecimal } from '../numeric.js';
+import { intOfText } from '../int-range.js';
 
 /** Upstream type oid -> definite type (pg_type.dat). bytea becomes text in Postgres' hex form (`\x0a0b`); uuid, json and jsonb text. */
 export const PG_TYPE_OIDS: Readonly<Record<number, { name: string; type: ColumnType }>> = {
@@ -54,7 +56,7 @@ function utcDays(y: number, m: number, d: number): number {
 
 /**
  * The definite value of PostgreSQL's text form `text` of a value of type `oid`; throws a plain
- * Error saying why when it does not fit (e.g. a bigint beyond ±2^53, NaN, infinity).
+ * Error saying why when it does not fit (e.g. a numeric NaN or infinity).
  */
 export function pgTextValue(oid: number, text: string): Value {
   const type = pgColumnType(oid);
@@ -66,14 +68,20 @@ export function pgTextValue(oid: number, text: string): Value {
     case 'smallint':
     case 'int':
     case 'bigint': {
-      const n = Number(text);
-      if (Number.isSafeInteger(n)) return n;
-      throw new Error(`${text} is beyond definite's integer range (±2^53 - 1)`);
+      // Exact over int8: past ±(2^53 - 1) a tagged string of the digits (protocol/int-range.ts).
+      const n = /^-?\d+$/.test(text) ? intOfText(text, type) : undefined;
+      if (n !== undefined) return n;
+      throw new Error(`${text} is not a ${PG_TYPE_OIDS[oid]!.name}`);
     }
-    case 'float':
-    case 'numeric': {
+    case 'float': {
       const n = Number(text);
       if (Number.isFinite(n)) return n;
+      throw new Error(`${text} is not a finite number`);
+    }
+    case 'numeric': {
+      // Exact, at Postgres' display scale (numeric_out prints every digit of dscale): 1.50 stays 1.50.
+      const d = /^-?\d+(\.\d+)?$/.test(text) ? parseDecimal(text) : undefined;
+      if (d !== undefined && decimalFits(d)) return numericValue(d);
       throw new Error(`${text} is not a finite number`);
     }
     case 'text':

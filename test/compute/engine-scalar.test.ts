@@ -159,7 +159,11 @@ test('casts', () => {
   expect(fails('to_int', '1.5')).toMatch(/invalid input syntax for type integer/);
   // to_int truncates; the range is the check of the target type.
   expect(fails('check_int', f('to_int', 1e300))).toBe('integer out of range');
-  expect(fails('to_int', '9007199254740993')).toMatch(/"9007199254740993" is out of range for type bigint/);
+  // Exact over int8 (issue #18): past 2^53 a tagged string of the digits, past 2^63 an error.
+  expect([f('to_int', '9007199254740993'), f('to_int', '-9223372036854775808'), f('to_int', 1e18)]).toEqual(['\u00009007199254740993', '\u0000-9223372036854775808', 1e18]);
+  expect(fails('to_int', '9223372036854775808')).toMatch(/"9223372036854775808" is out of range for type bigint/);
+  expect(fails('check_bigint', f('to_int', 2 ** 63))).toBe('bigint out of range');
+  expect([f('add_int', 9007199254740991, 2), f('mul_int', 4294967296, 4294967295), f('div_int', '\u00009007199254740993', 2), f('mod_int', '\u00009007199254740993', 10)]).toEqual(['\u00009007199254740993', '\u000018446744069414584320', 4503599627370496, 3]);
   expect([f('to_float', '1.5e2'), f('to_float', '.5'), f('to_float', 3)]).toEqual([150, 0.5, 3]);
   expect(fails('to_float', 'abc')).toMatch(/float/);
   expect([f('to_text', 1.5), f('to_text', false), f('to_text', 'x')]).toEqual(['1.5', 'false', 'x']);

@@ -16,6 +16,7 @@ import type { Row } from '../../protocol/types.js';
 import { connectOracle } from '../helpers/postgres.js';
 import { usePlatform } from './sql-client.js';
 import { QueryGen, randomRows } from './random-query-gen.js';
+import { isNumericString } from '../../protocol/numeric.js';
 
 const SEED = Number(process.env['DFN_RANDOM_QUERY_SEED'] ?? 20261207);
 
@@ -30,6 +31,7 @@ const gen = new QueryGen(SEED);
 
 /** One value as both sides are compared: numbers (PostgreSQL's bigint / numeric text too) to 9 significant digits. */
 function norm(v: unknown): unknown {
+  if (isNumericString(v)) v = (v as string).slice(1); // a numeric carried as a string (protocol/numeric.ts)
   if (typeof v === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v)) v = Number(v);
   if (typeof v === 'number') return Number(v.toPrecision(9));
   return v;

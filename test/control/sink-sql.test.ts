@@ -63,3 +63,21 @@ test('bad CREATE SINK statements are refused and create nothing', async () => {
   await bad(`CREATE SINK s1 FROM orders INTO JETSTREAM STREAM 'X' FORMAT XML ENVELOPE UPSERT`, '42601');
   expect(await a.rows('SHOW SINKS')).toEqual([]);
 });
+
+test('exact numerics and bigints go round a JSON and a msgpack sink unrounded, at their scale (issue #18)', async () => {
+  await a.sql('CREATE TABLE amounts (id int NOT NULL, amount numeric NOT NULL, big bigint)');
+  await a.sql("INSERT INTO amounts VALUES (1, 1.50, 9007199254740993), (2, 12345678901234567890.12, -9223372036854775808), (3, 0.1, 9223372036854775807), (4, -7, 5)");
+  await a.sql('CREATE MATERIALIZED VIEW amounts_v AS SELECT id, amount, amount * 2 AS twice, big FROM amounts');
+  for (const format of ['JSON', 'MSGPACK']) {
+    await a.sql(`CREATE SINK amounts_${format} FROM amounts_v INTO JETSTREAM STREAM 'AMOUNTS_${format}' SUBJECT 'amounts.${format}' KEY (id) FORMAT ${format} ENVELOPE UPSERT`);
+    await a.sql(`CREATE SOURCE amounts_back_${format} FROM JETSTREAM STREAM 'AMOUNTS_${format}' SUBJECT 'amounts.${format}' FORMAT ${format} (id int NOT NULL, amount numeric, twice numeric, big bigint) KEY (id) ENVELOPE UPSERT`);
+    await eventually(async () => (await a.rows(`SELECT count(*) FROM amounts_back_${format}`))[0]![0] === 4, `the ${format} sink went round`);
+    const text = await a.rows(`SELECT id, amount::text, twice::text, big::text, big = (SELECT big FROM amounts WHERE id = 1) FROM amounts_back_${format} ORDER BY id`);
+    expect(text).toEqual([
+      [1, '1.50', '3.00', '9007199254740993', true],
+      [2, '12345678901234567890.12', '24691357802469135780.24', '-9223372036854775808', false],
+      [3, '0.1', '0.2', '9223372036854775807', false],
+      [4, '-7', '-14', '5', false],
+    ]);
+  }
+});

@@ -95,3 +95,10 @@ test('every accepted row survives a SIGKILL of the environment process', async (
   expect((await post('durable', 'after')).status).toBe(200);
   expect(await a.rows('SELECT count(*) FROM durable')).toEqual([[31]]);
 });
+
+test('a JSON body keeps its numbers exact, as jsonb prints them (issue #18)', async () => {
+  await a.sql('CREATE SOURCE amounts_hook FROM WEBHOOK BODY FORMAT JSON');
+  const r = await post('amounts_hook', '{"a": 1.50, "b": 12345678901234567890123, "c": [1e3, -0, 0.1], "s": "1.50"}');
+  expect(r.status).toBe(200);
+  expect(await a.rows('SELECT body FROM amounts_hook')).toEqual([['{"a":1.50,"b":12345678901234567890123,"c":[1000,0,0.1],"s":"1.50"}']]);
+});

@@ -73,9 +73,17 @@ describe('pgoutput decoder (bytes from PostgreSQL 15)', () => {
     expect(pgTextValue(1114, '1999-12-31 23:59:59')).toBe(Date.UTC(1999, 11, 31, 23, 59, 59));
     expect(pgTextValue(1184, '2024-01-02 03:04:05+05:30')).toBe(Date.UTC(2024, 0, 1, 21, 34, 5));
     expect(pgTextValue(17, '\\x0a0b')).toBe('\\x0a0b');
-    expect(() => pgTextValue(20, '9007199254740993')).toThrow(/integer range/);
+    expect(pgTextValue(20, '9007199254740993')).toBe('\u00009007199254740993'); // exact past 2^53 (issue #18)
+    expect(pgTextValue(20, '-9223372036854775808')).toBe('\u0000-9223372036854775808');
+    expect(() => pgTextValue(21, '32768')).toThrow(/not a smallint/);
     expect(() => pgTextValue(701, 'NaN')).toThrow(/finite/);
     expect(() => pgTextValue(16, 'maybe')).toThrow(/not a boolean/);
+    // numeric: exact, at the scale Postgres printed (issue #18).
+    expect(pgTextValue(1700, '1.50')).toBe('\u00001.50');
+    expect(pgTextValue(1700, '12345678901234567890.123')).toBe('\u000012345678901234567890.123');
+    expect(pgTextValue(1700, '-0.001')).toBe(-0.001);
+    expect(() => pgTextValue(1700, 'NaN')).toThrow(/finite/);
+    expect(() => pgTextValue(1700, 'Infinity')).toThrow(/finite/);
     expect(pgColumnType(1186)).toBeUndefined(); // interval: not mapped
   });
 });

@@ -5,6 +5,7 @@
  */
 import { tpchOrder, tpchRows, orderKey } from '../../actors/storage/sources/tpch.js';
 import { TPCH_SCHEMAS, TPCH_TABLES, tpchOffsets, type TpchTable } from '../../protocol/storage/tpch.js';
+import { isNumericValue, numericToFloat, type NumericValue } from '../../protocol/numeric.js';
 import type { Row } from '../../protocol/types.js';
 
 const SF = 0.01;
@@ -18,7 +19,7 @@ test('the same rows come every time, each with its schema\'s width and types', (
     expect(all(t)).toEqual(data[t]);
     for (const row of data[t].slice(0, 50)) {
       expect(row.length).toBe(TPCH_SCHEMAS[t].length);
-      TPCH_SCHEMAS[t].forEach((c, k) => expect(typeof row[k]).toBe(c.type === 'text' ? 'string' : 'number'));
+      TPCH_SCHEMAS[t].forEach((c, k) => expect(c.type === 'numeric' ? isNumericValue(row[k]) || typeof row[k] === 'number' : typeof row[k]).toBe(c.type === 'text' ? 'string' : c.type === 'numeric' ? true : 'number'));
     }
   }
 });
@@ -46,9 +47,9 @@ test('order status and total price follow from the lines; flags from the current
     const { order, lines } = tpchOrder(n, SF);
     const statuses = new Set(lines.map((l) => l[9]));
     expect(order[2]).toBe(statuses.size === 2 ? 'P' : statuses.has('F') ? 'F' : 'O');
-    const c = (v: unknown) => Math.round((v as number) * 100);
+    const c = (v: unknown) => Math.round(numericToFloat(v as NumericValue) * 100);
     const cents = lines.reduce((s, l) => s + Math.round((c(l[5]) * (100 + c(l[7])) * (100 - c(l[6]))) / 10_000), 0);
-    expect(order[3]).toBe(cents / 100);
+    expect(numericToFloat(order[3] as NumericValue)).toBe(cents / 100);
     for (const l of lines) expect(l[8] === 'N').toBe((l[12] as number) > Date.UTC(1995, 5, 17) / 86_400_000);
   }
   expect(data.supplier.filter((s) => /Customer.*Complaints/.test(s[6] as string)).length).toBeGreaterThan(0);

@@ -10,7 +10,7 @@
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { newExtendedAccumulator } from './aggregates-extended.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
-import { DecimalSum } from '../../../protocol/numeric.js';
+import { DecimalSum, numericIdentity } from '../../../protocol/numeric.js';
 import { compareValues } from '../../../protocol/compute/row.js';
 import type { Value } from '../../../protocol/types.js';
 
@@ -82,14 +82,34 @@ function addToMultiset(values: Map<Value, number>, v: Value, diff: number): { pr
   return { presence: before <= 0 && after > 0 ? 1 : before > 0 && after <= 0 ? -1 : 0, after };
 }
 
+/**
+ * The multiset key of a value: numerics carried as strings by their decimal (1.5 and 1.50 are one
+ * value, protocol/numeric.ts), everything else itself.
+ */
+function multisetKey(v: Value): Value {
+  return typeof v === 'string' && v.charCodeAt(0) === 0 ? numericIdentity(v) : v;
+}
+
+/** The value shown for each multiset key whose first present value differs from the key (1.50 for 1.5). */
+function trackShown(shown: Map<Value, Value>, k: Value, v: Value, presence: -1 | 0 | 1): void {
+  if (presence > 0 && k !== v) shown.set(k, v);
+  else if (presence < 0) shown.delete(k);
+}
+
 /** sum / avg (DISTINCT): each value counts once while its multiplicity in the group is positive. */
 class DistinctSum implements Accumulator {
   private readonly values = new Map<Value, number>();
+  private readonly shown = new Map<Value, Value>();
   constructor(private readonly inner: Sum) {}
   add(v: Value, diff: number): void {
     if (v === null) return;
-    const change = addToMultiset(this.values, v, diff).presence;
-    if (change !== 0) this.inner.add(v, change);
+    const k = multisetKey(v);
+    const change = addToMultiset(this.values, k, diff).presence;
+    if (change === 0) return;
+    // The value that entered the sum leaves it (1.50 stays 1.50 when 1.5 is what is retracted).
+    const counted = change > 0 ? v : (this.shown.get(k) ?? k);
+    trackShown(this.shown, k, v, change);
+    this.inner.add(counted, change);
   }
   value(): Value {
     return this.inner.value();
@@ -108,6 +128,7 @@ class DistinctSum implements Accumulator {
  */
 class Distinct implements Accumulator {
   private readonly values = new Map<Value, number>();
+  private readonly shown = new Map<Value, Value>();
   private positive = 0;
   private best: Value = null;
   private bestValid = true;
@@ -117,9 +138,12 @@ class Distinct implements Accumulator {
 
   add(v: Value, diff: number): void {
     if (v === null) return;
-    const { presence, after } = addToMultiset(this.values, v, diff);
+    const k = multisetKey(v);
+    const { presence, after } = addToMultiset(this.values, k, diff);
     this.positive += presence;
     if (this.sign === 0) return;
+    if (k !== v || presence < 0) trackShown(this.shown, k, v, presence);
+    v = k;
     if (after > 0) {
       if (this.bestValid && (this.best === null || this.sign * compareValues(v, this.best) < 0)) this.best = v;
     } else if (this.best === v) {
@@ -135,7 +159,7 @@ class Distinct implements Accumulator {
       this.best = best;
       this.bestValid = true;
     }
-    return this.best;
+    return this.shown.size === 0 ? this.best : (this.shown.get(this.best) ?? this.best);
   }
 
   isEmpty(): boolean {

@@ -11,7 +11,7 @@
  * parallel arrays, with a row-hash index once it grows past INDEX_AT rows.
  */
 import type { Row } from '../../../protocol/types.js';
-import { hashColumns, hashRow, hasNull, keyMatches } from '../../../protocol/row-hash.js';
+import { hashColumns, hashRow, hasNull, keyMatches, sameKeyValue } from '../../../protocol/row-hash.js';
 import type { Delta } from './node.js';
 import { rowsEqual } from '../../../protocol/compute/row.js';
 
@@ -166,7 +166,8 @@ export class Arrangement {
     outer: while (g) {
       const key = g.key;
       for (let m = 0; m < cols.length; m++) {
-        if (key[m] !== parts[inputs[m]!]![cols[m]!]) {
+        const v = parts[inputs[m]!]![cols[m]!]!;
+        if (key[m] !== v && !sameKeyValue(key[m]!, v)) {
           g = g.next;
           continue outer;
         }

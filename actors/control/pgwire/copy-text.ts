@@ -4,13 +4,13 @@
  * an unquoted empty field), and the lines of COPY FROM parsed back into fields and then into
  * definite values of the table's column types (22P02 / 22003 on a bad value, with the line).
  */
+import { intOfText } from '../../../protocol/int-range.js';
 import { parseArrayText } from '../../../protocol/array.js';
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
 import { checkVarchar } from '../../../protocol/compute/scalar.js';
-import { inIntRange } from '../../../protocol/int-range.js';
-import { fitNumeric, numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
+import { decimalFits, fitNumeric, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 
 const InvalidTextRepresentation = '22P02';
 import { encodeInterval, parseDate, parseInterval } from '../../../protocol/datetime.js';
@@ -168,15 +168,16 @@ export function typedRow(fields: Array<string | null>, columns: Column[], line: 
 
 /** 22P02 for a field that is not a value of its column's type. (Top level: no closure per value.) */
 /** A numeric field read exactly, rounded and checked as its column's numeric(p, s). */
-function numericField(s: string, col: Column, line: number): number {
+function numericField(s: string, col: Column, line: number): NumericValue {
   const where = { hint: `COPY line ${line}, column ${col.name}` };
-  let v = numericOf(parseDecimal(s)!);
-  if (typeof v === 'number' && col.precision !== undefined) {
+  const d = parseDecimal(s)!;
+  if (!decimalFits(d)) throw new SqlError(SqlState.NumericValueOutOfRange, numericOutOfRange(), where);
+  let v = numericValue(d);
+  if (col.precision !== undefined) {
     const fitted = fitNumeric(v, col.precision, col.scale ?? 0);
     if (!fitted.ok) throw new SqlError(SqlState.NumericValueOutOfRange, `${fitted.message}: ${fitted.detail}`, where);
     v = fitted.value;
   }
-  if (typeof v === 'string') throw new SqlError(SqlState.NumericValueOutOfRange, numericOutOfRange(v), where);
   return v;
 }
 
@@ -200,8 +201,9 @@ function typedValue(f: string, col: Column, line: number): Value {
     case 'bigint': {
       const s = f.charCodeAt(0) <= 32 || f.charCodeAt(f.length - 1) <= 32 ? f.trim() : f;
       if (!INTEGER.test(s)) throw badValue(f, col, line, col.type === 'int' ? 'integer' : col.type);
-      const n = Number(s);
-      if (!inIntRange(n, col.type)) {
+      // Exact over each type's range; a bigint past ±(2^53 - 1) is its tagged digits (protocol/int-range.ts).
+      const n = intOfText(s, col.type);
+      if (n === undefined) {
         throw new SqlError(SqlState.NumericValueOutOfRange, `value "${f}" is out of range for type ${col.type === 'int' ? 'integer' : col.type}`, { hint: `COPY line ${line}, column ${col.name}` });
       }
       return n;

@@ -63,14 +63,13 @@ export function pgTypeOf(columnType: string): PgType {
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 
 export { formatTimestamp } from '../../../protocol/timestamp-text.js';
+import { decimalOfValue, isNumericString, numericText as numericValueText, type Decimal, type NumericValue } from '../../../protocol/numeric.js';
 import { formatTimestamp } from '../../../protocol/timestamp-text.js';
 
-/** A numeric as Postgres writes it: plain digits, never an exponent (1e21 -> 1000000000000000000000). */
-export function numericText(n: number): string {
-  const s = String(n);
-  if (!/e/i.test(s) || !Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : s;
-  if (Math.abs(n) >= 1) return BigInt(n).toString();
-  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+/** A numeric as Postgres writes it: plain digits at its display scale, never an exponent (protocol/numeric.ts). */
+export function numericText(v: NumericValue): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : String(v);
+  return numericValueText(v);
 }
 
 /**
@@ -99,7 +98,8 @@ export function textValue(v: Value, columnType: string): Buffer | null {
   }
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
-  if (typeof v === 'number' && columnType === 'numeric') return Buffer.from(numericText(v));
+  if (columnType === 'numeric' && (typeof v === 'number' || isNumericString(v))) return Buffer.from(numericText(v as NumericValue));
+  if (typeof v === 'string' && isNumericString(v)) return Buffer.from(columnType === 'float' ? float8Text(Number(v.slice(1))) : v.slice(1));
   if (typeof v === 'number' && columnType === 'date') return Buffer.from(formatDate(v));
   if (typeof v === 'number' && columnType === 'float') return Buffer.from(float8Text(v));
   if (typeof v === 'string' && columnType === 'interval') {
@@ -129,7 +129,8 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
     }
     case 'bigint': {
       const b = Buffer.allocUnsafe(8);
-      b.writeBigInt64BE(BigInt(v as number), 0);
+      // A bigint past ±(2^53 - 1) is a tagged string of its digits (protocol/int-range.ts).
+      b.writeBigInt64BE(BigInt(typeof v === 'string' && isNumericString(v) ? v.slice(1) : (v as number)), 0);
       return b;
     }
     case 'float': {
@@ -159,8 +160,44 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
     }
     case 'text':
       return Buffer.from(String(v), 'utf8');
+    case 'numeric':
+      if (typeof v === 'number' && !Number.isFinite(v)) break;
+      return numericBinary(decimalOfValue(v as NumericValue));
     default:
       break;
   }
   throw new SqlError(SqlState.FeatureNotSupported, `the binary format of ${columnType} is not supported`, { hint: 'request the text format for this column' });
+}
+
+/**
+ * numeric_send: int16 ndigits, int16 weight (of the first base-10000 digit), int16 sign (0x0000,
+ * 0x4000 negative), int16 dscale, then the base-10000 digits, with leading and trailing zero
+ * digits dropped (zero has none). Exact: the digits of the decimal, at its display scale.
+ */
+export function numericBinary(d: Decimal): Buffer {
+  const negative = d.mant < 0n;
+  const abs = (negative ? -d.mant : d.mant).toString().padStart(d.scale + 1, '0');
+  const int = abs.slice(0, abs.length - d.scale);
+  const frac = abs.slice(abs.length - d.scale);
+  const intPadded = int.padStart(Math.ceil(int.length / 4) * 4, '0');
+  const fracPadded = frac.padEnd(Math.ceil(frac.length / 4) * 4, '0');
+  const groups: number[] = [];
+  for (let i = 0; i < intPadded.length; i += 4) groups.push(Number(intPadded.slice(i, i + 4)));
+  for (let i = 0; i < fracPadded.length; i += 4) groups.push(Number(fracPadded.slice(i, i + 4)));
+  let weight = intPadded.length / 4 - 1;
+  let start = 0;
+  while (start < groups.length && groups[start] === 0) {
+    start++;
+    weight--;
+  }
+  let end = groups.length;
+  while (end > start && groups[end - 1] === 0) end--;
+  const digits = groups.slice(start, end);
+  const b = Buffer.allocUnsafe(8 + 2 * digits.length);
+  b.writeInt16BE(digits.length, 0);
+  b.writeInt16BE(digits.length === 0 ? 0 : weight, 2);
+  b.writeUInt16BE(negative ? 0x4000 : 0, 4);
+  b.writeInt16BE(d.scale, 6);
+  digits.forEach((g, i) => b.writeInt16BE(g, 8 + 2 * i));
+  return b;
 }

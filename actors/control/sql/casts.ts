@@ -181,6 +181,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   if (numeric(from) && numeric(target)) {
     // Postgres converts float8 to numeric at 15 significant digits.
     if (from === 'float' && target === 'numeric') return to(call('to_numeric', t.expr));
+    // A numeric may be carried as a string (protocol/numeric.ts): to_float reads it.
+    if (from === 'numeric' && target === 'float') return to(call('to_float', t.expr));
     if (!isIntegerType(target)) return to(t.expr);
     if (isIntegerType(from)) return implicitlyConverts(from, target) ? to(t.expr) : toInteger(t.expr);
     // Postgres rounds float8 half to even, numeric half away from zero.
@@ -190,6 +192,7 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   if (datetime) return to(call(datetime, t.expr));
   const arrayCast = castArray(t, from, target);
   if (arrayCast) return to(arrayCast);
+  if (target === 'text' && from === 'numeric') return to(call('numeric_text', t.expr));
   if (target === 'text' && from !== 'timestamp') return to(call('to_text', t.expr));
   if (from === 'text') {
     if (isIntegerType(target)) return toInteger(call('to_int', t.expr));

@@ -162,6 +162,8 @@ function operatorName(e: A_Expr): string {
 }
 
 const ARITHMETIC: Record<string, ScalarFunction> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
+/** Integer arithmetic: exact over int8 (protocol/int-range.ts), range-checked by `checked`. */
+const INT_ARITHMETIC: Record<string, ScalarFunction> = { '+': 'add_int', '-': 'sub_int', '*': 'mul_int', '/': 'div_int', '%': 'mod_int' };
 /** Postgres' regular-expression match operators (OPERATOR(pg_catalog.~) is `~`). */
 const REGEX: Record<string, { fn: ScalarFunction; negated: boolean }> = {
   '~': { fn: 'regex_match', negated: false }, '~*': { fn: 'regex_imatch', negated: false },
@@ -303,7 +305,7 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const r = numberOperand(right, op, env, location);
     const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
     if (op === '%' && type === 'float') throw ctx.error(SqlState.UndefinedFunction, 'operator does not exist: double precision % double precision', location, 'cast the operands to numeric');
-    const fn = op === '/' && isIntegerType(type) ? 'div_int' : type === 'numeric' ? NUMERIC_ARITHMETIC[op]! : ARITHMETIC[op]!;
+    const fn = isIntegerType(type) ? INT_ARITHMETIC[op]! : type === 'numeric' ? NUMERIC_ARITHMETIC[op]! : ARITHMETIC[op]!;
     return checked(typedCall(fn, items, type, '?column?'));
   }
   // Postgres' exponentiation operator: power(), float8 unless an operand is numeric.
@@ -471,7 +473,9 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
       if (name === 'avg') return arg.type === 'float' ? result(name, arg, 'float', distinct) : result('avg_numeric', arg, 'numeric', distinct);
       // Postgres: sum of smallint / int is bigint (range-checked), sum of bigint or numeric numeric.
       if (arg.type === 'bigint' || arg.type === 'numeric') return checkedNumeric(result('sum_numeric', arg, 'numeric', distinct));
-      return checked(result(name, arg, isIntegerType(arg.type) ? 'bigint' : arg.type, distinct));
+      // An integer sum accumulates exactly (DecimalSum): past 2^53 it is the exact int8 or 22003, never a rounded double.
+      if (isIntegerType(arg.type)) return checked(result('sum_numeric', arg, 'bigint', distinct));
+      return result(name, arg, arg.type, distinct);
     }
     default:
       throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);

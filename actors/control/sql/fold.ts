@@ -17,10 +17,10 @@ const NON_STRICT = new Set<ScalarFunction>(['and', 'or', 'is_null', 'is_not_null
 /** Result types of functions whose result type does not depend on their arguments. */
 const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
   '=': 'bool', '<>': 'bool', '<': 'bool', '<=': 'bool', '>': 'bool', '>=': 'bool', not: 'bool', like: 'bool', ilike: 'bool', starts_with: 'bool', regex_match: 'bool', regex_imatch: 'bool',
-  lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text',
+  lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text', numeric_text: 'text',
   length: 'int', position: 'int', to_int: 'int', div_int: 'int', to_float: 'float', to_bool: 'bool', sqrt: 'float', exp: 'float', ln: 'float',
   check_smallint: 'smallint', check_int: 'int', check_bigint: 'bigint',
-  to_numeric: 'numeric', check_numeric: 'numeric', fit_numeric: 'numeric',
+  to_numeric: 'numeric', check_numeric: 'numeric', fit_numeric: 'numeric', round_numeric: 'numeric', trunc_numeric: 'numeric',
 };
 
 const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { smallint: 0, int: 1, bigint: 2, numeric: 3, float: 4 };

@@ -106,7 +106,8 @@ const FUNCTIONS: Record<string, Builder> = {
   round: arity(1, 2, (args, fail, ctx, loc, name) => {
     const a = number(args[0]!, fail, ctx, loc);
     if (args.length === 1) return typedCall(a.type === 'float' ? 'round_even' : 'round', [a], a.type, name);
-    if (isIntegerType(a.type)) return typedCall('round', [coerce(a, 'numeric', ctx, loc), want(args[1]!, 'int', fail, ctx, loc)], 'numeric', name);
+    // Postgres: round(numeric, int) is at scale max(int, 0) (round(2.5, 2) = 2.50).
+    if (isIntegerType(a.type) || a.type === 'numeric') return typedCall('round_numeric', [coerce(a, 'numeric', ctx, loc), want(args[1]!, 'int', fail, ctx, loc)], 'numeric', name);
     return typedCall('round', [a, want(args[1]!, 'int', fail, ctx, loc)], a.type, name);
   }),
   sqrt: realNumber('sqrt'),

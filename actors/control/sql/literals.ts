@@ -4,9 +4,9 @@
  * follows Postgres' input syntax for each type; a bad literal is SQLSTATE 22P02. Timestamps are
  * read as UTC and become milliseconds since the epoch.
  */
-import { inIntRange, intTextOutOfRange, type IntegerType } from '../../../protocol/int-range.js';
+import { inIntRange, intOfText, intTextOutOfRange, type IntegerType } from '../../../protocol/int-range.js';
 import { SqlState } from '../../../protocol/control/errors.js';
-import { numericOf, numericOutOfRange, parseDecimal } from '../../../protocol/numeric.js';
+import { decimalFits, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
@@ -36,9 +36,9 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
     case 'int':
     case 'bigint': {
       if (!/^[+-]?[0-9]+$/.test(s)) throw bad();
-      const n = Number(s);
-      if (!inIntRange(n, type) || !Number.isSafeInteger(n)) throw ctx.error(SqlState.NumericValueOutOfRange, intTextOutOfRange(type, s), location);
-      return n + 0;
+      const n = intOfText(s, type);
+      if (n === undefined) throw ctx.error(SqlState.NumericValueOutOfRange, intTextOutOfRange(type, s), location);
+      return n;
     }
     case 'float':
     case 'numeric': {
@@ -101,28 +101,25 @@ export function integerConstantType(value: number): IntegerType {
 
 /**
  * A numeric constant of the grammar (`ival` or the text of an `fval`), typed as Postgres types
- * it: integers that fit int4 are int, those that fit int8 bigint; anything with a fraction or
- * exponent, or past int8, is numeric. An integer Postgres would make a bigint but past
- * definite's bigint (±(2^53 - 1)) is 22003 with its digits, never a rounded number.
+ * it: integers that fit int4 are int, those that fit int8 bigint (past ±(2^53 - 1) a tagged
+ * string of its digits, protocol/int-range.ts); anything with a fraction or exponent, or past
+ * int8, is numeric.
  */
-export function numericConstant(text: string, ctx: PlanContext, location?: number): { value: number; type: 'int' | 'bigint' | 'numeric' } {
+export function numericConstant(text: string, ctx: PlanContext, location?: number): { value: NumericValue; type: 'int' | 'bigint' | 'numeric' } {
   const value = Number(text);
   if (/^[+-]?[0-9]+$/.test(text)) {
     if (Number.isSafeInteger(value)) return { value, type: inIntRange(value, 'int') ? 'int' : 'bigint' };
-    const big = BigInt(text);
-    if (big >= -(2n ** 63n) && big < 2n ** 63n) throw ctx.error(SqlState.NumericValueOutOfRange, intTextOutOfRange('bigint', text), location);
+    const big = intOfText(text, 'bigint');
+    if (big !== undefined) return { value: big, type: 'bigint' };
   }
   return { value: exactNumeric(text, ctx, location), type: 'numeric' };
 }
 
-/** Decimal text as a numeric value, exactly, or 22003 when definite's numeric cannot hold it. */
-export function exactNumeric(text: string, ctx: PlanContext, location?: number): number {
+/** Decimal text as a numeric value, exactly and at its scale, or 22003 past numeric's limits. */
+export function exactNumeric(text: string, ctx: PlanContext, location?: number): NumericValue {
   const d = parseDecimal(text);
   if (!d) throw ctx.error(MoreSqlState.InvalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`, location);
-  const v = numericOf(d);
-  if (typeof v === 'string') {
-    throw ctx.error(SqlState.NumericValueOutOfRange, numericOutOfRange(v), location, 'round it to 15 significant digits, or use float8 for approximate values');
-  }
-  return v;
+  if (!decimalFits(d)) throw ctx.error(SqlState.NumericValueOutOfRange, numericOutOfRange(), location);
+  return numericValue(d);
 }
 

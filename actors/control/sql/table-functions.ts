@@ -80,7 +80,8 @@ export function planRangeFunction(rf: RangeFunction, ctx: PlanContext): Rel {
   });
   if (c.func === 'generate_series') {
     for (const v of values) {
-      if (v !== null && !inIntRange(v as number, c.column.type === 'bigint' ? 'bigint' : 'int')) throw ctx.error('22003', `${c.column.type === 'bigint' ? 'bigint' : 'integer'} out of range`, location);
+      // A series runs on doubles: bounds past ±(2^53 - 1) (numbers or tagged) would round, so they are 22003.
+      if (v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v) || !inIntRange(v, c.column.type === 'bigint' ? 'bigint' : 'int'))) throw ctx.error('22003', `${c.column.type === 'bigint' ? 'bigint' : 'integer'} out of range`, location);
     }
   }
   let out: Value[];

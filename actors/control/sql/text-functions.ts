@@ -59,11 +59,11 @@ export const TEXT_SQL_FUNCTIONS: Record<string, Builder> = {
   trunc: (args, fail, ctx, loc, name) => {
     if (args.length < 1 || args.length > 2) fail();
     const x = numberArg(args[0]!, fail, ctx, loc);
-    if (args.length === 1) return typedCall('trunc', [x.type === 'numeric' ? x : coerce(x, 'float', ctx, loc)], x.type === 'numeric' ? 'numeric' : 'float', name);
+    if (args.length === 1) return x.type === 'numeric' ? typedCall('trunc_numeric', [x], 'numeric', name) : typedCall('trunc', [coerce(x, 'float', ctx, loc)], 'float', name);
     if (x.type === 'float') fail();
     const digits = args[1]!;
     if (digits.type !== null && !isIntegerType(digits.type)) fail();
-    return typedCall('trunc', [coerce(x, 'numeric', ctx, loc), coerce(digits, 'int', ctx, loc)], 'numeric', name);
+    return typedCall('trunc_numeric', [coerce(x, 'numeric', ctx, loc), coerce(digits, 'int', ctx, loc)], 'numeric', name);
   },
   // log(x) is the base-10 logarithm in Postgres; log(b, x) (numeric only) is not built.
   log: (args, fail, ctx, loc, name) => {

@@ -15,6 +15,7 @@ import type { ColumnType, Value } from '../../../protocol/types.js';
 import type { PlanContext } from './context.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import { parseLiteral } from './literals.js';
+import { numericToFloat, type NumericValue } from '../../../protocol/numeric.js';
 
 /** A scalar expression being planned: the plan IR's Expr, plus references to aggregates. */
 export type PExpr =
@@ -96,6 +97,11 @@ export function coerce(t: Typed, target: ColumnType, ctx: PlanContext, location?
   }
   if (t.type === 'date' && target === 'timestamp') {
     const expr = t.expr.op === 'lit' ? lit(t.expr.value === null ? null : (t.expr.value as number) * 86_400_000, target) : call('date_to_timestamp', t.expr);
+    return { ...t, type: target, expr };
+  }
+  if (t.type === 'numeric' && target === 'float') {
+    // A numeric may be carried as a string (protocol/numeric.ts): the float is its nearest double.
+    const expr = t.expr.op === 'lit' ? lit(t.expr.value === null ? null : numericToFloat(t.expr.value as NumericValue), target) : call('to_float', t.expr);
     return { ...t, type: target, expr };
   }
   if (implicitlyConverts(t.type, target)) return { ...t, type: target, expr: t.expr.op === 'lit' ? lit(t.expr.value, target) : t.expr };

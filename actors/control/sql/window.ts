@@ -152,7 +152,7 @@ export function planWindowCall(name: string, f: FuncCall, env: ExprEnv, location
       }
       if (!isIntegerType(x.type!)) return register('sum', x.type!, true, x);
       // Postgres: sum of smallint / int is bigint, range-checked.
-      const t = register('sum', 'bigint', true, x);
+      const t = register('sum_numeric', 'bigint', true, x);
       return { ...t, expr: call('check_bigint', t.expr) };
     }
     default:

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ControlDeps } from '../deps.js';
+import { parseJsonExact, stringifyJsonExact } from '../../../protocol/exact-json.js';
 
 /** The largest request body taken, as in Materialize (2 MiB). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -128,7 +129,8 @@ function bodyText(body: Buffer, format: string): string {
   }
   if (format !== 'json') return text;
   try {
-    return JSON.stringify(JSON.parse(text));
+    // Numbers keep their digits (1.50, 12345678901234567890), as Postgres' jsonb keeps them.
+    return stringifyJsonExact(parseJsonExact(text));
   } catch (err) {
     throw new HttpError(400, `the body is not JSON: ${(err as Error).message}`);
   }

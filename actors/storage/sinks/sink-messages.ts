@@ -12,13 +12,26 @@
  *   (before = its old row, after = its new one); without a key, one event per retracted or inserted
  *   copy of a row.
  * Rows are JSON objects (or msgpack maps) by column name; timestamps, dates and intervals as the
- * text Postgres prints, other values as they are.
+ * text Postgres prints, other values as they are, except exact numbers (protocol/numeric.ts): a
+ * numeric or bigint carried as a NUL-tagged string is, in JSON, a JSON number with exactly its
+ * digits (`1.50`, `12345678901234567890.5`: no double is involved, so nothing is rounded), and in
+ * msgpack its digits as a string (`"1.50"`: msgpack has no decimal type; a bigint beyond ±2^53 is
+ * a msgpack int64). definite's JetStream sources read both forms back exactly.
  */
 import type { Column, Row, Update, Value } from '../../../protocol/types.js';
 import { formatTimestamp } from '../../../protocol/timestamp-text.js';
 import { decodeInterval, formatDate, formatInterval } from '../../../protocol/datetime.js';
 import { encode } from '../../../protocol/codec.js';
 import { Accumulator } from '../consolidate.js';
+import { isNumericString } from '../../../protocol/numeric.js';
+
+/** A numeric's exact digits, written into JSON as a number token (`payload`). */
+class ExactNumber {
+  constructor(
+    readonly digits: string,
+    readonly int64: boolean,
+  ) {}
+}
 
 export type SinkEnvelope = 'upsert' | 'debezium';
 
@@ -111,9 +124,30 @@ function jsonValue(v: Value, c: Column): unknown {
     const i = decodeInterval(v);
     return i ? formatInterval(i) : v;
   }
+  if (c.type.endsWith('[]') && Array.isArray(v)) {
+    const element = { ...c, type: c.type.slice(0, -2) as Column['type'] };
+    return v.map((e) => jsonValue(e, element));
+  }
+  if ((c.type === 'numeric' || c.type === 'bigint') && isNumericString(v)) return new ExactNumber((v as string).slice(1), c.type === 'bigint');
   return v;
 }
 
 function payload(obj: unknown, f: SinkFormat): Uint8Array {
-  return f.format === 'json' ? new TextEncoder().encode(JSON.stringify(obj)) : encode(obj);
+  return f.format === 'json' ? new TextEncoder().encode(json(obj)) : encode(msgpackable(obj));
+}
+
+/** JSON.stringify, with an ExactNumber written as its digits (a JSON number token). */
+function json(v: unknown): string {
+  if (v instanceof ExactNumber) return v.digits;
+  if (Array.isArray(v)) return `[${v.map(json).join(',')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, e]) => `${JSON.stringify(k)}:${json(e)}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** The value with each ExactNumber as msgpack carries it: a bigint as int64 (BigInt), a numeric as its digits (a string). */
+function msgpackable(v: unknown): unknown {
+  if (v instanceof ExactNumber) return v.int64 ? BigInt(v.digits) : v.digits;
+  if (Array.isArray(v)) return v.map(msgpackable);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, msgpackable(e)]));
+  return v;
 }

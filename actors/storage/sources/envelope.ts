@@ -14,6 +14,8 @@
  */
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { fits } from '../validate.js';
+import { coerceField } from './coerce.js';
+import { parseJsonExact, stringifyJsonExact } from '../../../protocol/exact-json.js';
 
 export type Envelope = 'none' | 'upsert' | 'debezium';
 
@@ -37,11 +39,16 @@ export function rowOf(obj: unknown, schema: Column[]): Row | string {
   const rec = obj as Record<string, unknown>;
   const row: Value[] = [];
   for (const col of schema) {
-    const v = rec[col.name] === undefined ? null : (rec[col.name] as Value);
-    if (!fits(v, col)) return `column "${col.name}" (${col.type}) cannot hold ${JSON.stringify(rec[col.name])}`;
+    const v = rec[col.name] === undefined ? null : (coerceField(rec[col.name], col) as Value);
+    if (v === undefined || !fits(v, col)) return `column "${col.name}" (${col.type}) cannot hold ${shown(rec[col.name])}`;
     row.push(v);
   }
   return row;
+}
+
+/** A field as the error message shows it (exact numbers with their digits). */
+function shown(v: unknown): string {
+  return typeof v === 'bigint' ? String(v) : stringifyJsonExact(v);
 }
 
 /** The key of a row (its key columns), as a string the state can be indexed by; undefined when a key column is NULL. */
@@ -59,7 +66,7 @@ function headerKey(header: string | undefined, spec: EnvelopeSpec): string | { b
   if (header === undefined) return { bad: 'a null payload needs its key in the Dfn-Key header' };
   let obj: unknown;
   try {
-    obj = JSON.parse(header);
+    obj = parseJsonExact(header);
   } catch {
     return { bad: 'the Dfn-Key header is not JSON' };
   }
@@ -68,9 +75,9 @@ function headerKey(header: string | undefined, spec: EnvelopeSpec): string | { b
   const key: Value[] = [];
   for (const i of spec.keyIndexes) {
     const col = spec.schema[i]!;
-    const v = rec[col.name] === undefined ? null : (rec[col.name] as Value);
+    const v = rec[col.name] === undefined ? null : (coerceField(rec[col.name], col) as Value);
     if (v === null) return { bad: `the Dfn-Key header lacks key column "${col.name}"` };
-    if (!fits(v, col)) return { bad: `the Dfn-Key header's "${col.name}" (${col.type}) cannot hold ${JSON.stringify(v)}` };
+    if (v === undefined || !fits(v, col)) return { bad: `the Dfn-Key header's "${col.name}" (${col.type}) cannot hold ${shown(rec[col.name])}` };
     key.push(v);
   }
   return JSON.stringify(key);

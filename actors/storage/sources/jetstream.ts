@@ -17,6 +17,7 @@ import { jetstream, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@na
 import type { JetStreamSource } from '../../../protocol/storage/source.js';
 import type { Update } from '../../../protocol/types.js';
 import { decode } from '../../../protocol/codec.js';
+import { parseJsonExact } from '../../../protocol/exact-json.js';
 import type { DriverContext, SourceDriver } from './driver.js';
 import { changeOf, type Change, type EnvelopeSpec } from './envelope.js';
 import { UpsertState } from './upsert-state.js';
@@ -133,7 +134,8 @@ export class JetStreamDriver implements SourceDriver {
     let payload: unknown = null;
     if (m.data.length > 0) {
       try {
-        payload = this.spec.format === 'json' ? JSON.parse(new TextDecoder().decode(m.data)) : decode(m.data);
+        // parseJsonExact: a numeric's or bigint's digits as written, never rounded through a double.
+        payload = this.spec.format === 'json' ? parseJsonExact(new TextDecoder().decode(m.data)) : decode(m.data);
       } catch (err) {
         return this.bad(m.seq, `not ${this.spec.format}: ${(err as Error).message}`);
       }

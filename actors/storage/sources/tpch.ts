@@ -6,9 +6,10 @@
  * comments from dbgen's word lists). Not bit-compatible with dbgen: every random draw comes
  * from a PRNG seeded by (table, key), so each row is a pure function of its offset and the scale
  * factor, the same on every run and after every restart. Money is carried in cents and written
- * as the numeric whose shortest form is the 2-decimal value; dates are day numbers.
+ * as the numeric(15,2) value at scale 2 (protocol/numeric.ts: 12.50 prints 12.50); dates are day numbers.
  */
 import type { Row } from '../../../protocol/types.js';
+import { numericValue, type NumericValue } from '../../../protocol/numeric.js';
 import { tpchOffsets, type TpchTable } from '../../../protocol/storage/tpch.js';
 
 /** mulberry32 over a 32-bit mix of (salt, key): an independent stream per row. */
@@ -26,7 +27,7 @@ function rowRng(salt: number, key: number): () => number {
 /** An integer in [lo, hi]. */
 const between = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const cents = (n: number): number => n / 100;
+const cents = (n: number): NumericValue => numericValue({ mant: BigInt(n), scale: 2 });
 const pad9 = (n: number): string => String(n).padStart(9, '0');
 
 const DAY0 = Date.UTC(1992, 0, 1) / 86_400_000; // STARTDATE

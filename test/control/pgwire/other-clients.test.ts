@@ -77,7 +77,7 @@ function run(cmd: string, args: string[]): Promise<string[]> {
     'row 1 one 10 1.5 12.345',
     "row 2 two's 20 2.25 -0.0012",
     // definite's numeric keeps the value, not the scale (100000005.00 reads back as 100000005).
-    'row 3 null 30 3.25 100000005',
+    'row 3 null 30 3.25 100000005.00', // the BigDecimal's scale, kept as PostgreSQL keeps it (issue #18)
     'done',
   ]);
 });
