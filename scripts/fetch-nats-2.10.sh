@@ -22,6 +22,8 @@ apt_opts=(
   -o "APT::Get::List-Cleanup=0"
   -o "Debug::NoLocking=1"
   -o "APT::Sandbox::User=root"
+  -o "Acquire::Retries=0"
+  -o "Acquire::http::Timeout=20"
 )
 apt-get "${apt_opts[@]}" update -qq >&2
 version="$(apt-cache "${apt_opts[@]}" madison nats-server | awk '$3 ~ /^2\.10\./ { print $3; exit }')"
