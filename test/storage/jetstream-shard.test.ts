@@ -59,6 +59,16 @@ function asMap(rows: Array<[Row, number]>): Map<string, number> {
   return new Map(rows.map(([r, d]) => [JSON.stringify(r), d]));
 }
 
+test('the server fsyncs JetStream writes when nats-server 2.10 was fetched (else: the installed server, said here)', async () => {
+  const varz = (await (await fetch(`http://127.0.0.1:${nats.server.httpPort}/varz`)).json()) as { version: string; jetstream?: { config?: { sync_always?: boolean } } };
+  if (!nats.synced) {
+    console.warn(`nats-server ${varz.version}: scripts/fetch-nats-2.10.sh was not run, JetStream writes are not fsynced in this run`);
+    return;
+  }
+  expect(varz.version).toMatch(/^2\.10\./);
+  expect(varz.jetstream?.config?.sync_always).toBe(true);
+});
+
 test('key tokens: every character outside the KV key alphabet is escaped, reversibly', () => {
   expect(keyToken('collection/u12')).toBe('collection/u12');
   expect(keyToken('b/m1a2b-3/000001')).toBe('b/m1a2b-3/000001');
