@@ -138,6 +138,11 @@ export class JetStreamShardStore implements ShardStore {
     }
   }
 
+  async values<T = unknown>(keys: string[]): Promise<Array<T | undefined>> {
+    const entries = await Promise.all(keys.map((k) => this.buckets.batches.get(this.blobKey(k))));
+    return entries.map((e) => (e && e.operation === 'PUT' ? (decode(e.value) as T) : undefined));
+  }
+
   /** Blob keys in `range` written before the meta was read at open (see ShardStore). */
   async *keys(range: KeyRange = {}): AsyncIterable<string> {
     for (const k of await this.listKeys(range)) {

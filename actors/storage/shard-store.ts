@@ -24,4 +24,10 @@ export interface ShardStore extends Pick<ActorStore, 'get' | 'batch' | 'entries'
    * an older owner may still write, before it sweeps or writes anything else.
    */
   readonly shared?: boolean;
+  /**
+   * The values at `keys`, in order (undefined where none): when given, a listed batch of several
+   * keys (a run, or parts) is read by its keys rather than by a range (a range costs the JetStream
+   * backend a listing of the shard's keys; LevelDB iterates a range cheaply and has no `values`).
+   */
+  values?<T = unknown>(keys: string[]): Promise<Array<T | undefined>>;
 }

@@ -534,7 +534,14 @@ export class Shard {
   private async readParts(ref: BatchRef, doing: string): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = [];
     const asBytes = (v: Update[] | Uint8Array) => (v instanceof Uint8Array ? v : encode(v));
-    if (ref.parts !== undefined) {
+    if (this.store.values && (ref.parts !== undefined || ref.last !== undefined)) {
+      const keys = keysOf(ref);
+      const values = await this.store.values<Update[] | Uint8Array>(keys);
+      values.forEach((v, i) => {
+        if (!v) throw new Error(`batch ${keys[i]} missing while ${doing}`);
+        parts.push(asBytes(v));
+      });
+    } else if (ref.parts !== undefined) {
       for await (const [, value] of this.store.entries<Uint8Array>({ gte: partKey(ref.key, 0), lte: partKey(ref.key, ref.parts - 1) })) parts.push(value);
       if (parts.length !== ref.parts) throw new Error(`batch ${ref.key} has ${parts.length} of ${ref.parts} parts while ${doing}`);
     } else if (ref.last === undefined) {
