@@ -143,28 +143,46 @@ export class JetStreamShardStore implements ShardStore {
     return entries.map((e) => (e && e.operation === 'PUT' ? (decode(e.value) as T) : undefined));
   }
 
-  /** Blob keys in `range` written before the meta was read at open (see ShardStore). */
+  /**
+   * Blob keys in `range` written before the meta was read at open (see ShardStore): only the
+   * orphan sweep lists keys, once per open, over several gaps, so the shard's keys are listed
+   * once per store and shared by its ranges.
+   */
   async *keys(range: KeyRange = {}): AsyncIterable<string> {
-    for (const k of await this.listKeys(range)) {
+    this.listing ??= this.listAll();
+    for (const k of select(await this.listing, range)) {
       const e = await this.buckets.batches.get(this.blobKey(k));
       if (e && e.operation === 'PUT' && e.revision <= this.horizon) yield k;
     }
   }
 
-  /** This shard's blob keys in `range`, in key order. */
-  private async listKeys(range: KeyRange): Promise<string[]> {
-    const found: string[] = [];
-    const prefix = `${this.shard}.`;
-    for await (const k of await this.buckets.batches.keys(`${prefix}>`)) found.push(fromToken(k.slice(prefix.length)));
-    let keys = found.filter((k) => inRange(k, range)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (range.reverse) keys.reverse();
-    if (range.limit !== undefined && range.limit >= 0) keys = keys.slice(0, range.limit);
-    return keys;
-  }
-
   private blobKey(key: string): string {
     return `${this.shard}.${keyToken(key)}`;
   }
+
+  /** The listing `keys` shares (see there). */
+  private listing: Promise<string[]> | undefined;
+
+  /** This shard's blob keys in `range`, in key order. */
+  private async listKeys(range: KeyRange): Promise<string[]> {
+    return select(await this.listAll(), range);
+  }
+
+  /** Every blob key of this shard (unordered). */
+  private async listAll(): Promise<string[]> {
+    const found: string[] = [];
+    const prefix = `${this.shard}.`;
+    for await (const k of await this.buckets.batches.keys(`${prefix}>`)) found.push(fromToken(k.slice(prefix.length)));
+    return found;
+  }
+}
+
+/** The keys in `range`, in key order (reversed, limited, as the range says). */
+function select(found: string[], range: KeyRange): string[] {
+  let keys = found.filter((k) => inRange(k, range)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (range.reverse) keys.reverse();
+  if (range.limit !== undefined && range.limit >= 0) keys = keys.slice(0, range.limit);
+  return keys;
 }
 
 function bytesOf(value: unknown): Uint8Array {

@@ -925,7 +925,7 @@ function partKey(key: string, n: number): string {
 }
 
 /** Every stored key of a listed batch. */
-function keysOf(ref: BatchRef): string[] {
+export function keysOf(ref: BatchRef): string[] {
   if (ref.parts !== undefined) return Array.from({ length: ref.parts }, (_, n) => partKey(ref.key, n));
   if (ref.last === undefined) return [ref.key];
   const keys: string[] = [];

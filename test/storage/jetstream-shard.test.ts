@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { setupSyncedNats, PLATFORM_USER, type TestNats } from '../helpers/nats.js';
 import { JetStreamShards, keyToken } from '../../actors/storage/jetstream-shard-store.js';
-import { Shard } from '../../actors/storage/shard.js';
+import { Shard, keysOf } from '../../actors/storage/shard.js';
 import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { PROJECT_ROOT } from '../../runtime/nats-server.js';
@@ -153,9 +153,16 @@ test('two copies racing on one shard: exactly one writes, the other gets Fenced,
     await expect(shards[winner]!.compareAndAppend({ writer: 'z', token: `z${round}`, expectedUpper: upper + 1, newUpper: upper + 2, updates: [[[99, 'zombie'], upper + 1, 1]] }, name)).rejects.toMatchObject({
       code: StorageErrorCode.Fenced,
     });
-    const check = await Shard.open((await host()).shard(name), { schema, upper: 0 });
+    const buckets = await host();
+    const check = await Shard.open(buckets.shard(name), { schema, upper: 0 });
     expect(check.upper).toBe(upper + 1);
     expect(asMap(await check.snapshot(upper, name))).toEqual(rows);
+    // The losers' values (written before their state write was refused) were orphans: the sweep
+    // of an open deleted them, and every value the state lists is there.
+    await check.swept;
+    const stored: string[] = [];
+    for await (const k of await buckets.batches.keys(`${keyToken(name)}.>`)) stored.push(k.slice(keyToken(name).length + 1));
+    expect(stored.sort()).toEqual(check.state.batches.flatMap(keysOf).map(keyToken).sort());
   }
 });
 
