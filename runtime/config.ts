@@ -13,6 +13,8 @@
  * | DFN_NATS_HTTP_PORT| 8290                        |
  * | DFN_NATS_WS_PORT  | 4291                        |
  * | DFN_SYNC          | true (fsync every group commit) |
+ * | DFN_STORAGE       | leveldb (the shard backend of the region: `leveldb`, or `jetstream`: docs/storage.md, "Storage backends") |
+ * | DFN_STORAGE_REPLICAS | 1 (replicas of the JetStream backend's buckets; 3 on a cluster of three) |
  * | DFN_NATS_MONITOR_URL | http://127.0.0.1:<DFN_NATS_HTTP_PORT> (NATS monitoring, read by the inspector) |
  * | DFN_INSPECTOR_PORT | 8291 (the inspector web page, on 127.0.0.1) |
  * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |
@@ -50,6 +52,17 @@ export interface PlatformConfig {
   pgwireTlsKey: string | undefined;
   natsConf: string;
   webhookPort: number;
+  storage: StorageBackend;
+  storageReplicas: number;
+}
+
+/** Where the region's shards live (docs/storage.md, "Storage backends"). */
+export type StorageBackend = 'leveldb' | 'jetstream';
+
+function storageBackend(value: string | undefined): StorageBackend {
+  const v = value || 'leveldb';
+  if (v !== 'leveldb' && v !== 'jetstream') throw new Error(`DFN_STORAGE must be leveldb or jetstream, not ${JSON.stringify(v)}`);
+  return v;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -77,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     pgwireTlsKey: env['DFN_PGWIRE_TLS_KEY'] || undefined,
     natsConf: env['DFN_NATS_CONF'] || join(PROJECT_ROOT, 'nats.conf'),
     webhookPort: Number(env['DFN_WEBHOOK_PORT'] ?? 6876),
+    storage: storageBackend(env['DFN_STORAGE']),
+    storageReplicas: Number(env['DFN_STORAGE_REPLICAS'] ?? 1),
   };
 }
 
@@ -89,5 +104,7 @@ export function configEnv(config: PlatformConfig): Record<string, string> {
     DFN_NATS_USER: config.natsUser,
     DFN_NATS_PASS: config.natsPass,
     DFN_SYNC: String(config.sync),
+    DFN_STORAGE: config.storage,
+    DFN_STORAGE_REPLICAS: String(config.storageReplicas),
   };
 }

@@ -22,6 +22,8 @@ export interface NatsServerOptions {
   args?: string[];
   /** Detach the server from this process (it outlives us). */
   detached?: boolean;
+  /** The nats-server binary; defaults to `findNatsServer()`. */
+  bin?: string;
 }
 
 export interface RunningNatsServer {
@@ -48,6 +50,15 @@ export function findNatsServer(): string {
     if (d && existsSync(p)) return p;
   }
   throw new Error('nats-server was not found. Install it (Debian/Ubuntu: `sudo apt-get install -y nats-server`) or set DFN_NATS_SERVER_BIN to its path.');
+}
+
+/**
+ * The nats-server 2.10 that scripts/fetch-nats-2.10.sh extracts into the project (it supports
+ * `sync_interval: always`, so JetStream fsyncs every write), or undefined when it was not fetched.
+ */
+export function projectNatsServer210(): string | undefined {
+  const p = join(PROJECT_ROOT, '.definite', 'nats-2.10', 'usr', 'sbin', 'nats-server');
+  return existsSync(p) ? p : undefined;
 }
 
 /** A free TCP port on 127.0.0.1 (bind to port 0, read it, release it). */
@@ -78,7 +89,7 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
 
 /** Starts nats-server and resolves once it listens. */
 export async function startNatsServer(options: NatsServerOptions): Promise<RunningNatsServer> {
-  const bin = findNatsServer();
+  const bin = options.bin ?? findNatsServer();
   mkdirSync(options.storeDir, { recursive: true });
   const config = options.configFile ?? join(PROJECT_ROOT, 'nats.conf');
   const logFile = options.logFile ?? join(dirname(options.storeDir), `nats-server-${options.port}.log`);

@@ -27,6 +27,7 @@ import type { ActorBehavior, ActorContext, Incoming, Reply } from '../../runtime
 import { later, type Later } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import type { Typed } from '../../runtime/transport.js';
+import { shardStoreOf } from './backend.js';
 import { Shard, newIncarnation, type AppendBatch } from './shard.js';
 import { binaryValue, checkEncodedBatch } from './encoded-batch.js';
 import { Subscriptions } from './subscriptions.js';
@@ -89,7 +90,7 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     const config = this.ctx.config as CollectionConfig | undefined;
     if (!config?.spec) throw new InvalidRequestError(`collection ${this.ctx.id} started without a source spec`);
     this.publishStatus('starting');
-    this.shard = await Shard.open(this.ctx.store, { schema: this.spec.schema, upper: this.ctx.clock.now() }, () => this.ctx.alive());
+    this.shard = await Shard.open(await shardStoreOf(this.ctx), { schema: this.spec.schema, upper: this.ctx.clock.now() }, () => this.ctx.alive());
     if (this.shard.dropped) {
       this.publishStatus('dropped');
       this.ctx.exit();

@@ -42,7 +42,8 @@
  * >= since are unchanged by a merge. Keys of merged-away batches are deleted only when no read is in flight.
  */
 import { randomUUID } from 'node:crypto';
-import { Encoded, type ActorStore, type KeyRange, type StoreOp } from '../../runtime/store.js';
+import { Encoded, type KeyRange, type StoreOp } from '../../runtime/store.js';
+import type { ShardStore } from './shard-store.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
 import { SinceViolationError, NotReadyError, InvalidBatchError, upperMismatch } from '../../protocol/storage/errors.js';
 import { UnavailableError } from '../../protocol/errors.js';
@@ -195,7 +196,7 @@ export class Shard {
   private stageTimer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly store: ActorStore,
+    private readonly store: ShardStore,
     meta: ShardMeta,
     private readonly isLive: () => boolean,
     /** The largest value a merge writes (a larger merged batch is written in parts). */
@@ -214,7 +215,7 @@ export class Shard {
   }
 
   /** Opens the shard, creating it with `schema` and `upper` when it does not exist yet. */
-  static async open(store: ActorStore, init: { schema: Column[]; upper: number }, alive: () => boolean = () => true, options: { partBytes?: number } = {}): Promise<Shard> {
+  static async open(store: ShardStore, init: { schema: Column[]; upper: number }, alive: () => boolean = () => true, options: { partBytes?: number } = {}): Promise<Shard> {
     // Let writes a previous incarnation of this process queued land before the meta is read.
     await store.batch([]);
     let meta = await store.get<ShardMeta>(META);
@@ -235,6 +236,8 @@ export class Shard {
         dropped: false,
       };
       await store.batch([{ type: 'put', key: META, value: meta }]);
+    } else if (store.shared) {
+      meta = await claim(store, meta);
     }
     const shard = new Shard(store, meta, alive, options.partBytes ?? PART_BYTES);
     shard.swept = shard.sweepOrphans().catch(() => undefined);
@@ -533,7 +536,14 @@ export class Shard {
   private async readParts(ref: BatchRef, doing: string): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = [];
     const asBytes = (v: Update[] | Uint8Array) => (v instanceof Uint8Array ? v : encode(v));
-    if (ref.parts !== undefined) {
+    if (this.store.values && (ref.parts !== undefined || ref.last !== undefined)) {
+      const keys = keysOf(ref);
+      const values = await this.store.values<Update[] | Uint8Array>(keys);
+      values.forEach((v, i) => {
+        if (!v) throw new Error(`batch ${keys[i]} missing while ${doing}`);
+        parts.push(asBytes(v));
+      });
+    } else if (ref.parts !== undefined) {
       for await (const [, value] of this.store.entries<Uint8Array>({ gte: partKey(ref.key, 0), lte: partKey(ref.key, ref.parts - 1) })) parts.push(value);
       if (parts.length !== ref.parts) throw new Error(`batch ${ref.key} has ${parts.length} of ${ref.parts} parts while ${doing}`);
     } else if (ref.last === undefined) {
@@ -827,6 +837,30 @@ export class Shard {
 }
 
 /**
+ * How far a claim moves a shared shard's append keys (`nextBatch`). An older owner still running
+ * (a zombie) may write blobs under the keys it would use next, `b/<nextBatch>` onwards, for the
+ * commits it has decided but not written (a few pipelined appends; their meta writes will be
+ * fenced); the new owner's keys start past all of them, so no key a meta lists is ever written by
+ * two processes. A gap only makes the two runs beside it non-adjacent (merged by copying). Twelve
+ * digits of key numbers leave room for a million claims.
+ */
+const CLAIM_GAP = 1 << 20;
+
+/**
+ * Claims a shard of a shared backend (ShardStore.shared): writes its meta once, by
+ * compare-and-set on the revision just read, with the append keys moved by CLAIM_GAP. Once this
+ * write is durable, no process that read an older revision can write the shard's state again
+ * (its compare-and-set fails: it is fenced), so everything unlisted here that exists now is an
+ * orphan for good and the sweep may delete it. Throws FencedError when another process wrote
+ * (or claimed) the shard in between: then open it again.
+ */
+async function claim(store: ShardStore, meta: ShardMeta): Promise<ShardMeta> {
+  const claimed: ShardMeta = { ...meta, nextBatch: meta.nextBatch + CLAIM_GAP };
+  await store.batch([{ type: 'put', key: META, value: claimed }]);
+  return claimed;
+}
+
+/**
  * The key ranges between the listed batches (keys or key ranges), where only orphans can be. A
  * gap between two append batch keys numbered one after another cannot hold a key, and is left out.
  */
@@ -893,7 +927,7 @@ function partKey(key: string, n: number): string {
 }
 
 /** Every stored key of a listed batch. */
-function keysOf(ref: BatchRef): string[] {
+export function keysOf(ref: BatchRef): string[] {
   if (ref.parts !== undefined) return Array.from({ length: ref.parts }, (_, n) => partKey(ref.key, n));
   if (ref.last === undefined) return [ref.key];
   const keys: string[] = [];

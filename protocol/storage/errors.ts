@@ -8,6 +8,9 @@
  *   `details.upper` holds the upper.
  * - `InvalidBatch`: an append whose updates do not fit the schema or `[expectedUpper, newUpper)`.
  * - `UnknownCollection`: no collection of that id exists (or it was dropped).
+ * - `Fenced`: this process's copy of a shard was superseded (the JetStream backend: another process
+ *   wrote the shard's state since this one read it, by compare-and-set on its revision). Nothing
+ *   was written, and this process writes nothing more to that shard; retry on its new owner.
  */
 import { DefiniteError, registerError, type Determinacy } from '../errors.js';
 
@@ -17,6 +20,7 @@ export const StorageErrorCode = {
   NotReady: 'NotReady',
   InvalidBatch: 'InvalidBatch',
   UnknownCollection: 'UnknownCollection',
+  Fenced: 'Fenced',
 } as const;
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
 
@@ -38,6 +42,7 @@ export const SinceViolationError = defineStorageError(StorageErrorCode.SinceViol
 export const NotReadyError = defineStorageError(StorageErrorCode.NotReady);
 export const InvalidBatchError = defineStorageError(StorageErrorCode.InvalidBatch);
 export const UnknownCollectionError = defineStorageError(StorageErrorCode.UnknownCollection);
+export const FencedError = defineStorageError(StorageErrorCode.Fenced);
 
 /** A compare-and-append lost: the collection's upper is `currentUpper`. */
 export function upperMismatch(collection: string, expected: number, currentUpper: number): DefiniteError {

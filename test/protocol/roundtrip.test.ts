@@ -77,3 +77,12 @@ test('an error reply round-trips into its typed class', async () => {
   expect(back).toBeInstanceOf(NotFoundError);
   expect(back).toMatchObject({ code: 'NotFound', message: 'no such thing', details: { name: 'x' }, determinacy: 'definite' });
 });
+
+test('a Fenced error (a superseded copy of a shard) round-trips into its typed class', async () => {
+  const { DefiniteError } = await import('../../protocol/errors.js');
+  const { FencedError } = await import('../../protocol/storage/errors.js');
+  const e = new FencedError('shard c: another process wrote its state', { details: { revision: 7 } });
+  const back = DefiniteError.fromMessage(decode(encode(e.toBody())) as never);
+  expect(back).toBeInstanceOf(FencedError);
+  expect(back).toMatchObject({ code: 'Fenced', details: { revision: 7 } });
+});
