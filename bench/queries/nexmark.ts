@@ -10,8 +10,11 @@
  * ties (q9, q18, q19), a tiebreaker is added, so that every engine must give one answer.
  */
 export const NEXMARK_FLINK_PER_CORE: Record<string, number> = {
-  // Published per-core throughput of Flink (nexmark/nexmark GUIDE_V1, 8 cores; other hardware): events/s.
-  q0: 155_000, q5: 22_100, q7: 12_300, q9: 14_200, q20: 19_000,
+  // Published per-core throughput of Flink (nexmark/nexmark GUIDE_V1's result table, `Throughput/Cores`:
+  // 100M events, parallelism 8, 8-21 cores measured; other hardware): events/s.
+  q0: 155_020, q1: 157_940, q2: 175_210, q3: 152_120, q4: 34_330, q5: 22_140, q7: 12_330, q8: 146_140, q9: 14_240,
+  q10: 57_810, q11: 39_700, q12: 75_670, q13: 130_730, q14: 161_230, q15: 72_420, q16: 18_650, q17: 116_800,
+  q18: 53_700, q19: 44_040, q20: 18_980, q21: 98_490, q22: 129_960,
 };
 
 export const NEXMARK_QUERIES: Record<string, string> = {

@@ -128,3 +128,30 @@ test('count of distinct join keys across three inputs, and a global count over a
     [A, B],
   );
 });
+
+test('a reduce over a join (the join fused into it): failing aggregate inputs, and the same join also read unfused', () => {
+  // v / w fails where w = 0: the fused join's rows still reach the error collection.
+  differential(
+    {
+      op: 'reduce',
+      input: joinAB,
+      groupKey: [0],
+      aggregates: [
+        { fn: 'sum', expr: call('/', col(1), col(3)) },
+        { fn: 'max', expr: col(3) },
+      ],
+    },
+    [A, B],
+  );
+  // The join read as rows by one branch and through a reduce by the other.
+  differential(
+    {
+      op: 'union',
+      inputs: [
+        { op: 'project', input: joinAB, columns: [0, 3] },
+        { op: 'reduce', input: joinAB, groupKey: [0], aggregates: [{ fn: 'count_star', expr: lit(null) }] },
+      ],
+    },
+    [A, B],
+  );
+});

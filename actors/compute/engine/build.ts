@@ -2,7 +2,7 @@
  * Builds a dataflow graph from a plan: one node per distinct sub-plan (equal sub-plans, e.g. the
  * same input read twice, become one node), chains of map / filter / project fused into one node,
  * and one arrangement per (node, key columns) shared by every operator that reads the node so
- * arranged. Node ids follow a topological order (inputs before their consumers), which is the
+ * arranged; a reduce directly over a join takes the join into itself (no joined rows built). Node ids follow a topological order (inputs before their consumers), which is the
  * order the engine runs them in at each time. The plan must already be validated (planArity).
  */
 import type { Plan } from '../../../protocol/compute/plan.js';
@@ -114,6 +114,12 @@ class Builder {
       case 'join':
         return this.join(plan.inputs, plan.equivalences);
       case 'reduce': {
+        if (plan.input.op === 'join') {
+          // The join fused into the reduce: a node of its own, outside the graph's list, read only
+          // by this reduce (an equal join elsewhere is another node; both share the arrangements).
+          const join = this.joinNode(plan.input.inputs, plan.input.equivalences, -1);
+          return this.add((id) => new ReduceNode(id, join, plan.groupKey, plan.aggregates, join));
+        }
         const input = this.build(plan.input);
         return this.add((id) => new ReduceNode(id, input, plan.groupKey, plan.aggregates));
       }
@@ -146,6 +152,11 @@ class Builder {
   }
 
   private join(plans: Plan[], equivalences: number[][]): Node {
+    return this.joinNode(plans, equivalences);
+  }
+
+  /** A join node: registered in the graph, or (`fusedId` given) for a reduce to own. */
+  private joinNode(plans: Plan[], equivalences: number[][], fusedId?: number): JoinNode {
     const classes = normalizeEquivalences(equivalences);
     let offset = 0;
     const inputs = plans.map((p) => {
@@ -168,7 +179,8 @@ class Builder {
       }
       return node;
     });
-    return this.add((id) => new JoinNode(id, offset, inputs, classes, (node, cols) => this.arrange(node, cols, true)));
+    const make = (id: number) => new JoinNode(id, offset, inputs, classes, (node, cols) => this.arrange(node, cols, true));
+    return fusedId !== undefined ? make(fusedId) : this.add(make);
   }
 }
 

@@ -27,9 +27,16 @@ interface Stage {
 /** Arranges `node` by `cols` (shared, NULL keys left out). */
 export type Arrange = (node: Node, cols: number[]) => Arrangement;
 
+/** Receives each output change of a fused join; `row` is reused for the next change (copy to keep). */
+export type JoinSink = (row: Row, diff: number) => void;
+
 export class JoinNode extends BaseNode {
   private readonly paths: Stage[][];
   private readonly parts: Row[];
+  /** Set while `each` runs: where output changes go instead of a Delta. */
+  private sink: JoinSink | undefined;
+  private out: Delta | undefined;
+  private readonly scratch: Row;
 
   /**
    * @param inputs the join's inputs in plan order
@@ -49,27 +56,50 @@ export class JoinNode extends BaseNode {
     });
     this.paths = inputs.map((_, source) => planPath(source, inputs, classes, where, arrange));
     this.parts = new Array<Row>(inputs.length);
+    this.scratch = new Array(arity).fill(null);
   }
 
   step(ctx: StepContext): Delta | undefined {
-    let out: Delta | undefined;
+    this.out = new Delta();
+    this.run(ctx);
+    const out = this.out;
+    this.out = undefined;
+    return out.length > 0 ? out : undefined;
+  }
+
+  /**
+   * The join fused into its one consumer (a reduce, build.ts): each output change of this time
+   * goes to `sink` in a reused row, so no joined row is allocated. False when no input changed.
+   */
+  each(ctx: StepContext, sink: JoinSink): boolean {
+    this.sink = sink;
+    try {
+      return this.run(ctx);
+    } finally {
+      this.sink = undefined;
+    }
+  }
+
+  private run(ctx: StepContext): boolean {
+    let changed = false;
     for (let i = 0; i < this.inputs.length; i++) {
       const d = ctx.deltas[this.inputs[i]!.id];
       if (d === undefined) continue;
-      out ??= new Delta();
+      changed = true;
       const parts = this.parts;
       for (let r = 0; r < d.rows.length; r++) {
         parts[i] = d.rows[r]!;
-        this.extend(this.paths[i]!, 0, i, d.diffs[r]!, out);
+        this.extend(this.paths[i]!, 0, i, d.diffs[r]!);
       }
     }
-    return out !== undefined && out.length > 0 ? out : undefined;
+    return changed;
   }
 
-  private extend(path: Stage[], s: number, source: number, diff: number, out: Delta): void {
+  private extend(path: Stage[], s: number, source: number, diff: number): void {
     const parts = this.parts;
     if (s === path.length) {
-      out.push(this.concat(), diff);
+      if (this.sink !== undefined) this.sink(this.fill(this.scratch), diff);
+      else this.out!.push(this.concat(), diff);
       return;
     }
     const st = path[s]!;
@@ -84,7 +114,7 @@ export class JoinNode extends BaseNode {
       const c = useNew ? g.newCount(k) : g.counts[k]!;
       if (c === 0) continue;
       parts[st.input] = rows[k]!;
-      this.extend(path, s + 1, source, diff * c, out);
+      this.extend(path, s + 1, source, diff * c);
     }
   }
 
@@ -92,7 +122,12 @@ export class JoinNode extends BaseNode {
     const parts = this.parts;
     if (parts.length === 2) return parts[0]!.concat(parts[1]!);
     if (parts.length === 1) return parts[0]!.slice();
-    const out = new Array(this.arity);
+    return this.fill(new Array(this.arity));
+  }
+
+  /** Writes the bound rows, concatenated, into `out`. */
+  private fill(out: Row): Row {
+    const parts = this.parts;
     let p = 0;
     for (let j = 0; j < parts.length; j++) {
       const r = parts[j]!;

@@ -5,7 +5,8 @@
  * changed are recomputed, and each emits the retraction of its old output row and its new one
  * (nothing when they are equal). A group exists while its multiplicity sum is non-zero; its state is
  * forgotten once every accumulator is empty. A row whose aggregate expressions fail to evaluate
- * contributes only an error.
+ * contributes only an error. A reduce directly over a join takes the join's changes as they are
+ * made (the join fused into it: no joined row is allocated).
  */
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { compileAggregateInput } from '../../../protocol/compute/reference.js';
@@ -14,6 +15,7 @@ import { EvaluationError } from '../../../protocol/compute/scalar.js';
 import type { Row, Value } from '../../../protocol/types.js';
 import { newAccumulator, type Accumulator } from './aggregates.js';
 import { hashColumns, keyMatches } from '../../../protocol/row-hash.js';
+import type { JoinNode } from './join.js';
 import { BaseNode, Delta, type Node, type StepContext } from './node.js';
 
 class Group {
@@ -33,12 +35,20 @@ export class ReduceNode extends BaseNode {
   private readonly inputs: Array<(row: Row) => Value>;
   private readonly values: Value[];
   private groupCount = 0;
+  private readonly dirty: Group[] = [];
+  private last: Group | null = null;
+  private ctx: StepContext | undefined;
 
+  /**
+   * @param join a join fused into this reduce (its only reader, build.ts): its output changes are
+   *   taken as they are made, none allocated; `input` is then that join.
+   */
   constructor(
     id: number,
     private readonly input: Node,
     private readonly groupKey: number[],
     private readonly aggregates: Aggregate[],
+    private readonly join?: JoinNode,
   ) {
     super(id, groupKey.length + aggregates.length);
     this.inputs = aggregates.map(compileAggregateInput);
@@ -46,53 +56,21 @@ export class ReduceNode extends BaseNode {
   }
 
   step(ctx: StepContext): Delta | undefined {
-    const d = ctx.deltas[this.input.id];
-    if (d === undefined) return undefined;
-    const { rows, diffs } = d;
-    const cols = this.groupKey;
-    const inputs = this.inputs;
-    const values = this.values;
-    const dirty: Group[] = [];
-    let last: Group | null = null;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const diff = diffs[i]!;
-      try {
-        for (let a = 0; a < inputs.length; a++) values[a] = inputs[a]!(row);
-      } catch (err) {
-        if (!(err instanceof EvaluationError)) throw err;
-        ctx.error(err.message, diff);
-        continue;
-      }
-      // Consecutive rows often share a group (a join emits a key's matches together).
-      let g: Group | null | undefined = last !== null && keyMatches(last.key, row, cols) ? last : undefined;
-      if (g === undefined) {
-        const h = hashColumns(row, cols);
-        g = this.groups.get(h);
-        const head = g;
-        while (g && !keyMatches(g.key, row, cols)) g = g.next;
-        if (!g) {
-          g = new Group(
-            cols.map((c) => row[c]!),
-            h,
-            this.aggregates.map((a) => newAccumulator(a)),
-          );
-          g.next = head ?? null;
-          this.groups.set(h, g);
-          this.groupCount++;
-        }
-        last = g;
-      }
-      g.count += diff;
-      const accs = g.accs;
-      for (let a = 0; a < accs.length; a++) accs[a]!.add(values[a]!, diff);
-      if (!g.dirty) {
-        g.dirty = true;
-        dirty.push(g);
-      }
+    this.ctx = ctx;
+    if (this.join !== undefined) {
+      if (!this.join.each(ctx, this.accept)) return undefined;
+    } else {
+      const d = ctx.deltas[this.input.id];
+      if (d === undefined) return undefined;
+      const { rows, diffs } = d;
+      const accept = this.accept;
+      for (let i = 0; i < rows.length; i++) accept(rows[i]!, diffs[i]!);
     }
+    this.last = null;
     const out = new Delta();
-    for (const g of dirty) {
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const g = dirty[i]!;
       g.dirty = false;
       const next = g.count !== 0 ? this.outputRow(g) : null;
       const prev = g.emitted;
@@ -102,8 +80,50 @@ export class ReduceNode extends BaseNode {
       g.emitted = next;
       if (next === null && g.accs.every((a) => a.isEmpty())) this.forget(g);
     }
+    dirty.length = 0;
     return out.length > 0 ? out : undefined;
   }
+
+  /** Adds one input change to its group (the row is not kept: a fused join reuses it). */
+  private readonly accept = (row: Row, diff: number): void => {
+    const inputs = this.inputs;
+    const values = this.values;
+    const cols = this.groupKey;
+    try {
+      for (let a = 0; a < inputs.length; a++) values[a] = inputs[a]!(row);
+    } catch (err) {
+      if (!(err instanceof EvaluationError)) throw err;
+      this.ctx!.error(err.message, diff);
+      return;
+    }
+    // Consecutive rows often share a group (a join emits a key's matches together).
+    const last = this.last;
+    let g: Group | null | undefined = last !== null && keyMatches(last.key, row, cols) ? last : undefined;
+    if (g === undefined) {
+      const h = hashColumns(row, cols);
+      g = this.groups.get(h);
+      const head = g;
+      while (g && !keyMatches(g.key, row, cols)) g = g.next;
+      if (!g) {
+        g = new Group(
+          cols.map((c) => row[c]!),
+          h,
+          this.aggregates.map((a) => newAccumulator(a)),
+        );
+        g.next = head ?? null;
+        this.groups.set(h, g);
+        this.groupCount++;
+      }
+      this.last = g;
+    }
+    g.count += diff;
+    const accs = g.accs;
+    for (let a = 0; a < accs.length; a++) accs[a]!.add(values[a]!, diff);
+    if (!g.dirty) {
+      g.dirty = true;
+      this.dirty.push(g);
+    }
+  };
 
   override records(): number {
     let n = this.groupCount;
