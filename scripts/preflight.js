@@ -41,6 +41,14 @@ if (missing.length > 0) {
   }
 }
 
+// `npm test`: nats-server 2.10 (Debian trixie's, with `sync_interval: always`) for the JetStream
+// shard backend's tests, fetched into .definite/nats-2.10/ without touching the system
+// (scripts/fetch-nats-2.10.sh); when it cannot be fetched those tests use the installed server.
+if (command === 'test' && process.env.DFN_PREFLIGHT_NO_INSTALL !== '1' && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0) {
+  const r = spawnSync(join(root, 'scripts', 'fetch-nats-2.10.sh'), [], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) console.error(`[preflight] nats-server 2.10 not fetched (${(r.stderr || '').trim().split('\n').pop() || r.error?.message}); the JetStream backend tests use the installed nats-server`);
+}
+
 // Build (or find up to date) the compiled bundles host processes start from (scripts/bundle.js);
 // a failure only means processes start through tsx.
 try {
