@@ -5,29 +5,13 @@
  * (one-off and maintained in a materialized view), GROUP BY, DISTINCT and joins on big keys,
  * casts to and from text, numeric and float, and the binary format.
  */
-import type pg from 'pg';
-import { usePgPlatform } from './pg-platform.js';
+import { both as bothOf, outcome, same as sameOf, usePgPlatform } from './pg-platform.js';
 
 const t = usePgPlatform('bigint', { database: 'definite_bigint_test', fresh: true });
 
-const raw = { getTypeParser: () => (v: string) => v };
-async function run(c: pg.Client, sql: string): Promise<{ rows?: unknown[][]; code?: string }> {
-  try {
-    const r = await c.query({ text: sql, rowMode: 'array', types: raw });
-    return { rows: r.rows as unknown[][] };
-  } catch (e) {
-    return { code: (e as { code?: string }).code, ...(process.env.DBG ? { msg: (e as Error).message } : {}) };
-  }
-}
-async function both(sql: string): Promise<void> {
-  await t.ours.query(sql);
-  await t.oracle.query(sql);
-}
-/** The same statement's text rows (or SQLSTATE) in both. */
-async function same(sql: string): Promise<void> {
-  const [ours, theirs] = [await run(t.ours, sql), await run(t.oracle, sql)];
-  expect({ sql, ...ours }).toEqual({ sql, ...theirs });
-}
+const run = outcome;
+const both = (sql: string) => bothOf(t, sql);
+const same = (sql: string) => sameOf(t, sql);
 
 test('expressions past 2^53 print as PostgreSQL prints them; overflow at ±2^63 is 22003', async () => {
   const exprs = [

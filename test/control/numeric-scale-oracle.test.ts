@@ -5,29 +5,13 @@
  * (one-off and maintained in a materialized view through INSERT / DELETE rounds), 30+ digit
  * values, 1.5 = 1.50 in WHERE, GROUP BY, DISTINCT, joins and ORDER BY, and casts to int / float.
  */
-import type pg from 'pg';
-import { usePgPlatform } from './pg-platform.js';
+import { both as bothOf, outcome, same as sameOf, usePgPlatform } from './pg-platform.js';
 
 const t = usePgPlatform('numscale', { database: 'definite_numeric_scale_test', fresh: true });
 
-const raw = { getTypeParser: () => (v: string) => v };
-async function run(c: pg.Client, sql: string): Promise<{ rows?: unknown[][]; code?: string }> {
-  try {
-    const r = await c.query({ text: sql, rowMode: 'array', types: raw });
-    return { rows: r.rows as unknown[][] };
-  } catch (e) {
-    return { code: (e as { code?: string }).code, ...(process.env.DBG ? { msg: (e as Error).message } : {}) };
-  }
-}
-async function both(sql: string): Promise<void> {
-  await t.ours.query(sql);
-  await t.oracle.query(sql);
-}
-/** The same statement's text rows (or SQLSTATE) in both. */
-async function same(sql: string): Promise<void> {
-  const [ours, theirs] = [await run(t.ours, sql), await run(t.oracle, sql)];
-  expect({ sql, ...ours }).toEqual({ sql, ...theirs });
-}
+const run = outcome;
+const both = (sql: string) => bothOf(t, sql);
+const same = (sql: string) => sameOf(t, sql);
 
 test('expressions print as PostgreSQL prints them', async () => {
   const exprs = [

@@ -2,6 +2,8 @@
  * A real NATS server and platform for one test file, with a node-postgres client of definite's
  * pgwire front end (`ours`) and one of the PostgreSQL oracle (`oracle`, test/helpers/postgres.ts):
  * started in `beforeAll`, stopped in `afterAll`; the fields are set once `beforeAll` has run.
+ * `outcome` runs a statement for its text rows or SQLSTATE; `both` runs one in each, `same`
+ * expects one to give the same in each.
  */
 import pg from 'pg';
 import { setupNats, type TestNats } from '../helpers/nats.js';
@@ -34,4 +36,29 @@ export function usePgPlatform(region: string, oracle: Parameters<typeof connectO
     await t.nats?.cleanup();
   });
   return t;
+}
+
+/** Every value as the text the server sent (no client-side parsing). */
+export const RAW_TEXT = { getTypeParser: () => (v: string) => v };
+
+/** A statement's rows as text, or its SQLSTATE (with the message when DBG is set). */
+export async function outcome(c: pg.Client, sql: string): Promise<{ rows?: unknown[][]; code?: string }> {
+  try {
+    const r = await c.query({ text: sql, rowMode: 'array', types: RAW_TEXT });
+    return { rows: r.rows as unknown[][] };
+  } catch (e) {
+    return { code: (e as { code?: string }).code, ...(process.env['DBG'] ? { msg: (e as Error).message } : {}) };
+  }
+}
+
+/** Runs `sql` in definite, then in the oracle. */
+export async function both(t: PgPlatform, sql: string): Promise<void> {
+  await t.ours.query(sql);
+  await t.oracle.query(sql);
+}
+
+/** The same statement's text rows (or SQLSTATE) in both. */
+export async function same(t: PgPlatform, sql: string): Promise<void> {
+  const [ours, theirs] = [await outcome(t.ours, sql), await outcome(t.oracle, sql)];
+  expect({ sql, ...ours }).toEqual({ sql, ...theirs });
 }
