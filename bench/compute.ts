@@ -23,7 +23,7 @@ import { createEngine } from '../actors/compute/engine-binding.js';
 import type { Plan } from '../protocol/compute/plan.js';
 import type { Row, Update } from '../protocol/types.js';
 import { SeededRandom } from '../runtime/random.js';
-import { figure, median, type Figure } from './figure.js';
+import { heapMB, gc, figure, median, type Figure } from './figure.js';
 import { randomUUID } from 'node:crypto';
 import { StorageClient } from '../protocol/storage/client.js';
 import type { PeekResponse, Status } from '../protocol/compute/response.js';
@@ -90,14 +90,6 @@ function workload(seed: number): { a: Row[]; b: Row[]; changes: Change[] } {
   return { a, b, changes };
 }
 
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-function heapMB(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 2 ** 20;
-}
 
 /** Checksum of a view result: sum over groups of (k + 1) * (count + sum mod 1e6). */
 function checksum(rows: Iterable<[number, number, number]>): number {

@@ -47,3 +47,15 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
+
+/** Runs a full GC when node was started with --expose-gc (every bench module is). */
+export function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** The heap in use after two full GCs, in MiB. */
+export function heapMB(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}

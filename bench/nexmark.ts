@@ -23,7 +23,7 @@ import { evaluatePlan } from '../protocol/compute/reference.js';
 import { compareRows } from '../protocol/compute/row.js';
 import { NEXMARK_SCHEMAS, NEXMARK_TABLES, type NexmarkTable } from '../protocol/storage/nexmark.js';
 import type { Row, Update } from '../protocol/types.js';
-import { figure, type Figure } from './figure.js';
+import { heapMB, gc, figure, type Figure } from './figure.js';
 import { NEXMARK_FLINK_PER_CORE, NEXMARK_QUERIES } from './queries/nexmark.js';
 
 const EVENTS = Number(process.env['DFN_BENCH_NEXMARK_EVENTS'] ?? 500_000);
@@ -59,14 +59,6 @@ function planOf(sql: string): { plan: Plan; inputs: NexmarkTable[] } {
   return { plan, inputs: planned.inputs.map((i) => i.name as NexmarkTable) };
 }
 
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-function heapMB(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed / 2 ** 20;
-}
 
 /** Runs `plan` over `batches`; returns events/s over the engine's time, the retained heap, the result. */
 function run(plan: Plan, inputs: NexmarkTable[], batches: Batch[]): { rate: number; wallRate: number; memMB: number; rows: Array<[Row, number]>; events: number } {
