@@ -90,12 +90,12 @@ async function purify(settings: PostgresSource['connection'], ext: Ext<'create_p
     const tables: UpstreamTable[] = [];
     for (const t of wanted) {
       const r = await client.query(
-        `SELECT a.attname, a.atttypid::int AS oid, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, c.relreplident
-         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        `SELECT a.attname, a.atttypid::int AS oid, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, c.relreplident, ty.typtype
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type ty ON ty.oid = a.atttypid
          WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
         [t.schema, t.name],
       );
-      const cols = r.rows as Array<{ attname: string; oid: number; type: string; attnotnull: boolean; relreplident: string }>;
+      const cols = r.rows as Array<{ attname: string; oid: number; type: string; attnotnull: boolean; relreplident: string; typtype: string }>;
       if (cols.length === 0) throw new SqlError(SqlState.UndefinedTable, `table "${t.schema}.${t.name}" has no columns`);
       if (cols[0]!.relreplident !== 'f') {
         throw new SqlError('55000', `table "${t.schema}.${t.name}" has REPLICA IDENTITY ${({ d: 'DEFAULT', n: 'NOTHING', i: 'USING INDEX' } as Record<string, string>)[cols[0]!.relreplident] ?? cols[0]!.relreplident}: a PostgreSQL source needs the old row of every UPDATE and DELETE`, {
@@ -103,10 +103,11 @@ async function purify(settings: PostgresSource['connection'], ext: Ext<'create_p
         });
       }
       const columns = cols.map((c) => {
-        const type = pgColumnType(c.oid);
+        // An enum (typtype 'e') is its label, as text.
+        const type = pgColumnType(c.oid) ?? (c.typtype === 'e' ? 'text' : undefined);
         if (!type) {
           throw new SqlError(SqlState.FeatureNotSupported, `column "${t.name}.${c.attname}" has type ${c.type}, which a PostgreSQL source cannot ingest`, {
-            hint: `supported: ${[...new Set(Object.values(PG_TYPE_OIDS).map((x) => x.name))].join(', ')}; exclude the table or change the column's type`,
+            hint: `supported: ${[...new Set(Object.values(PG_TYPE_OIDS).map((x) => x.name))].join(', ')}, enums; exclude the table or change the column's type`,
           });
         }
         return { name: c.attname, typeOid: c.oid, type };

@@ -8,8 +8,15 @@
 import type { ColumnType, Value } from '../types.js';
 import { decimalFits, numericValue, parseDecimal } from '../numeric.js';
 import { intOfText } from '../int-range.js';
+import { parseArrayText } from '../array.js';
+import { encodeInterval, parseInterval } from '../datetime.js';
 
-/** Upstream type oid -> definite type (pg_type.dat). bytea becomes text in Postgres' hex form (`\x0a0b`); uuid, json and jsonb text. */
+/**
+ * Upstream type oid -> definite type (pg_type.dat). bytea becomes text in Postgres' hex form
+ * (`\x0a0b`); uuid, json and jsonb text; one-dimensional arrays of these element types their
+ * definite array types. An enum (a user type, no fixed oid) is text: its columns carry the type
+ * (`fallback` of pgTextValue).
+ */
 export const PG_TYPE_OIDS: Readonly<Record<number, { name: string; type: ColumnType }>> = {
   16: { name: 'boolean', type: 'bool' },
   17: { name: 'bytea', type: 'text' },
@@ -29,8 +36,21 @@ export const PG_TYPE_OIDS: Readonly<Record<number, { name: string; type: ColumnT
   1184: { name: 'timestamp with time zone', type: 'timestamp' },
   1700: { name: 'numeric', type: 'numeric' },
   2950: { name: 'uuid', type: 'text' },
+  1186: { name: 'interval', type: 'interval' },
   3802: { name: 'jsonb', type: 'text' },
+  1000: { name: 'boolean[]', type: 'bool[]' },
+  1005: { name: 'smallint[]', type: 'smallint[]' },
+  1007: { name: 'integer[]', type: 'int[]' },
+  1016: { name: 'bigint[]', type: 'bigint[]' },
+  1021: { name: 'real[]', type: 'float[]' },
+  1022: { name: 'double precision[]', type: 'float[]' },
+  1231: { name: 'numeric[]', type: 'numeric[]' },
+  1009: { name: 'text[]', type: 'text[]' },
+  1015: { name: 'character varying[]', type: 'text[]' },
 };
+
+/** An array type's element type oid. */
+const ARRAY_ELEMENT_OID: Readonly<Record<number, number>> = { 1000: 16, 1005: 21, 1007: 23, 1016: 20, 1021: 700, 1022: 701, 1231: 1700, 1009: 25, 1015: 1043 };
 
 /** The definite type of an upstream type oid, or undefined when definite cannot hold it. */
 export function pgColumnType(oid: number): ColumnType | undefined {
@@ -58,8 +78,9 @@ function utcDays(y: number, m: number, d: number): number {
  * The definite value of PostgreSQL's text form `text` of a value of type `oid`; throws a plain
  * Error saying why when it does not fit (e.g. a numeric NaN or infinity).
  */
-export function pgTextValue(oid: number, text: string): Value {
-  const type = pgColumnType(oid);
+export function pgTextValue(oid: number, text: string, fallback?: ColumnType): Value {
+  const type = pgColumnType(oid) ?? fallback;
+  const name = PG_TYPE_OIDS[oid]?.name ?? `type oid ${oid}`;
   switch (type) {
     case 'bool':
       if (text === 't' || text === 'true') return true;
@@ -71,7 +92,7 @@ export function pgTextValue(oid: number, text: string): Value {
       // Exact over int8: past ±(2^53 - 1) a tagged string of the digits (protocol/int-range.ts).
       const n = /^-?\d+$/.test(text) ? intOfText(text, type) : undefined;
       if (n !== undefined) return n;
-      throw new Error(`${text} is not a ${PG_TYPE_OIDS[oid]!.name}`);
+      throw new Error(`${text} is not a ${name}`);
     }
     case 'float': {
       const n = Number(text);
@@ -106,8 +127,19 @@ export function pgTextValue(oid: number, text: string): Value {
       }
       break;
     }
-    default:
-      throw new Error(`type oid ${oid} is not supported`);
+    case 'interval': {
+      // IntervalStyle postgres (PG_SESSION_OPTIONS): `1 year 2 mons 3 days 04:05:06.5`, read as SQL's input does.
+      const i = parseInterval(text);
+      if (!('code' in i)) return encodeInterval(i);
+      break;
+    }
+    default: {
+      const element = ARRAY_ELEMENT_OID[oid];
+      if (element === undefined) throw new Error(`type oid ${oid} is not supported`);
+      const parsed = parseArrayText(text);
+      if (!parsed.ok) throw new Error(`"${text}" is not a one-dimensional ${name} (${parsed.detail})`);
+      return parsed.elements.map((e) => (e === null ? null : (pgTextValue(element, e) as Exclude<Value, unknown[]>)));
+    }
   }
-  throw new Error(`"${text}" is not a ${PG_TYPE_OIDS[oid]!.name}`);
+  throw new Error(`"${text}" is not a ${name}`);
 }

@@ -101,6 +101,25 @@ test('snapshot, then streamed INSERT / UPDATE / DELETE; subsources readable and 
   expect(objects.map((r) => r[0])).toEqual(expect.arrayContaining(['pg', 'a', 'b2']));
 });
 
+test('interval, array and enum columns: snapshot and streamed changes read as PostgreSQL prints them', async () => {
+  await up.query(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+    CREATE TABLE typed (id int PRIMARY KEY, span interval, nums int[], tags text[], amounts numeric[], m mood);
+    ALTER TABLE typed REPLICA IDENTITY FULL;
+    INSERT INTO typed VALUES (1, '1 year 2 months 3 days 04:05:06.5', '{1,2,NULL}', '{"a b",c,NULL,"q\\"uote"}', '{1.50,-2}', 'happy'),
+                             (2, '-3 days', '{}', NULL, NULL, NULL);
+    CREATE PUBLICATION ptyped FOR TABLE typed;`);
+  await a.sql("CREATE SOURCE pgt FROM POSTGRES CONNECTION pgc (PUBLICATION 'ptyped') FOR ALL TABLES");
+  const q = 'SELECT id, span::text, nums::text, tags::text, amounts::text, m FROM typed ORDER BY id';
+  const theirs = async () => (await up.query({ text: q, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } })).rows.map((r: unknown[]) => [Number(r[0]), ...r.slice(1)]);
+  await until(q, await theirs(), 'the snapshot of typed');
+  await up.query(`INSERT INTO typed VALUES (3, '00:00:01', '{7}', '{x}', '{0.001}', 'sad');
+    UPDATE typed SET span = span + interval '1 hour', nums = nums || 9, m = 'ok' WHERE id = 1;
+    DELETE FROM typed WHERE id = 2;`);
+  await until(q, await theirs(), 'streamed changes of typed');
+  expect(await statusOf('pgt')).toEqual({ status: 'running', error: null });
+  await a.sql('DROP SOURCE pgt CASCADE');
+});
+
 test('a multi-table upstream transaction lands at one definite timestamp', async () => {
   const storage = new StorageClient(p.transport, region);
   const id = await collectionOf();
@@ -275,13 +294,13 @@ test('the secret is never printed: not in SHOW output, errors, the inspector or 
 });
 
 test('bad input: unknown connection, unknown publication, unsupported type, REPLICA IDENTITY DEFAULT are typed errors and create nothing', async () => {
-  await up.query(`CREATE TABLE iv (id int, span interval); ALTER TABLE iv REPLICA IDENTITY FULL; CREATE PUBLICATION piv FOR TABLE iv;
+  await up.query(`CREATE TABLE iv (id int, span int4range); ALTER TABLE iv REPLICA IDENTITY FULL; CREATE PUBLICATION piv FOR TABLE iv;
                   CREATE TABLE dflt (id int PRIMARY KEY); CREATE PUBLICATION pdflt FOR TABLE dflt;`);
   const before = await a.rows('SHOW OBJECTS');
   const cases: Array<[string, string, RegExp]> = [
     ["CREATE SOURCE x FROM POSTGRES CONNECTION nosuch (PUBLICATION 'p') FOR ALL TABLES", '42704', /unknown connection "nosuch"/],
     ["CREATE SOURCE x FROM POSTGRES CONNECTION pgc (PUBLICATION 'nopub') FOR ALL TABLES", '42704', /publication "nopub" does not exist/],
-    ["CREATE SOURCE x FROM POSTGRES CONNECTION pgc (PUBLICATION 'piv') FOR ALL TABLES", '0A000', /column "iv.span" has type interval/],
+    ["CREATE SOURCE x FROM POSTGRES CONNECTION pgc (PUBLICATION 'piv') FOR ALL TABLES", '0A000', /column "iv.span" has type int4range/],
     ["CREATE SOURCE x FROM POSTGRES CONNECTION pgc (PUBLICATION 'pdflt') FOR ALL TABLES", '55000', /REPLICA IDENTITY DEFAULT/],
     ["CREATE SOURCE x FROM POSTGRES CONNECTION pgc (PUBLICATION 'p') FOR TABLES (nosuch)", '42P01', /table "nosuch" is not in publication "p"/],
     ["CREATE SOURCE x FROM POSTGRES CONNECTION pgc (PUBLICATION 'p') FOR TABLES (a)", '42P07', /relation "a" already exists/],

@@ -347,7 +347,7 @@ export class PostgresDriver implements SourceDriver {
       if (v === null || v === undefined) continue;
       if (typeof v === 'object') throw new FatalStall(`upstream table ${t.schema}.${t.name}: column "${col.name}" came as an unchanged TOAST value without its old value (REPLICA IDENTITY FULL is required)`);
       try {
-        row[at + k] = pgTextValue(col.typeOid, v);
+        row[at + k] = pgTextValue(col.typeOid, v, col.type); // an enum's oid is its own: its type says text
       } catch (err) {
         throw new FatalStall(`upstream table ${t.schema}.${t.name}, column "${col.name}": ${(err as Error).message}`);
       }
