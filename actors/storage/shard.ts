@@ -400,6 +400,25 @@ export class Shard {
     });
   }
 
+  /**
+   * Ingestion of a batch too large to hold at once (a PostgreSQL source's snapshot): its parts
+   * were staged by `writer` at time `ts` (`stage`, bounds [ts, ts + 1)) while it was read; one
+   * atomic commit lists them, with the new upper `ts + 1` and `extras` (the upstream position).
+   * `ts` must still be at or above the upper (the driver is the shard's only writer).
+   */
+  ingestStaged(ts: number, writer: string, stageId: string, parts: number, extras: CommitExtras): Promise<number> {
+    return this.serial(async () => {
+      await this.settled();
+      if (this.meta.upper > ts) throw new InvalidBatchError(`a batch staged at ${ts} is below the upper ${this.meta.upper}`);
+      const staged = { stageId, parts };
+      const listed = this.stagedBatch({ staged }, { writer, expectedUpper: this.meta.upper, newUpper: ts + 1 });
+      this.staged.delete(stageId);
+      if (listed.count > 0) this.onDataDecided();
+      await this.commit({ staged, listed } as StagedRef, ts + 1, extras);
+      return ts;
+    });
+  }
+
   /** Sets a holder's read hold (undefined releases it); since advances to the minimum hold. */
   setHold(holder: string, since: number | undefined, defaultSince: number): Promise<void> {
     return this.serial(async () => {
@@ -693,6 +712,7 @@ export class Shard {
         next.updates += listed.count;
       }
       next.upper = newUpper;
+      if (extras.position !== undefined) next.position = extras.position;
       if (extras.writer) recordWriter(next, extras.writer.id, extras.writer.token, newUpper);
     }, ops);
     if (newUpper !== previousUpper) this.onChange(listed.count > 0 ? 'data' : 'empty');

@@ -120,6 +120,33 @@ test('interval, array and enum columns: snapshot and streamed changes read as Po
   await a.sql('DROP SOURCE pgt CASCADE');
 });
 
+test('a large snapshot is read through a cursor and staged in parts, committed at one timestamp', async () => {
+  await up.query(`CREATE TABLE bulk (id int PRIMARY KEY, pad text NOT NULL); ALTER TABLE bulk REPLICA IDENTITY FULL;
+    INSERT INTO bulk SELECT g, repeat('p', 50) || g FROM generate_series(1, 25000) AS g;
+    CREATE PUBLICATION pbulk FOR TABLE bulk;`);
+  await a.sql("CREATE SOURCE pgbulk FROM POSTGRES CONNECTION pgc (PUBLICATION 'pbulk') FOR ALL TABLES");
+  // one timestamp: the first read that sees any row sees all of them
+  const [[n]] = (await eventually(async () => {
+    const r = await a.rows('SELECT count(*), sum(id), count(DISTINCT pad) FROM bulk');
+    return Number(r[0]![0]) > 0 ? r : undefined;
+  }, 'the snapshot of bulk')) as [[number]];
+  expect(n).toBe(25000);
+  expect(await a.rows('SELECT count(*), sum(id), count(DISTINCT pad) FROM bulk')).toEqual([[25000, (25000 * 25001) / 2, 25000]]);
+  // 25,000 rows in parts of 10,000 (DFN_PG_SNAPSHOT_PART_ROWS): three staged parts, one commit
+  const { actorsIn } = await import('../../protocol/inspect/tree.js');
+  const { treeSubject } = await import('../../protocol/inspect/subjects.js');
+  const parts = await eventually(async () => {
+    const tree = await p.transport.request<{ type: string; root: never }>(treeSubject(region), { type: 'GetTree' });
+    const infos = actorsIn(tree.root).map((x: { info?: Record<string, unknown> }) => JSON.stringify(x.info ?? {}));
+    const m = infos.map((i: string) => /"snapshotRows":25000,"snapshotParts":(\d+)/.exec(i)).find((x: RegExpExecArray | null) => x);
+    return m ? Number(m[1]) : undefined;
+  }, 'the snapshot counters in the inspector');
+  expect(parts).toBe(3);
+  await up.query("UPDATE bulk SET pad = 'changed' WHERE id <= 10");
+  await until("SELECT count(*) FROM bulk WHERE pad = 'changed'", [[10]], 'streamed after the staged snapshot');
+  await a.sql('DROP SOURCE pgbulk CASCADE');
+});
+
 test('a multi-table upstream transaction lands at one definite timestamp', async () => {
   const storage = new StorageClient(p.transport, region);
   const id = await collectionOf();

@@ -84,7 +84,10 @@ describe('pgoutput decoder (bytes from PostgreSQL 15)', () => {
     expect(pgTextValue(1700, '-0.001')).toBe(-0.001);
     expect(() => pgTextValue(1700, 'NaN')).toThrow(/finite/);
     expect(() => pgTextValue(1700, 'Infinity')).toThrow(/finite/);
-    expect(pgColumnType(1186)).toBeUndefined(); // interval: not mapped
+    expect(pgColumnType(1186)).toBe('interval');
+    expect(pgColumnType(3904)).toBeUndefined(); // int4range: not mapped
+    expect(pgTextValue(1007, '{1,NULL,-3}')).toEqual([1, null, -3]);
+    expect(() => pgTextValue(1007, '{{1},{2}}')).toThrow(/one-dimensional/);
   });
 });
 

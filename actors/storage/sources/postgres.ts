@@ -14,6 +14,7 @@
  * (REPLICA IDENTITY not FULL), a value definite cannot hold. Upstream errors (connection lost,
  * slot or publication dropped) stall it too, and it retries with exponential backoff.
  */
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresSource } from '../../../protocol/storage/source.js';
 import { pgTextValue } from '../../../protocol/storage/pg-types.js';
@@ -21,6 +22,11 @@ import type { Row, Update } from '../../../protocol/types.js';
 import type { DriverContext, SourceDriver } from './driver.js';
 import { decodeCopyData, decodePgOutput, formatLsn, parseLsn, standbyStatusUpdate, type PgOutputMessage, type TupleValue } from './pg/pgoutput.js';
 import { describeError, pgClient, quoteIdent, quoteLiteral } from './pg/connect.js';
+
+/** Rows of the snapshot per staged part (one cursor FETCH): the memory the snapshot holds at once. */
+const SNAPSHOT_PART_ROWS = Number(process.env['DFN_PG_SNAPSHOT_PART_ROWS']) || 10_000;
+/** The writer name of the snapshot's staged parts. */
+const SNAPSHOT_WRITER = 'pg-snapshot';
 
 const IDLE_TICK_MS = 1000;
 const BACKOFF_MIN_MS = 250;
@@ -52,7 +58,7 @@ export class PostgresDriver implements SourceDriver {
   private confirmed = 0;
   private fatal: string | undefined;
   private reason: string | undefined;
-  private counters = { transactions: 0, changes: 0, snapshotRows: 0, keepalives: 0, connects: 0 };
+  private counters = { transactions: 0, changes: 0, snapshotRows: 0, snapshotParts: 0, keepalives: 0, connects: 0 };
   private readonly offsets: number[];
 
   constructor(
@@ -184,33 +190,52 @@ export class PostgresDriver implements SourceDriver {
     if (r.rows.length === 0) throw new Error(`publication "${this.spec.publication}" does not exist upstream`);
   }
 
-  /** Creates the slot with an exported snapshot and commits every table's rows at one timestamp. */
+  /**
+   * Creates the slot with an exported snapshot and commits every table's rows at one timestamp.
+   * The rows are read through a cursor, SNAPSHOT_PART_ROWS at a time, each chunk staged in the
+   * shard at that timestamp as it comes (Shard.stage), and one commit lists every part with the
+   * position (Shard.ingestStaged): memory holds one chunk, not the snapshot. A failure before the
+   * commit leaves only staged parts, which expire (and the slot is made again).
+   */
   private async snapshot(sql: pg.Client, repl: pg.Client): Promise<void> {
     // A slot left by an incarnation that died before committing its snapshot: nothing relies on it.
     await sql.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [this.spec.slot]);
     const created = await repl.query(`CREATE_REPLICATION_SLOT ${quoteIdent(this.spec.slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
     const { consistent_point, snapshot_name } = created.rows[0] as { consistent_point: string; snapshot_name: string };
     const consistent = parseLsn(consistent_point);
-    const rows: Array<[Row, number]> = [];
+    const shard = this.ctx.shard;
+    const ts = Math.max(this.ctx.clock.now(), shard.upper);
+    const stageId = `snapshot-${randomUUID()}`;
+    let parts = 0;
+    let rows = 0;
     await sql.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       await sql.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot_name)}`);
       for (let i = 0; i < this.spec.tables.length; i++) {
         const t = this.spec.tables[i]!;
         await this.checkColumns(sql, i);
-        const r = await sql.query({ text: `SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, rowMode: 'array' });
-        for (const values of r.rows as Array<Array<string | null>>) rows.push([this.rowOf(i, values), 1]);
+        await sql.query(`DECLARE dfn_snapshot NO SCROLL CURSOR FOR SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
+        for (;;) {
+          const r = await sql.query({ text: `FETCH ${SNAPSHOT_PART_ROWS} FROM dfn_snapshot`, rowMode: 'array' });
+          const chunk = r.rows as Array<Array<string | null>>;
+          if (chunk.length === 0) break;
+          const updates = chunk.map((values): Update => [this.rowOf(i, values), ts, 1]);
+          await shard.stage({ writer: SNAPSHOT_WRITER, stageId, part: parts++, lower: ts, upper: ts + 1, updates });
+          rows += chunk.length;
+        }
+        await sql.query('CLOSE dfn_snapshot');
       }
       await sql.query('COMMIT');
     } catch (err) {
       await sql.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
-    this.counters.snapshotRows = rows.length;
-    await this.ctx.shard.ingest(this.ctx.clock.now(), (ts) => {
-      if (this.ctx.shard.position !== 0) throw new Error('snapshot: a position was stored meanwhile');
-      return { updates: rows.map(([row, diff]): Update => [row, ts, diff]), extras: { position: consistent - 1 } };
-    });
+    this.counters.snapshotRows = rows;
+    this.counters.snapshotParts = parts;
+    if (shard.position !== 0) throw new Error('snapshot: a position was stored meanwhile');
+    const extras = { position: consistent - 1 };
+    if (parts === 0) await shard.ingest(ts, () => ({ updates: [], extras }));
+    else await shard.ingestStaged(ts, SNAPSHOT_WRITER, stageId, parts, extras);
     this.lastCommitAt = this.ctx.clock.now();
   }
 
