@@ -15,8 +15,11 @@ const TRUE_HASH = 0x3c6ef372;
 const FALSE_HASH = 0x1b873593;
 const SEED = 0x2545f491;
 
+const NAN_HASH = 0x7ff80001;
+
 function hashNumber(v: number): number {
   if ((v | 0) === v) return v | 0;
+  if (v !== v) return NAN_HASH; // every NaN one key, whatever its bits
   f64[0] = v;
   return (i32[0]! ^ Math.imul(i32[1]!, 0x9e3779b1)) | 0;
 }
@@ -100,7 +103,7 @@ export function hashParts(rows: readonly Row[], inputs: readonly number[], cols:
  * (1.5 and 1.50: protocol/numeric.ts), as SQL groups and joins them.
  */
 export function sameKeyValue(a: Value, b: Value): boolean {
-  if (a === b) return true;
+  if (a === b || (a !== a && b !== b)) return true; // float NaN is one key, as Postgres' float8 equality says
   const sa = typeof a === 'string' && a.charCodeAt(0) === 0;
   const sb = typeof b === 'string' && b.charCodeAt(0) === 0;
   if (!sa && !sb) return false;

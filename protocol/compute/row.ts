@@ -44,6 +44,9 @@ export function compareValues(a: Value, b: Value): number {
   if (ra !== rb) return ra - rb;
   if (ra === 4) return compareArrays(a as Value[], b as Value[]);
   if (ra === 2 && (typeof a === 'string' || typeof b === 'string')) return compareNumerics(a as NumericValue, b as NumericValue);
+  // float NaN: one value, above every other number (Postgres' float order), so it sorts and groups as one
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
   return (a as number | string | boolean) < (b as number | string | boolean) ? -1 : 1;
 }
 
@@ -63,8 +66,8 @@ function compareArrays(a: Value[], b: Value[]): number {
 
 /** Whether two values are the same value (arrays element by element). */
 export function valuesEqual(a: Value, b: Value): boolean {
-  if (a === b) return true;
-  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a === b || (a !== a && b !== b)) return true; // NaN is one value
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i] || (x !== x && b[i] !== b[i]));
 }
 
 /** Lexicographic order of rows by `compareValues`; a proper prefix sorts first. */

@@ -90,7 +90,11 @@ function compare(fn: string, a: Value, b: Value): number {
   }
   // Arrays: element by element, a NULL element after every value, then the shorter first (Postgres' btarraycmp).
   if (Array.isArray(a)) return compareValues(a, b);
-  return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+  if (a === b) return 0;
+  // float NaN: equal to itself and above every other number, as Postgres orders it (float8_cmp_internal)
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
+  return (a as number) < (b as number) ? -1 : 1;
 }
 
 function hasSurrogates(s: string): boolean {
