@@ -99,11 +99,18 @@ export function hashParts(rows: readonly Row[], inputs: readonly number[], cols:
 }
 
 /**
- * Whether two key values are the same key: identical, or two numerics of one decimal value
- * (1.5 and 1.50: protocol/numeric.ts), as SQL groups and joins them.
+ * Whether two key values are the same key: identical, two numerics of one decimal value
+ * (1.5 and 1.50: protocol/numeric.ts), NaN and NaN, or two arrays of such elements, as SQL groups
+ * and joins them.
  */
 export function sameKeyValue(a: Value, b: Value): boolean {
   if (a === b || (a !== a && b !== b)) return true; // float NaN is one key, as Postgres' float8 equality says
+  // arrays: element by element (their hash is by content too); NULL elements equal each other, as array_eq says
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== null && b[i] !== null && sameKeyValue(a[i]!, b[i]!))) return false;
+    return true;
+  }
   const sa = typeof a === 'string' && a.charCodeAt(0) === 0;
   const sb = typeof b === 'string' && b.charCodeAt(0) === 0;
   if (!sa && !sb) return false;

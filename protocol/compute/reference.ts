@@ -363,7 +363,7 @@ function presentValues(values: Array<[Value, number]>, nulls = false): Array<[Va
   const m = new Map<Value, [Value, number]>();
   for (const [v, d] of values) {
     if (!nulls && v === null) continue;
-    const k = isNumericString(v) ? numericIdentity(v as string) : v;
+    const k = isNumericString(v) ? numericIdentity(v as string) : Array.isArray(v) ? `\u0001${keyOf([v])}` : v; // arrays by content
     const e = m.get(k);
     if (e) e[1] += d;
     else m.set(k, [v, d]);

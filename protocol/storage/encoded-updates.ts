@@ -7,7 +7,7 @@
  * message as it arrives, so decoding a large snapshot overlaps with its transfer.
  *
  * The decoder checks structure only: each update a triple, the row an array of scalar values
- * (nil, boolean, number, string), the time a non-negative integer, the diff a non-zero integer.
+ * (nil, boolean, number, string) or one-dimensional arrays of them (array columns), the time a non-negative integer, the diff a non-zero integer.
  * Rows are not checked against the collection's schema: STORAGE checked every row on append
  * (protocol/storage/README.md, Append), and these are the bytes it stored. Anything else is a
  * MalformedMessageError naming the update, never a crash and never a partly wrong row (a part
@@ -96,6 +96,21 @@ class Cursor {
     return -1;
   }
 
+  /** A one-dimensional array column value: its elements scalars (undefined for anything else). */
+  private arrayValue(): Value | undefined {
+    const n = this.array();
+    const out: Array<Exclude<Value, unknown[]>> = new Array(n);
+    for (let i = 0; i < n; i++) {
+      this.need(1);
+      const t = this.b[this.p]!;
+      if ((t >= 0x90 && t <= 0x9f) || t === 0xdc || t === 0xdd) return undefined; // arrays are one-dimensional
+      const e = this.value();
+      if (e === undefined || Array.isArray(e)) return undefined;
+      out[i] = e;
+    }
+    return out;
+  }
+
   /** A number (integer or float), or NaN (consuming nothing) if the next value is not one. */
   number(): number {
     this.need(1);
@@ -161,6 +176,7 @@ class Cursor {
     this.need(1);
     const t = this.b[this.p]!;
     if (t >= 0xa0 && t <= 0xbf) return this.string(1, t & 0x1f);
+    if ((t >= 0x90 && t <= 0x9f) || t === 0xdc || t === 0xdd) return this.arrayValue();
     switch (t) {
       case 0xc0:
         this.p++;

@@ -68,7 +68,9 @@ test('malformed bytes are a MalformedMessageError naming the update, never a cra
     [[[[1], 5]], `${ErrorCode.MalformedMessage}@0`],
     [[[[1], 5, 1], [7, 5, 1]], `${ErrorCode.MalformedMessage}@1`],
     [[[[{ a: 1 }], 5, 1]], `${ErrorCode.MalformedMessage}@0`],
-    [[[[[1]], 5, 1]], `${ErrorCode.MalformedMessage}@0`],
+    [[[[[1, null, 'a']], 5, 1]], 'ok'], // an array column: one-dimensional, scalar elements
+    [[[[[[1]]], 5, 1]], `${ErrorCode.MalformedMessage}@0`],
+    [[[[[{ a: 1 }]], 5, 1]], `${ErrorCode.MalformedMessage}@0`],
     [[[[new Uint8Array([1])], 5, 1]], `${ErrorCode.MalformedMessage}@0`],
     [[[[1], 5.5, 1]], `${ErrorCode.MalformedMessage}@0`],
     [[[[1], -5, 1]], `${ErrorCode.MalformedMessage}@0`],

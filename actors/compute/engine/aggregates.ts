@@ -11,7 +11,7 @@ import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { newExtendedAccumulator } from './aggregates-extended.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
 import { DecimalSum, numericIdentity } from '../../../protocol/numeric.js';
-import { compareValues } from '../../../protocol/compute/row.js';
+import { compareValues, keyOf } from '../../../protocol/compute/row.js';
 import type { Value } from '../../../protocol/types.js';
 
 export interface Accumulator {
@@ -133,13 +133,25 @@ class Distinct implements Accumulator {
   private best: Value = null;
   private bestValid = true;
 
+  /** One array object per distinct array value (arrays are keys by content, not by reference). */
+  private readonly arrays = new Map<string, Value>();
+
   /** sign: 1 = min, -1 = max, 0 = count(distinct). */
   constructor(private readonly sign: number) {}
 
+  private key(v: Value): Value {
+    if (!Array.isArray(v)) return multisetKey(v);
+    const s = keyOf([v]);
+    let k = this.arrays.get(s);
+    if (k === undefined) this.arrays.set(s, (k = v));
+    return k;
+  }
+
   add(v: Value, diff: number): void {
     if (v === null) return;
-    const k = multisetKey(v);
+    const k = this.key(v);
     const { presence, after } = addToMultiset(this.values, k, diff);
+    if (after === 0 && Array.isArray(k)) this.arrays.delete(keyOf([k]));
     this.positive += presence;
     if (this.sign === 0) return;
     if (k !== v || presence < 0) trackShown(this.shown, k, v, presence);
