@@ -205,7 +205,8 @@ function join(inputs: Collection[], equivalences: number[][]): Collection {
       for (let c = acc.length; c < next.length && ok; c++) {
         const l = leader.get(c);
         if (l === undefined) continue;
-        ok = next[c] !== null && next[c] === next[l];
+        // Arrays are compared by value (their keys), not by reference.
+        ok = next[c] !== null && (next[c] === next[l] || (typeof next[c] === 'object' && rowKey([next[c]!]) === rowKey([next[l]!])));
       }
       if (ok) extend(i + 1, next, diff * d);
     }
