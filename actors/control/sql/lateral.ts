@@ -18,6 +18,7 @@ import type { JoinExpr, Node, RangeFunction, RangeSubselect } from 'libpg-query'
 import type { Expr, Plan } from '../../../protocol/compute/plan.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { Column } from '../../../protocol/types.js';
+import { isArrayType } from '../../../protocol/array.js';
 import { locationOf, MoreSqlState, stringOf, type Ctes, type PlanContext } from './context.js';
 import { planBool } from './expr.js';
 import { conjuncts, toExpr } from './exprs.js';
@@ -125,6 +126,36 @@ function plansAlone(node: Node, ctx: PlanContext, ctes: Ctes): boolean {
   }
 }
 
+/** An inner join with a function over L's rows: a flat_map over L itself (no D). */
+function functionOverRows(left: Rel, rf: RangeFunction, quals: Node | undefined, ctx: PlanContext, padded: boolean): Rel {
+  const nl = left.cols.length;
+  let plan: Plan;
+  let columns: Column[];
+  let alias: string | undefined;
+  if (padded || rf.is_rowsfrom || (rf.functions ?? []).length > 1 || rf.ordinality) {
+    // LEFT JOIN LATERAL f(...) ON true: at least one row per outer row, NULLs when f has none.
+    const z = planZippedFunctions(rf, ctx, left.scope, left.plan, nl, padded);
+    ({ plan, columns, alias } = z);
+  } else {
+    const c = planTableFunctionCall(rf, ctx, left.scope);
+    plan = { op: 'flat_map', input: left.plan, func: c.func, exprs: c.args.map((a) => toExpr(a.expr)) };
+    columns = [c.column];
+    alias = c.alias;
+  }
+  const own = Scope.ofRelation(columns, alias);
+  for (const t of own.tables()) {
+    if (left.scope.tables().has(t)) throw ctx.error(MoreSqlState.DuplicateAlias, `table name "${t}" specified more than once`);
+  }
+  const scope = Scope.concat(left.scope, own, nl);
+  if (quals) plan = filter(plan, conjuncts(toExpr(planBool(quals, { ctx, scope, clause: 'JOIN conditions' }, 'argument of JOIN/ON').expr)));
+  return { plan, cols: [...left.cols, ...columns.map((c) => ({ type: c.type, nullable: c.nullable }))], scope };
+}
+
+/** Whether an ON condition is the constant true (or absent). */
+function isTrue(quals: Node | undefined): boolean {
+  return quals === undefined || ('A_Const' in quals && quals.A_Const.boolval?.boolval === true);
+}
+
 /** Whether the item plans alone (then it is an ordinary join: LATERAL changes nothing). */
 function readsOuter(node: Node, ctx: PlanContext, ctes: Ctes, outer: Scope, nl: number, cols: ColType[], plan: Plan): Set<number> {
   const corr: Correlation = { outer, dCols: range(0, nl), dTypes: cols, used: new Set(), d: { op: 'distinct', input: plan } };
@@ -140,6 +171,8 @@ export function lateralJoin(left: Rel, node: Node, kind: 'inner' | 'left' | 'rig
   const nl = left.cols.length;
   const onScope = (perD: PerD, corr: Correlation) => new LateralScope(Scope.concat(Scope.empty(), Scope.ofRelation(perD.columns, perD.alias), corr.dCols.length), corr, 0);
   if (plansAlone(node, ctx, ctes)) return undefined;
+  if ('RangeFunction' in node && kind === 'inner') return functionOverRows(left, node.RangeFunction, quals, ctx, false);
+  if ('RangeFunction' in node && kind === 'left' && isTrue(quals) && !node.RangeFunction.ordinality) return functionOverRows(left, node.RangeFunction, undefined, ctx, true);
   // Pass 1: D = all of L's columns, to learn which the item (and a LEFT JOIN's ON) reads.
   const all: Correlation = { outer: left.scope, dCols: range(0, nl), dTypes: left.cols, used: new Set(), d: { op: 'distinct', input: left.plan } };
   const first = planPerD(node, ctx, ctes, all);
@@ -153,6 +186,10 @@ export function lateralJoin(left: Rel, node: Node, kind: 'inner' | 'left' | 'rig
   // Pass 2: D = the columns read.
   const dCols = [...all.used].sort((a, b) => a - b);
   const dTypes = dCols.map((c) => left.cols[c]!);
+  if (dTypes.some((c) => isArrayType(c.type))) {
+    // COMPUTE's distinct and join compare arrays by reference (docs/sql.md, LATERAL): D would be wrong.
+    throw ctx.unsupported('a LATERAL subquery or LEFT JOIN LATERAL function with a condition that reads an array column of the outer row', locationOf(node), 'unnest(t.arr) in FROM, CROSS JOIN LATERAL and LEFT JOIN LATERAL ... ON true over it are supported');
+  }
   const d: Plan = { op: 'distinct', input: project(left.plan, nl, dCols) };
   const corr: Correlation = { outer: left.scope, dCols, dTypes, used: new Set(), d };
   const k = dCols.length;

@@ -171,9 +171,10 @@ function zippedFunction(item: Node, ctx: PlanContext, scope: Scope): ZippedFunct
  * over `scope`, whose columns are input's): the functions zipped as Postgres does (as many rows
  * as the longest, the shorter padded with NULLs), by an ordinal i from generate_series(1,
  * greatest(length...)) and each function's i-th value. The output: input's columns, then every
- * function's columns, then the ordinality.
+ * function's columns, then the ordinality. `atLeastOne`: one row of NULLs when every function is
+ * empty (LEFT JOIN LATERAL ... ON true).
  */
-export function planZippedFunctions(rf: RangeFunction, ctx: PlanContext, scope: Scope, input: Plan, arity: number): { plan: Plan; columns: Column[]; alias: string | undefined } {
+export function planZippedFunctions(rf: RangeFunction, ctx: PlanContext, scope: Scope, input: Plan, arity: number, atLeastOne = false): { plan: Plan; columns: Column[]; alias: string | undefined } {
   const items = rf.functions ?? [];
   const fns = items.map((item) => {
     const list = 'List' in item ? item.List.items ?? [] : [];
@@ -183,8 +184,9 @@ export function planZippedFunctions(rf: RangeFunction, ctx: PlanContext, scope: 
     return zippedFunction(item, ctx, scope);
   });
   const lengths = fns.map((f) => f.length);
-  let plan: Plan = { op: 'map', input, exprs: lengths.length === 1 ? lengths : [...lengths, fn('greatest', ...lengths)] };
-  let width = arity + (lengths.length === 1 ? 1 : lengths.length + 1);
+  const longest = atLeastOne ? [fn('greatest', ...lengths, lit(1, 'int'))] : lengths.length === 1 ? [] : [fn('greatest', ...lengths)];
+  let plan: Plan = { op: 'map', input, exprs: [...lengths, ...longest] };
+  let width = arity + lengths.length + longest.length;
   const lengthCol = (i: number): Expr => ({ op: 'col', index: arity + i });
   const total: Expr = { op: 'col', index: width - 1 };
   for (const f of fns) {
@@ -216,6 +218,9 @@ export function planZippedFunctions(rf: RangeFunction, ctx: PlanContext, scope: 
   if (names.length > columns.length) {
     throw ctx.error(MoreSqlState.InvalidColumnReference, `table "${rf.alias?.aliasname}" has ${columns.length} columns available but ${names.length} columns specified`);
   }
-  const named = columns.map((c, i) => (i < names.length ? { ...c, name: names[i]! } : c));
-  return { plan, columns: named, alias: rf.alias?.aliasname ?? (fns.length === 1 ? undefined : undefined) };
+  // One function of one column: the column is named after the alias, as in Postgres.
+  const single = fns.length === 1 && fns[0]!.columns.length === 1 && rf.alias?.aliasname !== undefined;
+  const named = columns.map((c, i) => (i < names.length ? { ...c, name: names[i]! } : i === 0 && single ? { ...c, name: rf.alias!.aliasname! } : c));
+  const fnName = fns.length === 1 ? fns[0]!.columns.length === 1 ? columns[0]!.name : undefined : undefined;
+  return { plan, columns: named, alias: rf.alias?.aliasname ?? fnName };
 }
