@@ -126,9 +126,13 @@ function zippedFunction(item: Node, ctx: PlanContext, scope: Scope): ZippedFunct
   const args = (call?.args ?? []).map((a) => planExpr(a, env));
   if (name === '_pg_expandarray' && (names.length === 1 || names[0] === 'information_schema')) {
     if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function information_schema._pg_expandarray with ${args.length} arguments does not exist`, location);
-    const element = elementTypeOf(args[0]!.type);
+    // pg_catalog's int2vector columns (pg_index.indkey) are text here ('1 3'): read as smallint[].
+    const vector = args[0]!.type === 'text';
+    const element = vector ? 'smallint' : elementTypeOf(args[0]!.type);
     if (!element) throw ctx.error(SqlState.UndefinedFunction, `function information_schema._pg_expandarray(${args[0]!.type ?? 'unknown'}) does not exist`, location);
-    const a = toExpr(args[0]!.expr);
+    const a = vector
+      ? fn('text_to_array', fn('||', fn('||', lit('{', 'text'), fn('replace', fn('trim', toExpr(args[0]!.expr)), lit(' ', 'text'), lit(',', 'text'))), lit('}', 'text')), lit('smallint', 'text'))
+      : toExpr(args[0]!.expr);
     return {
       columns: [{ name: 'x', type: element, nullable: true }, { name: 'n', type: 'int', nullable: true }],
       length: fn('coalesce', fn('cardinality', a), lit(0, 'int')),
