@@ -86,7 +86,7 @@ export function planQueryBody(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, mo
 
 function withCtes(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Ctes {
   const w = stmt.withClause!;
-  if (w.recursive) throw ctx.unsupported('WITH RECURSIVE', w.location);
+  if (w.recursive) throw ctx.unsupported('WITH RECURSIVE', w.location, 'definite has no fixpoint operator yet, for SELECTs or views (docs/sql.md)');
   const out = new Map(ctes);
   for (const node of w.ctes ?? []) {
     if (!('CommonTableExpr' in node)) continue;
