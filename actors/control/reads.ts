@@ -184,5 +184,8 @@ export function evaluationError(message: string): SqlError {
   if (/^cannot take (logarithm|square root) of/.test(message)) return new SqlError(/logarithm/.test(message) ? '2201E' : '2201F', message);
   if (/^(null character not permitted|requested length too large|requested character not valid)/.test(message)) return new SqlError('54000', message);
   if (/^(field position must not be zero|character number must be positive)/.test(message)) return new SqlError('22023', message);
+  // protocol/compute/table-function.ts' messages (flat_map: generate_series per row).
+  if (/^step size cannot equal zero/.test(message)) return new SqlError('22023', message);
+  if (/^generate_series would produce/.test(message)) return new SqlError('54000', message);
   return new SqlError('22000', message);
 }

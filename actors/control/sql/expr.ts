@@ -7,8 +7,9 @@
  * parameters are refused with 0A000. It plans no relational operator.
  */
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
+import { FIELD_SEPARATOR } from './select-srf.js';
 import type { Aggregate, AggregateFunction, Expr, ScalarFunction } from '../../../protocol/compute/plan.js';
-import { SqlState } from '../../../protocol/control/errors.js';
+import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { AggregateCollector } from './aggregate.js';
 import { planWindowCall, type WindowCollector } from './window.js';
@@ -96,6 +97,18 @@ export function planExpr(node: Node, env: ExprEnv): Typed {
   if ('A_ArrayExpr' in node) return planArrayConstructor(node.A_ArrayExpr, (node.A_ArrayExpr.elements ?? []).map((e) => planExpr(e, env)), ctx, location);
   if ('A_Indirection' in node) {
     const ind = node.A_Indirection;
+    const field = ind.indirection?.length === 1 ? stringOf(ind.indirection[0]) : undefined;
+    if (field !== undefined && ind.arg && 'ColumnRef' in ind.arg) {
+      // (sub.keys).x: a field of a composite column, carried as its hidden column (select-srf.ts).
+      const fields = (ind.arg.ColumnRef.fields ?? []).map((f) => stringOf(f) ?? '');
+      const composite = [...fields.slice(0, -1), `${fields[fields.length - 1]}${FIELD_SEPARATOR}${field}`];
+      try {
+        return { ...planExpr({ ColumnRef: { fields: composite.map((sval) => ({ String: { sval } })), location: location ?? -1 } }, env), name: field };
+      } catch (e) {
+        if (!(e instanceof SqlError) || (e.sqlstate !== SqlState.UndefinedColumn && e.sqlstate !== SqlState.UndefinedTable)) throw e;
+        throw ctx.unsupported('a field selection', location, 'definite has no composite types; fields of information_schema._pg_expandarray(...) can be selected');
+      }
+    }
     const subscripts = (ind.indirection ?? []).map((i): Typed | 'slice' => {
       if (!('A_Indices' in i)) throw ctx.unsupported('a field selection', location);
       return i.A_Indices.is_slice || !i.A_Indices.uidx ? 'slice' : planExpr(i.A_Indices.uidx, env);

@@ -18,12 +18,34 @@ import { planQueryBody } from './query.js';
 import { filter, ONE_EMPTY_ROW, range, type ColType, type Rel } from './rel.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { planRangeFunction } from './table-functions.js';
+import { isLateralItem, lateralJoin, lateralJoinExpr } from './lateral.js';
 import { call, unify, type Typed } from './typed.js';
 
 /** Plans a FROM clause (empty: one row with no columns). */
 export function planFrom(items: Node[], ctx: PlanContext, ctes: Ctes): Rel {
   if (items.length === 0) return { plan: ONE_EMPTY_ROW, cols: [], scope: Scope.empty() };
-  const rels = items.map((item) => planFromItem(item, ctx, ctes));
+  // Runs of ordinary items are one n-way join; a lateral item that reads the items before it
+  // is joined to all of them (lateral.ts).
+  let rels: Rel[] = [];
+  let seen: Node[] = [];
+  for (const item of items) {
+    if (rels.length > 0 && isLateralItem(item)) {
+      const left = crossJoin(rels, ctx, seen);
+      const joined = lateralJoin(left, item, 'inner', undefined, ctx, ctes);
+      if (joined) {
+        rels = [joined];
+        seen = [...seen, item];
+        continue;
+      }
+      rels = [left];
+    }
+    rels.push(planFromItem(item, ctx, ctes));
+    seen = [...seen, item];
+  }
+  return crossJoin(rels, ctx, seen);
+}
+
+function crossJoin(rels: Rel[], ctx: PlanContext, items: Node[]): Rel {
   if (rels.length === 1) return rels[0]!;
   let scope = rels[0]!.scope;
   let arity = rels[0]!.cols.length;
@@ -46,7 +68,6 @@ function planFromItem(node: Node, ctx: PlanContext, ctes: Ctes): Rel {
   if ('RangeVar' in node) return relation(node.RangeVar, ctx, ctes);
   if ('RangeSubselect' in node) {
     const sub = node.RangeSubselect;
-    if (sub.lateral) throw ctx.unsupported('LATERAL', locationOf(sub.subquery));
     const stmt = sub.subquery && 'SelectStmt' in sub.subquery ? sub.subquery.SelectStmt : undefined;
     if (!stmt) throw ctx.unsupported('this subquery', locationOf(sub.subquery));
     const q = planQueryBody(stmt, ctx, ctes, 'maintained');
@@ -119,6 +140,8 @@ function relation(rv: RangeVar, ctx: PlanContext, ctes: Ctes): Rel {
 
 function join(j: JoinExpr, ctx: PlanContext, ctes: Ctes): Rel {
   const left = planFromItem(j.larg!, ctx, ctes);
+  const lateral = lateralJoinExpr(j, left, ctx, ctes);
+  if (lateral) return lateral;
   const right = planFromItem(j.rarg!, ctx, ctes);
   const nl = left.cols.length;
   const nr = right.cols.length;

@@ -26,6 +26,9 @@ export function planQuery(select: SelectStmt, resolver: RelationResolver, option
   const ctx = new PlanContext(resolver, source);
   ctx.maintained = options.mode === 'maintained';
   const q = planQueryBody(select, ctx, new Map(), options.mode ?? 'peek');
+  if (q.columns.some((c) => c.name.includes('\u0001'))) {
+    throw ctx.unsupported('a composite value in the result', undefined, 'definite has no composite types: select its fields, (information_schema._pg_expandarray(a)).x and .n');
+  }
   const plan = options.optimize === false ? q.plan : optimize(q.plan);
   return { plan, columns: q.columns, inputs: usedInputs(ctx.inputs(), plan), finishing: q.finishing };
 }

@@ -14,6 +14,7 @@ import { project, range } from './rel.js';
 import { planSelect } from './select.js';
 import { planSetOperation } from './set-ops.js';
 import { planValues } from './values.js';
+import type { Correlation } from './lateral.js';
 
 /** A planned query expression. */
 export interface QueryPlan {
@@ -36,12 +37,20 @@ export interface QueryBody {
   nullColumns: Set<number>;
 }
 
-export function planQueryBody(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, mode: FinishingMode): QueryPlan {
+/**
+ * `corr`: the query is a LATERAL item planned per row of D (lateral.ts): its plan outputs D's
+ * columns first, and a LIMIT / OFFSET applies per d.
+ */
+export function planQueryBody(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, mode: FinishingMode, corr?: Correlation): QueryPlan {
   if (stmt.withClause) ctes = withCtes(stmt, ctx, ctes);
   if (stmt.intoClause) throw ctx.unsupported('SELECT INTO', undefined, 'use CREATE TABLE and INSERT ... SELECT');
   if (stmt.lockingClause?.length) throw ctx.unsupported('FOR UPDATE / FOR SHARE', undefined);
   if (stmt.windowClause?.length) throw ctx.unsupported('WINDOW', undefined);
   let body: QueryBody;
+  const k = corr ? corr.dCols.length : 0;
+  if (corr && ((stmt.op && stmt.op !== 'SETOP_NONE') || stmt.valuesLists?.length)) {
+    throw ctx.unsupported('UNION / INTERSECT / EXCEPT / VALUES in a LATERAL subquery that reads the outer row', undefined, 'write it as a SELECT ... FROM ... WHERE');
+  }
   if (stmt.op && stmt.op !== 'SETOP_NONE') {
     const b = planSetOperation(stmt, ctx, ctes);
     body = { ...b, arity: b.columns.length, order: outputOrder(stmt.sortClause ?? [], b.columns, ctx) };
@@ -49,13 +58,13 @@ export function planQueryBody(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, mo
     const b = planValues(stmt.valuesLists, ctx);
     body = { ...b, arity: b.columns.length, order: outputOrder(stmt.sortClause ?? [], b.columns, ctx) };
   } else {
-    body = planSelect(stmt, ctx, ctes);
+    body = planSelect(stmt, ctx, ctes, corr);
   }
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') throw ctx.unsupported('FETCH ... WITH TIES', locationOf(stmt.limitCount));
   const limit = count(stmt.limitCount, 'LIMIT', ctx);
   const offset = count(stmt.limitOffset, 'OFFSET', ctx) ?? 0;
-  const visible = range(0, body.columns.length);
-  if (mode === 'peek') {
+  const visible = range(0, k + body.columns.length);
+  if (mode === 'peek' && !corr) {
     return {
       plan: body.plan,
       columns: body.columns,
@@ -65,19 +74,19 @@ export function planQueryBody(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, mo
   }
   let plan = body.plan;
   if (limit !== undefined || offset > 0) {
-    plan = { op: 'topk', input: plan, groupKey: [], order: body.order, ...(limit !== undefined ? { limit } : {}), offset };
+    plan = { op: 'topk', input: plan, groupKey: range(0, k), order: body.order, ...(limit !== undefined ? { limit } : {}), offset };
   }
   return {
     plan: project(plan, body.arity, visible),
     columns: body.columns,
-    finishing: { order: [], offset: 0, project: visible },
+    finishing: { order: [], offset: 0, project: range(0, body.columns.length) },
     nullColumns: body.nullColumns,
   };
 }
 
 function withCtes(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Ctes {
   const w = stmt.withClause!;
-  if (w.recursive) throw ctx.unsupported('WITH RECURSIVE', w.location);
+  if (w.recursive) throw ctx.unsupported('WITH RECURSIVE', w.location, 'definite has no fixpoint operator yet, for SELECTs or views (docs/sql.md)');
   const out = new Map(ctes);
   for (const node of w.ctes ?? []) {
     if (!('CommonTableExpr' in node)) continue;

@@ -33,7 +33,10 @@ export class Scope {
 
   /** A relation's columns, all qualified by `table`, at plan columns 0..n-1. */
   static ofRelation(columns: Column[], table: string | undefined): Scope {
-    return new Scope(columns.map((c, index) => ({ name: c.name, ...(table !== undefined ? { table } : {}), index, type: c.type, nullable: c.nullable, unqualified: true })));
+    const cols = columns.map((c, index) => ({ name: c.name, ...(table !== undefined ? { table } : {}), index, type: c.type, nullable: c.nullable, unqualified: true }));
+    // Planner-made columns (select-srf.ts: a composite's fields, the select list's functions) are not in `*`.
+    const hidden = (c: ScopeColumn) => c.name.includes('\u0001') || (c.table ?? '').startsWith('\u0001');
+    return new Scope(cols, cols.flatMap((c, i) => (hidden(c) ? [] : [i])));
   }
 
   /** The columns of the left scope, then the right's with plan indices shifted by `offset`. */

@@ -16,7 +16,9 @@ import { conjuncts, exprKey, toExpr } from './exprs.js';
 import { foldExpr } from './fold.js';
 import { planFrom } from './from.js';
 import { outputColumn, sortKey, type QueryBody } from './query.js';
-import { filter, projectExprs, type Rel } from './rel.js';
+import { filter, project, projectExprs, range, type Rel } from './rel.js';
+import { correlatedFrom, type Correlation } from './lateral.js';
+import { rewriteSelectListFunctions } from './select-srf.js';
 import { isPlainExpr, settle, type PExpr, type Typed } from './typed.js';
 import { applyWindows, resolveWindows, WindowCollector } from './window.js';
 import { splitTemporal } from './temporal.js';
@@ -32,8 +34,16 @@ interface Target {
 /** An ORDER BY / DISTINCT ON item: an output column, or an expression to compute. */
 type OrderItem = { target: number } | { expr: Typed; location?: number };
 
-export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): QueryBody {
-  const from: Rel = planFrom(stmt.fromClause ?? [], ctx, ctes);
+/**
+ * `corr` (a LATERAL item, lateral.ts): FROM starts with D, whose columns the outer references
+ * read; grouping, DISTINCT and DISTINCT ON are per d, and the output starts with D's columns.
+ */
+export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, corr?: Correlation): QueryBody {
+  const srf = rewriteSelectListFunctions(stmt, ctx);
+  if (srf) return planSelect(srf, ctx, ctes, corr);
+  const from: Rel = corr ? correlatedFrom(stmt.fromClause ?? [], ctx, ctes, corr) : planFrom(stmt.fromClause ?? [], ctx, ctes);
+  const k = corr ? corr.dCols.length : 0;
+  const dKeys: Typed[] = corr ? corr.dTypes.map((c, j) => ({ expr: { op: 'col', index: j }, type: c.type, nullable: c.nullable, name: `d${j}` })) : [];
   const scope = from.scope;
   let plan = from.plan;
   const inputArity = from.cols.length;
@@ -87,7 +97,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   const outputColumns = (): Column[] => targets.map((t) => ({ name: t.name, type: t.typed.type ?? 'text', nullable: t.typed.nullable }));
 
   // GROUP BY keys, over the input.
-  const keys: Typed[] = [];
+  const keys: Typed[] = [...dKeys];
   for (const item of groupItems) {
     const key = groupKey(item, targets, ctx, { ctx, scope, clause: 'GROUP BY' });
     if (!isPlainExpr(key.expr)) throw ctx.error(SqlState.GroupingError, 'aggregate functions are not allowed in GROUP BY', locationOf(item));
@@ -123,7 +133,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     const groupKey = keyExprs.map((k) => (k.op === 'col' ? k.index : inputArity + m++));
     const input: Plan = mapped.length > 0 ? { op: 'map', input: plan, exprs: mapped } : plan;
     plan = { op: 'reduce', input, groupKey, aggregates: collector.list.map((a) => a.aggregate) };
-    if (groupItems.length === 0) plan = withDefaultRow(plan, collector.list);
+    if (groupItems.length === 0) plan = corr ? withDefaultRows(plan, corr, collector.list) : withDefaultRow(plan, collector.list);
     arity = keys.length + collector.list.length;
     const columnName = (index: number) => scope.columns.find((c) => c.index === index)?.name ?? `column ${index + 1}`;
     finalize = (e, clause, location) => rewriteGrouped(e, keyExprs, columnName, ctx, clause, location);
@@ -138,6 +148,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
 
   // Window functions, over the (grouped) rows, before the select list reads them.
   if (windows.list.length > 0) {
+    if (corr) throw ctx.unsupported('window functions in a LATERAL subquery that reads the outer row', undefined);
     const grouping = finalize;
     const w = applyWindows(plan, arity, windows.list, (e) => grouping(e, 'window function calls'));
     plan = w.plan;
@@ -155,6 +166,7 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
   }
 
   // The select list, then hidden ORDER BY / DISTINCT ON columns.
+  const dOut = dKeys.map((d) => finalize(d.expr, 'select list'));
   const visible = targets.map((t) => {
     const typed = settle(t.typed, ctx);
     return foldExpr(finalize(typed.expr, 'select list', locationOf(t.node)), typed.type);
@@ -174,13 +186,13 @@ export function planSelect(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Quer
     hidden.push(e);
     return visible.length + hidden.length - 1;
   };
-  const order: OrderKey[] = orderItems.map((item, i) => sortKey(sorts[i]!, columnOf(item, 'ORDER BY'), ctx));
-  const distinctKeys = distinctOnItems.map((item) => columnOf(item, 'DISTINCT ON'));
+  const order: OrderKey[] = orderItems.map((item, i) => sortKey(sorts[i]!, k + columnOf(item, 'ORDER BY'), ctx));
+  const distinctKeys = distinctOnItems.map((item) => k + columnOf(item, 'DISTINCT ON'));
 
-  const outputs = [...visible, ...hidden];
+  const outputs = [...dOut, ...visible, ...hidden];
   plan = projectExprs(plan, arity, outputs);
   if (isDistinct) plan = { op: 'distinct', input: plan };
-  if (isDistinctOn) plan = { op: 'topk', input: plan, groupKey: distinctKeys, order, limit: 1, offset: 0 };
+  if (isDistinctOn) plan = { op: 'topk', input: plan, groupKey: [...range(0, k), ...distinctKeys], order, limit: 1, offset: 0 };
 
   const nullColumns = new Set(targets.flatMap((t, i) => (t.typed.type === null && t.typed.unknownText === undefined ? [i] : [])));
   return { plan, columns: outputColumns(), arity: outputs.length, order, nullColumns };
@@ -227,6 +239,17 @@ function withDefaultRow(reduce: Plan, aggregates: CollectedAggregate[]): Plan {
     exprs: aggregates.map((a, i) => ({ op: 'lit', value: defaults[i]!, type: a.type })),
   };
   return { op: 'union', inputs: [reduce, defaultRow, { op: 'negate', input: present }] };
+}
+
+/**
+ * withDefaultRow per d of a LATERAL item's D: every d without a group gets the aggregates'
+ * empty values (count 0, others NULL): reduce ∪ (D − π_d reduce) × defaults.
+ */
+function withDefaultRows(reduce: Plan, corr: Correlation, aggregates: CollectedAggregate[]): Plan {
+  const k = corr.dCols.length;
+  const defaults: Expr[] = aggregates.map((a) => ({ op: 'lit', value: a.aggregate.fn.startsWith('count') ? 0 : null, type: a.type }));
+  const missing: Plan = { op: 'union', inputs: [corr.d, { op: 'negate', input: project(reduce, k + aggregates.length, range(0, k)) }] };
+  return { op: 'union', inputs: [reduce, defaults.length > 0 ? { op: 'map', input: missing, exprs: defaults } : missing] };
 }
 
 /** The conjuncts of an AND tree. */

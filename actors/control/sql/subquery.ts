@@ -405,7 +405,7 @@ export function attachSubqueries(plan: Plan, arity: number, collector: SubqueryC
  * `left ⋈ right` on `leftKeys[i] = rightKeys[i]`, where NULL matches NULL for keys that may be
  * NULL (compared on is_null(c) and coalesce(c, zero)); output: left's columns, then right's.
  */
-function nullSafeJoin(left: Plan, la: number, leftKeys: number[], right: Plan, ra: number, rightKeys: number[], keyCols: ColType[]): Plan {
+export function nullSafeJoin(left: Plan, la: number, leftKeys: number[], right: Plan, ra: number, rightKeys: number[], keyCols: ColType[]): Plan {
   const lx: Expr[] = [];
   const rx: Expr[] = [];
   const pairs: Array<[number, number]> = [];

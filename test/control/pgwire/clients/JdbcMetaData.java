@@ -25,7 +25,6 @@ public class JdbcMetaData {
       print("table-pattern", md.getTables(null, null, "ite%", null), "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE");
       for (String t : new String[] {"items", "cheap", "named"}) {
         print("column", md.getColumns(null, "public", t, "%"), "TABLE_NAME", "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME", "COLUMN_SIZE", "DECIMAL_DIGITS", "NULLABLE", "COLUMN_DEF", "ORDINAL_POSITION", "IS_NULLABLE", "IS_AUTOINCREMENT", "IS_GENERATEDCOLUMN");
-        // definite cannot plan the driver's query yet (a set-returning function in the select list with a field selection).
         if (args.length > 1 && args[1].equals("keys")) print("primary-key", md.getPrimaryKeys(null, "public", t), "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ", "PK_NAME");
       }
       System.out.println("done");
