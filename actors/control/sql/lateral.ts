@@ -186,10 +186,6 @@ export function lateralJoin(left: Rel, node: Node, kind: 'inner' | 'left' | 'rig
   // Pass 2: D = the columns read.
   const dCols = [...all.used].sort((a, b) => a - b);
   const dTypes = dCols.map((c) => left.cols[c]!);
-  if (dTypes.some((c) => isArrayType(c.type))) {
-    // COMPUTE's distinct and join compare arrays by reference (docs/sql.md, LATERAL): D would be wrong.
-    throw ctx.unsupported('a LATERAL subquery or LEFT JOIN LATERAL function with a condition that reads an array column of the outer row', locationOf(node), 'unnest(t.arr) in FROM, CROSS JOIN LATERAL and LEFT JOIN LATERAL ... ON true over it are supported');
-  }
   const d: Plan = { op: 'distinct', input: project(left.plan, nl, dCols) };
   const corr: Correlation = { outer: left.scope, dCols, dTypes, used: new Set(), d };
   const k = dCols.length;
