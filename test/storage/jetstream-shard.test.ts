@@ -19,6 +19,7 @@ import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import { SeededRandom } from '../../runtime/random.js';
 import { PROJECT_ROOT } from '../../runtime/nats-server.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
+import { asMap, naive } from '../helpers/naive-contents.js';
 
 const schema: Column[] = [
   { name: 'k', type: 'int', nullable: false },
@@ -43,21 +44,6 @@ async function host(): Promise<JetStreamShards> {
   return JetStreamShards.open(nc, 'test');
 }
 
-function naive(updates: Update[], asOf: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const [row, t, d] of updates) {
-    if (t > asOf) continue;
-    const k = JSON.stringify(row);
-    const n = (m.get(k) ?? 0) + d;
-    if (n === 0) m.delete(k);
-    else m.set(k, n);
-  }
-  return m;
-}
-
-function asMap(rows: Array<[Row, number]>): Map<string, number> {
-  return new Map(rows.map(([r, d]) => [JSON.stringify(r), d]));
-}
 
 test('the server fsyncs JetStream writes when nats-server 2.10 was fetched (else: the installed server, said here)', async () => {
   const varz = (await (await fetch(`http://127.0.0.1:${nats.server.httpPort}/varz`)).json()) as { version: string; jetstream?: { config?: { sync_always?: boolean } } };

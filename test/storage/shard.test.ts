@@ -11,6 +11,7 @@ import { StorageErrorCode } from '../../protocol/storage/errors.js';
 import { isErrorCode } from '../../protocol/errors.js';
 import type { Column, Row, Update } from '../../protocol/types.js';
 import { decode } from '../../protocol/codec.js';
+import { asMap, naive } from '../helpers/naive-contents.js';
 
 const schema: Column[] = [
   { name: 'k', type: 'int', nullable: false },
@@ -19,21 +20,6 @@ const schema: Column[] = [
 
 const db = tempStore('dfn-shard-', { sync: false });
 
-function naive(updates: Update[], asOf: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const [row, t, d] of updates) {
-    if (t > asOf) continue;
-    const k = JSON.stringify(row);
-    const n = (m.get(k) ?? 0) + d;
-    if (n === 0) m.delete(k);
-    else m.set(k, n);
-  }
-  return m;
-}
-
-function asMap(rows: Array<[Row, number]>): Map<string, number> {
-  return new Map(rows.map(([r, d]) => [JSON.stringify(r), d]));
-}
 
 test('compare-and-append: applies only at the expected upper; a retried token is a no-op', async () => {
   const shard = await Shard.open(db.store.actor('c1'), { schema, upper: 100 });
