@@ -16,6 +16,10 @@ import type { Delta } from './node.js';
 import { rowsEqual } from '../../../protocol/compute/row.js';
 
 const INDEX_AT = 32;
+/** Diff arrays kept for reuse by one arrangement (no allocation per touched group and time). */
+const POOL_MAX = 256;
+/** Longer diff arrays are not pooled (memory stays bounded). */
+const POOL_LEN_MAX = 4096;
 
 /** The rows of one key. */
 export class KeyGroup {
@@ -24,7 +28,10 @@ export class KeyGroup {
   /** Multiplicities before the current time (never zero after `endTime`). */
   readonly counts: number[] = [];
   readonly hashes: number[] = [];
-  /** Changes at the current time, parallel to `rows`; null when the group is untouched. */
+  /**
+   * Changes at the current time, parallel to `rows` (it may be longer: a pooled array, only the
+   * first `rows.length` entries count); null when the group is untouched.
+   */
   diffs: number[] | null = null;
   private index: Map<number, number> | null = null;
 
@@ -66,7 +73,7 @@ export class KeyGroup {
     this.rows.push(row);
     this.counts.push(0);
     this.hashes.push(h);
-    this.diffs!.push(diff);
+    this.diffs![p] = diff;
     if (this.index !== null) {
       if (!this.index.has(h)) this.index.set(h, p);
     } else if (p + 1 > INDEX_AT) this.rebuildIndex();
@@ -114,6 +121,8 @@ export class Arrangement {
   /** Groups changed at the current time, in first-touch order. */
   touched: KeyGroup[] = [];
   private entries = 0;
+  /** Diff arrays of groups folded at earlier times, for reuse (contents stale). */
+  private readonly pool: number[][] = [];
   /** True when the key is the whole row (the key hash is then the row hash). */
   private readonly wholeRow: boolean;
 
@@ -147,7 +156,7 @@ export class Arrangement {
         this.groups.set(kh, g);
       }
       if (g.diffs === null) {
-        g.diffs = new Array<number>(g.rows.length).fill(0);
+        g.diffs = this.zeros(g.rows.length);
         this.touched.push(g);
       }
       const rh = this.wholeRow ? kh : hashRow(row);
@@ -179,11 +188,23 @@ export class Arrangement {
 
   /** Folds the current time's changes into every touched group. */
   endTime(): void {
+    const pool = this.pool;
     for (const g of this.touched) {
+      const d = g.diffs!;
       this.entries -= g.fold();
+      if (pool.length < POOL_MAX && d.length <= POOL_LEN_MAX) pool.push(d);
       if (g.rows.length === 0) this.unlink(g);
     }
     this.touched = [];
+  }
+
+  /** A diff array whose first `n` entries are 0 (from the pool when one is there). */
+  private zeros(n: number): number[] {
+    const d = this.pool.pop();
+    if (d === undefined) return new Array<number>(n).fill(0);
+    d.fill(0, 0, Math.min(n, d.length));
+    while (d.length < n) d.push(0);
+    return d;
   }
 
   /** Number of distinct rows held. */

@@ -26,13 +26,15 @@ class Group {
   constructor(
     readonly key: Row,
     readonly hash: number,
-    readonly accs: Accumulator[],
+    /** One per aggregate; null for count(*), whose value is `count` itself (no state of its own). */
+    readonly accs: Array<Accumulator | null>,
   ) {}
 }
 
 export class ReduceNode extends BaseNode {
   private readonly groups = new Map<number, Group>();
-  private readonly inputs: Array<(row: Row) => Value>;
+  /** Each aggregate's compiled input; null for count(*) (never evaluated, never accumulated). */
+  private readonly inputs: Array<((row: Row) => Value) | null>;
   private readonly values: Value[];
   private groupCount = 0;
   private readonly dirty: Group[] = [];
@@ -51,7 +53,7 @@ export class ReduceNode extends BaseNode {
     private readonly join?: JoinNode,
   ) {
     super(id, groupKey.length + aggregates.length);
-    this.inputs = aggregates.map(compileAggregateInput);
+    this.inputs = aggregates.map((a) => (isCountStar(a) ? null : compileAggregateInput(a)));
     this.values = new Array<Value>(aggregates.length);
   }
 
@@ -78,7 +80,7 @@ export class ReduceNode extends BaseNode {
       if (prev !== null) out.push(prev, -1);
       if (next !== null) out.push(next, 1);
       g.emitted = next;
-      if (next === null && g.accs.every((a) => a.isEmpty())) this.forget(g);
+      if (next === null && g.accs.every((a) => a === null || a.isEmpty())) this.forget(g);
     }
     dirty.length = 0;
     return out.length > 0 ? out : undefined;
@@ -90,7 +92,10 @@ export class ReduceNode extends BaseNode {
     const values = this.values;
     const cols = this.groupKey;
     try {
-      for (let a = 0; a < inputs.length; a++) values[a] = inputs[a]!(row);
+      for (let a = 0; a < inputs.length; a++) {
+        const f = inputs[a]!;
+        if (f !== null) values[a] = f(row);
+      }
     } catch (err) {
       if (!(err instanceof EvaluationError)) throw err;
       this.ctx!.error(err.message, diff);
@@ -108,7 +113,7 @@ export class ReduceNode extends BaseNode {
         g = new Group(
           cols.map((c) => row[c]!),
           h,
-          this.aggregates.map((a) => newAccumulator(a)),
+          this.aggregates.map((a) => (isCountStar(a) ? null : newAccumulator(a))),
         );
         g.next = head ?? null;
         this.groups.set(h, g);
@@ -118,7 +123,10 @@ export class ReduceNode extends BaseNode {
     }
     g.count += diff;
     const accs = g.accs;
-    for (let a = 0; a < accs.length; a++) accs[a]!.add(values[a]!, diff);
+    for (let a = 0; a < accs.length; a++) {
+      const acc = accs[a]!;
+      if (acc !== null) acc.add(values[a]!, diff);
+    }
     if (!g.dirty) {
       g.dirty = true;
       this.dirty.push(g);
@@ -128,7 +136,7 @@ export class ReduceNode extends BaseNode {
   override records(): number {
     let n = this.groupCount;
     if (this.aggregates.some((a) => a.distinct || a.fn === 'min' || a.fn === 'max' || a.fn === 'count_distinct' || a.fn === 'bool_and' || a.fn === 'bool_or' || a.fn === 'string_agg')) {
-      for (const head of this.groups.values()) for (let g: Group | null = head; g; g = g.next) for (const a of g.accs) n += a.records();
+      for (const head of this.groups.values()) for (let g: Group | null = head; g; g = g.next) for (const a of g.accs) if (a !== null) n += a.records();
     }
     return n;
   }
@@ -137,7 +145,10 @@ export class ReduceNode extends BaseNode {
     const k = g.key.length;
     const row = new Array<Value>(k + g.accs.length);
     for (let i = 0; i < k; i++) row[i] = g.key[i]!;
-    for (let a = 0; a < g.accs.length; a++) row[k + a] = g.accs[a]!.value();
+    for (let a = 0; a < g.accs.length; a++) {
+      const acc = g.accs[a]!;
+      row[k + a] = acc === null ? g.count : acc.value();
+    }
     return row;
   }
 
@@ -156,4 +167,9 @@ export class ReduceNode extends BaseNode {
       }
     }
   }
+}
+
+/** count(*): its value is the group's multiplicity sum, which every group keeps anyway. */
+function isCountStar(a: Aggregate): boolean {
+  return a.fn === 'count_star' && !a.distinct;
 }
