@@ -23,7 +23,7 @@ import { evaluatePlan } from '../protocol/compute/reference.js';
 import { compareRows } from '../protocol/compute/row.js';
 import { NEXMARK_SCHEMAS, NEXMARK_TABLES, type NexmarkTable } from '../protocol/storage/nexmark.js';
 import type { Row, Update } from '../protocol/types.js';
-import { heapMB, gc, figure, type Figure } from './figure.js';
+import { heapMB, figure, type Figure } from './figure.js';
 import { NEXMARK_FLINK_PER_CORE, NEXMARK_QUERIES } from './queries/nexmark.js';
 
 const EVENTS = Number(process.env['DFN_BENCH_NEXMARK_EVENTS'] ?? 500_000);

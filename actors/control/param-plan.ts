@@ -27,7 +27,6 @@ import type { ColumnType, Value } from '../../protocol/types.js';
 import type { ControlDeps } from './deps.js';
 import type { PreparedSelect } from './plan-cache.js';
 import { keyLookup } from './key-lookup.js';
-import { resolverFor } from './resolve.js';
 import { parseStatements, preparse } from './sql/index.js';
 import { PlanContext } from './sql/context.js';
 import { parseLiteral } from './sql/literals.js';

@@ -12,7 +12,7 @@
  * it persists a bound ahead of what it hands out and restarts from that bound.
  * Timestamps are milliseconds since the epoch, never behind the wall clock when handed out fresh.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { defineMessage } from '../message.js';
 import { Timestamp } from '../types.js';
 import { regionPrefix, token } from '../subjects.js';

@@ -18,7 +18,6 @@ import type { JoinExpr, Node, RangeFunction, RangeSubselect } from 'libpg-query'
 import type { Expr, Plan } from '../../../protocol/compute/plan.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { Column } from '../../../protocol/types.js';
-import { isArrayType } from '../../../protocol/array.js';
 import { locationOf, MoreSqlState, stringOf, type Ctes, type PlanContext } from './context.js';
 import { planBool } from './expr.js';
 import { conjuncts, toExpr } from './exprs.js';
