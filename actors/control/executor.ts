@@ -22,7 +22,7 @@ import { computeTransient } from './transient.js';
 import type { PreparedSelect } from './plan-cache.js';
 import type { Plan } from '../../protocol/compute/plan.js';
 import { keyLookup } from './key-lookup.js';
-import { pushIntoIndexes } from './index-pushdown.js';
+import { linearBase, pushIntoIndexes } from './index-pushdown.js';
 import { boundSelect, type BoundParameters } from './param-plan.js';
 import {
   applyFinishing,
@@ -214,7 +214,8 @@ function planSelect(deps: ControlDeps, stmt: SelectStmt, source: SqlSource): Pre
   const planned = planQuery(stmt, resolverFor(deps.catalog, { useIndexes: true, system: true }), { text: source.text, offset: source.offset });
   const sources = readSources(deps, planned.inputs);
   const indexesOnly = [...sources.values()].every((s) => 'index' in s);
-  const linearOfOne = sources.size === 1 && isLinear(planned.plan);
+  // only filters, maps and projects its one input: no state, no work worth a dataflow
+  const linearOfOne = sources.size === 1 && linearBase(planned.plan) !== undefined;
   const route = indexesOnly && linearOfOne ? 'peek' : indexesOnly || linearOfOne ? 'evaluate' : 'transient';
   const columns = planned.columns.map((c) => ({ name: c.name, type: c.type }));
   const [only] = sources.values();
@@ -237,19 +238,6 @@ function readRequest(inputs: Map<string, ReadSource>, settings: Settings, asOf: 
   return { inputs, isolation: isolationOf(settings), ...(asOf !== undefined ? { asOf } : {}) };
 }
 
-/** A plan that only filters, maps and projects its one input: no state, no work worth a dataflow. */
-function isLinear(plan: Plan): boolean {
-  switch (plan.op) {
-    case 'get':
-      return true;
-    case 'filter':
-    case 'map':
-    case 'project':
-      return isLinear(plan.input);
-    default:
-      return false;
-  }
-}
 
 async function transientSelect(
   deps: ControlDeps,

@@ -47,7 +47,7 @@ export function pushIntoIndexes(plan: Plan, sources: Map<string, ReadSource>): {
 }
 
 /** The `get` under a chain of map, filter and project, or undefined when `p` is not such a chain. */
-function linearBase(p: Plan): Extract<Plan, { op: 'get' }> | undefined {
+export function linearBase(p: Plan): Extract<Plan, { op: 'get' }> | undefined {
   for (let q = p; ; q = q.input) {
     if (q.op === 'get') return q;
     if (q.op !== 'map' && q.op !== 'filter' && q.op !== 'project') return undefined;
