@@ -34,7 +34,13 @@ test('an upsert sink of a view, read back by an upsert source, equals the view',
 
 test('SHOW SINK STATUSES shows a stalled sink with its reason', async () => {
   await a.sql(`CREATE SINK by_customer FROM orders INTO JETSTREAM STREAM 'BYC' KEY (customer) FORMAT JSON ENVELOPE UPSERT`);
-  const row = await eventually(async () => (await a.rows('SHOW SINK STATUSES')).find((r) => r[0] === 'by_customer' && r[2] === 'stalled'), 'stalled');
+  let seen: unknown;
+  const row = await eventually(async () => {
+    seen = (await a.rows('SHOW SINK STATUSES')).find((r) => r[0] === 'by_customer');
+    return (seen as unknown[] | undefined)?.[2] === 'stalled' ? (seen as unknown[]) : undefined;
+  }, 'stalled').catch((err: Error) => {
+    throw new Error(`${err.message}; last status row: ${JSON.stringify(seen)}`);
+  });
   expect(row[3]).toMatch(/key is not unique/); // ann has two orders
   await a.sql('DROP SINK by_customer');
   expect((await a.rows('SHOW SINK STATUSES')).map((r) => r[0])).toEqual(['spend_out']);

@@ -111,7 +111,9 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
       },
       { snapshot: this.resume.snapshot },
     );
-    this.status = 'running';
+    // The snapshot may have arrived, and stalled the sink, while `subscribe` was still answering.
+    if (this.stalled) this.sub.cancel();
+    else this.status = 'running';
   }
 
   async stop(): Promise<void> {
