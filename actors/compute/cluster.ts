@@ -5,14 +5,14 @@
  * same history causes no rehydration), drops what the replay did not mention
  * (InitializationComplete), answers each Peek exactly once (rows, error or canceled) once the
  * output frontier passes its timestamp, streams index subscriptions, and publishes Frontiers and
- * Status on its responses subject.
+ * Status on its responses subject. A dataflow that fails stops and restarts alone, with backoff.
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { MessageSet } from '../../protocol/message.js';
-import { InvalidRequestError, NotFoundError, DefiniteError } from '../../protocol/errors.js';
+import { InvalidRequestError, NotFoundError, DefiniteError, UnavailableError } from '../../protocol/errors.js';
 import { COMPUTE_COMMANDS, type ComputeCommand, type DataflowDescription } from '../../protocol/compute/command.js';
-import type { PeekResponse, Status, SubscribeResponse } from '../../protocol/compute/response.js';
+import type { DataflowStatus, PeekResponse, Status, SubscribeResponse } from '../../protocol/compute/response.js';
 import { applyPeekMfp, checkPeekMfp, type PeekMfp } from './peek-mfp.js';
 import { clusterResponsesSubject } from '../../protocol/compute/subjects.js';
 import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js';
@@ -27,6 +27,22 @@ const STATUS_INTERVAL_MS = 1000;
 const FRONTIERS_FLUSH_MS = 100;
 /** Dataflows per Frontiers message (bounded by the payload limit). */
 const FRONTIERS_PER_MESSAGE = 1000;
+/** A failed dataflow restarts after RESTART_BASE_MS, doubling per recent failure, at most RESTART_MAX_MS. */
+const RESTART_BASE_MS = 100;
+const RESTART_MAX_MS = 30_000;
+/** A dataflow that ran this long since its last failure starts its backoff afresh. */
+const RESTART_RESET_MS = 60_000;
+
+/** A dataflow that failed and waits for its restart (or has restarted: `restarts` stays). */
+interface Failure {
+  restarts: number;
+  /** Failures since the backoff last started afresh. */
+  recent: number;
+  failedAt: number;
+  lastError: string;
+  /** Set while the restart is pending: the description to start again, at the since it had. */
+  pending?: { description: DataflowDescription; since: number; timer: NodeJS.Timeout };
+}
 
 interface PendingPeek {
   dataflow: string;
@@ -41,6 +57,8 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
   private initialized = false;
   private replayed = new Set<string>();
   private readonly dataflows = new Map<string, InstalledDataflow>();
+  /** Dataflows that failed: restarting, or restarted (kept for their status). */
+  private readonly failures = new Map<string, Failure>();
   private readonly peeks = new Map<string, PendingPeek>();
   /** Peeks answered by a key lookup (`Peek.lookup`). */
   private lookups = 0;
@@ -97,7 +115,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       incarnation: this.incarnation,
       epoch: this.epoch,
       initialized: this.initialized,
-      dataflows: [...this.dataflows.values()].map((d) => d.status()),
+      dataflows: [...this.dataflowStatuses()],
       pendingPeeks: this.peeks.size,
       lookupPeeks: this.lookups,
       subscriptions: this.subscriptions.size,
@@ -121,6 +139,13 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
   private async createDataflow(epoch: number, description: DataflowDescription): Promise<Reply> {
     this.fence(epoch);
     this.replayed.add(description.id);
+    const restarting = this.failures.get(description.id)?.pending;
+    if (restarting) {
+      const { asOf: _a, ...want } = description;
+      const { asOf: _b, ...have } = restarting.description;
+      if (!isDeepStrictEqual(want, have)) throw new InvalidRequestError(`dataflow ${description.id} already exists with a different description`);
+      return { type: 'Ack', detail: 'restarting after a failure' };
+    }
     const existing = this.dataflows.get(description.id);
     if (existing) {
       const { asOf: _a, ...want } = description;
@@ -128,18 +153,14 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       if (!isDeepStrictEqual(want, have)) throw new InvalidRequestError(`dataflow ${description.id} already exists with a different description`);
       return { type: 'Ack', detail: 'already installed' };
     }
-    const df = new InstalledDataflow(description, this.engines, this.storage, `${this.ctx.id}-${description.id}-${this.incarnation.slice(0, 8)}`, (err) =>
-      this.dataflowFailed(description.id, err),
-    );
-    df.onFrontier = (upper) => this.publishFrontiers(df, upper);
-    this.dataflows.set(description.id, df);
+    const df = this.newDataflow(description);
     if (!this.initialized) {
       // A replay (after Hello, before InitializationComplete): the controller's history says the
       // dataflow starts, so it need not hold the mailbox while it subscribes to its inputs. The
       // replayed dataflows subscribe concurrently, not one STORAGE round trip after another
-      // (500 views took 30 s to rehydrate); one that cannot start fails the cluster, as a
-      // dataflow failing later does (the supervisor restarts it, the controller replays).
-      df.start().catch((err) => this.dataflowFailed(description.id, err));
+      // (500 views took 30 s to rehydrate); one that cannot start fails alone and restarts, as
+      // a dataflow failing later does (dataflowFailed).
+      df.start().catch((err) => this.dataflowFailed(df, err));
       return { type: 'Ack', detail: 'installed' };
     }
     try {
@@ -152,8 +173,23 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     return { type: 'Ack', detail: 'installed' };
   }
 
+  private newDataflow(description: DataflowDescription): InstalledDataflow {
+    const df: InstalledDataflow = new InstalledDataflow(description, this.engines, this.storage, `${this.ctx.id}-${description.id}-${this.incarnation.slice(0, 8)}`, (err) =>
+      this.dataflowFailed(df, err),
+    );
+    df.onFrontier = (upper) => this.publishFrontiers(df, upper);
+    this.dataflows.set(description.id, df);
+    return df;
+  }
+
   private allowCompaction(epoch: number, id: string, frontier: Frontier): Reply {
     this.fence(epoch);
+    const pending = this.failures.get(id)?.pending;
+    if (pending) {
+      if (frontier.length === 0) this.dropDataflow(id, 'dropped');
+      else pending.since = Math.max(pending.since, frontier[0]!);
+      return { type: 'Ack' };
+    }
     const df = this.dataflows.get(id);
     if (!df) return { type: 'Ack', detail: 'no such dataflow' };
     if (frontier.length === 0) this.dropDataflow(id, 'dropped');
@@ -163,7 +199,7 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
 
   private initializationComplete(epoch: number): Reply {
     this.fence(epoch);
-    for (const id of [...this.dataflows.keys()]) if (!this.replayed.has(id)) this.dropDataflow(id, 'not in the controller\'s history');
+    for (const id of [...this.dataflows.keys(), ...this.failures.keys()]) if (!this.replayed.has(id)) this.dropDataflow(id, 'not in the controller\'s history');
     this.initialized = true;
     this.publishStatus();
     return { type: 'Ack' };
@@ -172,6 +208,8 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
   private async peek(peekId: string, dataflow: string, timestamp: number, limit: number | undefined, mfp: unknown, lookup: Row[] | undefined): Promise<PeekResponse> {
     const base = { type: 'PeekResponse' as const, peekId, timestamp, rows: [] };
     const df = this.dataflows.get(dataflow);
+    const failure = this.failures.get(dataflow);
+    if (failure?.pending) return { ...base, outcome: 'error', error: { code: 'Unavailable', message: restartingMessage(dataflow, failure) } };
     if (!df) return { ...base, outcome: 'error', error: { code: 'NotFound', message: `no dataflow ${dataflow} on cluster ${this.ctx.id}` } };
     let steps: PeekMfp | undefined;
     try {
@@ -187,7 +225,11 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     const settled = new Promise<PeekResponse>((resolve) => this.peeks.set(peekId, { dataflow, timestamp, settle: resolve }));
     void df.waitFor(timestamp).then(() => {
       if (!this.peeks.has(peekId)) return;
-      if (df.dropped) return this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${dataflow} was dropped` } });
+      if (df.dropped) {
+        const f = this.failures.get(dataflow);
+        if (f?.pending) return this.settlePeek(peekId, { outcome: 'error', error: { code: 'Unavailable', message: restartingMessage(dataflow, f) } });
+        return this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${dataflow} was dropped` } });
+      }
       try {
         // A dataflow installed without key columns answers a lookup by reading every row (the
         // mfp selects them); with them, only the rows with the tuples' key values are read.
@@ -214,6 +256,8 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
 
   private subscribeIndex(subscribeId: string, dataflow: string, inbox: string, asOf: number | undefined): Reply {
     const df = this.dataflows.get(dataflow);
+    const failure = this.failures.get(dataflow);
+    if (failure?.pending) throw new UnavailableError(restartingMessage(dataflow, failure));
     if (!df) throw new NotFoundError(`no dataflow ${dataflow} on cluster ${this.ctx.id}`);
     if (this.subscriptions.has(subscribeId)) throw new InvalidRequestError(`subscription ${subscribeId} exists`);
     const start = Math.max(asOf ?? df.since(), df.since());
@@ -254,21 +298,55 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
   }
 
   private dropDataflow(id: string, why: string): void {
+    const pending = this.failures.get(id)?.pending;
+    if (pending) clearTimeout(pending.timer);
+    this.failures.delete(id);
     const df = this.dataflows.get(id);
     if (!df) return;
     this.dataflows.delete(id);
-    df.drop();
-    for (const [peekId, p] of this.peeks) {
-      if (p.dataflow === id) this.settlePeek(peekId, { outcome: 'error', error: { code: 'NotFound', message: `dataflow ${id} was dropped (${why})` } });
-    }
-    for (const [sid, s] of this.subscriptions) if (s.dataflow === id) this.subscriptions.delete(sid);
+    this.endDataflow(df, { code: 'NotFound', message: `dataflow ${id} was dropped (${why})` });
   }
 
-  private dataflowFailed(id: string, err: unknown): void {
-    // A dataflow that cannot continue (its input vanished, a bug) takes the cluster down: the
-    // supervisor restarts it and the controller replays, as Materialize's clusterd would.
-    if (!this.dataflows.has(id)) return;
-    this.ctx.fail(new Error(`dataflow ${id} failed: ${(err as Error)?.message ?? String(err)}`));
+  /** Stops one dataflow instance: its pending peeks get `error`, its subscriptions end. */
+  private endDataflow(df: InstalledDataflow, error: { code: string; message: string }): void {
+    df.drop();
+    for (const [peekId, p] of this.peeks) if (p.dataflow === df.id) this.settlePeek(peekId, { outcome: 'error', error });
+    for (const [sid, s] of this.subscriptions) if (s.dataflow === df.id) this.subscriptions.delete(sid);
+  }
+
+  /**
+   * One dataflow cannot continue (its input vanished or failed to decode, an engine bug): only it
+   * stops, and it restarts on its own after a backoff (doubling per recent failure, as a
+   * supervisor's restart intensity would bound it), rehydrating from STORAGE at the since it had.
+   * Meanwhile its peeks and subscriptions get `Unavailable` naming the failure; the cluster's
+   * other dataflows go on (a failing dataflow used to take the whole cluster down with it, and a
+   * deterministic failure crash-looped every view of the cluster).
+   */
+  private dataflowFailed(df: InstalledDataflow, err: unknown): void {
+    if (this.dataflows.get(df.id) !== df || !this.ctx.alive()) return;
+    const now = Date.now();
+    const message = (err as Error)?.message ?? String(err);
+    const previous = this.failures.get(df.id);
+    const recent = previous && now - previous.failedAt < RESTART_RESET_MS ? previous.recent + 1 : 1;
+    const f: Failure = { restarts: (previous?.restarts ?? 0) + 1, recent, failedAt: now, lastError: message };
+    const delay = Math.min(RESTART_BASE_MS * 2 ** (recent - 1), RESTART_MAX_MS);
+    const timer = setTimeout(() => this.restartDataflow(df.id), delay);
+    timer.unref();
+    f.pending = { description: df.description, since: df.since(), timer };
+    this.failures.set(df.id, f);
+    this.dataflows.delete(df.id);
+    this.endDataflow(df, { code: 'Unavailable', message: restartingMessage(df.id, f) });
+    console.error(`[cluster ${this.ctx.id}] dataflow ${df.id} failed (restart ${f.restarts} in ${delay} ms): ${message}`);
+    this.publishStatus();
+  }
+
+  private restartDataflow(id: string): void {
+    const f = this.failures.get(id);
+    if (!f?.pending || !this.ctx.alive()) return;
+    const { description, since } = f.pending;
+    delete f.pending;
+    const df = this.newDataflow({ ...description, asOf: Math.max(description.asOf, since) });
+    df.start().catch((err) => this.dataflowFailed(df, err));
   }
 
   private status(): Status {
@@ -278,8 +356,21 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
       incarnation: this.incarnation,
       epoch: this.epoch,
       initialized: this.initialized,
-      dataflows: [...this.dataflows.values()].map((d) => d.status()),
+      dataflows: [...this.dataflowStatuses()],
     };
+  }
+
+  /** Running dataflows, and those waiting to restart, with their failures. */
+  private *dataflowStatuses(): Iterable<DataflowStatus> {
+    for (const d of this.dataflows.values()) {
+      const f = this.failures.get(d.id);
+      yield f ? { ...d.status(), restarts: f.restarts, lastError: f.lastError } : d.status();
+    }
+    for (const [id, f] of this.failures) {
+      if (!f.pending) continue;
+      const { asOf } = f.pending.description;
+      yield { id, asOf, since: [f.pending.since], upper: [f.pending.since], hydrated: false, inputRows: {}, arrangedRecords: 0, restarts: f.restarts, lastError: f.lastError };
+    }
   }
 
   private publishStatus(): void {
@@ -322,8 +413,12 @@ export class Cluster implements ActorBehavior<ComputeCommand> {
     this.timer = undefined;
     if (this.frontiersTimer) clearTimeout(this.frontiersTimer);
     this.frontiersTimer = undefined;
-    for (const id of [...this.dataflows.keys()]) this.dropDataflow(id, 'cluster stopping');
+    for (const id of [...this.dataflows.keys(), ...this.failures.keys()]) this.dropDataflow(id, 'cluster stopping');
   }
+}
+
+function restartingMessage(id: string, f: Failure): string {
+  return `dataflow ${id} failed (${f.lastError}); it is restarting (restart ${f.restarts})`;
 }
 
 function assertNever(x: never): never {

@@ -164,9 +164,27 @@ class ComputeController implements ActorBehavior<ControllerCommand> {
     return reply;
   }
 
-  /** Sets (or with `[]` releases) the dataflow's read hold on each of its inputs. */
+  /**
+   * Sets (or with `[]` releases) the dataflow's read hold on each of its inputs. A release goes
+   * to every input even when one fails: an input dropped meanwhile holds nothing any more.
+   */
   private async hold(cluster: string, dataflow: DataflowDescription, since: number[]): Promise<void> {
-    for (const input of dataflow.inputs) await this.storage.allowCompaction(input.collection, `compute.${cluster}.${dataflow.id}`, since);
+    const holder = `compute.${cluster}.${dataflow.id}`;
+    if (since.length > 0) {
+      for (const input of dataflow.inputs) await this.storage.allowCompaction(input.collection, holder, since);
+      return;
+    }
+    const release = async (collection: string) => {
+      try {
+        await this.storage.allowCompaction(collection, holder, []);
+      } catch (err) {
+        const gone = !(await this.storage.list()).some((c) => c.id === collection);
+        if (!gone) throw err;
+      }
+    };
+    const results = await Promise.allSettled(dataflow.inputs.map((input) => release(input.collection)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
   private async dropCluster(id: string): Promise<Reply> {

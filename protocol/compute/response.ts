@@ -57,6 +57,10 @@ export const DataflowStatus = Type.Object({
   hydrationMs: Type.Optional(Type.Number()),
   arrangedRecords: Type.Integer({ minimum: 0 }),
   sink: Type.Optional(Type.Object({ collection: Id, upper: Frontier, appends: Type.Integer({ minimum: 0 }), conflicts: Type.Integer({ minimum: 0 }) })),
+  /** Times this dataflow failed and was restarted by its cluster (alone, the others going on). */
+  restarts: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Why it last failed. */
+  lastError: Type.Optional(Type.String()),
 });
 export type DataflowStatus = Static<typeof DataflowStatus>;
 
@@ -84,6 +88,9 @@ export const MESSAGE_EXAMPLES: Record<string, unknown> = {
     incarnation: 'i',
     epoch: 1,
     initialized: true,
-    dataflows: [{ id: 'd1', asOf: 0, since: [0], upper: [9], hydrated: true, inputRows: { a: 10 }, arrangedRecords: 10 }],
+    dataflows: [
+      { id: 'd1', asOf: 0, since: [0], upper: [9], hydrated: true, inputRows: { a: 10 }, arrangedRecords: 10 },
+      { id: 'd2', asOf: 0, since: [4], upper: [4], hydrated: false, inputRows: {}, arrangedRecords: 0, restarts: 2, lastError: 'collection a was dropped' },
+    ],
   },
 };

@@ -280,3 +280,26 @@ test('05-after-controller-restart: running clusters keep their dataflows and do 
   await rounds(2);
   await checkView(times.slice(-4));
 });
+
+test('06-one-dataflow-fails: only it stops and restarts; the cluster and its other dataflows go on', async () => {
+  const before = await cluster<Status>({ type: 'GetStatus' });
+  await storage.createSource('doomed', { kind: 'table', schema: [int('k'), int('v')] });
+  const at = (await eventually(() => storage.describe('doomed'), 'doomed up')).upper;
+  await controller({ type: 'InstallDataflow', cluster: 'c1', dataflow: { id: 'v2', plan: { op: 'get', name: 'd', arity: 2 }, inputs: [{ name: 'd', collection: 'doomed' }], asOf: Math.max(0, at - 1), exports: { index: true } } });
+  // Its input dropped under it, in STORAGE directly (SQL would refuse): its subscription fails.
+  await storage.dropSource('doomed');
+  const failed = await eventually(async () => (await cluster<Status>({ type: 'GetStatus' })).dataflows.find((d) => d.id === 'v2' && (d.restarts ?? 0) >= 2), 'v2 failed and restarted');
+  expect(failed.lastError).toMatch(/doomed/);
+  const r = await peek(Number.MAX_SAFE_INTEGER - 1, 'v2');
+  expect(r.outcome).toBe('error');
+  expect(r.error).toMatchObject({ code: 'Unavailable' });
+  expect(r.error!.message).toMatch(/v2 failed .*restarting/);
+  // The cluster did not restart, and v1 still follows its inputs.
+  const after = await cluster<Status>({ type: 'GetStatus' });
+  expect(after.incarnation).toBe(before.incarnation);
+  await rounds(2);
+  await checkView(times.slice(-2));
+  // Dropping it through the controller ends its restarts.
+  await controller({ type: 'CompactDataflow', cluster: 'c1', id: 'v2', frontier: [] });
+  await eventually(async () => !(await cluster<Status>({ type: 'GetStatus' })).dataflows.some((d) => d.id === 'v2'), 'v2 gone');
+});
