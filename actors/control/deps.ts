@@ -41,6 +41,12 @@ export const DEFAULT_SETTINGS: Settings = {
   timeline: 'main',
   transaction_isolation: 'strict serializable',
   idle_timeout: '60',
+  /**
+   * A SELECT that would need a transient dataflow but reads only collections with at most this
+   * many stored updates in all is evaluated in the environment process (executor.ts
+   * smallCollections); 0 sends every such SELECT to the cluster. Default DFN_SMALL_READ_UPDATES.
+   */
+  small_read_updates: String(Number(process.env['DFN_SMALL_READ_UPDATES'] ?? 10_000)),
 };
 
 /** The index (if any) maintaining `item`'s contents, for the fast peek path. */

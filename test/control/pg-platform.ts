@@ -3,7 +3,10 @@
  * pgwire front end (`ours`) and one of the PostgreSQL oracle (`oracle`, test/helpers/postgres.ts):
  * started in `beforeAll`, stopped in `afterAll`; the fields are set once `beforeAll` has run.
  * `outcome` runs a statement for its text rows or SQLSTATE; `both` runs one in each, `same`
- * expects one to give the same in each.
+ * expects one to give the same in each. `engine`, a second client of definite with
+ * `small_read_updates = 0`, sends every SELECT that is not a fast path to a transient dataflow on
+ * the cluster: `same` runs each SELECT there too, so both COMPUTE's engine and the environment's
+ * evaluation of small reads (executor.ts smallCollections) are held to PostgreSQL.
  */
 import pg from 'pg';
 import { setupNats, type TestNats } from '../helpers/nats.js';
@@ -14,6 +17,8 @@ export interface PgPlatform {
   nats: TestNats;
   p: TestPlatform;
   ours: pg.Client;
+  /** definite, with every non-fast-path SELECT computed by a transient dataflow. */
+  engine: pg.Client;
   oracle: pg.Client;
   /** Run first in `afterAll`, while both clients are open (the test file's own cleanup). */
   beforeStop?: () => Promise<void>;
@@ -26,12 +31,16 @@ export function usePgPlatform(region: string, oracle: Parameters<typeof connectO
     t.p = await startPlatform(t.nats, region);
     t.ours = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(t.p), user: 'materialize', database: 'materialize' });
     await t.ours.connect();
+    t.engine = new pg.Client({ host: '127.0.0.1', port: await pgwirePort(t.p), user: 'materialize', database: 'materialize' });
+    await t.engine.connect();
+    await t.engine.query('SET small_read_updates = 0');
     t.oracle = await connectOracle(oracle);
   });
   afterAll(async () => {
     await t.beforeStop?.().catch(() => undefined);
     await t.oracle?.end();
     await t.ours?.end();
+    await t.engine?.end();
     await t.p?.cleanup();
     await t.nats?.cleanup();
   });
@@ -61,4 +70,5 @@ export async function both(t: PgPlatform, sql: string): Promise<void> {
 export async function same(t: PgPlatform, sql: string): Promise<void> {
   const [ours, theirs] = [await outcome(t.ours, sql), await outcome(t.oracle, sql)];
   expect({ sql, ...ours }).toEqual({ sql, ...theirs });
+  if (/^\s*(SELECT|WITH|VALUES|TABLE)\b/i.test(sql)) expect({ sql, engine: true, ...(await outcome(t.engine, sql)) }).toEqual({ sql, engine: true, ...theirs });
 }

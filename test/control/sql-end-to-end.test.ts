@@ -112,12 +112,24 @@ async function settledMessagesIn(kind: string): Promise<number> {
   return n;
 }
 
-test('08-a SELECT no index answers runs as a transient dataflow on the cluster, dropped after', async () => {
+test('08-a SELECT no index answers runs as a transient dataflow on the cluster, dropped after; over small collections, here', async () => {
   await a.sql('CREATE TABLE sales (region int NOT NULL, amount int)');
   await a.sql('INSERT INTO sales VALUES (1, 10), (1, 5), (2, 7)');
-  const before = await settledMessagesIn('compute-controller');
-  // An aggregate: computed by the cluster (install and drop through the compute controller).
+  // Over at most DFN_SMALL_READ_UPDATES (10,000) stored updates: read whole and evaluated in the
+  // environment process, no dataflow installed.
+  const quiet = await settledMessagesIn('compute-controller');
   expect(sorted(await b.rows('SELECT region, sum(amount) FROM sales GROUP BY region'))).toEqual(sorted([[1, 15], [2, 7]]));
+  expect(await settledMessagesIn('compute-controller')).toBe(quiet);
+  // With the bound at 0, the same SELECT goes to the cluster.
+  await b.sql('SET small_read_updates = 0');
+  expect(sorted(await b.rows('SELECT region, sum(amount) FROM sales GROUP BY region'))).toEqual(sorted([[1, 15], [2, 7]]));
+  await eventually(async () => (await messagesIn('compute-controller')) >= quiet + 2, 'a transient dataflow with small_read_updates = 0');
+  await b.sql('RESET small_read_updates');
+  expect((await b.sqlError("SET small_read_updates = 'many'")).sqlstate).toBe('22023');
+  // Past it: computed by the cluster (install and drop through the compute controller).
+  await a.sql('INSERT INTO sales SELECT x % 3, x FROM generate_series(1, 10000) AS x');
+  const before = await settledMessagesIn('compute-controller');
+  expect(sorted(await b.rows('SELECT region, sum(amount) FROM sales GROUP BY region'))).toEqual(sorted([[0, 16668333], [1, 16671682], [2, 16665007]]));
   await eventually(async () => (await messagesIn('compute-controller')) >= before + 2, 'InstallDataflow and its drop reached the compute controller');
   const dataflows = async () => (await p.transport.request<ClusterList>(computeControllerSubject(region), { type: 'ListClusters' })).clusters.flatMap((c) => c.dataflows);
   await eventually(async () => (await dataflows()).every((id) => !id.startsWith('t')), 'the transient dataflow dropped');
