@@ -127,7 +127,7 @@ const PG_CATALOG: Record<string, Definition> = {
     columns: cols(`oid:int relname:text relnamespace:int reltype:int reloftype:int relowner:int relam:int relfilenode:int reltablespace:int
       relpages:int reltuples:float relallvisible:int reltoastrelid:int relhasindex:bool relisshared:bool relpersistence:text relkind:text
       relnatts:smallint relchecks:smallint relhasrules:bool relhastriggers:bool relhassubclass:bool relrowsecurity:bool relforcerowsecurity:bool
-      relispopulated:bool relreplident:text relispartition:bool relrewrite:int relfrozenxid:int relminmxid:int relacl:text? reloptions:text? relpartbound:text?`),
+      relispopulated:bool relreplident:text relispartition:bool relrewrite:int relfrozenxid:int relminmxid:int relacl:text? reloptions:text[]? relpartbound:text?`),
     rows: (c) => {
       const indexed = new Set(c.input.objects.filter((o) => o.kind === 'index' && o.on !== undefined).map((o) => oidOf(o.on!)));
       return c.relations.map((r) => {
