@@ -109,3 +109,15 @@ test('UNION ALL around a cycle errors at the recursion limit, and heals when the
   bag.step();
   expect(consolidateRows(bag.peek(1))).toEqual([[[1, 2], 1]]);
 });
+
+test('a malformed fixpoint is refused when the dataflow is created', () => {
+  const bad = (p: unknown) => () => createEngine(p, ['E'], 0);
+  // a recursive term of another arity
+  expect(bad({ ...closure('$r', true), inputs: [get('E', 2), { op: 'project', input: get('$r', 2), columns: [0] }] })).toThrow(/invalid plan: fixpoint of arity 2/);
+  // the non-recursive term reading the working table
+  expect(bad({ ...closure('$r', true), inputs: [{ op: 'union', inputs: [get('E', 2), get('$r', 2)] }, get('$r', 2)] })).toThrow(/non-recursive term reads \$r/);
+  // no limit, or not a positive one
+  expect(bad({ ...closure('$r', true), limit: 0 })).toThrow(/invalid plan/);
+  // the working table is not a dataflow input: a plan that reads only it declares no inputs
+  expect(() => createEngine({ ...closure('$r', true), inputs: [{ op: 'constant', rows: [[[1, 2], 1]], arity: 2 }, get('$r', 2)] }, [], 0)).not.toThrow();
+});
