@@ -8,6 +8,7 @@
  * the largest time already complete in every input (no wait); AS OF below an input's since is
  * refused with 72000 (snapshot too old). It never reads below `since`.
  */
+import { isRecursionLimitMessage } from '../../protocol/compute/fixpoint.js';
 import { randomUUID } from 'node:crypto';
 import { SqlError, SqlState } from '../../protocol/control/errors.js';
 import type { PeekResponse } from '../../protocol/compute/response.js';
@@ -187,5 +188,7 @@ export function evaluationError(message: string): SqlError {
   // protocol/compute/table-function.ts' messages (flat_map: generate_series per row).
   if (/^step size cannot equal zero/.test(message)) return new SqlError('22023', message);
   if (/^generate_series would produce/.test(message)) return new SqlError('54000', message);
+  // protocol/compute/fixpoint.ts: a WITH RECURSIVE past its recursion limit (PostgreSQL would not stop).
+  if (isRecursionLimitMessage(message)) return new SqlError('54001', message, { hint: 'a recursive query that should end has a cycle: use UNION instead of UNION ALL, or a condition that ends it' });
   return new SqlError('22000', message);
 }

@@ -210,7 +210,19 @@ export type Plan =
    * arguments over the row; each value it yields is an output row, the input row then that value.
    * A row whose arguments fail to evaluate, or whose function fails, is an evaluation error.
    */
-  | { op: 'flat_map'; input: Plan; func: TableFunction; exprs: Expr[] };
+  | { op: 'flat_map'; input: Plan; func: TableFunction; exprs: Expr[] }
+  /**
+   * A recursive query (SQL's WITH RECURSIVE), by PostgreSQL's iteration (fixpoint.ts):
+   * `inputs[0]` is the non-recursive term, `inputs[1]` the recursive term, which reads the working
+   * table as `get name` (of this node's arity; `name` is read nowhere else). The working table
+   * starts as the non-recursive term's output; each round evaluates the recursive term over it,
+   * and its output becomes the next working table and is added to the result, until a round yields
+   * nothing. With `distinct` (UNION): the result is a set, and each round keeps only rows not yet
+   * in the result, once. Without it (UNION ALL) every round's rows count with their
+   * multiplicities. Past `limit` rounds the output is an evaluation error
+   * (RECURSION_LIMIT_MESSAGE), with the rows of the first `limit` rounds.
+   */
+  | { op: 'fixpoint'; inputs: Plan[]; name: string; arity: number; distinct: boolean; limit: number };
 
 const ExprSchema = Type.Recursive(
   (This) =>
@@ -310,6 +322,13 @@ const PlanSchema = Type.Recursive(
       }),
       node('temporal', { input: This, lower: Type.Array(ExprSchema, { maxItems: 256 }), upper: Type.Array(ExprSchema, { maxItems: 256 }) }),
       node('flat_map', { input: This, func: Type.Union(TABLE_FUNCTIONS.map((f) => Type.Literal(f))), exprs: Type.Array(ExprSchema, { maxItems: 3 }) }),
+      node('fixpoint', {
+        inputs: Type.Array(This, { minItems: 2, maxItems: 2 }),
+        name: Type.String({ minLength: 1, maxLength: 64 }),
+        arity: Arity,
+        distinct: Type.Boolean(),
+        limit: Type.Integer({ minimum: 1 }),
+      }),
     ]),
   { $id: 'Plan' },
 );
@@ -406,6 +425,12 @@ export function planArity(plan: Plan): number {
       checkCols(plan.order.map((o) => o.column), arity, 'topk');
       return arity;
     }
+    case 'fixpoint': {
+      const [base, step] = plan.inputs as [Plan, Plan];
+      if (planArity(base) !== plan.arity || planArity(step) !== plan.arity) throw new Error(`fixpoint of arity ${plan.arity} over terms of arities ${planArity(base)}, ${planArity(step)}`);
+      if (planInputs(base).has(plan.name)) throw new Error(`fixpoint: the non-recursive term reads ${plan.name}`);
+      return plan.arity;
+    }
     case 'window': {
       const arity = planArity(plan.input);
       checkCols(plan.partitionBy, arity, 'window');
@@ -417,10 +442,16 @@ export function planArity(plan: Plan): number {
   }
 }
 
-/** The names of the inputs a plan reads. */
+/** The names of the inputs a plan reads (a fixpoint's working table is not one). */
 export function planInputs(plan: Plan, into = new Set<string>()): Set<string> {
   if (plan.op === 'get') into.add(plan.name);
-  else if ('input' in plan) planInputs(plan.input, into);
+  else if (plan.op === 'fixpoint') {
+    const [base, step] = plan.inputs as [Plan, Plan];
+    planInputs(base, into);
+    const inner = planInputs(step);
+    inner.delete(plan.name);
+    for (const n of inner) into.add(n);
+  } else if ('input' in plan) planInputs(plan.input, into);
   else if ('inputs' in plan) plan.inputs.forEach((p) => planInputs(p, into));
   return into;
 }

@@ -20,6 +20,7 @@ import { compareValues, compileOrder, consolidateRows, keyOf } from './row.js';
 import { sameKeyValue } from '../row-hash.js';
 import { compileExpr, EvaluationError } from './scalar.js';
 import { compileTemporal, presentAt } from './temporal.js';
+import { iterateFixpoint } from './fixpoint.js';
 
 type Collection = Array<[Row, number]>;
 
@@ -123,6 +124,11 @@ function evaluate(plan: Plan, inputs: Map<string, Collection>, errors: Map<strin
       return byValue(ev(plan.input)).filter(([, d]) => d > 0);
     case 'topk':
       return topk(ev(plan.input), plan.groupKey, compileOrder(plan.order), plan.offset, plan.limit);
+    case 'fixpoint': {
+      const [base, step] = plan.inputs as [Plan, Plan];
+      const name = plan.name;
+      return iterateFixpoint(ev(base), plan.distinct, plan.limit, (working) => evaluate(step, new Map([...inputs, [name, working]]), errors, time), errors);
+    }
     case 'window': {
       const groups = new Map<string, Collection>();
       for (const [row, d] of ev(plan.input)) {

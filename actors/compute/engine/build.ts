@@ -6,7 +6,8 @@
  * order the engine runs them in at each time. The plan must already be validated (planArity).
  */
 import type { Plan } from '../../../protocol/compute/plan.js';
-import { planArity } from '../../../protocol/compute/plan.js';
+import { planArity, planInputs } from '../../../protocol/compute/plan.js';
+import { FixpointNode, liftedName } from './fixpoint.js';
 import { normalizeEquivalences } from '../../../protocol/compute/reference.js';
 import type { Row } from '../../../protocol/types.js';
 import { Arrangement } from './arrangement.js';
@@ -142,6 +143,27 @@ class Builder {
         const input = this.build(plan.input);
         const arr = this.arrange(input, plan.groupKey, false);
         return this.add((id) => new TopKNode(id, input.arity, input.id, arr, plan.order, plan.offset, plan.limit));
+      }
+      case 'fixpoint': {
+        // The non-recursive term and each maximal part of the recursive term that does not read
+        // the working table are graph nodes; the rest of the recursive term is evaluated by the
+        // fixpoint node per round (fixpoint.ts).
+        const [basePlan, stepPlan] = plan.inputs as [Plan, Plan];
+        const base = this.build(basePlan);
+        const lifted: Node[] = [];
+        const lift = (p: Plan): Plan => {
+          if (p.op === 'constant') return p;
+          if (!planInputs(p).has(plan.name) && !(p.op === 'get' && p.name === plan.name)) {
+            const node = this.build(p);
+            lifted.push(node);
+            return { op: 'get', name: liftedName(plan.name, lifted.length - 1), arity: node.arity };
+          }
+          if ('input' in p) return { ...p, input: lift(p.input) } as Plan;
+          if ('inputs' in p) return { ...p, inputs: p.inputs.map(lift) } as Plan;
+          return p;
+        };
+        const step = lift(stepPlan);
+        return this.add((id) => new FixpointNode(id, plan.arity, base, lifted, step, plan.name, plan.distinct, plan.limit));
       }
       case 'window': {
         const input = this.build(plan.input);

@@ -8,6 +8,8 @@ import type { Node, SelectStmt } from 'libpg-query';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { SqlSource } from './parse.js';
 import type { PlannedInput, RelationResolver } from './planned.js';
+import type { Plan } from '../../../protocol/compute/plan.js';
+import type { Column } from '../../../protocol/types.js';
 
 /** SQLSTATEs the planner uses beyond protocol/control/errors.ts's list (Postgres' codes). */
 export const MoreSqlState = {
@@ -29,6 +31,13 @@ export interface Cte {
   columnNames?: string[];
   /** The CTEs its own query sees (those defined before it). */
   ctes: Ctes;
+  location?: number;
+  /** WITH RECURSIVE and the query reads itself: it plans as a fixpoint (recursive.ts). */
+  recursive?: boolean;
+  /** Inside its own recursive term: a reference reads the working table, `get name`. */
+  working?: { name: string; columns: Column[] };
+  /** The planned fixpoint, once planned (every reference reads the same one). */
+  recursion?: { plan: Plan; columns: Column[] };
 }
 
 /** The CTEs in scope, by name. */
@@ -44,12 +53,18 @@ export class PlanContext {
     /** Ids of the views being expanded, outermost first. */
     readonly viewStack: string[] = [],
     private readonly inputsById = new Map<string, PlannedInput>(),
+    private readonly recursions = { count: 0 },
   ) {}
+
+  /** A fresh name for a recursive CTE's working table (read by no other `get`). */
+  recursionName(cte: string): string {
+    return `$rec${this.recursions.count++}:${cte.slice(0, 40)}`;
+  }
 
 
   /** A context for planning a view's definition: the statement's inputs, no positions. */
   forView(id: string): PlanContext {
-    const ctx = new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById);
+    const ctx = new PlanContext(this.resolver, undefined, [...this.viewStack, id], this.inputsById, this.recursions);
     ctx.maintained = this.maintained;
     return ctx;
   }

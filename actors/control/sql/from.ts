@@ -9,6 +9,7 @@ import type { Alias, JoinExpr, Node, RangeVar } from 'libpg-query';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import type { Plan } from '../../../protocol/compute/plan.js';
 import type { Column, Value } from '../../../protocol/types.js';
+import { planRecursiveCte } from './recursive.js';
 import { locationOf, MoreSqlState, nodeKind, stringOf, type Ctes, type PlanContext } from './context.js';
 import { planBool, planComparison, type ExprEnv } from './expr.js';
 import { conjuncts, toExpr } from './exprs.js';
@@ -97,6 +98,15 @@ function relation(rv: RangeVar, ctx: PlanContext, ctes: Ctes): Rel {
   const location = rv.location;
   const alias = rv.alias?.aliasname ?? name;
   const cte = rv.schemaname ? undefined : ctes.get(name);
+  if (cte?.working) {
+    const columns = renamed(cte.working.columns, rv.alias, ctx, location);
+    return { plan: { op: 'get', name: cte.working.name, arity: columns.length }, cols: columns.map(colType), scope: Scope.ofRelation(columns, alias) };
+  }
+  if (cte?.recursive) {
+    const r = planRecursiveCte(cte, ctx);
+    const columns = renamed(r.columns, rv.alias, ctx, location);
+    return { plan: r.plan, cols: columns.map(colType), scope: Scope.ofRelation(columns, alias) };
+  }
   if (cte) {
     const q = planQueryBody(cte.query, ctx, cte.ctes, 'maintained');
     const named = cte.columnNames ? renamed(q.columns, { aliasname: name, colnames: cte.columnNames.map((sval) => ({ String: { sval } })) }, ctx, location) : q.columns;

@@ -30,6 +30,9 @@ export function simplify(plan: Plan): Plan {
       if (inputs.length === 0) return { op: 'constant', rows: [], arity: planArity(plan) };
       return inputs.length === 1 ? inputs[0]! : { op: 'union', inputs };
     }
+    case 'fixpoint':
+      // Each term on its own; nothing crosses the recursion.
+      return { ...plan, inputs: plan.inputs.map(simplify) };
     case 'join': {
       const inputs = plan.inputs.map(simplify);
       if (inputs.some(isEmpty)) return { op: 'constant', rows: [], arity: planArity(plan) };

@@ -114,6 +114,9 @@ function pruneTo(plan: Plan, needed: number[]): Plan {
       const inputArity = arity - plan.functions.length;
       return project({ ...plan, input: pruneTo(plan.input, range(0, inputArity)) }, arity, needed);
     }
+    case 'fixpoint':
+      // The working table keeps every column (the recursive term reads them all back): only the output is projected.
+      return project({ ...plan, inputs: plan.inputs.map((p) => pruneTo(p, range(0, arity))) }, arity, needed);
     case 'flat_map':
       // Every input column stays (the output repeats the row per value); only the output is projected.
       return project({ ...plan, input: pruneTo(plan.input, range(0, arity - 1)) }, arity, needed);

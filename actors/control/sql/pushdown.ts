@@ -56,6 +56,9 @@ function push(plan: Plan, preds: Expr[]): Plan {
     case 'distinct':
     case 'threshold':
       return { op: plan.op, input: push(plan.input, preds) };
+    case 'fixpoint':
+      // A filter over the result is not one over each round (rows it drops may derive rows it keeps): it stays above.
+      return filter({ ...plan, inputs: plan.inputs.map((p) => push(p, [])) }, preds);
     case 'flat_map': {
       // A predicate over the input's columns keeps or drops the row before the function runs.
       const n = planArity(plan.input);

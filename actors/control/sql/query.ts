@@ -14,6 +14,7 @@ import { project, range } from './rel.js';
 import { planSelect } from './select.js';
 import { planSetOperation } from './set-ops.js';
 import { planValues } from './values.js';
+import { readsItself } from './recursive.js';
 import type { Correlation } from './lateral.js';
 
 /** A planned query expression. */
@@ -86,7 +87,6 @@ export function planQueryBody(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes, mo
 
 function withCtes(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Ctes {
   const w = stmt.withClause!;
-  if (w.recursive) throw ctx.unsupported('WITH RECURSIVE', w.location, 'definite has no fixpoint operator yet, for SELECTs or views (docs/sql.md)');
   const out = new Map(ctes);
   for (const node of w.ctes ?? []) {
     if (!('CommonTableExpr' in node)) continue;
@@ -94,7 +94,10 @@ function withCtes(stmt: SelectStmt, ctx: PlanContext, ctes: Ctes): Ctes {
     const query = c.ctequery && 'SelectStmt' in c.ctequery ? c.ctequery.SelectStmt : undefined;
     if (!query) throw ctx.unsupported('a data-modifying statement in WITH', c.location);
     const names = (c.aliascolnames ?? []).map((n) => stringOf(n) ?? '');
-    const cte: Cte = { name: c.ctename ?? '', query, ctes: new Map(out), ...(names.length > 0 ? { columnNames: names } : {}) };
+    if (c.search_clause || c.cycle_clause) throw ctx.unsupported(`${c.search_clause ? 'SEARCH' : 'CYCLE'} in WITH RECURSIVE`, c.location);
+    const name = c.ctename ?? '';
+    const recursive = w.recursive === true && readsItself(query, name);
+    const cte: Cte = { name, query, ctes: new Map(out), ...(c.location !== undefined ? { location: c.location } : {}), ...(recursive ? { recursive } : {}), ...(names.length > 0 ? { columnNames: names } : {}) };
     if (out.has(cte.name) && !ctes.has(cte.name)) {
       throw ctx.error(MoreSqlState.DuplicateAlias, `WITH query name "${cte.name}" specified more than once`, c.location);
     }
