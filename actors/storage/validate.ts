@@ -16,9 +16,12 @@ export function fits(value: Value, column: Column): boolean {
     case 'bigint':
       return inIntRange(value, column.type);
     case 'timestamp':
+    case 'timestamptz':
       return typeof value === 'number' && Number.isInteger(value);
     case 'float':
       return typeof value === 'number' && Number.isFinite(value);
+    case 'real':
+      return typeof value === 'number' && Number.isFinite(value) && Math.fround(value) === value;
     case 'numeric':
       return typeof value === 'number' ? Number.isFinite(value) : isNumericValue(value);
     case 'text':
