@@ -1,6 +1,7 @@
 /**
  * Scalar functions of numbers that Postgres has beside plain arithmetic (issue #18), merged into
  * scalar.ts' tables, all strict (NULL in, NULL out):
+ * - neg_float [1]: `-x` of a float8 or float4, -0 kept (`-0.0::float8` prints -0, as Postgres);
  * - float4 (`real`, a double that is a single-precision value): to_real [1] (a number, numeric or
  *   text rounded to single precision; 22003 on overflow or underflow, as Postgres), real_to_numeric
  *   [1] (6 significant digits, FLT_DIG, as Postgres), real_text / float_text [1] (shortest
@@ -18,7 +19,7 @@ import type { Value } from '../types.js';
 type Fail = (message: string) => never;
 
 export const NUMBER_ARITY = {
-  to_real: [1, 1], real_to_numeric: [1, 1], real_text: [1, 1], float_text: [1, 1],
+  neg_float: [1, 1], to_real: [1, 1], real_to_numeric: [1, 1], real_text: [1, 1], float_text: [1, 1],
   bit_and: [2, 2], bit_or: [2, 2], bit_xor: [2, 2], bit_not: [1, 1], shift_left: [3, 3], shift_right: [3, 3],
   log_numeric: [2, 2],
 } as const;
@@ -104,6 +105,7 @@ export function numberFunctions(fail: Fail): Record<NumberFunction, (args: Value
     return intValue(BigInt.asIntN(bits, r));
   };
   return {
+    neg_float: ([a]) => -num('neg_float', a!),
     to_real: ([a]) => {
       if (typeof a === 'string' && !isNumericString(a)) {
         const s = a.trim();

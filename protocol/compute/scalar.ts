@@ -53,8 +53,13 @@ function typeName(v: Value): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'string' ? 'text' : typeof v === 'number' ? 'number' : 'bool';
 }
 
-/** A finite number (-0 kept: float8 arithmetic gives it, as IEEE and Postgres); out-of-range results are errors, as in Postgres. */
+/** A finite number, with -0 normalised to 0 (numeric has no -0); out-of-range results are errors, as in Postgres. */
 function finite(r: number): number {
+  if (r !== r || r === Infinity || r === -Infinity) fail('numeric value out of range');
+  return r + 0;
+}
+/** A finite float8 result, -0 kept (IEEE arithmetic gives it, and Postgres prints it: `-0`). */
+function finiteFloat(r: number): number {
   if (r !== r || r === Infinity || r === -Infinity) fail('numeric value out of range');
   return r;
 }
@@ -383,7 +388,7 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   round_even: (a) => {
     const x = numArg('round_even', a);
     const r = Math.round(x);
-    return finite(r - x === 0.5 && r % 2 !== 0 ? r - 1 : r);
+    return finiteFloat(r - x === 0.5 && r % 2 !== 0 ? r - 1 : r);
   },
 };
 
@@ -391,14 +396,15 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
 const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
   ...DATETIME.binary,
   ...ARRAYS.binary,
-  '+': (a, b) => finite(numArg('+', a) + numArg('+', b)),
-  '-': (a, b) => finite(numArg('-', a) - numArg('-', b)),
-  '*': (a, b) => finite(numArg('*', a) * numArg('*', b)),
+  // The float operators (the planner picks *_int / *_numeric for the other number types).
+  '+': (a, b) => finiteFloat(numArg('+', a) + numArg('+', b)),
+  '-': (a, b) => finiteFloat(numArg('-', a) - numArg('-', b)),
+  '*': (a, b) => finiteFloat(numArg('*', a) * numArg('*', b)),
   '/': (a, b) => {
     const x = numArg('/', a);
     const y = numArg('/', b);
     if (y === 0) fail('division by zero');
-    return finite(x / y);
+    return finiteFloat(x / y);
   },
   add_int: intArithmetic('+', (x, y) => x + y, (x, y) => x + y),
   sub_int: intArithmetic('-', (x, y) => x - y, (x, y) => x - y),

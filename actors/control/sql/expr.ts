@@ -227,7 +227,7 @@ function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
             const type = isIntegerType(n.type) ? integerConstantType(-n.expr.value) : n.type!;
             return { ...n, type, expr: lit(-n.expr.value + 0, type) };
           }
-          return checked(typedCall('neg', [n], n.type!, '?column?'));
+          return checked(typedCall(n.type === 'float' || n.type === 'real' ? 'neg_float' : 'neg', [n], n.type!, '?column?'));
         }
         throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ${op} ${arg.type ?? 'unknown'}`, location);
       }
