@@ -181,8 +181,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
     // float4: rounded to single precision; to numeric at 6 significant digits (FLT_DIG), as Postgres.
     if (target === 'real') return to(call('to_real', t.expr));
     if (from === 'real' && target === 'numeric') return to(call('real_to_numeric', t.expr));
-    // A numeric may be carried as a string (protocol/numeric.ts): to_float reads it.
-    if (from === 'numeric' && target === 'float') return to(call('to_float', t.expr));
+    // A numeric, or a bigint past 2^53, may be carried as a string (protocol/numeric.ts): to_float reads it.
+    if ((from === 'numeric' || from === 'bigint') && target === 'float') return to(call('to_float', t.expr));
     if (!isIntegerType(target)) return to(t.expr);
     if (isIntegerType(from)) return implicitlyConverts(from, target) ? to(t.expr) : toInteger(t.expr);
     // Postgres rounds float8 half to even, numeric half away from zero.
