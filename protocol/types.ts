@@ -57,6 +57,8 @@ export const ColumnType = Type.Union([
   Type.Literal('timestamp'),
   /** timestamp with time zone: milliseconds since the epoch, as timestamp; shown in the session's zone, UTC. */
   Type.Literal('timestamptz'),
+  /** time of day: microseconds since midnight, 0 .. 86400000000 (protocol/compute/time-scalar.ts). */
+  Type.Literal('time'),
   /** Days since 1970-01-01; `interval` is an encoded (months, days, microseconds) string: protocol/datetime.ts. */
   Type.Literal('date'),
   Type.Literal('interval'),

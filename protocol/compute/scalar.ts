@@ -22,6 +22,7 @@ import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
 import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
 import { TEXT_ARITY, textFunctions, type TextFunction } from './text-scalar.js';
 import { NUMBER_ARITY, numberFunctions, type NumberFunction } from './number-scalar.js';
+import { TIME_ARITY, timeFunctions, type TimeFunction } from './time-scalar.js';
 import { ARRAY_ARITY, arrayFunctions, arrayToString, laxArrayFunctions, QUANTIFIED, quantified, type ArrayFunction } from './array-scalar.js';
 import { compareValues } from './row.js';
 
@@ -294,12 +295,14 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
   ...(TEXT_ARITY as Record<TextFunction, [number, number]>),
   ...(NUMBER_ARITY as Record<NumberFunction, [number, number]>),
+  ...(TIME_ARITY as Record<TimeFunction, [number, number]>),
   ...(ARRAY_ARITY as Record<keyof typeof ARRAY_ARITY, [number, number]>),
 };
 
 const DATETIME = datetimeFunctions(fail);
 const TEXT = textFunctions(fail);
 const NUMBER = numberFunctions(fail);
+const TIME = timeFunctions(fail);
 const LAX_ARRAYS = laxArrayFunctions(fail);
 const ARRAYS = arrayFunctions(fail);
 
@@ -648,7 +651,7 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
     default:
       break;
   }
-  const strict = TEXT[fn as TextFunction] ?? NUMBER[fn as NumberFunction];
+  const strict = TEXT[fn as TextFunction] ?? NUMBER[fn as NumberFunction] ?? TIME[fn as TimeFunction];
   if (strict) {
     return (row) => {
       const values = new Array<Value>(n);

@@ -3,7 +3,7 @@
  * time zone UTC in both): timestamp / timestamptz input with a UTC offset (ignored by timestamp,
  * applied by timestamptz), extract at PG 15's numeric scales and date_part's float8, float8 and
  * float4 (`real`) output (shortest round-trip digits, -0), pg_typeof, the integer bit operators,
- * log(b, x), array_cat / array_append / array_prepend / array_position. Each as a constant, over
+ * log(b, x), array_cat / array_append / array_prepend / array_position, the time type. Each as a constant, over
  * a table's rows in a one-off SELECT, and in a materialized view (COMPUTE evaluates it), text
  * outputs compared exactly; bad input gives PostgreSQL's SQLSTATE.
  */
@@ -77,6 +77,19 @@ const FUNCTIONS = [
   'SELECT cardinality(ARRAY[1,2,3]), array_length(ARRAY[1,2,3], 1), cardinality(array_cat(ARRAY[1], ARRAY[2]))',
   "SELECT array_append(ARRAY[1,2], 'x')",
   "SELECT array_cat(ARRAY[1], ARRAY['a'])",
+];
+
+const TIMES = [
+  "SELECT '10:30:00.5'::time, '24:00'::time, '10:30'::time + interval '1 day 15 hours', '10:30'::time - interval '11 hours', '10:30'::time - '08:00:01.25'::time",
+  "SELECT extract(epoch FROM '10:30:00.5'::time), extract(second FROM '10:30:00.5'::time), extract(milliseconds FROM time '10:30:07.5'), date '2024-03-01' + time '10:30', timestamp '2024-03-01 10:30:07.5'::time",
+  "SELECT '2024-03-01 10:30:00+02'::time, '10:30:00+02'::time, time '10:30' < time '11:00', time '10:30:00.123456', interval '1 hour' + time '23:30'",
+  "SELECT pg_typeof(time '10:30' - time '10:00'), date_part('second', time '10:30:07.5'), extract(microseconds FROM time '10:30:07.5'), extract(minute FROM time '10:30:07.5'), extract(hour FROM time '10:30'), pg_typeof(time '10:30'), time '10:30'::text, '10:30'::text::time",
+  "SELECT (timestamptz '2024-03-01 10:30+02')::time, date_part('epoch', time '10:30:00.5'), time '10:30' = '10:30:00'",
+  "SELECT extract(day FROM time '10:30')",
+  "SELECT extract(foo FROM time '10:30')",
+  "SELECT '25:00'::time",
+  "SELECT 'x'::time",
+  "SELECT 'x'::text::time",
 ];
 
 async function sameAll(list: string[]): Promise<void> {
@@ -159,4 +172,18 @@ test('bad text cast at run time in a view gives PostgreSQL\'s SQLSTATE', async (
   ]) {
     expect([sql, await answer(ours, sql)]).toEqual([sql, await answer(oracle, sql)]);
   }
+});
+
+test('the time type: input, output, comparison, arithmetic, extract, casts, in a materialized view', async () => {
+  await sameAll(TIMES);
+  const view = "SELECT id, t, s::time AS st, t + interval '90 minutes' AS later, t - time '12:00' AS since_noon, extract(second FROM t) AS sec, date '2024-03-01' + t AS at, t < time '12:00' AS morning FROM times";
+  for (const c of [ours, oracle]) {
+    await c.query('CREATE TABLE times (id int, t time, s text)');
+    await c.query("INSERT INTO times VALUES (1, '10:30:07.25', '23:59:59.5'), (2, '23:45', '00:00'), (3, NULL, '2024-03-01 06:00:00'), (4, '24:00:00', NULL)");
+  }
+  await ours.query(`CREATE MATERIALIZED VIEW times_v AS ${view}`);
+  for (const c of [ours, oracle]) await c.query("INSERT INTO times VALUES (5, '00:00:00.001', '12:00+05')");
+  const want = await answer(oracle, view);
+  expect(await answer(ours, view)).toEqual(want);
+  expect(await answer(ours, 'SELECT * FROM times_v')).toEqual(want);
 });

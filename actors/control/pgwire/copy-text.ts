@@ -10,6 +10,7 @@ import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
 import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
+import { parseTimeText } from '../../../protocol/compute/time-scalar.js';
 import { checkVarchar } from '../../../protocol/compute/scalar.js';
 import { decimalFits, fitNumeric, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 
@@ -227,6 +228,11 @@ function typedValue(f: string, col: Column, line: number): Value {
       if (['t', 'true', 'y', 'yes', 'on', '1'].includes(s)) return true;
       if (['f', 'false', 'n', 'no', 'off', '0'].includes(s)) return false;
       throw badValue(f, col, line, 'boolean');
+    }
+    case 'time': {
+      const t = parseTimeText(f);
+      if (typeof t !== 'number') throw new SqlError(t.code, t.message, { hint: `COPY line ${line}, column ${col.name}` });
+      return t;
     }
     case 'timestamptz': {
       const t = parseTimestampText(f, true);

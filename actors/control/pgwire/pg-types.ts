@@ -45,6 +45,7 @@ const TYPES: Record<string, PgType> = {
   text: { oid: Oid.text, size: -1 },
   timestamp: { oid: Oid.timestamp, size: 8 },
   timestamptz: { oid: Oid.timestamptz, size: 8 },
+  time: { oid: 1083, size: 8 },
   date: { oid: Oid.date, size: 4 },
   interval: { oid: Oid.interval, size: 16 },
   // One-dimensional arrays (Postgres' _bool, _int2, _int4, _int8, _float8, _numeric, _text).
@@ -68,6 +69,7 @@ export { formatTimestamp } from '../../../protocol/timestamp-text.js';
 import { decimalOfValue, isNumericString, numericText as numericValueText, type Decimal, type NumericValue } from '../../../protocol/numeric.js';
 import { formatTimestamp, formatTimestamptz } from '../../../protocol/timestamp-text.js';
 import { float4Text, float8Text } from '../../../protocol/float-text.js';
+import { formatTime } from '../../../protocol/compute/time-scalar.js';
 
 /** A numeric as Postgres writes it: plain digits at its display scale, never an exponent (protocol/numeric.ts). */
 export function numericText(v: NumericValue): string {
@@ -88,6 +90,7 @@ export function textValue(v: Value, columnType: string): Buffer | null {
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
   if (typeof v === 'number' && columnType === 'timestamptz') return Buffer.from(formatTimestamptz(v));
   if (typeof v === 'number' && columnType === 'real') return Buffer.from(float4Text(v));
+  if (typeof v === 'number' && columnType === 'time') return Buffer.from(formatTime(v));
   if (columnType === 'numeric' && (typeof v === 'number' || isNumericString(v))) return Buffer.from(numericText(v as NumericValue));
   if (typeof v === 'string' && isNumericString(v)) return Buffer.from(columnType === 'float' ? float8Text(Number(v.slice(1))) : v.slice(1));
   if (typeof v === 'number' && columnType === 'date') return Buffer.from(formatDate(v));
@@ -126,6 +129,11 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
     case 'float': {
       const b = Buffer.allocUnsafe(8);
       b.writeDoubleBE(Number(v), 0);
+      return b;
+    }
+    case 'time': {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(BigInt(Number(v)), 0);
       return b;
     }
     case 'real': {

@@ -34,7 +34,7 @@ const TYPE_NAMES: Record<string, ColumnType> = {
   oid: 'int', name: 'text',
   text: 'text', varchar: 'text', bpchar: 'text', char: 'text', string: 'text',
   bool: 'bool', boolean: 'bool',
-  timestamp: 'timestamp', timestamptz: 'timestamptz',
+  timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time',
   date: 'date', interval: 'interval',
 };
 
@@ -45,11 +45,12 @@ const DATETIME_CASTS: Record<string, ScalarFunction> = {
   'date->timestamp': 'date_to_timestamp', 'timestamp->date': 'timestamp_to_date',
   'timestamptz->text': 'timestamptz_text', 'text->timestamptz': 'text_to_timestamptz',
   'date->timestamptz': 'date_to_timestamp', 'timestamptz->date': 'timestamp_to_date',
+  'time->text': 'time_text', 'text->time': 'text_to_time', 'timestamp->time': 'timestamp_to_time', 'timestamptz->time': 'timestamp_to_time',
 };
 
 /** Postgres' name of each type, as it names a cast column (`SELECT '1'::int` is column `int4`). */
 export const PG_TYPE_NAME: Record<ColumnType, string> = {
-  smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', real: 'float4', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp', timestamptz: 'timestamptz',
+  smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', real: 'float4', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time',
   date: 'date', interval: 'interval',
   // Postgres names a cast to an array type after its element type (`'{1}'::int[]` is column `int4`).
   'bool[]': 'bool', 'smallint[]': 'int2', 'int[]': 'int4', 'bigint[]': 'int8', 'float[]': 'float8', 'numeric[]': 'numeric', 'text[]': 'text',
@@ -84,7 +85,7 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   if (names.length > 1 && names[0] !== 'pg_catalog' && names[0] !== 'public') throw ctx.error(SqlState.UndefinedObject, `type "${names.join('.')}" does not exist`, location);
   const type = TYPE_NAMES[name.toLowerCase()];
   if (!type) {
-    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, real, float, numeric, text, bool, timestamp, timestamptz, date and interval');
+    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, real, float, numeric, text, bool, timestamp, timestamptz, date, time and interval');
   }
   return type;
 }

@@ -14,7 +14,7 @@ import type { PlanContext } from './context.js';
 import { typedCall } from './typed-call.js';
 import { coerce, isNumeric, lit, type Typed } from './typed.js';
 
-const isDatetime = (t: ColumnType | null) => t === 'date' || t === 'timestamp' || t === 'timestamptz' || t === 'interval';
+const isDatetime = (t: ColumnType | null) => t === 'date' || t === 'timestamp' || t === 'timestamptz' || t === 'time' || t === 'interval';
 
 /** A timestamptz operand as a timestamp (the same milliseconds: the session's zone is UTC). */
 const asTimestamp = (t: Typed): Typed => (t.type === 'timestamptz' ? { ...t, type: 'timestamp' } : t);
@@ -39,6 +39,10 @@ export function datetimeBinary(op: string, left: Typed, right: Typed, ctx: PlanC
   const [a, b] = [l.type, r.type];
   switch (op) {
     case '+':
+      if (a === 'time' && b === 'interval') return call('time_add_interval', [l, r], 'time');
+      if (a === 'interval' && b === 'time') return call('time_add_interval', [r, l], 'time');
+      if (a === 'date' && b === 'time') return call('date_add_time', [l, r], 'timestamp');
+      if (a === 'time' && b === 'date') return call('date_add_time', [r, l], 'timestamp');
       if (a === 'date' && int(r)) return call('date_add_days', [l, coerce(r, 'int', ctx, location)], 'date');
       if (int(l) && b === 'date') return call('date_add_days', [r, coerce(l, 'int', ctx, location)], 'date');
       if ((a === 'date' || a === 'timestamp') && b === 'interval') return call('timestamp_add_interval', [coerce(l, 'timestamp', ctx, location), r], 'timestamp');
@@ -46,6 +50,8 @@ export function datetimeBinary(op: string, left: Typed, right: Typed, ctx: PlanC
       if (a === 'interval' && b === 'interval') return call('interval_add', [l, r], 'interval');
       break;
     case '-':
+      if (a === 'time' && b === 'interval') return call('time_sub_interval', [l, r], 'time');
+      if (a === 'time' && b === 'time') return call('time_diff', [l, r], 'interval');
       if (a === 'date' && int(r)) return call('date_sub_days', [l, coerce(r, 'int', ctx, location)], 'date');
       if (a === 'date' && b === 'date') return call('date_diff', [l, r], 'int');
       if ((a === 'date' || a === 'timestamp') && b === 'interval') return call('timestamp_sub_interval', [coerce(l, 'timestamp', ctx, location), r], 'timestamp');
@@ -89,6 +95,8 @@ function extractBuilder(result: 'numeric' | 'float'): Builder {
     // date_part has no date form in Postgres: the date becomes a timestamp.
     if (value.type === 'date' && result === 'float') value = coerce(value, 'timestamp', ctx, loc);
     const float = result === 'float';
+    // time: its fields are checked at run time (time-scalar.ts).
+    if (value.type === 'time') return typedCall(float ? 'date_part_time' : 'extract_time', [coerce(args[0]!, 'text', ctx, loc), value], result, name);
     const fn =
       value.type === 'date' ? 'extract_date'
       : value.type === 'timestamp' ? (float ? 'date_part_timestamp' : 'extract_timestamp')

@@ -13,9 +13,10 @@ import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
 import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
 import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
+import { parseTimeText } from '../../../protocol/compute/time-scalar.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
-  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', date: 'date', interval: 'interval', real: 'real',
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', time: 'time without time zone', date: 'date', interval: 'interval', real: 'real',
   'bool[]': 'boolean[]', 'smallint[]': 'smallint[]', 'int[]': 'integer[]', 'bigint[]': 'bigint[]', 'float[]': 'double precision[]', 'numeric[]': 'numeric[]', 'text[]': 'text[]',
 };
 
@@ -65,6 +66,11 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
     case 'timestamp':
     case 'timestamptz': {
       const t = parseTimestampText(text, type === 'timestamptz');
+      if (typeof t !== 'number') throw ctx.error(t.code, t.message, location);
+      return t;
+    }
+    case 'time': {
+      const t = parseTimeText(text);
       if (typeof t !== 'number') throw ctx.error(t.code, t.message, location);
       return t;
     }

@@ -69,6 +69,7 @@ export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; le
   { oid: 1082, typname: 'date', sqlName: 'date', len: 4, category: 'D', of: 'date' },
   { oid: 1186, typname: 'interval', sqlName: 'interval', len: 16, category: 'T', of: 'interval' },
   { oid: 1114, typname: 'timestamp', sqlName: 'timestamp without time zone', len: 8, category: 'D', of: 'timestamp' },
+  { oid: 1083, typname: 'time', sqlName: 'time without time zone', len: 8, category: 'D', of: 'time' },
   { oid: 1184, typname: 'timestamptz', sqlName: 'timestamp with time zone', len: 8, category: 'D', of: 'timestamptz' },
   { oid: 1700, typname: 'numeric', sqlName: 'numeric', len: -1, category: 'N', of: 'numeric' },
   { oid: 2205, typname: 'regclass', sqlName: 'regclass', len: 4, category: 'N' },
