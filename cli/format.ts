@@ -7,7 +7,7 @@
 import type { StatementResult } from '../protocol/control/response.js';
 import type { ColumnType, Value } from '../protocol/types.js';
 import { formatTimestamp, formatTimestamptz } from '../protocol/timestamp-text.js';
-import { formatTime } from '../protocol/compute/time-scalar.js';
+import { formatTime } from '../protocol/time-text.js';
 import { decodeInterval, formatDate, formatInterval } from '../protocol/datetime.js';
 import { isNumericString, numericText } from '../protocol/numeric.js';
 

@@ -1,6 +1,7 @@
 /**
  * The `time` type (time of day without time zone) as Postgres 15 computes it: a value is the
- * microseconds since midnight, 0 .. 86400000000 (24:00:00 included), a number. Text in and out,
+ * microseconds since midnight, 0 .. 86400000000 (24:00:00 included), a number. Text in and out
+ * (protocol/time-text.ts),
  * arithmetic with intervals (wrapping at midnight; only an interval's time part counts),
  * differences, extract and the conversions from timestamp and to a timestamp with a date.
  * scalar.ts merges these into its tables (all strict); the planner (actors/control/sql/datetime.ts,
@@ -8,6 +9,7 @@
  * for units, mapped in actors/control/reads.ts).
  */
 import { decodeInterval, MS_PER_DAY, US_PER_DAY, encodeInterval } from '../datetime.js';
+import { formatTime, parseTimeText } from '../time-text.js';
 import { numericValue, type NumericValue } from '../numeric.js';
 import type { Value } from '../types.js';
 
@@ -28,27 +30,6 @@ export const TIME_FUNCTIONS = Object.keys(TIME_ARITY) as TimeFunction[];
 
 /** The fields extract takes from a time (others: 0A000 when Postgres knows them). */
 export const TIME_UNITS = ['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'epoch'] as const;
-
-/** A time's text: `HH:MM:SS[.ffffff]`, trailing zeros of the fraction dropped. */
-export function formatTime(us: number): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const secs = Math.floor(us / 1_000_000);
-  const frac = us - secs * 1_000_000;
-  const base = `${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}`;
-  return frac === 0 ? base : `${base}.${String(frac).padStart(6, '0').replace(/0+$/, '')}`;
-}
-
-/** A time's text as Postgres reads it, to microseconds, or its error. */
-export function parseTimeText(text: string): number | { code: '22007' | '22008'; message: string } {
-  const s = text.trim();
-  const m = /^(?:\d{4}-\d{2}-\d{2}(?:\s+|T))?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:\s*(?:[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|Z|UTC|GMT))?$/i.exec(s);
-  if (!m) return { code: '22007', message: `invalid input syntax for type time: "${text}"` };
-  const [h, mi, sec] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  const us = m[4] ? Math.round(Number(`0.${m[4]}`) * 1e6) : 0;
-  const total = ((h * 60 + mi) * 60 + sec) * 1_000_000 + us;
-  if (h > 24 || mi > 59 || sec > 60 || total > US_PER_DAY) return { code: '22008', message: `date/time field value out of range: "${text}"` };
-  return total;
-}
 
 export function timeFunctions(fail: Fail): Record<TimeFunction, (args: Value[]) => Value> {
   const num = (fn: string, v: Value): number => (typeof v === 'number' ? v : fail(`${fn} expects a number, got ${typeof v}`));

@@ -10,7 +10,7 @@ import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
 import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
-import { parseTimeText } from '../../../protocol/compute/time-scalar.js';
+import { parseTimeText } from '../../../protocol/time-text.js';
 import { checkVarchar } from '../../../protocol/compute/scalar.js';
 import { decimalFits, fitNumeric, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 

@@ -69,7 +69,7 @@ export { formatTimestamp } from '../../../protocol/timestamp-text.js';
 import { decimalOfValue, isNumericString, numericText as numericValueText, type Decimal, type NumericValue } from '../../../protocol/numeric.js';
 import { formatTimestamp, formatTimestamptz } from '../../../protocol/timestamp-text.js';
 import { float4Text, float8Text } from '../../../protocol/float-text.js';
-import { formatTime } from '../../../protocol/compute/time-scalar.js';
+import { formatTime } from '../../../protocol/time-text.js';
 
 /** A numeric as Postgres writes it: plain digits at its display scale, never an exponent (protocol/numeric.ts). */
 export function numericText(v: NumericValue): string {

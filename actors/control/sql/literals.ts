@@ -13,7 +13,7 @@ import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
 import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
 import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
-import { parseTimeText } from '../../../protocol/compute/time-scalar.js';
+import { parseTimeText } from '../../../protocol/time-text.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
   smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', time: 'time without time zone', date: 'date', interval: 'interval', real: 'real',

@@ -20,7 +20,7 @@
  */
 import type { Column, Row, Update, Value } from '../../../protocol/types.js';
 import { formatTimestamp, formatTimestamptz } from '../../../protocol/timestamp-text.js';
-import { formatTime } from '../../../protocol/compute/time-scalar.js';
+import { formatTime } from '../../../protocol/time-text.js';
 import { decodeInterval, formatDate, formatInterval } from '../../../protocol/datetime.js';
 import { encode } from '../../../protocol/codec.js';
 import { Accumulator } from '../consolidate.js';
