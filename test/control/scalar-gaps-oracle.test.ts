@@ -31,6 +31,7 @@ const TIMESTAMPS = [
   "SELECT timestamptz '2024-03-01 10:30+02' + interval '1 day', timestamptz '2024-03-01 10:30+02' - timestamptz '2024-03-01', timestamptz '2024-03-01 10:30+01' - timestamp '2024-03-01 08:00'",
   "SELECT date_trunc('day', timestamptz '2024-03-01 01:30+02'), extract(hour FROM timestamptz '2024-03-01 10:30+02'), extract(epoch FROM timestamptz '2024-03-01 10:30+01')",
   "SELECT (timestamptz '2024-03-01 10:30+01')::timestamp, (timestamp '2024-03-01 10:30')::timestamptz, '2024-03-01 10:30:00+02'::text::timestamp, '2024-03-01 10:30:00+02'::text::timestamptz",
+  "SELECT date_trunc('month', date '2024-03-15'), date_trunc('day', timestamptz '2024-03-15 10:00+05'), pg_typeof(date_trunc('year', date '2024-03-15'))",
   "SELECT now() > timestamp '2020-01-01', CURRENT_TIMESTAMP > timestamptz '2020-01-01 00:00+00', pg_typeof(now())",
   "SELECT '2024-03-01 10:30:00+16'::timestamptz",
   "SELECT 'garbage'::timestamptz",

@@ -122,7 +122,8 @@ export const DATETIME_SQL_FUNCTIONS: Record<string, Builder> = {
   date_trunc: (args, fail, ctx, loc, name) => {
     if (args.length !== 2) fail();
     let value = args[1]!;
-    const tz = value.type === 'timestamptz';
+    // Postgres truncates a date as a timestamptz (its implicit cast), so the result prints with +00.
+    const tz = value.type === 'timestamptz' || value.type === 'date';
     value = asTimestamp(value);
     if (value.type === null || value.type === 'date') value = coerce(value, 'timestamp', ctx, loc);
     if (value.type !== 'timestamp') fail();
