@@ -6,7 +6,8 @@
  */
 import type { StatementResult } from '../protocol/control/response.js';
 import type { ColumnType, Value } from '../protocol/types.js';
-import { formatTimestamp } from '../protocol/timestamp-text.js';
+import { formatTimestamp, formatTimestamptz } from '../protocol/timestamp-text.js';
+import { formatTime } from '../protocol/time-text.js';
 import { decodeInterval, formatDate, formatInterval } from '../protocol/datetime.js';
 import { isNumericString, numericText } from '../protocol/numeric.js';
 
@@ -14,6 +15,8 @@ import { isNumericString, numericText } from '../protocol/numeric.js';
 export function shown(row: Value[], types: Array<ColumnType | string>): Value[] {
   return row.map((v, i) => {
     if (types[i] === 'timestamp' && typeof v === 'number') return formatTimestamp(v);
+    if (types[i] === 'timestamptz' && typeof v === 'number') return formatTimestamptz(v);
+    if (types[i] === 'time' && typeof v === 'number') return formatTime(v);
     if (types[i] === 'date' && typeof v === 'number') return formatDate(v);
     // A numeric carried as a string (protocol/numeric.ts: 1.50, or past a double) as its digits.
     if (isNumericString(v)) return numericText(v as string);

@@ -13,3 +13,9 @@ export function formatTimestamp(ms: number): string {
   const frac = d.getUTCMilliseconds();
   return (frac === 0 ? base : `${base}.${pad(frac, 3).replace(/0+$/, '')}`) + bc;
 }
+
+/** A `timestamptz` value's text in the session's zone, UTC: `YYYY-MM-DD HH:MM:SS[.fff]+00[ BC]`. */
+export function formatTimestamptz(ms: number): string {
+  const t = formatTimestamp(ms);
+  return t.endsWith(' BC') ? `${t.slice(0, -3)}+00 BC` : `${t}+00`;
+}

@@ -50,9 +50,15 @@ export const ColumnType = Type.Union([
   Type.Literal('int'),
   Type.Literal('bigint'),
   Type.Literal('float'),
+  /** float4: a number that is a single-precision value (Math.fround of itself). */
+  Type.Literal('real'),
   Type.Literal('numeric'),
   Type.Literal('text'),
   Type.Literal('timestamp'),
+  /** timestamp with time zone: milliseconds since the epoch, as timestamp; shown in the session's zone, UTC. */
+  Type.Literal('timestamptz'),
+  /** time of day: microseconds since midnight, 0 .. 86400000000 (protocol/compute/time-scalar.ts). */
+  Type.Literal('time'),
   /** Days since 1970-01-01; `interval` is an encoded (months, days, microseconds) string: protocol/datetime.ts. */
   Type.Literal('date'),
   Type.Literal('interval'),

@@ -172,7 +172,11 @@ export function evaluationError(message: string): SqlError {
   // Evaluation errors cross the compute protocol as their message only (PeekResponse.error).
   if (/division by zero/i.test(message)) return new SqlError(SqlState.DivisionByZero, message);
   // protocol/compute/datetime-scalar.ts' messages, with Postgres' codes.
-  if (/^invalid input syntax for type (date|timestamp|interval)/.test(message)) return new SqlError('22007', message);
+  if (/^invalid input syntax for type (date|timestamp|interval|time)/.test(message)) return new SqlError('22007', message);
+  if (/^time zone displacement out of range/.test(message)) return new SqlError('22009', message);
+  // protocol/compute/number-scalar.ts' float4 messages.
+  if (/^value out of range: (overflow|underflow)|^".*" is out of range for type real$/.test(message)) return new SqlError(SqlState.NumericValueOutOfRange, message);
+  if (/^invalid input syntax for type real:/.test(message)) return new SqlError('22P02', message);
   if (/^(date\/time field value out of range|interval field value out of range|(date|timestamp|interval) out of range)/.test(message)) return new SqlError('22008', message);
   if (/^unit ".*" not supported for type/.test(message)) return new SqlError(SqlState.FeatureNotSupported, message);
   if (/^unit ".*" not recognized for type/.test(message)) return new SqlError('22023', message);

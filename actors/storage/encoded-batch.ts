@@ -236,7 +236,9 @@ function fitsScalar(kind: Kind, num: number, column: Column, r: Reader): boolean
     case Kind.Int:
     case Kind.Float:
       if (isIntegerType(column.type)) return inIntRange(num, column.type);
-      if (column.type === 'timestamp') return Number.isInteger(num);
+      if (column.type === 'timestamp' || column.type === 'timestamptz') return Number.isInteger(num);
+      if (column.type === 'time') return Number.isInteger(num) && num >= 0 && num <= 86_400_000_000;
+      if (column.type === 'real') return Number.isFinite(num) && Math.fround(num) === num;
       if (column.type === 'date') return dateInRange(num);
       if (column.type === 'float' || column.type === 'numeric') return Number.isFinite(num);
       return false;

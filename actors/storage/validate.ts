@@ -16,9 +16,14 @@ export function fits(value: Value, column: Column): boolean {
     case 'bigint':
       return inIntRange(value, column.type);
     case 'timestamp':
+    case 'timestamptz':
       return typeof value === 'number' && Number.isInteger(value);
     case 'float':
       return typeof value === 'number' && Number.isFinite(value);
+    case 'time':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 86_400_000_000;
+    case 'real':
+      return typeof value === 'number' && Number.isFinite(value) && Math.fround(value) === value;
     case 'numeric':
       return typeof value === 'number' ? Number.isFinite(value) : isNumericValue(value);
     case 'text':

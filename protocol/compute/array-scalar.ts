@@ -13,15 +13,22 @@
  *   is true if some comparison is true, else NULL if one is NULL, else false (false for an empty
  *   array); `ALL` is false if some comparison is false, else NULL if one is NULL, else true.
  *   Not strict in x: a NULL x with an empty array is false (ANY) / true (ALL), as Postgres.
+ * - not strict, as Postgres (a NULL array is no elements): `array_cat` [2] (array, array),
+ *   `array_append` [2] (array, element), `array_prepend` [2] (element, array);
+ *   `array_position` [2 or 3] (array, element [, start]): the first 1-based position at or after
+ *   start whose element is not distinct from the element (NULL finds NULL), else NULL.
  */
+import { float8Text } from '../float-text.js';
+import { compareValues } from './row.js';
 import type { ScalarValue, Value } from '../types.js';
 import { formatArray, parseArrayText } from '../array.js';
 import { intOfText, type IntegerType } from '../int-range.js';
-import { decimalFits, isNumericString, numericText, numericValue, parseDecimal, type NumericValue } from '../numeric.js';
+import { compareNumeric, decimalFits, isNumericString, numericText, numericValue, parseDecimal, type NumericValue } from '../numeric.js';
 
 export const ARRAY_ARITY = {
   array: [0, Infinity], array_subscript: [2, 2], array_lower: [2, 2], array_upper: [2, 2], array_length: [2, 2], cardinality: [1, 1],
   array_to_string: [2, 3], array_out: [2, 2], text_to_array: [2, 2],
+  array_cat: [2, 2], array_append: [2, 2], array_prepend: [2, 2], array_position: [2, 3],
   eq_any: [2, 2], ne_any: [2, 2], lt_any: [2, 2], le_any: [2, 2], gt_any: [2, 2], ge_any: [2, 2],
   eq_all: [2, 2], ne_all: [2, 2], lt_all: [2, 2], le_all: [2, 2], gt_all: [2, 2], ge_all: [2, 2],
 } as const satisfies Record<string, readonly [number, number]>;
@@ -44,7 +51,7 @@ export function elementText(v: ScalarValue, element: string): string | null {
   if (v === null) return null;
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (element === 'numeric' && (typeof v === 'number' || isNumericString(v))) return numericText(v as NumericValue);
-  if (typeof v === 'number' && element === 'float') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
+  if (typeof v === 'number' && element === 'float') return float8Text(v);
   return String(v);
 }
 
@@ -123,6 +130,27 @@ export function arrayFunctions(fail: Fail): {
         if (!parsed.ok) return fail(`malformed array literal: "${String(s)}" (${parsed.detail})`);
         return parsed.elements.map((e) => (e === null ? null : readElement(e, String(t), fail)));
       },
+    },
+  };
+}
+
+/** The functions that take NULL arguments (evaluated arguments in, result out). */
+export function laxArrayFunctions(fail: Fail): Partial<Record<ArrayFunction, (args: Value[]) => Value>> {
+  const elements = (fn: string, v: Value | undefined): ScalarValue[] => (v === null || v === undefined ? [] : arrayArg(fn, v, fail));
+  const element = (fn: string, v: Value | undefined): ScalarValue => (Array.isArray(v) ? fail(`${fn}: multidimensional arrays are not supported`) : (v ?? null));
+  return {
+    array_cat: ([a, b]) => (a === null && b === null ? null : [...elements('array_cat', a), ...elements('array_cat', b)]),
+    array_append: ([a, e]) => [...elements('array_append', a), element('array_append', e)],
+    array_prepend: ([e, a]) => [element('array_prepend', e), ...elements('array_prepend', a)],
+    array_position: ([a, e, start]) => {
+      if (a === null || start === null) return null;
+      const arr = arrayArg('array_position', a!, fail);
+      const from = start === undefined ? 1 : typeof start === 'number' ? start : fail('array_position expects an integer start');
+      for (let i = Math.max(from, 1); i <= arr.length; i++) {
+        const x = arr[i - 1]!;
+        if (x === null ? e === null : e !== null && (isNumericString(x) || isNumericString(e) ? compareNumeric(x as NumericValue, e as NumericValue) : compareValues(x, e!)) === 0) return i;
+      }
+      return null;
     },
   };
 }

@@ -14,14 +14,17 @@ import {
   civilOfDays, dateInRange, daysInMonth, daysOfCivil, decodeInterval, encodeInterval, formatDate, formatInterval, intervalFits, intervalKey,
   MS_PER_DAY, parseDate, parseInterval, timestampInRange, US_PER_DAY, type Interval,
 } from '../datetime.js';
-import { isNumericString, numericToFloat } from '../numeric.js';
-import { formatTimestamp } from '../timestamp-text.js';
+import { addDecimal, divDecimal, isNumericString, numericToFloat, numericValue, type NumericValue } from '../numeric.js';
+import { formatTimestamp, formatTimestamptz } from '../timestamp-text.js';
 
 /** The functions, with their arities. */
 export const DATETIME_ARITY = {
   // text forms [1]: date_text, timestamp_text, interval_text; text_to_date / text_to_timestamp /
   // text_to_interval [1] parse Postgres' input forms (22007 / 22008 messages on bad text)
   date_text: [1, 1], timestamp_text: [1, 1], interval_text: [1, 1], text_to_date: [1, 1], text_to_timestamp: [1, 1], text_to_interval: [1, 1],
+  // timestamptz_text [1] (with the `+00` of the session's zone, UTC), text_to_timestamptz [1]
+  // (a UTC offset in the text applied; text_to_timestamp reads and ignores it)
+  timestamptz_text: [1, 1], text_to_timestamptz: [1, 1],
   // date_to_timestamp [1] (midnight), timestamp_to_date [1] (the day, rounding down)
   date_to_timestamp: [1, 1], timestamp_to_date: [1, 1],
   // date_add_days / date_sub_days [2] (date, int) -> date; date_diff [2] (date, date) -> int days
@@ -261,6 +264,39 @@ export function datetimeFunctions(fail: Fail): {
     }
   };
 
+  /**
+   * extract's numeric results at Postgres 15's scales: microseconds 0, milliseconds 3, second
+   * and epoch 6 (int64_div_fast_to_numeric), julian the day plus the exact fraction of the day
+   * (numeric division's scale); the integer fields as they are.
+   */
+  const scaled = (mant: bigint, scale: number): NumericValue => numericValue({ mant, scale });
+  const extractTimestampNumeric = (unitName: string, ms: number): NumericValue => {
+    const unit = canonicalUnit(unitName);
+    const days = Math.floor(ms / MS_PER_DAY);
+    const tod = ms - days * MS_PER_DAY;
+    switch (unit) {
+      case 'milliseconds': return scaled(BigInt(tod % 60_000) * 1000n, 3);
+      case 'second': return scaled(BigInt(tod % 60_000) * 1000n, 6);
+      case 'epoch': return scaled(BigInt(ms) * 1000n, 6);
+      // Postgres' select_div_scale for 0 / 86400000000 is 28.
+      case 'julian': return tod === 0 ? scaled(BigInt(days + 2440588) * 10n ** 28n, 28) : numericValue(addDecimal({ mant: BigInt(days + 2440588), scale: 0 }, divDecimal({ mant: BigInt(tod) * 1000n, scale: 0 }, { mant: 86_400_000_000n, scale: 0 })));
+      default: return extractTimestamp(unitName, ms);
+    }
+  };
+  const extractIntervalNumeric = (unitName: string, i: Interval): NumericValue => {
+    const unit = canonicalUnit(unitName);
+    switch (unit) {
+      case 'milliseconds': return scaled(BigInt(i.micros % 60_000_000), 3);
+      case 'second': return scaled(BigInt(i.micros % 60_000_000), 6);
+      case 'epoch': {
+        const year = BigInt(div(i.months, 12));
+        const secs = 31_557_600n * year + 2_592_000n * BigInt(i.months % 12) + 86_400n * BigInt(i.days);
+        return scaled(secs * 1_000_000n + BigInt(i.micros), 6);
+      }
+      default: return extractInterval(unitName, i);
+    }
+  };
+
   const parsedNum = (r: number | { code: string; message: string }): number => (typeof r === 'number' ? r : fail(r.message));
   const parsedIv = (r: Interval | { code: string; message: string }): Interval => ('code' in r ? fail(r.message) : r);
 
@@ -271,6 +307,8 @@ export function datetimeFunctions(fail: Fail): {
       interval_text: (a) => formatInterval(iv('interval_text', a)),
       text_to_date: (a) => parsedNum(parseDate(text('text_to_date', a))),
       text_to_timestamp: (a) => parsedNum(parseTimestampText(text('text_to_timestamp', a))),
+      text_to_timestamptz: (a) => parsedNum(parseTimestampText(text('text_to_timestamptz', a), true)),
+      timestamptz_text: (a) => formatTimestamptz(num('timestamptz_text', a)),
       text_to_interval: (a) => encodeInterval(parsedIv(parseInterval(text('text_to_interval', a)))),
       date_to_timestamp: (a) => ts(num('date_to_timestamp', a) * MS_PER_DAY),
       timestamp_to_date: (a) => date(Math.floor(num('timestamp_to_date', a) / MS_PER_DAY)),
@@ -304,8 +342,8 @@ export function datetimeFunctions(fail: Fail): {
       interval_mul: (a, b) => scale('interval_mul', iv('interval_mul', a), num('interval_mul', b), false),
       interval_div: (a, b) => scale('interval_div', iv('interval_div', a), num('interval_div', b), true),
       extract_date: (a, b) => extractDate(text('extract', a), num('extract', b)),
-      extract_timestamp: (a, b) => extractTimestamp(text('extract', a), num('extract', b)),
-      extract_interval: (a, b) => extractInterval(text('extract', a), iv('extract', b)),
+      extract_timestamp: (a, b) => extractTimestampNumeric(text('extract', a), num('extract', b)),
+      extract_interval: (a, b) => extractIntervalNumeric(text('extract', a), iv('extract', b)),
       date_part_timestamp: (a, b) => {
         const unit = canonicalUnit(text('date_part', a));
         const ms = num('date_part', b);
@@ -327,18 +365,29 @@ export function datetimeFunctions(fail: Fail): {
 
 /**
  * A timestamp's text as Postgres reads it (the forms of datetime.ts' parseDate, with an optional
- * `HH:MM[:SS[.ffffff]]` and a UTC zone suffix), to milliseconds, or its error.
+ * `HH:MM[:SS[.ffffff]]` and an optional zone: `Z`, `UTC`, `GMT` or a UTC offset `±HH[:MM[:SS]]` /
+ * `±HHMM`), to milliseconds, or its error. `withZone` (timestamptz) applies the offset, giving
+ * the UTC instant; without it (timestamp) the offset is read and ignored, as Postgres does.
  */
-export function parseTimestampText(text: string): number | { code: '22007' | '22008'; message: string } {
+export function parseTimestampText(text: string, withZone = false): number | { code: '22007' | '22008' | '22009'; message: string } {
   const s = text.trim();
-  const m = /^(.*?)(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:\s*(?:Z|UTC|\+00(?::?00)?))?(\s+(?:BC|AD))?$/i.exec(s);
-  const syntax = { code: '22007' as const, message: `invalid input syntax for type timestamp: "${text}"` };
+  const m = /^(.*?)(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:\s*([+-])(\d{1,2})(?::?(\d{2})(?::?(\d{2}))?)?)?)?(?:\s*(?:Z|UTC|GMT|\+00(?::?00)?))?(\s+(?:BC|AD))?$/i.exec(s);
+  const label = withZone ? 'timestamp with time zone' : 'timestamp';
+  const syntax = { code: '22007' as const, message: `invalid input syntax for type ${label}: "${text}"` };
   if (!m || m[1] === '') return syntax;
-  const d = parseDate(m[1]! + (m[6] ?? ''));
+  const d = parseDate(m[1]! + (m[10] ?? ''));
   if (typeof d !== 'number') return d.code === '22007' ? syntax : { code: d.code, message: d.message.replace(/date out of range/, 'timestamp out of range') };
   const [h, mi, sec] = [Number(m[2] ?? 0), Number(m[3] ?? 0), Number(m[4] ?? 0)];
   if (h > 24 || mi > 59 || sec > 60 || (h === 24 && (mi > 0 || sec > 0 || Number(m[5] ?? 0) > 0))) return { code: '22008', message: `date/time field value out of range: "${text}"` };
+  let offset = 0; // seconds east of UTC
+  if (m[6]) {
+    const [oh, om, os] = [Number(m[7]), Number(m[8] ?? 0), Number(m[9] ?? 0)];
+    if (om > 59 || os > 59) return { code: '22008', message: `date/time field value out of range: "${text}"` };
+    // Postgres' MAX_TZDISP_HOUR: offsets up to 15:59:59.
+    if (oh > 15) return { code: '22009', message: `time zone displacement out of range: "${text}"` };
+    offset = (m[6] === '-' ? -1 : 1) * ((oh * 60 + om) * 60 + os);
+  }
   const us = m[5] ? Math.round(Number(`0.${m[5]}`) * 1e6) : 0;
-  const ms = d * MS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1000 + Math.round(us / 1000);
+  const ms = d * MS_PER_DAY + ((h * 60 + mi) * 60 + sec - (withZone ? offset : 0)) * 1000 + Math.round(us / 1000);
   return timestampInRange(ms) ? ms : { code: '22008', message: `timestamp out of range: "${text}"` };
 }

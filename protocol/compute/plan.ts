@@ -39,6 +39,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ColumnType, Value } from '../types.js';
 import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
 import { TEXT_FUNCTIONS } from './text-scalar.js';
+import { NUMBER_FUNCTIONS } from './number-scalar.js';
+import { TIME_FUNCTIONS } from './time-scalar.js';
 import { ARRAY_FUNCTIONS } from './array-scalar.js';
 import { TABLE_FUNCTIONS, type TableFunction } from './table-function.js';
 
@@ -99,6 +101,10 @@ export const SCALAR_FUNCTIONS = [
   ...DATETIME_FUNCTIONS,
   // more string and math functions (lpad, split_part, trunc, ...): protocol/compute/text-scalar.ts
   ...TEXT_FUNCTIONS,
+  // float4, float text, integer bit operators, log(b, x): protocol/compute/number-scalar.ts
+  ...NUMBER_FUNCTIONS,
+  // the time type: protocol/compute/time-scalar.ts
+  ...TIME_FUNCTIONS,
   // one-dimensional arrays: protocol/compute/array-scalar.ts
   ...ARRAY_FUNCTIONS,
 ] as const;

@@ -21,7 +21,9 @@ import {
 import { posixRegExp, RegexSyntaxError } from './posix-regex.js';
 import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
 import { TEXT_ARITY, textFunctions, type TextFunction } from './text-scalar.js';
-import { ARRAY_ARITY, arrayFunctions, arrayToString, QUANTIFIED, quantified } from './array-scalar.js';
+import { NUMBER_ARITY, numberFunctions, type NumberFunction } from './number-scalar.js';
+import { TIME_ARITY, timeFunctions, type TimeFunction } from './time-scalar.js';
+import { ARRAY_ARITY, arrayFunctions, arrayToString, laxArrayFunctions, QUANTIFIED, quantified, type ArrayFunction } from './array-scalar.js';
 import { compareValues } from './row.js';
 
 /** The code of an expression evaluation failure. */
@@ -52,10 +54,15 @@ function typeName(v: Value): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'string' ? 'text' : typeof v === 'number' ? 'number' : 'bool';
 }
 
-/** A finite number, with -0 normalised to 0; out-of-range results are errors, as in Postgres. */
+/** A finite number, with -0 normalised to 0 (numeric has no -0); out-of-range results are errors, as in Postgres. */
 function finite(r: number): number {
   if (r !== r || r === Infinity || r === -Infinity) fail('numeric value out of range');
   return r + 0;
+}
+/** A finite float8 result, -0 kept (IEEE arithmetic gives it, and Postgres prints it: `-0`). */
+function finiteFloat(r: number): number {
+  if (r !== r || r === Infinity || r === -Infinity) fail('numeric value out of range');
+  return r;
 }
 
 /** A number argument; a numeric carried as a string is read as the nearest double (float functions). */
@@ -287,11 +294,16 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   round_numeric: [1, 2], trunc_numeric: [1, 2],
   ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
   ...(TEXT_ARITY as Record<TextFunction, [number, number]>),
+  ...(NUMBER_ARITY as Record<NumberFunction, [number, number]>),
+  ...(TIME_ARITY as Record<TimeFunction, [number, number]>),
   ...(ARRAY_ARITY as Record<keyof typeof ARRAY_ARITY, [number, number]>),
 };
 
 const DATETIME = datetimeFunctions(fail);
 const TEXT = textFunctions(fail);
+const NUMBER = numberFunctions(fail);
+const TIME = timeFunctions(fail);
+const LAX_ARRAYS = laxArrayFunctions(fail);
 const ARRAYS = arrayFunctions(fail);
 
 /** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
@@ -379,7 +391,7 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
   round_even: (a) => {
     const x = numArg('round_even', a);
     const r = Math.round(x);
-    return finite((r - x === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0);
+    return finiteFloat(r - x === 0.5 && r % 2 !== 0 ? r - 1 : r);
   },
 };
 
@@ -387,14 +399,15 @@ const UNARY: Partial<Record<ScalarFunction, (a: Value) => Value>> = {
 const BINARY: Partial<Record<ScalarFunction, (a: Value, b: Value) => Value>> = {
   ...DATETIME.binary,
   ...ARRAYS.binary,
-  '+': (a, b) => finite(numArg('+', a) + numArg('+', b)),
-  '-': (a, b) => finite(numArg('-', a) - numArg('-', b)),
-  '*': (a, b) => finite(numArg('*', a) * numArg('*', b)),
+  // The float operators (the planner picks *_int / *_numeric for the other number types).
+  '+': (a, b) => finiteFloat(numArg('+', a) + numArg('+', b)),
+  '-': (a, b) => finiteFloat(numArg('-', a) - numArg('-', b)),
+  '*': (a, b) => finiteFloat(numArg('*', a) * numArg('*', b)),
   '/': (a, b) => {
     const x = numArg('/', a);
     const y = numArg('/', b);
     if (y === 0) fail('division by zero');
-    return finite(x / y);
+    return finiteFloat(x / y);
   },
   add_int: intArithmetic('+', (x, y) => x + y, (x, y) => x + y),
   sub_int: intArithmetic('-', (x, y) => x - y, (x, y) => x - y),
@@ -638,7 +651,7 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
     default:
       break;
   }
-  const strict = TEXT[fn as TextFunction];
+  const strict = TEXT[fn as TextFunction] ?? NUMBER[fn as NumberFunction] ?? TIME[fn as TimeFunction];
   if (strict) {
     return (row) => {
       const values = new Array<Value>(n);
@@ -650,6 +663,8 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
       return strict(values);
     };
   }
+  const lax = LAX_ARRAYS[fn as ArrayFunction];
+  if (lax) return (row) => lax(args.map((a) => a(row)));
   const q = QUANTIFIED[fn as keyof typeof QUANTIFIED];
   if (q) {
     const [a, b] = args as [CompiledExpr, CompiledExpr];

@@ -27,13 +27,13 @@ export const PG_TYPE_OIDS: Readonly<Record<number, { name: string; type: ColumnT
   23: { name: 'integer', type: 'int' },
   25: { name: 'text', type: 'text' },
   114: { name: 'json', type: 'text' },
-  700: { name: 'real', type: 'float' },
+  700: { name: 'real', type: 'real' },
   701: { name: 'double precision', type: 'float' },
   1042: { name: 'character', type: 'text' },
   1043: { name: 'character varying', type: 'text' },
   1082: { name: 'date', type: 'date' },
   1114: { name: 'timestamp without time zone', type: 'timestamp' },
-  1184: { name: 'timestamp with time zone', type: 'timestamp' },
+  1184: { name: 'timestamp with time zone', type: 'timestamptz' },
   1700: { name: 'numeric', type: 'numeric' },
   2950: { name: 'uuid', type: 'text' },
   1186: { name: 'interval', type: 'interval' },
@@ -94,8 +94,9 @@ export function pgTextValue(oid: number, text: string, fallback?: ColumnType): V
       if (n !== undefined) return n;
       throw new Error(`${text} is not a ${name}`);
     }
+    case 'real':
     case 'float': {
-      const n = Number(text);
+      const n = type === 'real' ? Math.fround(Number(text)) : Number(text);
       if (Number.isFinite(n)) return n;
       throw new Error(`${text} is not a finite number`);
     }
@@ -112,7 +113,8 @@ export function pgTextValue(oid: number, text: string, fallback?: ColumnType): V
       if (m) return utcDays(year(m[1]!, m[4]), Number(m[2]), Number(m[3]));
       break;
     }
-    case 'timestamp': {
+    case 'timestamp':
+    case 'timestamptz': {
       const m = TIMESTAMP.exec(text);
       if (m) {
         const days = utcDays(year(m[1]!, m[9]), Number(m[2]), Number(m[3]));

@@ -84,7 +84,7 @@ test('0A000 for what definite does not support', () => {
 test('other errors: bad literals, ORDER BY positions, duplicate aliases, negative LIMIT, bad casts', () => {
   expect(errorOf(`SELECT 'abc'::int`)).toMatchObject({ sqlstate: '22P02', message: 'invalid input syntax for type integer: "abc"' });
   expect(errorOf(`SELECT id FROM emp WHERE id = 'x'`)).toMatchObject({ sqlstate: '22P02' });
-  expect(errorOf(`SELECT TIMESTAMP '2024-13-01'`)).toMatchObject({ sqlstate: '22P02' });
+  expect(errorOf(`SELECT TIMESTAMP '2024-13-01'`)).toMatchObject({ sqlstate: '22008' }); // as Postgres: date/time field value out of range
   expect(errorOf('SELECT id FROM emp ORDER BY 3')).toMatchObject({ sqlstate: '42P10' });
   expect(errorOf('SELECT DISTINCT dept FROM emp ORDER BY id')).toMatchObject({ sqlstate: '42P10' });
   expect(errorOf('SELECT * FROM emp, emp')).toMatchObject({ sqlstate: '42712' });

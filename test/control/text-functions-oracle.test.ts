@@ -4,7 +4,7 @@
  * trunc, log, div, pi), over pgwire against PostgreSQL (test/helpers/postgres.ts): the same
  * expressions as constants and over a table's rows (NULLs included), text outputs compared, and
  * their errors' SQLSTATEs. Not compared (known gaps, docs/sql.md): numeric display scale
- * (Postgres prints trunc(4 * 1.25, 1) as 5.0, definite 5) and a float -0 (definite prints 0).
+ * (Postgres prints trunc(4 * 1.25, 1) as 5.0, definite 5).
  */
 import type pg from 'pg';
 import { usePgPlatform } from './pg-platform.js';

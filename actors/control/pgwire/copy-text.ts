@@ -9,6 +9,8 @@ import { parseArrayText } from '../../../protocol/array.js';
 import type { Column, Row, Value } from '../../../protocol/types.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { textValue } from './pg-types.js';
+import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
+import { parseTimeText } from '../../../protocol/time-text.js';
 import { checkVarchar } from '../../../protocol/compute/scalar.js';
 import { decimalFits, fitNumeric, numericOutOfRange, numericValue, parseDecimal, type NumericValue } from '../../../protocol/numeric.js';
 
@@ -209,15 +211,16 @@ function typedValue(f: string, col: Column, line: number): Value {
       return n;
     }
     case 'float':
+    case 'real':
     case 'numeric': {
       const s = f.trim().toLowerCase();
-      if (col.type === 'float' && (s === 'nan' || s === 'infinity' || s === '+infinity' || s === '-infinity' || s === 'inf' || s === '-inf')) {
+      if (col.type !== 'numeric' && (s === 'nan' || s === 'infinity' || s === '+infinity' || s === '-infinity' || s === 'inf' || s === '-inf')) {
         return s === 'nan' ? NaN : s.startsWith('-') ? -Infinity : Infinity;
       }
       if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw badValue(f, col, line, col.type === 'float' ? 'double precision' : 'numeric');
       if (col.type === 'numeric') return numericField(s, col, line);
-      const x = Number(s);
-      if (!Number.isFinite(x)) throw new SqlError(SqlState.NumericValueOutOfRange, `"${f}" is out of range for type double precision`, { hint: `COPY line ${line}, column ${col.name}` });
+      const x = col.type === 'real' ? Math.fround(Number(s)) : Number(s);
+      if (!Number.isFinite(x)) throw new SqlError(SqlState.NumericValueOutOfRange, `"${f}" is out of range for type ${col.type === 'real' ? 'real' : 'double precision'}`, { hint: `COPY line ${line}, column ${col.name}` });
       return x;
     }
     case 'bool': {
@@ -225,6 +228,16 @@ function typedValue(f: string, col: Column, line: number): Value {
       if (['t', 'true', 'y', 'yes', 'on', '1'].includes(s)) return true;
       if (['f', 'false', 'n', 'no', 'off', '0'].includes(s)) return false;
       throw badValue(f, col, line, 'boolean');
+    }
+    case 'time': {
+      const t = parseTimeText(f);
+      if (typeof t !== 'number') throw new SqlError(t.code, t.message, { hint: `COPY line ${line}, column ${col.name}` });
+      return t;
+    }
+    case 'timestamptz': {
+      const t = parseTimestampText(f, true);
+      if (typeof t !== 'number') throw new SqlError(t.code, t.message, { hint: `COPY line ${line}, column ${col.name}` });
+      return t;
     }
     case 'timestamp': {
       const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/.exec(f.trim());

@@ -40,9 +40,12 @@ const TYPES: Record<string, PgType> = {
   int: { oid: Oid.int4, size: 4 },
   bigint: { oid: Oid.int8, size: 8 },
   float: { oid: Oid.float8, size: 8 },
+  real: { oid: Oid.float4, size: 4 },
   numeric: { oid: Oid.numeric, size: -1 },
   text: { oid: Oid.text, size: -1 },
   timestamp: { oid: Oid.timestamp, size: 8 },
+  timestamptz: { oid: Oid.timestamptz, size: 8 },
+  time: { oid: 1083, size: 8 },
   date: { oid: Oid.date, size: 4 },
   interval: { oid: Oid.interval, size: 16 },
   // One-dimensional arrays (Postgres' _bool, _int2, _int4, _int8, _float8, _numeric, _text).
@@ -64,7 +67,9 @@ const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 
 export { formatTimestamp } from '../../../protocol/timestamp-text.js';
 import { decimalOfValue, isNumericString, numericText as numericValueText, type Decimal, type NumericValue } from '../../../protocol/numeric.js';
-import { formatTimestamp } from '../../../protocol/timestamp-text.js';
+import { formatTimestamp, formatTimestamptz } from '../../../protocol/timestamp-text.js';
+import { float4Text, float8Text } from '../../../protocol/float-text.js';
+import { formatTime } from '../../../protocol/time-text.js';
 
 /** A numeric as Postgres writes it: plain digits at its display scale, never an exponent (protocol/numeric.ts). */
 export function numericText(v: NumericValue): string {
@@ -72,22 +77,7 @@ export function numericText(v: NumericValue): string {
   return numericValueText(v);
 }
 
-/**
- * A float8 as Postgres 15 writes it (float8out, extra_float_digits >= 1): the shortest digits
- * that read back as the same double, in fixed notation when the decimal exponent is in
- * [-4, 15), else as `d.ddde+XX` with a signed exponent of at least two digits (1e+16, 1e-05);
- * `-0`, `NaN`, `Infinity`, `-Infinity`.
- */
-export function float8Text(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  const [mantissa, exp] = n.toExponential().split('e') as [string, string];
-  const e = Number(exp);
-  if (e >= -4 && e < 15) return String(n);
-  const digits = String(Math.abs(e)).padStart(2, '0');
-  return `${mantissa}e${e < 0 ? '-' : '+'}${digits}`;
-}
+export { float8Text } from '../../../protocol/float-text.js';
 
 /** A value in the text format (null stays null). */
 export function textValue(v: Value, columnType: string): Buffer | null {
@@ -98,6 +88,9 @@ export function textValue(v: Value, columnType: string): Buffer | null {
   }
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
+  if (typeof v === 'number' && columnType === 'timestamptz') return Buffer.from(formatTimestamptz(v));
+  if (typeof v === 'number' && columnType === 'real') return Buffer.from(float4Text(v));
+  if (typeof v === 'number' && columnType === 'time') return Buffer.from(formatTime(v));
   if (columnType === 'numeric' && (typeof v === 'number' || isNumericString(v))) return Buffer.from(numericText(v as NumericValue));
   if (typeof v === 'string' && isNumericString(v)) return Buffer.from(columnType === 'float' ? float8Text(Number(v.slice(1))) : v.slice(1));
   if (typeof v === 'number' && columnType === 'date') return Buffer.from(formatDate(v));
@@ -138,7 +131,18 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
       b.writeDoubleBE(Number(v), 0);
       return b;
     }
-    case 'timestamp': {
+    case 'time': {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(BigInt(Number(v)), 0);
+      return b;
+    }
+    case 'real': {
+      const b = Buffer.allocUnsafe(4);
+      b.writeFloatBE(Number(v), 0);
+      return b;
+    }
+    case 'timestamp':
+    case 'timestamptz': {
       const b = Buffer.allocUnsafe(8);
       b.writeBigInt64BE(BigInt(Math.round((Number(v) - PG_EPOCH_MS) * 1000)), 0);
       return b;

@@ -2,7 +2,8 @@
  * Array expressions while planning (one-dimensional arrays: protocol/array.ts, evaluated by
  * protocol/compute/array-scalar.ts): `ARRAY[a, b]` (the elements' common type), subscripts
  * `a[i]`, `x op ANY (array)` / `x op ALL (array)` (an untyped `'{...}'` literal takes the array
- * type of x), and the functions array_to_string, array_lower, array_upper, array_length and
+ * type of x), and the functions array_to_string, array_lower, array_upper, array_length, array_cat,
+ * array_append, array_prepend, array_position and
  * cardinality. ARRAY (subquery) is subquery.ts', array_agg expr.ts', unnest from.ts'.
  */
 import type { A_ArrayExpr } from 'libpg-query';
@@ -12,7 +13,7 @@ import { arrayTypeOf, elementTypeOf } from '../../../protocol/array.js';
 import type { ColumnType } from '../../../protocol/types.js';
 import type { PlanContext } from './context.js';
 import { typedCall } from './typed-call.js';
-import { coerce, implicitlyConverts, unify, type Typed } from './typed.js';
+import { coerce, commonType, implicitlyConverts, unify, type Typed } from './typed.js';
 
 /** ARRAY[e1, e2, ...]: the elements coerced to their common type. */
 export function planArrayConstructor(a: A_ArrayExpr, elements: Typed[], ctx: PlanContext, location: number | undefined): Typed {
@@ -94,6 +95,45 @@ export function planArrayFunction(name: string, args: Typed[], ctx: PlanContext,
     case 'array_length': {
       if (args.length !== 2) fail();
       return typedCall(name as ScalarFunction, [arrayArg(args[0]!), intArg(args[1]!)], 'int', name, true);
+    }
+    case 'array_cat': {
+      if (args.length !== 2) fail();
+      const [a, b] = args as [Typed, Typed];
+      if ((a.type !== null && !elementTypeOf(a.type)) || (b.type !== null && !elementTypeOf(b.type))) fail();
+      // The arrays' common type is that of their element types (int[] with bigint[] is bigint[]).
+      const asElement = (t: Typed): Typed => ({ ...t, type: elementTypeOf(t.type) ?? null, unknownText: undefined });
+      let type: ColumnType | undefined;
+      try {
+        type = arrayTypeOf(commonType([asElement(a), asElement(b)], 'array_cat', ctx, location));
+      } catch {
+        return fail();
+      }
+      if (!type || (a.type === null && b.type === null)) return fail();
+      const widen = (t: Typed): Typed => (t.type === null ? coerce(t, type!, ctx, location) : { ...t, type: type! });
+      return typedCall('array_cat', [widen(a), widen(b)], type, name, a.nullable && b.nullable);
+    }
+    case 'array_append':
+    case 'array_prepend': {
+      if (args.length !== 2) fail();
+      const [arr, e] = (name === 'array_append' ? args : [args[1], args[0]]) as [Typed, Typed];
+      let array = arr;
+      if (array.type === null) {
+        if (e.type === null || !arrayTypeOf(e.type)) fail();
+        array = coerce(array, arrayTypeOf(e.type!)!, ctx, location);
+      }
+      const element = elementTypeOf(array.type);
+      if (!element || (e.type !== null && !implicitlyConverts(e.type, element))) fail();
+      const value = coerce(e, element!, ctx, location);
+      return typedCall(name, name === 'array_append' ? [array, value] : [value, array], array.type!, name, false);
+    }
+    case 'array_position': {
+      if (args.length < 2 || args.length > 3) fail();
+      const arr = arrayArg(args[0]!);
+      const element = elementTypeOf(arr.type)!;
+      const e = args[1]!;
+      if (e.type !== null && !implicitlyConverts(e.type, element)) fail();
+      if (element === 'interval') throw ctx.unsupported('array_position over intervals', location);
+      return typedCall('array_position', [arr, coerce(e, element, ctx, location), ...(args[2] ? [intArg(args[2])] : [])], 'int', name, true);
     }
     case 'cardinality': {
       if (args.length !== 1) fail();

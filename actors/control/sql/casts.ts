@@ -28,13 +28,13 @@ import { call, checkedInt, implicitlyConverts, isNumeric, isPlainExpr, lit, type
 
 const TYPE_NAMES: Record<string, ColumnType> = {
   int: 'int', int4: 'int', integer: 'int', int2: 'smallint', smallint: 'smallint', int8: 'bigint', bigint: 'bigint',
-  float: 'float', float8: 'float', 'double precision': 'float',
+  float: 'float', float8: 'float', 'double precision': 'float', float4: 'real', real: 'real',
   numeric: 'numeric', decimal: 'numeric',
   // oid and name: what definite's system relations hold them as (sql/pg-catalog.ts).
   oid: 'int', name: 'text',
   text: 'text', varchar: 'text', bpchar: 'text', char: 'text', string: 'text',
   bool: 'bool', boolean: 'bool',
-  timestamp: 'timestamp', timestamptz: 'timestamp',
+  timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time',
   date: 'date', interval: 'interval',
 };
 
@@ -43,11 +43,14 @@ const DATETIME_CASTS: Record<string, ScalarFunction> = {
   'date->text': 'date_text', 'timestamp->text': 'timestamp_text', 'interval->text': 'interval_text',
   'text->date': 'text_to_date', 'text->timestamp': 'text_to_timestamp', 'text->interval': 'text_to_interval',
   'date->timestamp': 'date_to_timestamp', 'timestamp->date': 'timestamp_to_date',
+  'timestamptz->text': 'timestamptz_text', 'text->timestamptz': 'text_to_timestamptz',
+  'date->timestamptz': 'date_to_timestamp', 'timestamptz->date': 'timestamp_to_date',
+  'time->text': 'time_text', 'text->time': 'text_to_time', 'timestamp->time': 'timestamp_to_time', 'timestamptz->time': 'timestamp_to_time',
 };
 
 /** Postgres' name of each type, as it names a cast column (`SELECT '1'::int` is column `int4`). */
 export const PG_TYPE_NAME: Record<ColumnType, string> = {
-  smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp',
+  smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', real: 'float4', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time',
   date: 'date', interval: 'interval',
   // Postgres names a cast to an array type after its element type (`'{1}'::int[]` is column `int4`).
   'bool[]': 'bool', 'smallint[]': 'int2', 'int[]': 'int4', 'bigint[]': 'int8', 'float[]': 'float8', 'numeric[]': 'numeric', 'text[]': 'text',
@@ -81,13 +84,8 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   }
   if (names.length > 1 && names[0] !== 'pg_catalog' && names[0] !== 'public') throw ctx.error(SqlState.UndefinedObject, `type "${names.join('.')}" does not exist`, location);
   const type = TYPE_NAMES[name.toLowerCase()];
-  if (name.toLowerCase() === 'float4' || name.toLowerCase() === 'real') {
-    // definite's floats are doubles; a real held as one would give other digits than Postgres'
-    // single precision (1.1::real::float8 is 1.100000023841858 there): an error, not another answer.
-    throw ctx.error(SqlState.FeatureNotSupported, 'type real (float4) is not supported', location, 'use double precision (float8)');
-  }
   if (!type) {
-    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, float, numeric, text, bool, timestamp, date and interval');
+    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, real, float, numeric, text, bool, timestamp, timestamptz, date, time and interval');
   }
   return type;
 }
@@ -181,22 +179,31 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   if (numeric(from) && numeric(target)) {
     // Postgres converts float8 to numeric at 15 significant digits.
     if (from === 'float' && target === 'numeric') return to(call('to_numeric', t.expr));
-    // A numeric may be carried as a string (protocol/numeric.ts): to_float reads it.
-    if (from === 'numeric' && target === 'float') return to(call('to_float', t.expr));
+    // float4: rounded to single precision; to numeric at 6 significant digits (FLT_DIG), as Postgres.
+    if (target === 'real') return to(call('to_real', t.expr));
+    if (from === 'real' && target === 'numeric') return to(call('real_to_numeric', t.expr));
+    // A numeric, or a bigint past 2^53, may be carried as a string (protocol/numeric.ts): to_float reads it.
+    if ((from === 'numeric' || from === 'bigint') && target === 'float') return to(call('to_float', t.expr));
     if (!isIntegerType(target)) return to(t.expr);
     if (isIntegerType(from)) return implicitlyConverts(from, target) ? to(t.expr) : toInteger(t.expr);
     // Postgres rounds float8 half to even, numeric half away from zero.
-    return toInteger(call('to_int', call(from === 'float' ? 'round_even' : 'round', t.expr)));
+    return toInteger(call('to_int', call(from === 'float' || from === 'real' ? 'round_even' : 'round', t.expr)));
   }
+  const isTs = (x: ColumnType) => x === 'timestamp' || x === 'timestamptz';
+  // timestamp <-> timestamptz: the same milliseconds (the session's zone is UTC).
+  if (isTs(from) && isTs(target)) return to(t.expr);
   const datetime = DATETIME_CASTS[`${from}->${target}`];
   if (datetime) return to(call(datetime, t.expr));
   const arrayCast = castArray(t, from, target);
   if (arrayCast) return to(arrayCast);
   if (target === 'text' && from === 'numeric') return to(call('numeric_text', t.expr));
-  if (target === 'text' && from !== 'timestamp') return to(call('to_text', t.expr));
+  if (target === 'text' && from === 'float') return to(call('float_text', t.expr));
+  if (target === 'text' && from === 'real') return to(call('real_text', t.expr));
+  if (target === 'text' && !isTs(from)) return to(call('to_text', t.expr));
   if (from === 'text') {
     if (isIntegerType(target)) return toInteger(call('to_int', t.expr));
     if (target === 'float') return to(call('to_float', t.expr));
+    if (target === 'real') return to(call('to_real', t.expr));
     if (target === 'numeric') return to(call('to_numeric', t.expr));
     if (target === 'bool') return to(call('to_bool', t.expr));
   }
@@ -204,10 +211,10 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
     return to({ op: 'case', whens: [{ when: t.expr, then: lit(1, 'int') }, { when: call('not', t.expr), then: lit(0, 'int') }], else: lit(null, 'int') });
   }
   if (from === 'int' && target === 'bool') return to(call('<>', t.expr, lit(0, 'int')));
-  if ((from === 'int' || from === 'bigint') && target === 'timestamp') return to(t.expr);
-  if (from === 'timestamp' && (target === 'int' || target === 'bigint')) return toInteger(t.expr);
-  if (from === 'timestamp' || target === 'timestamp') {
-    throw ctx.unsupported(`casting ${from} to ${target}`, location, target === 'timestamp' ? "write a literal, e.g. TIMESTAMP '2024-01-01 12:00:00', or cast milliseconds since the epoch from bigint" : 'cast to bigint for milliseconds since the epoch');
+  if ((from === 'int' || from === 'bigint') && isTs(target)) return to(t.expr);
+  if (isTs(from) && (target === 'int' || target === 'bigint')) return toInteger(t.expr);
+  if (isTs(from) || isTs(target)) {
+    throw ctx.unsupported(`casting ${from} to ${target}`, location, isTs(target) ? "write a literal, e.g. TIMESTAMP '2024-01-01 12:00:00', or cast milliseconds since the epoch from bigint" : 'cast to bigint for milliseconds since the epoch');
   }
   throw ctx.error(MoreSqlState.CannotCoerce, `cannot cast type ${from} to ${target}`, location);
 }

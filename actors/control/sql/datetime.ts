@@ -14,7 +14,10 @@ import type { PlanContext } from './context.js';
 import { typedCall } from './typed-call.js';
 import { coerce, isNumeric, lit, type Typed } from './typed.js';
 
-const isDatetime = (t: ColumnType | null) => t === 'date' || t === 'timestamp' || t === 'interval';
+const isDatetime = (t: ColumnType | null) => t === 'date' || t === 'timestamp' || t === 'timestamptz' || t === 'time' || t === 'interval';
+
+/** A timestamptz operand as a timestamp (the same milliseconds: the session's zone is UTC). */
+const asTimestamp = (t: Typed): Typed => (t.type === 'timestamptz' ? { ...t, type: 'timestamp' } : t);
 
 /** `left op right` when an operand is a date, timestamp or interval; undefined otherwise. */
 export function datetimeBinary(op: string, left: Typed, right: Typed, ctx: PlanContext, location: number | undefined): Typed | undefined {
@@ -27,13 +30,19 @@ export function datetimeBinary(op: string, left: Typed, right: Typed, ctx: PlanC
     if (op === '+' || (op === '-' && b === left)) return coerce(a, b.type === 'date' ? 'int' : 'interval', ctx, location);
     return coerce(a, b.type!, ctx, location);
   };
-  const l = other(left, right);
-  const r = other(right, left);
-  const call = (fn: Parameters<typeof typedCall>[0], args: Typed[], type: ColumnType) => typedCall(fn, args, type, '?column?');
+  // timestamptz: computed as timestamp, and a timestamp result is a timestamptz again.
+  const tz = [left, right].some((t) => t.type === 'timestamptz');
+  const l = asTimestamp(other(left, right));
+  const r = asTimestamp(other(right, left));
+  const call = (fn: Parameters<typeof typedCall>[0], args: Typed[], type: ColumnType) => typedCall(fn, args, tz && type === 'timestamp' ? 'timestamptz' : type, '?column?');
   const int = (t: Typed) => isNumeric(t.type) && t.type !== 'float' && t.type !== 'numeric';
   const [a, b] = [l.type, r.type];
   switch (op) {
     case '+':
+      if (a === 'time' && b === 'interval') return call('time_add_interval', [l, r], 'time');
+      if (a === 'interval' && b === 'time') return call('time_add_interval', [r, l], 'time');
+      if (a === 'date' && b === 'time') return call('date_add_time', [l, r], 'timestamp');
+      if (a === 'time' && b === 'date') return call('date_add_time', [r, l], 'timestamp');
       if (a === 'date' && int(r)) return call('date_add_days', [l, coerce(r, 'int', ctx, location)], 'date');
       if (int(l) && b === 'date') return call('date_add_days', [r, coerce(l, 'int', ctx, location)], 'date');
       if ((a === 'date' || a === 'timestamp') && b === 'interval') return call('timestamp_add_interval', [coerce(l, 'timestamp', ctx, location), r], 'timestamp');
@@ -41,6 +50,8 @@ export function datetimeBinary(op: string, left: Typed, right: Typed, ctx: PlanC
       if (a === 'interval' && b === 'interval') return call('interval_add', [l, r], 'interval');
       break;
     case '-':
+      if (a === 'time' && b === 'interval') return call('time_sub_interval', [l, r], 'time');
+      if (a === 'time' && b === 'time') return call('time_diff', [l, r], 'interval');
       if (a === 'date' && int(r)) return call('date_sub_days', [l, coerce(r, 'int', ctx, location)], 'date');
       if (a === 'date' && b === 'date') return call('date_diff', [l, r], 'int');
       if ((a === 'date' || a === 'timestamp') && b === 'interval') return call('timestamp_sub_interval', [coerce(l, 'timestamp', ctx, location), r], 'timestamp');
@@ -79,11 +90,13 @@ function unitArg(t: Typed, kind: Parameters<typeof unitError>[1], ctx: PlanConte
 function extractBuilder(result: 'numeric' | 'float'): Builder {
   return (args, fail, ctx, loc, name) => {
     if (args.length !== 2) fail();
-    let value = args[1]!;
+    let value = asTimestamp(args[1]!);
     if (value.type === null) value = coerce(value, 'timestamp', ctx, loc);
     // date_part has no date form in Postgres: the date becomes a timestamp.
     if (value.type === 'date' && result === 'float') value = coerce(value, 'timestamp', ctx, loc);
     const float = result === 'float';
+    // time: its fields are checked at run time (time-scalar.ts).
+    if (value.type === 'time') return typedCall(float ? 'date_part_time' : 'extract_time', [coerce(args[0]!, 'text', ctx, loc), value], result, name);
     const fn =
       value.type === 'date' ? 'extract_date'
       : value.type === 'timestamp' ? (float ? 'date_part_timestamp' : 'extract_timestamp')
@@ -95,7 +108,7 @@ function extractBuilder(result: 'numeric' | 'float'): Builder {
 }
 
 /** now() and CURRENT_TIMESTAMP: the time of planning, in a one-off query only. */
-function now(ctx: PlanContext, location: number | undefined, what: string, type: 'timestamp' | 'date', name: string): Typed {
+function now(ctx: PlanContext, location: number | undefined, what: string, type: 'timestamp' | 'timestamptz' | 'date', name: string): Typed {
   if (ctx.maintained) {
     throw ctx.error(SqlState.FeatureNotSupported, `${what} is not allowed in a view or other maintained query`, location, 'use mz_now() to filter by time; now() would be frozen at the time of creation');
   }
@@ -109,18 +122,21 @@ export const DATETIME_SQL_FUNCTIONS: Record<string, Builder> = {
   date_trunc: (args, fail, ctx, loc, name) => {
     if (args.length !== 2) fail();
     let value = args[1]!;
+    // Postgres truncates a date as a timestamptz (its implicit cast), so the result prints with +00.
+    const tz = value.type === 'timestamptz' || value.type === 'date';
+    value = asTimestamp(value);
     if (value.type === null || value.type === 'date') value = coerce(value, 'timestamp', ctx, loc);
     if (value.type !== 'timestamp') fail();
-    return typedCall('date_trunc_timestamp', [unitArg(args[0]!, 'trunc', ctx, loc, fail), value], 'timestamp', name);
+    return typedCall('date_trunc_timestamp', [unitArg(args[0]!, 'trunc', ctx, loc, fail), value], tz ? 'timestamptz' : 'timestamp', name);
   },
-  now: (args, fail, ctx, loc, name) => (args.length !== 0 ? fail() : now(ctx, loc, 'now()', 'timestamp', name)),
+  now: (args, fail, ctx, loc, name) => (args.length !== 0 ? fail() : now(ctx, loc, 'now()', 'timestamptz', name)),
 };
 
 /** CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP; others 0A000. */
 export function planSqlValueFunction(f: SQLValueFunction, ctx: PlanContext, location: number | undefined): Typed {
   switch (f.op) {
     case 'SVFOP_CURRENT_TIMESTAMP':
-      return now(ctx, location, 'CURRENT_TIMESTAMP', 'timestamp', 'current_timestamp');
+      return now(ctx, location, 'CURRENT_TIMESTAMP', 'timestamptz', 'current_timestamp');
     case 'SVFOP_LOCALTIMESTAMP':
       return now(ctx, location, 'LOCALTIMESTAMP', 'timestamp', 'localtimestamp');
     case 'SVFOP_CURRENT_DATE':

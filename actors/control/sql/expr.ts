@@ -20,7 +20,7 @@ import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction } from './functions.js';
 import { typedCall } from './typed-call.js';
-import { integerConstantType, numericConstant } from './literals.js';
+import { integerConstantType, numericConstant, typeLabel } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import type { Scope } from './scope.js';
 import { planSubLink, type SubqueryCollector } from './subquery.js';
@@ -182,6 +182,28 @@ const REGEX: Record<string, { fn: ScalarFunction; negated: boolean }> = {
   '~': { fn: 'regex_match', negated: false }, '~*': { fn: 'regex_imatch', negated: false },
   '!~': { fn: 'regex_match', negated: true }, '!~*': { fn: 'regex_imatch', negated: true },
 };
+/** Postgres' bit operators on int2 / int4 / int8 (`#` is xor; shifts take an int4 count). */
+const BITWISE: Record<string, ScalarFunction> = { '&': 'bit_and', '|': 'bit_or', '#': 'bit_xor', '<<': 'shift_left', '>>': 'shift_right' };
+const BITS: Record<string, number> = { smallint: 16, int: 32, bigint: 64 };
+
+function bitwise(op: string, left: Typed, right: Typed, env: ExprEnv, location: number | undefined): Typed {
+  const { ctx } = env;
+  const undefinedOp = (): never => {
+    throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ${typeLabelOf(left)} ${op} ${typeLabelOf(right)}`, location, 'No operator matches the given name and argument types. You might need to add explicit type casts.');
+  };
+  const intOf = (t: Typed, other: Typed): Typed => (t.type === null ? coerce(t, isIntegerType(other.type) ? other.type : 'int', ctx, location) : t);
+  const l = intOf(left, right);
+  const r = intOf(right, left);
+  if (!isIntegerType(l.type) || !isIntegerType(r.type)) return undefinedOp();
+  if (op === '<<' || op === '>>') {
+    const count = coerce(r.type === 'bigint' ? undefinedOp() : r, 'int', ctx, location);
+    return typedCall(BITWISE[op]!, [l, count, { expr: lit(BITS[l.type!]!, 'int'), type: 'int', nullable: false, name: '?column?' }], l.type!, '?column?', l.nullable || count.nullable);
+  }
+  const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
+  return typedCall(BITWISE[op]!, items, type, '?column?');
+}
+const typeLabelOf = (t: Typed): string => (t.type === null ? 'unknown' : typeLabel(t.type));
+
 const COMPARISON: Record<string, ScalarFunction> = { '=': '=', '<>': '<>', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
@@ -192,6 +214,11 @@ function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
       if (!e.lexpr) {
         const arg = planExpr(e.rexpr!, env);
         if (op === '-' && arg.type === 'interval') return typedCall('interval_neg', [arg], 'interval', '?column?');
+        if (op === '~') {
+          const n = arg.type === null ? coerce(arg, 'int', ctx, location) : arg;
+          if (!isIntegerType(n.type)) throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ~ ${arg.type}`, location, 'No operator matches the given name and argument type. You might need to add an explicit type cast.');
+          return typedCall('bit_not', [n], n.type!, '?column?');
+        }
         if (op === '+' || op === '-') {
           const n = numberOperand(arg, op, env, location);
           if (op === '+') return n;
@@ -200,7 +227,7 @@ function aExpr(e: A_Expr, env: ExprEnv, location: number | undefined): Typed {
             const type = isIntegerType(n.type) ? integerConstantType(-n.expr.value) : n.type!;
             return { ...n, type, expr: lit(-n.expr.value + 0, type) };
           }
-          return checked(typedCall('neg', [n], n.type!, '?column?'));
+          return checked(typedCall(n.type === 'float' || n.type === 'real' ? 'neg_float' : 'neg', [n], n.type!, '?column?'));
         }
         throw ctx.error(SqlState.UndefinedFunction, `operator does not exist: ${op} ${arg.type ?? 'unknown'}`, location);
       }
@@ -317,10 +344,13 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const l = numberOperand(left, op, env, location);
     const r = numberOperand(right, op, env, location);
     const { type, items } = unify([l, r], `operator ${op}`, ctx, location);
-    if (op === '%' && type === 'float') throw ctx.error(SqlState.UndefinedFunction, 'operator does not exist: double precision % double precision', location, 'cast the operands to numeric');
+    if (op === '%' && (type === 'float' || type === 'real')) throw ctx.error(SqlState.UndefinedFunction, 'operator does not exist: double precision % double precision', location, 'cast the operands to numeric');
     const fn = isIntegerType(type) ? INT_ARITHMETIC[op]! : type === 'numeric' ? NUMERIC_ARITHMETIC[op]! : ARITHMETIC[op]!;
-    return checked(typedCall(fn, items, type, '?column?'));
+    const result = checked(typedCall(fn, items, type, '?column?'));
+    // float4 arithmetic: the double result rounded to single precision (exact for + - * /), 22003 on overflow.
+    return type === 'real' ? typedCall('to_real', [result], 'real', '?column?') : result;
   }
+  if (BITWISE[op]) return bitwise(op, left, right, env, location);
   // Postgres' exponentiation operator: power(), float8 unless an operand is numeric.
   if (op === '^') return planFunction('power', [left, right], ctx, location);
   if (REGEX[op]) {
@@ -463,7 +493,7 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
     case 'stddev_samp':
     case 'stddev_pop':
       if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location);
-      if (arg.type === null) arg = coerce(arg, 'float', ctx, location);
+      if (arg.type === null || arg.type === 'real') arg = coerce(arg, 'float', ctx, location);
       if (arg.type !== 'float') {
         // Postgres gives numeric for integer and numeric arguments, with numeric's scale rules:
         // not built (a float would print other digits), so an error rather than another answer.
@@ -483,12 +513,15 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
       if (!isNumeric(arg.type)) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${arg.type}) does not exist`, location, `${name} takes a number`);
       // Postgres: avg of float is float, of integers and numeric numeric (exact decimals).
       const distinct = f.agg_distinct ? { distinct: true } : {};
+      // float4: avg is float8 (exact on the same values); sum accumulates in single precision in Postgres, not built.
+      if (arg.type === 'real' && name === 'avg') arg = coerce(arg, 'float', ctx, location);
+      if (arg.type === 'real') throw ctx.unsupported('sum(real)', location, 'cast the argument to float8: sum(x::float8)');
       if (name === 'avg') return arg.type === 'float' ? result(name, arg, 'float', distinct) : result('avg_numeric', arg, 'numeric', distinct);
       // Postgres: sum of smallint / int is bigint (range-checked), sum of bigint or numeric numeric.
       if (arg.type === 'bigint' || arg.type === 'numeric') return checkedNumeric(result('sum_numeric', arg, 'numeric', distinct));
       // An integer sum accumulates exactly (DecimalSum): past 2^53 it is the exact int8 or 22003, never a rounded double.
       if (isIntegerType(arg.type)) return checked(result('sum_numeric', arg, 'bigint', distinct));
-      return result(name, arg, arg.type, distinct);
+      return result(name, arg, arg.type!, distinct);
     }
     default:
       throw ctx.error(SqlState.UndefinedFunction, `function ${name} does not exist`, location);

@@ -14,7 +14,8 @@ import { DATETIME_SQL_FUNCTIONS } from './datetime.js';
 import { TEXT_SQL_FUNCTIONS } from './text-functions.js';
 import type { PlanContext } from './context.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
-import { coerce, commonType, implicitlyConverts, isNumeric, type NumericType, type Typed } from './typed.js';
+import { coerce, commonType, implicitlyConverts, isNumeric, lit, type NumericType, type Typed } from './typed.js';
+import { typeLabel } from './literals.js';
 
 type Builder = (args: Typed[], fail: () => never, ctx: PlanContext, location: number | undefined, name: string) => Typed;
 
@@ -125,6 +126,11 @@ const FUNCTIONS: Record<string, Builder> = {
     const type = commonType([a, b], 'mod', ctx, loc);
     if (type === 'float') throw ctx.error(SqlState.UndefinedFunction, 'function mod(double precision, double precision) does not exist', loc, 'cast the arguments to numeric');
     return typedCall(type === 'numeric' ? 'mod_numeric' : '%', [a, b], type, name);
+  }),
+  // pg_typeof(x): the name of x's type as Postgres' regtype prints it (text here), a constant.
+  pg_typeof: arity(1, 1, (args, _fail, _ctx, _loc, name) => {
+    const type = args[0]!.type;
+    return { expr: lit(type === null ? 'unknown' : typeLabel(type), 'text'), type: 'text', nullable: false, name };
   }),
   greatest: greatestLeast('greatest'),
   least: greatestLeast('least'),

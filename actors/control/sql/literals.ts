@@ -2,7 +2,8 @@
  * Literal values at plan time: the numeric constants of the grammar, and quoted strings read as
  * a type (`'5'` compared with an int, `TIMESTAMP '2024-01-01 10:00'`, `'t'::bool`). Parsing
  * follows Postgres' input syntax for each type; a bad literal is SQLSTATE 22P02. Timestamps are
- * read as UTC and become milliseconds since the epoch.
+ * read as UTC and become milliseconds since the epoch (a UTC offset in a timestamptz literal is
+ * applied, in a timestamp literal ignored, as Postgres does).
  */
 import { inIntRange, intOfText, intTextOutOfRange, type IntegerType } from '../../../protocol/int-range.js';
 import { SqlState } from '../../../protocol/control/errors.js';
@@ -11,9 +12,11 @@ import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
 import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
+import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
+import { parseTimeText } from '../../../protocol/time-text.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
-  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp', date: 'date', interval: 'interval',
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', time: 'time without time zone', date: 'date', interval: 'interval', real: 'real',
   'bool[]': 'boolean[]', 'smallint[]': 'smallint[]', 'int[]': 'integer[]', 'bigint[]': 'bigint[]', 'float[]': 'double precision[]', 'numeric[]': 'numeric[]', 'text[]': 'text[]',
 };
 
@@ -41,15 +44,17 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
       return n;
     }
     case 'float':
+    case 'real':
     case 'numeric': {
       const lower = s.toLowerCase();
-      if (type === 'float' && (lower === 'nan' || lower === 'infinity' || lower === '+infinity' || lower === '-infinity')) {
+      if (type !== 'numeric' && (lower === 'nan' || lower === 'infinity' || lower === '+infinity' || lower === '-infinity')) {
         return lower === 'nan' ? NaN : lower.startsWith('-') ? -Infinity : Infinity;
       }
       if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/i.test(s)) throw bad();
       if (type === 'numeric') return exactNumeric(s, ctx, location);
-      const x = Number(s);
-      if (!Number.isFinite(x)) throw ctx.error(SqlState.NumericValueOutOfRange, `"${s}" is out of range for type double precision`, location);
+      const x = type === 'real' ? Math.fround(Number(s)) : Number(s);
+      if (!Number.isFinite(x)) throw ctx.error(SqlState.NumericValueOutOfRange, `"${s}" is out of range for type ${TYPE_LABEL[type]}`, location);
+      if (type === 'real' && x === 0 && /[1-9]/.test(s.replace(/e.*$/i, ''))) throw ctx.error(SqlState.NumericValueOutOfRange, `"${s}" is out of range for type real`, location);
       return x;
     }
     case 'bool': {
@@ -59,7 +64,16 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
       throw bad();
     }
     case 'timestamp':
-      return parseTimestamp(s) ?? (() => { throw bad(); })();
+    case 'timestamptz': {
+      const t = parseTimestampText(text, type === 'timestamptz');
+      if (typeof t !== 'number') throw ctx.error(t.code, t.message, location);
+      return t;
+    }
+    case 'time': {
+      const t = parseTimeText(text);
+      if (typeof t !== 'number') throw ctx.error(t.code, t.message, location);
+      return t;
+    }
     case 'date': {
       const d = parseDate(text);
       if (typeof d !== 'number') throw ctx.error(d.code, d.message, location);
@@ -79,19 +93,6 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
       return parsed.elements.map((e) => (e === null ? null : (parseLiteral(e, element, ctx, location) as Exclude<Value, unknown[]>)));
     }
   }
-}
-
-/** `YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z]` (UTC) to milliseconds since the epoch, or undefined. */
-export function parseTimestamp(s: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(?:Z|\+00(?::?00)?)?$/i.exec(s);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, sec, frac] = m.slice(1).map((x) => x);
-  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0), ms);
-  const check = new Date(t);
-  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
-  if (Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(sec ?? 0) > 59) return undefined;
-  return t;
 }
 
 /** The type of an integer constant, as Postgres types it: int if it fits int4, else bigint. */

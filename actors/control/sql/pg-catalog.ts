@@ -64,10 +64,13 @@ export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; le
   { oid: 23, typname: 'int4', sqlName: 'integer', len: 4, category: 'N', of: 'int' },
   { oid: 25, typname: 'text', sqlName: 'text', len: -1, category: 'S', of: 'text' },
   { oid: 26, typname: 'oid', sqlName: 'oid', len: 4, category: 'N' },
+  { oid: 700, typname: 'float4', sqlName: 'real', len: 4, category: 'N', of: 'real' },
   { oid: 701, typname: 'float8', sqlName: 'double precision', len: 8, category: 'N', of: 'float' },
   { oid: 1082, typname: 'date', sqlName: 'date', len: 4, category: 'D', of: 'date' },
   { oid: 1186, typname: 'interval', sqlName: 'interval', len: 16, category: 'T', of: 'interval' },
   { oid: 1114, typname: 'timestamp', sqlName: 'timestamp without time zone', len: 8, category: 'D', of: 'timestamp' },
+  { oid: 1083, typname: 'time', sqlName: 'time without time zone', len: 8, category: 'D', of: 'time' },
+  { oid: 1184, typname: 'timestamptz', sqlName: 'timestamp with time zone', len: 8, category: 'D', of: 'timestamptz' },
   { oid: 1700, typname: 'numeric', sqlName: 'numeric', len: -1, category: 'N', of: 'numeric' },
   { oid: 2205, typname: 'regclass', sqlName: 'regclass', len: 4, category: 'N' },
   { oid: 2206, typname: 'regtype', sqlName: 'regtype', len: 4, category: 'N' },
@@ -287,10 +290,10 @@ const INFORMATION_SCHEMA: Record<string, Definition> = {
         .flatMap((r) =>
           r.columns.map((col, i) => {
             const t = pgTypeOfColumn(col.type);
-            const precision = col.type === 'smallint' ? 16 : col.type === 'int' ? 32 : col.type === 'bigint' ? 64 : col.type === 'float' ? 53 : null;
+            const precision = col.type === 'smallint' ? 16 : col.type === 'int' ? 32 : col.type === 'bigint' ? 64 : col.type === 'float' ? 53 : col.type === 'real' ? 24 : null;
             const radix = precision !== null ? 2 : null;
-            const scale = precision !== null && col.type !== 'float' ? 0 : null;
-            return [c.input.database, schemaName(r.namespace), r.name, col.name, i + 1, null, col.nullable ? 'YES' : 'NO', t.sqlName, null, precision, radix, scale, col.type === 'timestamp' ? 3 : null, c.input.database, 'pg_catalog', t.typname, 'NO', 'NEVER', r.object?.kind === 'table' ? 'YES' : 'NO'];
+            const scale = precision !== null && col.type !== 'float' && col.type !== 'real' ? 0 : null;
+            return [c.input.database, schemaName(r.namespace), r.name, col.name, i + 1, null, col.nullable ? 'YES' : 'NO', t.sqlName, null, precision, radix, scale, col.type === 'timestamp' || col.type === 'timestamptz' ? 3 : null, c.input.database, 'pg_catalog', t.typname, 'NO', 'NEVER', r.object?.kind === 'table' ? 'YES' : 'NO'];
           }),
         ),
   },

@@ -103,10 +103,10 @@ function comparisonWithMzNow(node: Node): { op: string; other: Node } | undefine
   return undefined;
 }
 
-/** The side compared with mz_now(): an integer or a timestamp (an untyped literal reads as a timestamp). */
+/** The side compared with mz_now(): an integer, a timestamp or a timestamptz (an untyped literal reads as a timestamp). */
 function timestampSide(t: Typed, op: string, ctx: PlanContext, location: number | undefined): PExpr {
   if (t.type === null) return coerce(t, 'timestamp', ctx, location).expr;
-  if (t.type === 'timestamp' || isIntegerType(t.type)) return t.expr;
+  if (t.type === 'timestamp' || t.type === 'timestamptz' || isIntegerType(t.type)) return t.expr;
   throw ctx.error(
     SqlState.UndefinedFunction,
     `operator does not exist: mz_timestamp ${op} ${t.type}`,

@@ -65,8 +65,14 @@ export const TEXT_SQL_FUNCTIONS: Record<string, Builder> = {
     if (digits.type !== null && !isIntegerType(digits.type)) fail();
     return typedCall('trunc_numeric', [coerce(x, 'numeric', ctx, loc), coerce(digits, 'int', ctx, loc)], 'numeric', name);
   },
-  // log(x) is the base-10 logarithm in Postgres; log(b, x) (numeric only) is not built.
+  // log(x) is the base-10 logarithm in Postgres; log(b, x) takes numerics (integers widen; a
+  // float8 does not convert implicitly: 42883, as Postgres).
   log: (args, fail, ctx, loc, name) => {
+    if (args.length === 2) {
+      const [b, x] = args.map((t) => numberArg(t, fail, ctx, loc)) as [Typed, Typed];
+      if (b.type === 'float' || b.type === 'real' || x.type === 'float' || x.type === 'real') fail();
+      return typedCall('log_numeric', [coerce(b, 'numeric', ctx, loc), coerce(x, 'numeric', ctx, loc)], 'numeric', name);
+    }
     if (args.length !== 1) fail();
     const x = numberArg(args[0]!, fail, ctx, loc);
     return typedCall('log10', [x.type === 'numeric' ? x : coerce(x, 'float', ctx, loc)], x.type === 'numeric' ? 'numeric' : 'float', name);

@@ -1,7 +1,7 @@
 /**
  * Typed scalar expressions while planning, and the implicit typing rules of definite's SQL:
- * - `smallint`, `int`, `bigint`, `numeric` and `float` are the numeric types, promoted
- *   implicitly in that order (int + bigint is bigint, int + numeric is numeric, numeric + float
+ * - `smallint`, `int`, `bigint`, `numeric`, `real` and `float` are the numeric types, promoted
+ *   implicitly in that order (a promotion to `real` rounds to single precision: to_real) (int + bigint is bigint, int + numeric is numeric, numeric + float
  *   is float). All are JS numbers at run time, so a promotion changes the type, never the value,
  *   and needs no conversion in the plan. Integer results are range-checked (`checkedInt`).
  * - A NULL or a quoted string literal has no type until its context gives one (Postgres'
@@ -41,9 +41,9 @@ export interface Typed {
   name: string;
 }
 
-const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { smallint: 0, int: 1, bigint: 2, numeric: 3, float: 4 };
+const NUMERIC_RANK: Partial<Record<ColumnType, number>> = { smallint: 0, int: 1, bigint: 2, numeric: 3, real: 4, float: 5 };
 
-export type NumericType = 'smallint' | 'int' | 'bigint' | 'numeric' | 'float';
+export type NumericType = 'smallint' | 'int' | 'bigint' | 'numeric' | 'real' | 'float';
 
 export function isNumeric(t: ColumnType | null): t is NumericType {
   return t !== null && NUMERIC_RANK[t] !== undefined;
@@ -76,7 +76,9 @@ export function settle(t: Typed, ctx: PlanContext, location?: number): Typed & {
 /** Whether `from` converts implicitly to `to` (the same type, or a numeric widening). */
 export function implicitlyConverts(from: ColumnType, to: ColumnType): boolean {
   if (from === to) return true;
-  if (from === 'date' && to === 'timestamp') return true; // as Postgres' implicit date -> timestamp
+  // As Postgres' implicit date -> timestamp[tz] and timestamp -> timestamptz (the same instant in UTC, the session's zone).
+  if ((from === 'date' || from === 'timestamp') && to === 'timestamptz') return true;
+  if (from === 'date' && to === 'timestamp') return true;
   const a = NUMERIC_RANK[from];
   const b = NUMERIC_RANK[to];
   return a !== undefined && b !== undefined && a <= b;
@@ -95,9 +97,13 @@ export function coerce(t: Typed, target: ColumnType, ctx: PlanContext, location?
     }
     return { ...t, expr: lit(null, target), type: target };
   }
-  if (t.type === 'date' && target === 'timestamp') {
+  if (t.type === 'date' && (target === 'timestamp' || target === 'timestamptz')) {
     const expr = t.expr.op === 'lit' ? lit(t.expr.value === null ? null : (t.expr.value as number) * 86_400_000, target) : call('date_to_timestamp', t.expr);
     return { ...t, type: target, expr };
+  }
+  if (target === 'real' && isNumeric(t.type)) {
+    // To single precision (Postgres' implicit int / numeric -> float4): rounded, 22003 past its range.
+    return { ...t, type: target, expr: call('to_real', t.expr) };
   }
   if (t.type === 'numeric' && target === 'float') {
     // A numeric may be carried as a string (protocol/numeric.ts): the float is its nearest double.
@@ -127,6 +133,8 @@ export function commonType(items: Typed[], what: string, ctx: PlanContext, locat
       throw ctx.error(SqlState.DatatypeMismatch, `${what} types ${result} and ${t.type} cannot be matched`, location, 'use an explicit cast to make the types agree');
     }
   }
+  // float4 beside another kind of number: both as float8, as Postgres resolves real + int or real = numeric.
+  if (result === 'real' && items.some((t) => t.type !== null && t.type !== 'real')) return 'float';
   return result ?? 'text';
 }
 

@@ -19,7 +19,8 @@
  * a msgpack int64). definite's JetStream sources read both forms back exactly.
  */
 import type { Column, Row, Update, Value } from '../../../protocol/types.js';
-import { formatTimestamp } from '../../../protocol/timestamp-text.js';
+import { formatTimestamp, formatTimestamptz } from '../../../protocol/timestamp-text.js';
+import { formatTime } from '../../../protocol/time-text.js';
 import { decodeInterval, formatDate, formatInterval } from '../../../protocol/datetime.js';
 import { encode } from '../../../protocol/codec.js';
 import { Accumulator } from '../consolidate.js';
@@ -119,6 +120,8 @@ function objectOf(row: Row, schema: Column[]): Record<string, unknown> {
 function jsonValue(v: Value, c: Column): unknown {
   if (v === null) return null;
   if (c.type === 'timestamp' && typeof v === 'number') return formatTimestamp(v);
+  if (c.type === 'timestamptz' && typeof v === 'number') return formatTimestamptz(v);
+  if (c.type === 'time' && typeof v === 'number') return formatTime(v);
   if (c.type === 'date' && typeof v === 'number') return formatDate(v);
   if (c.type === 'interval' && typeof v === 'string') {
     const i = decodeInterval(v);
