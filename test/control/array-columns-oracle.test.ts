@@ -27,3 +27,17 @@ test('array columns: aggregates, grouping, distinct and joins on arrays, maintai
   const theirs = (await t.oracle.query({ text: 'SELECT arr::text, count(*) FROM ta GROUP BY arr ORDER BY arr', rowMode: 'array' })).rows;
   expect(ours.map((r) => [r[0], Number(r[1])])).toEqual(theirs.map((r) => [r[0], Number(r[1])]));
 });
+
+test('|| on arrays: array || array, array || element, element || array, over columns and literals', async () => {
+  for (const q of [
+    'SELECT (ARRAY[1, 2] || ARRAY[3])::text',
+    'SELECT (ARRAY[1] || 2)::text, (0 || ARRAY[1])::text',
+    "SELECT (ARRAY['a'] || '{b,c}')::text",
+    'SELECT (ARRAY[1] || NULL::int[])::text, (NULL::int[] || ARRAY[1])::text',
+    'SELECT (ARRAY[1] || 2.5)::text',
+    "SELECT id, (arr || 7)::text, (tags || '{z}')::text, ('q' || tags)::text FROM ta ORDER BY id",
+    'SELECT id, (arr || arr)::text FROM ta ORDER BY id',
+  ]) {
+    await same(t, q);
+  }
+});

@@ -121,8 +121,21 @@ export function planArrayFunction(name: string, args: Typed[], ctx: PlanContext,
         if (e.type === null || !arrayTypeOf(e.type)) fail();
         array = coerce(array, arrayTypeOf(e.type!)!, ctx, location);
       }
-      const element = elementTypeOf(array.type);
-      if (!element || (e.type !== null && !implicitlyConverts(e.type, element))) fail();
+      let element = elementTypeOf(array.type);
+      if (!element) fail();
+      // anycompatiblearray / anycompatible (Postgres 14+): int[] with a numeric is numeric[].
+      if (e.type !== null && !implicitlyConverts(e.type, element!)) {
+        let common: ColumnType | undefined;
+        try {
+          common = commonType([{ ...array, type: element!, unknownText: undefined }, e], name, ctx, location);
+        } catch {
+          return fail();
+        }
+        const widened = common && arrayTypeOf(common);
+        if (!widened) return fail();
+        array = { ...array, type: widened };
+        element = common;
+      }
       const value = coerce(e, element!, ctx, location);
       return typedCall(name, name === 'array_append' ? [array, value] : [value, array], array.type!, name, false);
     }

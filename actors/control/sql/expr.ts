@@ -22,6 +22,7 @@ import { planFunction } from './functions.js';
 import { typedCall } from './typed-call.js';
 import { integerConstantType, numericConstant, typeLabel } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
+import { elementTypeOf } from '../../../protocol/array.js';
 import type { Scope } from './scope.js';
 import { planSubLink, type SubqueryCollector } from './subquery.js';
 import { arrayTypeOrFail, planArrayConstructor, planArrayFunction, planQuantified, planSubscript } from './arrays.js';
@@ -357,6 +358,13 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
     const { fn, negated } = REGEX[op]!;
     const t = typedCall(fn, [textOperand(left, op, env, location), textOperand(right, op, env, location)], 'bool', '?column?');
     return negated ? typedCall('not', [t], 'bool', '?column?') : t;
+  }
+  if (op === '||' && (elementTypeOf(left.type) || elementTypeOf(right.type))) {
+    // Postgres' anyarray || anyarray (an unknown literal is read as an array), anyarray ||
+    // anyelement and anyelement || anyarray.
+    const fn = elementTypeOf(left.type) && elementTypeOf(right.type) ? 'array_cat' : elementTypeOf(left.type) ? (right.type === null ? 'array_cat' : 'array_append') : left.type === null ? 'array_cat' : 'array_prepend';
+    const planned = planArrayFunction(fn, [left, right], ctx, location)!;
+    return { ...planned, name: '?column?' };
   }
   if (op === '||') {
     const asText = (t: Typed) => (t.type === null ? coerce(t, 'text', ctx, location) : t.type === 'text' ? t : castTo(t, 'text', ctx, location));

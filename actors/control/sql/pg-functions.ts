@@ -2,7 +2,7 @@
  * Postgres' catalog functions clients call while introspecting: pg_table_is_visible(oid),
  * pg_type_is_visible(oid), pg_function_is_visible(oid), pg_get_function_result(oid) &
  * pg_get_function_arguments(oid) (NULL: pg_proc lists none),
- * format_type(oid, typmod), pg_get_userbyid(oid), obj_description(oid[, catalog]),
+ * format_type(oid, typmod), pg_get_userbyid(oid), obj_description(oid[, catalog]), col_description(oid, int),
  * pg_relation_is_publishable(oid), pg_get_expr(tree, oid[, pretty]), pg_encoding_to_char(int),
  * array_to_string (of the arrays-as-text of the system relations), pg_size_pretty(bigint) and
  * pg_table_size & co. (NULL: definite reports no sizes). A lookup is planned as a CASE over
@@ -178,6 +178,18 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
     const { rows, column } = systemRows(ctx, 'pg_description', name, loc);
     const [o, s, d] = [column('objoid'), column('objsubid'), column('description')];
     return lookup(oid, rows.filter((r) => r[s] === 0).map((r) => [r[o]!, r[d]!]), lit(null, 'text') as Expr, 'text', name);
+  },
+  /** col_description(table oid, column number): a column's comment from pg_description (objsubid = the column). */
+  col_description: (args, fail, ctx, loc, name) => {
+    if (args.length !== 2 || (args[1]!.type !== null && !isIntegerType(args[1]!.type))) fail();
+    const oid = oidArg(args[0]!, fail, ctx, loc).expr as Expr;
+    const column = coerce(args[1]!, 'int', ctx, loc).expr as Expr;
+    const { rows, column: at } = systemRows(ctx, 'pg_description', name, loc);
+    const [o, s, d] = [at('objoid'), at('objsubid'), at('description')];
+    const eq = (x: Expr, v: Value): Expr => ({ op: 'call', fn: '=', args: [x, lit(v, 'int') as Expr] });
+    const whens = rows.filter((r) => r[s] !== 0).map((r) => ({ when: { op: 'call' as const, fn: 'and' as const, args: [eq(oid, r[o]!), eq(column, r[s]!)] }, then: lit(r[d]!, 'text') as Expr }));
+    const expr: Expr = whens.length === 0 ? (lit(null, 'text') as Expr) : { op: 'case', whens, else: lit(null, 'text') as Expr };
+    return { expr, type: 'text', nullable: true, name };
   },
 };
 
