@@ -40,6 +40,7 @@ import { ColumnType, Value } from '../types.js';
 import { DATETIME_FUNCTIONS } from './datetime-scalar.js';
 import { TEXT_FUNCTIONS } from './text-scalar.js';
 import { ARRAY_FUNCTIONS } from './array-scalar.js';
+import { JSONB_FUNCTIONS } from './jsonb-scalar.js';
 import { TABLE_FUNCTIONS, type TableFunction } from './table-function.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
@@ -101,6 +102,8 @@ export const SCALAR_FUNCTIONS = [
   ...TEXT_FUNCTIONS,
   // one-dimensional arrays: protocol/compute/array-scalar.ts
   ...ARRAY_FUNCTIONS,
+  // jsonb: protocol/compute/jsonb-scalar.ts
+  ...JSONB_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

@@ -23,6 +23,8 @@ import { DATETIME_ARITY, datetimeFunctions } from './datetime-scalar.js';
 import { TEXT_ARITY, textFunctions, type TextFunction } from './text-scalar.js';
 import { ARRAY_ARITY, arrayFunctions, arrayToString, QUANTIFIED, quantified } from './array-scalar.js';
 import { compareValues } from './row.js';
+import { compareJsonbValues, isJsonbValue } from '../jsonb.js';
+import { JSONB_ARITY, JSONB_NOT_STRICT, jsonbFunctions, type JsonbFunction } from './jsonb-scalar.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -90,6 +92,8 @@ function compare(fn: string, a: Value, b: Value): number {
   }
   // Arrays: element by element, a NULL element after every value, then the shorter first (Postgres' btarraycmp).
   if (Array.isArray(a)) return compareValues(a, b);
+  // jsonb (protocol/jsonb.ts): Postgres' jsonb order, numbers by value ('1.0' = '1').
+  if (isJsonbValue(a) && isJsonbValue(b)) return compareJsonbValues(a, b);
   if (a === b) return 0;
   // float NaN: equal to itself and above every other number, as Postgres orders it (float8_cmp_internal)
   if (a !== a) return b !== b ? 0 : 1;
@@ -288,11 +292,13 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   ...(DATETIME_ARITY as Record<keyof typeof DATETIME_ARITY, [number, number]>),
   ...(TEXT_ARITY as Record<TextFunction, [number, number]>),
   ...(ARRAY_ARITY as Record<keyof typeof ARRAY_ARITY, [number, number]>),
+  ...(JSONB_ARITY as Record<JsonbFunction, [number, number]>),
 };
 
 const DATETIME = datetimeFunctions(fail);
 const TEXT = textFunctions(fail);
 const ARRAYS = arrayFunctions(fail);
+const JSONB = jsonbFunctions(fail);
 
 /** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
 export function checkVarchar(s: string, n: number): string {
@@ -638,7 +644,9 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
     default:
       break;
   }
-  const strict = TEXT[fn as TextFunction];
+  const j = JSONB[fn as JsonbFunction];
+  if (j && JSONB_NOT_STRICT.has(fn)) return (row) => j(args.map((a) => a(row)));
+  const strict = TEXT[fn as TextFunction] ?? j;
   if (strict) {
     return (row) => {
       const values = new Array<Value>(n);

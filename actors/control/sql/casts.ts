@@ -36,6 +36,7 @@ const TYPE_NAMES: Record<string, ColumnType> = {
   bool: 'bool', boolean: 'bool',
   timestamp: 'timestamp', timestamptz: 'timestamp',
   date: 'date', interval: 'interval',
+  jsonb: 'jsonb',
 };
 
 /** Casts of dates, timestamps and intervals (protocol/compute/datetime-scalar.ts). */
@@ -48,7 +49,7 @@ const DATETIME_CASTS: Record<string, ScalarFunction> = {
 /** Postgres' name of each type, as it names a cast column (`SELECT '1'::int` is column `int4`). */
 export const PG_TYPE_NAME: Record<ColumnType, string> = {
   smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp',
-  date: 'date', interval: 'interval',
+  date: 'date', interval: 'interval', jsonb: 'jsonb',
   // Postgres names a cast to an array type after its element type (`'{1}'::int[]` is column `int4`).
   'bool[]': 'bool', 'smallint[]': 'int2', 'int[]': 'int4', 'bigint[]': 'int8', 'float[]': 'float8', 'numeric[]': 'numeric', 'text[]': 'text',
 };
@@ -65,6 +66,28 @@ function castArray(t: Typed, from: ColumnType, target: ColumnType): Typed['expr'
   if (toElement && from === 'text') return call('text_to_array', t.expr, lit(toElement, 'text'));
   if (fromElement && toElement && implicitlyConverts(fromElement, toElement)) return t.expr;
   return undefined;
+}
+
+/** Postgres' name of a cast target in jsonb's cast errors ("cannot cast jsonb string to type integer"). */
+const JSONB_TARGET_LABEL: Partial<Record<ColumnType, string>> = {
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', numeric: 'numeric', float: 'double precision', bool: 'boolean',
+};
+
+/**
+ * Casts of jsonb (protocol/compute/jsonb-scalar.ts): to and from text (jsonb_out / jsonb_in),
+ * and, as Postgres 15, of a JSON number to the numeric types (an integer rounded as numeric
+ * rounds) and of a JSON boolean to bool. `integer`: the result still needs the range check.
+ */
+function castJsonb(t: Typed, from: ColumnType, target: ColumnType): { expr: Typed['expr']; integer: boolean } | undefined {
+  if (from === 'text' && target === 'jsonb') return { expr: call('jsonb_in', t.expr), integer: false };
+  if (from !== 'jsonb') return undefined;
+  if (target === 'text') return { expr: call('jsonb_out', t.expr), integer: false };
+  const label = JSONB_TARGET_LABEL[target];
+  if (!label) return undefined;
+  const value = call('jsonb_to', t.expr, lit(label, 'text'));
+  if (target === 'bool' || target === 'numeric') return { expr: value, integer: false };
+  if (target === 'float') return { expr: call('to_float', value), integer: false };
+  return { expr: call('to_int', call('round', value)), integer: true };
 }
 
 /** The column type a SQL type name denotes; 0A000 for types definite does not have. */
@@ -87,7 +110,7 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
     throw ctx.error(SqlState.FeatureNotSupported, 'type real (float4) is not supported', location, 'use double precision (float8)');
   }
   if (!type) {
-    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, float, numeric, text, bool, timestamp, date and interval');
+    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, float, numeric, text, bool, timestamp, date, interval and jsonb');
   }
   return type;
 }
@@ -190,6 +213,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   }
   const datetime = DATETIME_CASTS[`${from}->${target}`];
   if (datetime) return to(call(datetime, t.expr));
+  const jsonb = castJsonb(t, from, target);
+  if (jsonb) return jsonb.integer ? toInteger(jsonb.expr) : to(jsonb.expr);
   const arrayCast = castArray(t, from, target);
   if (arrayCast) return to(arrayCast);
   if (target === 'text' && from === 'numeric') return to(call('numeric_text', t.expr));

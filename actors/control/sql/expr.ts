@@ -19,6 +19,7 @@ import { planRegCast, regTypeOf } from './pg-casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction } from './functions.js';
+import { jsonbBinary } from './jsonb.js';
 import { typedCall } from './typed-call.js';
 import { integerConstantType, numericConstant } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
@@ -302,6 +303,8 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
   if (COMPARISON[op]) return planComparison(op, left, right, env, location);
   const datetime = datetimeBinary(op, left, right, ctx, location);
   if (datetime) return datetime;
+  const jsonb = jsonbBinary(op, left, right, ctx, location);
+  if (jsonb) return jsonb;
   if (ARITHMETIC[op]) {
     // An unknown literal takes the other side's type.
     if (left.type === null && isNumeric(right.type)) left = coerce(left, right.type, ctx, location);

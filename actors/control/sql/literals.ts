@@ -10,10 +10,11 @@ import { decimalFits, numericOutOfRange, numericValue, parseDecimal, type Numeri
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
+import { JsonbInputError, jsonbValue, parseJsonb } from '../../../protocol/jsonb.js';
 import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
-  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp', date: 'date', interval: 'interval',
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp', date: 'date', interval: 'interval', jsonb: 'jsonb',
   'bool[]': 'boolean[]', 'smallint[]': 'smallint[]', 'int[]': 'integer[]', 'bigint[]': 'bigint[]', 'float[]': 'double precision[]', 'numeric[]': 'numeric[]', 'text[]': 'text[]',
 };
 
@@ -32,6 +33,13 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
   switch (type) {
     case 'text':
       return text;
+    case 'jsonb':
+      try {
+        return jsonbValue(parseJsonb(text));
+      } catch (e) {
+        if (e instanceof JsonbInputError) throw ctx.error(e.code, e.message, location, e.detail);
+        throw e;
+      }
     case 'smallint':
     case 'int':
     case 'bigint': {

@@ -69,6 +69,7 @@ export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; le
   { oid: 1186, typname: 'interval', sqlName: 'interval', len: 16, category: 'T', of: 'interval' },
   { oid: 1114, typname: 'timestamp', sqlName: 'timestamp without time zone', len: 8, category: 'D', of: 'timestamp' },
   { oid: 1700, typname: 'numeric', sqlName: 'numeric', len: -1, category: 'N', of: 'numeric' },
+  { oid: 3802, typname: 'jsonb', sqlName: 'jsonb', len: -1, category: 'U', of: 'jsonb' },
   { oid: 2205, typname: 'regclass', sqlName: 'regclass', len: 4, category: 'N' },
   { oid: 2206, typname: 'regtype', sqlName: 'regtype', len: 4, category: 'N' },
   // Array types (typcategory 'A', typelem their element's oid).
