@@ -54,14 +54,14 @@ export function compareValues(a: Value, b: Value): number {
 }
 
 /** jsonb by Postgres' order; equal documents of different spellings (1.0, 1) by their text. */
-function compareJsonb(a: string, b: string): number {
+function compareJsonb(a: string, b: string, total = true): number {
   let c: number;
   try {
     c = compareJsonbValues(a, b);
   } catch {
     c = 0; // a text that merely starts with SOH: text order
   }
-  return c !== 0 ? c : a < b ? -1 : a > b ? 1 : 0;
+  return c !== 0 || !total ? c : a < b ? -1 : a > b ? 1 : 0;
 }
 
 function compareArrays(a: Value[], b: Value[]): number {
@@ -151,7 +151,8 @@ export function compileOrder(order: OrderKey[]): (a: Row, b: Row) => number {
       if (x === y) continue;
       if (x === null) return k.nullsFirst ? -1 : 1;
       if (y === null) return k.nullsFirst ? 1 : -1;
-      const c = compareValues(x, y);
+      // jsonb documents equal by value ('1' and '1.0') tie here, so later keys decide, as in Postgres.
+      const c = typeof x === 'string' && typeof y === 'string' && x.charCodeAt(0) === 1 && y.charCodeAt(0) === 1 ? compareJsonb(x, y, false) : compareValues(x, y);
       if (c !== 0) return k.desc ? -c : c;
     }
     return compareRows(a, b);
