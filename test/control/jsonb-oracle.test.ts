@@ -94,6 +94,11 @@ test('jsonb functions and set-returning functions', async () => {
     `SELECT * FROM jsonb_object_keys('[1]')`,
     `SELECT x FROM (SELECT jsonb_array_elements('[1, 2, 3]') AS x, jsonb_object_keys('{"x": 1}') AS k) s ORDER BY x`,
     `SELECT jsonb_array_elements_text('["a", 2]') AS v ORDER BY v`,
+    `SELECT NULL::jsonb -> 'a', '{"a": 1}'::jsonb -> NULL::text, NULL::jsonb @> '{}', jsonb_typeof(NULL::jsonb -> 'x'), coalesce(NULL::jsonb, '[]')`,
+    `SELECT CASE WHEN true THEN '{"a": 1}'::jsonb ELSE '[]' END, '1'::jsonb IN ('1.0', '2'), greatest('1'::jsonb, '[]'), nullif('1'::jsonb, '1.00')`,
+    `SELECT j FROM (VALUES ('{"b": 1}'::jsonb), ('[1]'), ('{"b": 1}'), ('1.0')) v(j) UNION SELECT '1.0'::jsonb ORDER BY 1`,
+    `SELECT jsonb_agg(x), jsonb_object_agg(x, x) FROM generate_series(1, 0) AS x`,
+    `SELECT jsonb_object_agg(k, v) FROM (VALUES (NULL, 1)) t(k, v)`,
   ]);
 });
 
@@ -153,6 +158,21 @@ test('jsonb columns in tables and materialized views, through writes', async () 
   await both(t, 'DELETE FROM docs WHERE g = 3');
   await check();
   await sameAll(queries);
+});
+
+test('an index on a jsonb column: lookups by a literal find every equal document', async () => {
+  await both(t, 'CREATE TABLE idx (id int, d jsonb)');
+  await both(t, `INSERT INTO idx VALUES (1, '1'), (2, '1.00'), (3, '{"n": 1, "a": [2.5]}'), (4, '{"a": [2.50], "n": 1.0}'), (5, '[1]'), (6, NULL)`);
+  await both(t, 'CREATE INDEX idx_d ON idx (d)');
+  await sameAll([
+    `SELECT id FROM idx WHERE d = '1.0' ORDER BY id`,
+    `SELECT id FROM idx WHERE d = '{"a": [2.5], "n": 1}' ORDER BY id`,
+    `SELECT a.id, b.id FROM idx a JOIN idx b ON a.d = b.d WHERE a.id < b.id ORDER BY 1, 2`,
+    `SELECT count(DISTINCT d) FROM idx`,
+    `SELECT count(*) FROM (SELECT DISTINCT d FROM idx) s`,
+    `SELECT count(*), sum(n) FROM (SELECT d, count(*) AS n FROM idx GROUP BY d) s`,
+    `SELECT jsonb_typeof(d), count(*) FROM idx GROUP BY 1 ORDER BY 1`,
+  ]);
 });
 
 test('jsonb bad input in writes changes nothing', async () => {
