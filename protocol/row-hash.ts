@@ -6,6 +6,7 @@
  */
 import type { Row, Value } from './types.js';
 import { compareNumeric, numericIdentity, type NumericValue } from './numeric.js';
+import { compareJsonbValues, jsonbKey } from './jsonb.js';
 
 const f64 = new Float64Array(1);
 const i32 = new Int32Array(f64.buffer);
@@ -60,7 +61,9 @@ function hashNumericString(v: string): number {
 export function hashValue(v: Value): number {
   if (typeof v === 'number') return hashNumber(v);
   if (typeof v === 'string') {
-    if (v.charCodeAt(0) !== 0) return hashString(v);
+    const c = v.charCodeAt(0);
+    if (c === 1) return hashString(jsonbKey(v)); // jsonb: equal documents (1.0 and 1) hash alike
+    if (c !== 0) return hashString(v);
     return hashNumericString(v);
   }
   if (v === null) return NULL_HASH;
@@ -110,6 +113,13 @@ export function sameKeyValue(a: Value, b: Value): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== null && b[i] !== null && sameKeyValue(a[i]!, b[i]!))) return false;
     return true;
+  }
+  if (typeof a === 'string' && typeof b === 'string' && a.charCodeAt(0) === 1 && b.charCodeAt(0) === 1) {
+    try {
+      return compareJsonbValues(a, b) === 0; // jsonb: Postgres' equality (numbers by value)
+    } catch {
+      return false;
+    }
   }
   const sa = typeof a === 'string' && a.charCodeAt(0) === 0;
   const sb = typeof b === 'string' && b.charCodeAt(0) === 0;

@@ -62,6 +62,8 @@ export const ColumnType = Type.Union([
   /** Days since 1970-01-01; `interval` is an encoded (months, days, microseconds) string: protocol/datetime.ts. */
   Type.Literal('date'),
   Type.Literal('interval'),
+  /** A JSON document (protocol/jsonb.ts: a tagged string of Postgres' jsonb text). */
+  Type.Literal('jsonb'),
   /** One-dimensional arrays of the element types above (the element type is the name without `[]`). */
   Type.Literal('bool[]'),
   Type.Literal('smallint[]'),

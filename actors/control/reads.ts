@@ -189,6 +189,12 @@ export function evaluationError(message: string): SqlError {
   if (/^cannot take (logarithm|square root) of/.test(message)) return new SqlError(/logarithm/.test(message) ? '2201E' : '2201F', message);
   if (/^(null character not permitted|requested length too large|requested character not valid)/.test(message)) return new SqlError('54000', message);
   if (/^(field position must not be zero|character number must be positive)/.test(message)) return new SqlError('22023', message);
+  // protocol/compute/jsonb-scalar.ts' messages, with Postgres' codes.
+  if (/^invalid input syntax for type json/.test(message)) return new SqlError('22P02', message);
+  if (/^unsupported Unicode escape sequence/.test(message)) return new SqlError('22P05', message);
+  if (/^(cannot cast jsonb|cannot get array length of|cannot delete from|cannot extract elements from|cannot call jsonb_|argument \d+: key must not be null|field name must not be null|argument list must have even)/.test(message)) {
+    return new SqlError('22023', message);
+  }
   // protocol/compute/table-function.ts' messages (flat_map: generate_series per row).
   if (/^step size cannot equal zero/.test(message)) return new SqlError('22023', message);
   if (/^generate_series would produce/.test(message)) return new SqlError('54000', message);

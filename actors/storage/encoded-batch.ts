@@ -10,6 +10,7 @@
  * (by time, by size) without decoding rows, for subscriptions that take the stored bytes
  * (`consolidated: false`) and for readers that work through a large batch in slices.
  */
+import { isCanonicalJsonb } from '../../protocol/jsonb.js';
 import { dateInRange } from '../../protocol/datetime.js';
 import type { DefiniteError } from '../../protocol/errors.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
@@ -232,6 +233,8 @@ function fitsScalar(kind: Kind, num: number, column: Column, r: Reader): boolean
       if (column.type === 'numeric') return isNumericValue(r.lastString());
       // A bigint past ±(2^53 - 1) is a tagged string of its digits (protocol/int-range.ts).
       if (column.type === 'bigint') return inIntRange(r.lastString(), 'bigint');
+      // A jsonb document (protocol/jsonb.ts) is decoded and checked to be canonical.
+      if (column.type === 'jsonb') return isCanonicalJsonb(r.lastString());
       return column.type === 'text' || column.type === 'interval';
     case Kind.Int:
     case Kind.Float:

@@ -74,8 +74,8 @@ export function quickCheck(schema: Column[], bytes: Uint8Array, lower: number, u
   if (n === 0 || width > 15) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const accepts = schema.map(accepted);
-  // An interval's string and an array column are checked only by the exact check (encoded-batch.ts).
-  if (schema.some((c) => c.type === 'interval' || c.type === 'real' || c.type === 'time' || c.type.endsWith('[]'))) return undefined;
+  // An interval's string, a jsonb document and an array column are checked only by the exact check (encoded-batch.ts).
+  if (schema.some((c) => c.type === 'interval' || c.type === 'jsonb' || c.type === 'real' || c.type === 'time' || c.type.endsWith('[]'))) return undefined;
   const integral = schema.map((c) => isIntegerType(c.type) || c.type === 'timestamp' || c.type === 'timestamptz' || c.type === 'date');
   const ranged = schema.map((c) => (isIntegerType(c.type) ? c.type : undefined));
   const rowHeader = 0x90 | width;

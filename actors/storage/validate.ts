@@ -2,6 +2,7 @@
  * Validation of a batch against a collection's schema and time bounds. Every failure is an
  * `InvalidBatch` error naming the first offending update, and nothing is written.
  */
+import { isCanonicalJsonb } from '../../protocol/jsonb.js';
 import { InvalidBatchError } from '../../protocol/storage/errors.js';
 import { inIntRange } from '../../protocol/int-range.js';
 import { dateInRange, isEncodedInterval } from '../../protocol/datetime.js';
@@ -34,6 +35,8 @@ export function fits(value: Value, column: Column): boolean {
       return typeof value === 'number' && dateInRange(value);
     case 'interval':
       return typeof value === 'string' && isEncodedInterval(value);
+    case 'jsonb':
+      return isCanonicalJsonb(value);
     default: {
       // One-dimensional arrays: every element fits the element type (NULL elements allowed).
       const element = { ...column, type: column.type.slice(0, -2) as Column['type'], nullable: true };

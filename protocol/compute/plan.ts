@@ -42,6 +42,7 @@ import { TEXT_FUNCTIONS } from './text-scalar.js';
 import { NUMBER_FUNCTIONS } from './number-scalar.js';
 import { TIME_FUNCTIONS } from './time-scalar.js';
 import { ARRAY_FUNCTIONS } from './array-scalar.js';
+import { JSONB_FUNCTIONS } from './jsonb-scalar.js';
 import { TABLE_FUNCTIONS, type TableFunction } from './table-function.js';
 
 /** Scalar functions. Arity in brackets; all are NULL on a NULL argument unless said otherwise. */
@@ -107,6 +108,8 @@ export const SCALAR_FUNCTIONS = [
   ...TIME_FUNCTIONS,
   // one-dimensional arrays: protocol/compute/array-scalar.ts
   ...ARRAY_FUNCTIONS,
+  // jsonb: protocol/compute/jsonb-scalar.ts
+  ...JSONB_FUNCTIONS,
 ] as const;
 export type ScalarFunction = (typeof SCALAR_FUNCTIONS)[number];
 

@@ -15,6 +15,7 @@ import { arrayAggregate, checkExtendedInput, EXTENDED_AGGREGATES, presentValuesA
 import { evaluateWindow } from './window.js';
 import { ExactSum } from './exact-sum.js';
 import { DecimalSum, isNumericString, numericIdentity } from '../numeric.js';
+import { isJsonbValue, jsonbKey } from '../jsonb.js';
 import type { Aggregate, Plan } from './plan.js';
 import { compareValues, compileOrder, consolidateRows, keyOf } from './row.js';
 import { sameKeyValue } from '../row-hash.js';
@@ -365,11 +366,12 @@ function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => 
 
 /** The distinct values of positive total multiplicity in `values`, with it; NULLs only with `nulls`. */
 function presentValues(values: Array<[Value, number]>, nulls = false): Array<[Value, number]> {
-  // Numerics by value (1.5 and 1.50 are one value, shown as the first seen).
+  // Numerics and jsonb by value (1.5 and 1.50 are one value, shown as the first seen).
   const m = new Map<Value, [Value, number]>();
   for (const [v, d] of values) {
     if (!nulls && v === null) continue;
-    const k = isNumericString(v) ? numericIdentity(v as string) : Array.isArray(v) ? `\u0001${keyOf([v])}` : v; // arrays by content
+    // arrays by content, jsonb by value ('1' and '1.0' are one document)
+    const k = isNumericString(v) ? numericIdentity(v as string) : Array.isArray(v) ? `\u0001${keyOf([v])}` : isJsonbValue(v) ? `\u0002${jsonbKey(v)}` : v;
     const e = m.get(k);
     if (e) e[1] += d;
     else m.set(k, [v, d]);

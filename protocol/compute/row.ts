@@ -7,6 +7,7 @@
 import type { Row, Value } from '../types.js';
 import type { OrderKey } from './plan.js';
 import { compareNumeric, numericIdentity, type NumericValue } from '../numeric.js';
+import { compareJsonbValues, jsonbKey } from '../jsonb.js';
 
 function rank(v: Value): number {
   if (v === null) return 0;
@@ -17,7 +18,8 @@ function rank(v: Value): number {
       return 2;
     case 'string':
       // A numeric carried as a string (protocol/numeric.ts) is a number.
-      return v.charCodeAt(0) === 0 ? 2 : 3;
+      // A jsonb value (protocol/jsonb.ts) after every other value, in Postgres' jsonb order.
+      return v.charCodeAt(0) === 0 ? 2 : v.charCodeAt(0) === 1 ? 5 : 3;
     default:
       return 4;
   }
@@ -43,11 +45,23 @@ export function compareValues(a: Value, b: Value): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   if (ra === 4) return compareArrays(a as Value[], b as Value[]);
+  if (ra === 5) return compareJsonb(a as string, b as string);
   if (ra === 2 && (typeof a === 'string' || typeof b === 'string')) return compareNumerics(a as NumericValue, b as NumericValue);
   // float NaN: one value, above every other number (Postgres' float order), so it sorts and groups as one
   if (a !== a) return b !== b ? 0 : 1;
   if (b !== b) return -1;
   return (a as number | string | boolean) < (b as number | string | boolean) ? -1 : 1;
+}
+
+/** jsonb by Postgres' order; equal documents of different spellings (1.0, 1) by their text. */
+function compareJsonb(a: string, b: string, total = true): number {
+  let c: number;
+  try {
+    c = compareJsonbValues(a, b);
+  } catch {
+    c = 0; // a text that merely starts with SOH: text order
+  }
+  return c !== 0 || !total ? c : a < b ? -1 : a > b ? 1 : 0;
 }
 
 function compareArrays(a: Value[], b: Value[]): number {
@@ -106,7 +120,7 @@ export function rowKey(row: Row): string {
 
 /**
  * A string that identifies a key (a GROUP BY, join or partition key): as `rowKey`, but numerics
- * by decimal value, so 1.5 and 1.50 are one key (protocol/numeric.ts).
+ * by decimal value, so 1.5 and 1.50 are one key (protocol/numeric.ts), jsonb by `jsonbKey`.
  */
 export function keyOf(row: Row): string {
   let key = '';
@@ -114,6 +128,9 @@ export function keyOf(row: Row): string {
     if (typeof v === 'string' && v.charCodeAt(0) === 0) {
       const id = numericIdentity(v);
       key += typeof id === 'number' ? `d${id};` : `s${id.length}:${id}`;
+    } else if (typeof v === 'string' && v.charCodeAt(0) === 1) {
+      const id = jsonbKey(v);
+      key += `j${id.length}:${id}`;
     } else if (Array.isArray(v)) key += `a${v.length}[${keyOf(v)}]`;
     else key += rowKey([v]);
   }
@@ -134,7 +151,8 @@ export function compileOrder(order: OrderKey[]): (a: Row, b: Row) => number {
       if (x === y) continue;
       if (x === null) return k.nullsFirst ? -1 : 1;
       if (y === null) return k.nullsFirst ? 1 : -1;
-      const c = compareValues(x, y);
+      // jsonb documents equal by value ('1' and '1.0') tie here, so later keys decide, as in Postgres.
+      const c = typeof x === 'string' && typeof y === 'string' && x.charCodeAt(0) === 1 && y.charCodeAt(0) === 1 ? compareJsonb(x, y, false) : compareValues(x, y);
       if (c !== 0) return k.desc ? -c : c;
     }
     return compareRows(a, b);

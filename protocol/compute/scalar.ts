@@ -25,6 +25,8 @@ import { NUMBER_ARITY, numberFunctions, type NumberFunction } from './number-sca
 import { TIME_ARITY, timeFunctions, type TimeFunction } from './time-scalar.js';
 import { ARRAY_ARITY, arrayFunctions, arrayToString, laxArrayFunctions, QUANTIFIED, quantified, type ArrayFunction } from './array-scalar.js';
 import { compareValues } from './row.js';
+import { compareJsonbValues, isJsonbValue } from '../jsonb.js';
+import { JSONB_ARITY, JSONB_NOT_STRICT, jsonbFunctions, type JsonbFunction } from './jsonb-scalar.js';
 
 /** The code of an expression evaluation failure. */
 export const EVAL_ERROR = 'EvalError';
@@ -97,6 +99,8 @@ function compare(fn: string, a: Value, b: Value): number {
   }
   // Arrays: element by element, a NULL element after every value, then the shorter first (Postgres' btarraycmp).
   if (Array.isArray(a)) return compareValues(a, b);
+  // jsonb (protocol/jsonb.ts): Postgres' jsonb order, numbers by value ('1.0' = '1').
+  if (isJsonbValue(a) && isJsonbValue(b)) return compareJsonbValues(a, b);
   if (a === b) return 0;
   // float NaN: equal to itself and above every other number, as Postgres orders it (float8_cmp_internal)
   if (a !== a) return b !== b ? 0 : 1;
@@ -297,6 +301,7 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   ...(NUMBER_ARITY as Record<NumberFunction, [number, number]>),
   ...(TIME_ARITY as Record<TimeFunction, [number, number]>),
   ...(ARRAY_ARITY as Record<keyof typeof ARRAY_ARITY, [number, number]>),
+  ...(JSONB_ARITY as Record<JsonbFunction, [number, number]>),
 };
 
 const DATETIME = datetimeFunctions(fail);
@@ -305,6 +310,7 @@ const NUMBER = numberFunctions(fail);
 const TIME = timeFunctions(fail);
 const LAX_ARRAYS = laxArrayFunctions(fail);
 const ARRAYS = arrayFunctions(fail);
+const JSONB = jsonbFunctions(fail);
 
 /** varchar(n)'s assignment check, as Postgres: excess spaces are cut, other excess is 22001. */
 export function checkVarchar(s: string, n: number): string {
@@ -651,7 +657,9 @@ function compileCall(fn: ScalarFunction, argExprs: Expr[]): CompiledExpr {
     default:
       break;
   }
-  const strict = TEXT[fn as TextFunction] ?? NUMBER[fn as NumberFunction] ?? TIME[fn as TimeFunction];
+  const j = JSONB[fn as JsonbFunction];
+  if (j && JSONB_NOT_STRICT.has(fn)) return (row) => j(args.map((a) => a(row)));
+  const strict = TEXT[fn as TextFunction] ?? NUMBER[fn as NumberFunction] ?? TIME[fn as TimeFunction] ?? j;
   if (strict) {
     return (row) => {
       const values = new Array<Value>(n);

@@ -10,10 +10,12 @@ import { decimalFits, numericValue, parseDecimal } from '../numeric.js';
 import { intOfText } from '../int-range.js';
 import { parseArrayText } from '../array.js';
 import { encodeInterval, parseInterval } from '../datetime.js';
+import { jsonbValue, parseJsonb } from '../jsonb.js';
 
 /**
  * Upstream type oid -> definite type (pg_type.dat). bytea becomes text in Postgres' hex form
- * (`\x0a0b`); uuid, json and jsonb text; one-dimensional arrays of these element types their
+ * (`\x0a0b`); uuid and json text, jsonb jsonb (protocol/jsonb.ts; a source created before
+ * definite had jsonb keeps its text column: `fallback`); one-dimensional arrays of these element types their
  * definite array types. An enum (a user type, no fixed oid) is text: its columns carry the type
  * (`fallback` of pgTextValue).
  */
@@ -37,7 +39,7 @@ export const PG_TYPE_OIDS: Readonly<Record<number, { name: string; type: ColumnT
   1700: { name: 'numeric', type: 'numeric' },
   2950: { name: 'uuid', type: 'text' },
   1186: { name: 'interval', type: 'interval' },
-  3802: { name: 'jsonb', type: 'text' },
+  3802: { name: 'jsonb', type: 'jsonb' },
   1000: { name: 'boolean[]', type: 'bool[]' },
   1005: { name: 'smallint[]', type: 'smallint[]' },
   1007: { name: 'integer[]', type: 'int[]' },
@@ -79,7 +81,8 @@ function utcDays(y: number, m: number, d: number): number {
  * Error saying why when it does not fit (e.g. a numeric NaN or infinity).
  */
 export function pgTextValue(oid: number, text: string, fallback?: ColumnType): Value {
-  const type = pgColumnType(oid) ?? fallback;
+  // A jsonb column mapped to text before definite had jsonb stays text.
+  const type = oid === 3802 && fallback === 'text' ? 'text' : (pgColumnType(oid) ?? fallback);
   const name = PG_TYPE_OIDS[oid]?.name ?? `type oid ${oid}`;
   switch (type) {
     case 'bool':
@@ -108,6 +111,9 @@ export function pgTextValue(oid: number, text: string, fallback?: ColumnType): V
     }
     case 'text':
       return text;
+    case 'jsonb':
+      // jsonb_out's text is canonical already; read and written again, it is checked too.
+      return jsonbValue(parseJsonb(text));
     case 'date': {
       const m = DATE.exec(text);
       if (m) return utcDays(year(m[1]!, m[4]), Number(m[2]), Number(m[3]));

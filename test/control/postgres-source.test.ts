@@ -120,6 +120,21 @@ test('interval, array and enum columns: snapshot and streamed changes read as Po
   await a.sql('DROP SOURCE pgt CASCADE');
 });
 
+test('jsonb columns: snapshot and streamed changes as jsonb, compared with PostgreSQL (issue #18)', async () => {
+  await up.query(`CREATE TABLE jdocs (id int PRIMARY KEY, d jsonb);
+    ALTER TABLE jdocs REPLICA IDENTITY FULL;
+    INSERT INTO jdocs VALUES (1, '{"b": [1.50, null], "a": {"x": "y"}, "b": 2}'), (2, '[1e3, "s"]'), (3, NULL);
+    CREATE PUBLICATION pjdocs FOR TABLE jdocs;`);
+  await a.sql("CREATE SOURCE pgj FROM POSTGRES CONNECTION pgc (PUBLICATION 'pjdocs') FOR ALL TABLES");
+  const q = "SELECT id, d::text, d -> 'a' ->> 'x', jsonb_typeof(d) FROM jdocs ORDER BY id";
+  const theirs = async () => (await up.query({ text: q, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } })).rows.map((r: unknown[]) => [Number(r[0]), ...r.slice(1)]);
+  await until(q, await theirs(), 'the snapshot of jdocs');
+  await up.query(`INSERT INTO jdocs VALUES (4, '"\\u00e9"'); UPDATE jdocs SET d = d || '{"c": 1.0}' WHERE id = 1; DELETE FROM jdocs WHERE id = 2;`);
+  await until(q, await theirs(), 'streamed changes of jdocs');
+  expect(await statusOf('pgj')).toEqual({ status: 'running', error: null });
+  await a.sql('DROP SOURCE pgj CASCADE');
+});
+
 test('a large snapshot is read through a cursor and staged in parts, committed at one timestamp', async () => {
   await up.query(`CREATE TABLE bulk (id int PRIMARY KEY, pad text NOT NULL); ALTER TABLE bulk REPLICA IDENTITY FULL;
     INSERT INTO bulk SELECT g, repeat('p', 50) || g FROM generate_series(1, 25000) AS g;

@@ -48,6 +48,17 @@ test('a Debezium source through SQL', async () => {
   await eventually(async () => JSON.stringify(await a.rows('SELECT id, name FROM people')) === JSON.stringify([[1, 'anne']]), 'people caught up');
 });
 
+test('a jsonb column of a JSON source takes the field as its document, numbers as written (issue #18)', async () => {
+  await a.sql(`CREATE SOURCE docs_src FROM JETSTREAM STREAM 'ACCOUNTS' SUBJECT 'accounts.docs' FORMAT JSON (id int NOT NULL, doc jsonb) KEY (id) ENVELOPE UPSERT`);
+  const js = jetstream(t.p.transport.nc);
+  await js.publish('accounts.docs', '{"id": 1, "doc": {"b": [1.50, 12345678901234567890123], "a": {"x": null}, "b": 2}}');
+  await js.publish('accounts.docs', '{"id": 2, "doc": "text"}');
+  await js.publish('accounts.docs', '{"id": 3}');
+  await js.publish('accounts.docs', '{"id": 4, "doc": 1e3}');
+  const want = [[1, '{"a": {"x": null}, "b": 2}', '2'], [2, '"text"', null], [3, null, null], [4, '1000', null]];
+  await eventually(async () => JSON.stringify(sorted(await a.rows("SELECT id, doc::text, doc ->> 'b' FROM docs_src"))) === JSON.stringify(want), 'the jsonb source caught up');
+});
+
 test('bad KEY / ENVELOPE clauses are refused and create nothing', async () => {
   const base = `CREATE SOURCE bad FROM JETSTREAM STREAM 'ACCOUNTS' FORMAT JSON (id int, v text)`;
   expect((await a.sqlError(`${base} ENVELOPE UPSERT`)).sqlstate).toBe('22023');

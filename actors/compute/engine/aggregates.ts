@@ -7,6 +7,7 @@
  * exact: a value counts while its multiplicity is positive; sum / avg (DISTINCT) keep the
  * distinct values too, and sum each once.
  */
+import { JSONB_TAG, jsonbKey } from '../../../protocol/jsonb.js';
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { newExtendedAccumulator } from './aggregates-extended.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
@@ -84,10 +85,13 @@ function addToMultiset(values: Map<Value, number>, v: Value, diff: number): { pr
 
 /**
  * The multiset key of a value: numerics carried as strings by their decimal (1.5 and 1.50 are one
- * value, protocol/numeric.ts), everything else itself.
+ * value, protocol/numeric.ts), jsonb by jsonbKey, everything else itself.
  */
 function multisetKey(v: Value): Value {
-  return typeof v === 'string' && v.charCodeAt(0) === 0 ? numericIdentity(v) : v;
+  if (typeof v !== 'string') return v;
+  const c = v.charCodeAt(0);
+  // jsonb (protocol/jsonb.ts): by value ('1' and '1.0' are one document), still a jsonb value's tag first.
+  return c === 0 ? numericIdentity(v) : c === 1 ? JSONB_TAG + jsonbKey(v) : v;
 }
 
 /** The value shown for each multiset key whose first present value differs from the key (1.50 for 1.5). */

@@ -4,6 +4,7 @@
  * an unquoted empty field), and the lines of COPY FROM parsed back into fields and then into
  * definite values of the table's column types (22P02 / 22003 on a bad value, with the line).
  */
+import { JsonbInputError, jsonbValue, parseJsonb } from '../../../protocol/jsonb.js';
 import { intOfText } from '../../../protocol/int-range.js';
 import { parseArrayText } from '../../../protocol/array.js';
 import type { Column, Row, Value } from '../../../protocol/types.js';
@@ -254,6 +255,13 @@ function typedValue(f: string, col: Column, line: number): Value {
       if (typeof d !== 'number') throw new SqlError(d.code, d.message, { hint: `COPY line ${line}, column ${col.name}` });
       return d;
     }
+    case 'jsonb':
+      try {
+        return jsonbValue(parseJsonb(f));
+      } catch (e) {
+        if (e instanceof JsonbInputError) throw new SqlError(e.code, e.message, { hint: `${e.detail} COPY line ${line}, column ${col.name}` });
+        throw e;
+      }
     case 'interval': {
       const i = parseInterval(f);
       if ('code' in i) throw new SqlError(i.code, i.message, { hint: `COPY line ${line}, column ${col.name}` });

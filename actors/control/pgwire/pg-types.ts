@@ -2,11 +2,12 @@
  * Postgres types of definite's column types (OID, size) and the encoding of values in the text and
  * binary formats. definite's `int` is reported as int4 (the type of an `int` column), `float` as
  * float8, `numeric` as numeric, `timestamp` (milliseconds since the epoch, UTC) as timestamp
- * without time zone, `date` as date (1082), `interval` as interval (1186; protocol/datetime.ts). A type
+ * without time zone, `date` as date (1082), `interval` as interval (1186; protocol/datetime.ts), `jsonb` as jsonb (3802; protocol/jsonb.ts). A type
  * this table does not know is reported as text.
  */
 import type { Value } from '../../../protocol/types.js';
 import { formatArray } from '../../../protocol/array.js';
+import { isJsonbValue } from '../../../protocol/jsonb.js';
 import { SqlError, SqlState } from '../../../protocol/control/errors.js';
 import { decodeInterval, formatDate, formatInterval } from '../../../protocol/datetime.js';
 
@@ -27,6 +28,7 @@ export const Oid = {
   timestamptz: 1184,
   interval: 1186,
   numeric: 1700,
+  jsonb: 3802,
 } as const;
 
 interface PgType {
@@ -48,6 +50,7 @@ const TYPES: Record<string, PgType> = {
   time: { oid: 1083, size: 8 },
   date: { oid: Oid.date, size: 4 },
   interval: { oid: Oid.interval, size: 16 },
+  jsonb: { oid: Oid.jsonb, size: -1 },
   // One-dimensional arrays (Postgres' _bool, _int2, _int4, _int8, _float8, _numeric, _text).
   'bool[]': { oid: 1000, size: -1 },
   'smallint[]': { oid: 1005, size: -1 },
@@ -87,6 +90,8 @@ export function textValue(v: Value, columnType: string): Buffer | null {
     return Buffer.from(formatArray(v.map((e) => (e === null ? null : textValue(e, element)!.toString('utf8')))), 'utf8');
   }
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
+  // jsonb (protocol/jsonb.ts): the canonical text after the tag.
+  if (columnType === 'jsonb' && isJsonbValue(v)) return Buffer.from(v.slice(1), 'utf8');
   if (typeof v === 'number' && columnType === 'timestamp') return Buffer.from(formatTimestamp(v));
   if (typeof v === 'number' && columnType === 'timestamptz') return Buffer.from(formatTimestamptz(v));
   if (typeof v === 'number' && columnType === 'real') return Buffer.from(float4Text(v));
@@ -164,6 +169,10 @@ export function binaryValue(v: Value, columnType: string): Buffer | null {
     }
     case 'text':
       return Buffer.from(String(v), 'utf8');
+    case 'jsonb':
+      // jsonb_send: version 1, then the text.
+      if (!isJsonbValue(v)) break;
+      return Buffer.concat([Buffer.from([1]), Buffer.from(v.slice(1), 'utf8')]);
     case 'numeric':
       if (typeof v === 'number' && !Number.isFinite(v)) break;
       return numericBinary(decimalOfValue(v as NumericValue));

@@ -36,6 +36,7 @@ const TYPE_NAMES: Record<string, ColumnType> = {
   bool: 'bool', boolean: 'bool',
   timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time',
   date: 'date', interval: 'interval',
+  jsonb: 'jsonb',
 };
 
 /** Casts of dates, timestamps and intervals (protocol/compute/datetime-scalar.ts). */
@@ -51,7 +52,7 @@ const DATETIME_CASTS: Record<string, ScalarFunction> = {
 /** Postgres' name of each type, as it names a cast column (`SELECT '1'::int` is column `int4`). */
 export const PG_TYPE_NAME: Record<ColumnType, string> = {
   smallint: 'int2', int: 'int4', bigint: 'int8', float: 'float8', real: 'float4', numeric: 'numeric', text: 'text', bool: 'bool', timestamp: 'timestamp', timestamptz: 'timestamptz', time: 'time',
-  date: 'date', interval: 'interval',
+  date: 'date', interval: 'interval', jsonb: 'jsonb',
   // Postgres names a cast to an array type after its element type (`'{1}'::int[]` is column `int4`).
   'bool[]': 'bool', 'smallint[]': 'int2', 'int[]': 'int4', 'bigint[]': 'int8', 'float[]': 'float8', 'numeric[]': 'numeric', 'text[]': 'text',
 };
@@ -70,6 +71,28 @@ function castArray(t: Typed, from: ColumnType, target: ColumnType): Typed['expr'
   return undefined;
 }
 
+/** Postgres' name of a cast target in jsonb's cast errors ("cannot cast jsonb string to type integer"). */
+const JSONB_TARGET_LABEL: Partial<Record<ColumnType, string>> = {
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', numeric: 'numeric', float: 'double precision', bool: 'boolean',
+};
+
+/**
+ * Casts of jsonb (protocol/compute/jsonb-scalar.ts): to and from text (jsonb_out / jsonb_in),
+ * and, as Postgres 15, of a JSON number to the numeric types (an integer rounded as numeric
+ * rounds) and of a JSON boolean to bool. `integer`: the result still needs the range check.
+ */
+function castJsonb(t: Typed, from: ColumnType, target: ColumnType): { expr: Typed['expr']; integer: boolean } | undefined {
+  if (from === 'text' && target === 'jsonb') return { expr: call('jsonb_in', t.expr), integer: false };
+  if (from !== 'jsonb') return undefined;
+  if (target === 'text') return { expr: call('jsonb_out', t.expr), integer: false };
+  const label = JSONB_TARGET_LABEL[target];
+  if (!label) return undefined;
+  const value = call('jsonb_to', t.expr, lit(label, 'text'));
+  if (target === 'bool' || target === 'numeric') return { expr: value, integer: false };
+  if (target === 'float') return { expr: call('to_float', value), integer: false };
+  return { expr: call('to_int', call('round', value)), integer: true };
+}
+
 /** The column type a SQL type name denotes; 0A000 for types definite does not have. */
 export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): ColumnType {
   const names = (typeName?.names ?? []).map((n) => stringOf(n) ?? '');
@@ -85,7 +108,7 @@ export function columnTypeOf(typeName: TypeName | undefined, ctx: PlanContext): 
   if (names.length > 1 && names[0] !== 'pg_catalog' && names[0] !== 'public') throw ctx.error(SqlState.UndefinedObject, `type "${names.join('.')}" does not exist`, location);
   const type = TYPE_NAMES[name.toLowerCase()];
   if (!type) {
-    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, real, float, numeric, text, bool, timestamp, timestamptz, date, time and interval');
+    throw ctx.error(SqlState.FeatureNotSupported, `type "${name}" is not supported`, location, 'definite has smallint, int, bigint, real, float, numeric, text, bool, timestamp, timestamptz, date, time, interval and jsonb');
   }
   return type;
 }
@@ -194,6 +217,8 @@ export function castTo(t: Typed, target: ColumnType, ctx: PlanContext, location?
   if (isTs(from) && isTs(target)) return to(t.expr);
   const datetime = DATETIME_CASTS[`${from}->${target}`];
   if (datetime) return to(call(datetime, t.expr));
+  const jsonb = castJsonb(t, from, target);
+  if (jsonb) return jsonb.integer ? toInteger(jsonb.expr) : to(jsonb.expr);
   const arrayCast = castArray(t, from, target);
   if (arrayCast) return to(arrayCast);
   if (target === 'text' && from === 'numeric') return to(call('numeric_text', t.expr));

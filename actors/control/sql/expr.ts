@@ -19,6 +19,7 @@ import { planRegCast, regTypeOf } from './pg-casts.js';
 import { locationOf, nodeKind, stringOf, type PlanContext } from './context.js';
 import { exprKey, toExpr } from './exprs.js';
 import { planFunction } from './functions.js';
+import { asJsonb, jsonbBinary } from './jsonb.js';
 import { typedCall } from './typed-call.js';
 import { integerConstantType, numericConstant, typeLabel } from './literals.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
@@ -44,7 +45,7 @@ export interface ExprEnv {
   subqueries?: SubqueryCollector;
 }
 
-const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
+const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'jsonb_agg', 'jsonb_object_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
 /** SQL names of the variance family and the plan's aggregate for each. */
 const VARIANCE: Record<string, AggregateFunction> = { variance: 'var_samp', var_samp: 'var_samp', var_pop: 'var_pop', stddev: 'stddev_samp', stddev_samp: 'stddev_samp', stddev_pop: 'stddev_pop' };
 
@@ -330,6 +331,8 @@ function binary(op: string, left: Typed, right: Typed, env: ExprEnv, location: n
   if (COMPARISON[op]) return planComparison(op, left, right, env, location);
   const datetime = datetimeBinary(op, left, right, ctx, location);
   if (datetime) return datetime;
+  const jsonb = jsonbBinary(op, left, right, ctx, location);
+  if (jsonb) return jsonb;
   if (ARITHMETIC[op]) {
     // An unknown literal takes the other side's type.
     if (left.type === null && isNumeric(right.type)) left = coerce(left, right.type, ctx, location);
@@ -484,6 +487,7 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
   const args = (f.args ?? []).map((a) => planExpr(a, argEnv));
   if (name === 'string_agg') return stringAgg(f, args, argEnv, result, location);
   if (name === 'array_agg') return arrayAgg(f, args, argEnv, result, location);
+  if (name === 'jsonb_agg' || name === 'jsonb_object_agg') return jsonbAgg(name, f, args, argEnv, result, location);
   if (f.agg_order) throw ctx.unsupported(`ORDER BY inside ${name}(...)`, location, 'the order of rows does not change this aggregate');
   if (args.length !== 1) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
   let arg = args[0]!;
@@ -514,6 +518,8 @@ function aggregate(name: string, f: FuncCall, env: ExprEnv, location: number | u
     case 'min':
     case 'max':
       arg = settle(arg, ctx, location);
+      // Postgres has no min / max of jsonb (no such aggregate), though jsonb is ordered.
+      if (arg.type === 'jsonb') throw ctx.error(SqlState.UndefinedFunction, `function ${name}(jsonb) does not exist`, location, 'No function matches the given name and argument types.');
       return result(name, arg, arg.type!);
     case 'sum':
     case 'avg': {
@@ -555,6 +561,37 @@ function arrayAgg(
   const type = arrayTypeOrFail(value.type, ctx, location);
   const desc = orderedByValue(f, value, env, 'array_agg', 'array_agg(x ORDER BY x [DESC]) is supported', location);
   return { ...result('array_agg', value, type, desc ? { desc } : {}), nullable: true };
+}
+
+/**
+ * jsonb_agg(value [ORDER BY value [ASC | DESC]]): array_agg of to_jsonb(value) (NULLs as JSON
+ * null), as one JSON array; jsonb_object_agg(key, value): array_agg of `[key text, value]` pairs
+ * folded into one object (a NULL key is 22023, as in Postgres; of equal keys the last in
+ * array_agg's order is kept, where Postgres keeps the last in its unspecified input order).
+ * Both NULL for no rows, and incremental as array_agg is.
+ */
+function jsonbAgg(
+  name: 'jsonb_agg' | 'jsonb_object_agg',
+  f: FuncCall,
+  args: Typed[],
+  env: ExprEnv,
+  result: (fn: AggregateFunction, arg: Typed, type: ColumnType, extra: Partial<Aggregate>) => Typed,
+  location: number | undefined,
+): Typed {
+  const { ctx } = env;
+  const want = name === 'jsonb_agg' ? 1 : 2;
+  if (args.length !== want) throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
+  if (f.agg_distinct) throw ctx.unsupported(`${name}(DISTINCT ...)`, location);
+  if (name === 'jsonb_agg') {
+    const value = settle(args[0]!, ctx, location);
+    const desc = orderedByValue(f, value, env, name, 'jsonb_agg(x ORDER BY x [DESC]) is supported', location);
+    const agg = result('array_agg', asJsonb(value, ctx, location), 'text[]', desc ? { desc } : {});
+    return { expr: call('jsonb_of_array', agg.expr), type: 'jsonb', nullable: true, name };
+  }
+  if (f.agg_order) throw ctx.unsupported(`ORDER BY inside ${name}(...)`, location);
+  const pair = planFunction('jsonb_build_array', [args[0]!.type === null ? settle(args[0]!, ctx, location) : args[0]!.type === 'text' ? args[0]! : castTo(args[0]!, 'text', ctx, location), args[1]!], ctx, location);
+  const agg = result('array_agg', pair, 'text[]', {});
+  return { expr: call('jsonb_object_of_pairs', agg.expr), type: 'jsonb', nullable: true, name };
 }
 
 /**

@@ -12,7 +12,9 @@ import type { ColumnType } from '../../../protocol/types.js';
 /** Functions that are not NULL whenever an argument is NULL (plan.ts' null semantics). */
 const NON_STRICT = new Set<ScalarFunction>(['and', 'or', 'is_null', 'is_not_null', 'coalesce', 'nullif', 'concat', 'greatest', 'least',
   // arrays (array-scalar.ts): NULL elements, a NULL null-text, NULL x in ANY / ALL do not make the result NULL
-  'array', 'array_to_string', 'eq_any', 'ne_any', 'lt_any', 'le_any', 'gt_any', 'ge_any', 'eq_all', 'ne_all', 'lt_all', 'le_all', 'gt_all', 'ge_all']);
+  'array', 'array_to_string', 'eq_any', 'ne_any', 'lt_any', 'le_any', 'gt_any', 'ge_any', 'eq_all', 'ne_all', 'lt_all', 'le_all', 'gt_all', 'ge_all',
+  // jsonb (jsonb-scalar.ts): a NULL value is JSON null; a NULL document has no elements
+  'jsonb_build_object', 'jsonb_build_array', 'jsonb_length']);
 
 /** Result types of functions whose result type does not depend on their arguments. */
 const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
@@ -20,6 +22,10 @@ const FIXED_RESULT: Partial<Record<ScalarFunction, ColumnType>> = {
   lower: 'text', upper: 'text', trim: 'text', ltrim: 'text', rtrim: 'text', '||': 'text', substr: 'text', replace: 'text', to_text: 'text', numeric_text: 'text',
   length: 'int', position: 'int', to_int: 'int', div_int: 'int', to_float: 'float', to_bool: 'bool', sqrt: 'float', exp: 'float', ln: 'float',
   check_smallint: 'smallint', check_int: 'int', check_bigint: 'bigint',
+  jsonb_in: 'jsonb', jsonb_out: 'text', jsonb_get: 'jsonb', jsonb_get_text: 'text', jsonb_path: 'jsonb', jsonb_path_text: 'text',
+  jsonb_contains: 'bool', jsonb_exists: 'bool', jsonb_exists_any: 'bool', jsonb_exists_all: 'bool', jsonb_concat: 'jsonb', jsonb_delete: 'jsonb',
+  jsonb_typeof: 'text', jsonb_array_length: 'int', to_jsonb: 'jsonb', jsonb_build_object: 'jsonb', jsonb_build_array: 'jsonb',
+  jsonb_of_array: 'jsonb', jsonb_object_of_pairs: 'jsonb', jsonb_length: 'int', jsonb_key_at: 'text', jsonb_value_at: 'jsonb', jsonb_text_of: 'text',
   to_numeric: 'numeric', check_numeric: 'numeric', fit_numeric: 'numeric', round_numeric: 'numeric', trunc_numeric: 'numeric',
 };
 

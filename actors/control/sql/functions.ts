@@ -12,6 +12,7 @@ import { PG_FUNCTIONS } from './pg-functions.js';
 import { typedCall } from './typed-call.js';
 import { DATETIME_SQL_FUNCTIONS } from './datetime.js';
 import { TEXT_SQL_FUNCTIONS } from './text-functions.js';
+import { JSONB_SQL_FUNCTIONS } from './jsonb.js';
 import type { PlanContext } from './context.js';
 import { isIntegerType } from '../../../protocol/int-range.js';
 import { coerce, commonType, implicitlyConverts, isNumeric, lit, type NumericType, type Typed } from './typed.js';
@@ -137,6 +138,7 @@ const FUNCTIONS: Record<string, Builder> = {
   ...PG_FUNCTIONS,
   ...DATETIME_SQL_FUNCTIONS,
   ...TEXT_SQL_FUNCTIONS,
+  ...JSONB_SQL_FUNCTIONS,
 };
 
 /** Whether `name` is a scalar function definite knows. */

@@ -26,7 +26,7 @@ import { planQueryBody } from './query.js';
 import { filter, project, range, type ColType, type Rel } from './rel.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { nullSafeJoin } from './subquery.js';
-import { planTableFunctionCall, planZippedFunctions } from './table-functions.js';
+import { needsZip, planTableFunctionCall, planZippedFunctions } from './table-functions.js';
 
 /** The outer relation a correlated (LATERAL) item is planned against. */
 export interface Correlation {
@@ -86,7 +86,7 @@ function planPerD(node: Node, ctx: PlanContext, ctes: Ctes, corr: Correlation): 
   if ('RangeFunction' in node) {
     const rf: RangeFunction = node.RangeFunction;
     const scope = new LateralScope(Scope.empty(), corr, 0);
-    if (rf.is_rowsfrom || (rf.functions ?? []).length > 1 || rf.ordinality) {
+    if (needsZip(rf)) {
       const z = planZippedFunctions(rf, ctx, scope, corr.d, k);
       return { plan: z.plan, columns: z.columns, alias: z.alias };
     }
@@ -111,7 +111,7 @@ function plansAlone(node: Node, ctx: PlanContext, ctes: Ctes): boolean {
   try {
     if ('RangeFunction' in node) {
       const rf = node.RangeFunction;
-      if (rf.is_rowsfrom || (rf.functions ?? []).length > 1 || rf.ordinality) planZippedFunctions(rf, ctx, Scope.empty(), { op: 'constant', rows: [], arity: 0 }, 0);
+      if (needsZip(rf)) planZippedFunctions(rf, ctx, Scope.empty(), { op: 'constant', rows: [], arity: 0 }, 0);
       else planTableFunctionCall(rf, ctx, Scope.empty());
     } else {
       const sub = (node as { RangeSubselect: RangeSubselect }).RangeSubselect;
@@ -131,7 +131,7 @@ function functionOverRows(left: Rel, rf: RangeFunction, quals: Node | undefined,
   let plan: Plan;
   let columns: Column[];
   let alias: string | undefined;
-  if (padded || rf.is_rowsfrom || (rf.functions ?? []).length > 1 || rf.ordinality) {
+  if (padded || needsZip(rf)) {
     // LEFT JOIN LATERAL f(...) ON true: at least one row per outer row, NULLs when f has none.
     const z = planZippedFunctions(rf, ctx, left.scope, left.plan, nl, padded);
     ({ plan, columns, alias } = z);
@@ -243,7 +243,7 @@ export function correlatedFrom(items: Node[], ctx: PlanContext, ctes: Ctes, corr
     if (!('RangeFunction' in node)) return false;
     const probe: Correlation = { ...corr, used: new Set() };
     try {
-      if (node.RangeFunction.is_rowsfrom || (node.RangeFunction.functions ?? []).length > 1 || node.RangeFunction.ordinality) {
+      if (needsZip(node.RangeFunction)) {
         planZippedFunctions(node.RangeFunction, ctx, new LateralScope(Scope.empty(), probe, 0), probe.d, k);
       } else {
         planTableFunctionCall(node.RangeFunction, ctx, new LateralScope(Scope.empty(), probe, 0));
@@ -265,7 +265,7 @@ export function correlatedFrom(items: Node[], ctx: PlanContext, ctes: Ctes, corr
     const inner = new LateralScope(scope, corr, 0);
     let columns: Column[];
     let alias: string | undefined;
-    if (rf.is_rowsfrom || (rf.functions ?? []).length > 1 || rf.ordinality) {
+    if (needsZip(rf)) {
       const z = planZippedFunctions(rf, ctx, inner, plan, cols.length);
       plan = z.plan;
       columns = z.columns;

@@ -11,12 +11,13 @@ import { decimalFits, numericOutOfRange, numericValue, parseDecimal, type Numeri
 import type { ColumnType, Value } from '../../../protocol/types.js';
 import { MoreSqlState, type PlanContext } from './context.js';
 import { parseArrayText } from '../../../protocol/array.js';
+import { JsonbInputError, jsonbValue, parseJsonb } from '../../../protocol/jsonb.js';
 import { encodeInterval, INTERVAL_FULL_RANGE, parseDate, parseInterval } from '../../../protocol/datetime.js';
 import { parseTimestampText } from '../../../protocol/compute/datetime-scalar.js';
 import { parseTimeText } from '../../../protocol/time-text.js';
 
 const TYPE_LABEL: Record<ColumnType, string> = {
-  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', time: 'time without time zone', date: 'date', interval: 'interval', real: 'real',
+  smallint: 'smallint', int: 'integer', bigint: 'bigint', float: 'double precision', numeric: 'numeric', text: 'text', bool: 'boolean', timestamp: 'timestamp without time zone', timestamptz: 'timestamp with time zone', time: 'time without time zone', date: 'date', interval: 'interval', real: 'real', jsonb: 'jsonb',
   'bool[]': 'boolean[]', 'smallint[]': 'smallint[]', 'int[]': 'integer[]', 'bigint[]': 'bigint[]', 'float[]': 'double precision[]', 'numeric[]': 'numeric[]', 'text[]': 'text[]',
 };
 
@@ -35,6 +36,13 @@ export function parseLiteral(text: string, type: ColumnType, ctx: PlanContext, l
   switch (type) {
     case 'text':
       return text;
+    case 'jsonb':
+      try {
+        return jsonbValue(parseJsonb(text));
+      } catch (e) {
+        if (e instanceof JsonbInputError) throw ctx.error(e.code, e.message, location, e.detail);
+        throw e;
+      }
     case 'smallint':
     case 'int':
     case 'bigint': {

@@ -72,6 +72,7 @@ export const PG_TYPES: Array<{ oid: number; typname: string; sqlName: string; le
   { oid: 1083, typname: 'time', sqlName: 'time without time zone', len: 8, category: 'D', of: 'time' },
   { oid: 1184, typname: 'timestamptz', sqlName: 'timestamp with time zone', len: 8, category: 'D', of: 'timestamptz' },
   { oid: 1700, typname: 'numeric', sqlName: 'numeric', len: -1, category: 'N', of: 'numeric' },
+  { oid: 3802, typname: 'jsonb', sqlName: 'jsonb', len: -1, category: 'U', of: 'jsonb' },
   { oid: 2205, typname: 'regclass', sqlName: 'regclass', len: 4, category: 'N' },
   { oid: 2206, typname: 'regtype', sqlName: 'regtype', len: 4, category: 'N' },
   // Array types (typcategory 'A', typelem their element's oid).

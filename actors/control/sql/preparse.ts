@@ -89,7 +89,7 @@ export type Extension =
 const TYPE_NAMES: Record<string, ColumnType> = {
   INT: 'int', INTEGER: 'int', INT4: 'int', INT8: 'bigint', BIGINT: 'bigint', INT2: 'smallint', SMALLINT: 'smallint',
   FLOAT: 'float', FLOAT8: 'float', DOUBLE: 'float', NUMERIC: 'numeric', DECIMAL: 'numeric',
-  TEXT: 'text', VARCHAR: 'text', STRING: 'text', BOOL: 'bool', BOOLEAN: 'bool', TIMESTAMP: 'timestamp',
+  TEXT: 'text', VARCHAR: 'text', STRING: 'text', BOOL: 'bool', BOOLEAN: 'bool', TIMESTAMP: 'timestamp', JSONB: 'jsonb',
 };
 
 const SHOW_KINDS: Record<string, ObjectKind | 'object'> = {
@@ -219,7 +219,7 @@ function createSource(c: Cursor): Extension {
       const typeTok = c.peek();
       const typeName = typeTok && typeTok.t === 'word' ? typeTok.upper : '';
       const type = TYPE_NAMES[typeName];
-      if (!type) c.fail('expected a column type (smallint, int, bigint, float, numeric, text, bool, timestamp)');
+      if (!type) c.fail('expected a column type (smallint, int, bigint, float, numeric, text, bool, timestamp, jsonb)');
       c.ident();
       if (typeName === 'DOUBLE') c.keywords('PRECISION');
       const notNull = c.keywords('NOT', 'NULL');

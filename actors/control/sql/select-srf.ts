@@ -13,9 +13,9 @@
 import type { FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringOf, type PlanContext } from './context.js';
 
-const SET_RETURNING = new Set(['generate_series', 'unnest', '_pg_expandarray']);
+const SET_RETURNING = new Set(['generate_series', 'unnest', '_pg_expandarray', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_object_keys']);
 const COMPOSITE_FIELDS: Record<string, string[]> = { _pg_expandarray: ['x', 'n'] };
-const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
+const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'jsonb_agg', 'jsonb_object_agg', 'variance', 'var_samp', 'var_pop', 'stddev', 'stddev_samp', 'stddev_pop']);
 
 /** The separator of a composite column's hidden field columns. */
 export const FIELD_SEPARATOR = '\u0001';

@@ -73,7 +73,7 @@ export function planTableFunctionCall(rf: RangeFunction, ctx: PlanContext, scope
  * call) are 0A000 here; a correlated subquery's FROM may read the outer row (subquery.ts).
  */
 export function planRangeFunction(rf: RangeFunction, ctx: PlanContext): Rel {
-  if (rf.is_rowsfrom || rf.ordinality || (rf.functions ?? []).length > 1) {
+  if (needsZip(rf)) {
     const z = planZippedFunctions(rf, ctx, Scope.empty(), ONE_EMPTY_ROW, 0);
     return { plan: z.plan, cols: z.columns.map((c) => ({ type: c.type, nullable: c.nullable })), scope: Scope.ofRelation(z.columns, z.alias) };
   }
@@ -111,6 +111,59 @@ interface ZippedFunction {
   values: (ord: Expr) => Expr[];
   /** Plans whose evaluation raises the function's argument errors (generate_series' step 0). */
   checks: Expr[][];
+  /** Columns named by the function (OUT parameters: jsonb_each's key, value), not by the alias. */
+  outNames?: boolean;
+}
+
+/**
+ * jsonb's set-returning functions (protocol/compute/jsonb-scalar.ts): their columns, and the
+ * kind of container they read (jsonb_length's `what`: a wrong kind is 22023, as in Postgres).
+ */
+const JSONB_SRFS: Record<string, { what: 'array' | 'object' | 'keys'; columns: Array<{ name: string; type: ColumnType }>; outNames: boolean }> = {
+  jsonb_array_elements: { what: 'array', columns: [{ name: 'value', type: 'jsonb' }], outNames: true },
+  jsonb_array_elements_text: { what: 'array', columns: [{ name: 'value', type: 'text' }], outNames: true },
+  jsonb_each: { what: 'object', columns: [{ name: 'key', type: 'text' }, { name: 'value', type: 'jsonb' }], outNames: true },
+  jsonb_each_text: { what: 'object', columns: [{ name: 'key', type: 'text' }, { name: 'value', type: 'text' }], outNames: true },
+  jsonb_object_keys: { what: 'keys', columns: [{ name: 'jsonb_object_keys', type: 'text' }], outNames: false },
+};
+
+/** Whether `name` is one of jsonb's set-returning functions. */
+export function isJsonbSrf(name: string | undefined): boolean {
+  return name !== undefined && Object.prototype.hasOwnProperty.call(JSONB_SRFS, name);
+}
+
+/** Whether a function in FROM is planned by planZippedFunctions (ROWS FROM, ORDINALITY, jsonb's functions). */
+export function needsZip(rf: RangeFunction): boolean {
+  if (rf.is_rowsfrom || (rf.functions ?? []).length > 1 || rf.ordinality) return true;
+  const item = rf.functions?.[0];
+  const f = item && 'List' in item ? item.List.items?.[0] : undefined;
+  const names = f && 'FuncCall' in f ? (f.FuncCall.funcname ?? []).map((n) => stringOf(n)) : [];
+  return isJsonbSrf(names[names.length - 1]) && (names.length === 1 || names[0] === 'pg_catalog');
+}
+
+/** One of jsonb's set-returning functions as a ROWS FROM item. */
+function jsonbSrf(name: string, args: Typed[], ctx: PlanContext, location: number | undefined): ZippedFunction {
+  const srf = JSONB_SRFS[name]!;
+  if (args.length !== 1 || (args[0]!.type !== null && args[0]!.type !== 'jsonb')) {
+    throw ctx.error(SqlState.UndefinedFunction, `function ${name}(${args.map((a) => a.type ?? 'unknown').join(', ')}) does not exist`, location);
+  }
+  const a = toExpr(coerce(args[0]!, 'jsonb', ctx, location).expr);
+  const value = (ord: Expr): Expr => fn('jsonb_value_at', a, ord);
+  const values = (ord: Expr): Expr[] => {
+    switch (name) {
+      case 'jsonb_array_elements':
+        return [value(ord)];
+      case 'jsonb_array_elements_text':
+        return [fn('jsonb_text_of', value(ord))];
+      case 'jsonb_each':
+        return [fn('jsonb_key_at', a, ord), value(ord)];
+      case 'jsonb_each_text':
+        return [fn('jsonb_key_at', a, ord), fn('jsonb_text_of', value(ord))];
+      default:
+        return [fn('jsonb_key_at', a, ord)];
+    }
+  };
+  return { columns: srf.columns.map((c) => ({ ...c, nullable: true })), length: fn('jsonb_length', a, lit(srf.what, 'text')), values, checks: [], outNames: srf.outNames };
 }
 
 const lit = (value: Value, type: ColumnType): Expr => ({ op: 'lit', value, type });
@@ -141,6 +194,7 @@ function zippedFunction(item: Node, ctx: PlanContext, scope: Scope): ZippedFunct
       checks: [],
     };
   }
+  if (isJsonbSrf(name) && (names.length === 1 || names[0] === 'pg_catalog')) return jsonbSrf(name!, args, ctx, location);
   // generate_series and unnest as planTableFunctionCall types them.
   const single: RangeFunction = { functions: [{ List: { items: [f!] } }] };
   const c = planTableFunctionCall(single, ctx, scope);
@@ -224,7 +278,7 @@ export function planZippedFunctions(rf: RangeFunction, ctx: PlanContext, scope: 
     throw ctx.error(MoreSqlState.InvalidColumnReference, `table "${rf.alias?.aliasname}" has ${columns.length} columns available but ${names.length} columns specified`);
   }
   // One function of one column: the column is named after the alias, as in Postgres.
-  const single = fns.length === 1 && fns[0]!.columns.length === 1 && rf.alias?.aliasname !== undefined;
+  const single = fns.length === 1 && fns[0]!.columns.length === 1 && !fns[0]!.outNames && rf.alias?.aliasname !== undefined;
   const named = columns.map((c, i) => (i < names.length ? { ...c, name: names[i]! } : i === 0 && single ? { ...c, name: rf.alias!.aliasname! } : c));
   const fnName = fns.length === 1 ? fns[0]!.columns.length === 1 ? columns[0]!.name : undefined : undefined;
   return { plan, columns: named, alias: rf.alias?.aliasname ?? fnName };

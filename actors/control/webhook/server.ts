@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ControlDeps } from '../deps.js';
 import { parseJsonExact, stringifyJsonExact } from '../../../protocol/exact-json.js';
+import { JsonbInputError, jsonbValue, parseJsonb } from '../../../protocol/jsonb.js';
 
 /** The largest request body taken, as in Materialize (2 MiB). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -73,7 +74,7 @@ export class WebhookServer {
       const source = deps.catalog.find(name!, 'source');
       if (!source || source.source?.['kind'] !== 'webhook' || !source.collection) throw new HttpError(404, `unknown webhook source "${name}"`);
       const body = await readBody(req);
-      const row = [bodyText(body, source.source['format'] as string)];
+      const row = [bodyText(body, source.source['format'] as string, source.columns?.[0]?.type === 'jsonb')];
       if (source.source['headers']) row.push(headersText(req));
       if (this.pending >= MAX_PENDING) throw new HttpError(503, 'too many requests waiting for their commit; retry');
       this.pending++;
@@ -119,8 +120,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The body as the `body` column: TEXT as it is (valid UTF-8), JSON as one document in compact form. */
-function bodyText(body: Buffer, format: string): string {
+/**
+ * The body as the `body` column: TEXT as it is (valid UTF-8), JSON as a jsonb document
+ * (protocol/jsonb.ts: Postgres' input rules, 400 where jsonb_in is 22P02 / 22P05), or in compact
+ * form for a source created while the body was text.
+ */
+function bodyText(body: Buffer, format: string, jsonb: boolean): string {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -128,6 +133,14 @@ function bodyText(body: Buffer, format: string): string {
     throw new HttpError(400, 'the body is not valid UTF-8');
   }
   if (format !== 'json') return text;
+  if (jsonb) {
+    try {
+      return jsonbValue(parseJsonb(text));
+    } catch (err) {
+      if (!(err instanceof JsonbInputError)) throw err;
+      throw new HttpError(400, `the body is not JSON: ${err.message} (${err.detail})`);
+    }
+  }
   try {
     // Numbers keep their digits (1.50, 12345678901234567890), as Postgres' jsonb keeps them.
     return stringifyJsonExact(parseJsonExact(text));

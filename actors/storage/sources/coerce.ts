@@ -4,17 +4,48 @@
  * would round them), and, in a numeric column, a string of decimal digits (msgpack has no decimal
  * type; definite's own sinks write numerics that way). Anything else is returned as it is, for
  * `fits` to accept or refuse. Never rounds a numeric: the value is the decimal as written, at its
- * written scale (`1.50` stays 1.50, protocol/numeric.ts).
+ * written scale (`1.50` stays 1.50, protocol/numeric.ts). A jsonb column takes any field as its document.
  */
 import type { Column, Value } from '../../../protocol/types.js';
 import { JsonNumber } from '../../../protocol/exact-json.js';
+import { jsonbValue, numberOf, objectOf, type Jsonb } from '../../../protocol/jsonb.js';
 import { inIntRange, intValue, isIntegerType } from '../../../protocol/int-range.js';
 import { decimalFits, isNumericString, normalize, numericValue, parseDecimal } from '../../../protocol/numeric.js';
+
+/**
+ * A field of any shape as a jsonb document (protocol/jsonb.ts): numbers with their digits (a
+ * JsonNumber's text, a msgpack int64's), objects with sorted keys; undefined (refused) for what
+ * jsonb cannot hold (a string with NUL, a float that is not finite, binary data).
+ */
+function jsonbField(v: unknown): string | undefined {
+  const tree = (x: unknown): Jsonb => {
+    if (x === null || typeof x === 'boolean') return x;
+    if (typeof x === 'string') {
+      if (x.includes('\u0000')) throw new Error('NUL');
+      return x;
+    }
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw new Error('not finite');
+      return numberOf(String(x));
+    }
+    if (typeof x === 'bigint') return numberOf(String(x));
+    if (x instanceof JsonNumber) return numberOf(x.text);
+    if (Array.isArray(x)) return x.map(tree);
+    if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) return objectOf(Object.entries(x as Record<string, unknown>).map(([k, e]) => [k, tree(e)]));
+    throw new Error('not JSON');
+  };
+  try {
+    return jsonbValue(tree(v));
+  } catch {
+    return undefined;
+  }
+}
 
 /** `v` as a value of `column` (see the header); undefined when it is an exact number the column cannot hold. */
 export function coerceField(v: unknown, column: Column): unknown {
   if (v === null || v === undefined) return v;
   const type = column.type;
+  if (type === 'jsonb') return jsonbField(v);
   if (type.endsWith('[]')) {
     if (!Array.isArray(v)) return v;
     const element = { ...column, type: type.slice(0, -2) as Column['type'], nullable: true };
