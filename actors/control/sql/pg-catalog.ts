@@ -121,6 +121,11 @@ interface Context {
   relations: Array<{ oid: number; name: string; namespace: number; relkind: string; columns: Column[]; object?: CatalogObject }>;
 }
 
+/** A view's definition as pg_get_viewdef gives it: its query as written, after a space, with a semicolon (Postgres deparses it instead). */
+export function viewDefinition(o: CatalogObject): string | null {
+  return o.query === undefined ? null : ` ${o.query.trim().replace(/;\s*$/, '')};`;
+}
+
 const RELKIND: Record<CatalogObject['kind'], string> = { table: 'r', source: 'r', view: 'v', materialized_view: 'm', index: 'i' };
 
 const PG_CATALOG: Record<string, Definition> = {
@@ -154,7 +159,7 @@ const PG_CATALOG: Record<string, Definition> = {
         r.columns.map((col, i) => {
           const t = pgTypeOfColumn(col.type);
           // attnotnull: a table's NOT NULL; Postgres never marks a view's (or materialized view's) columns.
-          return [r.oid, col.name, t.oid, -1, t.len, i + 1, col.type.endsWith('[]') ? 1 : 0, -1, -1, t.len > 0 && t.len <= 8, t.len === 8 ? 'd' : 'i', t.len > 0 ? 'p' : 'x', '', !col.nullable && r.relkind === 'r', false, false, '', '', false, true, 0, col.type === 'text' || col.type === 'text[]' ? DEFAULT_COLLATION : 0, null, null, null, null];
+          return [r.oid, col.name, t.oid, -1, t.len, i + 1, col.type.endsWith('[]') ? 1 : 0, -1, -1, t.len > 0 && t.len <= 8, t.len === 8 ? 'd' : 'i', t.len > 0 ? 'p' : t.oid === 1700 ? 'm' : 'x', '', !col.nullable && r.relkind === 'r', false, false, '', '', false, true, 0, col.type === 'text' || col.type === 'text[]' ? DEFAULT_COLLATION : 0, null, null, null, null];
         }),
       ),
   },
@@ -216,6 +221,8 @@ const PG_CATALOG: Record<string, Definition> = {
     columns: cols('oid:int extname:text extowner:int extnamespace:int extrelocatable:bool extversion:text extconfig:int[]? extcondition:text[]?'),
     rows: () => [],
   },
+  // Rules: a view's _RETURN rule is all Postgres would list, and psql's \d+ asks only for the others.
+  pg_rewrite: { oid: 2618, relkind: 'r', columns: cols('oid:int rulename:text ev_class:int ev_type:text ev_enabled:text is_instead:bool ev_qual:text ev_action:text'), rows: () => [] },
   pg_inherits: { oid: 2611, relkind: 'r', columns: cols('inhrelid:int inhparent:int inhseqno:int inhdetachpending:bool'), rows: () => [] },
   // Row security policies, extended statistics and publications: definite has none.
   pg_policy: { oid: 3256, relkind: 'r', columns: cols('oid:int polname:text polrelid:int polcmd:text polpermissive:bool polroles:int[] polqual:text? polwithcheck:text?'), rows: () => [] },
@@ -239,6 +246,21 @@ const PG_CATALOG: Record<string, Definition> = {
     columns: cols(`rolname:text rolsuper:bool rolinherit:bool rolcreaterole:bool rolcreatedb:bool rolcanlogin:bool rolreplication:bool rolconnlimit:int
       rolpassword:text rolvaliduntil:timestamp? rolbypassrls:bool rolconfig:text? oid:int`),
     rows: (c) => [[c.input.owner, true, true, true, true, true, false, -1, '********', null, true, null, OWNER_OID]],
+  },
+  pg_views: {
+    oid: 12010,
+    relkind: 'v',
+    columns: cols('schemaname:text viewname:text viewowner:text definition:text?'),
+    rows: (c) => c.relations.filter((r) => r.relkind === 'v' && r.object).map((r) => ['public', r.name, c.input.owner, viewDefinition(r.object!)]),
+  },
+  pg_matviews: {
+    oid: 12011,
+    relkind: 'v',
+    columns: cols('schemaname:text matviewname:text matviewowner:text tablespace:text? hasindexes:bool ispopulated:bool definition:text?'),
+    rows: (c) => {
+      const indexed = new Set(c.input.objects.filter((o) => o.kind === 'index' && o.on !== undefined).map((o) => o.on!));
+      return c.relations.filter((r) => r.relkind === 'm' && r.object).map((r) => ['public', r.name, c.input.owner, null, indexed.has(r.object!.id), true, viewDefinition(r.object!)]);
+    },
   },
   // Role membership: definite has one role, a member of none.
   pg_auth_members: { oid: 1261, relkind: 'r', columns: cols('roleid:int member:int grantor:int admin_option:bool'), rows: () => [] },

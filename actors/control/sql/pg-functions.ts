@@ -3,6 +3,7 @@
  * pg_type_is_visible(oid), pg_function_is_visible(oid), pg_get_function_result(oid) &
  * pg_get_function_arguments(oid) (NULL: pg_proc lists none),
  * format_type(oid, typmod), pg_get_userbyid(oid), obj_description(oid[, catalog]), col_description(oid, int),
+ * pg_get_viewdef(oid[, pretty]), pg_get_ruledef(oid[, pretty]) (NULL: no rules),
  * pg_relation_is_publishable(oid), pg_get_expr(tree, oid[, pretty]), pg_encoding_to_char(int),
  * array_to_string (of the arrays-as-text of the system relations), pg_size_pretty(bigint) and
  * pg_table_size & co. (NULL: definite reports no sizes). A lookup is planned as a CASE over
@@ -132,6 +133,27 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
       return [ix, `CREATE INDEX ${quote(relname.get(ix) ?? '')} ON public.${quote(relname.get(rel) ?? '')} USING btree (${keys.join(', ')})`];
     });
     return lookup(oid, pairs, lit(null, 'text') as Expr, 'text', name);
+  },
+  // A view's or materialized view's defining query (pg_views / pg_matviews), for psql's \d+.
+  pg_get_viewdef: (args, fail, ctx, loc, name) => {
+    if (args.length < 1 || args.length > 2) fail();
+    if (args[1] && args[1].type !== null && args[1].type !== 'bool' && !isIntegerType(args[1].type)) fail();
+    const oid = oidArg(args[0]!, fail, ctx, loc);
+    const classes = systemRows(ctx, 'pg_class', name, loc);
+    const definitions = new Map<Value, Value>();
+    for (const [rel, col] of [['pg_views', 'viewname'], ['pg_matviews', 'matviewname']] as const) {
+      const v = systemRows(ctx, rel, name, loc);
+      for (const r of v.rows) definitions.set(r[v.column(col)]!, r[v.column('definition')]!);
+    }
+    const [o, n, k, ns] = [classes.column('oid'), classes.column('relname'), classes.column('relkind'), classes.column('relnamespace')];
+    const pairs = classes.rows.filter((r) => (r[k] === 'v' || r[k] === 'm') && r[ns] === NAMESPACE.public && definitions.has(r[n]!)).map((r): [Value, Value] => [r[o]!, definitions.get(r[n]!)!]);
+    return lookup(oid, pairs, lit(null, 'text') as Expr, 'text', name);
+  },
+  // definite lists no rules (pg_rewrite is empty): NULL, as for an oid that is none.
+  pg_get_ruledef: (args, fail, ctx, loc, name) => {
+    if (args.length < 1 || args.length > 2) fail();
+    oidArg(args[0]!, fail, ctx, loc);
+    return { expr: lit(null, 'text'), type: 'text', nullable: true, name };
   },
   // definite has no constraints (pg_constraint is empty): NULL, as for an oid that is none.
   pg_get_constraintdef: (args, fail, ctx, loc, name) => {

@@ -178,6 +178,14 @@ test('\\d NAME of a table (with and without an index) and of a materialized view
       expect(got.stderr).toBe('');
       expect(got.stdout).toBe(want.stdout);
     }
+    // \d+ of the tables too (storage, compression, statistics target, description columns).
+    for (const name of ['items', 'other']) {
+      const want = psqlPostgres(db, `\\d+ ${name}`);
+      expect(want.stderr).toBe('');
+      const got = psql(`\\d+ ${name}`);
+      expect(got.stderr).toBe('');
+      expect(got.stdout).toBe(want.stdout);
+    }
     expect(psql('\\d items').stdout).toContain('Table "public.items"');
     expect(psql('\\d named').stdout).toContain('Materialized view "public.named"');
   } finally {
@@ -191,6 +199,16 @@ test('\\d NAME of a view describes its columns, as psql shows PostgreSQL\'s', ()
   expect(v.stdout).toBe(
     '                View "public.cheap"\n Column |  Type   | Collation | Nullable | Default \n--------+---------+-----------+----------+---------\n id     | integer |           |          | \n name   | text    |           |          | \n\n',
   );
+});
+
+test('\\d+ NAME of a view and of a materialized view prints its definition', () => {
+  for (const [name, query] of [['cheap', 'SELECT id, name FROM items WHERE price < 10'], ['named', 'SELECT id, name FROM items WHERE name IS NOT NULL']]) {
+    const r = psql(`\\d+ ${name}`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`View definition:\n ${query};\n`);
+  }
+  expect(listed("SELECT viewname, definition FROM pg_views")).toEqual(['cheap| SELECT id, name FROM items WHERE price < 10;']);
+  expect(listed("SELECT matviewname, hasindexes, ispopulated FROM pg_matviews")).toEqual(['named|f|t']);
 });
 
 test('a dropped table (and its index) is no longer listed', () => {
