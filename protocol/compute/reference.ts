@@ -17,7 +17,7 @@ import { ExactSum } from './exact-sum.js';
 import { DecimalSum, isNumericString, numericIdentity } from '../numeric.js';
 import { isJsonbValue, jsonbKey } from '../jsonb.js';
 import type { Aggregate, Plan } from './plan.js';
-import { compareValues, compileOrder, consolidateRows, keyOf } from './row.js';
+import { compareValues, compileOrder, consolidateRows, keyOf, rowKey } from './row.js';
 import { sameKeyValue } from '../row-hash.js';
 import { compileExpr, EvaluationError } from './scalar.js';
 import { compileTemporal, presentAt } from './temporal.js';
@@ -319,7 +319,8 @@ function finishAggregate(a: Aggregate, values: Array<[Value, number]>, count: nu
       return presentValuesAggregate(a, presentValues(values));
     }
     case 'array_agg': {
-      return arrayAggregate(a, presentValues(values, true));
+      // Each value as written: 1.5 and 1.50 (or jsonb 1 and 1.0) are both in the array, as Postgres keeps them.
+      return arrayAggregate(a, presentValues(values, true, true));
     }
     case 'var_samp':
     case 'var_pop':
@@ -365,13 +366,14 @@ function topk(input: Collection, groupKey: number[], order: (a: Row, b: Row) => 
 }
 
 /** The distinct values of positive total multiplicity in `values`, with it; NULLs only with `nulls`. */
-function presentValues(values: Array<[Value, number]>, nulls = false): Array<[Value, number]> {
-  // Numerics and jsonb by value (1.5 and 1.50 are one value, shown as the first seen).
+function presentValues(values: Array<[Value, number]>, nulls = false, asWritten = false): Array<[Value, number]> {
+  // Numerics and jsonb by value (1.5 and 1.50 are one value, shown as the first seen), or with
+  // `asWritten` by their text (both kept).
   const m = new Map<Value, [Value, number]>();
   for (const [v, d] of values) {
     if (!nulls && v === null) continue;
     // arrays by content, jsonb by value ('1' and '1.0' are one document)
-    const k = isNumericString(v) ? numericIdentity(v as string) : Array.isArray(v) ? `\u0001${keyOf([v])}` : isJsonbValue(v) ? `\u0002${jsonbKey(v)}` : v;
+    const k = Array.isArray(v) ? `\u0001${asWritten ? rowKey([v]) : keyOf([v])}` : asWritten ? v : isNumericString(v) ? numericIdentity(v as string) : isJsonbValue(v) ? `\u0002${jsonbKey(v)}` : v;
     const e = m.get(k);
     if (e) e[1] += d;
     else m.set(k, [v, d]);
