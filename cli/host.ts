@@ -26,7 +26,9 @@ export async function hostCommand(args: ParsedArgs): Promise<void> {
     // On the JetStream backend a successor needs nothing of this process: a later process
     // heartbeating as this host, or a fenced state write, means this one is a zombie. It exits
     // at once (status 75) without stop hooks, so it writes nothing more.
-    watchSuccessors: config.storage === 'jetstream',
+    // DFN_WATCH_SUCCESSORS=0 turns the heartbeat watch off (then only the fence stops a zombie:
+    // test/storage/jetstream-zombie.test.ts checks that path alone).
+    watchSuccessors: config.storage === 'jetstream' && process.env['DFN_WATCH_SUCCESSORS'] !== '0',
     onSuperseded: (reason) => {
       console.error(`[host ${hostId}] superseded by a newer process, exiting: ${reason}`);
       process.exit(75);
