@@ -4,20 +4,22 @@
  * because a storage host keeps no durable state of its own there (docs/storage.md, "What state
  * lives where"): shards and the txns upper are in the region's KV buckets, and what runs on the
  * host is re-sent by the orchestrator (its txns actor) and the storage controller (collections).
- * Tables, a materialized view over them and a generator source are checked against what was
- * committed: nothing lost, nothing twice, the source's offsets gap-free.
+ * Tables, a materialized view over them, a generator source, a JetStream source and an upsert
+ * sink of the view (read back) are checked against what was committed and published: nothing
+ * lost, nothing twice, the generator's offsets gap-free.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { decode } from '../../protocol/codec.js';
 import { eventually, PLATFORM_USER, setupSyncedNats, type TestNats } from '../helpers/nats.js';
 import { logTail, startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { connectClient, sorted, type SqlClient } from '../control/sql-client.js';
 import { signal } from '../../runtime/process-util.js';
 import { txnsSubject } from '../../protocol/storage/subjects.js';
+import { hostSubject } from '../../protocol/subjects.js';
 import type { TxnsInfo } from '../../protocol/storage/txns.js';
 
 const region = 'jsadopt';
@@ -28,6 +30,19 @@ let c: SqlClient;
 /** Every row committed to each table, in this test's own bookkeeping. */
 const committed: Record<'a' | 'b', Array<[number, number]>> = { a: [], b: [] };
 let nextId = 0;
+/** Ids published to the JetStream source's stream. */
+let published = 0;
+
+async function publish(n: number): Promise<void> {
+  const js = jetstream(p.transport.nc);
+  for (let i = 0; i < n; i++) await js.publish('ev.x', JSON.stringify({ id: published++ }));
+}
+
+/** The view and what its upsert sink published, read back by an upsert source, agree. */
+async function sinkAgrees(): Promise<boolean> {
+  const q = (rel: string) => c.rows(`SELECT g, n::text, s::text FROM ${rel}`).then((r) => JSON.stringify(sorted(r)));
+  return (await q('mv')) === (await q('mv_back'));
+}
 
 beforeAll(async () => {
   nats = await setupSyncedNats();
@@ -63,7 +78,24 @@ function expectedView(): Array<[number, number, number]> {
 async function checkEverything(): Promise<void> {
   expect(sorted(await c.rows('SELECT k, g FROM a'))).toEqual(sorted(committed.a));
   expect(sorted(await c.rows('SELECT k, g FROM b'))).toEqual(sorted(committed.b));
-  expect(sorted(await c.rows('SELECT g, n, s FROM mv'))).toEqual(sorted(expectedView()));
+  // A strict serializable read after the writes: the view must show them all, at once.
+  const view = JSON.stringify(sorted(await c.rows('SELECT g, n, s FROM mv')));
+  const want = JSON.stringify(sorted(expectedView()));
+  if (view !== want) {
+    // For the failure message only: was the read early (the view caught up later) or is an update lost?
+    const later = await eventually(async () => JSON.stringify(sorted(await c.rows('SELECT g, n, s FROM mv'))) === want, 'the view', 15_000).then(() => 'it showed them later', () => 'not even 15 s later');
+    throw new Error(`the view read without every committed write (${later}):\n got ${view}\nwant ${want}`);
+  }
+  // The JetStream source: every published message once (its stream position is in its shard).
+  await eventually(async () => ((await c.rows('SELECT count(*) FROM ev'))[0]![0] as number) >= published, 'the source caught up');
+  expect(await c.rows('SELECT count(*), count(DISTINCT id), min(id), max(id) FROM ev')).toEqual([[published, published, 0, published - 1]]);
+  // The sink: its progress is in its stream; what it published equals the view.
+  await eventually(() => sinkAgrees(), 'the sink caught up with the view').catch(async (err: Error) => {
+    const show = async (q: string) => JSON.stringify(await c.rows(q).catch((e: Error) => e.message));
+    const tree = await p.transport.request(hostSubject(region, 'storage-0'), { type: 'GetHostTree' }).catch((e: Error) => e.message);
+    const nodes = JSON.stringify(tree).match(/"lastError":"[^"]*"/g)?.join('\n');
+    throw new Error(`${err.message}: ${await show('SHOW SINK STATUSES')}\n${nodes}\nmv ${await show('SELECT g, n, s FROM mv')}\nmv_back ${await show('SELECT g, n, s FROM mv_back')}`);
+  });
   // The counter invariant: offsets low..high, each once.
   const [[min, max, n, distinct]] = (await c.rows('SELECT min(counter), max(counter), count(*), count(DISTINCT counter) FROM ticks')) as number[][];
   expect(n).toBeGreaterThan(0);
@@ -92,6 +124,11 @@ test('01-create: tables, a materialized view over them, a generator source', asy
     'CREATE MATERIALIZED VIEW mv AS SELECT x.g, x.n, y.s FROM (SELECT g, count(*) AS n FROM a GROUP BY g) x JOIN (SELECT g, sum(k) AS s FROM b GROUP BY g) y ON x.g = y.g',
   );
   await c.sql("CREATE SOURCE ticks FROM LOAD GENERATOR COUNTER (TICK INTERVAL '10ms')");
+  await (await jetstreamManager(p.transport.nc)).streams.add({ name: 'EV', subjects: ['ev.>'] });
+  await c.sql("CREATE SOURCE ev FROM JETSTREAM STREAM 'EV' SUBJECT 'ev.x' FORMAT JSON (id int NOT NULL)");
+  await publish(50);
+  await c.sql("CREATE SINK mv_out FROM mv INTO JETSTREAM STREAM 'MVOUT' SUBJECT 'mv.out' KEY (g) FORMAT JSON ENVELOPE UPSERT");
+  await c.sql("CREATE SOURCE mv_back FROM JETSTREAM STREAM 'MVOUT' SUBJECT 'mv.out' FORMAT JSON (g int NOT NULL, n bigint, s bigint) KEY (g) ENVELOPE UPSERT");
   for (let i = 0; i < 5; i++) {
     await insert('a', 20);
     await insert('b', 10);
@@ -114,8 +151,10 @@ test('02-after-storage-host-lost-its-data-dir: an empty dir, everything back, no
   signal(pid, 'SIGSTOP');
   rmSync(dir, { recursive: true, force: true });
   signal(pid, 'SIGKILL');
-  // A write while the host is down is acknowledged once it is back, and counted once.
+  // A write while the host is down is acknowledged once it is back, and counted once; messages
+  // published meanwhile are ingested after it.
   const during = insert('a', 5);
+  await publish(20);
   await eventually(async () => {
     const now = await storagePid();
     return now !== 0 && now !== pid;
@@ -147,6 +186,7 @@ test('03-twice-more: the new host loses its dir too, still nothing lost or twice
       return now !== 0 && now !== pid;
     }, 'the storage host restarted');
     await insert('a', 4);
+    await publish(10);
     await insert('b', 4);
     await checkEverything();
   }
