@@ -96,6 +96,8 @@ export class Host {
   };
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Starts in flight, by actor id. */
+  private readonly starting = new Map<string, Promise<ActorCell>>();
   /** Set once this process learnt it was replaced (see `HostOptions.onSuperseded`). */
   supersededBy: string | undefined;
 
@@ -174,7 +176,22 @@ export class Host {
    * resolves (StartActor, a spawn): NATS keeps one connection's order, so the subscription reaches
    * the server before the answer does.
    */
-  private async startHere(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
+  private startHere(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
+    // Two StartActor for one id at once (a controller's retry beside its re-placement, the
+    // orchestrator's re-send) start it once: the second waits for the first.
+    const inFlight = this.starting.get(spec.id);
+    if (inFlight) return inFlight.then((cell) => this.checkKind(cell, spec));
+    const run = this.startOnce(spec, options).finally(() => this.starting.delete(spec.id));
+    this.starting.set(spec.id, run);
+    return run;
+  }
+
+  private checkKind(cell: ActorCell, spec: ActorSpec): ActorCell {
+    if (cell.kind !== spec.kind) throw new InvalidRequestError(`actor ${spec.id} already runs here as a ${cell.kind}`);
+    return cell;
+  }
+
+  private async startOnce(spec: ActorSpec, options: { durable?: boolean }): Promise<ActorCell> {
     const existing = this.cells.get(spec.id);
     if (existing) {
       if (existing.kind !== spec.kind) throw new InvalidRequestError(`actor ${spec.id} already runs here as a ${existing.kind}`);

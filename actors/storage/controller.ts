@@ -226,7 +226,25 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
     if (this.pending.delete(record.id)) this.adopted++;
   }
 
-  private async ensureAll(): Promise<void> {
+  private ensuring: Promise<void> | undefined;
+  private ensureAgain = false;
+
+  /** One pass at a time over the pending placements; a call during a pass runs one more after it. */
+  private ensureAll(): Promise<void> {
+    if (this.ensuring) {
+      this.ensureAgain = true;
+      return this.ensuring;
+    }
+    this.ensuring = (async () => {
+      do {
+        this.ensureAgain = false;
+        await this.ensurePass();
+      } while (this.ensureAgain && this.ctx.alive());
+    })().finally(() => (this.ensuring = undefined));
+    return this.ensuring;
+  }
+
+  private async ensurePass(): Promise<void> {
     if (!this.ctx.alive()) {
       if (this.timer) clearInterval(this.timer);
       this.incarnations?.close();
