@@ -46,6 +46,13 @@ export interface ActorContext {
    * that has arrived; those are still handled, like the ones already received.
    */
   closeSubject(): Promise<void>;
+  /**
+   * This actor's shared durable state (JetStream backend) was written by a newer owner: this host
+   * process was replaced by another one. The host stops at once (the process exits), instead of
+   * restarting the actor, which would claim the state back and fence the newer owner in turn.
+   * Heeded only from the running, current incarnation (else it crashes the actor, like `fail`).
+   */
+  superseded(reason: string): void;
 }
 
 /** What a host lets its actors do to other actors of the same host. */
@@ -99,6 +106,8 @@ export interface CellEnv {
   /** Maximum messages stashed while not running. */
   stashLimit?: number;
   spawner?: Spawner;
+  /** What `ActorContext.superseded` does (default: crash the actor, like `fail`). */
+  superseded?: (reason: string) => void;
 }
 
 export interface CellObserver {
@@ -294,6 +303,14 @@ export class ActorCell implements Child {
       stopActor: (id) => {
         if (!this.env.spawner) throw new Error('this actor cannot stop actors');
         return this.env.spawner.stopActor(id);
+      },
+      superseded: (reason) => {
+        // Only a running, current incarnation speaks for its host: an older incarnation of this
+        // actor (its late write lost to its successor's claim) or one still recovering (its claim
+        // lost to such a write) is this process's own race, and a restart settles it.
+        if (epoch !== this.epoch) return;
+        if (this.env.superseded && this.state() === 'running') this.env.superseded(`${this.kind} ${this.id}: ${reason}`);
+        else this.fail(new Error(reason));
       },
       closeSubject: () => {
         const sub = this.subscription;

@@ -15,6 +15,7 @@
  * | DFN_SYNC          | true (fsync every group commit) |
  * | DFN_STORAGE       | leveldb (the shard backend of the region: `leveldb`, or `jetstream`: docs/storage.md, "Storage backends") |
  * | DFN_STORAGE_REPLICAS | 1 (replicas of the JetStream backend's buckets; 3 on a cluster of three) |
+ * | DFN_WATCH_SUCCESSORS | 1 (jetstream only: a host process exits when a later one heartbeats as its host id; 0: only the fence stops it; read by cli/host.ts) |
  * | DFN_NATS_MONITOR_URL | http://127.0.0.1:<DFN_NATS_HTTP_PORT> (NATS monitoring, read by the inspector) |
  * | DFN_INSPECTOR_PORT | 8291 (the inspector web page, on 127.0.0.1) |
  * | DFN_INSPECTOR_USER / DFN_INSPECTOR_PASS | inspector / inspector-secret (read-only NATS user) |

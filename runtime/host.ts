@@ -13,8 +13,9 @@ import { decodeMessage, MessageSet } from '../protocol/message.js';
 import { Header } from '../protocol/envelope.js';
 import { DefiniteError, InvalidRequestError, NotFoundError } from '../protocol/errors.js';
 import { actorSubject, hostSubject, type Layer } from '../protocol/subjects.js';
-import { hostsSubject } from '../protocol/inspect/subjects.js';
-import type { TreeNode } from '../protocol/inspect/messages.js';
+import { heartbeatSubject, hostsSubject } from '../protocol/inspect/subjects.js';
+import { Heartbeat, type TreeNode } from '../protocol/inspect/messages.js';
+import { decode } from '../protocol/codec.js';
 import { HOST_COMMANDS, type ActorSpec, type HostCommand } from '../protocol/sys/messages.js';
 import { ActorCell, type ActorFactory } from './actor.js';
 import type { RestartType } from './child.js';
@@ -52,9 +53,23 @@ export interface HostOptions {
   /** Called when the root supervisor escalates (its intensity was exceeded). */
   onEscalate?: (reason: string) => void;
   maxPayload?: number;
+  /**
+   * Called once when this host process learns it was replaced by a newer one under the same host
+   * id (an actor's shared state was fenced, or, with `watchSuccessors`, a later-started process
+   * heartbeats as this host). Default: the host crashes (connections closed, no stop hooks).
+   * `definite host` exits the process.
+   */
+  onSuperseded?: (reason: string) => void;
+  /**
+   * Watch this host id's heartbeats: one from another incarnation that started later means this
+   * process is a zombie (SIGSTOPped, partitioned) whose successor took over; it is superseded.
+   * On with the JetStream backend, where a successor needs no data of this process.
+   */
+  watchSuccessors?: boolean;
 }
 
 const HOST_KEY_PREFIX = 'actor/';
+const heartbeats = new MessageSet<Heartbeat>([Heartbeat]);
 
 export class Host {
   readonly hostId: string;
@@ -81,8 +96,16 @@ export class Host {
   };
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Starts in flight, by actor id. */
+  private readonly starting = new Map<string, Promise<ActorCell>>();
+  /** Set once this process learnt it was replaced (see `HostOptions.onSuperseded`). */
+  supersededBy: string | undefined;
 
-  private constructor(options: HostOptions, store: DurableStore, transport: Transport) {
+  private constructor(
+    private readonly options: HostOptions,
+    store: DurableStore,
+    transport: Transport,
+  ) {
     this.hostId = options.hostId;
     this.region = options.region;
     this.store = store;
@@ -153,7 +176,22 @@ export class Host {
    * resolves (StartActor, a spawn): NATS keeps one connection's order, so the subscription reaches
    * the server before the answer does.
    */
-  private async startHere(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
+  private startHere(spec: ActorSpec, options: { durable?: boolean } = {}): Promise<ActorCell> {
+    // Two StartActor for one id at once (a controller's retry beside its re-placement, the
+    // orchestrator's re-send) start it once: the second waits for the first.
+    const inFlight = this.starting.get(spec.id);
+    if (inFlight) return inFlight.then((cell) => this.checkKind(cell, spec));
+    const run = this.startOnce(spec, options).finally(() => this.starting.delete(spec.id));
+    this.starting.set(spec.id, run);
+    return run;
+  }
+
+  private checkKind(cell: ActorCell, spec: ActorSpec): ActorCell {
+    if (cell.kind !== spec.kind) throw new InvalidRequestError(`actor ${spec.id} already runs here as a ${cell.kind}`);
+    return cell;
+  }
+
+  private async startOnce(spec: ActorSpec, options: { durable?: boolean }): Promise<ActorCell> {
     const existing = this.cells.get(spec.id);
     if (existing) {
       if (existing.kind !== spec.kind) throw new InvalidRequestError(`actor ${spec.id} already runs here as a ${existing.kind}`);
@@ -244,12 +282,22 @@ export class Host {
         random: this.random,
         observer: this.inspector,
         spawner: this.spawner,
+        superseded: (reason) => this.superseded(reason),
       },
     );
     this.cells.set(spec.id, cell);
     const sup = await this.layerSupervisor(kind.layer);
     await sup.add({ child: cell, restart: spec.restart ?? kind.restart ?? 'permanent', shutdownMs: kind.shutdownMs ?? 5000 });
     return cell;
+  }
+
+  /** This process was replaced by a newer one under the same host id: it stops at once. */
+  private superseded(reason: string): void {
+    if (this.supersededBy !== undefined) return;
+    this.supersededBy = reason;
+    console.error(`[host ${this.hostId}] superseded, stopping: ${reason}`);
+    if (this.options.onSuperseded) this.options.onSuperseded(reason);
+    else void this.crash();
   }
 
   private async layerSupervisor(layer: string): Promise<Supervisor> {
@@ -277,6 +325,20 @@ export class Host {
     this.subs.push(
       this.transport.subscribe(hostsSubject(this.region), (msg) => this.transport.respond(msg, { type: 'Tree', at: this.clock.now(), root: this.tree() })),
     );
+    if (this.options.watchSuccessors) {
+      this.subs.push(
+        this.transport.subscribe(heartbeatSubject(this.region, this.hostId), (msg) => {
+          try {
+            const hb = heartbeats.validate(decode(msg.data), msg.headers?.get(Header.Type) || undefined) as Heartbeat;
+            if (hb.incarnation !== this.incarnation && hb.startedAt > this.startedAt) {
+              this.superseded(`host ${this.hostId} runs as a later process (pid ${hb.pid}, incarnation ${hb.incarnation})`);
+            }
+          } catch {
+            // a malformed heartbeat changes nothing
+          }
+        }),
+      );
+    }
     const beat = () => {
       const mem = process.memoryUsage();
       let running = 0;

@@ -259,6 +259,7 @@ export class Orchestrator {
         // Once a host runs, have a spare ready for its next crash: started a little after, not
         // beside, it, so its Node.js start does not compete with the host's first work.
         if (to === 'running') setTimeout(() => this.prepareSpare(launch), SPARE_DELAY_MS).unref();
+        if (to === 'running' && from === 'starting') void this.startRecordedActors(hostId);
       },
       onLaunched: (pid) => {
         void this.records.get<StoredHost>(hostId).then((rec) => {
@@ -269,6 +270,21 @@ export class Orchestrator {
     });
     this.procs.set(hostId, proc);
     return proc;
+  }
+
+  /**
+   * Sends StartActor for every actor recorded with host `hostId` to a process just launched for
+   * it. A host recovers its actors from its own data dir, and StartActor is idempotent, so this
+   * changes nothing then; but a host started on an empty data dir (its old one lost, or a host on
+   * another machine taking over: with DFN_STORAGE=jetstream its actors' state is in JetStream,
+   * docs/storage.md "What state lives where") starts them again from this record.
+   */
+  private async startRecordedActors(hostId: string): Promise<void> {
+    const rec = await this.records.get<StoredHost>(hostId).catch(() => undefined);
+    for (const actor of rec?.actors ?? []) {
+      if (this.procs.get(hostId)?.state() !== 'running') return;
+      await this.transport.request(hostSubject(this.options.region, hostId), { type: 'StartActor', actor }, { timeoutMs: 30_000 }).catch(() => undefined);
+    }
   }
 
   private onHeartbeat(msg: Msg): void {

@@ -19,6 +19,7 @@ import type { ActorBehavior, ActorContext, Reply } from '../../runtime/actor.js'
 import type { ActorKind } from '../../runtime/host.js';
 import type { Typed } from '../../runtime/transport.js';
 import { isDeepStrictEqual } from 'node:util';
+import { HostIncarnations } from './host-incarnations.js';
 
 interface SourceRecord {
   id: string;
@@ -49,6 +50,7 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
   private readonly sinks = new Map<string, SinkRecord>();
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private incarnations: HostIncarnations | undefined;
   adopted = 0;
 
   constructor(private readonly ctx: ActorContext) {}
@@ -67,6 +69,13 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
       this.sinks.set(record.id, record);
       this.pending.add(record.id);
     }
+    // A host that restarted may have lost its data dir (or be a new process elsewhere, on the
+    // JetStream backend): everything placed on it is started there again (StartActor is idempotent).
+    this.incarnations = new HostIncarnations(this.ctx.transport, this.ctx.region, this.hosts, (host) => {
+      for (const r of this.records.values()) if (r.host === host) this.pending.add(r.id);
+      for (const r of this.sinks.values()) if (r.host === host) this.pending.add(r.id);
+      void this.ensureAll();
+    });
     this.timer = setInterval(() => void this.ensureAll(), ENSURE_RETRY_MS);
     this.timer.unref();
     void this.ensureAll();
@@ -74,6 +83,7 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.incarnations?.close();
   }
 
   handle(cmd: ControllerCommand): Reply | Promise<Reply> {
@@ -216,9 +226,28 @@ export class StorageController implements ActorBehavior<ControllerCommand> {
     if (this.pending.delete(record.id)) this.adopted++;
   }
 
-  private async ensureAll(): Promise<void> {
+  private ensuring: Promise<void> | undefined;
+  private ensureAgain = false;
+
+  /** One pass at a time over the pending placements; a call during a pass runs one more after it. */
+  private ensureAll(): Promise<void> {
+    if (this.ensuring) {
+      this.ensureAgain = true;
+      return this.ensuring;
+    }
+    this.ensuring = (async () => {
+      do {
+        this.ensureAgain = false;
+        await this.ensurePass();
+      } while (this.ensureAgain && this.ctx.alive());
+    })().finally(() => (this.ensuring = undefined));
+    return this.ensuring;
+  }
+
+  private async ensurePass(): Promise<void> {
     if (!this.ctx.alive()) {
       if (this.timer) clearInterval(this.timer);
+      this.incarnations?.close();
       return;
     }
     for (const id of [...this.pending]) {

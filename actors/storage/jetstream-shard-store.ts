@@ -57,8 +57,8 @@ export class JetStreamShards {
   }
 
   /** The store of one shard (named as its actor's store: `collection/<id>`). */
-  shard(name: string): JetStreamShardStore {
-    return new JetStreamShardStore(this, keyToken(name));
+  shard(name: string, onFenced?: (err: Error) => void): JetStreamShardStore {
+    return new JetStreamShardStore(this, keyToken(name), onFenced);
   }
 
   /** The last sequence of the batches stream: every blob written so far has a revision at or below it. */
@@ -81,6 +81,8 @@ export class JetStreamShardStore implements ShardStore {
   constructor(
     private readonly buckets: JetStreamShards,
     private readonly shard: string,
+    /** Told once when a meta compare-and-set finds another revision (a newer owner wrote). */
+    private readonly onFenced?: (err: Error) => void,
   ) {}
 
   /** Whether this store was fenced (or lost track of its revision) and writes no more. */
@@ -122,6 +124,7 @@ export class JetStreamShardStore implements ShardStore {
               details: { revision: this.revision },
             })
           : new UnavailableError(`shard ${this.shard}: a state write failed (${(err as Error).message}); it may or may not have landed, so this copy of the shard writes no more: open it again`);
+        if (this.broken instanceof FencedError) this.onFenced?.(this.broken);
         throw this.broken;
       }
     });

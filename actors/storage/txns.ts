@@ -3,8 +3,8 @@
  * host)` (protocol/storage/txns.ts). It keeps one durable value, the txns upper: every table time
  * below it is sealed. `AdvanceTxns` writes the new upper (synced) before it tells the host's
  * tables (through the in-process TxnsFrontier) and replies, so a reader told a time is sealed is
- * never told otherwise after a crash. One LevelDB write and one publication per commit, however
- * many tables the host holds.
+ * never told otherwise after a crash. One durable write (LevelDB, or a compare-and-set in
+ * JetStream: txns-upper.ts) and one publication per commit, however many tables the host holds.
  *
  * It also takes `AdvanceUppers` for the host's collections: each item is handed in-process to its
  * collection as an Append with no updates (local-collections.ts), all at once, so the host's
@@ -23,13 +23,13 @@ import { later } from '../../runtime/actor.js';
 import type { ActorKind } from '../../runtime/host.js';
 import { txnsFrontierOf, type TxnsFrontier } from './txns-frontier.js';
 import { localCollection } from './local-collections.js';
-
-const UPPER = 'upper';
+import { openTxnsUpper, type TxnsUpperStore } from './txns-upper.js';
 const commands = new MessageSet<TxnsCommand>(TXNS_COMMANDS);
 
 export class Txns implements ActorBehavior<TxnsCommand> {
   readonly commands = commands;
   private frontier!: TxnsFrontier;
+  private durable!: TxnsUpperStore;
   private upper = 0;
   private advances = 0;
   /** Advances are written one at a time, in order, so the durable upper never moves back. */
@@ -40,7 +40,8 @@ export class Txns implements ActorBehavior<TxnsCommand> {
   async recover(): Promise<void> {
     if (this.ctx.id !== this.ctx.hostId) throw new InvalidRequestError(`a txns actor is named after its host: expected id ${this.ctx.hostId}, got ${this.ctx.id}`);
     this.frontier = txnsFrontierOf(this.ctx.region, this.ctx.hostId);
-    this.upper = (await this.ctx.store.get<number>(UPPER)) ?? 0;
+    this.durable = await openTxnsUpper(this.ctx);
+    this.upper = this.durable.initial;
     this.frontier.advance(this.upper);
   }
 
@@ -83,7 +84,7 @@ export class Txns implements ActorBehavior<TxnsCommand> {
   private advance(upper: number): Promise<Reply> {
     const run = this.chain.then(async () => {
       if (upper > this.upper) {
-        await this.ctx.store.batch([{ type: 'put', key: UPPER, value: upper }], { sync: true });
+        await this.durable.write(upper);
         this.upper = upper;
         this.advances++;
         this.frontier.advance(upper);

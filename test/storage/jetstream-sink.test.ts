@@ -150,6 +150,36 @@ test('a Debezium sink without a key: one before/after event per copy', async () 
   ]);
 });
 
+test('a sink whose collection moved on without changes resumes after the storage host restarts', async () => {
+  // The sink's read hold follows the times it published, which include times that needed no
+  // message: since passes its last message's time. Its restart must go on after since (its
+  // stream's last message would be refused: SinceViolation, and a restart loop).
+  await client.createSource('ti', { kind: 'table', schema });
+  const upperOf = async () => (await client.describe('ti')).upper;
+  const appendTi = async (updates: Array<[Row, number]>) => {
+    const u = await upperOf();
+    await client.compareAndAppend({ collection: 'ti', writer: 'test', expectedUpper: u, newUpper: u + 1, updates: updates.map(([row, d]) => [row, u, d] as Update) });
+    return u;
+  };
+  const t0 = await appendTi([[[1, 'one'], 1]]);
+  await client.createSink('s4', spec({ from: 'ti', stream: 'OUT4', subject: 'out4.ti', asOf: t0 }));
+  await eventually(async () => (await client.describeSink('s4')).published === 1, 'the sink published its snapshot');
+  // Only the upper moves, as a table's does on ticks: no messages, the hold follows.
+  await eventually(async () => {
+    const u = await upperOf();
+    await client.compareAndAppend({ collection: 'ti', writer: 'test', expectedUpper: u, newUpper: Math.max(u + 1, Date.now()), updates: [] });
+    return (await client.describe('ti')).since > t0;
+  }, 'since past the last message');
+  signal((await p.hosts()).find((h) => h.hostId === 'storage-0')!.pid, 'SIGKILL');
+  await eventually(() => client.describe('ti'), 'storage host back');
+  const t1 = await appendTi([[[2, 'two'], 1]]);
+  await eventually(async () => (await client.describeSink('s4')).upper > t1, 'the sink past its next change');
+  const msgs = await readAll('OUT4', 'out4.ti');
+  expectExactlyOnce(msgs);
+  expect(msgs.map((m) => m.key)).toEqual([JSON.stringify({ k: 1 }), JSON.stringify({ k: 2 })]);
+  expect((await client.describeSink('s4')).status).toBe('running');
+});
+
 test('a subject with messages the sink did not write stalls it with the reason', async () => {
   await jsm.streams.add({ name: 'FOREIGN', subjects: ['foreign.t'] });
   await p.transport.nc.request('foreign.t', new TextEncoder().encode('{}'));

@@ -89,9 +89,17 @@ export class JetStreamSinkActor implements ActorBehavior<SinkCommand> {
     const subjects = info.config.subjects ?? [];
     const exclusive = subjects.length === 1 && subjects[0] === spec.subject && !info.config.sources?.length && !info.config.mirror;
     this.window = new PublishWindow(this.js, exclusive, this.lastSeq, (err) => this.failed(err));
+    const storage = new StorageClient(this.ctx.transport, this.ctx.region);
+    if (!this.resume.snapshot) {
+      // The read hold follows the times published, and those include times after the last
+      // message that needed none (progress alone): so since may have passed the last message's
+      // time. Every time at or below since is published (since <= this sink's hold), so going on
+      // after since skips nothing; subscribing at the last message's time would be refused.
+      const since = (await storage.describe(spec.from)).since;
+      if (since > this.resume.asOf) this.resume = { ...this.resume, asOf: since };
+    }
     this.upper = this.resume.asOf + (this.resume.snapshot ? 0 : 1);
     this.heldAt = this.resume.asOf;
-    const storage = new StorageClient(this.ctx.transport, this.ctx.region);
     this.sub = await storage.subscribe(
       spec.from,
       this.resume.asOf,
