@@ -249,7 +249,7 @@ export async function checkUpstreams(ctx: DrillContext): Promise<void> {
     const want = sortRows([...u.state].map(([k, v]) => [k, v]));
     await caughtUp(ctx, 'upsert-mismatch', u.name, `SELECT k, v FROM ${u.name}`, () => want, `the replay of ${u.messages} acknowledged messages`);
   }
-  for (const w of ctx.upstreams.webhooks.values()) checkWebhook(ctx, w, (await ctx.sqlB.rows(`SELECT body FROM ${w.name}`)).rows);
+  for (const w of ctx.upstreams.webhooks.values()) checkWebhook(ctx, w, (await ctx.sqlB.rows(`SELECT body::text FROM ${w.name}`)).rows);
   for (const m of ctx.upstreams.pg.values()) {
     const want = sortRows((await ctx.upstreams.client!.query({ text: `SELECT k, v FROM ${m.table}`, rowMode: 'array' })).rows as unknown[][]);
     await caughtUp(ctx, 'pg-source-mismatch', m.source, `SELECT k, v FROM ${m.table}`, () => want, `PostgreSQL's ${m.table} after ${m.transactions} transactions`);
