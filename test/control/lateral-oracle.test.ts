@@ -7,21 +7,14 @@
  */
 import { appendFileSync } from 'node:fs';
 import type pg from 'pg';
+import { SeededRandom } from '../../runtime/random.js';
 import { usePgPlatform } from './pg-platform.js';
 
 const region = 'latoracle';
 const t = usePgPlatform(region, { database: 'lateral_oracle', fresh: true });
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const r = random(Number(process.env['DFN_LATERAL_SEED'] ?? 715));
+const rng = new SeededRandom(Number(process.env['DFN_LATERAL_SEED'] ?? 715));
+const r = () => rng.next();
 const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
 const small = () => pick(['NULL', '0', '1', '2', '3', '4', '1', '2']);
 let nextId = 1;

@@ -6,21 +6,14 @@
  * reachability after random INSERT / DELETE rounds, deletes that break cycles included.
  */
 import type pg from 'pg';
+import { SeededRandom } from '../../runtime/random.js';
 import { usePgPlatform } from './pg-platform.js';
 
 const region = 'recoracle';
 const t = usePgPlatform(region, { database: 'recursive_oracle', fresh: true });
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const r = random(Number(process.env['DFN_RECURSIVE_SEED'] ?? 1807));
+const rng = new SeededRandom(Number(process.env['DFN_RECURSIVE_SEED'] ?? 1807));
+const r = () => rng.next();
 const node = () => 1 + Math.floor(r() * 8);
 const edge = () => `(${node()}, ${node()})`;
 
