@@ -225,7 +225,7 @@ export class WindowNode extends BaseNode {
           }
         });
         const unchanged =
-          e.outs !== null && outs.every((v, c) => sameValue(v, e.outs![c]!)) && carries[g]!.every((a, x) => this.sameAcc(a, e.carry[x]!));
+          e.outs !== null && outs.every((v, c) => sameValue(v, e.outs![c]!)) && carries[g]!.every((a, x) => this.sameAcc(this.aggCalls[x]!, a, e.carry[x]));
         if (!unchanged) {
           same = false;
           if (e.outs !== null) emit(e.row, e.outs, -1);
@@ -279,10 +279,22 @@ export class WindowNode extends BaseNode {
     }
   }
 
-  private sameAcc(a: Acc, b: Acc | undefined): boolean {
-    if (b === undefined || a.count !== b.count || !sameValue(a.best, b.best)) return false;
+  /** True when both running aggregates give this call the same outputs from here on. */
+  private sameAcc(call: WindowCall, a: Acc, b: Acc | undefined): boolean {
+    if (b === undefined) return false;
+    switch (call.fn) {
+      case 'count_star':
+      case 'count':
+      case 'avg':
+      case 'avg_numeric':
+        if (a.count !== b.count) return false;
+        break;
+      default:
+        // sum, min, max: only whether something was aggregated matters besides the value.
+        if ((a.count === 0) !== (b.count === 0)) return false;
+    }
     if (a.sum && !(b.sum && (a.sum === b.sum || a.sum.equals(b.sum)))) return false;
     if (a.dec && !(b.dec && (a.dec === b.dec || a.dec.equals(b.dec)))) return false;
-    return true;
+    return sameValue(a.best, b.best);
   }
 }
