@@ -348,6 +348,23 @@ export class DecimalSum {
     return this.small === 0 && this.big === 0n;
   }
 
+  /** An independent copy (the window operator keeps one per row of a running sum). */
+  clone(): DecimalSum {
+    const c = new DecimalSum();
+    c.small = this.small;
+    c.big = this.big;
+    c.scale = this.scale;
+    c.scales = [...this.scales];
+    return c;
+  }
+
+  /** True when both sums are exactly equal at the same display scale (so equal from then on when only added to). */
+  equals(o: DecimalSum): boolean {
+    const a = this.decimal();
+    const b = o.decimal();
+    return a.mant === b.mant && a.scale === b.scale;
+  }
+
   /** The display scale: the largest scale with values present. */
   private displayScale(): number {
     for (let s = this.scales.length - 1; s > 0; s--) if (this.scales[s] !== 0) return s;

@@ -64,6 +64,23 @@ export class ExactSum {
     return this.small === 0 && this.big === 0n;
   }
 
+  /** An independent copy (the window operator keeps one per row of a running sum). */
+  clone(): ExactSum {
+    const c = new ExactSum();
+    c.small = this.small;
+    c.big = this.big;
+    c.exp = this.exp;
+    return c;
+  }
+
+  /** True when both sums are exactly equal (whatever their internal scale). */
+  equals(o: ExactSum): boolean {
+    const e = Math.min(this.exp, o.exp);
+    const a = (this.big << BigInt(this.exp - e)) + (BigInt(this.small) << BigInt(-e));
+    const b = (o.big << BigInt(o.exp - e)) + (BigInt(o.small) << BigInt(-e));
+    return a === b;
+  }
+
   /** The exact sum divided by `n` (avg of floats: the rounded sum, divided). */
   average(n: number): number {
     return this.value() / n;

@@ -167,8 +167,7 @@ class Builder {
       }
       case 'window': {
         const input = this.build(plan.input);
-        const arr = this.arrange(input, plan.partitionBy, false);
-        return this.add((id) => new WindowNode(id, input.arity + plan.functions.length, input.id, arr, plan.orderBy, plan.functions));
+        return this.add((id) => new WindowNode(id, input.arity + plan.functions.length, input.id, plan.partitionBy, plan.orderBy, plan.functions));
       }
     }
   }
