@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [-- --only runtime|storage|compute|control|scale|pgwire|pgwire-copy|tpch|sessions|sinks|nexmark|rehydration|window]`: runs every
+ * `npm run bench [-- --json FILE] [-- --only runtime|storage|compute|control|scale|pgwire|pgwire-copy|tpch|sessions|sinks|nexmark|rehydration|window|pg-cdc]`: runs every
  * benchmark module and prints each figure beside its baseline measured in the same run.
  * Each module runs in a fresh Node.js process of its own (same flags: `--expose-gc`, tsx), so
  * no module's heap, JIT state or leftover timers weigh on another's figures.
@@ -33,6 +33,7 @@ const MODULES: Array<[string, string]> = [
   ['nexmark', 'benchNexmark'],
   ['rehydration', 'benchRehydration'],
   ['window', 'benchWindow'],
+  ['pg-cdc', 'benchPgCdc'],
 ];
 
 function fmt(n: number): string {

@@ -10,44 +10,19 @@
  * password and has wal_level=logical, else a private cluster (initdb) in a temp dir with
  * wal_level=logical on a free port (DFN_EXAMPLE_PG_PORT picks it), stopped at the end.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { signal } from '../runtime/process-util.js';
 import { StorageClient } from '../protocol/storage/client.js';
 import { postgresSchema, type PostgresSource } from '../protocol/storage/source.js';
-import { LOGICAL_SETTINGS, startCluster, stopCluster } from '../test/helpers/postgres-cluster.js';
+import { logicalUpstream } from '../test/helpers/logical-upstream.js';
 import { startExamplePlatform, until } from './support/platform.js';
 
 const DB = 'pgcdc_example';
 
-async function upstream(): Promise<{ port: number; stop(): void }> {
-  try {
-    const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 3000 });
-    await c.connect();
-    const level = (await c.query('SHOW wal_level')).rows[0]?.wal_level;
-    await c.end();
-    if (level === 'logical') return { port: 5432, stop() {} };
-  } catch {
-    // not usable: a private cluster
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'pgcdc-example-'));
-  chmodSync(dir, 0o755);
-  const fixed = process.env['DFN_EXAMPLE_PG_PORT'];
-  const port = await startCluster(dir, 'logical', LOGICAL_SETTINGS, fixed ? Number(fixed) : undefined);
-  return {
-    port,
-    stop() {
-      stopCluster(dir, 'logical');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 export async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 5_000);
-  const pgServer = await upstream();
+  const fixed = process.env['DFN_EXAMPLE_PG_PORT'];
+  const pgServer = await logicalUpstream('pgcdc-example', fixed ? Number(fixed) : undefined);
   const admin = new pg.Client({ host: '127.0.0.1', port: pgServer.port, user: 'postgres', database: 'postgres' });
   await admin.connect();
   await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '${DB}' AND NOT active`);
