@@ -130,8 +130,7 @@ export class WindowNode extends BaseNode {
   private update(p: Partition, changes: Array<[Row, number]>, emit: (row: Row, outs: Value[], d: number) => void): void {
     const { seq, counts } = p;
     const nOld = seq.length;
-    let minRow: Row | null = null;
-    let maxRow: Row | null = null;
+    const changed: Array<[Row, number]> = [];
     for (const [row, d] of changes) {
       const key = rowKey(row);
       const c = counts.get(key) ?? 0;
@@ -140,8 +139,7 @@ export class WindowNode extends BaseNode {
       else counts.set(key, nc);
       let change = Math.max(nc, 0) - Math.max(c, 0);
       if (change === 0) continue;
-      if (minRow === null || this.cmp(row, minRow) < 0) minRow = row;
-      if (maxRow === null || this.cmp(row, maxRow) > 0) maxRow = row;
+      changed.push([row, change]);
       for (; change > 0; change--) seq.insert({ row, outs: null, carry: [] });
       for (; change < 0; change++) {
         const e = seq.remove(row, (x) => rowKey(x.row) === key)!;
@@ -149,16 +147,28 @@ export class WindowNode extends BaseNode {
       }
     }
     this.elements += seq.length - nOld;
-    if (minRow === null || maxRow === null) return;
+    if (changed.length === 0) return;
+    changed.sort((a, b) => this.cmp(a[0], b[0]));
     const n = seq.length;
     const resized = n !== nOld;
-    let start = Math.max(0, seq.bound(minRow, false) - this.maxLead);
-    if (this.hasPartition || (resized && this.positional && this.calls.some((c) => c.fn === 'ntile'))) start = 0;
-    if (this.hasRange) {
-      while (start > 0 && (this.peer(seq.at(start - 1).row, minRow) || (start < n && this.peer(seq.at(start - 1).row, seq.at(start).row)))) start--;
-    }
-    const stopFrom = seq.bound(maxRow, true) + this.maxLag;
-    const canStop = !(resized && this.positional);
+    const full = this.hasPartition || (resized && this.positional && this.calls.some((c) => c.fn === 'ntile'));
+    // Where the outputs a changed row can affect begin (lead's reach before it, its peers for RANGE).
+    const startOf = (row: Row): number => {
+      let start = full ? 0 : Math.max(0, seq.bound(row, false) - this.maxLead);
+      if (this.hasRange) {
+        while (start > 0 && (this.peer(seq.at(start - 1).row, row) || (start < n && this.peer(seq.at(start - 1).row, seq.at(start).row)))) start--;
+      }
+      return start;
+    };
+    // Changed rows are visited in order; past each one's reach (lag's after it) the pass may stop
+    // or jump to the next changed row once the outputs converge.
+    let next = 0;
+    let stopFrom = seq.bound(changed[0]![0], true) + this.maxLag;
+    // Positions (row_number, rank, ntile) only agree again where as many rows were inserted as deleted before.
+    const hasNtile = this.calls.some((c) => c.fn === 'ntile');
+    let passed = 0;
+    let shift = 0;
+    let start = startOf(changed[0]![0]);
     let prev: Elem | null = start > 0 ? seq.at(start - 1) : null;
     const first = n > 0 ? seq.at(0).row : null;
     let i = start;
@@ -238,8 +248,25 @@ export class WindowNode extends BaseNode {
       }
       this.recomputed += group.length;
       prev = group[group.length - 1]!;
-      if (same && canStop && ge >= stopFrom) break;
+      // Changed rows the pass has now passed need no jump.
+      while (next + 1 < changed.length && seq.bound(changed[next + 1]![0], false) <= ge) {
+        next++;
+        stopFrom = Math.max(stopFrom, seq.bound(changed[next]![0], true) + this.maxLag);
+      }
       i = ge + 1;
+      const last = group[group.length - 1]!.row;
+      while (passed < changed.length && this.cmp(changed[passed]![0], last) <= 0) shift += changed[passed++]![1];
+      const canStop = !(resized && hasNtile) && (!this.positional || shift === 0);
+      if (same && canStop && ge >= stopFrom) {
+        if (next + 1 >= changed.length) break;
+        next++;
+        stopFrom = seq.bound(changed[next]![0], true) + this.maxLag;
+        const jump = startOf(changed[next]![0]);
+        if (jump > i) {
+          i = jump;
+          prev = seq.at(i - 1);
+        }
+      }
     }
   }
 
