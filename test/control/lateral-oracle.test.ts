@@ -8,7 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import type pg from 'pg';
 import { SeededRandom } from '../../runtime/random.js';
-import { usePgPlatform } from './pg-platform.js';
+import { both, usePgPlatform } from './pg-platform.js';
 
 const region = 'latoracle';
 const t = usePgPlatform(region, { database: 'lateral_oracle', fresh: true });
@@ -32,16 +32,13 @@ async function run(c: pg.Client, sql: string): Promise<{ rows?: string[]; code?:
   }
 }
 
-async function both(sql: string): Promise<void> {
-  for (const c of [t.ours, t.oracle]) await c.query(sql);
-}
 
 beforeAll(async () => {
-  await both('CREATE TABLE t (id int, a int, n int, b int)');
-  await both("CREATE VIEW ta AS SELECT id, a, n, CASE WHEN b IS NULL THEN NULL WHEN b = 0 THEN '{}'::int[] WHEN b = 1 THEN ARRAY[a] ELSE ARRAY[a, n, b - 2] END AS arr FROM t");
-  await both('CREATE TABLE u (k int, v int, s text)');
-  await both(`INSERT INTO t VALUES ${Array.from({ length: 14 }, tRow).join(', ')}`);
-  await both(`INSERT INTO u VALUES ${Array.from({ length: 18 }, uRow).join(', ')}`);
+  await both(t, 'CREATE TABLE t (id int, a int, n int, b int)');
+  await both(t, "CREATE VIEW ta AS SELECT id, a, n, CASE WHEN b IS NULL THEN NULL WHEN b = 0 THEN '{}'::int[] WHEN b = 1 THEN ARRAY[a] ELSE ARRAY[a, n, b - 2] END AS arr FROM t");
+  await both(t, 'CREATE TABLE u (k int, v int, s text)');
+  await both(t, `INSERT INTO t VALUES ${Array.from({ length: 14 }, tRow).join(', ')}`);
+  await both(t, `INSERT INTO u VALUES ${Array.from({ length: 18 }, uRow).join(', ')}`);
 });
 
 const QUERIES = [
@@ -126,8 +123,8 @@ const OVER_ARRAYS = [
 ];
 
 test('a LATERAL subquery over an outer array column answers as PostgreSQL', async () => {
-  await both('CREATE TABLE tas (id int, a int, n int, arr int[])');
-  await both('INSERT INTO tas SELECT id, a, n, arr FROM ta');
+  await both(t, 'CREATE TABLE tas (id int, a int, n int, arr int[])');
+  await both(t, 'INSERT INTO tas SELECT id, a, n, arr FROM ta');
   for (const sql of OVER_ARRAYS) {
     const [want, got] = [await run(t.oracle, sql), await run(t.ours, sql)];
     expect({ sql, rows: got.rows ?? got.message }).toEqual({ sql, rows: want.rows });
@@ -173,7 +170,7 @@ test('materialized views over LATERAL follow random writes as PostgreSQL', async
       `UPDATE u SET v = ${small()} WHERE s = ${pick(["'a'", "'b'", "'c'"])}`,
       `UPDATE t SET b = ${small()} WHERE id % 4 = ${Math.floor(r() * 4)}`,
     ];
-    for (const w of writes) await both(w);
+    for (const w of writes) await both(t, w);
     await compare(round);
   }
 });

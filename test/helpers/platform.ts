@@ -82,6 +82,11 @@ export async function startPlatform(nats: TestNats, region: string, extraEnv: Re
   return p;
 }
 
+/** The pid of host `hostId` while the orchestrator reports it running, else 0. */
+export async function runningHostPid(p: TestPlatform, hostId: string): Promise<number> {
+  return (await p.hosts()).find((h) => h.hostId === hostId && h.state === 'running')?.pid ?? 0;
+}
+
 /** The port the platform's Postgres front end listens on (it writes it to <dataDir>/pgwire.port). */
 export async function pgwirePort(p: TestPlatform): Promise<number> {
   return eventually(() => {

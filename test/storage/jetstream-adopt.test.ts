@@ -15,7 +15,7 @@ import { Kvm } from '@nats-io/kv';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { decode } from '../../protocol/codec.js';
 import { eventually, PLATFORM_USER, setupSyncedNats, type TestNats } from '../helpers/nats.js';
-import { logTail, startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { logTail, runningHostPid, startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { connectClient, sorted, type SqlClient } from '../control/sql-client.js';
 import { signal } from '../../runtime/process-util.js';
 import { txnsSubject } from '../../protocol/storage/subjects.js';
@@ -55,9 +55,7 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
-async function storagePid(): Promise<number> {
-  return (await p.hosts()).find((h) => h.hostId === 'storage-0' && h.state === 'running')?.pid ?? 0;
-}
+const storagePid = () => runningHostPid(p, 'storage-0');
 
 async function insert(table: 'a' | 'b', n: number): Promise<void> {
   const rows: Array<[number, number]> = Array.from({ length: n }, () => [nextId++, nextId % 7]);

@@ -8,7 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { jetstream } from '@nats-io/jetstream';
 import { eventually, PLATFORM_USER, setupSyncedNats, type TestNats } from '../helpers/nats.js';
-import { startPlatform, type TestPlatform } from '../helpers/platform.js';
+import { runningHostPid, startPlatform, type TestPlatform } from '../helpers/platform.js';
 import { connectClient, sorted, type SqlClient } from '../control/sql-client.js';
 import { signal } from '../../runtime/process-util.js';
 
@@ -28,9 +28,7 @@ afterAll(async () => {
   await nats?.cleanup();
 });
 
-async function storagePid(): Promise<number> {
-  return (await p.hosts()).find((h) => h.hostId === 'storage-0' && h.state === 'running')?.pid ?? 0;
-}
+const storagePid = () => runningHostPid(p, 'storage-0');
 
 test('CREATE TABLE, INSERT, SELECT, storage host SIGKILLed: the rows are served again from JetStream', async () => {
   await c.sql('CREATE TABLE t (k int, v text)');
