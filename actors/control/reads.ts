@@ -4,9 +4,10 @@
  * already there); any other input is a STORAGE snapshot (`wait`: the collection's upper must pass
  * the timestamp first). The caller evaluates the rest of the plan over the fetched inputs.
  *
- * Timestamp: strict serializable = max(AS OF, oracle readTs, every input's since); serializable =
- * the largest time already complete in every input (no wait); AS OF below an input's since is
- * refused with 72000 (snapshot too old). It never reads below `since`.
+ * Timestamp: strict serializable = max(AS OF, oracle readTs, every input's since, and, when every
+ * input is a collection, the largest time complete in all of them, made the oracle's readTs
+ * first); serializable = the largest time already complete in every input (no wait); AS OF below
+ * an input's since is refused with 72000 (snapshot too old). It never reads below `since`.
  */
 import { isRecursionLimitMessage } from '../../protocol/compute/fixpoint.js';
 import { randomUUID } from 'node:crypto';
@@ -100,11 +101,19 @@ export class Reader {
       return Math.max(since, Math.min(...frontiers.map((f) => f.upper)) - 1);
     }
     const readTs = await this.timeline.readTs();
-    if (since <= readTs) return readTs;
-    // An input's since is ahead of the oracle (a source's frontier follows the wall clock): read
-    // there, and make the oracle's readTs follow, so no later read in any session goes back.
-    await this.timeline.applyWrite(since).catch(() => undefined);
-    return since;
+    // Every input a collection: the largest time complete in all of them, if the oracle has not
+    // reached it (a source's timestamps follow the wall clock, not the oracle: its newest data is
+    // complete there before any table write or tick moves readTs past it).
+    const complete = frontiers.length > 0 && frontiers.length === req.inputs.size ? Math.min(...frontiers.map((f) => f.upper)) - 1 : 0;
+    const ts = Math.max(since, complete);
+    if (ts <= readTs) return readTs;
+    // Ahead of the oracle: read there, and make the oracle's readTs follow first, so no later read
+    // in any session goes back (strict serializable: every acknowledged write is <= readTs <= ts).
+    // The oracle refuses a time beyond its clock; a since is read anyway (nothing older is left),
+    // a later complete time only when the oracle accepted it.
+    const applied = await this.timeline.applyWrite(ts).then(() => true, () => false);
+    if (applied) return ts;
+    return since <= readTs ? readTs : since;
   }
 
   /**

@@ -184,6 +184,29 @@ test('a multi-table upstream transaction lands at one definite timestamp', async
   await until('SELECT k, v FROM b2 ORDER BY k', [[1, 'y'], [3, 'z'], [10, 'ten'], [11, 'later']], 'b2 after the transaction');
 });
 
+test('a committed upstream row is in the next SELECT once a view over it is complete past it: no wait for the oracle or a tick', async () => {
+  await a.sql('CREATE MATERIALIZED VIEW b2_top AS SELECT max(k) AS k, count(*) AS n FROM b2');
+  const fresh = await connectClient(nats, region);
+  const loose = await connectClient(nats, region);
+  try {
+    await loose.sql("SET transaction_isolation = 'serializable'");
+    for (let k = 100; k < 110; k++) {
+      await up.query(`INSERT INTO b VALUES (${k}, 'visible')`);
+      // Serializable reads the largest time complete in the view, without waiting: once it shows
+      // the row, the view is complete past it, and a strict serializable SELECT (in any session)
+      // chooses at least that time, however far behind the oracle's last write was.
+      await eventually(async () => Number((await loose.rows('SELECT k FROM b2_top'))[0]![0]) === k, `row ${k} in the view`);
+      expect(Number((await fresh.rows('SELECT k FROM b2_top'))[0]![0])).toBe(k);
+      expect(Number((await a.rows('SELECT k FROM b2_top'))[0]![0])).toBe(k);
+    }
+  } finally {
+    await fresh.close();
+    await loose.close();
+  }
+  await a.sql('DROP MATERIALIZED VIEW b2_top');
+  await up.query('DELETE FROM b WHERE k >= 100');
+});
+
 test('SIGKILL of the storage host mid-stream: nothing lost, nothing duplicated, the slot confirmed LSN advances', async () => {
   const storage = new StorageClient(p.transport, region);
   const id = await collectionOf();

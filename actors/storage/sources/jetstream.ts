@@ -30,7 +30,6 @@ export class JetStreamDriver implements SourceDriver {
   private messages: ConsumerMessages | undefined;
   private idle: NodeJS.Timeout | undefined;
   private buffer: Array<{ seq: number; change: Change }> = [];
-  private lastCommitAt = 0;
   private fetched = 0;
   private lastBad: string | undefined;
   private readonly envelope: EnvelopeSpec;
@@ -51,7 +50,8 @@ export class JetStreamDriver implements SourceDriver {
     this.running = true;
     this.idle = setInterval(() => {
       if (!this.ctx.alive()) return this.stop();
-      if (this.ctx.clock.now() - this.lastCommitAt >= IDLE_TICK_MS) void this.flush().catch((e) => this.crash(e));
+      // Every tick, even soon after a commit (a read past the last commit waits at most a tick).
+      void this.flush().catch((e) => this.crash(e));
     }, IDLE_TICK_MS);
     void this.run();
   }
@@ -126,7 +126,6 @@ export class JetStreamDriver implements SourceDriver {
       }
       return { updates, extras: { position, badMessages: bad, upstreamRereads: rereads } };
     });
-    this.lastCommitAt = this.ctx.clock.now();
   }
 
   /** The change a message asks for; a bad one's reason is kept. */

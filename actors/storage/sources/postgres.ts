@@ -53,7 +53,6 @@ export class PostgresDriver implements SourceDriver {
   private flushing: Promise<void> = Promise.resolve();
   /** Committed upstream transactions received but not yet durable here (waiting or being written). */
   private undurable = 0;
-  private lastCommitAt = 0;
   /** The LSN confirmed to the slot (flush), as last sent. */
   private confirmed = 0;
   private fatal: string | undefined;
@@ -79,7 +78,9 @@ export class PostgresDriver implements SourceDriver {
       if (!this.ctx.alive()) return this.stop();
       // Not while stalled: a source that cannot see its upstream does not claim nothing changed there
       // (reads at later times wait instead of answering stale), as Materialize's upper stops too.
-      if (this.reason || this.pending.length > 0 || this.ctx.clock.now() - this.lastCommitAt < IDLE_TICK_MS) return;
+      // Every tick, even soon after a commit: a strict-serializable read at a time past the last
+      // commit (a table write or tick moved the oracle there) waits for this upper, at most a tick.
+      if (this.reason || this.pending.length > 0) return;
       this.scheduleFlush();
     }, IDLE_TICK_MS);
     void this.run();
@@ -236,7 +237,6 @@ export class PostgresDriver implements SourceDriver {
     const extras = { position: consistent - 1 };
     if (parts === 0) await shard.ingest(ts, () => ({ updates: [], extras }));
     else await shard.ingestStaged(ts, SNAPSHOT_WRITER, stageId, parts, extras);
-    this.lastCommitAt = this.ctx.clock.now();
   }
 
   /** The upstream table still has the columns (names, types) the source was created with. */
@@ -398,7 +398,6 @@ export class PostgresDriver implements SourceDriver {
       this.undurable -= txns.length;
     }
     if (!this.running || !this.ctx.alive() || this.ctx.shard.position === 0) return;
-    this.lastCommitAt = this.ctx.clock.now();
     const last = txns.at(-1);
     if (last && this.repl) this.confirm(this.repl, last.endLsn);
   }
