@@ -106,6 +106,14 @@ export class Collection implements ActorBehavior<CollectionCommand>, LocalCollec
     this.subs = new Subscriptions(this.ctx.id, this.shard, this.ctx.transport, now, (err) => this.ctx.fail(err), (inbox) => leases.renewedAt(inbox), followers, () => this.syncWatching());
     this.dataUpper = this.shard.state.batches.at(-1)?.upper ?? 0;
     this.shard.onDataDecided = () => {
+      // Again at the decision, not only when the Append arrived (append below): an append can
+      // wait in the shard's queue (behind a write, a settle, a fresh shard's first commit), and a
+      // subscription pumped meanwhile finds nothing in flight and starts following; left so, it
+      // would never be pumped the append's data while its progress followed the txns upper past it.
+      if (this.txns && this.subs.size > this.subs.pumped) {
+        this.subs.unfollowAll();
+        this.syncWatching();
+      }
       for (const view of [...this.dependents]) view.stopFollowingTxns();
     };
     this.shard.onChange = (what) => {

@@ -112,7 +112,9 @@ test('04-after-nats-restart: every connection comes back and no durable state is
   const hostsAfter = await eventually(async () => {
     const hs = await p.hosts();
     return hs.every((h) => h.state === 'running') ? hs : undefined;
-  }, 'orchestrator back');
+  }, 'orchestrator back').catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(await p.hosts().catch((e: Error) => e.message))}`);
+  });
   // Hosts reconnected; none was restarted.
   expect(hostsAfter.map((h) => [h.hostId, h.pid]).sort()).toEqual(hostsBefore.map((h) => [h.hostId, h.pid]).sort());
 });
