@@ -13,6 +13,7 @@
  */
 import type { Column, ColumnType, Value } from '../../../protocol/types.js';
 import type { RelationResolver, ResolvedRelation } from './planned.js';
+import { castRows, operatorRows } from './pg-operator-catalog.js';
 
 /** One relation of definite's catalog, as the system relations describe it. */
 export interface CatalogObject {
@@ -275,6 +276,17 @@ const PG_CATALOG: Record<string, Definition> = {
       protrftypes:int[]? prosrc:text probin:text? prosqlbody:text? proconfig:text[]? proacl:text?`),
     rows: () => [],
   },
+  // Operators and casts: what definite's planner accepts (pg-operator-catalog.ts).
+  pg_operator: {
+    oid: 2617,
+    relkind: 'r',
+    columns: cols(`oid:int oprname:text oprnamespace:int oprowner:int oprkind:text oprcanmerge:bool oprcanhash:bool oprleft:int oprright:int
+      oprresult:int oprcom:int oprnegate:int oprcode:int oprrest:int oprjoin:int`),
+    rows: () => operatorRows(),
+  },
+  pg_cast: { oid: 2605, relkind: 'r', columns: cols('oid:int castsource:int casttarget:int castfunc:int castcontext:text castmethod:text'), rows: () => castRows() },
+  // Enum types: definite has none.
+  pg_enum: { oid: 3501, relkind: 'r', columns: cols('oid:int enumtypid:int enumsortorder:float enumlabel:text'), rows: () => [] },
   // Postgres' built-in languages (its fixed oids); definite runs no user code in any.
   pg_language: {
     oid: 2612,

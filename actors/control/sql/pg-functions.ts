@@ -1,6 +1,6 @@
 /**
  * Postgres' catalog functions clients call while introspecting: pg_table_is_visible(oid),
- * pg_type_is_visible(oid), pg_function_is_visible(oid), pg_get_function_result(oid) &
+ * pg_type_is_visible(oid), pg_operator_is_visible(oid), pg_function_is_visible(oid), pg_get_function_result(oid) &
  * pg_get_function_arguments(oid) (NULL: pg_proc lists none),
  * format_type(oid, typmod), pg_get_userbyid(oid), obj_description(oid[, catalog]), col_description(oid, int),
  * pg_get_viewdef(oid[, pretty]), pg_get_ruledef(oid[, pretty]) (NULL: no rules),
@@ -50,6 +50,14 @@ export const PG_FUNCTIONS: Record<string, Builder> = {
     // The search path is pg_catalog and public, as Postgres' default: information_schema's
     // relations are not visible (psql's \dp lists none of them for PostgreSQL either).
     return lookup(oid, rows.map((r) => [r[i]!, r[ns] !== NAMESPACE.information_schema]), lit(false, 'bool') as Expr, 'bool', name);
+  },
+  // Every operator is in pg_catalog, on the search path: true for an operator of pg_operator.
+  pg_operator_is_visible: (args, fail, ctx, loc, name) => {
+    if (args.length !== 1) fail();
+    const oid = oidArg(args[0]!, fail, ctx, loc);
+    const { rows, column } = systemRows(ctx, 'pg_operator', name, loc);
+    const i = column('oid');
+    return lookup(oid, rows.map((r) => [r[i]!, true]), lit(false, 'bool') as Expr, 'bool', name);
   },
   // Every type is in pg_catalog, on the search path: true for a type of pg_type, false otherwise.
   pg_type_is_visible: (args, fail, ctx, loc, name) => {
