@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { decode } from '../protocol/codec.js';
 import { Header } from '../protocol/envelope.js';
-import { DefiniteError, InvalidRequestError, NotFoundError } from '../protocol/errors.js';
+import { DefiniteError, ErrorCode, InvalidRequestError, isErrorCode, NotFoundError } from '../protocol/errors.js';
 import { decodeMessage, MessageSet } from '../protocol/message.js';
 import { hostSubject, orchestratorSubject } from '../protocol/subjects.js';
 import { allHeartbeatsSubject, treeSubject } from '../protocol/inspect/subjects.js';
@@ -56,6 +56,8 @@ interface StoredHost {
 const SPARE_DELAY_MS = 250;
 
 const heartbeats = new MessageSet<Heartbeat>([Heartbeat]);
+/** How long a StartActor waits for its reply, and how long one is retried while nobody answers. */
+const START_ACTOR_MS = 30_000;
 const hostTreeReply = new MessageSet<HostTree>([HostTree]);
 
 export class Orchestrator {
@@ -140,8 +142,26 @@ export class Orchestrator {
     if (!this.procs.has(hostId)) {
       await this.supervisor.add({ child: this.makeProcess(hostId), restart: 'permanent', shutdownMs: 15_000 });
     }
-    for (const actor of actors) {
-      await this.transport.request(hostSubject(this.options.region, hostId), { type: 'StartActor', actor }, { timeoutMs: 30_000 });
+    for (const actor of actors) await this.startActorOn(hostId, actor);
+  }
+
+  /**
+   * StartActor on host `hostId`, asked again while nobody answers its subject (NoResponders) for
+   * up to START_ACTOR_MS: a host being launched, or one whose connection is down for a moment (a
+   * NATS restart, a slow-consumer reconnect), subscribes again soon, and StartActor is
+   * idempotent. (An environment process that restarted exited on one NoResponders here, and with
+   * it the orchestrator: test/runtime/processes.test.ts 04.)
+   */
+  private async startActorOn(hostId: string, actor: ActorSpec): Promise<void> {
+    const end = Date.now() + START_ACTOR_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.transport.request(hostSubject(this.options.region, hostId), { type: 'StartActor', actor }, { timeoutMs: START_ACTOR_MS });
+        return;
+      } catch (err) {
+        if (!isErrorCode(err, ErrorCode.NoResponders) || Date.now() >= end || !this.procs.has(hostId)) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** Math.min(attempt, 6))));
+      }
     }
   }
 
@@ -283,7 +303,7 @@ export class Orchestrator {
     const rec = await this.records.get<StoredHost>(hostId).catch(() => undefined);
     for (const actor of rec?.actors ?? []) {
       if (this.procs.get(hostId)?.state() !== 'running') return;
-      await this.transport.request(hostSubject(this.options.region, hostId), { type: 'StartActor', actor }, { timeoutMs: 30_000 }).catch(() => undefined);
+      await this.startActorOn(hostId, actor).catch(() => undefined);
     }
   }
 
