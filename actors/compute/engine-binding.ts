@@ -48,7 +48,7 @@ function checkExprs(plan: Plan): void {
       plan.predicates.forEach(compile);
       break;
     case 'reduce':
-      plan.aggregates.forEach((a) => compile(a.expr));
+      plan.aggregates.forEach((a) => [a.expr, ...(a.by ? [a.by] : [])].forEach(compile));
       break;
     case 'temporal':
       [...plan.lower, ...plan.upper].forEach(compile);

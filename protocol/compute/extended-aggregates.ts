@@ -20,9 +20,15 @@ export function arrayAggregate(a: Aggregate, present: Array<[Value, number]>): V
   if (present.length === 0) return null;
   const sign = a.desc ? -1 : 1;
   const order = (x: Value, y: Value): number => (x === null ? (y === null ? 0 : 1) : y === null ? -1 : compareValues(x, y));
-  const sorted = [...present].sort((x, y) => sign * order(x[0], y[0]));
+  // With `by`, each value is a pair [order value, element]: ordered by the first, then the second.
+  const pairOrder = (x: Value, y: Value): number => {
+    const [px, py] = [x as Value[], y as Value[]];
+    return order(px[0] as Value, py[0] as Value) || order(px[1] as Value, py[1] as Value);
+  };
+  const sorted = [...present].sort((x, y) => sign * (a.by ? pairOrder(x[0], y[0]) : order(x[0], y[0])));
   const out: Array<Exclude<Value, unknown[]>> = [];
-  for (const [v, n] of sorted) {
+  for (const [pair, n] of sorted) {
+    const v = a.by ? ((pair as Value[])[1] as Value) : pair;
     if (Array.isArray(v)) throw new EvaluationError('array_agg of arrays (multidimensional arrays) is not supported');
     for (let i = 0; i < n; i++) out.push(v as Exclude<Value, unknown[]>);
   }

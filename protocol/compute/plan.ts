@@ -154,8 +154,10 @@ export interface Aggregate {
   expr: Expr;
   /** string_agg: the text between values. */
   separator?: string;
-  /** string_agg: descending order. */
+  /** string_agg, array_agg: descending order. */
   desc?: boolean;
+  /** array_agg: the elements ordered by this value of their row (NULLs last; first with `desc`), then by the element. */
+  by?: Expr;
   /** sum / avg / sum_numeric / avg_numeric of the distinct non-NULL values (SQL's `DISTINCT`). */
   distinct?: boolean;
 }
@@ -284,6 +286,7 @@ const PlanSchema = Type.Recursive(
               expr: ExprSchema,
               separator: Type.Optional(Type.String({ maxLength: 1024 })),
               desc: Type.Optional(Type.Boolean()),
+              by: Type.Optional(ExprSchema),
               distinct: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
@@ -416,7 +419,10 @@ export function planArity(plan: Plan): number {
     case 'reduce': {
       const arity = planArity(plan.input);
       checkCols(plan.groupKey, arity, 'reduce');
-      plan.aggregates.forEach((a) => checkExpr(a.expr, arity));
+      plan.aggregates.forEach((a) => {
+        checkExpr(a.expr, arity);
+        if (a.by) checkExpr(a.by, arity);
+      });
       return plan.groupKey.length + plan.aggregates.length;
     }
     case 'distinct':

@@ -266,6 +266,11 @@ function reduce(input: Collection, groupKey: number[], aggregates: Aggregate[], 
 export function compileAggregateInput(a: Aggregate): (row: Row) => Value {
   if (a.fn === 'count_star') return () => null;
   const f = compileExpr(a.expr);
+  // array_agg ordered by another value: each row's (order value, element) pair (arrayAggregate).
+  if (a.fn === 'array_agg' && a.by) {
+    const by = compileExpr(a.by);
+    return (row) => [by(row), f(row)] as Value;
+  }
   if (EXTENDED_AGGREGATES.has(a.fn)) {
     const fn = a.fn;
     return (row) => {

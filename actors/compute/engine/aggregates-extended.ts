@@ -8,11 +8,13 @@
 import type { Aggregate } from '../../../protocol/compute/plan.js';
 import { ExactSum } from '../../../protocol/compute/exact-sum.js';
 import { arrayAggregate, presentValuesAggregate, varianceAggregate } from '../../../protocol/compute/extended-aggregates.js';
+import { rowKey } from '../../../protocol/compute/row.js';
 import type { Value } from '../../../protocol/types.js';
 import type { Accumulator } from './aggregates.js';
 
 class PresentValues implements Accumulator {
-  private readonly values = new Map<Value, number>();
+  /** By value; array_agg's (order value, element) pairs (its `by`) by their text. */
+  private readonly values = new Map<Value, [Value, number]>();
   private cached: Value = null;
   private valid = true;
   /** array_agg keeps NULLs (they are elements); the others ignore them. */
@@ -22,14 +24,15 @@ class PresentValues implements Accumulator {
   }
   add(v: Value, diff: number): void {
     if (v === null && !this.keepNulls) return;
-    const after = (this.values.get(v) ?? 0) + diff;
-    if (after === 0) this.values.delete(v);
-    else this.values.set(v, after);
+    const k = Array.isArray(v) ? `\u0001${rowKey([v])}` : v;
+    const after = (this.values.get(k)?.[1] ?? 0) + diff;
+    if (after === 0) this.values.delete(k);
+    else this.values.set(k, [v, after]);
     this.valid = false;
   }
   value(): Value {
     if (!this.valid) {
-      const present = [...this.values].filter(([, n]) => n > 0);
+      const present = [...this.values.values()].filter(([, n]) => n > 0);
       this.cached = this.keepNulls ? arrayAggregate(this.aggregate, present) : presentValuesAggregate(this.aggregate, present);
       this.valid = true;
     }

@@ -168,12 +168,12 @@ const PG_CATALOG: Record<string, Definition> = {
     oid: 1247,
     relkind: 'r',
     columns: cols(`oid:int typname:text typnamespace:int typowner:int typlen:smallint typbyval:bool typtype:text typcategory:text typispreferred:bool
-      typisdefined:bool typdelim:text typrelid:int typelem:int typarray:int typnotnull:bool typbasetype:int typtypmod:int typndims:int typcollation:int typdefault:text?`),
+      typisdefined:bool typdelim:text typrelid:int typelem:int typarray:int typnotnull:bool typbasetype:int typtypmod:int typndims:int typcollation:int typdefault:text? typacl:text?`),
     rows: () =>
       PG_TYPES.map((t) => {
         const array = PG_TYPES.find((a) => a.elem === t.oid)?.oid ?? 0;
         const collation = t.oid === 25 || t.oid === 19 || t.oid === 1009 ? DEFAULT_COLLATION : 0;
-        return [t.oid, t.typname, NAMESPACE.pg_catalog, OWNER_OID, t.len, t.len > 0 && t.len <= 8, 'b', t.category, false, true, ',', 0, t.elem ?? 0, array, false, 0, -1, 0, collation, null];
+        return [t.oid, t.typname, NAMESPACE.pg_catalog, OWNER_OID, t.len, t.len > 0 && t.len <= 8, 'b', t.category, false, true, ',', 0, t.elem ?? 0, array, false, 0, -1, 0, collation, null, null];
       }),
   },
   pg_database: {

@@ -86,14 +86,14 @@ function pruneTo(plan: Plan, needed: number[]): Plan {
     case 'reduce': {
       const nk = plan.groupKey.length;
       const aggs = plan.aggregates.map((a, i) => ({ a, i })).filter(({ i }) => needed.includes(nk + i));
-      const inputCols = sortedUnique([...plan.groupKey, ...aggs.flatMap(({ a }) => (a.fn === 'count_star' ? [] : [...columnsOf(a.expr)]))]);
+      const inputCols = sortedUnique([...plan.groupKey, ...aggs.flatMap(({ a }) => (a.fn === 'count_star' ? [] : [...columnsOf(a.expr), ...(a.by ? columnsOf(a.by) : [])]))]);
       const input = pruneTo(plan.input, inputCols);
       const pos = new Map(inputCols.map((c, i) => [c, i]));
       const reduce: Plan = {
         op: 'reduce',
         input,
         groupKey: plan.groupKey.map((c) => pos.get(c)!),
-        aggregates: aggs.map(({ a }) => (a.fn === 'count_star' ? a : { ...a, expr: remap(a.expr, (x) => pos.get(x)!) })),
+        aggregates: aggs.map(({ a }) => (a.fn === 'count_star' ? a : { ...a, expr: remap(a.expr, (x) => pos.get(x)!), ...(a.by ? { by: remap(a.by, (x) => pos.get(x)!) } : {}) })),
       };
       const have = [...range(0, nk), ...aggs.map(({ i }) => nk + i)];
       return narrow(reduce, have);

@@ -59,11 +59,13 @@ export interface CollectedSubquery {
   kind: Kind;
   /** ARRAY (subquery): the elements in descending order (ORDER BY its value DESC). */
   desc?: boolean;
+  /** ARRAY (subquery) ordered by another expression: S has it as a last column, after the value. */
+  by?: boolean;
   /** The outer columns the subquery reads (over the outer scope), in D's column order. */
   outer: Array<{ expr: PExpr; col: ColType }>;
   /** IN: the left operand (over the outer scope, coerced to the common type). */
   test?: PExpr;
-  /** S over the given D (of arity outer.length): D's columns, then the value. */
+  /** S over the given D (of arity outer.length): D's columns, then the value (then `by`'s order key). */
   build: (d: Plan) => Plan;
   valueType: ColumnType;
 }
@@ -112,11 +114,11 @@ export function planSubLink(link: SubLink, env: ExprEnv): Typed {
       return { expr: { op: 'sub', index }, type: 'bool', nullable: true, name: '?column?' };
     }
     case 'ARRAY_SUBLINK': {
-      const { stmt: unordered, desc } = arrayOrder(stmt, ctx, location);
-      const inner = planInner(unordered, env, collector, 'array', location);
+      const { stmt: unordered, desc, by } = arrayOrder(stmt, ctx, location);
+      const inner = planInner(unordered, env, collector, 'array', location, by);
       const type = arrayTypeOf(inner.valueType);
       if (!type) throw ctx.unsupported(`ARRAY (subquery) of ${inner.valueType}`, location, 'definite has arrays of bool, smallint, int, bigint, float, numeric and text');
-      const index = collector.add({ kind: 'array', ...inner, ...(desc ? { desc } : {}) });
+      const index = collector.add({ kind: 'array', ...inner, ...(desc ? { desc } : {}), ...(by ? { by } : {}) });
       return { expr: { op: 'sub', index }, type, nullable: false, name: 'array' };
     }
     default:
@@ -126,12 +128,26 @@ export function planSubLink(link: SubLink, env: ExprEnv): Typed {
 
 /**
  * ARRAY (subquery)'s ORDER BY: the order of its elements, an array_agg's (ascending by value,
- * NULLs last; or descending). Only the order by the value itself (`ORDER BY 1`, or the selected
- * expression) is built; without ORDER BY, ascending (Postgres leaves that order unspecified).
+ * NULLs last; or descending). The order by the value itself (`ORDER BY 1`, or the selected
+ * expression), or by one other expression of the subquery's rows (`ORDER BY e.enumsortorder`:
+ * the subquery selects it as a second column, `by`, and array_agg orders by it, then by the
+ * value); without ORDER BY, ascending (Postgres leaves that order unspecified).
  */
-function arrayOrder(stmt: SelectStmt, ctx: PlanContext, location: number | undefined): { stmt: SelectStmt; desc: boolean } {
+function arrayOrder(stmt: SelectStmt, ctx: PlanContext, location: number | undefined): { stmt: SelectStmt; desc: boolean; by: boolean } {
   const sort = stmt.sortClause ?? [];
-  if (sort.length === 0) return { stmt, desc: false };
+  if (sort.length === 0) return { stmt, desc: false, by: false };
+  const only = sort.length === 1 && 'SortBy' in sort[0]! ? sort[0].SortBy : undefined;
+  const byNode = only?.node;
+  const isOrdinal = byNode !== undefined && 'A_Const' in byNode;
+  const target0 = stmt.targetList?.[0];
+  const value0 = target0 && 'ResTarget' in target0 ? target0.ResTarget.val : undefined;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a, (k, v) => (k === 'location' ? undefined : v)) === JSON.stringify(b, (k, v) => (k === 'location' ? undefined : v));
+  const plainSelect = (!stmt.op || stmt.op === 'SETOP_NONE') && !stmt.valuesLists?.length && !stmt.distinctClause?.length && !stmt.groupClause?.length && !stmt.havingClause;
+  if (only && byNode && !isOrdinal && !same(byNode, value0) && (stmt.targetList?.length ?? 0) === 1 && plainSelect && (!only.sortby_nulls || only.sortby_nulls === 'SORTBY_NULLS_DEFAULT')) {
+    if (stmt.limitCount || stmt.limitOffset) throw ctx.unsupported('LIMIT / OFFSET in ARRAY (subquery)', location);
+    const key = { ResTarget: { val: byNode } } as NonNullable<SelectStmt['targetList']>[number];
+    return { stmt: { ...stmt, sortClause: [], targetList: [...stmt.targetList!, key] }, desc: only.sortby_dir === 'SORTBY_DESC', by: true };
+  }
   const strip = (n: unknown): string => JSON.stringify(n, (k, v) => (k === 'location' ? undefined : v));
   const target = stmt.targetList?.[0];
   const value = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
@@ -149,7 +165,7 @@ function arrayOrder(stmt: SelectStmt, ctx: PlanContext, location: number | undef
     desc = dir;
   }
   if (stmt.limitCount || stmt.limitOffset) throw ctx.unsupported('LIMIT / OFFSET in ARRAY (subquery)', location);
-  return { stmt: { ...stmt, sortClause: [] }, desc };
+  return { stmt: { ...stmt, sortClause: [] }, desc, by: false };
 }
 
 /** Whether a function in FROM reads columns it cannot find without the outer query. */
@@ -180,7 +196,7 @@ interface Inner {
 }
 
 /** Plans the subquery: as a whole query when it is uncorrelated, else by decorrelation. */
-function planInner(stmt: SelectStmt, env: ExprEnv, collector: SubqueryCollector, kind: Kind, location: number | undefined): Inner {
+function planInner(stmt: SelectStmt, env: ExprEnv, collector: SubqueryCollector, kind: Kind, location: number | undefined, by = false): Inner {
   const { ctx } = env;
   let q;
   try {
@@ -188,13 +204,13 @@ function planInner(stmt: SelectStmt, env: ExprEnv, collector: SubqueryCollector,
   } catch (e) {
     // A column or table the subquery does not have may be the outer query's: correlated.
     if (e instanceof SqlError && (e.sqlstate === SqlState.UndefinedColumn || e.sqlstate === SqlState.UndefinedTable)) {
-      return planCorrelated(stmt, env, collector, kind, location);
+      return planCorrelated(stmt, env, collector, kind, location, by);
     }
     throw e;
   }
   const n = q.columns.length;
   if (kind === 'exists') return { outer: [], build: () => ({ op: 'map', input: project(q.plan, n, []), exprs: [lit(true, 'bool')] }), valueType: 'bool', name: 'exists' };
-  if (n !== 1) throw ctx.error(SqlState.SyntaxError, n > 1 ? 'subquery must return only one column' : 'subquery has too few columns', location);
+  if (n !== (by ? 2 : 1)) throw ctx.error(SqlState.SyntaxError, n > 1 ? 'subquery must return only one column' : 'subquery has too few columns', location);
   const col = q.columns[0]!;
   const type = q.nullColumns.has(0) ? 'text' : col.type;
   return { outer: [], build: () => q.plan, valueType: type, name: col.name };
@@ -231,7 +247,7 @@ class CorrelatedScope extends Scope {
  * A correlated subquery: SELECT <one expression> FROM ... WHERE ..., with or without aggregates
  * (a global aggregate: no GROUP BY / HAVING / DISTINCT / LIMIT / set operations, not built).
  */
-function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryCollector, kind: Kind, location: number | undefined): Inner {
+function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryCollector, kind: Kind, location: number | undefined, by = false): Inner {
   const { ctx } = env;
   const refuse = (what: string) => ctx.unsupported(`${what} in a correlated subquery`, location, 'a correlated subquery may be SELECT <expression> FROM ... WHERE ..., with aggregates but without GROUP BY');
   if ((stmt.op && stmt.op !== 'SETOP_NONE') || stmt.valuesLists?.length) throw refuse('UNION / INTERSECT / EXCEPT / VALUES');
@@ -259,9 +275,10 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   // \dp policy query): joined to FROM ⋈ D below, before the value is computed over them.
   const nested = new SubqueryCollector(collector.ctes);
   let value: Typed = { expr: lit(true, 'bool'), type: 'bool', nullable: false, name: 'exists' };
+  let orderKey: Typed | undefined;
   const isStar = (n: Node) => 'ResTarget' in n && n.ResTarget.val !== undefined && 'ColumnRef' in n.ResTarget.val && (n.ResTarget.val.ColumnRef.fields ?? []).some((f) => 'A_Star' in f);
   if (kind !== 'exists' || !targets.some(isStar)) {
-    if (targets.length !== 1) {
+    if (targets.length !== (by ? 2 : 1)) {
       if (kind !== 'exists') throw ctx.error(SqlState.SyntaxError, targets.length > 1 ? 'subquery must return only one column' : 'subquery has too few columns', location);
     }
     const planned = targets.map((t) => {
@@ -271,6 +288,7 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
       return { ...typed, name: rt.name ?? typed.name };
     });
     if (kind !== 'exists') value = planned[0]!;
+    if (by) orderKey = planned[1]!;
   }
   if (scope.refs.length === 0) throw ctx.error(SqlState.InternalError, 'internal: a subquery that failed to plan reads no outer column', location);
   const refs = scope.refs;
@@ -278,6 +296,9 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
   const valueType = value.type ?? 'text';
   const aggregated = aggregates.list.length > 0;
   if (aggregated && nested.list.length > 0) throw refuse('a subquery beside aggregates in the select list');
+  if (aggregated && orderKey) throw refuse('ORDER BY beside aggregates');
+  const tail = (sub?: Expr[]): Expr[] => (orderKey ? [resolve(toExpr(orderKey.expr), sub)] : []);
+  const resolve = (e: Expr, sub?: Expr[]): Expr => (sub ? resolveSubqueries(e, sub) : e);
   const dCols = range(r, r + k).map((i): Expr => ({ op: 'col', index: i }));
   const build = (d: Plan): Plan => {
     // FROM ⋈ D, then each lateral function (its arguments over [FROM, D] remapped to [plain FROM, D, earlier functions]).
@@ -291,9 +312,9 @@ function planCorrelated(stmt: SelectStmt, env: ExprEnv, collector: SubqueryColle
     if (nested.list.length > 0) {
       // The nested subqueries' outer columns are over [FROM, D], which is joined's layout.
       const n = attachSubqueries(joined, r + k, nested, toExpr);
-      return projectExprs(n.plan, n.arity, [...dCols, resolveSubqueries(toExpr(value.expr), n.values)]);
+      return projectExprs(n.plan, n.arity, [...dCols, resolveSubqueries(toExpr(value.expr), n.values), ...tail(n.values)]);
     }
-    if (!aggregated) return projectExprs(joined, r + k, [...dCols, toExpr(value.expr)]);
+    if (!aggregated) return projectExprs(joined, r + k, [...dCols, toExpr(value.expr), ...tail()]);
     // A global aggregate per d; each d without rows gets the aggregates' empty values.
     const m = aggregates.list.length;
     const reduce: Plan = { op: 'reduce', input: joined, groupKey: range(r, r + k), aggregates: aggregates.list.map((a) => a.aggregate) };
@@ -345,7 +366,7 @@ export function attachSubqueries(plan: Plan, arity: number, collector: SubqueryC
       groupKey: range(0, k),
       aggregates: [
         { fn: 'count_star', expr: lit(true, 'bool') },
-        arrayType ? { fn: 'array_agg', expr: v, ...(s.desc ? { desc: true } : {}) } : { fn: 'max', expr: v },
+        arrayType ? { fn: 'array_agg', expr: v, ...(s.desc ? { desc: true } : {}), ...(s.by ? { by: { op: 'col', index: k + 1 } } : {}) } : { fn: 'max', expr: v },
         { fn: 'count', expr: v },
       ],
     };

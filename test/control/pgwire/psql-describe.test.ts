@@ -9,6 +9,10 @@
  * prints for PostgreSQL's; `\d` of a table and of a materialized view (their policy, statistics
  * and publication queries need arrays: ARRAY(subquery), = ANY, int2[], subscripts, a correlated
  * generate_series) prints what psql prints for the same objects built in PostgreSQL 15.
+ * `\dT+`, `\do`, `\df+` print what psql prints for a new PostgreSQL database (none); `\dTS+`,
+ * `\doS`, `\dC` (pg_type with ARRAY(subquery ORDER BY another column) over pg_enum, pg_operator,
+ * pg_cast) are compared row by row with PostgreSQL's built-in catalog where both have the types
+ * (definite has fewer); `\sf` is a clear 0A000 (no pg_proc functions, no regprocedure).
  */
 import { spawnSync } from 'node:child_process';
 import { setupNats, type TestNats } from '../../helpers/nats.js';
@@ -215,4 +219,91 @@ test('a dropped table (and its index) is no longer listed', () => {
   expect(psql('DROP TABLE other CASCADE;').stderr).toBe('');
   expect(listed('\\dt')).toEqual(['public|items|table|materialize']);
   expect(listed("SELECT relname FROM pg_class WHERE relname LIKE 'other%'")).toEqual([]);
+});
+
+/** psql -A -t against PostgreSQL 15's database `postgres` (no objects of ours: its built-in catalog). */
+function listedPostgres(command: string): string[] {
+  const r = spawnSync('psql', ['-X', '-A', '-t', '-F', '\t', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', 'postgres'], { input: command, encoding: 'utf8', env: { ...process.env, PAGER: '' } });
+  expect(r.stderr).toBe('');
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+test('\\dT+, \\do, \\df+ (user types, operators, functions) print what psql prints for a new PostgreSQL database: none', () => {
+  // Their queries: ARRAY(SELECT enumlabel FROM pg_enum ... ORDER BY enumsortorder) (an array
+  // ordered by another column), pg_operator with pg_operator_is_visible, pg_proc with pg_language.
+  for (const command of ['\\dT+', '\\do', '\\df+', '\\dT', '\\df']) {
+    const want = spawnSync('psql', ['-X', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', 'postgres'], { input: command, encoding: 'utf8', env: { ...process.env, PAGER: '' } });
+    expect(want.stderr).toBe('');
+    const got = psql(command);
+    expect(got.stderr).toBe('');
+    expect(got.stdout).toBe(want.stdout);
+  }
+});
+
+test('\\dTS+ lists definite\'s types with the internal names and sizes PostgreSQL gives them', () => {
+  // Schema, name, internal name, size (owner and descriptions differ: definite's one role, no comments).
+  const got = listed('\\dTS+').map((l) => l.split('|').slice(0, 5).join('|'));
+  const want = new Set(listedPostgres('\\dTS+').map((l) => l.split('\t').slice(0, 5).join('|')));
+  expect(got).toContain('pg_catalog|integer|int4|4|');
+  expect(got).toContain('pg_catalog|jsonb|jsonb|var|');
+  for (const row of got) expect(want).toContain(row);
+});
+
+test('\\doS lists the operators definite plans, with the result types PostgreSQL gives the same operand types', () => {
+  // definite has fewer types and operators than PostgreSQL, and accepts a few operand pairs
+  // PostgreSQL reaches only through a cast (interval * bigint): so each (name, left, right)
+  // both list must have the same result type, and the common ones must be there.
+  // Tab-separated: operator names have '|' in them.
+  const key = (l: string) => l.split('\t').slice(1, 4).join('|');
+  const result = (l: string) => l.split('\t')[4];
+  const r = psql('\\doS', ['-A', '-t', '-F', '\t']);
+  expect(r.stderr).toBe('');
+  const got = new Map(r.stdout.split('\n').filter((l) => l !== '').map((l) => [key(l), result(l)]));
+  const want = new Map(listedPostgres('\\doS').map((l) => [key(l), result(l)]));
+  for (const op of ['+|integer|integer', '||text|text', '->|jsonb|text', '->>|jsonb|integer', '~~|text|text', '-|timestamp without time zone|timestamp without time zone', '@>|integer[]|integer[]', '-||integer']) {
+    expect([op, got.get(op)]).toEqual([op, want.get(op)]);
+  }
+  let common = 0;
+  for (const [k, r] of got) {
+    if (!want.has(k)) continue;
+    common++;
+    expect([k, r]).toEqual([k, want.get(k)]);
+  }
+  expect(common).toBeGreaterThan(200);
+});
+
+test('\\dC lists definite\'s casts; those PostgreSQL has are implicit exactly when PostgreSQL\'s are', () => {
+  // PostgreSQL's I/O conversion casts (integer to text, ...) are not in its pg_cast, definite's
+  // are (castmethod 'i'); definite's assignment casts are numbers to numbers only (INSERT of a
+  // timestamp into a date column is 42804), a subset of PostgreSQL's.
+  const parse = (sep: string) => (l: string) => {
+    const [source, target, , implicit] = l.split(sep);
+    return { pair: `${source}|${target}`, implicit: implicit! };
+  };
+  const got = listed('\\dC').map(parse('|'));
+  const want = new Map(listedPostgres('\\dC').map(parse('\t')).map((c) => [c.pair, c.implicit]));
+  expect(got).toContainEqual({ pair: 'integer|bigint', implicit: 'yes' });
+  expect(got).toContainEqual({ pair: 'bigint|integer', implicit: 'in assignment' });
+  let common = 0;
+  for (const c of got) {
+    const w = want.get(c.pair);
+    if (w === undefined) continue;
+    common++;
+    if (c.implicit === 'yes' || w === 'yes') expect([c.pair, c.implicit]).toEqual([c.pair, w]);
+    if (c.implicit === 'in assignment') expect([c.pair, w]).toEqual([c.pair, 'in assignment']);
+  }
+  expect(common).toBeGreaterThan(30);
+});
+
+test('ARRAY(subquery) ordered by another column, as PostgreSQL orders it (NULLs last, first with DESC)', () => {
+  expect(psql('CREATE TABLE ordered (a int, b text);\nINSERT INTO ordered VALUES (1, \'z\'), (2, \'y\'), (3, \'x\'), (NULL, \'w\');').stderr).toBe('');
+  expect(listed('SELECT ARRAY(SELECT b FROM ordered ORDER BY a), ARRAY(SELECT b FROM ordered ORDER BY a DESC)')).toEqual(['{z,y,x,w}|{w,x,y,z}']);
+  expect(listed('SELECT x, ARRAY(SELECT b FROM ordered WHERE ordered.a <= v.x ORDER BY a DESC) FROM (VALUES (1), (3)) v(x) ORDER BY x')).toEqual(['1|{z}', '3|{x,y,z}']);
+  expect(psql('DROP TABLE ordered;').stderr).toBe('');
+});
+
+test('\\sf of a function is a clear error: definite lists no functions in pg_proc yet', () => {
+  expect(psql('\\sf abs(integer)').stderr).toMatch(/^ERROR:  type "regprocedure" is not supported\n/);
+  const r = psql("\\set VERBOSITY verbose\nSELECT 'abs(integer)'::pg_catalog.regprocedure::pg_catalog.oid;");
+  expect(r.stderr).toMatch(/^ERROR:  0A000: type "regprocedure" is not supported/);
 });
