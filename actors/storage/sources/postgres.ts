@@ -22,15 +22,11 @@ import type { Row, Update } from '../../../protocol/types.js';
 import type { DriverContext, SourceDriver } from './driver.js';
 import { decodeCopyData, decodePgOutput, formatLsn, parseLsn, standbyStatusUpdate, type PgOutputMessage, type TupleValue } from './pg/pgoutput.js';
 import { describeError, pgClient, quoteIdent, quoteLiteral } from './pg/connect.js';
-import { TupleRows, UnfitValue } from './pg/tuple-rows.js';
 
 /** Rows of the snapshot per staged part (one cursor FETCH): the memory the snapshot holds at once. */
 const SNAPSHOT_PART_ROWS = Number(process.env['DFN_PG_SNAPSHOT_PART_ROWS']) || 10_000;
 /** The writer name of the snapshot's staged parts. */
 const SNAPSHOT_WRITER = 'pg-snapshot';
-
-/** Bytes before the pgoutput message in an XLogData CopyData payload ('w', start LSN, end LSN, send time). */
-const XLOG_HEADER = 25;
 
 const IDLE_TICK_MS = 1000;
 const BACKOFF_MIN_MS = 250;
@@ -39,26 +35,10 @@ const BACKOFF_MAX_MS = 30_000;
 /** A failure that no retry can fix: the source stays stalled with this reason. */
 class FatalStall extends Error {}
 
-/**
- * Rows of an upstream transaction per staged part: a transaction reaching this many rows is
- * written while it streams, in parts staged at its timestamp (Shard.stage), and its Commit lists
- * them in one atomic commit (Shard.ingestStaged), so a large transaction is neither held whole nor
- * encoded and written only after its Commit arrives.
- */
-const TXN_PART_ROWS = Number(process.env['DFN_PG_TXN_PART_ROWS']) || 16_384;
-/** The writer name of a streamed transaction's staged parts. */
-const TXN_WRITER = 'pg-txn';
-
 interface Txn {
-  /** The commit LSN (Begin's final LSN, then Commit's). */
   commitLsn: number;
   endLsn: number;
-  /** Rows not yet staged. */
   rows: Array<[Row, number]>;
-  /** Parts are being staged (set when the first is queued; the idle tick then leaves upper alone). */
-  staging?: true;
-  /** Set by the first part's write: the transaction's timestamp and staged batch. */
-  staged?: { stageId: string; ts: number; parts: number };
 }
 
 export class PostgresDriver implements SourceDriver {
@@ -79,8 +59,6 @@ export class PostgresDriver implements SourceDriver {
   private reason: string | undefined;
   private counters = { transactions: 0, changes: 0, snapshotRows: 0, snapshotParts: 0, keepalives: 0, connects: 0 };
   private readonly offsets: number[];
-  /** Per table of spec.tables: the compiled reader of its pgoutput tuples. */
-  private readonly tuples: TupleRows[];
 
   constructor(
     private readonly spec: PostgresSource,
@@ -92,7 +70,6 @@ export class PostgresDriver implements SourceDriver {
       this.offsets.push(at);
       at += t.columns.length;
     }
-    this.tuples = spec.tables.map((t, i) => new TupleRows(i, t, this.offsets[i]!, spec.schema.length));
   }
 
   start(): void {
@@ -103,7 +80,7 @@ export class PostgresDriver implements SourceDriver {
       // (reads at later times wait instead of answering stale), as Materialize's upper stops too.
       // Every tick, even soon after a commit: a strict-serializable read at a time past the last
       // commit (a table write or tick moved the oracle there) waits for this upper, at most a tick.
-      if (this.reason || this.pending.length > 0 || this.current?.staging) return;
+      if (this.reason || this.pending.length > 0) return;
       this.scheduleFlush();
     }, IDLE_TICK_MS);
     void this.run();
@@ -306,11 +283,6 @@ export class PostgresDriver implements SourceDriver {
       this.reason = undefined;
       this.ctx.stalled(null);
     }
-    // XLogData of an Insert, Update or Delete: read in place (the bulk of the stream).
-    if (chunk[0] === 0x77 && chunk.length > XLOG_HEADER) {
-      const tag = chunk[XLOG_HEADER];
-      if (tag === 0x49 || tag === 0x55 || tag === 0x44) return this.onChange(chunk, XLOG_HEADER);
-    }
     const m = decodeCopyData(chunk);
     if (m.tag === 'keepalive') {
       this.counters.keepalives++;
@@ -379,79 +351,6 @@ export class PostgresDriver implements SourceDriver {
     }
   }
 
-  /** An Insert ('I'), Update ('U') or Delete ('D') message at `p` of `buf`, straight into rows of the transaction. */
-  private onChange(buf: Buffer, p: number): void {
-    const tag = buf[p]!;
-    if (p + 6 > buf.length) throw new Error(`pgoutput: message cut short (${buf.length} bytes)`);
-    const oid = buf.readUInt32BE(p + 1);
-    const i = this.relations.get(oid);
-    if (i === undefined) throw new Error(`pgoutput: a change for relation ${oid} before its Relation message`);
-    if (i < 0) return;
-    const txn = this.current;
-    if (!txn) throw new Error('pgoutput: a change outside a transaction');
-    const t = this.spec.tables[i]!;
-    const tuples = this.tuples[i]!;
-    let k = buf[p + 5];
-    let pos = p + 6;
-    try {
-      if (tag === 0x49) {
-        if (k !== 0x4e) throw new Error(`pgoutput: Insert expected 'N', got '${charOf(k)}'`);
-        const row = tuples.read(buf, pos);
-        if (tuples.unchanged) throw new FatalStall(unchangedToast(t, tuples.unchangedColumn(row)!));
-        txn.rows.push([row, 1]);
-      } else if (tag === 0x55) {
-        if (k !== 0x4f) {
-          if (k === 0x4b || k === 0x4e) throw new FatalStall(needsFullIdentity(t, 'UPDATE'));
-          throw new Error(`pgoutput: Update expected 'K', 'O' or 'N', got '${charOf(k)}'`);
-        }
-        const old = tuples.read(buf, pos);
-        if (tuples.unchanged) throw new FatalStall(unchangedToast(t, tuples.unchangedColumn(old)!));
-        pos = tuples.end;
-        k = buf[pos++];
-        if (k !== 0x4e) throw new Error(`pgoutput: Update expected 'N', got '${charOf(k)}'`);
-        const row = tuples.read(buf, pos);
-        if (tuples.unchanged) tuples.takeUnchanged(row, old);
-        txn.rows.push([old, -1], [row, 1]);
-      } else {
-        if (k !== 0x4f) {
-          if (k === 0x4b) throw new FatalStall(needsFullIdentity(t, 'DELETE'));
-          throw new Error(`pgoutput: Delete expected 'K' or 'O', got '${charOf(k)}'`);
-        }
-        const old = tuples.read(buf, pos);
-        if (tuples.unchanged) throw new FatalStall(unchangedToast(t, tuples.unchangedColumn(old)!));
-        txn.rows.push([old, -1]);
-      }
-    } catch (err) {
-      throw err instanceof UnfitValue ? new FatalStall(err.message) : err;
-    }
-    this.counters.changes++;
-    if (txn.rows.length >= TXN_PART_ROWS) this.stagePart(txn);
-  }
-
-  /**
-   * Queues the transaction's rows so far as its next staged part, behind every commit queued
-   * before (so its timestamp, chosen at the first part, is above them all). Nothing else commits
-   * to the shard until its Commit is ingested: later transactions queue behind it, the idle tick
-   * waits. A transaction already stored (a re-read after a restart) or arriving while stopping or
-   * before the snapshot is not staged (its Commit is then handled as an unstaged one, and skipped).
-   */
-  private stagePart(txn: Txn): void {
-    const rows = txn.rows;
-    txn.rows = [];
-    txn.staging = true;
-    this.enqueue(() => this.writePart(txn, rows));
-  }
-
-  private async writePart(txn: Txn, rows: Array<[Row, number]>): Promise<void> {
-    const shard = this.ctx.shard;
-    if (!this.running || !this.ctx.alive() || shard.position === 0 || txn.commitLsn <= shard.position) return;
-    const staged = (txn.staged ??= { stageId: `txn-${randomUUID()}`, ts: Math.max(this.ctx.clock.now(), shard.upper), parts: 0 });
-    const ts = staged.ts;
-    const updates = new Array<Update>(rows.length);
-    for (let k = 0; k < rows.length; k++) updates[k] = [rows[k]![0], ts, rows[k]![1]];
-    await shard.stage({ writer: TXN_WRITER, stageId: staged.stageId, part: staged.parts++, lower: ts, upper: ts + 1, updates });
-  }
-
   private change(oid: number, rows: (i: number, t: PostgresSource['tables'][number]) => Array<[Row, number]>): void {
     const i = this.relations.get(oid);
     if (i === undefined) throw new Error(`pgoutput: a change for relation ${oid} before its Relation message`);
@@ -471,7 +370,7 @@ export class PostgresDriver implements SourceDriver {
       const v = values[k];
       const col = t.columns[k]!;
       if (v === null || v === undefined) continue;
-      if (typeof v === 'object') throw new FatalStall(unchangedToast(t, col.name));
+      if (typeof v === 'object') throw new FatalStall(`upstream table ${t.schema}.${t.name}: column "${col.name}" came as an unchanged TOAST value without its old value (REPLICA IDENTITY FULL is required)`);
       try {
         row[at + k] = pgTextValue(col.typeOid, v, col.type); // an enum's oid is its own: its type says text
       } catch (err) {
@@ -482,12 +381,7 @@ export class PostgresDriver implements SourceDriver {
   }
 
   private scheduleFlush(): void {
-    this.enqueue(() => this.flush());
-  }
-
-  /** Runs `step` after every write queued before it (the shard's writes from this source are serial). */
-  private enqueue(step: () => Promise<void>): void {
-    this.flushing = this.flushing.then(step).catch((err) => {
+    this.flushing = this.flushing.then(() => this.flush()).catch((err) => {
       if (this.running && this.ctx.alive()) this.ctx.fail(err);
     });
   }
@@ -499,18 +393,7 @@ export class PostgresDriver implements SourceDriver {
     try {
       // Stopping, or no snapshot yet (nothing may be sealed): dropped, to be streamed again.
       if (!this.running || !this.ctx.alive() || this.ctx.shard.position === 0) return;
-      // Consecutive unstaged transactions in one commit; a staged one in its own.
-      let plain: Txn[] = [];
-      for (const txn of txns) {
-        if (!txn.staged) {
-          plain.push(txn);
-          continue;
-        }
-        if (plain.length > 0) await this.ingest(plain);
-        plain = [];
-        await this.ingestStaged(txn, txn.staged);
-      }
-      if (plain.length > 0 || txns.length === 0) await this.ingest(plain);
+      await this.ingest(txns);
     } finally {
       this.undurable -= txns.length;
     }
@@ -537,13 +420,6 @@ export class PostgresDriver implements SourceDriver {
     });
   }
 
-  /** Stages the transaction's last rows, then commits its parts with the new upper and its commit LSN. */
-  private async ingestStaged(txn: Txn, staged: NonNullable<Txn['staged']>): Promise<void> {
-    if (txn.rows.length > 0) await this.writePart(txn, txn.rows);
-    txn.rows = [];
-    await this.ctx.shard.ingestStaged(staged.ts, TXN_WRITER, staged.stageId, staged.parts, { position: txn.commitLsn });
-  }
-
   private confirm(repl: pg.Client, lsn: number): void {
     if (lsn < this.confirmed) lsn = this.confirmed;
     this.confirmed = lsn;
@@ -562,14 +438,6 @@ function sameColumns(a: Array<{ name: string; typeOid: number }>, b: Array<{ nam
 function schemaChanged(t: PostgresSource['tables'][number], now: Array<{ name: string; typeOid: number }>): string {
   const show = (cs: Array<{ name: string; typeOid: number }>) => cs.map((c) => `${c.name}:${c.typeOid}`).join(', ');
   return `upstream table ${t.schema}.${t.name} changed its schema (columns were [${show(t.columns)}], now [${show(now)}]): the source stopped; drop and recreate it`;
-}
-
-function unchangedToast(t: PostgresSource['tables'][number], column: string): string {
-  return `upstream table ${t.schema}.${t.name}: column "${column}" came as an unchanged TOAST value without its old value (REPLICA IDENTITY FULL is required)`;
-}
-
-function charOf(byte: number | undefined): string {
-  return byte === undefined ? '(end of message)' : String.fromCharCode(byte);
 }
 
 function needsFullIdentity(t: PostgresSource['tables'][number], what: string): string {
