@@ -97,15 +97,14 @@ export class Reader {
       if (req.asOf < since) throw new SqlError(SqlState.SnapshotTooOld, `AS OF ${req.asOf} is before the inputs' since ${since}: that history has been compacted`);
       return req.asOf;
     }
-    if (req.isolation === 'serializable' && frontiers.length > 0 && frontiers.length === req.inputs.size) {
-      return Math.max(since, Math.min(...frontiers.map((f) => f.upper)) - 1);
-    }
+    // Every input a collection: the largest time complete in all of them.
+    const complete = frontiers.length > 0 && frontiers.length === req.inputs.size ? Math.min(...frontiers.map((f) => f.upper)) - 1 : undefined;
+    if (req.isolation === 'serializable' && complete !== undefined) return Math.max(since, complete);
     const readTs = await this.timeline.readTs();
-    // Every input a collection: the largest time complete in all of them, if the oracle has not
-    // reached it (a source's timestamps follow the wall clock, not the oracle: its newest data is
-    // complete there before any table write or tick moves readTs past it).
-    const complete = frontiers.length > 0 && frontiers.length === req.inputs.size ? Math.min(...frontiers.map((f) => f.upper)) - 1 : 0;
-    const ts = Math.max(since, complete);
+    // The complete time, if the oracle has not reached it (a source's timestamps follow the wall
+    // clock, not the oracle: its newest data is complete there before any table write or tick
+    // moves readTs past it).
+    const ts = Math.max(since, complete ?? 0);
     if (ts <= readTs) return readTs;
     // Ahead of the oracle: read there, and make the oracle's readTs follow first, so no later read
     // in any session goes back (strict serializable: every acknowledged write is <= readTs <= ts).
